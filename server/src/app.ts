@@ -1,0 +1,84 @@
+// buildApp(config): registers the cross-cutting plugins, then the routes. Tests build it and call
+// inject(); server.ts builds it and listens.
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Config } from './config/env.js';
+import { API_PREFIX } from './contract/index.js';
+import type { Database } from './db/database.js';
+import { authPlugin } from './plugins/auth.js';
+import { databasePlugin } from './plugins/database.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { redisPlugin } from './plugins/redis.js';
+import { conversationRoutes } from './routes/conversations/index.js';
+import { healthRoutes } from './routes/health/index.js';
+import { localAuthRoutes } from './routes/local-auth/index.js';
+import { usageRoutes } from './routes/usage/index.js';
+
+export interface AppDependencies {
+  /** A database owned by the caller (tests); by default the app connects to the configured one. */
+  database?: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** A request id from the load balancer when it looks like one, else a fresh UUID. */
+const requestId = (request: IncomingMessage): string => {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+};
+
+export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    // Tokens, cookies and keys never reach the log.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.apiKey', '*.token'],
+      censor: '[redacted]',
+    },
+  };
+}
+
+export async function buildApp(config: Config, dependencies: AppDependencies = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: dependencies.logger ?? loggerOptions(config),
+    genReqId: requestId,
+    requestIdHeader: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(helmet);
+  // CORS is closed unless CORS_ORIGINS names the origins that may call the API from a browser.
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  await app.register(databasePlugin, {
+    config,
+    ...(dependencies.database ? { database: dependencies.database } : {}),
+  });
+  await app.register(redisPlugin, { config });
+  await app.register(authPlugin, { config });
+
+  if (app.localIssuer) await app.register(localAuthRoutes, { issuer: app.localIssuer });
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { config });
+      await api.register(usageRoutes);
+      await api.register(conversationRoutes);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

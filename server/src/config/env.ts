@@ -1,0 +1,111 @@
+// The one place the server reads its environment: a schema, defaults, and a clear error that names the
+// variable when one is malformed. Everything else receives a typed Config.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const Url = (protocols: readonly string[]) => Type.String({ pattern: `^(${protocols.join('|')})://[^\\s]+$` });
+
+export const EnvSchema = Type.Object({
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
+  DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_URL: Type.Optional(Url(['postgres', 'postgresql'])),
+  REDIS_URL: Type.Optional(Url(['redis', 'rediss'])),
+  ANTHROPIC_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ANTHROPIC_BASE_URL: Type.Optional(Url(['http', 'https'])),
+  COACH_MODEL: Type.String({ minLength: 1, default: 'claude-sonnet-5-5' }),
+  AUTH_ISSUER: Type.Optional(Url(['https', 'http'])),
+  AUTH_JWKS_URL: Type.Optional(Url(['https', 'http'])),
+  AUTH_AUTHORIZED_PARTIES: Type.Optional(Type.String()),
+  CLERK_PUBLISHABLE_KEY: Type.Optional(Type.String({ pattern: '^pk_(test|live)_[A-Za-z0-9+/=_-]+$' })),
+  CORS_ORIGINS: Type.Optional(Type.String()),
+  LOG_LEVEL: Type.Union(
+    LOG_LEVELS.map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export type AuthConfig =
+  { mode: 'local'; issuer: string } | { mode: 'clerk'; issuer: string; jwksUrl: string; authorizedParties: string[] };
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  anthropic: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  auth: AuthConfig;
+  /** How long jose waits before refetching the JWKS for an unknown kid (tests set 0). */
+  jwksCooldownMs: number;
+  corsOrigins: string[];
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Clerk publishable keys are `pk_(test|live)_` + base64("<frontend api host>$"). */
+export function issuerFromPublishableKey(key: string): string {
+  const encoded = key.replace(/^pk_(test|live)_/, '');
+  const host = Buffer.from(encoded, 'base64').toString('utf8');
+  if (!/^[a-z0-9.-]+\.[a-z]{2,}\$$/i.test(host)) {
+    throw new ConfigError(
+      'CLERK_PUBLISHABLE_KEY is not a Clerk publishable key (it does not encode a Frontend API host)',
+    );
+  }
+  return `https://${host.slice(0, -1)}`;
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+/** Reads the environment once; throws ConfigError naming the first bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(EnvSchema.properties);
+  const raw: Record<string, unknown> = {};
+  for (const name of known) {
+    const value = source[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const [first] = Value.Errors(EnvSchema, withDefaults);
+  if (first) {
+    const variable = first.instancePath.replace(/^\//, '') || 'environment';
+    throw new ConfigError(`${variable} is invalid: ${first.message}`);
+  }
+  const env = withDefaults as Env;
+
+  let issuer = env.AUTH_ISSUER?.replace(/\/+$/, '');
+  if (!issuer && env.CLERK_PUBLISHABLE_KEY) issuer = issuerFromPublishableKey(env.CLERK_PUBLISHABLE_KEY);
+  const auth: AuthConfig = issuer
+    ? {
+        mode: 'clerk',
+        issuer,
+        jwksUrl: env.AUTH_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
+        authorizedParties: list(env.AUTH_AUTHORIZED_PARTIES),
+      }
+    : { mode: 'local', issuer: `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}` };
+
+  return {
+    host: env.HOST,
+    port: env.PORT,
+    dataDir: env.DATA_DIR ?? join(homedir(), '.strat-coach', 'data'),
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    anthropic: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.COACH_MODEL },
+    auth,
+    jwksCooldownMs: 30_000,
+    corsOrigins: list(env.CORS_ORIGINS),
+    logLevel: env.LOG_LEVEL,
+  };
+}

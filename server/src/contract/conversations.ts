@@ -1,0 +1,56 @@
+// The signed-in user's conversation history.
+import { Type, type Static } from 'typebox';
+
+export const ConversationsQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }),
+    cursor: Type.Optional(Type.String({ format: 'uuid' })),
+  },
+  { additionalProperties: false },
+);
+export type ConversationsQuery = Static<typeof ConversationsQuery>;
+
+export const ConversationSummary = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    title: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+export type ConversationSummary = Static<typeof ConversationSummary>;
+
+export const ConversationsResponse = Type.Object(
+  { items: Type.Array(ConversationSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);
+export type ConversationsResponse = Static<typeof ConversationsResponse>;
+
+export const ConversationParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+
+export const ImageMeta = Type.Object(
+  {
+    mediaType: Type.String(),
+    bytes: Type.Integer(),
+    width: Type.Union([Type.Integer(), Type.Null()]),
+    height: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type ImageMeta = Static<typeof ImageMeta>;
+
+export const MessageItem = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+    content: Type.String(),
+    images: Type.Array(ImageMeta),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+export type MessageItem = Static<typeof MessageItem>;
+
+export const MessagesResponse = Type.Object({ items: Type.Array(MessageItem) }, { additionalProperties: false });
+export type MessagesResponse = Static<typeof MessagesResponse>;

@@ -1,0 +1,31 @@
+// Error bodies: { error: { code, message, ...details } }, one stable code per failure kind.
+import { Type, type Static } from 'typebox';
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  token_missing: 401,
+  token_invalid: 401,
+  token_expired: 401,
+  quota_exceeded: 402,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  rate_limited: 429,
+  upstream_unconfigured: 503,
+  unavailable: 503,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ErrorBody = Type.Object({
+  error: Type.Object(
+    {
+      code: Type.String(),
+      message: Type.String(),
+    },
+    // Details such as `window`, `retryAfterMs` or the failing `field` ride along with the code.
+    { additionalProperties: true },
+  ),
+});
+export type ErrorBody = Static<typeof ErrorBody>;

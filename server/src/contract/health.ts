@@ -1,0 +1,42 @@
+// Liveness and dependency status.
+import { Type, type Static, type TSchema } from 'typebox';
+
+export const HealthResponse = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    version: Type.String(),
+    uptimeS: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+export type HealthResponse = Static<typeof HealthResponse>;
+
+const Dependency = <Mode extends TSchema>(mode: Mode) =>
+  Type.Object(
+    {
+      mode,
+      ok: Type.Boolean(),
+      latencyMs: Type.Union([Type.Number(), Type.Null()]),
+      message: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  );
+
+export const StatusResponse = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+    version: Type.String(),
+    mode: Type.Union([Type.Literal('embedded'), Type.Literal('production'), Type.Literal('mixed')]),
+    dependencies: Type.Object(
+      {
+        database: Dependency(Type.Union([Type.Literal('postgres'), Type.Literal('pglite')])),
+        redis: Dependency(Type.Union([Type.Literal('redis'), Type.Literal('memory'), Type.Literal('memory-fallback')])),
+        upstream: Dependency(Type.Union([Type.Literal('anthropic'), Type.Literal('unconfigured')])),
+        auth: Dependency(Type.Union([Type.Literal('clerk'), Type.Literal('local')])),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type StatusResponse = Static<typeof StatusResponse>;

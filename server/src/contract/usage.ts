@@ -1,0 +1,82 @@
+// Usage of the current billing period and the per-request history.
+import { Type, type Static } from 'typebox';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Tier = Type.Union([Type.Literal('free'), Type.Literal('pro'), Type.Literal('enterprise')]);
+export type Tier = Static<typeof Tier>;
+
+export const Quota = Type.Object(
+  {
+    /** null where the tier has no cap. */
+    limit: Nullable(Type.Integer()),
+    used: Type.Integer(),
+    remaining: Nullable(Type.Integer()),
+    percent: Nullable(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+export type Quota = Static<typeof Quota>;
+
+export const UsageCurrentResponse = Type.Object(
+  {
+    tier: Tier,
+    period: Type.Object(
+      { start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) },
+      { additionalProperties: false },
+    ),
+    tokens: Type.Object(
+      { input: Type.Integer(), output: Type.Integer(), cacheRead: Type.Integer(), cacheWrite: Type.Integer() },
+      { additionalProperties: false },
+    ),
+    quota: Quota,
+    requests: Type.Integer(),
+    costUsd: Type.Number(),
+    cache: Type.Object(
+      {
+        /** Share of prompt tokens served from the cache (0..1). */
+        hitRate: Type.Number(),
+        savingsUsd: Type.Number(),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UsageCurrentResponse = Static<typeof UsageCurrentResponse>;
+
+export const UsageHistoryQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }),
+    cursor: Type.Optional(Type.String({ format: 'uuid' })),
+  },
+  { additionalProperties: false },
+);
+export type UsageHistoryQuery = Static<typeof UsageHistoryQuery>;
+
+export const UsageStatus = Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('cancelled')]);
+
+export const UsageHistoryItem = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    conversationId: Nullable(Type.String({ format: 'uuid' })),
+    model: Type.String(),
+    inputTokens: Type.Integer(),
+    outputTokens: Type.Integer(),
+    cacheReadTokens: Type.Integer(),
+    cacheWriteTokens: Type.Integer(),
+    costUsd: Type.Number(),
+    latencyMs: Nullable(Type.Integer()),
+    ttftMs: Nullable(Type.Integer()),
+    status: UsageStatus,
+  },
+  { additionalProperties: false },
+);
+export type UsageHistoryItem = Static<typeof UsageHistoryItem>;
+
+export const UsageHistoryResponse = Type.Object(
+  { items: Type.Array(UsageHistoryItem), nextCursor: Nullable(Type.String()) },
+  { additionalProperties: false },
+);
+export type UsageHistoryResponse = Static<typeof UsageHistoryResponse>;

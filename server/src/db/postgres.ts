@@ -1,0 +1,66 @@
+// PostgreSQL driver over a pg Pool (at most 20 connections per instance).
+import pg from 'pg';
+import { INT8_OID, parseInt8, type Database, type QueryResult, type Transaction } from './database.js';
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Put the app's tables in this schema (tests isolate themselves with one schema per file). */
+  schema?: string;
+  max?: number;
+}
+
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+export function createPostgresDatabase(options: PostgresOptions): Database {
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+    throw new Error(`invalid schema name: ${options.schema}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: Math.min(options.max ?? 20, 20),
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    types: typeParsers,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+
+  const run = async <Row extends object>(
+    client: pg.Pool | pg.PoolClient,
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>> => {
+    const result = await client.query<Row>(text, params as unknown[] | undefined);
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  };
+
+  return {
+    driver: 'postgres',
+    query: (text, params) => run(pool, text, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      const tx: Transaction = {
+        query: (text, params) => run(client, text, params),
+        exec: async (script) => {
+          await client.query(script);
+        },
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

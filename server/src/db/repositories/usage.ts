@@ -1,0 +1,162 @@
+// token_usage: one row per upstream call, with every token kind, cost, timing and outcome.
+import type { Queryable } from '../database.js';
+
+export type UsageStatus = 'ok' | 'error' | 'cancelled';
+
+export interface NewUsageRecord {
+  userId: string;
+  conversationId: string | null;
+  requestId: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  latencyMs: number | null;
+  ttftMs: number | null;
+  status: UsageStatus;
+  errorCode: string | null;
+  billingPeriodStart: Date;
+  /** Defaults to now(); tests seed history with explicit times. */
+  createdAt?: Date;
+}
+
+export interface UsageRecord extends Omit<NewUsageRecord, 'userId' | 'billingPeriodStart' | 'createdAt'> {
+  id: string;
+  createdAt: Date;
+}
+
+/** Sums of one period for one model (pricing is per model, so savings are computed per model). */
+export interface ModelTotals {
+  model: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+}
+
+interface UsageRow {
+  id: string;
+  conversation_id: string | null;
+  request_id: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: string;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+  status: UsageStatus;
+  error_code: string | null;
+  created_at: Date;
+}
+
+const toRecord = (row: UsageRow): UsageRecord => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  requestId: row.request_id,
+  model: row.model,
+  inputTokens: row.input_tokens,
+  outputTokens: row.output_tokens,
+  cacheReadTokens: row.cache_read_tokens,
+  cacheWriteTokens: row.cache_write_tokens,
+  costUsd: Number(row.cost_usd),
+  latencyMs: row.latency_ms,
+  ttftMs: row.ttft_ms,
+  status: row.status,
+  errorCode: row.error_code,
+  createdAt: row.created_at,
+});
+
+export function usageRepository(db: Queryable) {
+  return {
+    async insert(record: NewUsageRecord): Promise<string> {
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
+           cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
+           billing_period_start, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()))
+         RETURNING id`,
+        [
+          record.userId,
+          record.conversationId,
+          record.requestId,
+          record.model,
+          record.inputTokens,
+          record.outputTokens,
+          record.cacheReadTokens,
+          record.cacheWriteTokens,
+          record.costUsd,
+          record.latencyMs,
+          record.ttftMs,
+          record.status,
+          record.errorCode,
+          record.billingPeriodStart,
+          record.createdAt ?? null,
+        ],
+      );
+      return (rows[0] as { id: string }).id;
+    },
+
+    /** Whole-period sums per model, computed in SQL over every row of the period. */
+    async periodTotals(userId: string, periodStart: Date): Promise<ModelTotals[]> {
+      const { rows } = await db.query<ModelTotals & { costUsd: string }>(
+        `SELECT model,
+                count(*)::int8                           AS "requests",
+                coalesce(sum(input_tokens), 0)::int8       AS "inputTokens",
+                coalesce(sum(output_tokens), 0)::int8      AS "outputTokens",
+                coalesce(sum(cache_read_tokens), 0)::int8  AS "cacheReadTokens",
+                coalesce(sum(cache_write_tokens), 0)::int8 AS "cacheWriteTokens",
+                coalesce(sum(cost_usd), 0)::text           AS "costUsd"
+           FROM token_usage
+          WHERE user_id = $1 AND billing_period_start = $2
+          GROUP BY model
+          ORDER BY model`,
+        [userId, periodStart],
+      );
+      return rows.map((row) => ({ ...row, costUsd: Number(row.costUsd) }));
+    },
+
+    /**
+     * Newest first. `before` is the id of the last row of the previous page; paging by (created_at, id)
+     * read from that row keeps the order exact even for rows created in the same microsecond.
+     * Returns undefined when `before` is not one of this user's rows.
+     */
+    async history(
+      userId: string,
+      page: { limit: number; before?: string },
+    ): Promise<{ items: UsageRecord[]; nextCursor: string | null } | undefined> {
+      const { rows } = await db.query<UsageRow>(
+        `SELECT u.* FROM token_usage u
+          WHERE u.user_id = $1
+            AND ($3::uuid IS NULL OR (u.created_at, u.id) <
+                 (SELECT a.created_at, a.id FROM token_usage a WHERE a.id = $3::uuid AND a.user_id = $1))
+          ORDER BY u.created_at DESC, u.id DESC
+          LIMIT $2`,
+        [userId, page.limit + 1, page.before ?? null],
+      );
+      // An empty page may mean a cursor that is not this user's (the row comparison with NULL is false).
+      if (page.before && rows.length === 0) {
+        const { rows: anchor } = await db.query('SELECT 1 FROM token_usage WHERE id = $1 AND user_id = $2', [
+          page.before,
+          userId,
+        ]);
+        if (anchor.length === 0) return undefined;
+      }
+      const items = rows.slice(0, page.limit).map(toRecord);
+      const nextCursor = rows.length > page.limit ? (items.at(-1)?.id ?? null) : null;
+      return { items, nextCursor };
+    },
+
+    /** Recomputes billing_summary without blocking its readers. */
+    async refreshBillingSummary(): Promise<void> {
+      await db.query('REFRESH MATERIALIZED VIEW CONCURRENTLY billing_summary');
+    },
+  };
+}
+
+export type UsageRepository = ReturnType<typeof usageRepository>;

@@ -1,0 +1,86 @@
+// users: one row per Clerk (or local issuer) subject, created on the first authenticated request.
+import type { Tier } from '../../config/tiers.js';
+import type { Queryable } from '../database.js';
+
+export interface User {
+  id: string;
+  clerkUserId: string;
+  email: string | null;
+  tier: Tier;
+  subscriptionStatus: string;
+  periodStart: Date;
+  createdAt: Date;
+  lastActiveAt: Date;
+}
+
+interface UserRow {
+  id: string;
+  clerk_user_id: string;
+  email: string | null;
+  tier: Tier;
+  subscription_status: string;
+  period_start: Date;
+  created_at: Date;
+  last_active_at: Date;
+}
+
+const COLUMNS = 'id, clerk_user_id, email, tier, subscription_status, period_start, created_at, last_active_at';
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  clerkUserId: row.clerk_user_id,
+  email: row.email,
+  tier: row.tier,
+  subscriptionStatus: row.subscription_status,
+  periodStart: row.period_start,
+  createdAt: row.created_at,
+  lastActiveAt: row.last_active_at,
+});
+
+export const LAST_ACTIVE_RESOLUTION_MS = 60_000;
+
+export function usersRepository(db: Queryable) {
+  const findByClerkId = async (clerkUserId: string): Promise<User | undefined> => {
+    const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE clerk_user_id = $1`, [clerkUserId]);
+    return rows[0] && toUser(rows[0]);
+  };
+
+  return {
+    findByClerkId,
+
+    /** The user for this subject, created on first sight. Concurrent first calls make exactly one row. */
+    async findOrCreate(clerkUserId: string, email: string | null): Promise<User> {
+      const existing = await findByClerkId(clerkUserId);
+      if (existing) return existing;
+      const { rows } = await db.query<UserRow>(
+        `INSERT INTO users (clerk_user_id, email) VALUES ($1, $2)
+         ON CONFLICT (clerk_user_id) DO NOTHING RETURNING ${COLUMNS}`,
+        [clerkUserId, email],
+      );
+      if (rows[0]) return toUser(rows[0]);
+      // Lost the race to a concurrent first request: its row is committed now.
+      const winner = await findByClerkId(clerkUserId);
+      if (!winner) throw new Error('user vanished between insert and select');
+      return winner;
+    },
+
+    /** Records activity at most once a minute, so a busy user does not write on every request. */
+    async touchLastActive(user: User, now: Date = new Date()): Promise<void> {
+      if (now.getTime() - user.lastActiveAt.getTime() < LAST_ACTIVE_RESOLUTION_MS) return;
+      await db.query(
+        `UPDATE users SET last_active_at = now()
+         WHERE id = $1 AND last_active_at < now() - make_interval(secs => $2)`,
+        [user.id, LAST_ACTIVE_RESOLUTION_MS / 1000],
+      );
+    },
+
+    async setPlan(userId: string, plan: { tier?: Tier; periodStart?: Date }): Promise<void> {
+      await db.query(
+        `UPDATE users SET tier = coalesce($2, tier), period_start = coalesce($3, period_start) WHERE id = $1`,
+        [userId, plan.tier ?? null, plan.periodStart ?? null],
+      );
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof usersRepository>;

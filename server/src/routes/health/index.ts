@@ -1,0 +1,46 @@
+// GET /health (liveness, touches nothing) and GET /status (every dependency, its mode, health, latency).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../../config/env.js';
+import { SERVER_VERSION } from '../../config/version.js';
+import { HealthResponse, StatusResponse } from '../../contract/health.js';
+import type { DependencyStatus } from '../../plugins/auth.js';
+
+const startedAt = performance.now();
+
+async function databaseStatus(query: () => Promise<unknown>, mode: 'postgres' | 'pglite'): Promise<DependencyStatus> {
+  const started = performance.now();
+  try {
+    await query();
+    return { mode, ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  } catch {
+    return { mode, ok: false, latencyMs: null, message: 'the database is unreachable' };
+  }
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  app.get('/health', { schema: { response: { 200: HealthResponse } } }, async () => ({
+    status: 'ok' as const,
+    version: SERVER_VERSION,
+    uptimeS: Math.round((performance.now() - startedAt) / 100) / 10,
+  }));
+
+  app.get('/status', { schema: { response: { 200: StatusResponse } } }, async () => {
+    const [database, redis, auth] = await Promise.all([
+      databaseStatus(() => app.db.query('SELECT 1'), app.db.driver),
+      app.redisStatus(),
+      app.authStatus(),
+    ]);
+    const upstream: DependencyStatus = config.anthropic.apiKey
+      ? { mode: 'anthropic', ok: true, latencyMs: null }
+      : { mode: 'unconfigured', ok: false, latencyMs: null, message: 'set ANTHROPIC_API_KEY to enable coaching' };
+    const embedded = [database.mode === 'pglite', redis.mode === 'memory', auth.mode === 'local'];
+    const mode: StatusResponse['mode'] = embedded.every(Boolean)
+      ? 'embedded'
+      : embedded.some(Boolean)
+        ? 'mixed'
+        : 'production';
+    const dependencies = { database, redis, upstream, auth } as StatusResponse['dependencies'];
+    const degraded = [database, redis, auth].some((dependency) => !dependency.ok);
+    return { status: degraded ? ('degraded' as const) : ('ok' as const), version: SERVER_VERSION, mode, dependencies };
+  });
+};

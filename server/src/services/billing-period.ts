@@ -1,0 +1,34 @@
+// Monthly billing periods anchored at the user's period start: the 31st rolls to the last day of shorter
+// months, and the time of day is kept. Pure, so the rollover rule is tested without a clock.
+export interface BillingPeriod {
+  start: Date;
+  end: Date;
+}
+
+const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+
+/** The anchor moved by `months` whole months, its day clamped to the target month's length. */
+export function addMonths(anchor: Date, months: number): Date {
+  const total = anchor.getUTCMonth() + months;
+  const year = anchor.getUTCFullYear() + Math.floor(total / 12);
+  const month = ((total % 12) + 12) % 12;
+  const day = Math.min(anchor.getUTCDate(), daysInMonth(year, month));
+  return new Date(
+    Date.UTC(
+      year,
+      month,
+      day,
+      anchor.getUTCHours(),
+      anchor.getUTCMinutes(),
+      anchor.getUTCSeconds(),
+      anchor.getUTCMilliseconds(),
+    ),
+  );
+}
+
+/** The period that contains `at`: start <= at < end. */
+export function billingPeriodAt(anchor: Date, at: Date): BillingPeriod {
+  let months = (at.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (at.getUTCMonth() - anchor.getUTCMonth());
+  if (addMonths(anchor, months) > at) months -= 1;
+  return { start: addMonths(anchor, months), end: addMonths(anchor, months + 1) };
+}

@@ -1,0 +1,78 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { DRIVERS, type TestDatabase } from '../support/database.js';
+
+describe.each(DRIVERS)('migrations on $driver', ({ open }) => {
+  let test: TestDatabase | undefined;
+  afterEach(async () => {
+    await test?.drop();
+    test = undefined;
+  });
+
+  it('applies every file in order once, then nothing', async () => {
+    test = await open({ migrated: false });
+    const files = await loadMigrations();
+    expect(await migrate(test.db)).toEqual(files.map((file) => file.name));
+    expect(await migrate(test.db)).toEqual([]);
+    const { rows } = await test.db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((row) => row.version)).toEqual(files.map((file) => file.version));
+    const tables = await test.db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
+    );
+    expect(tables.rows.map((row) => row.table_name)).toEqual(
+      expect.arrayContaining(['conversations', 'messages', 'rate_limit_events', 'token_usage', 'users']),
+    );
+  });
+
+  it('two runners started together: one applies, the other finds nothing to do, neither fails', async () => {
+    test = await open({ migrated: false });
+    const results = await Promise.all([migrate(test.db), migrate(test.another())]);
+    const files = await loadMigrations();
+    expect(results.map((applied) => applied.length).sort()).toEqual([0, files.length]);
+  });
+
+  it('refuses to run when an applied file was edited', async () => {
+    test = await open({ migrated: false });
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      await migrate(test.db, { dir });
+      const first = join(dir, '001_initial.sql');
+      await writeFile(first, `${await readFile(first, 'utf8')}\n-- edited after it landed\n`);
+      await expect(migrate(test.db, { dir })).rejects.toThrow(/001_initial\.sql was changed after it was applied/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rolls back every statement of a failing migration', async () => {
+    test = await open({ migrated: false });
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      await writeFile(join(dir, '900_broken.sql'), 'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n');
+      await expect(migrate(test.db, { dir })).rejects.toThrow(/no_such_function/);
+      const { rows } = await test.db.query(
+        `SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('half_done', 'users')`,
+      );
+      expect(rows).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration files', () => {
+  it('are named NNN_name.sql with unique versions', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      await writeFile(join(dir, '1_bad.sql'), 'SELECT 1;');
+      await expect(loadMigrations(dir)).rejects.toThrow(/1_bad\.sql is not named NNN_name\.sql/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationsRepository } from '../../src/db/repositories/conversations.js';
+import { refreshTokensRepository } from '../../src/db/repositories/refresh-tokens.js';
+import { usageRepository, type NewUsageRecord } from '../../src/db/repositories/usage.js';
+import { usersRepository } from '../../src/db/repositories/users.js';
+import { DRIVERS, type TestDatabase } from '../support/database.js';
+
+let sequence = 0;
+const uniqueSubject = () => `user_repo_${Date.now()}_${(sequence += 1)}`;
+
+const usageRow = (userId: string, overrides: Partial<NewUsageRecord> = {}): NewUsageRecord => ({
+  userId,
+  conversationId: null,
+  requestId: `req-${(sequence += 1)}`,
+  model: 'claude-sonnet-5-5',
+  inputTokens: 100,
+  outputTokens: 50,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: 0.0007,
+  latencyMs: 900,
+  ttftMs: 300,
+  status: 'ok',
+  errorCode: null,
+  billingPeriodStart: new Date('2026-11-01T00:00:00Z'),
+  ...overrides,
+});
+
+describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await open();
+  });
+  afterAll(async () => {
+    await test.drop();
+  });
+
+  describe('users', () => {
+    it('twenty concurrent first sightings of one subject create exactly one user', async () => {
+      const users = usersRepository(test.db);
+      const subject = uniqueSubject();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          usersRepository(index % 2 === 0 ? test.db : test.another()).findOrCreate(subject, null),
+        ),
+      );
+      expect(new Set(results.map((user) => user.id)).size).toBe(1);
+      const { rows } = await test.db.query('SELECT id FROM users WHERE clerk_user_id = $1', [subject]);
+      expect(rows).toHaveLength(1);
+      expect((await users.findByClerkId(subject))?.tier).toBe('free');
+    });
+
+    it('records activity at most once a minute', async () => {
+      const users = usersRepository(test.db);
+      const user = await users.findOrCreate(uniqueSubject(), 'trader@example.com');
+      await test.db.query(`UPDATE users SET last_active_at = now() - interval '30 seconds' WHERE id = $1`, [user.id]);
+      const recent = (await users.findByClerkId(user.clerkUserId))!;
+      await users.touchLastActive(recent);
+      expect((await users.findByClerkId(user.clerkUserId))!.lastActiveAt).toEqual(recent.lastActiveAt);
+
+      await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [user.id]);
+      const stale = (await users.findByClerkId(user.clerkUserId))!;
+      await users.touchLastActive(stale);
+      const touched = (await users.findByClerkId(user.clerkUserId))!;
+      expect(touched.lastActiveAt.getTime()).toBeGreaterThan(stale.lastActiveAt.getTime() + 60_000);
+    });
+  });
+
+  describe('token usage', () => {
+    it('sums a whole period per model in SQL, leaving other periods and users out', async () => {
+      const users = usersRepository(test.db);
+      const usage = usageRepository(test.db);
+      const user = await users.findOrCreate(uniqueSubject(), null);
+      const other = await users.findOrCreate(uniqueSubject(), null);
+      const november = new Date('2026-11-01T00:00:00Z');
+      const october = new Date('2026-10-01T00:00:00Z');
+      // More rows than any page size: the sum must cover them all.
+      for (let index = 0; index < 120; index += 1) {
+        await usage.insert(usageRow(user.id, { billingPeriodStart: november, cacheReadTokens: 10, costUsd: 0.000123 }));
+      }
+      await usage.insert(
+        usageRow(user.id, { model: 'claude-haiku-4-5', billingPeriodStart: november, inputTokens: 7 }),
+      );
+      await usage.insert(usageRow(user.id, { billingPeriodStart: october, inputTokens: 99_999 }));
+      await usage.insert(usageRow(other.id, { billingPeriodStart: november, inputTokens: 55_555 }));
+
+      const totals = await usage.periodTotals(user.id, november);
+      expect(totals).toEqual([
+        {
+          model: 'claude-haiku-4-5',
+          requests: 1,
+          inputTokens: 7,
+          outputTokens: 50,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          costUsd: 0.0007,
+        },
+        {
+          model: 'claude-sonnet-5-5',
+          requests: 120,
+          inputTokens: 12_000,
+          outputTokens: 6_000,
+          cacheReadTokens: 1_200,
+          cacheWriteTokens: 0,
+          costUsd: 0.01476,
+        },
+      ]);
+    });
+
+    it('pages history newest first with a cursor, and rejects a cursor that is not the user’s', async () => {
+      const users = usersRepository(test.db);
+      const usage = usageRepository(test.db);
+      const user = await users.findOrCreate(uniqueSubject(), null);
+      const other = await users.findOrCreate(uniqueSubject(), null);
+      const base = Date.parse('2026-11-10T12:00:00Z');
+      const ids: string[] = [];
+      for (let index = 0; index < 5; index += 1) {
+        ids.push(await usage.insert(usageRow(user.id, { createdAt: new Date(base + index * 1000) })));
+      }
+      const foreign = await usage.insert(usageRow(other.id));
+
+      const first = await usage.history(user.id, { limit: 2 });
+      expect(first?.items.map((item) => item.id)).toEqual([ids[4], ids[3]]);
+      const second = await usage.history(user.id, { limit: 2, before: first!.nextCursor! });
+      expect(second?.items.map((item) => item.id)).toEqual([ids[2], ids[1]]);
+      const last = await usage.history(user.id, { limit: 2, before: second!.nextCursor! });
+      expect(last).toEqual({ items: [expect.objectContaining({ id: ids[0], costUsd: 0.0007 })], nextCursor: null });
+      expect(await usage.history(user.id, { limit: 2, before: foreign })).toBeUndefined();
+    });
+
+    it('refreshes the billing summary', async () => {
+      const usage = usageRepository(test.db);
+      const user = await usersRepository(test.db).findOrCreate(uniqueSubject(), null);
+      await usage.insert(usageRow(user.id, { costUsd: 1.5 }));
+      await usage.insert(usageRow(user.id, { costUsd: 0.25, status: 'cancelled' }));
+      await usage.refreshBillingSummary();
+      const { rows } = await test.db.query(
+        'SELECT requests, ok_requests, cost_usd FROM billing_summary WHERE user_id = $1',
+        [user.id],
+      );
+      expect(rows).toEqual([{ requests: 2, ok_requests: 1, cost_usd: '1.750000' }]);
+    });
+  });
+
+  describe('conversations', () => {
+    it('are readable by their owner only, messages in the order written', async () => {
+      const users = usersRepository(test.db);
+      const conversations = conversationsRepository(test.db);
+      const owner = await users.findOrCreate(uniqueSubject(), null);
+      const stranger = await users.findOrCreate(uniqueSubject(), null);
+      const conversation = await conversations.create(owner.id, 'Is this 2-1-2 valid?');
+      const image = { mediaType: 'image/png', bytes: 12_345, width: 800, height: 600 };
+      await test.db.transaction(async (tx) => {
+        const repo = conversationsRepository(tx);
+        await repo.addMessage(conversation.id, { role: 'user', content: 'first', images: [image] });
+        await repo.addMessage(conversation.id, { role: 'assistant', content: 'second' });
+        await repo.addMessage(conversation.id, { role: 'user', content: 'third' });
+      });
+      expect(await conversations.findForUser(conversation.id, stranger.id)).toBeUndefined();
+      expect((await conversations.findForUser(conversation.id, owner.id))?.title).toBe('Is this 2-1-2 valid?');
+      const messages = await conversations.messages(conversation.id);
+      expect(messages.map((message) => [message.role, message.content])).toEqual([
+        ['user', 'first'],
+        ['assistant', 'second'],
+        ['user', 'third'],
+      ]);
+      expect(messages[0]?.images).toEqual([image]);
+    });
+
+    it('list most recently active first, paged', async () => {
+      const users = usersRepository(test.db);
+      const conversations = conversationsRepository(test.db);
+      const owner = await users.findOrCreate(uniqueSubject(), null);
+      const created = [];
+      for (const title of ['a', 'b', 'c']) created.push(await conversations.create(owner.id, title));
+      await conversations.addMessage(created[0]!.id, { role: 'user', content: 'bump' });
+      const first = await conversations.listForUser(owner.id, { limit: 2 });
+      expect(first?.items.map((item) => item.title)).toEqual(['a', 'c']);
+      const rest = await conversations.listForUser(owner.id, { limit: 2, before: first!.nextCursor! });
+      expect(rest).toEqual({ items: [expect.objectContaining({ title: 'b' })], nextCursor: null });
+    });
+  });
+
+  describe('refresh tokens', () => {
+    it('are spent once; replaying a spent one revokes its family', async () => {
+      const tokens = refreshTokensRepository(test.db);
+      const grant = { familyId: crypto.randomUUID(), subject: 'user_local', clientId: 'desktop', scope: 'profile' };
+      const expires = new Date(Date.now() + 60_000);
+      await tokens.store('first-token', grant, expires);
+      expect(await tokens.consume('first-token')).toEqual(grant);
+      await tokens.store('second-token', grant, expires);
+      expect(await tokens.consume('first-token')).toBeUndefined();
+      expect(await tokens.consume('second-token')).toBeUndefined();
+    });
+
+    it('expire', async () => {
+      const tokens = refreshTokensRepository(test.db);
+      const grant = { familyId: crypto.randomUUID(), subject: 'user_local', clientId: 'desktop', scope: '' };
+      await tokens.store('old-token', grant, new Date(Date.now() - 1_000));
+      expect(await tokens.consume('old-token')).toBeUndefined();
+    });
+  });
+});

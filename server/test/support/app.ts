@@ -1,0 +1,40 @@
+// Builds the real app for a test: a real database, the loopback issuer (or the local one), no port.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import type { Database } from '../../src/db/database.js';
+
+export interface TestAppOptions {
+  database: Database;
+  /** Environment variables on top of an empty environment. */
+  env?: Record<string, string>;
+  tweak?: (config: Config) => void;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-test-'));
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
+  config.jwksCooldownMs = 0;
+  options.tweak?.(config);
+  const app = await buildApp(config, { database: options.database });
+  await app.ready();
+  return {
+    app,
+    config,
+    async close() {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
