@@ -12,6 +12,8 @@ export interface TestAppOptions {
   /** Environment variables on top of an empty environment. */
   env?: Record<string, string>;
   tweak?: (config: Config) => void;
+  /** Runs after buildApp and before ready(): register test-only routes here. */
+  beforeReady?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export interface TestApp {
@@ -26,6 +28,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   config.jwksCooldownMs = 0;
   options.tweak?.(config);
   const app = await buildApp(config, { database: options.database });
+  await options.beforeReady?.(app);
   await app.ready();
   return {
     app,
