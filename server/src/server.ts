@@ -29,6 +29,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
   await app.close();
+  app.log.info('stopped: in-flight requests finished, connections closed');
 });
 
 await app.listen({ host: config.host, port: config.port });

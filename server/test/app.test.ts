@@ -1,0 +1,146 @@
+// The app's common behaviour: liveness and status, one error shape everywhere, limits, headers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteTestDatabase, type TestDatabase } from './support/database.js';
+import { buildTestApp, type TestApp } from './support/app.js';
+
+let database: TestDatabase;
+let test: TestApp;
+
+beforeAll(async () => {
+  database = await pgliteTestDatabase();
+  test = await buildTestApp({
+    database: database.db,
+    beforeReady: (app) => {
+      app.get('/boom', async () => {
+        throw new Error('connection string postgres://admin:hunter2@db');
+      });
+      app.post('/echo', async (request) => ({ size: JSON.stringify(request.body).length }));
+    },
+  });
+});
+afterAll(async () => {
+  await test.close();
+  await database.drop();
+});
+
+describe('GET /api/v1/health', () => {
+  it('is ok with the version and uptime', async () => {
+    const response = await test.app.inject({ method: 'GET', url: '/api/v1/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'ok',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      uptimeS: expect.any(Number),
+    });
+  });
+});
+
+describe('GET /api/v1/status', () => {
+  it('reports the embedded mode and each dependency', async () => {
+    const response = await test.app.inject({ method: 'GET', url: '/api/v1/status' });
+    expect(response.json()).toEqual({
+      status: 'ok',
+      version: expect.any(String),
+      mode: 'embedded',
+      dependencies: {
+        database: { mode: 'pglite', ok: true, latencyMs: expect.any(Number) },
+        redis: { mode: 'memory', ok: true, latencyMs: null },
+        upstream: {
+          mode: 'unconfigured',
+          ok: false,
+          latencyMs: null,
+          message: expect.stringContaining('ANTHROPIC_API_KEY'),
+        },
+        auth: { mode: 'local', ok: true, latencyMs: 0 },
+      },
+    });
+  });
+});
+
+describe('errors', () => {
+  it('unknown routes are 404 in the contract shape', async () => {
+    const response = await test.app.inject({ method: 'GET', url: '/api/v1/nope?x=1' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: { code: 'not_found', message: 'No route for GET /api/v1/nope' } });
+  });
+
+  it('an unexpected failure is 500 internal without stack or detail', async () => {
+    const response = await test.app.inject({ method: 'GET', url: '/boom' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({ error: { code: 'internal', message: expect.any(String) } });
+    expect(response.body).not.toMatch(/hunter2|stack|at .*\.ts/);
+  });
+
+  it('a body over the limit is 413 payload_too_large', async () => {
+    const response = await test.app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ text: 'x'.repeat(1024 * 1024 + 10) }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe('payload_too_large');
+  });
+
+  it('malformed JSON is 400 invalid_request', async () => {
+    const response = await test.app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"text": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('invalid_request');
+  });
+});
+
+describe('headers', () => {
+  it('every response carries a request id; a well-formed incoming one is kept', async () => {
+    const fresh = await test.app.inject({ method: 'GET', url: '/api/v1/health' });
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const kept = await test.app.inject({
+      method: 'GET',
+      url: '/api/v1/health',
+      headers: { 'x-request-id': 'lb-1234567890' },
+    });
+    expect(kept.headers['x-request-id']).toBe('lb-1234567890');
+    const replaced = await test.app.inject({
+      method: 'GET',
+      url: '/api/v1/health',
+      headers: { 'x-request-id': 'bad id\n' },
+    });
+    expect(replaced.headers['x-request-id']).not.toBe('bad id\n');
+  });
+
+  it('security headers are set and CORS is closed by default', async () => {
+    const response = await test.app.inject({
+      method: 'GET',
+      url: '/api/v1/health',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('CORS opens for the configured origins only', async () => {
+    const other = await pgliteTestDatabase();
+    const open = await buildTestApp({ database: other.db, env: { CORS_ORIGINS: 'https://app.stratcoach.test' } });
+    try {
+      const allowed = await open.app.inject({
+        method: 'GET',
+        url: '/api/v1/health',
+        headers: { origin: 'https://app.stratcoach.test' },
+      });
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.stratcoach.test');
+      const denied = await open.app.inject({
+        method: 'GET',
+        url: '/api/v1/health',
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await open.close();
+      await other.drop();
+    }
+  });
+});

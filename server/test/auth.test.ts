@@ -1,0 +1,172 @@
+// Bearer tokens against a Clerk-shaped issuer on loopback: every way a token can be wrong gets a 401
+// with the code of the failed check; good tokens create the user once.
+import { SignJWT, base64url } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresTestDatabase, type TestDatabase } from './support/database.js';
+import { buildTestApp, bearer, type TestApp } from './support/app.js';
+import { AUTHORIZED_PARTY, startTestIssuer, type TestIssuer } from './support/issuer.js';
+
+let issuer: TestIssuer;
+let database: TestDatabase;
+let test: TestApp;
+let counter = 0;
+const newSubject = () => `user_auth${Date.now()}x${(counter += 1)}`;
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  database = await postgresTestDatabase();
+  test = await buildTestApp({
+    database: database.db,
+    env: { AUTH_ISSUER: issuer.issuer, AUTH_AUTHORIZED_PARTIES: `${AUTHORIZED_PARTY},strat-coach-desktop` },
+  });
+});
+afterAll(async () => {
+  await test.close();
+  await database.drop();
+  await issuer.close();
+});
+
+const usage = (headers: Record<string, string> = {}) =>
+  test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+
+async function expectRejected(token: string, code: string) {
+  const response = await usage(bearer(token));
+  expect(response.statusCode).toBe(401);
+  expect(response.json()).toEqual({ error: { code, message: expect.any(String) } });
+  expect(response.headers['www-authenticate']).toContain('invalid_token');
+  return response;
+}
+
+describe('valid tokens', () => {
+  it('a Clerk session token reads the user’s usage', async () => {
+    const response = await usage(bearer(await issuer.sessionToken({ sub: newSubject() })));
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ tier: 'free', quota: { limit: 100_000, used: 0 } });
+  });
+
+  it('a Clerk OAuth access token (typ at+jwt) is accepted too', async () => {
+    expect((await usage(bearer(await issuer.oauthToken({ sub: newSubject() })))).statusCode).toBe(200);
+  });
+
+  it('a token within the 5 s clock skew is accepted', async () => {
+    const token = await issuer.sessionToken({ sub: newSubject(), expiresIn: -3 });
+    expect((await usage(bearer(token))).statusCode).toBe(200);
+  });
+
+  it('concurrent first requests of a new subject create one user', async () => {
+    const subject = newSubject();
+    const token = await issuer.sessionToken({ sub: subject });
+    const responses = await Promise.all(Array.from({ length: 10 }, () => usage(bearer(token))));
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
+    const { rows } = await database.db.query('SELECT 1 FROM users WHERE clerk_user_id = $1', [subject]);
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('rejected tokens', () => {
+  it('missing bearer', async () => {
+    const response = await usage();
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error.code).toBe('token_missing');
+  });
+
+  it('another scheme than Bearer', async () => {
+    const response = await usage({ authorization: 'Basic dXNlcjpwYXNz' });
+    expect(response.json().error.code).toBe('token_invalid');
+  });
+
+  it('expired', async () => {
+    await expectRejected(await issuer.sessionToken({ expiresIn: -60 }), 'token_expired');
+  });
+
+  it('not yet valid', async () => {
+    await expectRejected(await issuer.sessionToken({ notBefore: 60, expiresIn: 120 }), 'token_invalid');
+  });
+
+  it('wrong issuer', async () => {
+    await expectRejected(await issuer.sessionToken({ issuer: 'https://evil.clerk.accounts.dev' }), 'token_invalid');
+  });
+
+  it('wrong authorized party (azp), and an OAuth token for another client', async () => {
+    await expectRejected(await issuer.sessionToken({ claims: { azp: 'https://evil.example' } }), 'token_invalid');
+    await expectRejected(await issuer.sessionToken({ claims: { azp: undefined } }), 'token_invalid');
+    await expectRejected(await issuer.oauthToken({ claims: { client_id: 'someone-else' } }), 'token_invalid');
+  });
+
+  it('alg none', async () => {
+    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
+    const now = Math.floor(Date.now() / 1000);
+    const payload = base64url.encode(
+      JSON.stringify({ iss: issuer.issuer, sub: 'user_none', sid: 'sess_1', azp: AUTHORIZED_PARTY, exp: now + 60 }),
+    );
+    await expectRejected(`${header}.${payload}.`, 'token_invalid');
+  });
+
+  it('HS256 signed with the issuer’s public key', async () => {
+    const publicJwk = issuer.currentPublicJwk();
+    const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
+    const token = await new SignJWT({ sid: 'sess_1', azp: AUTHORIZED_PARTY })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: publicJwk.kid })
+      .setIssuer(issuer.issuer)
+      .setSubject('user_hs256')
+      .setExpirationTime('1m')
+      .sign(secret);
+    await expectRejected(token, 'token_invalid');
+  });
+
+  it('signed by a key the JWKS does not publish (unknown kid)', async () => {
+    await expectRejected(await issuer.sessionToken({ key: await issuer.unpublishedKey() }), 'token_invalid');
+  });
+
+  it('malformed header', async () => {
+    await expectRejected('not-a-jwt', 'token_invalid');
+    await expectRejected(`${base64url.encode('{"alg":')}.e30.sig`, 'token_invalid');
+  });
+
+  it('tampered payload', async () => {
+    const [header, , signature] = (await issuer.sessionToken()).split('.');
+    const forged = base64url.encode(JSON.stringify({ iss: issuer.issuer, sub: 'user_admin', sid: 's', exp: 9e9 }));
+    await expectRejected(`${header}.${forged}.${signature}`, 'token_invalid');
+  });
+
+  it('a pending session, a token without a session, and a machine subject', async () => {
+    await expectRejected(await issuer.sessionToken({ claims: { sts: 'pending' } }), 'token_invalid');
+    await expectRejected(await issuer.sessionToken({ claims: { sid: undefined } }), 'token_invalid');
+    await expectRejected(await issuer.oauthToken({ sub: 'mch_2abc' }), 'token_invalid');
+  });
+
+  it('an unsupported token type', async () => {
+    await expectRejected(await issuer.sessionToken({ header: { typ: 'dpop+jwt' } }), 'token_invalid');
+  });
+});
+
+describe('key rotation', () => {
+  it('a token signed with a newly rotated key is accepted after a JWKS refetch', async () => {
+    expect((await usage(bearer(await issuer.sessionToken({ sub: newSubject() })))).statusCode).toBe(200);
+    const fetchesBefore = issuer.jwksFetches();
+    await issuer.rotate();
+    const response = await usage(bearer(await issuer.sessionToken({ sub: newSubject() })));
+    expect(response.statusCode).toBe(200);
+    expect(issuer.jwksFetches()).toBe(fetchesBefore + 1);
+  });
+});
+
+describe('an unreachable issuer', () => {
+  it('answers 503 unavailable, not 401: the token may be fine', async () => {
+    const down = await startTestIssuer();
+    const orphanDb = await postgresTestDatabase();
+    const app = await buildTestApp({ database: orphanDb.db, env: { AUTH_ISSUER: down.issuer } });
+    try {
+      const token = await down.sessionToken();
+      await down.close();
+      const response = await app.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers: bearer(token) });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().error.code).toBe('unavailable');
+      const status = await app.app.inject({ method: 'GET', url: '/api/v1/status' });
+      expect(status.json()).toMatchObject({ status: 'degraded', dependencies: { auth: { mode: 'clerk', ok: false } } });
+    } finally {
+      await app.close();
+      await orphanDb.drop();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+// The embedded default's OAuth issuer: authorization code + PKCE S256 with loopback redirects, refresh
+// token rotation with reuse detection, revocation; its tokens read the API.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteTestDatabase, type TestDatabase } from './support/database.js';
+import { buildTestApp, bearer, type TestApp } from './support/app.js';
+import { authorizeUrl, CLIENT_ID, pkcePair, REDIRECT_URI, tokenForm } from './support/pkce.js';
+
+let database: TestDatabase;
+let test: TestApp;
+
+beforeAll(async () => {
+  database = await pgliteTestDatabase();
+  test = await buildTestApp({ database: database.db });
+});
+afterAll(async () => {
+  await test.close();
+  await database.drop();
+});
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+async function authorize(challenge: string, state = 'state-123', overrides: Record<string, string> = {}) {
+  const response = await test.app.inject({ method: 'GET', url: authorizeUrl('', challenge, state, overrides) });
+  return { response, location: response.headers.location ? new URL(String(response.headers.location)) : undefined };
+}
+
+async function exchange(fields: Record<string, string>) {
+  return test.app.inject({ method: 'POST', url: '/oauth/token', headers: form, payload: tokenForm(fields) });
+}
+
+async function signIn() {
+  const { verifier, challenge } = pkcePair();
+  const { location } = await authorize(challenge);
+  const code = location?.searchParams.get('code') ?? '';
+  const response = await exchange({
+    grant_type: 'authorization_code',
+    client_id: CLIENT_ID,
+    redirect_uri: REDIRECT_URI,
+    code,
+    code_verifier: verifier,
+  });
+  return response.json<{ access_token: string; refresh_token: string; expires_in: number; token_type: string }>();
+}
+
+describe('authorization code with PKCE', () => {
+  it('redirects to the loopback URI with a code and the state, and the tokens read the API', async () => {
+    const { verifier, challenge } = pkcePair();
+    const { response, location } = await authorize(challenge, 'xyz');
+    expect(response.statusCode).toBe(302);
+    expect(`${location?.origin}${location?.pathname}`).toBe(REDIRECT_URI);
+    expect(location?.searchParams.get('state')).toBe('xyz');
+    const tokens = await exchange({
+      grant_type: 'authorization_code',
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      code: location?.searchParams.get('code') ?? '',
+      code_verifier: verifier,
+    });
+    expect(tokens.statusCode).toBe(200);
+    expect(tokens.headers['cache-control']).toBe('no-store');
+    const body = tokens.json();
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, refresh_token: expect.any(String) });
+    const usage = await test.app.inject({
+      method: 'GET',
+      url: '/api/v1/usage/current',
+      headers: bearer(body.access_token),
+    });
+    expect(usage.statusCode).toBe(200);
+    expect(usage.json()).toMatchObject({ tier: 'free', requests: 0 });
+  });
+
+  it('rejects a wrong code_verifier, and the code cannot be used twice', async () => {
+    const { verifier, challenge } = pkcePair();
+    const code = (await authorize(challenge)).location?.searchParams.get('code') ?? '';
+    const fields = { grant_type: 'authorization_code', client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, code };
+    const wrong = await exchange({ ...fields, code_verifier: pkcePair().verifier });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toEqual({
+      error: 'invalid_grant',
+      error_description: expect.stringContaining('code_verifier'),
+    });
+    const replay = await exchange({ ...fields, code_verifier: verifier });
+    expect(replay.json().error).toBe('invalid_grant');
+  });
+
+  it('rejects a different redirect_uri or client at the token endpoint', async () => {
+    const { verifier, challenge } = pkcePair();
+    const code = (await authorize(challenge)).location?.searchParams.get('code') ?? '';
+    const response = await exchange({
+      grant_type: 'authorization_code',
+      client_id: CLIENT_ID,
+      redirect_uri: 'http://127.0.0.1:1/other',
+      code,
+      code_verifier: verifier,
+    });
+    expect(response.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('never redirects to a non-loopback URI', async () => {
+    for (const redirect of ['https://evil.example/cb', 'http://192.168.1.10/cb', 'myapp://cb']) {
+      const { response } = await authorize(pkcePair().challenge, 's', { redirect_uri: redirect });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers.location).toBeUndefined();
+      expect(response.json().error).toBe('invalid_request');
+    }
+  });
+
+  it('requires S256 PKCE, reporting the error to the client with its state', async () => {
+    const { location } = await authorize('plain-challenge-that-is-long-enough-to-pass-43', 'st', {
+      code_challenge_method: 'plain',
+    });
+    expect(location?.searchParams.get('error')).toBe('invalid_request');
+    expect(location?.searchParams.get('state')).toBe('st');
+    expect(location?.searchParams.get('code')).toBeNull();
+  });
+
+  it('publishes its JWKS and metadata', async () => {
+    const jwks = (await test.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
+    expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'RSA', alg: 'RS256', use: 'sig' })]);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    const metadata = (await test.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json();
+    expect(metadata).toMatchObject({ code_challenge_methods_supported: ['S256'], issuer: test.config.auth.issuer });
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotate on every use; replaying an old one revokes the family', async () => {
+    const first = await signIn();
+    const refresh = (token: string) =>
+      exchange({ grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: token });
+    const second = await refresh(first.refresh_token);
+    expect(second.statusCode).toBe(200);
+    const next = second.json().refresh_token as string;
+    expect(next).not.toBe(first.refresh_token);
+    expect((await refresh(first.refresh_token)).json().error).toBe('invalid_grant');
+    // The replay revoked the family, including the token that had not been used yet.
+    expect((await refresh(next)).json().error).toBe('invalid_grant');
+  });
+
+  it('are revoked at sign-out', async () => {
+    const tokens = await signIn();
+    const revoke = await test.app.inject({
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: form,
+      payload: tokenForm({ token: tokens.refresh_token }),
+    });
+    expect(revoke.statusCode).toBe(200);
+    const refreshed = await exchange({
+      grant_type: 'refresh_token',
+      client_id: CLIENT_ID,
+      refresh_token: tokens.refresh_token,
+    });
+    expect(refreshed.json().error).toBe('invalid_grant');
+  });
+
+  it('rejects an unknown grant type', async () => {
+    const response = await exchange({ grant_type: 'password', client_id: CLIENT_ID });
+    expect(response.json().error).toBe('unsupported_grant_type');
+  });
+});
+
+describe('with an external issuer configured', () => {
+  it('the local issuer is not served at all', async () => {
+    const other = await pgliteTestDatabase();
+    const clerk = await buildTestApp({
+      database: other.db,
+      env: { AUTH_ISSUER: 'https://example.clerk.accounts.dev' },
+    });
+    try {
+      expect((await clerk.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).statusCode).toBe(404);
+      expect((await clerk.app.inject({ method: 'POST', url: '/oauth/token' })).statusCode).toBe(404);
+    } finally {
+      await clerk.close();
+      await other.drop();
+    }
+  });
+});

@@ -1,0 +1,164 @@
+// GET /usage/current and /usage/history through HTTP: whole-period sums across a period boundary,
+// paging, and limits on the query.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMonths } from '../src/services/billing-period.js';
+import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
+import { postgresTestDatabase, type TestDatabase } from './support/database.js';
+import { buildTestApp, bearer, type TestApp } from './support/app.js';
+import { startTestIssuer, type TestIssuer } from './support/issuer.js';
+
+let issuer: TestIssuer;
+let database: TestDatabase;
+let test: TestApp;
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  database = await postgresTestDatabase();
+  test = await buildTestApp({ database: database.db, env: { AUTH_ISSUER: issuer.issuer } });
+});
+afterAll(async () => {
+  await test.close();
+  await database.drop();
+  await issuer.close();
+});
+
+let counter = 0;
+async function newUser() {
+  const sub = `user_usage${Date.now()}x${(counter += 1)}`;
+  const headers = bearer(await issuer.sessionToken({ sub, expiresIn: 600 }));
+  const me = await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+  expect(me.statusCode).toBe(200);
+  const user = await test.app.repos.users.findByClerkId(sub);
+  if (!user) throw new Error('user not created');
+  return { user, headers };
+}
+
+const record = (userId: string, overrides: Partial<NewUsageRecord>): NewUsageRecord => ({
+  userId,
+  conversationId: null,
+  requestId: 'req',
+  model: 'claude-sonnet-5-5',
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: 0,
+  latencyMs: 1000,
+  ttftMs: 200,
+  status: 'ok',
+  errorCode: null,
+  billingPeriodStart: new Date(),
+  ...overrides,
+});
+
+describe('GET /api/v1/usage/current', () => {
+  it('sums every record of the current period and none of the previous one', async () => {
+    const { user, headers } = await newUser();
+    const anchor = new Date(Date.now() - 10 * 24 * 3600 * 1000);
+    anchor.setUTCMilliseconds(0);
+    await test.app.repos.users.setPlan(user.id, { periodStart: anchor });
+    const previous = addMonths(anchor, -1);
+    const usage = usageRepository(database.db);
+    // Just before the boundary: last period. Just after: this one.
+    await usage.insert(
+      record(user.id, {
+        billingPeriodStart: previous,
+        createdAt: new Date(anchor.getTime() - 1000),
+        inputTokens: 5_000,
+        outputTokens: 5_000,
+        costUsd: 1,
+      }),
+    );
+    for (let index = 0; index < 40; index += 1) {
+      await usage.insert(
+        record(user.id, {
+          billingPeriodStart: anchor,
+          createdAt: new Date(anchor.getTime() + 1000 + index),
+          inputTokens: 100,
+          outputTokens: 200,
+          cacheReadTokens: 1_000,
+          cacheWriteTokens: index === 0 ? 1_500 : 0,
+          costUsd: 0.0011,
+          status: index === 39 ? 'cancelled' : 'ok',
+        }),
+      );
+    }
+
+    const response = await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      tier: 'free',
+      period: { start: anchor.toISOString(), end: addMonths(anchor, 1).toISOString() },
+      tokens: { input: 4_000, output: 8_000, cacheRead: 40_000, cacheWrite: 1_500 },
+      quota: { limit: 100_000, used: 12_000, remaining: 88_000, percent: 12 },
+      requests: 40,
+      costUsd: 0.044,
+      // 40,000 of 45,500 prompt tokens came from the cache; each saved (2.00 - 0.20) USD per million.
+      cache: { hitRate: 0.8791, savingsUsd: 0.072 },
+    });
+  });
+
+  it('shows no cap for enterprise', async () => {
+    const { user, headers } = await newUser();
+    await test.app.repos.users.setPlan(user.id, { tier: 'enterprise' });
+    const body = (await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers })).json();
+    expect(body.tier).toBe('enterprise');
+    expect(body.quota).toEqual({ limit: 10_000_000, used: 0, remaining: 10_000_000, percent: 0 });
+  });
+});
+
+describe('GET /api/v1/usage/history', () => {
+  it('pages the newest records first', async () => {
+    const { user, headers } = await newUser();
+    const usage = usageRepository(database.db);
+    for (let index = 0; index < 3; index += 1) {
+      await usage.insert(
+        record(user.id, {
+          requestId: `r${index}`,
+          createdAt: new Date(Date.now() - (3 - index) * 1000),
+          inputTokens: index,
+        }),
+      );
+    }
+    const first = (await test.app.inject({ method: 'GET', url: '/api/v1/usage/history?limit=2', headers })).json();
+    expect(first.items.map((item: { inputTokens: number }) => item.inputTokens)).toEqual([2, 1]);
+    expect(first.items[0]).toEqual({
+      id: expect.any(String),
+      createdAt: expect.any(String),
+      conversationId: null,
+      model: 'claude-sonnet-5-5',
+      inputTokens: 2,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0,
+      latencyMs: 1000,
+      ttftMs: 200,
+      status: 'ok',
+    });
+    const rest = (
+      await test.app.inject({ method: 'GET', url: `/api/v1/usage/history?limit=2&cursor=${first.nextCursor}`, headers })
+    ).json();
+    expect(rest).toEqual({ items: [expect.objectContaining({ inputTokens: 0 })], nextCursor: null });
+  });
+
+  it.each(['0', '101', '-1', 'ten'])('limit=%s is 400 invalid_request', async (limit) => {
+    const { headers } = await newUser();
+    const response = await test.app.inject({ method: 'GET', url: `/api/v1/usage/history?limit=${limit}`, headers });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('limit') } });
+  });
+
+  it('a cursor that is not a uuid, or not the user’s, is 400', async () => {
+    const { headers } = await newUser();
+    const notUuid = await test.app.inject({ method: 'GET', url: '/api/v1/usage/history?cursor=abc', headers });
+    expect(notUuid.statusCode).toBe(400);
+    const foreign = await test.app.inject({
+      method: 'GET',
+      url: `/api/v1/usage/history?cursor=${crypto.randomUUID()}`,
+      headers,
+    });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().error.code).toBe('invalid_request');
+  });
+});
