@@ -1,0 +1,199 @@
+// The Messages API as the fake upstream speaks it: what a test can script, the wire payloads (typed with the
+// SDK's own types so a drift in the protocol breaks the build), error bodies, and token estimates.
+import type {
+  Message,
+  MessageCreateParamsBase,
+  MessageDeltaUsage,
+  RawMessageStreamEvent,
+  StopReason,
+  Usage,
+} from '@anthropic-ai/sdk/resources/messages';
+import type { ErrorType } from '@anthropic-ai/sdk/resources/shared';
+
+/** Token counts in the four kinds the API reports; `inputTokens` is the uncached part only. */
+export interface FakeUsage {
+  inputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+  outputTokens: number;
+}
+
+/** An HTTP error answered before any byte of the stream, as the API does for 429 / 529 / 5xx. */
+export interface FailBeforeStream {
+  status: number;
+  /** Defaults from the status: 429 rate_limit_error, 529 overloaded_error, 5xx api_error, … */
+  errorType?: ErrorType;
+  message?: string;
+  /** The `retry-after` header, in seconds (or an HTTP date), verbatim. */
+  retryAfter?: string;
+  /** The `retry-after-ms` header, which the SDK prefers over `retry-after`. */
+  retryAfterMs?: number;
+  /** The `x-should-retry` header, which overrides the SDK's own decision. */
+  shouldRetry?: boolean;
+}
+
+/** An `event: error` after HTTP 200, once `afterChunks` text deltas went out. */
+export interface FailMidStream {
+  afterChunks: number;
+  errorType?: ErrorType;
+  message?: string;
+}
+
+/** What the fake does for one request. Every field is optional; the defaults make a short, quick answer. */
+export interface FakeScript {
+  /** The answer, one `text_delta` per element, in order. */
+  chunks?: readonly string[];
+  /** Overrides the simulated counts (estimated prompt, prompt-cache simulation, estimated output). */
+  usage?: Partial<FakeUsage>;
+  stopReason?: StopReason;
+  /** Waits before the response headers (time to connect, queueing at the API). */
+  headersDelayMs?: number;
+  /** Waits between `content_block_start` and the first delta; `chunkDelayMs` when unset. */
+  firstChunkDelayMs?: number;
+  chunkDelayMs?: number;
+  /** A `ping` after `message_start` and between deltas, as the API sends while the model thinks. */
+  ping?: boolean;
+  /** Event types the SDK does not know, interleaved: clients must tolerate them. */
+  unknownEvents?: boolean;
+  /** Sends headers, `message_start` and this many deltas, then nothing until the client goes away. */
+  stallAfterChunks?: number;
+  failBeforeStream?: FailBeforeStream;
+  failMidStream?: FailMidStream;
+}
+
+export const DEFAULT_CHUNKS: readonly string[] = [
+  'A 2-1-2 ',
+  'triggers only when ',
+  'price takes out ',
+  'the inside bar.',
+];
+
+/** The event name that stands for "a type added to the API after this client was written". */
+export const UNKNOWN_EVENT = 'fake_future_event';
+
+export const sse = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+const DEFAULT_ERRORS: Record<number, { type: ErrorType; message: string }> = {
+  400: { type: 'invalid_request_error', message: 'Invalid request' },
+  401: { type: 'authentication_error', message: 'invalid x-api-key' },
+  403: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' },
+  404: { type: 'not_found_error', message: 'Not found' },
+  408: { type: 'timeout_error', message: 'Request timed out' },
+  413: { type: 'invalid_request_error', message: 'Request exceeds the maximum allowed number of bytes.' },
+  429: { type: 'rate_limit_error', message: 'Number of requests has exceeded your per-minute rate limit.' },
+  529: { type: 'overloaded_error', message: 'Overloaded' },
+};
+
+export function defaultError(status: number): { type: ErrorType; message: string } {
+  return DEFAULT_ERRORS[status] ?? { type: 'api_error', message: 'Internal server error' };
+}
+
+export interface ErrorBody {
+  type: 'error';
+  error: { type: ErrorType; message: string };
+  request_id: string;
+}
+
+export const errorBody = (type: ErrorType, message: string, requestId: string): ErrorBody => ({
+  type: 'error',
+  error: { type, message },
+  request_id: requestId,
+});
+
+function wireUsage(usage: FakeUsage, outputTokens: number): Usage {
+  return {
+    input_tokens: usage.inputTokens,
+    cache_creation_input_tokens: usage.cacheCreationInputTokens,
+    cache_read_input_tokens: usage.cacheReadInputTokens,
+    cache_creation: { ephemeral_5m_input_tokens: usage.cacheCreationInputTokens, ephemeral_1h_input_tokens: 0 },
+    output_tokens: outputTokens,
+    output_tokens_details: null,
+    server_tool_use: null,
+    service_tier: 'standard',
+    inference_geo: null,
+    speed: null,
+  };
+}
+
+/** A whole Message: the non-streaming answer, or (empty, placeholder output) the `message_start` payload. */
+export function message(id: string, model: string, text: string | null, usage: FakeUsage, stop: StopReason): Message {
+  const done = text !== null;
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: done ? [{ type: 'text', text, citations: null }] : [],
+    stop_reason: done ? stop : null,
+    stop_sequence: null,
+    stop_details: null,
+    container: null,
+    diagnostics: null,
+    // The API reports a small placeholder in message_start; the real count comes with message_delta.
+    usage: wireUsage(usage, done ? usage.outputTokens : 1),
+  };
+}
+
+export const messageStart = (id: string, model: string, usage: FakeUsage): RawMessageStreamEvent => ({
+  type: 'message_start',
+  message: message(id, model, null, usage, 'end_turn'),
+});
+
+export const contentBlockStart: RawMessageStreamEvent = {
+  type: 'content_block_start',
+  index: 0,
+  content_block: { type: 'text', text: '', citations: null },
+};
+
+export const textDelta = (text: string): RawMessageStreamEvent => ({
+  type: 'content_block_delta',
+  index: 0,
+  delta: { type: 'text_delta', text },
+});
+
+export const contentBlockStop: RawMessageStreamEvent = { type: 'content_block_stop', index: 0 };
+
+/** Every count is the cumulative total for the message, as the API sends it: clients overwrite, never add. */
+export function messageDelta(usage: FakeUsage, stop: StopReason): RawMessageStreamEvent {
+  const deltaUsage: MessageDeltaUsage = {
+    input_tokens: usage.inputTokens,
+    cache_creation_input_tokens: usage.cacheCreationInputTokens,
+    cache_read_input_tokens: usage.cacheReadInputTokens,
+    output_tokens: usage.outputTokens,
+    output_tokens_details: null,
+    server_tool_use: null,
+  };
+  return {
+    type: 'message_delta',
+    delta: { stop_reason: stop, stop_sequence: null, stop_details: null, container: null },
+    usage: deltaUsage,
+  };
+}
+
+export const messageStop: RawMessageStreamEvent = { type: 'message_stop' };
+
+/** A request body after the fake's minimal checks, or the API's message for the first field that fails. */
+export function validateBody(
+  raw: string,
+): { ok: true; body: MessageCreateParamsBase } | { ok: false; message: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    body = undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, message: 'The request body is not valid JSON.' };
+  }
+  const fields = body as Record<string, unknown>;
+  if (typeof fields.model !== 'string' || fields.model === '') return { ok: false, message: 'model: Field required' };
+  const maxTokens = fields.max_tokens;
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+    return { ok: false, message: 'max_tokens: Field required (a positive integer)' };
+  }
+  if (!Array.isArray(fields.messages) || fields.messages.length === 0) {
+    return { ok: false, message: 'messages: at least one message is required' };
+  }
+  // Past these checks the body is taken to be the SDK's shape: the fake is driven by the SDK.
+  return { ok: true, body: body as MessageCreateParamsBase };
+}

@@ -1,0 +1,159 @@
+// Writes the fake's HTTP answers: the API's error responses, a whole Message, and the scripted event stream in
+// the documented order, with the delays, pings, unknown events, stalls and mid-stream errors a script asks for.
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StopReason } from '@anthropic-ai/sdk/resources/messages';
+import {
+  contentBlockStart,
+  contentBlockStop,
+  defaultError,
+  errorBody,
+  messageDelta,
+  messageStart,
+  messageStop,
+  sse,
+  textDelta,
+  UNKNOWN_EVENT,
+  type FailBeforeStream,
+  type FakeScript,
+  type FakeUsage,
+} from './fake-anthropic-protocol.js';
+
+export type StreamOutcome = 'completed' | 'failed_mid_stream' | 'client_disconnected';
+
+export interface StreamPlan {
+  messageId: string;
+  requestId: string;
+  model: string;
+  chunks: readonly string[];
+  usage: FakeUsage;
+  stopReason: StopReason;
+  /** Read for its delays, pings, unknown events, stall and mid-stream failure. */
+  script: FakeScript;
+}
+
+class ClientGone extends Error {}
+
+/** SSE framing over a response whose client may leave at any moment (the signal aborts when it does). */
+class EventWriter {
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async send(event: string, data: unknown): Promise<void> {
+    if (this.signal.aborted || this.response.destroyed) throw new ClientGone();
+    if (this.response.write(sse(event, data))) return;
+    // A slow reader: wait for the socket to drain instead of buffering the rest of the answer.
+    await new Promise<void>((resolve, reject) => {
+      const drained = (): void => {
+        this.signal.removeEventListener('abort', gone);
+        resolve();
+      };
+      const gone = (): void => {
+        this.response.off('drain', drained);
+        reject(new ClientGone());
+      };
+      this.response.once('drain', drained);
+      this.signal.addEventListener('abort', gone, { once: true });
+    });
+  }
+
+  async pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    try {
+      await sleep(ms, undefined, { signal: this.signal });
+    } catch {
+      throw new ClientGone();
+    }
+  }
+
+  /** Says nothing more, the way a hung upstream does, until the client gives up. */
+  async hold(): Promise<never> {
+    if (!this.signal.aborted) {
+      await new Promise<void>((resolve) => this.signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    throw new ClientGone();
+  }
+}
+
+export function writeJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/** An error before the stream: the API's JSON body and the headers the SDK's retry logic reads. */
+export function sendError(response: ServerResponse, failure: FailBeforeStream, requestId: string): void {
+  const fallback = defaultError(failure.status);
+  const headers: Record<string, string> = {};
+  if (failure.retryAfter !== undefined) headers['retry-after'] = failure.retryAfter;
+  if (failure.retryAfterMs !== undefined) headers['retry-after-ms'] = String(failure.retryAfterMs);
+  if (failure.shouldRetry !== undefined) headers['x-should-retry'] = String(failure.shouldRetry);
+  const body = errorBody(failure.errorType ?? fallback.type, failure.message ?? fallback.message, requestId);
+  writeJson(response, failure.status, body, requestId, headers);
+}
+
+/** Headers for a 200 event stream, as the API sends them. */
+export function writeStreamHead(response: ServerResponse, requestId: string): void {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'request-id': requestId,
+  });
+}
+
+/** Streams the plan; `onChunk` hears how many text deltas have been written so far. */
+export async function writeMessageStream(
+  response: ServerResponse,
+  signal: AbortSignal,
+  plan: StreamPlan,
+  onChunk: (chunksSent: number) => void,
+): Promise<StreamOutcome> {
+  const writer = new EventWriter(response, signal);
+  const { chunks, script } = plan;
+  const failAt = script.failMidStream ? Math.min(script.failMidStream.afterChunks, chunks.length) : undefined;
+  const stallAt = script.stallAfterChunks === undefined ? undefined : Math.min(script.stallAfterChunks, chunks.length);
+  const chunkDelayMs = script.chunkDelayMs ?? 0;
+  const firstChunkDelayMs = script.firstChunkDelayMs ?? chunkDelayMs;
+  const ping = (): Promise<void> => (script.ping ? writer.send('ping', { type: 'ping' }) : Promise.resolve());
+  const unknown = (): Promise<void> =>
+    script.unknownEvents ? writer.send(UNKNOWN_EVENT, { type: UNKNOWN_EVENT, note: 'tolerate me' }) : Promise.resolve();
+  try {
+    writeStreamHead(response, plan.requestId);
+    await writer.send('message_start', messageStart(plan.messageId, plan.model, plan.usage));
+    await ping();
+    await unknown();
+    await writer.send('content_block_start', contentBlockStart);
+    for (let index = 0; index <= chunks.length; index += 1) {
+      if (index === failAt) {
+        const { errorType = 'overloaded_error', message = 'Overloaded' } = script.failMidStream ?? {};
+        await writer.send('error', errorBody(errorType, message, plan.requestId));
+        return 'failed_mid_stream';
+      }
+      if (index === stallAt) await writer.hold();
+      const chunk = chunks[index];
+      if (chunk === undefined) break;
+      await writer.pause(index === 0 ? firstChunkDelayMs : chunkDelayMs);
+      if (index > 0) await ping();
+      if (index === Math.floor(chunks.length / 2)) await unknown();
+      await writer.send('content_block_delta', textDelta(chunk));
+      onChunk(index + 1);
+    }
+    await writer.send('content_block_stop', contentBlockStop);
+    await writer.send('message_delta', messageDelta(plan.usage, plan.stopReason));
+    await writer.send('message_stop', messageStop);
+    return 'completed';
+  } catch (error) {
+    if (error instanceof ClientGone) return 'client_disconnected';
+    throw error;
+  } finally {
+    if (!response.destroyed) response.end();
+  }
+}
