@@ -12,7 +12,9 @@ import type { Database } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
 import { databasePlugin } from './plugins/database.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
+import { chatRoutes } from './routes/chat/index.js';
 import { conversationRoutes } from './routes/conversations/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { localAuthRoutes } from './routes/local-auth/index.js';
@@ -70,6 +72,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   });
   await app.register(redisPlugin, { config });
   await app.register(authPlugin, { config });
+  await app.register(rateLimitPlugin, { config });
 
   if (app.localIssuer) await app.register(localAuthRoutes, { issuer: app.localIssuer });
   await app.register(
@@ -77,6 +80,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
       await api.register(healthRoutes, { config });
       await api.register(usageRoutes);
       await api.register(conversationRoutes);
+      await api.register(chatRoutes, { config });
     },
     { prefix: API_PREFIX },
   );

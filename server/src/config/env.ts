@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { PING_INTERVAL_S } from '../contract/chat.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -33,18 +34,38 @@ export type Env = Static<typeof EnvSchema>;
 export type AuthConfig =
   { mode: 'local'; issuer: string } | { mode: 'clerk'; issuer: string; jwksUrl: string; authorizedParties: string[] };
 
+/** Rate limiter knobs for tests and benchmarks; production leaves them all unset. */
+export interface RateLimitSettings {
+  /** Prefix of every Redis key, so parallel tests never share a log. */
+  keyPrefix?: string;
+  /** Moves the limiters' clocks (Redis TIME, the in-process monotonic clock) by this many ms. */
+  clockOffsetMs?: () => number;
+  events?: { flushIntervalMs?: number; batchSize?: number; maxBuffered?: number };
+}
+
 export interface Config {
   host: string;
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
-  anthropic: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  anthropic: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    /** Retries the SDK makes before the stream starts (429/529/5xx). */
+    maxRetries: number;
+    /** No upstream event for this long ends a stream with upstream_timeout. */
+    idleTimeoutMs: number;
+  };
   auth: AuthConfig;
   /** How long jose waits before refetching the JWKS for an unknown kid (tests set 0). */
   jwksCooldownMs: number;
   corsOrigins: string[];
+  /** `: ping` comments on open event streams (the contract says every 15 s; tests shorten it). */
+  ssePingIntervalMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  rateLimit?: RateLimitSettings;
 }
 
 export class ConfigError extends Error {
@@ -102,10 +123,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.DATA_DIR ?? join(homedir(), '.strat-coach', 'data'),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
-    anthropic: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.COACH_MODEL },
+    anthropic: {
+      apiKey: env.ANTHROPIC_API_KEY,
+      baseUrl: env.ANTHROPIC_BASE_URL,
+      model: env.COACH_MODEL,
+      maxRetries: 2,
+      idleTimeoutMs: 60_000,
+    },
     auth,
     jwksCooldownMs: 30_000,
     corsOrigins: list(env.CORS_ORIGINS),
+    ssePingIntervalMs: PING_INTERVAL_S * 1000,
     logLevel: env.LOG_LEVEL,
   };
 }

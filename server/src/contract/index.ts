@@ -4,4 +4,5 @@ export * from './errors.js';
 export * from './health.js';
 export * from './usage.js';
 export * from './conversations.js';
+export * from './chat.js';
 export const API_PREFIX = '/api/v1';

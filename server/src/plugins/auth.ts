@@ -2,6 +2,7 @@
 // default), loads or creates the user, and offers `authenticate` / `optionalAuth` pre-handlers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import type { AuthConfig, Config } from '../config/env.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError } from '../errors.js';
@@ -41,6 +42,9 @@ declare module 'fastify' {
 export interface AuthPluginOptions {
   config: Pick<Config, 'auth' | 'dataDir' | 'jwksCooldownMs'>;
 }
+
+/** How long a verified token and its user row are reused without checking again. */
+export const IDENTITY_CACHE_TTL_MS = 30_000;
 
 const MESSAGES = {
   token_missing: 'Sign in: this request needs an Authorization: Bearer token.',
@@ -87,7 +91,21 @@ export const authPlugin = fp<AuthPluginOptions>(
           },
     );
 
+    // A token verified moments ago is not verified again: a trader's app sends several requests a minute
+    // with the same token, and the signature check plus the user lookup are most of an API call's cost.
+    // Entries live until the token expires, at most IDENTITY_CACHE_TTL_MS, so a tier change shows within it.
+    const identities = new LRUCache<string, { user: User; verified: VerifiedToken }>({
+      max: 10_000,
+      ttl: IDENTITY_CACHE_TTL_MS,
+    });
+
     const identify = async (request: FastifyRequest, token: string): Promise<void> => {
+      const known = identities.get(token);
+      if (known && known.verified.expiresAt.getTime() > Date.now()) {
+        request.user = known.user;
+        request.token = known.verified;
+        return;
+      }
       let verified: VerifiedToken;
       try {
         verified = await verifyToken(token);
@@ -112,6 +130,11 @@ export const authPlugin = fp<AuthPluginOptions>(
       });
       request.user = user;
       request.token = verified;
+      identities.set(
+        token,
+        { user, verified },
+        { ttl: Math.min(IDENTITY_CACHE_TTL_MS, verified.expiresAt.getTime() - Date.now()) },
+      );
     };
 
     app.decorateRequest('user', null);

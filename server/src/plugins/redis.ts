@@ -1,56 +1,167 @@
-// Redis for shared rate limits (REDIS_URL). Without it the server runs its in-process limiter. The client
-// never queues commands while disconnected and gives up fast, so a Redis outage cannot hang a request.
-import type { FastifyInstance } from 'fastify';
+// Redis for shared rate limits (REDIS_URL), and whether it is usable right now. The client never queues
+// commands while disconnected and every call is time-boxed to 50 ms, so a Redis outage cannot hang a
+// request; while it is away the limiter works from process memory, and a probe notices when it is back.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
+import type { SharedLimiterAvailability } from '../services/rate-limiter.js';
+import { timeBoxed } from '../services/rate-limiter-redis.js';
 import type { DependencyStatus } from './auth.js';
+
+export interface RedisAvailability extends SharedLimiterAvailability {
+  /** Resolves once the first connection attempt has succeeded or failed (or after timeoutMs). */
+  settled(timeoutMs: number): Promise<void>;
+  close(): void;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** null in the embedded default (no REDIS_URL). */
     redis: Redis | null;
+    /** null in the embedded default; otherwise whether the limiter should use Redis right now. */
+    redisAvailability: RedisAvailability | null;
     redisStatus(): Promise<DependencyStatus>;
   }
 }
 
-export const REDIS_COMMAND_TIMEOUT_MS = 50;
+/**
+ * The client's own timeout is only a backstop that keeps nothing pending for long: callers time-box
+ * their calls to 50 ms with timeBoxed(), which unlike commandTimeout does not misfire when the event loop
+ * was busy while the reply arrived.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+const PROBE_INTERVAL_MS = 250;
+const STARTUP_WAIT_MS = 2_000;
+
+export function createRedisClient(url: string): Redis {
+  return new Redis(url, {
+    connectTimeout: 500,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    // Keep trying to come back, at most every 2 s, for as long as the server runs.
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  });
+}
+
+/**
+ * Tracks whether Redis answers: down on a connection error or a failed command, up again only when a
+ * PING gets through (a stalled connection stays "ready" to ioredis while nothing comes back). Logs once
+ * per transition.
+ */
+export function monitorRedis(
+  redis: Redis,
+  log: Pick<FastifyBaseLogger, 'warn' | 'info'>,
+  probeIntervalMs = PROBE_INTERVAL_MS,
+): RedisAvailability {
+  let state: 'starting' | 'up' | 'down' = 'starting';
+  let closed = false;
+  let probing = false;
+  let probeTimer: NodeJS.Timeout | null = null;
+  const settledListeners = new Set<() => void>();
+
+  const settle = () => {
+    for (const listener of settledListeners) listener();
+    settledListeners.clear();
+  };
+  const stopProbing = () => {
+    if (probeTimer) clearInterval(probeTimer);
+    probeTimer = null;
+  };
+  const markUp = () => {
+    if (closed || state === 'up') return;
+    if (state === 'down') log.info('redis is back: rate limits are shared again');
+    state = 'up';
+    stopProbing();
+    settle();
+  };
+  const markDown = (reason: string) => {
+    if (closed || state === 'down') return;
+    log.warn({ reason }, 'redis unavailable: rate limits fall back to process memory (per instance)');
+    state = 'down';
+    startProbing();
+    settle();
+  };
+  const probe = async () => {
+    if (closed || probing || redis.status !== 'ready') return;
+    probing = true;
+    try {
+      await timeBoxed(redis.ping());
+      markUp();
+    } catch (error) {
+      markDown(error instanceof Error ? error.message : String(error));
+    } finally {
+      probing = false;
+    }
+  };
+  function startProbing() {
+    if (probeTimer || closed) return;
+    probeTimer = setInterval(() => void probe(), probeIntervalMs);
+    probeTimer.unref();
+  }
+
+  redis.on('ready', () => void probe());
+  redis.on('error', (error: Error) => markDown(error.message));
+  redis.on('close', () => markDown('connection closed'));
+  startProbing();
+
+  return {
+    get up() {
+      return state === 'up';
+    },
+    reportFailure(error: unknown) {
+      markDown(error instanceof Error ? error.message : String(error));
+    },
+    settled(timeoutMs) {
+      if (state !== 'starting') return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        settledListeners.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    close() {
+      closed = true;
+      stopProbing();
+      settle();
+    },
+  };
+}
+
+const FALLBACK_STATUS: DependencyStatus = {
+  mode: 'memory-fallback',
+  ok: false,
+  latencyMs: null,
+  message: 'redis is unreachable: rate limits are enforced in process memory, per instance',
+};
 
 export const redisPlugin = fp<{ config: Pick<Config, 'redisUrl'> }>(
   async (app: FastifyInstance, { config }) => {
-    const redis = config.redisUrl
-      ? new Redis(config.redisUrl, {
-          connectTimeout: 500,
-          commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-          maxRetriesPerRequest: 0,
-          enableOfflineQueue: false,
-          // Keep trying to come back, at most every 2 s, for as long as the server runs.
-          retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-        })
-      : null;
-    if (redis) {
-      let healthy = true;
-      redis.on('error', (error: Error) => {
-        if (healthy) app.log.warn({ err: { message: error.message } }, 'redis unavailable');
-        healthy = false;
-      });
-      redis.on('ready', () => {
-        if (!healthy) app.log.info('redis is back');
-        healthy = true;
-      });
+    const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
+    const availability = redis ? monitorRedis(redis, app.log) : null;
+    if (redis && availability) {
       app.addHook('onClose', async () => {
+        availability.close();
         redis.disconnect();
       });
+      // Start on Redis when it is there; a server whose Redis is down still starts, limiting in memory.
+      await availability.settled(STARTUP_WAIT_MS);
     }
     app.decorate('redis', redis);
+    app.decorate('redisAvailability', availability);
     app.decorate('redisStatus', async (): Promise<DependencyStatus> => {
-      if (!redis) return { mode: 'memory', ok: true, latencyMs: null };
+      if (!redis || !availability) return { mode: 'memory', ok: true, latencyMs: null };
+      if (!availability.up) return FALLBACK_STATUS;
       const started = performance.now();
       try {
-        await redis.ping();
+        await timeBoxed(redis.ping());
         return { mode: 'redis', ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-      } catch {
-        return { mode: 'redis', ok: false, latencyMs: null, message: 'redis is unreachable' };
+      } catch (error) {
+        availability.reportFailure(error);
+        return FALLBACK_STATUS;
       }
     });
   },

@@ -172,7 +172,15 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       const conversations = conversationsRepository(test.db);
       const owner = await users.findOrCreate(uniqueSubject(), null);
       const created = [];
-      for (const title of ['a', 'b', 'c']) created.push(await conversations.create(owner.id, title));
+      for (const [index, title] of ['a', 'b', 'c'].entries()) {
+        const conversation = await conversations.create(owner.id, title);
+        // Distinct times: PGlite's clock can give two statements the same millisecond.
+        await test.db.query(`UPDATE conversations SET updated_at = now() - make_interval(mins => $2) WHERE id = $1`, [
+          conversation.id,
+          3 - index,
+        ]);
+        created.push(conversation);
+      }
       await conversations.addMessage(created[0]!.id, { role: 'user', content: 'bump' });
       const first = await conversations.listForUser(owner.id, { limit: 2 });
       expect(first?.items.map((item) => item.title)).toEqual(['a', 'c']);

@@ -37,6 +37,9 @@ const { values } = parseArgs({
     port: { type: 'string', default: '4010' },
     host: { type: 'string', default: '127.0.0.1' },
     'chunk-delay': { type: 'string', default: '25' },
+    'first-chunk-delay': { type: 'string', default: '300' },
+    /** Cut the canned answer to this many chunks (benchmarks want many short answers). */
+    'max-chunks': { type: 'string' },
   },
 });
 
@@ -44,7 +47,11 @@ const fake = await startFakeAnthropic({
   port: Number(values.port),
   host: values.host,
   minCacheableTokens: 1_024,
-  defaultScript: { chunks: chunk(CANNED_ANSWER), chunkDelayMs: Number(values['chunk-delay']), firstChunkDelayMs: 300 },
+  defaultScript: {
+    chunks: chunk(CANNED_ANSWER).slice(0, values['max-chunks'] ? Number(values['max-chunks']) : undefined),
+    chunkDelayMs: Number(values['chunk-delay']),
+    firstChunkDelayMs: Number(values['first-chunk-delay']),
+  },
 });
 console.log(`Fake Anthropic upstream listening on ${fake.url}`);
 console.log(`Run the server with: ANTHROPIC_BASE_URL=${fake.url} ANTHROPIC_API_KEY=fake npm run start:server`);

@@ -95,17 +95,18 @@ export function conversationsRepository(db: Queryable) {
 
     async addMessage(
       conversationId: string,
-      message: { role: 'user' | 'assistant'; content: string; images?: ImageMeta[] },
+      message: { id?: string; role: 'user' | 'assistant'; content: string; images?: ImageMeta[] },
     ): Promise<Message> {
       const { rows } = await db.query<MessageRow>(
         `WITH inserted AS (
-           INSERT INTO messages (conversation_id, role, content, images) VALUES ($1, $2, $3, $4::jsonb)
+           INSERT INTO messages (id, conversation_id, role, content, images)
+           VALUES (coalesce($5::uuid, gen_random_uuid()), $1, $2, $3, $4::jsonb)
            RETURNING id, role, content, images, created_at
          ), touched AS (
            UPDATE conversations SET updated_at = now() WHERE id = $1
          )
          SELECT * FROM inserted`,
-        [conversationId, message.role, message.content, JSON.stringify(message.images ?? [])],
+        [conversationId, message.role, message.content, JSON.stringify(message.images ?? []), message.id ?? null],
       );
       return toMessage(rows[0] as MessageRow);
     },

@@ -1,0 +1,97 @@
+// POST /chat/stream: the request, and the server-sent events of the answer.
+import { Type, type Static } from 'typebox';
+
+export const IMAGE_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
+export const MAX_IMAGES = 4;
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+export const MAX_MESSAGE_CHARS = 20_000;
+
+export const ChatImage = Type.Object(
+  {
+    mediaType: Type.Union(IMAGE_MEDIA_TYPES.map((mediaType) => Type.Literal(mediaType))),
+    /** Base64 of the image bytes (no data: prefix). Over MAX_IMAGE_BYTES decoded is 413, checked by the server. */
+    data: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
+  },
+  { additionalProperties: false },
+);
+export type ChatImage = Static<typeof ChatImage>;
+
+export const ChatStreamRequest = Type.Object(
+  {
+    message: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
+    conversationId: Type.Optional(Type.String({ format: 'uuid' })),
+    images: Type.Optional(Type.Array(ChatImage, { maxItems: MAX_IMAGES })),
+  },
+  { additionalProperties: false },
+);
+export type ChatStreamRequest = Static<typeof ChatStreamRequest>;
+
+export interface StreamStartEvent {
+  requestId: string;
+  conversationId: string;
+  /** Id the assistant's message will have in the conversation's history. */
+  messageId: string;
+  model: string;
+  coachingVersion: string;
+}
+
+export interface MessageStartEvent {
+  model: string;
+}
+
+export interface ContentDeltaEvent {
+  text: string;
+}
+
+export interface StreamUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+}
+
+export interface StreamCompleteEvent {
+  usage: StreamUsage;
+  costUsd: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  stopReason: string | null;
+  quota: { limit: number | null; used: number; remaining: number | null; percent: number | null };
+}
+
+/** Stable codes of a failed stream. */
+export const STREAM_ERROR_CODES = [
+  'upstream_rate_limited',
+  'upstream_overloaded',
+  'upstream_error',
+  'upstream_timeout',
+  'upstream_rejected',
+  'upstream_unconfigured',
+  'stream_incomplete',
+  'unavailable',
+  'internal',
+] as const;
+export type StreamErrorCode = (typeof STREAM_ERROR_CODES)[number];
+
+export interface StreamErrorEvent {
+  code: StreamErrorCode;
+  message: string;
+  /** true: the same request may succeed if sent again (after retryAfterMs when given). */
+  retryable: boolean;
+  retryAfterMs?: number;
+}
+
+/** Every event of the stream, by its SSE `event:` name. */
+export interface CoachEventMap {
+  stream_start: StreamStartEvent;
+  message_start: MessageStartEvent;
+  content_delta: ContentDeltaEvent;
+  stream_complete: StreamCompleteEvent;
+  stream_error: StreamErrorEvent;
+}
+export type CoachEventName = keyof CoachEventMap;
+export type CoachEvent = { [Name in CoachEventName]: { event: Name; data: CoachEventMap[Name] } }[CoachEventName];
+
+/** Seconds between `: ping` comments while the stream is open. */
+export const PING_INTERVAL_S = 15;

@@ -1,0 +1,57 @@
+// Checks the trader's chart images: decoded size, real type by magic bytes (never the declared field),
+// and dimensions — which also give the image's token cost for the quota estimate.
+import { imageSize } from 'image-size';
+import { MAX_IMAGE_BYTES, type ChatImage, type ImageMediaType } from '../contract/chat.js';
+import type { ImageMeta } from '../db/repositories/conversations.js';
+import { AppError } from '../errors.js';
+
+const DETECTED_TYPES: Record<string, ImageMediaType> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp' };
+
+/** The API downscales images whose long edge passes 1568 px; tokens ≈ width × height / 750. */
+export const MAX_LONG_EDGE_PX = 1568;
+
+export function imageTokens(width: number, height: number): number {
+  const scale = Math.min(1, MAX_LONG_EDGE_PX / Math.max(width, height));
+  return Math.ceil((Math.round(width * scale) * Math.round(height * scale)) / 750);
+}
+
+export interface CheckedImage {
+  mediaType: ImageMediaType;
+  data: string;
+  meta: ImageMeta;
+  tokens: number;
+}
+
+export function checkImages(images: readonly ChatImage[]): CheckedImage[] {
+  return images.map((image, index) => {
+    const field = `images[${index}]`;
+    const bytes = Buffer.from(image.data, 'base64');
+    if (bytes.length > MAX_IMAGE_BYTES) {
+      throw new AppError('payload_too_large', `${field} is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`, {
+        field,
+      });
+    }
+    let detected: ReturnType<typeof imageSize> | undefined;
+    try {
+      detected = imageSize(bytes);
+    } catch {
+      detected = undefined;
+    }
+    const actualType = detected?.type ? DETECTED_TYPES[detected.type] : undefined;
+    if (!detected || !actualType || !detected.width || !detected.height) {
+      throw new AppError('invalid_request', `${field} is not a PNG, JPEG or WebP image`, { field });
+    }
+    const declared: string = image.mediaType;
+    if (actualType !== declared) {
+      throw new AppError('invalid_request', `${field} is declared ${declared} but its bytes are ${actualType}`, {
+        field,
+      });
+    }
+    return {
+      mediaType: actualType,
+      data: image.data,
+      meta: { mediaType: actualType, bytes: bytes.length, width: detected.width, height: detected.height },
+      tokens: imageTokens(detected.width, detected.height),
+    };
+  });
+}

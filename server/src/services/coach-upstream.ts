@@ -1,0 +1,187 @@
+// Claude through the Anthropic SDK: builds the Messages request (cached system prompt, history, chart
+// images) and turns the raw stream into a few typed events. Usage from message_start is overwritten,
+// never added to, by message_delta. Failures become stable stream error codes.
+import Anthropic from '@anthropic-ai/sdk';
+import type { StreamErrorEvent } from '../contract/chat.js';
+import type { CheckedImage } from './chart-images.js';
+import type { Turn } from './coach-history.js';
+
+export interface UpstreamUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+export type UpstreamEvent =
+  | { type: 'start'; model: string; usage: UpstreamUsage }
+  | { type: 'text'; text: string }
+  | { type: 'delta'; usage: Partial<UpstreamUsage>; stopReason: string | null }
+  | { type: 'stop' };
+
+export interface CoachRequest {
+  model: string;
+  maxTokens: number;
+  system: string;
+  history: readonly Turn[];
+  question: string;
+  images: readonly CheckedImage[];
+  userId: string;
+}
+
+export interface UpstreamOptions {
+  apiKey: string;
+  baseUrl?: string | undefined;
+  /** Retries the SDK makes itself for 408/409/429/5xx before the stream starts. */
+  maxRetries?: number;
+}
+
+type MessageParam = Anthropic.MessageParam;
+
+function toMessages(request: CoachRequest): MessageParam[] {
+  const history = [...request.history];
+  // History ending with an unanswered question: fold it into this turn to keep roles alternating.
+  const unanswered = history.at(-1)?.role === 'user' ? history.pop() : undefined;
+  const question: MessageParam = {
+    role: 'user',
+    content: [
+      ...(unanswered ? [{ type: 'text' as const, text: unanswered.text }] : []),
+      ...request.images.map((image) => ({
+        type: 'image' as const,
+        source: { type: 'base64' as const, media_type: image.mediaType, data: image.data },
+      })),
+      { type: 'text' as const, text: request.question },
+    ],
+  };
+  return [...history.map((turn): MessageParam => ({ role: turn.role, content: turn.text })), question];
+}
+
+const readUsage = (usage: {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}): Partial<UpstreamUsage> => {
+  const picked: Partial<UpstreamUsage> = {};
+  if (typeof usage.input_tokens === 'number') picked.inputTokens = usage.input_tokens;
+  if (typeof usage.output_tokens === 'number') picked.outputTokens = usage.output_tokens;
+  if (typeof usage.cache_read_input_tokens === 'number') picked.cacheReadTokens = usage.cache_read_input_tokens;
+  if (typeof usage.cache_creation_input_tokens === 'number') {
+    picked.cacheWriteTokens = usage.cache_creation_input_tokens;
+  }
+  return picked;
+};
+
+export function createCoachUpstream(options: UpstreamOptions) {
+  const client = new Anthropic({
+    apiKey: options.apiKey,
+    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+    maxRetries: options.maxRetries ?? 2,
+    timeout: 60_000,
+  });
+
+  return async function* streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncGenerator<UpstreamEvent> {
+    const stream = await client.messages.create(
+      {
+        model: request.model,
+        max_tokens: request.maxTokens,
+        // The methodology is the same for every trader: cached, so later requests read it at 0.1x.
+        system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
+        messages: toMessages(request),
+        metadata: { user_id: request.userId },
+        stream: true,
+      },
+      { signal },
+    );
+    for await (const event of stream) {
+      switch (event.type) {
+        case 'message_start':
+          yield {
+            type: 'start',
+            model: event.message.model,
+            usage: {
+              inputTokens: 0,
+              outputTokens: 0,
+              cacheReadTokens: 0,
+              cacheWriteTokens: 0,
+              ...readUsage(event.message.usage),
+            },
+          };
+          break;
+        case 'content_block_delta':
+          if (event.delta.type === 'text_delta' && event.delta.text.length > 0)
+            yield { type: 'text', text: event.delta.text };
+          break;
+        case 'message_delta':
+          yield { type: 'delta', usage: readUsage(event.usage), stopReason: event.delta.stop_reason ?? null };
+          break;
+        case 'message_stop':
+          yield { type: 'stop' };
+          break;
+        default:
+          // content_block_start/stop and event types added to the API later carry nothing we show.
+          break;
+      }
+    }
+  };
+}
+
+export type CoachUpstream = ReturnType<typeof createCoachUpstream>;
+
+const retryAfterMs = (headers: Headers | undefined): number | undefined => {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const seconds = Number(headers?.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+};
+
+/** The stream_error a failure becomes. The message is for the trader; details stay in our logs. */
+export function classifyUpstreamError(error: unknown): StreamErrorEvent {
+  if (error instanceof Anthropic.APIConnectionTimeoutError) {
+    return { code: 'upstream_timeout', message: 'The coach took too long to answer. Try again.', retryable: true };
+  }
+  if (error instanceof Anthropic.APIConnectionError) {
+    return { code: 'upstream_error', message: 'The coach could not be reached. Try again.', retryable: true };
+  }
+  if (error instanceof Anthropic.APIError) {
+    const after = retryAfterMs(error.headers as Headers | undefined);
+    const withRetry = after === undefined ? {} : { retryAfterMs: after };
+    if (error.status === 429 || error.type === 'rate_limit_error') {
+      return {
+        code: 'upstream_rate_limited',
+        message: 'The coach is busy right now. Try again shortly.',
+        retryable: true,
+        ...withRetry,
+      };
+    }
+    if (error.status === 529 || error.type === 'overloaded_error') {
+      return {
+        code: 'upstream_overloaded',
+        message: 'The coach is overloaded right now. Try again shortly.',
+        retryable: true,
+        ...withRetry,
+      };
+    }
+    if (error.status === undefined || error.status >= 500 || error.type === 'api_error') {
+      return {
+        code: 'upstream_error',
+        message: 'The coach had a problem answering. Try again.',
+        retryable: true,
+        ...withRetry,
+      };
+    }
+    if (error.status === 401 || error.status === 403) {
+      return {
+        code: 'upstream_unconfigured',
+        message: 'Coaching is not configured correctly on the server (the API key was refused).',
+        retryable: false,
+      };
+    }
+    return {
+      code: 'upstream_rejected',
+      message: 'The coach could not take this request (it may be too large). Try a smaller image or question.',
+      retryable: false,
+    };
+  }
+  return { code: 'internal', message: 'Something went wrong on our side. Try again.', retryable: true };
+}

@@ -1,0 +1,58 @@
+// Writes server-sent events on a raw response with backpressure: when the socket's buffer is full the
+// writer waits for 'drain' (and stops pulling from upstream), so a slow reader never makes the server
+// hold the whole answer in memory. Comments keep proxies from closing an idle stream.
+import { once } from 'node:events';
+import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { PING_INTERVAL_S } from '../contract/chat.js';
+
+export interface EventSink {
+  send(event: string, data: unknown): Promise<void>;
+  /** The client went away (or the stream was ended). */
+  readonly closed: boolean;
+  end(): void;
+}
+
+export const SSE_HEADERS: OutgoingHttpHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // nginx and similar proxies buffer responses unless told not to.
+  'x-accel-buffering': 'no',
+};
+
+/** Headers already set on the reply (security headers, rate-limit headers, request id) are kept. */
+export function openEventStream(
+  raw: ServerResponse,
+  headers: Record<string, OutgoingHttpHeader | undefined>,
+  pingIntervalMs: number = PING_INTERVAL_S * 1000,
+): EventSink {
+  raw.writeHead(200, { ...headers, ...SSE_HEADERS });
+  raw.flushHeaders();
+  let closed = false;
+  const gone = new Promise<void>((resolve) => {
+    raw.once('close', () => {
+      closed = true;
+      resolve();
+    });
+  });
+  const ping = setInterval(() => {
+    if (!closed && !raw.writableNeedDrain) raw.write(': ping\n\n');
+  }, pingIntervalMs);
+  ping.unref();
+  void gone.then(() => clearInterval(ping));
+
+  return {
+    get closed() {
+      return closed || raw.destroyed;
+    },
+    async send(event, data) {
+      if (closed || raw.destroyed) return;
+      const accepted = raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (!accepted) await Promise.race([once(raw, 'drain').catch(() => undefined), gone]);
+    },
+    end() {
+      clearInterval(ping);
+      if (!closed && !raw.destroyed) raw.end();
+    },
+  };
+}

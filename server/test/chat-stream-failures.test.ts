@@ -1,0 +1,306 @@
+// POST /chat/stream when things go wrong: the trader closes the window, the upstream fails before or
+// during the answer or goes silent, a reader is slow, the quota runs out under concurrency. Every
+// path stores what was delivered and one usage row, and ends with exactly one final event.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp } from './support/app.js';
+import { billingPeriodAt } from '../src/services/billing-period.js';
+import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
+import type { ReceivedEvent } from './support/coach-client.js';
+import { pgliteTestDatabase } from './support/database.js';
+
+let h: ChatHarness;
+beforeAll(async () => {
+  h = await startChatHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const finals = (events: ReceivedEvent[]) =>
+  events.filter((event) => event.event === 'stream_complete' || event.event === 'stream_error');
+
+describe('the trader closes the window mid-answer', () => {
+  it('aborts the upstream at once, stores the delivered text and bills the call as cancelled', async () => {
+    const { headers } = await h.trader();
+    const chunks = Array.from({ length: 200 }, (_, i) => `word${i} `);
+    h.fake.script({ chunks, chunkDelayMs: 20, usage: { inputTokens: 900 } });
+    const index = h.fake.requests.length;
+    const controller = new AbortController();
+    let requestId = '';
+    let seen = '';
+    await h.chat(
+      headers,
+      { message: 'Walk me through this chart' },
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.event === 'stream_start') requestId = String(event.data.requestId);
+          if (event.event === 'content_delta') seen += String(event.data.text);
+          if (seen.split(' ').length > 5) controller.abort();
+        },
+      },
+    );
+    // The upstream sees the hang-up within a second.
+    await h.fake.waitForDisconnect(index, 1_000);
+    expect(h.fake.requests[index]!.outcome).toBe('client_disconnected');
+
+    const row = await h.eventually(() => usageRow(h, requestId));
+    expect(row).toMatchObject({ status: 'cancelled', input_tokens: 900 });
+    expect(row.output_tokens).toBeGreaterThan(0);
+    const { rows } = await h.database.db.query<{ content: string }>(
+      `SELECT content FROM messages WHERE role = 'assistant' AND conversation_id = $1`,
+      [row.conversation_id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.content.startsWith(seen)).toBe(true);
+    expect(chunks.join('').startsWith(rows[0]!.content)).toBe(true);
+  });
+});
+
+describe('upstream failures', () => {
+  it('an overloaded error mid-stream ends with stream_error, keeps the partial answer, records the call', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({
+      chunks: ['one ', 'two ', 'three ', 'four '],
+      failMidStream: { afterChunks: 2 },
+      usage: { inputTokens: 700 },
+    });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(result.text()).toBe('one two ');
+    expect(finals(result.events)).toEqual([
+      { event: 'stream_error', data: { code: 'upstream_overloaded', message: expect.any(String), retryable: true } },
+    ]);
+    const row = await usageRow(h, String(result.events[0]!.data.requestId));
+    expect(row).toMatchObject({ status: 'error', error_code: 'upstream_overloaded', input_tokens: 700 });
+    expect(row!.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('529 before the stream: the SDK retries, then stream_error with retryable and the wait', async () => {
+    const { headers } = await h.trader();
+    const overloaded = { failBeforeStream: { status: 529, retryAfterMs: 20 } };
+    h.fake.script(overloaded, overloaded, overloaded);
+    const before = h.fake.requests.length;
+    const result = await h.chat(headers, { message: 'q' });
+    expect(h.fake.requests.length - before).toBe(3);
+    expect(finals(result.events)).toEqual([
+      {
+        event: 'stream_error',
+        data: { code: 'upstream_overloaded', message: expect.any(String), retryable: true, retryAfterMs: 20 },
+      },
+    ]);
+    const row = await usageRow(h, String(result.events[0]!.data.requestId));
+    expect(row).toMatchObject({
+      status: 'error',
+      error_code: 'upstream_overloaded',
+      input_tokens: 0,
+      output_tokens: 0,
+    });
+  });
+
+  it('a 429 that clears on the SDK’s retry is invisible to the trader', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ failBeforeStream: { status: 429, retryAfterMs: 10 } }, { chunks: ['fine'] });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(result.text()).toBe('fine');
+    expect(finals(result.events)[0]!.event).toBe('stream_complete');
+  });
+
+  it('an upstream that goes silent ends with upstream_timeout and is disconnected', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ chunks: ['a ', 'b ', 'c '], stallAfterChunks: 1 });
+    const index = h.fake.requests.length;
+    const result = await h.chat(headers, { message: 'q' });
+    expect(result.text()).toBe('a ');
+    expect(finals(result.events)).toEqual([
+      { event: 'stream_error', data: { code: 'upstream_timeout', message: expect.any(String), retryable: true } },
+    ]);
+    expect(h.fake.requests[index]!.disconnected).toBe(true);
+    // The comment pings kept the connection alive while the upstream was silent.
+    expect(result.comments).toContain('ping');
+  });
+
+  it('a rejected request (bad key) is not retryable', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ failBeforeStream: { status: 401 } });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(finals(result.events)[0]!.data).toMatchObject({ code: 'upstream_unconfigured', retryable: false });
+  });
+});
+
+describe('a slow reader', () => {
+  it('makes the server stop pulling from upstream instead of buffering the answer in memory', async () => {
+    const { headers } = await h.trader();
+    // Larger than every kernel socket buffer on the way (up to 32 MB each here), so only real
+    // backpressure can stop the upstream.
+    const chunk = 'x'.repeat(4_000);
+    const total = 30_000; // 120 MB of answer
+    h.fake.script({ chunks: Array.from({ length: total }, () => chunk), usage: { outputTokens: 30_000_000 } });
+    const index = h.fake.requests.length;
+    const memoryBefore = process.memoryUsage();
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(
+        new URL(`${h.baseUrl}/api/v1/chat/stream`),
+        { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ message: 'long answer please' }));
+    });
+    try {
+      response.pause();
+      await h.fake.waitForChunks(index, 10);
+      // Wait until the upstream stops making progress: the server holds back, the fake's socket fills.
+      let last = -1;
+      const stalled = await h.eventually(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const sent = h.fake.requests[index]!.chunksSent;
+        const isStalled = sent === last;
+        last = sent;
+        return isStalled ? sent : undefined;
+      }, 20_000);
+      expect(stalled).toBeLessThan(total / 2);
+      const memoryNow = process.memoryUsage();
+      const grown = memoryNow.heapUsed + memoryNow.arrayBuffers - memoryBefore.heapUsed - memoryBefore.arrayBuffers;
+      expect(grown).toBeLessThan((total * chunk.length) / 4);
+
+      let received = 0;
+      response.on('data', (data: Buffer) => (received += data.length));
+      const ended = new Promise((resolve) => response.on('end', resolve));
+      response.resume();
+      await ended;
+      expect(received).toBeGreaterThan(total * chunk.length);
+      expect(h.fake.requests[index]!.outcome).toBe('completed');
+    } finally {
+      response.destroy();
+    }
+  }, 60_000);
+});
+
+describe('the monthly quota', () => {
+  it('twenty concurrent requests near the free limit never push used above it', async () => {
+    const { user, headers } = await h.trader();
+    const period = billingPeriodAt(user.periodStart, new Date());
+    await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
+      user.id,
+      period.start,
+      100_000 - 9_000,
+    ]);
+    // Every answer uses all the room it was given, with input just under the server's estimate.
+    h.fake.setDefault((request) => ({
+      chunks: ['ok'],
+      usage: { inputTokens: 3_000, outputTokens: request.body.max_tokens },
+    }));
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, () => h.chat(headers, { message: 'quick check' })));
+      const statuses = results.map((result) => result.status);
+      expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
+      expect(statuses.filter((status) => status === 402).length).toBeGreaterThan(0);
+      expect(statuses.every((status) => [200, 402, 429].includes(status))).toBe(true);
+      const refused = results.find((result) => result.status === 402)!;
+      expect(refused.body).toMatchObject({ error: { code: 'quota_exceeded', quota: { limit: 100_000 } } });
+
+      const { rows } = await h.database.db.query<{ quota_used: number; quota_reserved: number }>(
+        'SELECT quota_used, quota_reserved FROM users WHERE id = $1',
+        [user.id],
+      );
+      expect(rows[0]!.quota_used).toBeLessThanOrEqual(100_000);
+      expect(rows[0]!.quota_used).toBeGreaterThan(100_000 - 9_000);
+      expect(rows[0]!.quota_reserved).toBe(0);
+    } finally {
+      h.fake.setDefault({});
+    }
+  });
+
+  it('a pro trader past the quota continues, and the overage is recorded', async () => {
+    const { user, fresh } = await h.trader();
+    await h.test.app.repos.users.setPlan(user.id, { tier: 'pro' });
+    const headers = await fresh();
+    const period = billingPeriodAt(user.periodStart, new Date());
+    await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
+      user.id,
+      period.start,
+      2_000_000,
+    ]);
+    h.fake.script({ usage: { inputTokens: 100, outputTokens: 50 } });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(finals(result.events)[0]!.data.quota).toEqual({
+      limit: 2_000_000,
+      used: 2_000_150,
+      remaining: 0,
+      percent: 100,
+    });
+  });
+
+  it('rolls over lazily: last period’s spending does not block this one', async () => {
+    const { user, headers } = await h.trader();
+    await h.database.db.query(
+      `UPDATE users SET quota_period_start = now() - interval '40 days', quota_used = 100000 WHERE id = $1`,
+      [user.id],
+    );
+    h.fake.script({ usage: { inputTokens: 10, outputTokens: 5 } });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(result.status).toBe(200);
+    expect(finals(result.events)[0]!.data.quota).toMatchObject({ used: 15 });
+  });
+});
+
+describe('without ANTHROPIC_API_KEY', () => {
+  it('answers 503 upstream_unconfigured saying what to set', async () => {
+    const database = await pgliteTestDatabase();
+    const bare = await buildTestApp({ database: database.db, env: { AUTH_ISSUER: h.issuer.issuer } });
+    try {
+      const token = await h.issuer.sessionToken({ sub: 'user_nokey' });
+      const response = await bare.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat/stream',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { message: 'hello' },
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().error).toEqual({
+        code: 'upstream_unconfigured',
+        message: expect.stringContaining('ANTHROPIC_API_KEY'),
+      });
+    } finally {
+      await bare.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('shutting the server down mid-answer', () => {
+  it('tells the trader to retry and records the call before the pools close', async () => {
+    const own = await startChatHarness();
+    try {
+      const { headers } = await own.trader();
+      own.fake.script({ chunks: Array.from({ length: 100 }, (_, i) => `w${i} `), chunkDelayMs: 30 });
+      let requestId = '';
+      const answer = own.chat(
+        headers,
+        { message: 'q' },
+        {
+          onEvent: (event) => {
+            if (event.event === 'stream_start') requestId = String(event.data.requestId);
+          },
+        },
+      );
+      await own.fake.waitForChunks(0, 3);
+      const closing = own.test.app.close();
+      const result = await answer;
+      await closing;
+      expect(finals(result.events)).toEqual([
+        { event: 'stream_error', data: { code: 'unavailable', message: expect.any(String), retryable: true } },
+      ]);
+      const { rows } = await own.database
+        .another()
+        .query<{ status: string; error_code: string }>(
+          'SELECT status, error_code FROM token_usage WHERE request_id = $1',
+          [requestId],
+        );
+      expect(rows).toEqual([{ status: 'error', error_code: 'unavailable' }]);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -1,0 +1,232 @@
+// POST /chat/stream through the real SDK and the fake upstream: the answer arrives in order, usage and
+// cost are exact, the prompt is cached, images are checked, history is loaded in order and bounded.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costUsd, priceFor } from '../src/config/pricing.js';
+import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
+import { jpegHeader, pngOfSize } from './support/png.js';
+
+let h: ChatHarness;
+beforeAll(async () => {
+  h = await startChatHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('a coaching answer', () => {
+  it('streams the upstream text in order, then stream_complete with the exact usage and cost', async () => {
+    const { headers } = await h.trader();
+    const chunks = ['The bar ', 'after the 1 ', 'took out its high: ', 'a **2-1-2 up**.'];
+    const usage = { inputTokens: 1_234, outputTokens: 56, cacheCreationInputTokens: 0, cacheReadInputTokens: 2_000 };
+    h.fake.script({ chunks, usage, ping: true, unknownEvents: true });
+    const result = await h.chat(headers, { message: 'Is this a 2-1-2?' });
+
+    expect(result.status).toBe(200);
+    expect(result.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(result.headers.get('x-ratelimit-limit')).toBe('10');
+    expect(result.events.map((event) => event.event)).toEqual([
+      'stream_start',
+      'message_start',
+      ...chunks.map(() => 'content_delta'),
+      'stream_complete',
+    ]);
+    expect(result.text()).toBe(chunks.join(''));
+    const start = result.events[0]!.data;
+    expect(start).toEqual({
+      requestId: expect.any(String),
+      conversationId: expect.any(String),
+      messageId: expect.any(String),
+      model: 'claude-sonnet-5-5',
+      coachingVersion: '1.0.0',
+    });
+    const complete = result.events.at(-1)!.data;
+    const expectedCost = costUsd(priceFor('claude-sonnet-5-5')!, {
+      inputTokens: 1_234,
+      outputTokens: 56,
+      cacheReadTokens: 2_000,
+      cacheWriteTokens: 0,
+    });
+    expect(complete).toEqual({
+      usage: { inputTokens: 1_234, outputTokens: 56, cacheCreationInputTokens: 0, cacheReadInputTokens: 2_000 },
+      costUsd: expectedCost,
+      latencyMs: expect.any(Number),
+      ttftMs: expect.any(Number),
+      stopReason: 'end_turn',
+      quota: { limit: 100_000, used: 1_290, remaining: 98_710, percent: 1.3 },
+    });
+
+    const row = await usageRow(h, String(start.requestId));
+    expect(row).toMatchObject({
+      status: 'ok',
+      error_code: null,
+      input_tokens: 1_234,
+      output_tokens: 56,
+      cache_read_tokens: 2_000,
+      cache_write_tokens: 0,
+      conversation_id: start.conversationId,
+    });
+    expect(Number(row!.cost_usd)).toBe(expectedCost);
+
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(start.conversationId)}/messages`,
+      headers,
+    });
+    expect(messages.json().items).toEqual([
+      expect.objectContaining({ role: 'user', content: 'Is this a 2-1-2?' }),
+      expect.objectContaining({ id: start.messageId, role: 'assistant', content: chunks.join('') }),
+    ]);
+    const list = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers });
+    expect(list.json().items[0].title).toBe('Is this a 2-1-2?');
+  });
+
+  it('sends the methodology as a cached system prompt; the second request reads it from cache', async () => {
+    const { headers } = await h.trader();
+    h.fake.reset();
+    const first = await h.chat(headers, { message: 'First question' });
+    const second = await h.chat(headers, { message: 'Second question' });
+    const sent = h.fake.requests[0]!.body;
+    expect(sent.system).toEqual([expect.objectContaining({ type: 'text', cache_control: { type: 'ephemeral' } })]);
+    expect(JSON.stringify(sent.system)).toMatch(/timeframe continuity/i);
+    const firstRow = await usageRow(h, String(first.events[0]!.data.requestId));
+    const secondRow = await usageRow(h, String(second.events[0]!.data.requestId));
+    expect(firstRow!.cache_write_tokens).toBeGreaterThan(1_024);
+    expect(secondRow!.cache_read_tokens).toBe(firstRow!.cache_write_tokens);
+    expect(secondRow!.cache_write_tokens).toBe(0);
+    const usage = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+    expect(usage.json().cache.hitRate).toBeGreaterThan(0);
+  });
+
+  it('continues a conversation with its earlier turns, in order', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ chunks: ['First answer.'] }, { chunks: ['Second answer.'] });
+    const first = await h.chat(headers, { message: 'Question one' });
+    const conversationId = String(first.events[0]!.data.conversationId);
+    const index = h.fake.requests.length;
+    const second = await h.chat(headers, { message: 'Question two', conversationId });
+    expect(second.events[0]!.data.conversationId).toBe(conversationId);
+    expect(h.fake.requests[index]!.body.messages).toEqual([
+      { role: 'user', content: 'Question one' },
+      { role: 'assistant', content: 'First answer.' },
+      { role: 'user', content: [{ type: 'text', text: 'Question two' }] },
+    ]);
+  });
+
+  it('bounds the history to the newest turns that fit the budget', async () => {
+    const { user, headers } = await h.trader();
+    const conversation = await h.test.app.repos.conversations.create(user.id, 'Long study');
+    for (let index = 0; index < 60; index += 1) {
+      await h.test.app.repos.conversations.addMessage(conversation.id, {
+        role: index % 2 === 0 ? 'user' : 'assistant',
+        content: `turn ${index} ${'x'.repeat(1_500)}`,
+      });
+    }
+    const index = h.fake.requests.length;
+    await h.chat(headers, { message: 'And now?', conversationId: conversation.id });
+    const sent = h.fake.requests[index]!.body.messages;
+    const turns = sent.slice(0, -1).map((message) => (message.content as string).split(' ').slice(0, 2).join(' '));
+    expect(turns.length).toBeGreaterThan(2);
+    expect(turns.length).toBeLessThanOrEqual(20);
+    expect(sent[0]!.role).toBe('user');
+    // The newest turns, oldest first, ending with the last stored answer.
+    const expected = Array.from({ length: turns.length }, (_, i) => `turn ${60 - turns.length + i}`);
+    expect(turns).toEqual(expected);
+  });
+
+  it('another trader’s conversationId is 404 and reaches no upstream', async () => {
+    const alice = await h.trader();
+    const bob = await h.trader();
+    const first = await h.chat(alice.headers, { message: 'Alice asks' });
+    const before = h.fake.requests.length;
+    const stolen = await h.chat(bob.headers, {
+      message: 'Bob asks',
+      conversationId: first.events[0]!.data.conversationId,
+    });
+    expect(stolen.status).toBe(404);
+    expect(stolen.body).toEqual({ error: { code: 'not_found', message: 'conversation not found' } });
+    expect(h.fake.requests.length).toBe(before);
+  });
+});
+
+describe('chart images', () => {
+  const png = pngOfSize(1_200, 800);
+
+  it('are sent to the model; their metadata, not their bytes, is stored', async () => {
+    const { headers } = await h.trader();
+    const index = h.fake.requests.length;
+    const result = await h.chat(headers, {
+      message: 'What is this bar?',
+      images: [{ mediaType: 'image/png', data: png.toString('base64') }],
+    });
+    expect(result.status).toBe(200);
+    const content = h.fake.requests[index]!.body.messages.at(-1)!.content as unknown as Array<Record<string, unknown>>;
+    expect(content[0]).toEqual({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') },
+    });
+    const { rows } = await h.database.db.query<{ images: unknown; content: string }>(
+      `SELECT images, content FROM messages WHERE conversation_id = $1 AND role = 'user'`,
+      [result.events[0]!.data.conversationId],
+    );
+    expect(rows[0]!.images).toEqual([{ mediaType: 'image/png', bytes: png.length, width: 1_200, height: 800 }]);
+  });
+
+  it('a declared type that disagrees with the bytes is 400', async () => {
+    const { headers } = await h.trader();
+    const result = await h.chat(headers, {
+      message: 'x',
+      images: [{ mediaType: 'image/png', data: jpegHeader(640, 480).toString('base64') }],
+    });
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual({
+      error: {
+        code: 'invalid_request',
+        message: 'images[0] is declared image/png but its bytes are image/jpeg',
+        field: 'images[0]',
+      },
+    });
+  });
+
+  it('bytes that are no image are 400', async () => {
+    const { headers } = await h.trader();
+    const result = await h.chat(headers, {
+      message: 'x',
+      images: [{ mediaType: 'image/webp', data: Buffer.from('GIF89a definitely not webp').toString('base64') }],
+    });
+    expect(result.status).toBe(400);
+    expect((result.body as { error: { code: string } }).error.code).toBe('invalid_request');
+  });
+
+  it('an image over 5 MB is 413, more than four images 400', async () => {
+    const { headers } = await h.trader();
+    const big = pngOfSize(2_400, 2_300, { noise: true });
+    expect(big.length).toBeGreaterThan(5 * 1024 * 1024);
+    const tooBig = await h.chat(headers, {
+      message: 'x',
+      images: [{ mediaType: 'image/png', data: big.toString('base64') }],
+    });
+    expect(tooBig.status).toBe(413);
+    expect((tooBig.body as { error: { code: string } }).error.code).toBe('payload_too_large');
+    const image = { mediaType: 'image/png', data: png.toString('base64') };
+    const tooMany = await h.chat(headers, { message: 'x', images: [image, image, image, image, image] });
+    expect(tooMany.status).toBe(400);
+  });
+});
+
+describe('requests', () => {
+  it.each([
+    [{ message: '' }, 'message'],
+    [{ message: 'x'.repeat(20_001) }, 'message'],
+    [{ message: 'x', conversationId: 'nope' }, 'conversationId'],
+    [{ message: 'x', images: [{ mediaType: 'image/gif', data: 'R0lGOD' }] }, 'mediaType'],
+  ])('invalid body %# is 400 naming the field', async (body, field) => {
+    const { headers } = await h.trader();
+    const result = await h.chat(headers, body);
+    expect(result.status).toBe(400);
+    expect((result.body as { error: { message: string } }).error.message).toContain(field);
+  });
+
+  it('requires sign-in', async () => {
+    expect((await h.chat({}, { message: 'x' })).status).toBe(401);
+  });
+});

@@ -1,0 +1,122 @@
+// Rate limit tests: an app with a test-only limited route, its own Redis key prefix and a clock the test
+// can move, users minted through the test issuer, and polling with a deadline.
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../src/db/database.js';
+import type { User } from '../../src/db/repositories/users.js';
+import { createRedisClient } from '../../src/plugins/redis.js';
+import type { RateLimitSettings } from '../../src/config/env.js';
+import { buildTestApp, bearer, type TestApp } from './app.js';
+import type { TestIssuer } from './issuer.js';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const LIMITED_ROUTE = '/limited';
+
+export const uniqueKeyPrefix = () => `test:rate-limit:${randomBytes(6).toString('hex')}:`;
+
+/** A clock offset the test moves; the limiters add it to their own clocks. */
+export interface TestClock {
+  offsetMs: number;
+  readonly offset: () => number;
+}
+
+export const testClock = (): TestClock => {
+  const clock = {
+    offsetMs: 0,
+    offset: () => clock.offsetMs,
+  };
+  return clock;
+};
+
+export interface LimitedAppOptions {
+  database: Database;
+  issuer: TestIssuer;
+  /** Omit for the embedded default (the in-process limiter). */
+  redisUrl?: string;
+  keyPrefix?: string;
+  clock?: TestClock;
+  events?: RateLimitSettings['events'];
+}
+
+/** The real app with `POST /limited` behind authenticate + rateLimit, the way chat/stream will use it. */
+export function buildLimitedApp(options: LimitedAppOptions): Promise<TestApp> {
+  return buildTestApp({
+    database: options.database,
+    env: { AUTH_ISSUER: options.issuer.issuer, ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}) },
+    tweak: (config) => {
+      config.rateLimit = {
+        keyPrefix: options.keyPrefix ?? uniqueKeyPrefix(),
+        ...(options.clock ? { clockOffsetMs: options.clock.offset } : {}),
+        ...(options.events ? { events: options.events } : {}),
+      };
+    },
+    beforeReady: (app) => {
+      app.post(LIMITED_ROUTE, { onRequest: [app.authenticate, app.rateLimit] }, async () => ({ ok: true }));
+    },
+  });
+}
+
+let sequence = 0;
+
+/** A fresh user (free tier) and the headers that sign in as them. */
+export async function newUser(
+  app: FastifyInstance,
+  issuer: TestIssuer,
+): Promise<{ user: User; headers: { authorization: string } }> {
+  const subject = `user_rl${Date.now()}x${(sequence += 1)}${randomBytes(3).toString('hex')}`;
+  const user = await app.repos.users.findOrCreate(subject, null);
+  return { user, headers: bearer(await issuer.sessionToken({ sub: subject, expiresIn: 600 })) };
+}
+
+export const hit = (app: FastifyInstance, headers: { authorization: string }) =>
+  app.inject({ method: 'POST', url: LIMITED_ROUTE, headers });
+
+/** Polls until check() returns a value other than undefined, or fails after the deadline. */
+export async function eventually<T>(check: () => Promise<T | undefined>, deadlineMs = 10_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`condition not met within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A plain client for looking at (and cleaning up) what the limiter wrote. */
+export const inspector = () => new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+
+/** A client configured as the server's (50 ms commands, no offline queue), once it is connected. */
+export async function connectedClient(url = TEST_REDIS_URL): Promise<Redis> {
+  const redis = createRedisClient(url);
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  return redis;
+}
+
+export async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** The clock the limiter reads, as the test sets it: Redis TIME, or the process's monotonic clock. */
+export async function limiterNow(backend: 'redis' | 'memory', clock: TestClock, redis: Redis): Promise<number> {
+  if (backend === 'memory') return performance.now() + clock.offsetMs;
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Number(micros) / 1000 + clock.offsetMs;
+}
+
+/** Moves the clock so the limiter's "now" is `target` (ms on the limiter's clock). */
+export async function setLimiterNow(
+  backend: 'redis' | 'memory',
+  clock: TestClock,
+  redis: Redis,
+  target: number,
+): Promise<void> {
+  clock.offsetMs += target - (await limiterNow(backend, clock, redis));
+}
