@@ -51,6 +51,53 @@ export default tseslint.config(
       },
     ],
   ),
+  // Desktop: know a file's process from its folder, and keep imports flowing one way.
+  restrict(
+    ['apps/desktop/src/renderer/**'],
+    [
+      {
+        group: ['electron', 'electron/*', 'node:*'],
+        message: 'The renderer runs in a sandboxed page: no Electron, no Node.',
+      },
+      {
+        group: ['**/main/**', '**/preload/**'],
+        message: 'The renderer reaches main only through window.coach (src/host).',
+      },
+      { regex: '^@strat-coach/server(?!/contract$)', message: 'Only @strat-coach/server/contract.' },
+    ],
+  ),
+  restrict(
+    ['apps/desktop/src/shared/**'],
+    [
+      {
+        group: ['electron', 'electron/*', 'node:*', 'react', 'react-*', 'zustand'],
+        message: 'shared runs in main AND renderer: pure code only.',
+      },
+      { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'shared imports nothing of the processes.' },
+      { regex: '^@strat-coach/server(?!/contract$)', message: 'Only @strat-coach/server/contract.' },
+    ],
+  ),
+  restrict(
+    ['apps/desktop/src/main/**'],
+    [
+      {
+        group: ['react', 'react-*', 'zustand', '**/renderer/**', '**/preload/**'],
+        message: 'main never imports React or the renderer.',
+      },
+      { regex: '^@strat-coach/server(?!/contract$)', message: 'Only @strat-coach/server/contract.' },
+    ],
+  ),
+  restrict(
+    ['apps/desktop/src/preload/**'],
+    [
+      {
+        group: ['react', 'react-*', 'zustand', '**/renderer/**', '**/main/**', 'node:*'],
+        message: 'preload: contextBridge and shared types only.',
+      },
+      { regex: '^@strat-coach/server(?!/contract$)', message: 'Only @strat-coach/server/contract.' },
+    ],
+  ),
+  { files: ['apps/desktop/src/renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   // The server never imports the desktop app.
   restrict(
     ['server/**'],

@@ -14,11 +14,13 @@ import { databasePlugin } from './plugins/database.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
+import { authConfigRoutes } from './routes/auth/index.js';
 import { chatRoutes } from './routes/chat/index.js';
 import { conversationRoutes } from './routes/conversations/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { localAuthRoutes } from './routes/local-auth/index.js';
 import { usageRoutes } from './routes/usage/index.js';
+import { webRoutes } from './routes/web/index.js';
 
 export interface AppDependencies {
   /** A database owned by the caller (tests); by default the app connects to the configured one. */
@@ -78,11 +80,13 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { config });
+      await api.register(authConfigRoutes, { config });
       await api.register(usageRoutes);
       await api.register(conversationRoutes);
       await api.register(chatRoutes, { config });
     },
     { prefix: API_PREFIX },
   );
+  if (config.webDir) await app.register(webRoutes, { root: config.webDir });
   return app;
 }

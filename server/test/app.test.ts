@@ -144,3 +144,15 @@ describe('headers', () => {
     }
   });
 });
+
+describe('GET /api/v1/auth/config', () => {
+  it('tells clients which issuer and OAuth client to use', async () => {
+    const response = await test.app.inject({ method: 'GET', url: '/api/v1/auth/config' });
+    expect(response.json()).toEqual({
+      mode: 'local',
+      issuer: test.config.auth.issuer,
+      clientId: 'strat-coach-desktop',
+      scopes: 'openid profile email',
+    });
+  });
+});

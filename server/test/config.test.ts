@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       issuer: 'https://clerk.stratcoach.app',
       jwksUrl: 'https://clerk.stratcoach.app/.well-known/jwks.json',
       authorizedParties: ['https://stratcoach.app', 'strat-coach-desktop'],
+      oauthClientId: null,
     });
   });
 

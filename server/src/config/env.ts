@@ -1,6 +1,8 @@
 // The one place the server reads its environment: a schema, defaults, and a clear error that names the
 // variable when one is malformed. Everything else receives a typed Config.
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
@@ -24,6 +26,8 @@ export const EnvSchema = Type.Object({
   AUTH_AUTHORIZED_PARTIES: Type.Optional(Type.String()),
   CLERK_PUBLISHABLE_KEY: Type.Optional(Type.String({ pattern: '^pk_(test|live)_[A-Za-z0-9+/=_-]+$' })),
   CORS_ORIGINS: Type.Optional(Type.String()),
+  AUTH_OAUTH_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' })),
+  WEB_DIR: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(
     LOG_LEVELS.map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -32,7 +36,11 @@ export const EnvSchema = Type.Object({
 export type Env = Static<typeof EnvSchema>;
 
 export type AuthConfig =
-  { mode: 'local'; issuer: string } | { mode: 'clerk'; issuer: string; jwksUrl: string; authorizedParties: string[] };
+  | { mode: 'local'; issuer: string; oauthClientId: string }
+  | { mode: 'clerk'; issuer: string; jwksUrl: string; authorizedParties: string[]; oauthClientId: string | null };
+
+/** The OAuth client id the desktop and web apps use with the local issuer. */
+export const LOCAL_OAUTH_CLIENT_ID = 'strat-coach-desktop';
 
 /** Rate limiter knobs for tests and benchmarks; production leaves them all unset. */
 export interface RateLimitSettings {
@@ -62,11 +70,16 @@ export interface Config {
   /** How long jose waits before refetching the JWKS for an unknown kid (tests set 0). */
   jwksCooldownMs: number;
   corsOrigins: string[];
+  /** The built web renderer to serve at `/` (the web version of the app); null serves none. */
+  webDir: string | null;
   /** `: ping` comments on open event streams (the contract says every 15 s; tests shorten it). */
   ssePingIntervalMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   rateLimit?: RateLimitSettings;
 }
+
+/** Where `npm run build` puts the renderer (electron-vite's out/renderer at the repository root). */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../out/renderer/', import.meta.url));
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -114,8 +127,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         issuer,
         jwksUrl: env.AUTH_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
         authorizedParties: list(env.AUTH_AUTHORIZED_PARTIES),
+        oauthClientId: env.AUTH_OAUTH_CLIENT_ID ?? null,
       }
-    : { mode: 'local', issuer: `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}` };
+    : {
+        mode: 'local',
+        issuer: `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`,
+        oauthClientId: env.AUTH_OAUTH_CLIENT_ID ?? LOCAL_OAUTH_CLIENT_ID,
+      };
 
   return {
     host: env.HOST,
@@ -134,6 +152,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jwksCooldownMs: 30_000,
     corsOrigins: list(env.CORS_ORIGINS),
     ssePingIntervalMs: PING_INTERVAL_S * 1000,
+    webDir: env.WEB_DIR ?? (existsSync(DEFAULT_WEB_DIR) ? DEFAULT_WEB_DIR : null),
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -1,0 +1,4 @@
+// Electron main process entry. (Placeholder until the main process lands.)
+import { app } from 'electron';
+
+void app.whenReady();

@@ -1,0 +1,63 @@
+// `@strat-coach/server/testing`: the real server for the desktop app's tests and the e2e suite — embedded
+// mode (PGlite in a temp DATA_DIR, local issuer, in-process limiter) or PostgreSQL, optionally with the
+// fake Anthropic upstream and the built web renderer. Listens on a real loopback port.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
+import { freePort } from './process.js';
+
+export { startFakeAnthropic, type FakeAnthropic, type FakeScript } from './fake-anthropic.js';
+export { startTestIssuer, type TestIssuer } from './issuer.js';
+export { freePort } from './process.js';
+
+export interface TestServerOptions {
+  /** Environment on top of the embedded default (e.g. DATABASE_URL, AUTH_ISSUER). */
+  env?: Record<string, string>;
+  /** Start a fake Anthropic upstream and point the server at it. */
+  fakeUpstream?: boolean;
+  /** Serve this directory as the web renderer; null serves none. Default: none. */
+  webDir?: string | null;
+  tweak?: (config: Config) => void;
+}
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  config: Config;
+  fake: FakeAnthropic | null;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-server-'));
+  const fake = options.fakeUpstream ? await startFakeAnthropic() : null;
+  // A fixed port before start: the local issuer names itself by its address.
+  const port = await freePort();
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'silent',
+    ...(fake ? { ANTHROPIC_API_KEY: 'sk-ant-fake', ANTHROPIC_BASE_URL: fake.url } : {}),
+    ...options.env,
+  });
+  config.webDir = options.webDir ?? null;
+  options.tweak?.(config);
+  const app = await buildApp(config);
+  await app.listen({ host: config.host, port });
+  return {
+    url: `http://${config.host}:${port}`,
+    app,
+    config,
+    fake,
+    async close() {
+      app.server.closeAllConnections();
+      await app.close();
+      await fake?.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

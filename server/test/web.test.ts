@@ -1,0 +1,38 @@
+// The web version: the built renderer served at `/` with its own strict CSP, next to the API.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/testing.js';
+
+let webDir: string;
+let server: TestServer;
+
+beforeAll(async () => {
+  webDir = await mkdtemp(join(tmpdir(), 'strat-coach-web-'));
+  await writeFile(join(webDir, 'index.html'), '<!doctype html><title>Strat Coach</title>');
+  server = await startTestServer({ webDir });
+});
+afterAll(async () => {
+  await server.close();
+  await rm(webDir, { recursive: true, force: true });
+});
+
+describe('the web renderer', () => {
+  it('is served at / with a CSP that allows only its own scripts', async () => {
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<title>Strat Coach</title>');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+  });
+
+  it('leaves the API and unknown paths as they were', async () => {
+    expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+    const missing = await fetch(`${server.url}/nothing-here.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
