@@ -1,11 +1,24 @@
-// `npm start` on a machine with nothing configured: the real process serves health and status in the
-// embedded mode, and a token from the local issuer's PKCE flow reads usage. Stops gracefully.
+// `npm start` on a machine with nothing configured (and, here, no Electron binary): the real process
+// builds the app, serves health and status in the embedded mode and the web version at `/`, and a token
+// from the local issuer's PKCE flow reads usage. Stops gracefully.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeUrl, CLIENT_ID, pkcePair, REDIRECT_URI, tokenForm } from './support/pkce.js';
 import { freePort, startProcess, type RunningProcess } from './support/process.js';
+
+/** Where Electron's installer could fetch its binary, `npm start` opens the desktop app. */
+function hasElectronBinary(): boolean {
+  try {
+    const binary = createRequire(import.meta.url)('electron') as unknown;
+    return typeof binary === 'string' && existsSync(binary);
+  } catch {
+    return false;
+  }
+}
 
 let dataDir: string;
 let server: RunningProcess;
@@ -15,9 +28,9 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-smoke-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = startProcess('npm', ['run', 'start:server'], { DATA_DIR: dataDir, PORT: String(port) });
-  await server.waitFor(/Server listening at/, 90_000);
-}, 120_000);
+  server = startProcess('npm', ['start'], { DATA_DIR: dataDir, PORT: String(port) });
+  await server.waitFor(/strat-coach: open http/, 150_000);
+}, 180_000);
 
 afterAll(async () => {
   await server.stop('SIGKILL');
@@ -25,6 +38,17 @@ afterAll(async () => {
 });
 
 describe('the server started with nothing configured', () => {
+  it('says in one line which app it opened, and serves the web version', async () => {
+    expect(server.output()).toMatch(
+      hasElectronBinary()
+        ? /strat-coach: opening the desktop app/
+        : /strat-coach: no Electron binary on this machine.*serving the web version/,
+    );
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root"></div>');
+  });
+
   it('serves health and reports the embedded mode in status', async () => {
     expect(server.output()).toMatch(/mode: embedded/);
     expect((await fetch(`${base}/api/v1/health`)).status).toBe(200);

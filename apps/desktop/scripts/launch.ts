@@ -1,0 +1,87 @@
+// `npm start` / `npm run start:web`: builds the app, starts the server on its embedded default (or
+// whatever the environment configures), then opens the desktop app — or, where no Electron binary can
+// be had, says so in one line and serves the web version at the server's address.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const mode = process.argv.includes('--web') ? 'web' : 'desktop';
+const host = process.env.HOST ?? '127.0.0.1';
+const port = process.env.PORT ?? '3001';
+const serverUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+const children: ChildProcess[] = [];
+
+const say = (line: string) => console.log(`strat-coach: ${line}`);
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit' });
+  children.push(child);
+  return child;
+}
+
+function stopAll(code: number): never {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  process.exit(code);
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+/** The Electron binary, when its installer could fetch it (it cannot on machines without internet). */
+function electronBinary(): string | null {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitForServer(child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    if (child.exitCode !== null) throw new Error('the server stopped while starting (see its log above)');
+    try {
+      if ((await fetch(`${serverUrl}/api/v1/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server did not answer at ${serverUrl}`);
+}
+
+async function main(): Promise<void> {
+  say('building the app…');
+  const build = run(process.execPath, [
+    'node_modules/electron-vite/bin/electron-vite.js',
+    'build',
+    '--logLevel',
+    'warn',
+  ]);
+  const built = await new Promise<number | null>((resolve) => build.once('exit', resolve));
+  if (built !== 0) stopAll(built ?? 1);
+
+  const server = run(process.execPath, ['--import', 'tsx', 'server/src/server.ts']);
+  server.once('exit', (code) => stopAll(code ?? 0));
+  await waitForServer(server);
+
+  const electron = mode === 'desktop' ? electronBinary() : null;
+  if (electron) {
+    say(`opening the desktop app against ${serverUrl}`);
+    const app = run(electron, ['out/main/index.js'], { ...process.env, STRAT_COACH_SERVER_URL: serverUrl });
+    app.once('exit', (code) => stopAll(code ?? 0));
+    return;
+  }
+  if (mode === 'desktop') {
+    say(
+      'no Electron binary on this machine (its installer downloads it from outside the npm registry); serving the web version instead.',
+    );
+  }
+  say(`open ${serverUrl}/ in your browser (Ctrl+C stops)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`strat-coach: ${error instanceof Error ? error.message : String(error)}`);
+  stopAll(1);
+});
