@@ -1,49 +1,30 @@
 // GET /conversations and /conversations/:id/messages: a user sees only their own history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresTestDatabase, type TestDatabase } from './support/database.js';
-import { buildTestApp, bearer, type TestApp } from './support/app.js';
-import { startTestIssuer, type TestIssuer } from './support/issuer.js';
+import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 
-let issuer: TestIssuer;
-let database: TestDatabase;
-let test: TestApp;
-
+let h: ApiHarness;
 beforeAll(async () => {
-  issuer = await startTestIssuer();
-  database = await postgresTestDatabase();
-  test = await buildTestApp({ database: database.db, env: { AUTH_ISSUER: issuer.issuer } });
+  h = await startApiHarness();
 });
 afterAll(async () => {
-  await test.close();
-  await database.drop();
-  await issuer.close();
+  await h.close();
 });
-
-let counter = 0;
-async function signedIn() {
-  const sub = `user_conv${Date.now()}x${(counter += 1)}`;
-  const headers = bearer(await issuer.sessionToken({ sub, expiresIn: 600 }));
-  await test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers });
-  const user = await test.app.repos.users.findByClerkId(sub);
-  if (!user) throw new Error('user not created');
-  return { user, headers };
-}
 
 describe('conversations', () => {
   it('lists the user’s conversations and their messages in order', async () => {
-    const alice = await signedIn();
-    const conversation = await test.app.repos.conversations.create(alice.user.id, 'SPY 3-1-2 on the 60m');
-    await test.app.repos.conversations.addMessage(conversation.id, {
+    const alice = await h.trader();
+    const conversation = await h.test.app.repos.conversations.create(alice.user.id, 'SPY 3-1-2 on the 60m');
+    await h.test.app.repos.conversations.addMessage(conversation.id, {
       role: 'user',
       content: 'Is this a valid 3-1-2 up?',
       images: [{ mediaType: 'image/png', bytes: 20_480, width: 1280, height: 720 }],
     });
-    await test.app.repos.conversations.addMessage(conversation.id, {
+    await h.test.app.repos.conversations.addMessage(conversation.id, {
       role: 'assistant',
       content: 'Yes, once the 1 is taken out.',
     });
 
-    const list = await test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: alice.headers });
+    const list = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: alice.headers });
     expect(list.json()).toEqual({
       items: [
         {
@@ -55,7 +36,7 @@ describe('conversations', () => {
       ],
       nextCursor: null,
     });
-    const messages = await test.app.inject({
+    const messages = await h.test.app.inject({
       method: 'GET',
       url: `/api/v1/conversations/${conversation.id}/messages`,
       headers: alice.headers,
@@ -80,17 +61,17 @@ describe('conversations', () => {
   });
 
   it('user B cannot read user A’s conversation: 404, the same as one that does not exist', async () => {
-    const alice = await signedIn();
-    const bob = await signedIn();
-    const secret = await test.app.repos.conversations.create(alice.user.id, 'Alice’s plan');
-    await test.app.repos.conversations.addMessage(secret.id, { role: 'user', content: 'my entries' });
+    const alice = await h.trader();
+    const bob = await h.trader();
+    const secret = await h.test.app.repos.conversations.create(alice.user.id, 'Alice’s plan');
+    await h.test.app.repos.conversations.addMessage(secret.id, { role: 'user', content: 'my entries' });
 
-    const stolen = await test.app.inject({
+    const stolen = await h.test.app.inject({
       method: 'GET',
       url: `/api/v1/conversations/${secret.id}/messages`,
       headers: bob.headers,
     });
-    const missing = await test.app.inject({
+    const missing = await h.test.app.inject({
       method: 'GET',
       url: `/api/v1/conversations/${crypto.randomUUID()}/messages`,
       headers: bob.headers,
@@ -98,10 +79,10 @@ describe('conversations', () => {
     expect(stolen.statusCode).toBe(404);
     expect(stolen.json()).toEqual(missing.json());
     expect(stolen.body).not.toContain('my entries');
-    const bobsList = await test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: bob.headers });
+    const bobsList = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: bob.headers });
     expect(bobsList.json()).toEqual({ items: [], nextCursor: null });
     // Bob cannot page with Alice's conversation as a cursor either.
-    const cursor = await test.app.inject({
+    const cursor = await h.test.app.inject({
       method: 'GET',
       url: `/api/v1/conversations?cursor=${secret.id}`,
       headers: bob.headers,
@@ -110,8 +91,8 @@ describe('conversations', () => {
   });
 
   it('a conversation id that is not a uuid is 400', async () => {
-    const alice = await signedIn();
-    const response = await test.app.inject({
+    const alice = await h.trader();
+    const response = await h.test.app.inject({
       method: 'GET',
       url: '/api/v1/conversations/42/messages',
       headers: alice.headers,
@@ -121,7 +102,7 @@ describe('conversations', () => {
   });
 
   it('requires sign-in', async () => {
-    const response = await test.app.inject({ method: 'GET', url: '/api/v1/conversations' });
+    const response = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations' });
     expect(response.statusCode).toBe(401);
     expect(response.json().error.code).toBe('token_missing');
   });

@@ -3,38 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths } from '../src/services/billing-period.js';
 import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
-import { postgresTestDatabase, type TestDatabase } from './support/database.js';
-import { buildTestApp, bearer, type TestApp } from './support/app.js';
-import { startTestIssuer, type TestIssuer } from './support/issuer.js';
+import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 
-let issuer: TestIssuer;
-let database: TestDatabase;
-let test: TestApp;
-
+let h: ApiHarness;
 beforeAll(async () => {
-  issuer = await startTestIssuer();
-  database = await postgresTestDatabase();
-  test = await buildTestApp({ database: database.db, env: { AUTH_ISSUER: issuer.issuer } });
+  h = await startApiHarness();
 });
 afterAll(async () => {
-  await test.close();
-  await database.drop();
-  await issuer.close();
+  await h.close();
 });
-
-let counter = 0;
-async function newUser() {
-  const sub = `user_usage${Date.now()}x${(counter += 1)}`;
-  const headers = bearer(await issuer.sessionToken({ sub, expiresIn: 600 }));
-  const me = await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
-  expect(me.statusCode).toBe(200);
-  const user = await test.app.repos.users.findByClerkId(sub);
-  if (!user) throw new Error('user not created');
-  // The server reuses a verified token's user row for up to 30 s; a new token reads the row afresh.
-  const fresh = async () =>
-    bearer(await issuer.sessionToken({ sub, expiresIn: 600, claims: { jti: crypto.randomUUID() } }));
-  return { user, headers, fresh };
-}
 
 const record = (userId: string, overrides: Partial<NewUsageRecord>): NewUsageRecord => ({
   userId,
@@ -56,12 +33,12 @@ const record = (userId: string, overrides: Partial<NewUsageRecord>): NewUsageRec
 
 describe('GET /api/v1/usage/current', () => {
   it('sums every record of the current period and none of the previous one', async () => {
-    const { user, fresh } = await newUser();
+    const { user, fresh } = await h.trader();
     const anchor = new Date(Date.now() - 10 * 24 * 3600 * 1000);
     anchor.setUTCMilliseconds(0);
-    await test.app.repos.users.setPlan(user.id, { periodStart: anchor });
+    await h.test.app.repos.users.setPlan(user.id, { periodStart: anchor });
     const previous = addMonths(anchor, -1);
-    const usage = usageRepository(database.db);
+    const usage = usageRepository(h.database.db);
     // Just before the boundary: last period. Just after: this one.
     await usage.insert(
       record(user.id, {
@@ -87,7 +64,7 @@ describe('GET /api/v1/usage/current', () => {
       );
     }
 
-    const response = await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers: await fresh() });
+    const response = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers: await fresh() });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       tier: 'free',
@@ -102,12 +79,14 @@ describe('GET /api/v1/usage/current', () => {
   });
 
   it('shows no cap for enterprise', async () => {
-    const { user, headers, fresh } = await newUser();
-    await test.app.repos.users.setPlan(user.id, { tier: 'enterprise' });
+    const { user, headers, fresh } = await h.trader();
+    await h.test.app.repos.users.setPlan(user.id, { tier: 'enterprise' });
     // Within the identity cache's 30 s the old row answers; a new token sees the change.
-    expect((await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers })).json().tier).toBe('free');
+    expect((await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers })).json().tier).toBe(
+      'free',
+    );
     const body = (
-      await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers: await fresh() })
+      await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers: await fresh() })
     ).json();
     expect(body.tier).toBe('enterprise');
     expect(body.quota).toEqual({ limit: 10_000_000, used: 0, remaining: 10_000_000, percent: 0 });
@@ -116,8 +95,8 @@ describe('GET /api/v1/usage/current', () => {
 
 describe('GET /api/v1/usage/history', () => {
   it('pages the newest records first', async () => {
-    const { user, headers } = await newUser();
-    const usage = usageRepository(database.db);
+    const { user, headers } = await h.trader();
+    const usage = usageRepository(h.database.db);
     for (let index = 0; index < 3; index += 1) {
       await usage.insert(
         record(user.id, {
@@ -127,7 +106,7 @@ describe('GET /api/v1/usage/history', () => {
         }),
       );
     }
-    const first = (await test.app.inject({ method: 'GET', url: '/api/v1/usage/history?limit=2', headers })).json();
+    const first = (await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/history?limit=2', headers })).json();
     expect(first.items.map((item: { inputTokens: number }) => item.inputTokens)).toEqual([2, 1]);
     expect(first.items[0]).toEqual({
       id: expect.any(String),
@@ -144,23 +123,27 @@ describe('GET /api/v1/usage/history', () => {
       status: 'ok',
     });
     const rest = (
-      await test.app.inject({ method: 'GET', url: `/api/v1/usage/history?limit=2&cursor=${first.nextCursor}`, headers })
+      await h.test.app.inject({
+        method: 'GET',
+        url: `/api/v1/usage/history?limit=2&cursor=${first.nextCursor}`,
+        headers,
+      })
     ).json();
     expect(rest).toEqual({ items: [expect.objectContaining({ inputTokens: 0 })], nextCursor: null });
   });
 
   it.each(['0', '101', '-1', 'ten'])('limit=%s is 400 invalid_request', async (limit) => {
-    const { headers } = await newUser();
-    const response = await test.app.inject({ method: 'GET', url: `/api/v1/usage/history?limit=${limit}`, headers });
+    const { headers } = await h.trader();
+    const response = await h.test.app.inject({ method: 'GET', url: `/api/v1/usage/history?limit=${limit}`, headers });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('limit') } });
   });
 
   it('a cursor that is not a uuid, or not the user’s, is 400', async () => {
-    const { headers } = await newUser();
-    const notUuid = await test.app.inject({ method: 'GET', url: '/api/v1/usage/history?cursor=abc', headers });
+    const { headers } = await h.trader();
+    const notUuid = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/history?cursor=abc', headers });
     expect(notUuid.statusCode).toBe(400);
-    const foreign = await test.app.inject({
+    const foreign = await h.test.app.inject({
       method: 'GET',
       url: `/api/v1/usage/history?cursor=${crypto.randomUUID()}`,
       headers,
