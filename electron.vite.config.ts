@@ -7,16 +7,21 @@ import { defineConfig } from 'electron-vite';
 const desktop = resolve(import.meta.dirname, 'apps/desktop');
 
 export default defineConfig({
+  // ESM (the workspace is "type": "module"): out/main/index.js, which loads out/preload/index.cjs.
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(desktop, 'src/main/index.ts') } },
+      rolldownOptions: { input: { index: resolve(desktop, 'src/main/index.ts') } },
     },
   },
+  // Sandboxed preloads cannot be ES modules: one CommonJS file, electron external, shared code bundled in.
   preload: {
     build: {
       outDir: 'out/preload',
-      rollupOptions: { input: { index: resolve(desktop, 'src/preload/index.ts') } },
+      rolldownOptions: {
+        input: { index: resolve(desktop, 'src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
     },
   },
   renderer: {

@@ -57,6 +57,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     return503OnClosing: true,
+    // PGlite's first start plus migrations can take longer than Fastify's 10 s default on a busy machine.
+    pluginTimeout: 60_000,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 

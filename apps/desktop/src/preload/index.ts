@@ -1,4 +1,80 @@
-// Preload: exposes window.coach. (Placeholder until the preload lands.)
-import { contextBridge } from 'electron';
+// Preload: exposes window.coach (CoachHostApi) over IPC to the main process. Marshalling only — no logic,
+// no tokens, no Node: the IPC event object never reaches the page, only the payloads main sent.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { CoachHostApi, HostError } from '../shared/host-api';
+import type { InvokeArgs, InvokeChannel, InvokeResult, PushChannel, PushContract } from '../shared/ipc-channels';
 
-contextBridge.exposeInMainWorld('coachPending', true);
+const invoke = <C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>) =>
+  ipcRenderer.invoke(channel, ...args) as Promise<InvokeResult<C>>;
+
+function subscribe<C extends PushChannel>(channel: C, listener: (payload: PushContract[C]) => void): () => void {
+  const forward = (_event: IpcRendererEvent, payload: PushContract[C]) => listener(payload);
+  ipcRenderer.on(channel, forward);
+  return () => {
+    ipcRenderer.removeListener(channel, forward);
+  };
+}
+
+// The page picks no ids: each answer gets a fresh one here, so events of two answers never mix.
+let streamCount = 0;
+const newStreamId = () =>
+  globalThis.crypto?.randomUUID?.() ?? `s${Date.now().toString(36)}${(streamCount += 1).toString(36)}`;
+
+const HOST_FAILED: HostError = { code: 'host_failed', message: 'The app could not start the answer.', status: null };
+
+const coach: CoachHostApi = {
+  kind: 'electron',
+  session: {
+    get: () => invoke('session:get'),
+    signIn: () => invoke('session:sign-in'),
+    signOut: () => invoke('session:sign-out'),
+    onChange: (listener) => subscribe('session:changed', listener),
+  },
+  api: {
+    status: () => invoke('api:status'),
+    usage: () => invoke('api:usage'),
+    conversations: (cursor) => invoke('api:conversations', cursor),
+    messages: (conversationId) => invoke('api:messages', conversationId),
+  },
+  coach: {
+    ask(request, handlers) {
+      const streamId = newStreamId();
+      let ended = false;
+      let finish: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const end = () => {
+        ended = true;
+        unsubscribe();
+        finish();
+      };
+      // Subscribed before asking: main may answer before the invoke resolves.
+      const unsubscribe = subscribe('coach:stream', (message) => {
+        if (message.streamId !== streamId || ended) return;
+        if (message.kind === 'event') handlers.onEvent(message.event);
+        else if (message.kind === 'error') handlers.onError(message.error);
+        else end();
+      });
+      invoke('coach:ask', streamId, request).catch(() => {
+        if (ended) return;
+        handlers.onError(HOST_FAILED);
+        end();
+      });
+      return {
+        cancel: () => {
+          invoke('coach:cancel', streamId).catch(() => undefined);
+        },
+        done,
+      };
+    },
+  },
+  capture: {
+    screen: () => invoke('capture:screen'),
+  },
+  app: {
+    onQuickQuestion: (listener) => subscribe('app:quick-question', () => listener()),
+  },
+};
+
+contextBridge.exposeInMainWorld('coach', coach);

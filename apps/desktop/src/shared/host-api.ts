@@ -13,7 +13,11 @@ import type {
 export type SessionState =
   | { status: 'signed_out'; reason?: string }
   | { status: 'signing_in' }
-  | { status: 'signed_in'; subject: string; expiresAt: number };
+  /**
+   * expiresAt: when the access token expires (epoch ms); the host refreshes it before then. reason: why the
+   * session will not survive a restart (Electron: no OS keychain, so nothing is written to disk).
+   */
+  | { status: 'signed_in'; subject: string; expiresAt: number; reason?: string };
 
 /** A failure of a host call, in the contract's words (`rate_limited`, `quota_exceeded`, `offline`, …). */
 export interface HostError {

@@ -1,0 +1,80 @@
+// window.coach's main side: one handler per CoachHostApi method, registered through the IPC router. Tokens
+// stay here — the renderer gets results, events and session states, never a credential.
+import type {
+  ChatStreamRequest,
+  ConversationsResponse,
+  MessagesResponse,
+  StatusResponse,
+  UsageCurrentResponse,
+} from '@strat-coach/server/contract';
+import type { CoachClient } from '../shared/coach-client';
+import type { CapturedFrame, HostResult } from '../shared/host-api';
+import type { PushChannel, PushContract } from '../shared/ipc-channels';
+import type { AuthSession } from './auth/session';
+import type { CoachStreams } from './coach-streams';
+import type { IpcRouter } from './ipc-router';
+
+export interface BridgeDeps {
+  router: IpcRouter;
+  session: AuthSession;
+  client: CoachClient;
+  streams: CoachStreams;
+  capture(): Promise<HostResult<CapturedFrame>>;
+  /** Sends to the coach window, if there is one. */
+  push<C extends PushChannel>(channel: C, payload: PushContract[C]): void;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const invalid = (message: string) => ({
+  ok: false as const,
+  error: { code: 'invalid_request', message, status: null },
+});
+
+/** The shape only: the server validates the content (lengths, image types, sizes) and says what is wrong. */
+function isChatRequest(value: unknown): value is ChatStreamRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const { message, conversationId, images } = value as Record<string, unknown>;
+  return (
+    typeof message === 'string' &&
+    (conversationId === undefined || typeof conversationId === 'string') &&
+    (images === undefined || Array.isArray(images))
+  );
+}
+
+/** Registers every handler; returns a function that stops pushing session changes. */
+export function registerCoachHandlers(deps: BridgeDeps): () => void {
+  const { router, session, client, streams } = deps;
+
+  router.handle('session:get', async () => session.restore());
+  router.handle('session:sign-in', () => session.signIn());
+  router.handle('session:sign-out', () => session.signOut());
+
+  router.handle('api:status', () => client.get<StatusResponse>('/status'));
+  router.handle('api:usage', () => client.get<UsageCurrentResponse>('/usage/current'));
+  router.handle('api:conversations', (_caller, [cursor]) => {
+    if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 500)) return invalid('Bad cursor.');
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    return client.get<ConversationsResponse>(`/conversations${query}`);
+  });
+  router.handle('api:messages', (_caller, [conversationId]) => {
+    if (typeof conversationId !== 'string' || !UUID.test(conversationId)) return invalid('Bad conversation id.');
+    return client.get<MessagesResponse>(`/conversations/${conversationId}/messages`);
+  });
+
+  router.handle('coach:ask', ({ sender }, [streamId, request]) => {
+    if (typeof streamId !== 'string') throw new Error('stream id missing');
+    if (!isChatRequest(request)) throw new Error('malformed chat request');
+    streams.start(streamId, request, {
+      send: (message) => sender.send('coach:stream', message),
+      isGone: () => sender.isDestroyed(),
+    });
+  });
+  router.handle('coach:cancel', (_caller, [streamId]) => {
+    if (typeof streamId === 'string') streams.cancel(streamId);
+  });
+
+  router.handle('capture:screen', () => deps.capture());
+
+  return session.onChange((state) => deps.push('session:changed', state));
+}

@@ -1,0 +1,134 @@
+// The tray's usage meter: what the trader reads (label, tooltip, a small gauge icon) from the session and
+// /usage/current, refreshed after each answer, on session changes and every few minutes.
+import type { UsageCurrentResponse } from '@strat-coach/server/contract';
+import type { HostResult, SessionState } from '../shared/host-api';
+
+export type MeterLevel = 'none' | 'ok' | 'warn' | 'full';
+
+export interface MeterView {
+  /** The menu's first line, e.g. "Quota 42% — 58,000 tokens left". */
+  label: string;
+  tooltip: string;
+  level: MeterLevel;
+  /** 0..100 for the gauge; null when there is nothing to show. */
+  percent: number | null;
+}
+
+const tokens = (count: number) => count.toLocaleString('en-US');
+const day = (iso: string) =>
+  new Date(iso).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+
+export function meterView(session: SessionState, usage: HostResult<UsageCurrentResponse> | null): MeterView {
+  if (session.status !== 'signed_in') {
+    const label = session.status === 'signing_in' ? 'Signing in…' : 'Signed out';
+    return { label, tooltip: `Strat Coach — ${label.toLowerCase()}`, level: 'none', percent: null };
+  }
+  if (!usage) return { label: 'Quota …', tooltip: 'Strat Coach — reading your usage…', level: 'none', percent: null };
+  if (!usage.ok) {
+    return {
+      label: 'Usage unavailable',
+      tooltip: `Strat Coach — ${usage.error.message}`,
+      level: 'none',
+      percent: null,
+    };
+  }
+  const { quota, tier, period } = usage.value;
+  if (quota.limit === null || quota.percent === null || quota.remaining === null) {
+    const label = `Unlimited plan — ${tokens(quota.used)} tokens used`;
+    return { label, tooltip: `Strat Coach (${tier})\n${label}`, level: 'ok', percent: null };
+  }
+  const percent = Math.min(100, Math.max(0, quota.percent));
+  // Floor, so "100%" only ever means used up.
+  const label = `Quota ${Math.floor(percent)}% — ${tokens(quota.remaining)} tokens left`;
+  const level: MeterLevel = percent >= 100 ? 'full' : percent >= 80 ? 'warn' : 'ok';
+  return {
+    label,
+    tooltip: `Strat Coach (${tier})\n${label}\nResets ${day(period.end)}`,
+    level,
+    percent,
+  };
+}
+
+const COLOURS: Record<MeterLevel, [number, number, number]> = {
+  none: [0x9a, 0xa0, 0xa6],
+  ok: [0x34, 0xa8, 0x53],
+  warn: [0xf2, 0x99, 0x00],
+  full: [0xd9, 0x30, 0x25],
+};
+const FRAME: [number, number, number] = [0x9a, 0xa0, 0xa6];
+
+/**
+ * A vertical gauge, `size` pixels square, as BGRA pixels (nativeImage.createFromBitmap): a frame, filled
+ * from the bottom to the quota used, in the level's colour. Drawn in code so the app ships no icon files.
+ */
+export function meterIcon(view: Pick<MeterView, 'level' | 'percent'>, size: number): Buffer {
+  const pixels = Buffer.alloc(size * size * 4);
+  const unit = size / 16;
+  const left = Math.round(3 * unit);
+  const right = Math.round(13 * unit) - 1;
+  const top = Math.round(1 * unit);
+  const bottom = Math.round(15 * unit) - 1;
+  const border = Math.max(1, Math.round(unit));
+  const innerHeight = bottom - top + 1 - 2 * border;
+  const filled = view.percent === null ? 0 : Math.round((innerHeight * view.percent) / 100);
+  const paint = (x: number, y: number, [r, g, b]: [number, number, number]) => {
+    const at = (y * size + x) * 4;
+    pixels[at] = b;
+    pixels[at + 1] = g;
+    pixels[at + 2] = r;
+    pixels[at + 3] = 0xff;
+  };
+  for (let y = top; y <= bottom; y += 1) {
+    for (let x = left; x <= right; x += 1) {
+      const onFrame = x < left + border || x > right - border || y < top + border || y > bottom - border;
+      if (onFrame) paint(x, y, FRAME);
+      else if (y > bottom - border - filled) paint(x, y, COLOURS[view.level]);
+    }
+  }
+  return pixels;
+}
+
+export interface UsageMeter {
+  /** Re-reads the usage now (after an answer, a sign-in); concurrent calls share one request. */
+  refresh: () => Promise<MeterView>;
+  view: () => MeterView;
+  stop: () => void;
+}
+
+export function createUsageMeter(options: {
+  session: () => SessionState;
+  fetchUsage: () => Promise<HostResult<UsageCurrentResponse>>;
+  onView: (view: MeterView) => void;
+  intervalMs?: number;
+}): UsageMeter {
+  let usage: HostResult<UsageCurrentResponse> | null = null;
+  let current = meterView(options.session(), null);
+  let inFlight: Promise<MeterView> | null = null;
+
+  const publish = () => {
+    current = meterView(options.session(), usage);
+    options.onView(current);
+    return current;
+  };
+
+  const refresh = () => {
+    inFlight ??= (async () => {
+      if (options.session().status !== 'signed_in') usage = null;
+      else {
+        usage = await options.fetchUsage().catch((): HostResult<UsageCurrentResponse> => ({
+          ok: false,
+          error: { code: 'internal', message: 'Your usage could not be read.', status: null },
+        }));
+      }
+      return publish();
+    })().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+
+  const timer = setInterval(() => void refresh(), options.intervalMs ?? 5 * 60_000);
+  timer.unref?.();
+
+  return { refresh, view: () => current, stop: () => clearInterval(timer) };
+}

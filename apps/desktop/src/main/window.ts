@@ -1,0 +1,71 @@
+// The compact coach window, locked down: isolated, sandboxed, no Node, web security on; it can only show
+// the app — navigation away is cancelled and new windows are refused, with http(s) links handed to the OS.
+import { BrowserWindow, shell, type WebContents } from 'electron';
+import type { AppUrlPolicy } from './app-url';
+import { externalLink, loggableOrigin } from './app-url';
+import { describeError, type Logger } from './log';
+
+/** The settings e2e checks: a renderer compromise must not reach Node or other origins. */
+export const SECURE_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  // The renderer takes dropped chart images itself; a drop must never navigate the window to a file.
+  navigateOnDragDrop: false,
+  spellcheck: false,
+} as const;
+
+/** Applied to every webContents the app creates (see app 'web-contents-created'), not only the coach window. */
+export function lockDown(contents: WebContents, policy: AppUrlPolicy, log: Logger): void {
+  const refuseNavigation = (event: { preventDefault(): void }, url: string) => {
+    if (policy.isAppUrl(url)) return;
+    event.preventDefault();
+    log.warn('navigation blocked', { to: loggableOrigin(url) });
+  };
+  contents.on('will-navigate', (event) => refuseNavigation(event, event.url));
+  contents.on('will-redirect', (event) => refuseNavigation(event, event.url));
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    const link = externalLink(url);
+    if (link) {
+      shell
+        .openExternal(link)
+        .catch((error: unknown) => log.warn('could not open link', { error: describeError(error) }));
+    }
+    return { action: 'deny' };
+  });
+}
+
+export function createCoachWindow(options: { preload: string; policy: AppUrlPolicy; log: Logger }): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 440,
+    height: 680,
+    minWidth: 360,
+    minHeight: 480,
+    show: false,
+    title: 'Strat Coach',
+    backgroundColor: '#101418',
+    autoHideMenuBar: true,
+    webPreferences: { ...SECURE_WEB_PREFERENCES, preload: options.preload },
+  });
+  window.once('ready-to-show', () => window.show());
+  window.loadURL(options.policy.entryUrl).catch((error: unknown) => {
+    options.log.error('could not load the renderer', {
+      url: loggableOrigin(options.policy.entryUrl),
+      error: describeError(error),
+    });
+  });
+  return window;
+}
+
+/** Shows and focuses the window, restoring it if minimised (tray, shortcut, second launch). */
+export function bringToFront(window: BrowserWindow): void {
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}

@@ -1,0 +1,198 @@
+// Sign-in of the main process against the server's real local issuer: authorization code + PKCE S256 through
+// a (test-played) browser and the loopback redirect, refresh before expiry, restore at the next start, a
+// forged state and a wrong verifier refused, sign-out revoking the grant, and a store that cannot keep secrets.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '@strat-coach/server/testing';
+import type { UsageCurrentResponse } from '@strat-coach/server/contract';
+import type { SessionState } from '../src/shared/host-api';
+import { createCoachClient } from '../src/shared/coach-client';
+import { createAuthSession, type AuthSessionOptions } from '../src/main/auth/session';
+import { createPkcePair } from '../src/main/auth/pkce';
+import { silentLogger } from '../src/main/log';
+import { fakeBrowser, memoryStore, type MemoryStore } from './support/main-browser';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function newSession(overrides: Partial<AuthSessionOptions> & { store?: MemoryStore } = {}) {
+  const browser = fakeBrowser();
+  const store = overrides.store ?? memoryStore();
+  const states: SessionState['status'][] = [];
+  const session = createAuthSession({
+    serverUrl: server.url,
+    openExternal: browser.openExternal,
+    log: silentLogger,
+    callbackTimeoutMs: 10_000,
+    ...overrides,
+    store,
+  });
+  session.onChange((state) => states.push(state.status));
+  return { session, browser, store, states };
+}
+
+/** The issuer's answer to a refresh grant, asked directly as another client would. */
+async function refreshDirectly(refreshToken: string) {
+  const response = await fetch(`${server.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: 'strat-coach-desktop',
+      refresh_token: refreshToken,
+    }).toString(),
+  });
+  return { status: response.status, body: (await response.json()) as { error?: string } };
+}
+
+const usageWith = (token: string | null) =>
+  createCoachClient({ baseUrl: server.url, accessToken: async () => token }).get<UsageCurrentResponse>(
+    '/usage/current',
+  );
+
+describe('sign-in through the system browser', () => {
+  it('signs in with code + PKCE S256 over a loopback redirect, and the token reads the API', async () => {
+    const { session, browser, store, states } = newSession();
+
+    const state = await session.signIn();
+
+    expect(state).toMatchObject({ status: 'signed_in', subject: 'user_local' });
+    expect(state).not.toHaveProperty('reason');
+    expect(states).toEqual(['signing_in', 'signed_in']);
+    const [visit] = browser.visits;
+    const params = visit!.authorizeUrl.searchParams;
+    expect(params.get('code_challenge_method')).toBe('S256');
+    expect(params.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(params.get('client_id')).toBe('strat-coach-desktop');
+    expect(params.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    expect(visit!.page).toMatchObject({ status: 200, text: expect.stringContaining('You can close this tab') });
+    expect(store.secret).toEqual(expect.any(String));
+
+    const usage = await usageWith(await session.accessToken());
+    expect(usage).toMatchObject({ ok: true, value: { tier: 'free' } });
+
+    // One-shot: the listener is gone once the browser came back.
+    await expect(fetch(visit!.redirect)).rejects.toThrow();
+  });
+
+  it('refreshes the access token 60 s before it expires, rotating the refresh token', async () => {
+    let clock = Date.now();
+    const { session, store } = newSession({ now: () => clock });
+    const signedIn = await session.signIn();
+    if (signedIn.status !== 'signed_in') throw new Error('sign-in failed');
+    const firstToken = await session.accessToken();
+    const firstRefresh = store.secret!;
+
+    clock = signedIn.expiresAt - 61_000;
+    expect(await session.accessToken()).toBe(firstToken);
+
+    clock = signedIn.expiresAt - 59_000;
+    const secondToken = await session.accessToken();
+    expect(secondToken).not.toBe(firstToken);
+    expect(store.secret).not.toBe(firstRefresh);
+    expect(session.state()).toMatchObject({ status: 'signed_in', expiresAt: clock + 600_000 });
+    expect(await usageWith(secondToken)).toMatchObject({ ok: true });
+
+    // The old refresh token is spent (and replaying it revokes the family, as the issuer promises).
+    expect(await refreshDirectly(firstRefresh)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  it('restores a saved session at the next start without opening the browser', async () => {
+    const first = newSession();
+    await first.session.signIn();
+
+    const opened: string[] = [];
+    const second = createAuthSession({
+      serverUrl: server.url,
+      openExternal: async (url) => void opened.push(url),
+      store: first.store,
+      log: silentLogger,
+    });
+    expect(await second.restore()).toMatchObject({ status: 'signed_in', subject: 'user_local' });
+    expect(opened).toEqual([]);
+    expect(await usageWith(await second.accessToken())).toMatchObject({ ok: true });
+  });
+
+  it('refuses a redirect whose state does not match the request', async () => {
+    const browser = fakeBrowser({ tamper: (redirect) => redirect.searchParams.set('state', 'forged') });
+    const { session, store } = newSession({ openExternal: browser.openExternal });
+
+    const state = await session.signIn();
+
+    expect(state).toEqual({ status: 'signed_out', reason: expect.stringMatching(/did not match/) });
+    expect(browser.visits[0]!.page).toMatchObject({ status: 400, text: expect.stringContaining('did not complete') });
+    expect(await session.accessToken()).toBeNull();
+    expect(store.secret).toBeNull();
+  });
+
+  it('is refused by the issuer when the code verifier does not match the challenge', async () => {
+    const sent = createPkcePair();
+    const { session } = newSession({
+      createPkce: () => ({ challenge: sent.challenge, verifier: createPkcePair().verifier }),
+    });
+
+    const state = await session.signIn();
+
+    expect(state).toEqual({ status: 'signed_out', reason: expect.stringContaining('code_verifier') });
+    expect(await session.accessToken()).toBeNull();
+  });
+
+  it('gives up when the browser never comes back', async () => {
+    const { session } = newSession({ openExternal: async () => undefined, callbackTimeoutMs: 200 });
+    expect(await session.signIn()).toEqual({ status: 'signed_out', reason: expect.stringMatching(/timed out/) });
+  });
+
+  it('says where the server cannot be reached', async () => {
+    const { session } = newSession({ serverUrl: 'http://127.0.0.1:9' });
+    expect(await session.signIn()).toEqual({ status: 'signed_out', reason: expect.stringMatching(/Could not reach/) });
+  });
+});
+
+describe('sign-out', () => {
+  it('forgets the tokens and revokes the grant at the issuer', async () => {
+    const { session, store, states } = newSession();
+    await session.signIn();
+    const refreshToken = store.secret!;
+
+    await session.signOut();
+
+    expect(session.state()).toEqual({ status: 'signed_out' });
+    expect(states.at(-1)).toBe('signed_out');
+    expect(store.secret).toBeNull();
+    expect(await session.accessToken()).toBeNull();
+    expect(await refreshDirectly(refreshToken)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  it('ends the session when the issuer no longer honours the refresh token', async () => {
+    let clock = Date.now();
+    const { session, store } = newSession({ now: () => clock });
+    const signedIn = await session.signIn();
+    if (signedIn.status !== 'signed_in') throw new Error('sign-in failed');
+    // Revoked elsewhere (another device's sign-out of the same grant, an admin).
+    await fetch(`${server.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: store.secret! }).toString(),
+    });
+
+    clock = signedIn.expiresAt - 1_000;
+    expect(await session.accessToken()).toBeNull();
+    expect(session.state()).toEqual({ status: 'signed_out', reason: expect.stringMatching(/session has ended/) });
+    expect(store.secret).toBeNull();
+  });
+});
+
+describe('a machine without a keychain', () => {
+  it('keeps the session in memory only and says so', async () => {
+    const { session, store } = newSession({ store: memoryStore('no keychain here') });
+
+    expect(await session.signIn()).toMatchObject({ status: 'signed_in', reason: 'no keychain here' });
+    expect(store.secret).toBeNull();
+    expect(await usageWith(await session.accessToken())).toMatchObject({ ok: true });
+  });
+});

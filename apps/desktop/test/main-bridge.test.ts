@@ -1,0 +1,213 @@
+// window.coach's main side against the real server and the fake Anthropic upstream, called the way the
+// preload calls it (through the IPC router, from the app's main frame): answers stream to the renderer
+// under their stream id and end with one `end`; cancel stops the upstream call; refusals arrive as errors;
+// session changes are pushed; no token ever reaches the renderer; the tray's meter follows the quota.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '@strat-coach/server/testing';
+import type { UsageHistoryResponse } from '@strat-coach/server/contract';
+import { createCoachClient } from '../src/shared/coach-client';
+import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
+import { createAuthSession, type AuthSession } from '../src/main/auth/session';
+import { createAppUrlPolicy } from '../src/main/app-url';
+import { registerCoachHandlers } from '../src/main/bridge';
+import { createCoachStreams, type CoachStreams } from '../src/main/coach-streams';
+import { createIpcRouter, type FrameLike, type InvokeListener } from '../src/main/ipc-router';
+import { silentLogger } from '../src/main/log';
+import { createUsageMeter, type MeterView } from '../src/main/usage-meter';
+import { fakeBrowser, memoryStore } from './support/main-browser';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ fakeUpstream: true });
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.fake!.reset();
+});
+
+const appFrame: FrameLike = { url: 'app://strat-coach/index.html', processId: 1, frameToken: 'coach' };
+
+/** The main process as index.ts wires it, minus Electron: what the renderer receives is recorded. */
+function mainProcess() {
+  const session: AuthSession = createAuthSession({
+    serverUrl: server.url,
+    openExternal: fakeBrowser().openExternal,
+    store: memoryStore(),
+    log: silentLogger,
+  });
+  const client = createCoachClient({ baseUrl: server.url, accessToken: () => session.accessToken() });
+  const views: MeterView[] = [];
+  const meter = createUsageMeter({
+    session: () => session.state(),
+    fetchUsage: () => client.get('/usage/current'),
+    onView: (view) => views.push(view),
+  });
+  const streams: CoachStreams = createCoachStreams({
+    client,
+    log: silentLogger,
+    onFinished: () => void meter.refresh(),
+  });
+  const listeners = new Map<string, InvokeListener>();
+  const router = createIpcRouter({
+    register: (channel, listener) => listeners.set(channel, listener),
+    trustedFrame: () => appFrame,
+    isAppUrl: createAppUrlPolicy().isAppUrl,
+    log: silentLogger,
+  });
+  const pushed: { channel: PushChannel; payload: unknown }[] = [];
+  const streamed: CoachStreamMessage[] = [];
+  const renderer = {
+    gone: false,
+    send: (channel: string, message: unknown) => {
+      if (channel === 'coach:stream') streamed.push(message as CoachStreamMessage);
+    },
+    isDestroyed: () => renderer.gone,
+  };
+  registerCoachHandlers({
+    router,
+    session,
+    client,
+    streams,
+    capture: async () => ({ ok: false, error: { code: 'capture_failed', message: 'no screen', status: null } }),
+    push: (channel, payload) => void pushed.push({ channel, payload }),
+  });
+  const invoke = (channel: string, ...args: unknown[]) =>
+    listeners.get(channel)!({ senderFrame: appFrame, sender: renderer }, ...args);
+  const ended = (streamId: string) =>
+    vi.waitFor(() => expect(streamed).toContainEqual({ streamId, kind: 'end' }), { timeout: 10_000 });
+  const of = (streamId: string) => streamed.filter((message) => message.streamId === streamId);
+  return { session, client, meter, views, streams, renderer, pushed, streamed, invoke, ended, of, stop: meter.stop };
+}
+
+describe('coach.ask', () => {
+  it('forwards every event of the answer under its stream id, then `end`, and the meter follows the quota', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+
+    await main.invoke('coach:ask', 'stream-one', { message: 'Is this a 2-1-2?' });
+    await main.ended('stream-one');
+
+    const names = main
+      .of('stream-one')
+      .map((message) => (message.kind === 'event' ? message.event.event : message.kind));
+    expect(names[0]).toBe('stream_start');
+    expect(names.filter((name) => name === 'content_delta').length).toBeGreaterThan(0);
+    expect(names.slice(-2)).toEqual(['stream_complete', 'end']);
+    const text = main
+      .of('stream-one')
+      .map((message) =>
+        message.kind === 'event' && message.event.event === 'content_delta' ? message.event.data.text : '',
+      )
+      .join('');
+    expect(text).toBe('A 2-1-2 triggers only when price takes out the inside bar.');
+
+    await vi.waitFor(() => expect(main.views.at(-1)?.label).toMatch(/^Quota 0% — 99,\d{3} tokens left$/));
+    main.stop();
+  });
+
+  it('stops the upstream call on cancel, keeps what was delivered, and the server records it cancelled', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    server.fake!.script({ stallAfterChunks: 1 });
+
+    await main.invoke('coach:ask', 'stream-cancel', { message: 'Walk me through this chart.' });
+    await vi.waitFor(() =>
+      expect(main.of('stream-cancel').some((m) => m.kind === 'event' && m.event.event === 'content_delta')).toBe(true),
+    );
+    await main.invoke('coach:cancel', 'stream-cancel');
+    await main.ended('stream-cancel');
+
+    expect(main.of('stream-cancel').some((m) => m.kind === 'event' && m.event.event === 'stream_complete')).toBe(false);
+    await server.fake!.waitForDisconnect(0, 5_000);
+    await vi.waitFor(async () => {
+      const history = await main.client.get<UsageHistoryResponse>('/usage/history?limit=1');
+      expect(history).toMatchObject({ ok: true, value: { items: [{ status: 'cancelled' }] } });
+    });
+    expect(main.streams.active).toBe(0);
+    main.stop();
+  });
+
+  it('cancels the answer when the renderer is gone, and sends it nothing more', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    server.fake!.script({ chunkDelayMs: 300 });
+
+    await main.invoke('coach:ask', 'stream-gone', { message: 'Anything?' });
+    await vi.waitFor(() => expect(main.of('stream-gone').length).toBeGreaterThan(0));
+    main.renderer.gone = true;
+    const sentBefore = main.streamed.length;
+
+    await server.fake!.waitForDisconnect(0, 5_000);
+    await vi.waitFor(() => expect(main.streams.active).toBe(0));
+    expect(main.streamed).toHaveLength(sentBefore);
+    main.stop();
+  });
+
+  it('delivers a refusal before the stream as an error, then `end`', async () => {
+    const main = mainProcess();
+
+    await main.invoke('coach:ask', 'stream-refused', { message: 'Signed out question' });
+    await main.ended('stream-refused');
+
+    expect(main.of('stream-refused')).toEqual([
+      {
+        streamId: 'stream-refused',
+        kind: 'error',
+        error: expect.objectContaining({ code: 'token_missing', status: 401 }),
+      },
+      { streamId: 'stream-refused', kind: 'end' },
+    ]);
+    main.stop();
+  });
+
+  it('refuses malformed stream ids and requests without calling the server', async () => {
+    const main = mainProcess();
+    await expect(main.invoke('coach:ask', '../../x', { message: 'hi' })).rejects.toThrow('coach:ask failed');
+    await expect(main.invoke('coach:ask', 'stream-bad-request', { text: 'hi' })).rejects.toThrow('coach:ask failed');
+    expect(server.fake!.requests).toHaveLength(0);
+    main.stop();
+  });
+});
+
+describe('session and API calls', () => {
+  it('pushes each session change to the renderer, and no token crosses', async () => {
+    const main = mainProcess();
+
+    const signedIn = await main.invoke('session:sign-in');
+    const token = await main.session.accessToken();
+
+    expect(signedIn).toMatchObject({ status: 'signed_in', subject: 'user_local' });
+    expect(main.pushed.map((push) => [push.channel, (push.payload as { status: string }).status])).toEqual([
+      ['session:changed', 'signing_in'],
+      ['session:changed', 'signed_in'],
+    ]);
+    expect(token).toEqual(expect.any(String));
+    expect(JSON.stringify([signedIn, main.pushed])).not.toContain(token!);
+
+    await main.invoke('session:sign-out');
+    expect(main.pushed.at(-1)).toEqual({ channel: 'session:changed', payload: { status: 'signed_out' } });
+    expect(await main.invoke('session:get')).toEqual({ status: 'signed_out' });
+    main.stop();
+  });
+
+  it('answers status, usage, conversations and messages with the contract’s results', async () => {
+    const main = mainProcess();
+    expect(await main.invoke('api:usage')).toMatchObject({ ok: false, error: { code: 'token_missing', status: 401 } });
+    await main.invoke('session:sign-in');
+
+    expect(await main.invoke('api:status')).toMatchObject({ ok: true, value: { mode: 'embedded' } });
+    expect(await main.invoke('api:usage')).toMatchObject({ ok: true, value: { tier: 'free' } });
+    expect(await main.invoke('api:conversations')).toMatchObject({ ok: true, value: { items: expect.any(Array) } });
+    expect(await main.invoke('api:messages', '00000000-0000-4000-8000-000000000000')).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', status: 404 },
+    });
+    expect(await main.invoke('api:messages', '../usage/current')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    main.stop();
+  });
+});

@@ -1,0 +1,75 @@
+// The tray's usage meter: the words the trader reads for each session and quota state, and the gauge icon.
+import { describe, expect, it } from 'vitest';
+import type { UsageCurrentResponse } from '@strat-coach/server/contract';
+import { meterIcon, meterView } from '../src/main/usage-meter';
+
+const signedIn = { status: 'signed_in', subject: 'user_1', expiresAt: 0 } as const;
+
+const usage = (quota: UsageCurrentResponse['quota']): { ok: true; value: UsageCurrentResponse } => ({
+  ok: true,
+  value: {
+    tier: 'free',
+    period: { start: '2030-05-01T00:00:00.000Z', end: '2030-06-01T00:00:00.000Z' },
+    tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    quota,
+    requests: 3,
+    costUsd: 0.01,
+    cache: { hitRate: 0, savingsUsd: 0 },
+  },
+});
+
+describe('meterView', () => {
+  it('shows the quota used and the tokens left, with when it resets', () => {
+    const view = meterView(signedIn, usage({ limit: 100_000, used: 42_000, remaining: 58_000, percent: 42 }));
+    expect(view).toEqual({
+      label: 'Quota 42% — 58,000 tokens left',
+      tooltip: 'Strat Coach (free)\nQuota 42% — 58,000 tokens left\nResets Jun 1',
+      level: 'ok',
+      percent: 42,
+    });
+  });
+
+  it.each([
+    [79.9, 'ok', 'Quota 79% — 20,100 tokens left'],
+    [80, 'warn', 'Quota 80% — 20,000 tokens left'],
+    [99.95, 'warn', 'Quota 99% — 50 tokens left'],
+    [100, 'full', 'Quota 100% — 0 tokens left'],
+  ] as const)('at %s%% the level is %s', (percent, level, label) => {
+    const used = Math.round(percent * 1000);
+    const view = meterView(signedIn, usage({ limit: 100_000, used, remaining: 100_000 - used, percent }));
+    expect(view).toMatchObject({ level, label });
+  });
+
+  it('says so for plans without a cap, signed-out traders and an unreachable server', () => {
+    expect(meterView(signedIn, usage({ limit: null, used: 1_234_567, remaining: null, percent: null })).label).toBe(
+      'Unlimited plan — 1,234,567 tokens used',
+    );
+    expect(meterView({ status: 'signed_out' }, null)).toMatchObject({ label: 'Signed out', level: 'none' });
+    expect(
+      meterView(signedIn, {
+        ok: false,
+        error: { code: 'offline', message: 'The coach server cannot be reached.', status: null },
+      }),
+    ).toMatchObject({ label: 'Usage unavailable', tooltip: 'Strat Coach — The coach server cannot be reached.' });
+  });
+});
+
+describe('meterIcon', () => {
+  const pixel = (bitmap: Buffer, size: number, x: number, y: number) => {
+    const at = (y * size + x) * 4;
+    return [bitmap[at + 2], bitmap[at + 1], bitmap[at], bitmap[at + 3]];
+  };
+
+  it('fills the gauge from the bottom, in the colour of the level, at 1x and 2x', () => {
+    for (const size of [16, 32]) {
+      const half = meterIcon({ level: 'ok', percent: 50 }, size);
+      expect(half).toHaveLength(size * size * 4);
+      const unit = size / 16;
+      expect(pixel(half, size, 8 * unit, 13 * unit)).toEqual([0x34, 0xa8, 0x53, 0xff]);
+      expect(pixel(half, size, 8 * unit, 3 * unit)).toEqual([0, 0, 0, 0]);
+      expect(pixel(half, size, 0, 0)).toEqual([0, 0, 0, 0]);
+    }
+    const full = meterIcon({ level: 'full', percent: 100 }, 16);
+    expect(pixel(full, 16, 8, 3)).toEqual([0xd9, 0x30, 0x25, 0xff]);
+  });
+});
