@@ -112,6 +112,33 @@ describe('a coaching answer', () => {
     ]);
   });
 
+  it('a retry of an unanswered question is neither stored nor sent twice', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ chunks: ['First answer.'] }, { failBeforeStream: { status: 400 } }, { chunks: ['Second answer.'] });
+    const first = await h.chat(headers, { message: 'Question one' });
+    const conversationId = String(first.events[0]!.data.conversationId);
+    const failed = await h.chat(headers, { message: 'Question two', conversationId });
+    expect(failed.events.at(-1)?.event).toBe('stream_error');
+    const index = h.fake.requests.length;
+    await h.chat(headers, { message: 'Question two', conversationId });
+    expect(h.fake.requests[index]!.body.messages).toEqual([
+      { role: 'user', content: 'Question one' },
+      { role: 'assistant', content: 'First answer.' },
+      { role: 'user', content: [{ type: 'text', text: 'Question two' }] },
+    ]);
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${conversationId}/messages`,
+      headers,
+    });
+    expect(messages.json().items.map((item: { content: string }) => item.content)).toEqual([
+      'Question one',
+      'First answer.',
+      'Question two',
+      'Second answer.',
+    ]);
+  });
+
   it('bounds the history to the newest turns that fit the budget', async () => {
     const { user, headers } = await h.trader();
     const conversation = await h.test.app.repos.conversations.create(user.id, 'Long study');

@@ -68,7 +68,11 @@ export async function prepareTurn(
   const conversations = conversationsRepository(deps.db);
   const existing = body.conversationId ? await conversations.findForUser(body.conversationId, user.id) : undefined;
   if (body.conversationId && !existing) throw notFound('conversation');
-  const history = existing ? selectHistory(await conversations.messages(existing.id)) : { turns: [], tokens: 0 };
+  const stored = existing ? await conversations.messages(existing.id) : [];
+  // A retry of a question that got no answer: the question is already the last message, not a new turn.
+  const last = stored.at(-1);
+  const retry = last?.role === 'user' && last.content === body.message;
+  const history = selectHistory(retry ? stored.slice(0, -1) : stored);
 
   // Worst case of the input: the system prompt as if uncached, history, question and images.
   const inputEstimate =

@@ -3,7 +3,7 @@
 // fake Anthropic upstream and the built web renderer. Listens on a real loopback port.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
@@ -44,7 +44,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(fake ? { ANTHROPIC_API_KEY: 'sk-ant-fake', ANTHROPIC_BASE_URL: fake.url } : {}),
     ...options.env,
   });
-  config.webDir = options.webDir ?? null;
+  config.webDir = options.webDir ? resolve(options.webDir) : null;
   options.tweak?.(config);
   const app = await buildApp(config);
   await app.listen({ host: config.host, port });

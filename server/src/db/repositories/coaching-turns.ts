@@ -93,8 +93,15 @@ export function coachingTurnsRepository(db: Queryable) {
          ), conversation AS (
            SELECT * FROM created UNION ALL SELECT * FROM touched
          ), question AS (
+           -- A retry of the conversation's last, unanswered question is not stored twice.
            INSERT INTO messages (conversation_id, role, content, images)
-           SELECT id, 'user', $9, $10::jsonb FROM conversation
+           SELECT c.id, 'user', $9, $10::jsonb FROM conversation c
+            WHERE NOT EXISTS (
+              SELECT 1 FROM (
+                SELECT role, content FROM messages WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1
+              ) last
+              WHERE last.role = 'user' AND last.content = $9
+            )
          )
          SELECT r.answer::int8 AS answer, c.id, c.title, c.created_at, c.updated_at
            FROM reserved r CROSS JOIN conversation c`,

@@ -1,5 +1,16 @@
-// Renderer entry: mounts the coach UI. (Placeholder until the UI lands.)
+// Renderer entry: starts the stores against the host (window.coach or the web host), then mounts the UI.
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { startApp } from './app-start';
+import { App } from './ui/App';
+import './styles.css';
 
+startApp();
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<p>Strat Coach</p>);
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

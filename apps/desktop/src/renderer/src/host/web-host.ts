@@ -1,0 +1,77 @@
+// `window.coach` for a plain browser: the server is this page's own origin, sign-in is a PKCE redirect,
+// capture is getDisplayMedia. Used when the renderer runs as the web version (and in the e2e suite).
+import type { ChatStreamRequest, CoachEvent } from '@strat-coach/server/contract';
+import { createCoachClient, type CoachHostApi, type HostError, type HostResult } from '../shared';
+import { captureDisplayFrame } from './web-capture';
+import { createWebSession } from './web-session';
+
+export function createWebHost(): CoachHostApi {
+  const session = createWebSession();
+  const client = createCoachClient({ baseUrl: '', accessToken: () => session.accessToken() });
+
+  /** A GET that survives an access token the server no longer accepts: refresh once, then ask again. */
+  const authedGet = async <T>(path: string): Promise<HostResult<T>> => {
+    await session.start();
+    const first = await client.get<T>(path);
+    if (first.ok || first.error.status !== 401) return first;
+    return (await session.recoverFromRejection()) ? client.get<T>(path) : first;
+  };
+
+  return {
+    kind: 'web',
+    session: {
+      async get() {
+        await session.start();
+        return session.state();
+      },
+      signIn: () => session.signIn(),
+      signOut: () => session.signOut(),
+      onChange: (listener) => session.onChange(listener),
+    },
+    api: {
+      status: () => client.get('/status'),
+      usage: () => authedGet('/usage/current'),
+      conversations: (cursor) => authedGet(`/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
+      messages: (conversationId) => authedGet(`/conversations/${encodeURIComponent(conversationId)}/messages`),
+    },
+    coach: {
+      ask(request: ChatStreamRequest, handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void }) {
+        const controller = new AbortController();
+        const attempt = async (mayRecover: boolean): Promise<void> => {
+          let refused: HostError | null = null;
+          await client.streamChat(
+            request,
+            {
+              onEvent: (event) => handlers.onEvent(event),
+              onError: (error) => {
+                refused = error;
+              },
+            },
+            controller.signal,
+          );
+          // Typed through a cast: TypeScript cannot see the callback above assign it.
+          const rejection = refused as HostError | null;
+          if (!rejection) return;
+          // A 401 is refused before the stream opens, so nothing was spent: safe to ask once more.
+          if (rejection.status === 401 && mayRecover && (await session.recoverFromRejection())) {
+            if (!controller.signal.aborted) return attempt(false);
+            return;
+          }
+          handlers.onError(rejection);
+        };
+        const done = session
+          .start()
+          .then(() => attempt(true))
+          .catch(() => {
+            handlers.onError({ code: 'internal', message: 'The question could not be sent.', status: null });
+          });
+        return { cancel: () => controller.abort(), done };
+      },
+    },
+    capture: { screen: captureDisplayFrame },
+    app: {
+      // The tray's quick question exists only in the desktop app.
+      onQuickQuestion: () => () => undefined,
+    },
+  };
+}

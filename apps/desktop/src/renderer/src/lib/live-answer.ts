@@ -1,0 +1,88 @@
+// The answer being streamed, as plain data: each contract event moves it on, Stop freezes it, and once
+// the next question goes out it becomes two ordinary history messages. Pure, so it is tested in Node.
+import type { CoachEvent, MessageItem, Quota, StreamErrorEvent } from '@strat-coach/server/contract';
+
+export type AnswerPhase = 'waiting' | 'streaming' | 'complete' | 'stopped' | 'failed';
+
+export interface LiveAnswer {
+  question: string;
+  withChart: boolean;
+  /** The Markdown delivered so far, deltas appended in order. */
+  text: string;
+  phase: AnswerPhase;
+  conversationId: string | null;
+  messageId: string | null;
+  error: StreamErrorEvent | null;
+  /** When Retry may be pressed (epoch ms, from retryAfterMs); null: at once. */
+  retryAt: number | null;
+  quota: Quota | null;
+}
+
+export const isOpen = (answer: LiveAnswer | null): boolean =>
+  answer !== null && (answer.phase === 'waiting' || answer.phase === 'streaming');
+
+export const canRetry = (answer: LiveAnswer | null): boolean =>
+  answer !== null && answer.phase === 'failed' && answer.error?.retryable === true;
+
+export function startAnswer(question: string, withChart: boolean): LiveAnswer {
+  return {
+    question,
+    withChart,
+    text: '',
+    phase: 'waiting',
+    conversationId: null,
+    messageId: null,
+    error: null,
+    retryAt: null,
+    quota: null,
+  };
+}
+
+export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): LiveAnswer {
+  // A stopped answer keeps what it showed when the trader pressed Stop.
+  if (!isOpen(answer)) return answer;
+  switch (event.event) {
+    case 'stream_start':
+      return { ...answer, conversationId: event.data.conversationId, messageId: event.data.messageId };
+    case 'message_start':
+      return answer;
+    case 'content_delta':
+      return { ...answer, phase: 'streaming', text: answer.text + event.data.text };
+    case 'stream_complete':
+      return { ...answer, phase: 'complete', quota: event.data.quota };
+    case 'stream_error':
+      return {
+        ...answer,
+        phase: 'failed',
+        error: event.data,
+        retryAt: event.data.retryAfterMs ? now + event.data.retryAfterMs : null,
+      };
+    default:
+      return answer;
+  }
+}
+
+export const stopAnswer = (answer: LiveAnswer): LiveAnswer =>
+  isOpen(answer) ? { ...answer, phase: 'stopped' } : answer;
+
+/** The turn as the server stored it: the question, and the answer as far as it was delivered. */
+export function toHistory(answer: LiveAnswer, at: Date, localId: string): MessageItem[] {
+  const createdAt = at.toISOString();
+  const chart = answer.withChart ? [{ mediaType: 'image/png', bytes: 0, width: null, height: null }] : [];
+  const question: MessageItem = {
+    id: `${localId}-question`,
+    role: 'user',
+    content: answer.question,
+    images: chart,
+    createdAt,
+  };
+  if (answer.text === '') return [question];
+  const reply: MessageItem = {
+    id: answer.messageId ?? `${localId}-answer`,
+    role: 'assistant',
+    content: answer.text,
+    images: [],
+    createdAt,
+  };
+  return [question, reply];
+}

@@ -1,0 +1,51 @@
+// What the trader is told when the server refuses a question (or cannot be reached): one notice per
+// contract error code, carrying what the window needs to show it (the wait, the quota numbers).
+import type { Quota } from '@strat-coach/server/contract';
+import type { HostError } from '../shared';
+
+export type Notice =
+  | { kind: 'offline'; message: string }
+  | { kind: 'unconfigured'; message: string }
+  | { kind: 'rate_limited'; message: string; until: number; window: 'minute' | 'hour' | null }
+  | { kind: 'quota_exceeded'; message: string; quota: Quota | null }
+  | { kind: 'signed_out'; message: string }
+  | { kind: 'error'; message: string; code: string };
+
+export const OFFLINE_MESSAGE = 'The coach server cannot be reached. Check that it is running, then try again.';
+export const UNCONFIGURED_MESSAGE =
+  'This server has no Anthropic API key: the administrator must set ANTHROPIC_API_KEY and restart it.';
+
+const isQuota = (value: unknown): value is Quota =>
+  typeof value === 'object' && value !== null && typeof (value as { used?: unknown }).used === 'number';
+
+/** The server's rate-limit message ends with "Try again in 42 s."; the window counts down instead. */
+const withoutWait = (message: string): string => message.replace(/\s*Try again in [^.]*\.?\s*$/, '');
+
+export function noticeFor(error: HostError, now: number): Notice {
+  switch (error.code) {
+    case 'offline':
+      return { kind: 'offline', message: OFFLINE_MESSAGE };
+    case 'upstream_unconfigured':
+      return { kind: 'unconfigured', message: UNCONFIGURED_MESSAGE };
+    case 'rate_limited': {
+      const window = error.details?.window;
+      return {
+        kind: 'rate_limited',
+        message: withoutWait(error.message),
+        until: now + (error.retryAfterMs ?? 60_000),
+        window: window === 'minute' || window === 'hour' ? window : null,
+      };
+    }
+    case 'quota_exceeded': {
+      const quota = error.details?.quota;
+      return { kind: 'quota_exceeded', message: error.message, quota: isQuota(quota) ? quota : null };
+    }
+    case 'unauthorized':
+    case 'token_missing':
+    case 'token_invalid':
+    case 'token_expired':
+      return { kind: 'signed_out', message: 'Your session has ended. Sign in again.' };
+    default:
+      return { kind: 'error', message: error.message, code: error.code };
+  }
+}

@@ -1,0 +1,190 @@
+// The conversation the trader is in: the list of past conversations, the open one's history, the question
+// being typed, the answer streaming in, and the notice when the server refused a question.
+import type { ChatImage, ChatStreamRequest, ConversationSummary, MessageItem } from '@strat-coach/server/contract';
+import { create } from 'zustand';
+import { host } from '../host';
+import { applyEvent, canRetry, isOpen, startAnswer, stopAnswer, toHistory, type LiveAnswer } from '../lib/live-answer';
+import { noticeFor, type Notice } from '../lib/notices';
+import type { ChartImage, CoachAnswerHandle } from '../shared';
+import { useChartStore } from './chart-store';
+import { useServerStore } from './server-store';
+import { useUsageStore } from './usage-store';
+
+type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+interface ConversationState {
+  conversations: ConversationSummary[];
+  nextCursor: string | null;
+  listStatus: LoadStatus;
+  /** The open conversation; null: the next question starts a new one. */
+  currentId: string | null;
+  history: MessageItem[];
+  historyStatus: LoadStatus;
+  live: LiveAnswer | null;
+  notice: Notice | null;
+  draft: string;
+}
+
+interface ConversationActions {
+  loadConversations: () => Promise<void>;
+  loadMoreConversations: () => Promise<void>;
+  openConversation: (id: string) => Promise<void>;
+  startNew: () => void;
+  setDraft: (draft: string) => void;
+  /** Sends the draft (with the chart, if one is attached) as a question in the open conversation. */
+  ask: () => void;
+  stop: () => void;
+  retry: () => void;
+  dismissNotice: () => void;
+  reset: () => void;
+}
+
+const initial: ConversationState = {
+  conversations: [],
+  nextCursor: null,
+  listStatus: 'idle',
+  currentId: null,
+  history: [],
+  historyStatus: 'idle',
+  live: null,
+  notice: null,
+  draft: '',
+};
+
+// The answer in flight. Outside the state: it is a handle to a stream, not something to render. `asks`
+// numbers each question so events of an answer the trader has moved on from are dropped.
+let inFlight: CoachAnswerHandle | null = null;
+let asks = 0;
+let lastRequest: ChatStreamRequest | null = null;
+
+/** The chart as the request carries it. */
+const chartImage = (chart: ChartImage): ChatImage => ({
+  mediaType: chart.mediaType,
+  data: chart.data,
+});
+
+const rateLimited = (notice: Notice | null, now: number): boolean =>
+  notice?.kind === 'rate_limited' && notice.until > now;
+
+export const useConversationStore = create<ConversationState & ConversationActions>()((set, get) => {
+  /** After an answer ends, whichever way: the meter and the list catch up with what the server stored. */
+  const settle = (): void => {
+    void useUsageStore.getState().refresh();
+    void get().loadConversations();
+  };
+
+  const cancelInFlight = (): void => {
+    asks += 1;
+    inFlight?.cancel();
+    inFlight = null;
+  };
+
+  const send = (request: ChatStreamRequest, options: { replaceLive: boolean }): void => {
+    const { live, history } = get();
+    const askId = ++asks;
+    const earlier =
+      live && !options.replaceLive ? [...history, ...toHistory(live, new Date(), `local-${askId}`)] : history;
+    lastRequest = request;
+    set({ history: earlier, live: startAnswer(request.message, (request.images?.length ?? 0) > 0), notice: null });
+
+    const handle = host().coach.ask(request, {
+      onEvent(event) {
+        const current = get().live;
+        if (askId !== asks || !current) return;
+        set({ live: applyEvent(current, event, Date.now()) });
+        if (event.event === 'stream_start') set({ currentId: event.data.conversationId });
+        if (event.event === 'stream_complete') useUsageStore.getState().applyQuota(event.data.quota);
+        if (event.event === 'stream_complete' || event.event === 'stream_error') settle();
+      },
+      onError(error) {
+        if (askId !== asks) return;
+        // Refused before the stream: nothing was stored, so the question goes back into the box.
+        set({ live: null, notice: noticeFor(error, Date.now()), draft: get().draft || request.message });
+        if (error.code === 'offline') useServerStore.getState().markOffline();
+        if (error.code === 'upstream_unconfigured') useServerStore.getState().markUnconfigured();
+        if (error.code === 'quota_exceeded') void useUsageStore.getState().refresh();
+      },
+    });
+    inFlight = handle;
+    void handle.done.then(() => {
+      if (inFlight === handle) inFlight = null;
+    });
+  };
+
+  return {
+    ...initial,
+
+    async loadConversations() {
+      set({ listStatus: 'loading' });
+      const result = await host().api.conversations();
+      if (!result.ok) return set({ listStatus: 'error' });
+      set({ conversations: result.value.items, nextCursor: result.value.nextCursor, listStatus: 'ready' });
+    },
+
+    async loadMoreConversations() {
+      const { nextCursor, conversations } = get();
+      if (!nextCursor) return;
+      const result = await host().api.conversations(nextCursor);
+      if (!result.ok) return set({ listStatus: 'error' });
+      set({ conversations: [...conversations, ...result.value.items], nextCursor: result.value.nextCursor });
+    },
+
+    async openConversation(id) {
+      cancelInFlight();
+      set({ currentId: id, history: [], historyStatus: 'loading', live: null, notice: null });
+      const result = await host().api.messages(id);
+      if (get().currentId !== id) return;
+      if (!result.ok) return set({ historyStatus: 'error', notice: noticeFor(result.error, Date.now()) });
+      set({ history: result.value.items, historyStatus: 'ready' });
+    },
+
+    startNew() {
+      cancelInFlight();
+      set({ currentId: null, history: [], historyStatus: 'idle', live: null, notice: null });
+    },
+
+    setDraft: (draft) => set({ draft }),
+
+    ask() {
+      const { draft, live, notice, currentId } = get();
+      const message = draft.trim();
+      if (message === '' || isOpen(live) || rateLimited(notice, Date.now())) return;
+      const chart = useChartStore.getState().chart;
+      set({ draft: '' });
+      send(
+        {
+          message,
+          ...(currentId ? { conversationId: currentId } : {}),
+          ...(chart ? { images: [chartImage(chart)] } : {}),
+        },
+        { replaceLive: false },
+      );
+    },
+
+    stop() {
+      const { live } = get();
+      if (!live || !isOpen(live)) return;
+      const handle = inFlight;
+      cancelInFlight();
+      set({ live: stopAnswer(live) });
+      // The server accounts for the cancelled answer once it sees the connection close.
+      void handle?.done.then(settle);
+    },
+
+    retry() {
+      const { live } = get();
+      if (!lastRequest || !canRetry(live) || (live?.retryAt ?? 0) > Date.now()) return;
+      // The failed turn is replaced, not kept: the retry is the same question asked again.
+      const conversationId = live?.conversationId ?? lastRequest.conversationId;
+      send({ ...lastRequest, ...(conversationId ? { conversationId } : {}) }, { replaceLive: true });
+    },
+
+    dismissNotice: () => set({ notice: null }),
+
+    reset() {
+      cancelInFlight();
+      lastRequest = null;
+      set(initial);
+    },
+  };
+});

@@ -1,0 +1,20 @@
+// Every store back to its first state: between tests, and when the trader signs out.
+import { useChartStore } from './chart-store';
+import { useConversationStore } from './conversation-store';
+import { useServerStore } from './server-store';
+import { useSessionStore } from './session-store';
+import { useUsageStore } from './usage-store';
+
+/** On sign-out: the trader's conversations, usage and chart go; what is known of the server stays. */
+export function resetTraderData(): void {
+  useConversationStore.getState().reset();
+  useUsageStore.getState().reset();
+  useChartStore.getState().reset();
+}
+
+/** Between tests: everything, the session included. */
+export function resetAllStores(): void {
+  resetTraderData();
+  useServerStore.getState().reset();
+  useSessionStore.getState().reset();
+}

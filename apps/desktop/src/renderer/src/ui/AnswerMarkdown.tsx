@@ -1,0 +1,27 @@
+// An answer's Markdown, rendered inert: raw HTML shows as text (no rehype-raw), links open outside the app
+// (Electron's window-open handler hands them to the OS), and images are never fetched: their alt text
+// stands in, so an answer cannot make the app load a remote URL.
+import Markdown, { type Components } from 'react-markdown';
+
+/** Only absolute web and mail links: a relative one would point into the app itself. */
+const OUTSIDE_LINK = /^(https?:\/\/|mailto:)/i;
+
+const components: Components = {
+  a: ({ href, children }) =>
+    href && OUTSIDE_LINK.test(href) ? (
+      <a href={href} target="_blank" rel="noreferrer">
+        {children}
+      </a>
+    ) : (
+      <span className="md-dead-link">{children}</span>
+    ),
+  img: ({ alt }) => <span className="md-image-alt">{alt ? `[image: ${alt}]` : '[image]'}</span>,
+};
+
+export function AnswerMarkdown({ text }: { text: string }) {
+  return (
+    <div className="markdown">
+      <Markdown components={components}>{text}</Markdown>
+    </div>
+  );
+}

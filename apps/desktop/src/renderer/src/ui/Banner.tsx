@@ -1,0 +1,116 @@
+// The one banner above the question box: why the last question was refused (rate limited with the wait
+// counting down, quota spent, …) or, failing that, what is wrong with the server (offline, no API key).
+import { formatDay, formatTokens, formatWait } from '../lib/format';
+import { OFFLINE_MESSAGE, UNCONFIGURED_MESSAGE, type Notice } from '../lib/notices';
+import { useConversationStore } from '../state/conversation-store';
+import { useServerStore } from '../state/server-store';
+import { useSessionStore } from '../state/session-store';
+import { useUsageStore } from '../state/usage-store';
+import { useCountdown } from './use-countdown';
+
+function RateLimited({ notice }: { notice: Extract<Notice, { kind: 'rate_limited' }> }) {
+  const left = useCountdown(notice.until);
+  return (
+    <>
+      <strong>Slow down a little</strong>
+      <p>{notice.message}</p>
+      <p data-testid="rate-limit-wait">
+        {left > 0 ? `You can ask again in ${formatWait(left)}.` : 'You can ask again now.'}
+      </p>
+    </>
+  );
+}
+
+function QuotaExceeded({ notice }: { notice: Extract<Notice, { kind: 'quota_exceeded' }> }) {
+  const renews = useUsageStore((state) => state.usage?.period.end ?? null);
+  const quota = notice.quota;
+  return (
+    <>
+      <strong>Monthly quota used up</strong>
+      <p>
+        {quota?.limit != null
+          ? `You have used ${formatTokens(quota.used)} of your ${formatTokens(quota.limit)} coaching tokens this month.`
+          : notice.message}
+      </p>
+      <p data-testid="quota-renews">
+        {renews ? `Your quota renews on ${formatDay(renews)}.` : 'Your quota renews with your next billing period.'}
+      </p>
+    </>
+  );
+}
+
+function Body({ notice, dismiss }: { notice: Notice; dismiss: () => void }) {
+  const signIn = useSessionStore((state) => state.signIn);
+  const check = useServerStore((state) => state.check);
+  const checkAgain = async (): Promise<void> => {
+    await check();
+    if (useServerStore.getState().reachability === 'online') dismiss();
+  };
+  switch (notice.kind) {
+    case 'rate_limited':
+      return <RateLimited notice={notice} />;
+    case 'quota_exceeded':
+      return <QuotaExceeded notice={notice} />;
+    case 'unconfigured':
+      return (
+        <>
+          <strong>Coaching is not set up</strong>
+          <p>{notice.message}</p>
+        </>
+      );
+    case 'offline':
+      return (
+        <>
+          <strong>Server offline</strong>
+          <p>{notice.message}</p>
+          <button type="button" className="link-button" onClick={() => void checkAgain()}>
+            Check again
+          </button>
+        </>
+      );
+    case 'signed_out':
+      return (
+        <>
+          <p>{notice.message}</p>
+          <button type="button" className="link-button" onClick={() => void signIn()}>
+            Sign in
+          </button>
+        </>
+      );
+    case 'error':
+      return <p>{notice.message}</p>;
+  }
+}
+
+export function Banner() {
+  const notice = useConversationStore((state) => state.notice);
+  const dismiss = useConversationStore((state) => state.dismissNotice);
+  const reachability = useServerStore((state) => state.reachability);
+  const upstreamConfigured = useServerStore((state) => state.upstreamConfigured);
+  const shown: Notice | null =
+    notice ??
+    (reachability === 'offline'
+      ? { kind: 'offline', message: OFFLINE_MESSAGE }
+      : upstreamConfigured === false
+        ? { kind: 'unconfigured', message: UNCONFIGURED_MESSAGE }
+        : null);
+  if (!shown) return null;
+  const severe = shown.kind !== 'rate_limited';
+  return (
+    <section
+      className={`banner banner-${shown.kind}`}
+      data-testid="notice"
+      data-kind={shown.kind}
+      role={severe ? 'alert' : 'status'}
+    >
+      <div className="banner-body">
+        <Body notice={shown} dismiss={dismiss} />
+      </div>
+      {notice && (
+        <button type="button" className="icon-button" aria-label="Dismiss" onClick={dismiss}>
+          ×
+        </button>
+      )}
+    </section>
+  );
+}

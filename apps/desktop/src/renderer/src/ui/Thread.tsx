@@ -1,0 +1,109 @@
+// The open conversation: earlier turns from the server's history, then the answer streaming in now with
+// its state (thinking, streaming, stopped, failed with Retry).
+import type { MessageItem } from '@strat-coach/server/contract';
+import { useEffect, useRef } from 'react';
+import { formatTokens, formatWait } from '../lib/format';
+import { canRetry, type LiveAnswer } from '../lib/live-answer';
+import { useConversationStore } from '../state/conversation-store';
+import { AnswerMarkdown } from './AnswerMarkdown';
+import { useCountdown } from './use-countdown';
+
+function Question({ text, withChart }: { text: string; withChart: boolean }) {
+  return (
+    <div className="question" data-testid="question-bubble">
+      {withChart && <span className="chip">Chart attached</span>}
+      <p>{text}</p>
+    </div>
+  );
+}
+
+function HistoryMessage({ message }: { message: MessageItem }) {
+  if (message.role === 'user') return <Question text={message.content} withChart={message.images.length > 0} />;
+  return (
+    <div className="answer" data-testid="history-answer">
+      <AnswerMarkdown text={message.content} />
+    </div>
+  );
+}
+
+function RetryButton({ answer }: { answer: LiveAnswer }) {
+  const retry = useConversationStore((state) => state.retry);
+  const left = useCountdown(answer.retryAt);
+  return (
+    <button type="button" className="secondary" onClick={retry} disabled={left > 0}>
+      {left > 0 ? `Retry in ${formatWait(left)}` : 'Retry'}
+    </button>
+  );
+}
+
+function AnswerStatus({ answer }: { answer: LiveAnswer }) {
+  switch (answer.phase) {
+    case 'waiting':
+      return <p className="status thinking">Coach is looking at it…</p>;
+    case 'streaming':
+      return null;
+    case 'complete':
+      return answer.quota ? (
+        <p className="status">
+          {answer.quota.remaining !== null ? `${formatTokens(answer.quota.remaining)} tokens left this month` : 'Done'}
+        </p>
+      ) : null;
+    case 'stopped':
+      return <p className="status">Stopped. The answer so far is kept in the conversation.</p>;
+    case 'failed':
+      return (
+        <div className="status status-error" role="alert">
+          <p>{answer.error?.message ?? 'The answer failed.'}</p>
+          {canRetry(answer) && <RetryButton answer={answer} />}
+        </div>
+      );
+  }
+}
+
+function Live({ answer }: { answer: LiveAnswer }) {
+  return (
+    <>
+      <Question text={answer.question} withChart={answer.withChart} />
+      <div className="answer live" data-testid="live-answer" data-phase={answer.phase} aria-live="polite">
+        {answer.text !== '' && <AnswerMarkdown text={answer.text} />}
+        {answer.phase === 'streaming' && <span className="cursor" aria-hidden="true" />}
+        <AnswerStatus answer={answer} />
+      </div>
+    </>
+  );
+}
+
+export function Thread() {
+  const history = useConversationStore((state) => state.history);
+  const historyStatus = useConversationStore((state) => state.historyStatus);
+  const live = useConversationStore((state) => state.live);
+  const end = useRef<HTMLDivElement>(null);
+  const liveText = live?.text;
+
+  // Follow the answer as it grows, the way a chat does.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [history, liveText]);
+
+  const empty = history.length === 0 && !live;
+  return (
+    <main className="thread" data-testid="thread">
+      {historyStatus === 'loading' && <p className="status">Loading the conversation…</p>}
+      {historyStatus === 'error' && <p className="status status-error">This conversation could not be loaded.</p>}
+      {empty && historyStatus !== 'loading' && (
+        <div className="empty">
+          <h2>Ask about a chart</h2>
+          <p>
+            Capture the chart (or paste or drop an image), then ask — for example “Is this a{' '}
+            <span className="nowrap">2-1-2</span> on the <span className="nowrap">60-minute</span>?”
+          </p>
+        </div>
+      )}
+      {history.map((message) => (
+        <HistoryMessage key={message.id} message={message} />
+      ))}
+      {live && <Live answer={live} />}
+      <div ref={end} />
+    </main>
+  );
+}

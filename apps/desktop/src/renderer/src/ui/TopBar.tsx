@@ -1,0 +1,36 @@
+// The window's top bar: conversations, the app's name, the usage meter and sign-out.
+import { useSessionStore } from '../state/session-store';
+import { UsageMeter } from './UsageMeter';
+
+export function TopBar({ historyOpen, onToggleHistory }: { historyOpen: boolean; onToggleHistory: () => void }) {
+  const signOut = useSessionStore((state) => state.signOut);
+  // Electron without an OS keychain keeps the session in memory only, and says so.
+  const sessionNote = useSessionStore((state) =>
+    state.session.status === 'signed_in' ? (state.session.reason ?? null) : null,
+  );
+  return (
+    <>
+      <header className="topbar">
+        <button
+          type="button"
+          className="secondary"
+          aria-expanded={historyOpen}
+          aria-controls="history"
+          onClick={onToggleHistory}
+        >
+          History
+        </button>
+        <h1>Strat Coach</h1>
+        <UsageMeter />
+        <button type="button" className="secondary" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      {sessionNote && (
+        <p className="session-note" role="note">
+          {sessionNote}
+        </p>
+      )}
+    </>
+  );
+}

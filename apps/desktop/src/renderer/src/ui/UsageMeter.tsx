@@ -1,0 +1,37 @@
+// The quota meter in the top bar: percent used, tokens left, amber from 80 %, red when spent.
+import { meterView } from '../lib/meter';
+import { formatDay, formatTokens } from '../lib/format';
+import { useUsageStore } from '../state/usage-store';
+
+export function UsageMeter() {
+  const quota = useUsageStore((state) => state.quota);
+  const period = useUsageStore((state) => state.usage?.period ?? null);
+  const view = meterView(quota);
+  const title =
+    quota?.limit != null
+      ? `${formatTokens(quota.used)} of ${formatTokens(quota.limit)} tokens this month${period ? `, renews ${formatDay(period.end)}` : ''}`
+      : view.detail;
+  return (
+    <div className="meter" data-testid="usage-meter" data-level={view.level} title={title}>
+      <div
+        className="meter-bar"
+        role="meter"
+        aria-label="Monthly quota used"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={view.fill ?? 0}
+        aria-valuetext={`${view.label}, ${view.detail}`}
+      >
+        {view.fill !== null && <div className="meter-fill" style={{ width: `${view.fill}%` }} />}
+      </div>
+      <div className="meter-text">
+        <span className="meter-label" data-testid="usage-percent">
+          {view.label}
+        </span>
+        <span className="meter-detail" data-testid="usage-left">
+          {view.detail}
+        </span>
+      </div>
+    </div>
+  );
+}

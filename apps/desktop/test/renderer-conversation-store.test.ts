@@ -1,0 +1,189 @@
+// The conversation store against a scripted host (the window.coach contract, driven by the test): what it
+// sends, how the answer streams into state, and what Stop, Retry and a refusal leave behind.
+import type { ChatStreamRequest, CoachEvent, UsageCurrentResponse } from '@strat-coach/server/contract';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CoachHostApi, HostError } from '../src/shared/host-api';
+import { setHostForTests } from '../src/renderer/src/host';
+import { useChartStore } from '../src/renderer/src/state/chart-store';
+import { useConversationStore } from '../src/renderer/src/state/conversation-store';
+import { resetAllStores } from '../src/renderer/src/state/reset';
+import { useUsageStore } from '../src/renderer/src/state/usage-store';
+
+interface Asked {
+  request: ChatStreamRequest;
+  send(event: CoachEvent): void;
+  refuse(error: HostError): void;
+  cancelled: boolean;
+}
+
+const QUOTA = { limit: 100_000, used: 2_000, remaining: 98_000, percent: 2 };
+const USAGE: UsageCurrentResponse = {
+  tier: 'free',
+  period: { start: '2026-01-01T00:00:00.000Z', end: '2026-02-01T00:00:00.000Z' },
+  tokens: { input: 1_500, output: 500, cacheRead: 0, cacheWrite: 0 },
+  quota: QUOTA,
+  requests: 1,
+  costUsd: 0.01,
+  cache: { hitRate: 0, savingsUsd: 0 },
+};
+
+function scriptedHost() {
+  const asked: Asked[] = [];
+  let usageCalls = 0;
+  const host: CoachHostApi = {
+    kind: 'web',
+    session: {
+      get: async () => ({ status: 'signed_in', subject: 'user_local', expiresAt: Date.now() + 600_000 }),
+      signIn: async () => ({ status: 'signing_in' }),
+      signOut: async () => undefined,
+      onChange: () => () => undefined,
+    },
+    api: {
+      status: async () => ({ ok: false, error: { code: 'offline', message: 'x', status: null } }),
+      usage: async () => {
+        usageCalls += 1;
+        return { ok: true, value: USAGE };
+      },
+      conversations: async () => ({ ok: true, value: { items: [], nextCursor: null } }),
+      messages: async () => ({ ok: true, value: { items: [] } }),
+    },
+    coach: {
+      ask(request, handlers) {
+        let finish = (): void => undefined;
+        const done = new Promise<void>((resolve) => (finish = resolve));
+        const entry: Asked = {
+          request,
+          cancelled: false,
+          send: (event) => {
+            handlers.onEvent(event);
+            if (event.event === 'stream_complete' || event.event === 'stream_error') finish();
+          },
+          refuse: (error) => {
+            handlers.onError(error);
+            finish();
+          },
+        };
+        asked.push(entry);
+        return {
+          cancel: () => {
+            entry.cancelled = true;
+            finish();
+          },
+          done,
+        };
+      },
+    },
+    capture: { screen: async () => ({ ok: false, error: { code: 'capture_cancelled', message: 'x', status: null } }) },
+    app: { onQuickQuestion: () => () => undefined },
+  };
+  return { host, asked, usageCalls: () => usageCalls };
+}
+
+const start = (conversationId: string): CoachEvent => ({
+  event: 'stream_start',
+  data: { requestId: 'r', conversationId, messageId: `${conversationId}-answer`, model: 'm', coachingVersion: '1' },
+});
+const delta = (text: string): CoachEvent => ({ event: 'content_delta', data: { text } });
+const complete: CoachEvent = {
+  event: 'stream_complete',
+  data: {
+    usage: { inputTokens: 1, outputTokens: 1, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+    costUsd: 0,
+    latencyMs: 1,
+    ttftMs: 1,
+    stopReason: 'end_turn',
+    quota: QUOTA,
+  },
+};
+
+const store = () => useConversationStore.getState();
+const ask = (question: string): void => {
+  store().setDraft(question);
+  store().ask();
+};
+
+let scripted: ReturnType<typeof scriptedHost>;
+beforeEach(() => {
+  scripted = scriptedHost();
+  setHostForTests(scripted.host);
+});
+afterEach(() => {
+  resetAllStores();
+  setHostForTests(undefined);
+});
+
+describe('the conversation store', () => {
+  it('sends the question with the chart, streams the answer in, and moves the meter', async () => {
+    useChartStore.setState({ chart: { mediaType: 'image/png', data: 'iVBORw0KGgo=', width: 10, height: 5 } });
+    ask('  Is this a 2-1-2?  ');
+    expect(store().draft).toBe('');
+    expect(scripted.asked[0]?.request).toEqual({
+      message: 'Is this a 2-1-2?',
+      images: [{ mediaType: 'image/png', data: 'iVBORw0KGgo=' }],
+    });
+
+    const answer = scripted.asked[0]!;
+    answer.send(start('c-1'));
+    answer.send(delta('A 2-1-2 '));
+    expect(store().live).toMatchObject({ phase: 'streaming', text: 'A 2-1-2 ' });
+    answer.send(delta('triggers.'));
+    answer.send(complete);
+    expect(store().live).toMatchObject({ phase: 'complete', text: 'A 2-1-2 triggers.' });
+    expect(store().currentId).toBe('c-1');
+    expect(useUsageStore.getState().quota).toEqual(QUOTA);
+    await expect.poll(() => scripted.usageCalls()).toBe(1);
+  });
+
+  it('continues the conversation with a follow-up, the earlier turn moving into the history', () => {
+    ask('First?');
+    scripted.asked[0]!.send(start('c-1'));
+    scripted.asked[0]!.send(delta('One.'));
+    scripted.asked[0]!.send(complete);
+    ask('Second?');
+    expect(scripted.asked[1]?.request).toEqual({ message: 'Second?', conversationId: 'c-1' });
+    expect(store().history.map((message) => [message.role, message.content])).toEqual([
+      ['user', 'First?'],
+      ['assistant', 'One.'],
+    ]);
+    expect(store().live).toMatchObject({ question: 'Second?', phase: 'waiting' });
+  });
+
+  it('puts a refused question back in the box and holds further questions for the wait', () => {
+    ask('Eleventh question');
+    scripted.asked[0]!.refuse({
+      code: 'rate_limited',
+      message: 'Too many requests: the free plan allows 10 a minute. Try again in 30 s.',
+      status: 429,
+      retryAfterMs: 30_000,
+      details: { window: 'minute' },
+    });
+    expect(store().live).toBeNull();
+    expect(store().draft).toBe('Eleventh question');
+    expect(store().notice).toMatchObject({ kind: 'rate_limited', window: 'minute' });
+    store().ask();
+    expect(scripted.asked).toHaveLength(1);
+  });
+
+  it('Stop cancels the answer at the host and keeps the partial text', () => {
+    ask('Long answer please');
+    const answer = scripted.asked[0]!;
+    answer.send(start('c-1'));
+    answer.send(delta('Half of it'));
+    store().stop();
+    expect(answer.cancelled).toBe(true);
+    answer.send(delta(' and more'));
+    expect(store().live).toMatchObject({ phase: 'stopped', text: 'Half of it' });
+  });
+
+  it('Retry asks the same question again in the same conversation, replacing the failed turn', () => {
+    ask('Try me');
+    const failed = scripted.asked[0]!;
+    failed.send(start('c-9'));
+    failed.send({ event: 'stream_error', data: { code: 'upstream_overloaded', message: 'Busy', retryable: true } });
+    expect(store().live).toMatchObject({ phase: 'failed' });
+    store().retry();
+    expect(scripted.asked[1]?.request).toEqual({ message: 'Try me', conversationId: 'c-9' });
+    expect(store().history).toEqual([]);
+    expect(store().live).toMatchObject({ question: 'Try me', phase: 'waiting' });
+  });
+});

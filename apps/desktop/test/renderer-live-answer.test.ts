@@ -1,0 +1,101 @@
+// The streaming answer as data: events in order, Stop freezing it, failures with their retry wait.
+import type { CoachEvent } from '@strat-coach/server/contract';
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvent,
+  canRetry,
+  isOpen,
+  startAnswer,
+  stopAnswer,
+  toHistory,
+  type LiveAnswer,
+} from '../src/renderer/src/lib/live-answer';
+
+const QUOTA = { limit: 100_000, used: 120, remaining: 99_880, percent: 0.1 };
+const start: CoachEvent = {
+  event: 'stream_start',
+  data: { requestId: 'r', conversationId: 'c-1', messageId: 'm-1', model: 'claude', coachingVersion: '1.0.0' },
+};
+const delta = (text: string): CoachEvent => ({ event: 'content_delta', data: { text } });
+const complete: CoachEvent = {
+  event: 'stream_complete',
+  data: {
+    usage: { inputTokens: 100, outputTokens: 20, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+    costUsd: 0.001,
+    latencyMs: 900,
+    ttftMs: 300,
+    stopReason: 'end_turn',
+    quota: QUOTA,
+  },
+};
+
+const play = (answer: LiveAnswer, events: CoachEvent[], now = 0): LiveAnswer =>
+  events.reduce((current, event) => applyEvent(current, event, now), answer);
+
+describe('the live answer', () => {
+  it('appends deltas in order and completes with the quota', () => {
+    const answer = play(startAnswer('Is this a 2-1-2?', true), [
+      start,
+      delta('A 2-1-2 '),
+      delta('triggers.'),
+      complete,
+    ]);
+    expect(answer).toMatchObject({
+      text: 'A 2-1-2 triggers.',
+      phase: 'complete',
+      conversationId: 'c-1',
+      messageId: 'm-1',
+      quota: QUOTA,
+    });
+    expect(isOpen(answer)).toBe(false);
+  });
+
+  it('is waiting until the first delta, then streaming', () => {
+    const waiting = play(startAnswer('q', false), [start]);
+    expect(waiting.phase).toBe('waiting');
+    expect(play(waiting, [delta('x')]).phase).toBe('streaming');
+  });
+
+  it('keeps what it showed when stopped, whatever arrives after', () => {
+    const stopped = stopAnswer(play(startAnswer('q', false), [start, delta('Partial ')]));
+    expect(stopped.phase).toBe('stopped');
+    expect(play(stopped, [delta('late text'), complete])).toEqual(stopped);
+  });
+
+  it('fails with the wait a retryable error gave, and offers Retry only when retryable', () => {
+    const failed = play(
+      startAnswer('q', false),
+      [
+        start,
+        {
+          event: 'stream_error',
+          data: { code: 'upstream_overloaded', message: 'Busy', retryable: true, retryAfterMs: 3_000 },
+        },
+      ],
+      10_000,
+    );
+    expect(failed).toMatchObject({ phase: 'failed', retryAt: 13_000 });
+    expect(canRetry(failed)).toBe(true);
+    const final = play(startAnswer('q', false), [
+      { event: 'stream_error', data: { code: 'upstream_rejected', message: 'No', retryable: false } },
+    ]);
+    expect(final.retryAt).toBeNull();
+    expect(canRetry(final)).toBe(false);
+  });
+
+  it('becomes the question and the delivered answer in the history', () => {
+    const at = new Date('2026-01-02T03:04:05Z');
+    const answer = play(startAnswer('Is this a 2-1-2?', true), [start, delta('Yes.'), complete]);
+    expect(toHistory(answer, at, 'local-1')).toEqual([
+      {
+        id: 'local-1-question',
+        role: 'user',
+        content: 'Is this a 2-1-2?',
+        images: [{ mediaType: 'image/png', bytes: 0, width: null, height: null }],
+        createdAt: at.toISOString(),
+      },
+      { id: 'm-1', role: 'assistant', content: 'Yes.', images: [], createdAt: at.toISOString() },
+    ]);
+    expect(toHistory(startAnswer('Nothing came back', false), at, 'local-2')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,67 @@
+// What the trader is told for each refusal of the server, and how waits read.
+import { describe, expect, it } from 'vitest';
+import { formatWait } from '../src/renderer/src/lib/format';
+import { noticeFor } from '../src/renderer/src/lib/notices';
+
+const NOW = 1_700_000_000_000;
+
+describe('notices for refused questions', () => {
+  it('rate limited: the wait from retryAfterMs, counted down by the window instead of the message', () => {
+    const notice = noticeFor(
+      {
+        code: 'rate_limited',
+        message: 'Too many requests: the free plan allows 10 a minute. Try again in 42 s.',
+        status: 429,
+        retryAfterMs: 41_234,
+        details: { window: 'minute', retryAfterMs: 41_234 },
+      },
+      NOW,
+    );
+    expect(notice).toEqual({
+      kind: 'rate_limited',
+      message: 'Too many requests: the free plan allows 10 a minute.',
+      until: NOW + 41_234,
+      window: 'minute',
+    });
+  });
+
+  it('quota exceeded: carries the quota numbers from the error body', () => {
+    const quota = { limit: 100_000, used: 100_500, remaining: 0, percent: 100.5 };
+    expect(noticeFor({ code: 'quota_exceeded', message: 'Used up.', status: 402, details: { quota } }, NOW)).toEqual({
+      kind: 'quota_exceeded',
+      message: 'Used up.',
+      quota,
+    });
+    expect(noticeFor({ code: 'quota_exceeded', message: 'Used up.', status: 402 }, NOW)).toMatchObject({
+      quota: null,
+    });
+  });
+
+  it('no API key on the server names the variable the admin must set', () => {
+    const notice = noticeFor({ code: 'upstream_unconfigured', message: 'x', status: 503 }, NOW);
+    expect(notice.kind).toBe('unconfigured');
+    expect(notice.message).toContain('ANTHROPIC_API_KEY');
+  });
+
+  it('offline, a refused token, and anything else', () => {
+    expect(noticeFor({ code: 'offline', message: 'x', status: null }, NOW).kind).toBe('offline');
+    for (const code of ['token_missing', 'token_invalid', 'token_expired', 'unauthorized']) {
+      expect(noticeFor({ code, message: 'x', status: 401 }, NOW).kind).toBe('signed_out');
+    }
+    expect(noticeFor({ code: 'payload_too_large', message: 'Too big.', status: 413 }, NOW)).toEqual({
+      kind: 'error',
+      message: 'Too big.',
+      code: 'payload_too_large',
+    });
+  });
+});
+
+describe('waits', () => {
+  it('round up to whole seconds, then minutes and hours', () => {
+    expect(formatWait(0)).toBe('0 s');
+    expect(formatWait(1)).toBe('1 s');
+    expect(formatWait(41_234)).toBe('42 s');
+    expect(formatWait(65_000)).toBe('1 min 05 s');
+    expect(formatWait(3_720_000)).toBe('1 h 02 min');
+  });
+});

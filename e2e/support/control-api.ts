@@ -1,0 +1,52 @@
+// The e2e control endpoint's wire shapes (test-only, loopback): what e2e/support/serve.ts answers and the
+// Playwright fixtures send. Scripts are the fake Anthropic upstream's own FakeScript, as JSON.
+import type { FakeScript } from '@strat-coach/server/testing';
+
+export const DEFAULT_CONTROL_PORT = 47_123;
+export const controlPort = (): number => Number(process.env.E2E_CONTROL_PORT ?? DEFAULT_CONTROL_PORT);
+
+export interface StartServerRequest {
+  /** false: no ANTHROPIC_API_KEY, so coaching answers 503 upstream_unconfigured. Default true. */
+  upstream?: boolean;
+}
+
+export interface StartedServer {
+  id: string;
+  /** The server's origin: the web app at `/`, the API at `/api/v1`, the local issuer beside them. */
+  url: string;
+}
+
+export interface ScriptRequest {
+  steps: FakeScript[];
+}
+
+export interface SqlRequest {
+  text: string;
+  params?: unknown[];
+}
+
+export interface SqlResponse {
+  rows: Record<string, unknown>[];
+}
+
+/** An image the fake upstream received, read from its bytes. */
+export interface ReceivedImage {
+  mediaType: string;
+  bytes: number;
+  /** From the PNG header; null for other types. */
+  width: number | null;
+  height: number | null;
+}
+
+/** One request the fake upstream received, as the tests need it. */
+export interface UpstreamRequest {
+  index: number;
+  outcome: string;
+  chunksSent: number;
+  disconnected: boolean;
+  /** The text of the last user turn: the trader's question. */
+  question: string;
+  images: ReceivedImage[];
+  /** How many messages (earlier turns included) the server sent. */
+  messageCount: number;
+}

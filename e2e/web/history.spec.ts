@@ -1,0 +1,52 @@
+// Conversations: follow-up questions continue the open conversation (the server sends the earlier turns),
+// New starts another, and the list opens any of them with its history.
+import { expect, test } from './fixtures';
+
+test('follow-ups continue a conversation; the list reopens earlier ones with their history', async ({
+  coach,
+  server,
+}) => {
+  await coach.signIn();
+  await server.script(
+    { chunks: ['The 60-minute is a 2U.'] },
+    { chunks: ['Then the daily is in continuity.'] },
+    { chunks: ['Gold is inside (1).'] },
+  );
+  await coach.askAndWait('What is the 60-minute doing?');
+  await coach.askAndWait('And the daily?');
+  await expect(coach.page.getByTestId('question-bubble')).toHaveText([
+    'What is the 60-minute doing?',
+    'And the daily?',
+  ]);
+
+  await coach.historyButton.click();
+  await coach.historyPanel.getByRole('button', { name: 'New' }).click();
+  await expect(coach.page.getByTestId('question-bubble')).toHaveCount(0);
+  await coach.askAndWait('Gold on the weekly?');
+
+  // The follow-up carried the first turn; the new conversation started empty.
+  const requests = await server.upstreamRequests();
+  expect(requests.map((request) => request.messageCount)).toEqual([1, 3, 1]);
+
+  await coach.historyButton.click();
+  const list = coach.historyPanel.getByRole('listitem');
+  await expect(list).toHaveCount(2);
+  await expect(list.first()).toContainText('Gold on the weekly?');
+  await coach.screenshot('12-conversation-list');
+
+  await coach.historyPanel.getByRole('button', { name: /What is the 60-minute doing\?/ }).click();
+  await expect(coach.historyPanel).toBeHidden();
+  await expect(coach.page.getByTestId('question-bubble')).toHaveText([
+    'What is the 60-minute doing?',
+    'And the daily?',
+  ]);
+  await expect(coach.page.getByTestId('history-answer')).toHaveText([
+    'The 60-minute is a 2U.',
+    'Then the daily is in continuity.',
+  ]);
+
+  // Asking now continues the reopened conversation.
+  await server.script({ chunks: ['Weekly too.'] });
+  await coach.askAndWait('And the weekly?');
+  expect((await server.upstreamRequests())[3]?.messageCount).toBe(5);
+});

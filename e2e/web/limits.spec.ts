@@ -1,0 +1,53 @@
+// The server's refusals, as the trader sees them: the free tier's 10 questions a minute (with the wait
+// counting down) and the monthly token quota (colour at 80 % and 100 %, then the quota-exceeded notice).
+import { expect, test } from './fixtures';
+
+test('the 11th question in a minute is rate limited, with the wait counting down', async ({ coach, server }) => {
+  await coach.signIn();
+  for (let index = 1; index <= 10; index += 1) await coach.askAndWait(`Question ${index}: is this bar a 1?`);
+  expect(await server.upstreamRequests()).toHaveLength(10);
+
+  await coach.ask('Question 11: and this one?');
+  await expect(coach.notice).toHaveAttribute('data-kind', 'rate_limited');
+  await expect(coach.notice).toContainText('the free plan allows 10 a minute');
+  const wait = coach.page.getByTestId('rate-limit-wait');
+  await expect(wait).toHaveText(/^You can ask again in \d+ s\.$/);
+  // The question was not lost: it is back in the box, and Send waits for the limit to pass.
+  await expect(coach.question).toHaveValue('Question 11: and this one?');
+  await expect(coach.sendButton).toBeDisabled();
+  await coach.screenshot('05-rate-limited');
+
+  const seconds = async (): Promise<number> => Number(/(\d+) s/.exec((await wait.textContent()) ?? '')?.[1]);
+  const first = await seconds();
+  expect(first).toBeGreaterThan(30);
+  expect(first).toBeLessThanOrEqual(60);
+  await expect.poll(seconds).toBeLessThan(first);
+  expect(await server.upstreamRequests()).toHaveLength(10);
+});
+
+test('the meter turns amber at 80 %, red at 100 %, and then the quota is exceeded', async ({ coach, server }) => {
+  await coach.signIn();
+  await expect(coach.meter).toHaveAttribute('data-level', 'ok');
+
+  // The fake upstream reports the tokens a long conversation would use.
+  await server.script({ usage: { inputTokens: 84_000, outputTokens: 1_000 } });
+  await coach.askAndWait('Big question one');
+  await expect(coach.meterPercent).toHaveText('85%');
+  await expect(coach.meterLeft).toHaveText('15,000 tokens left');
+  await expect(coach.meter).toHaveAttribute('data-level', 'warn');
+  await coach.screenshot('06-usage-warning');
+
+  await server.script({ usage: { inputTokens: 14_500, outputTokens: 1_000 } });
+  await coach.askAndWait('Big question two');
+  await expect(coach.meterPercent).toHaveText('100%');
+  await expect(coach.meterLeft).toHaveText('Quota used up');
+  await expect(coach.meter).toHaveAttribute('data-level', 'full');
+
+  await coach.ask('One more?');
+  await expect(coach.notice).toHaveAttribute('data-kind', 'quota_exceeded');
+  await expect(coach.notice).toContainText('Monthly quota used up');
+  await expect(coach.notice).toContainText('You have used 100,500 of your 100,000 coaching tokens this month.');
+  await expect(coach.page.getByTestId('quota-renews')).toHaveText(/^Your quota renews on \d{1,2} \w{3} \d{4}\.$/);
+  await coach.screenshot('07-quota-exceeded');
+  expect(await server.upstreamRequests()).toHaveLength(2);
+});

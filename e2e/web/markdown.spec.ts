@@ -1,0 +1,44 @@
+// An answer is untrusted text: Markdown renders, but raw HTML stays inert text, remote images are never
+// loaded (their alt text stands in) and links open outside the app without a referrer.
+import { expect, test } from './fixtures';
+
+const HOSTILE_ANSWER = [
+  'Here is **the plan**.\n\n',
+  '<script>window.__pwned=1</script>\n\n',
+  '<img src=x onerror="window.__pwned=1">\n\n',
+  '![tracking pixel](https://tracker.example/pixel.png)\n\n',
+  '[Rob Smith on The Strat](https://example.com/strat) and [a trap](javascript:window.__pwned=1)',
+];
+
+test('a Markdown answer with <script> and <img onerror> renders inert', async ({ coach, server, page }) => {
+  const remote: string[] = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(server.url)) remote.push(request.url());
+  });
+  await coach.signIn();
+  await server.script({ chunks: HOSTILE_ANSWER });
+  await coach.askAndWait('Show me something dangerous');
+
+  const answer = coach.liveAnswer;
+  await expect(answer.locator('strong')).toHaveText('the plan');
+  // The HTML is shown as text, never parsed into elements.
+  await expect(answer).toContainText('<script>window.__pwned=1</script>');
+  await expect(answer).toContainText('<img src=x onerror="window.__pwned=1">');
+  await expect(answer.locator('script')).toHaveCount(0);
+  await expect(answer.locator('img')).toHaveCount(0);
+  await expect(answer.locator('[onerror]')).toHaveCount(0);
+  await expect(answer).toContainText('[image: tracking pixel]');
+
+  const link = answer.getByRole('link', { name: 'Rob Smith on The Strat' });
+  await expect(link).toHaveAttribute('href', 'https://example.com/strat');
+  await expect(link).toHaveAttribute('target', '_blank');
+  await expect(link).toHaveAttribute('rel', 'noreferrer');
+  // A javascript: link is no link at all, just its words.
+  await expect(answer.getByRole('link', { name: 'a trap' })).toHaveCount(0);
+  await expect(answer).toContainText('and a trap');
+  await answer.getByText('a trap').click();
+  await coach.screenshot('08-markdown-inert');
+
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(remote).toEqual([]);
+});

@@ -1,0 +1,50 @@
+// The server's own states: unreachable (offline), no Anthropic key (coaching not set up), and a failed
+// answer that may be retried after the wait the server gave.
+import { expect, test } from './fixtures';
+
+test('an unreachable server shows the offline state', async ({ coach, startServer }) => {
+  const server = await startServer();
+  await coach.signIn(server.url);
+  await server.close();
+
+  await coach.ask('Is the 4-hour in continuity?');
+  await expect(coach.notice).toHaveAttribute('data-kind', 'offline');
+  await expect(coach.notice).toContainText('Server offline');
+  await expect(coach.notice).toContainText('cannot be reached');
+  await expect(coach.question).toHaveValue('Is the 4-hour in continuity?');
+  await coach.screenshot('09-offline');
+});
+
+test('a server without ANTHROPIC_API_KEY says the admin must set it', async ({ coach, startServer }) => {
+  const server = await startServer({ upstream: false });
+  await coach.signIn(server.url);
+  await expect(coach.notice).toHaveAttribute('data-kind', 'unconfigured');
+  await expect(coach.notice).toContainText('the administrator must set ANTHROPIC_API_KEY');
+  await coach.question.fill('Anything?');
+  await expect(coach.sendButton).toBeDisabled();
+  await coach.screenshot('10-upstream-unconfigured');
+});
+
+test('a retryable failure offers Retry after the wait, and the retry answers', async ({ coach, server }) => {
+  await coach.signIn();
+  // Overloaded upstream, with retry-after-ms and no retries of the server's own.
+  await server.script({ failBeforeStream: { status: 529, retryAfterMs: 3_000, shouldRetry: false } });
+  await server.script({ chunks: ['Second time lucky: ', 'that is a 2-2 reversal.'] });
+  await coach.ask('What is this pattern?');
+
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'failed');
+  await expect(coach.liveAnswer).toContainText('overloaded');
+  const retry = coach.liveAnswer.getByRole('button', { name: /^Retry/ });
+  await expect(retry).toHaveText(/^Retry in \d s$/);
+  await expect(retry).toBeDisabled();
+  await coach.screenshot('11-retry-wait');
+
+  await expect(retry).toHaveText('Retry');
+  await retry.click();
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
+  await expect(coach.liveAnswer).toContainText('Second time lucky: that is a 2-2 reversal.');
+  // The retry went to the upstream as the same question, in the same conversation.
+  const requests = await server.upstreamRequests();
+  expect(requests).toHaveLength(2);
+  expect(requests[1]?.question).toMatch(/What is this pattern\?$/);
+});
