@@ -31,6 +31,8 @@ test('Stop mid-answer keeps the partial text and the server records the answer c
       )
     ).map((row) => row.status);
   await expect.poll(statuses).toEqual(['cancelled']);
+  // The meter counts what the cancelled answer used.
+  await expect(coach.meterLeft).not.toHaveText('100,000 tokens left');
 
   // Reopened from the list, the conversation holds the question and the delivered part of the answer.
   await coach.openConversation('Walk me through a 3-1-2.');

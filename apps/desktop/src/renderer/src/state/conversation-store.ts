@@ -54,6 +54,8 @@ const initial: ConversationState = {
 // The answer in flight. Outside the state: it is a handle to a stream, not something to render. `asks`
 // numbers each question so events of an answer the trader has moved on from are dropped.
 let inFlight: CoachAnswerHandle | null = null;
+/** How long the server may take to record a cancelled answer after the connection closes. */
+const SETTLE_AFTER_STOP_MS = 1_000;
 let asks = 0;
 let lastRequest: ChatStreamRequest | null = null;
 
@@ -167,8 +169,12 @@ export const useConversationStore = create<ConversationState & ConversationActio
       const handle = inFlight;
       cancelInFlight();
       set({ live: stopAnswer(live) });
-      // The server accounts for the cancelled answer once it sees the connection close.
-      void handle?.done.then(settle);
+      // The server accounts for the cancelled answer once it sees the connection close, which can be a
+      // moment after our side has let go: catch up now and once more after that moment.
+      void handle?.done.then(() => {
+        settle();
+        setTimeout(settle, SETTLE_AFTER_STOP_MS);
+      });
     },
 
     retry() {
