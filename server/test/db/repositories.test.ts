@@ -172,14 +172,21 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       const conversations = conversationsRepository(test.db);
       const owner = await users.findOrCreate(uniqueSubject(), null);
       const created = [];
-      for (const [index, title] of ['a', 'b', 'c'].entries()) {
-        const conversation = await conversations.create(owner.id, title);
-        // Distinct times: PGlite's clock can give two statements the same millisecond.
-        await test.db.query(`UPDATE conversations SET updated_at = now() - make_interval(mins => $2) WHERE id = $1`, [
-          conversation.id,
-          3 - index,
-        ]);
-        created.push(conversation);
+      // Distinct times: PGlite's clock can give two statements the same millisecond. The updated_at
+      // trigger would overwrite a back-dated value, so it is off while the rows are back-dated (this
+      // file's own schema; the tests in it run one at a time).
+      await test.db.query('ALTER TABLE conversations DISABLE TRIGGER conversations_updated_at');
+      try {
+        for (const [index, title] of ['a', 'b', 'c'].entries()) {
+          const conversation = await conversations.create(owner.id, title);
+          await test.db.query(`UPDATE conversations SET updated_at = now() - make_interval(mins => $2) WHERE id = $1`, [
+            conversation.id,
+            3 - index,
+          ]);
+          created.push(conversation);
+        }
+      } finally {
+        await test.db.query('ALTER TABLE conversations ENABLE TRIGGER conversations_updated_at');
       }
       await conversations.addMessage(created[0]!.id, { role: 'user', content: 'bump' });
       const first = await conversations.listForUser(owner.id, { limit: 2 });
