@@ -8,6 +8,7 @@ import { useChartStore } from '../src/renderer/src/state/chart-store';
 import { useConversationStore } from '../src/renderer/src/state/conversation-store';
 import { resetAllStores } from '../src/renderer/src/state/reset';
 import { useUsageStore } from '../src/renderer/src/state/usage-store';
+import { contentDelta, streamComplete, streamStart } from './support/coach-events';
 
 interface Asked {
   request: ChatStreamRequest;
@@ -79,22 +80,9 @@ function scriptedHost() {
   return { host, asked, usageCalls: () => usageCalls };
 }
 
-const start = (conversationId: string): CoachEvent => ({
-  event: 'stream_start',
-  data: { requestId: 'r', conversationId, messageId: `${conversationId}-answer`, model: 'm', coachingVersion: '1' },
-});
-const delta = (text: string): CoachEvent => ({ event: 'content_delta', data: { text } });
-const complete: CoachEvent = {
-  event: 'stream_complete',
-  data: {
-    usage: { inputTokens: 1, outputTokens: 1, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
-    costUsd: 0,
-    latencyMs: 1,
-    ttftMs: 1,
-    stopReason: 'end_turn',
-    quota: QUOTA,
-  },
-};
+const start = streamStart;
+const delta = contentDelta;
+const complete = streamComplete(QUOTA);
 
 const store = () => useConversationStore.getState();
 const ask = (question: string): void => {

@@ -10,24 +10,12 @@ import {
   toHistory,
   type LiveAnswer,
 } from '../src/renderer/src/lib/live-answer';
+import { contentDelta, streamComplete, streamStart } from './support/coach-events';
 
 const QUOTA = { limit: 100_000, used: 120, remaining: 99_880, percent: 0.1 };
-const start: CoachEvent = {
-  event: 'stream_start',
-  data: { requestId: 'r', conversationId: 'c-1', messageId: 'm-1', model: 'claude', coachingVersion: '1.0.0' },
-};
-const delta = (text: string): CoachEvent => ({ event: 'content_delta', data: { text } });
-const complete: CoachEvent = {
-  event: 'stream_complete',
-  data: {
-    usage: { inputTokens: 100, outputTokens: 20, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
-    costUsd: 0.001,
-    latencyMs: 900,
-    ttftMs: 300,
-    stopReason: 'end_turn',
-    quota: QUOTA,
-  },
-};
+const start = streamStart('c-1', 'm-1');
+const delta = contentDelta;
+const complete = streamComplete(QUOTA);
 
 const play = (answer: LiveAnswer, events: CoachEvent[], now = 0): LiveAnswer =>
   events.reduce((current, event) => applyEvent(current, event, now), answer);

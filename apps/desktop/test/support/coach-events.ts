@@ -1,0 +1,21 @@
+// Contract events as the coach client delivers them, for tests that drive the renderer's answer state.
+import type { CoachEvent, Quota } from '@strat-coach/server/contract';
+
+export const streamStart = (conversationId: string, messageId = `${conversationId}-answer`): CoachEvent => ({
+  event: 'stream_start',
+  data: { requestId: 'r', conversationId, messageId, model: 'claude', coachingVersion: '1.0.0' },
+});
+
+export const contentDelta = (text: string): CoachEvent => ({ event: 'content_delta', data: { text } });
+
+export const streamComplete = (quota: Quota): CoachEvent => ({
+  event: 'stream_complete',
+  data: {
+    usage: { inputTokens: 100, outputTokens: 20, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+    costUsd: 0.001,
+    latencyMs: 900,
+    ttftMs: 300,
+    stopReason: 'end_turn',
+    quota,
+  },
+});
