@@ -10,6 +10,7 @@ import type { Config } from './config/env.js';
 import { API_PREFIX } from './contract/index.js';
 import type { Database } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
+import { chartRetentionPlugin } from './plugins/chart-retention.js';
 import { databasePlugin } from './plugins/database.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
@@ -62,6 +63,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  for (const warning of config.warnings) app.log.warn(warning);
+
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -74,6 +77,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     config,
     ...(dependencies.database ? { database: dependencies.database } : {}),
   });
+  await app.register(chartRetentionPlugin, { config });
   await app.register(redisPlugin, { config });
   await app.register(authPlugin, { config });
   await app.register(rateLimitPlugin, { config });
@@ -83,7 +87,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     async (api) => {
       await api.register(healthRoutes, { config });
       await api.register(authConfigRoutes, { config });
-      await api.register(usageRoutes);
+      await api.register(usageRoutes, { config });
       await api.register(conversationRoutes);
       await api.register(chatRoutes, { config });
     },

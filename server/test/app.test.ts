@@ -50,6 +50,8 @@ describe('GET /api/v1/status', () => {
           ok: false,
           latencyMs: null,
           message: expect.stringContaining('ANTHROPIC_API_KEY'),
+          model: 'claude-sonnet-5-5',
+          priceSource: 'table',
         },
         auth: { mode: 'local', ok: true, latencyMs: 0 },
       },

@@ -135,7 +135,11 @@ describe('a slow reader', () => {
     // backpressure can stop the upstream.
     const chunk = 'x'.repeat(4_000);
     const total = 30_000; // 120 MB of answer
-    h.fake.script({ chunks: Array.from({ length: total }, () => chunk), usage: { outputTokens: 30_000_000 } });
+    h.fake.script({
+      chunks: Array.from({ length: total }, () => chunk),
+      usage: { outputTokens: 30_000_000 },
+      unlimited: true,
+    });
     const index = h.fake.requests.length;
     const memoryBefore = process.memoryUsage();
     const response = await new Promise<IncomingMessage>((resolve, reject) => {

@@ -7,7 +7,8 @@ import type { MessageCreateParamsNonStreaming, RawMessageStreamEvent } from '@an
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from './support/fake-anthropic.js';
 
-const MODEL = 'claude-sonnet-5-5';
+// The protocol's mechanics on a model that does not think unless asked (Sonnet 4.6); thinking is tested below.
+const MODEL = 'claude-sonnet-4-6';
 const CHUNKS = ['## Read', ' of the chart\n\n', 'Bar 3 is a **2U**', ' after a 1: ', 'a 2-1-2 continuation.'];
 const USAGE = { inputTokens: 1200, cacheCreationInputTokens: 0, cacheReadInputTokens: 2048, outputTokens: 87 };
 

@@ -73,8 +73,9 @@ describe('GET /api/v1/usage/current', () => {
       quota: { limit: 100_000, used: 12_000, remaining: 88_000, percent: 12 },
       requests: 40,
       costUsd: 0.044,
-      // 40,000 of 45,500 prompt tokens came from the cache; each saved (2.00 - 0.20) USD per million.
-      cache: { hitRate: 0.8791, savingsUsd: 0.072 },
+      // 40,000 of 45,500 prompt tokens came from the cache; each saved (2.00 - 0.10) USD per million (the
+      // Sonnet 5.5 cache-read price in force since 2026-10-07).
+      cache: { hitRate: 0.8791, savingsUsd: 0.076 },
     });
   });
 

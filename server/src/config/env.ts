@@ -7,8 +7,14 @@ import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { PING_INTERVAL_S } from '../contract/chat.js';
+import { COACH_EFFORTS, resolveCoachModel, type CoachModel } from './coach-model.js';
+import { ConfigError } from './config-error.js';
+
+export { ConfigError } from './config-error.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const UsdPerMillion = Type.Optional(Type.Number({ minimum: 0, maximum: 10_000 }));
 
 const Url = (protocols: readonly string[]) => Type.String({ pattern: `^(${protocols.join('|')})://[^\\s]+$` });
 
@@ -21,6 +27,16 @@ export const EnvSchema = Type.Object({
   ANTHROPIC_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   ANTHROPIC_BASE_URL: Type.Optional(Url(['http', 'https'])),
   COACH_MODEL: Type.String({ minLength: 1, default: 'claude-sonnet-5-5' }),
+  COACH_EFFORT: Type.Union(
+    COACH_EFFORTS.map((effort) => Type.Literal(effort)),
+    { default: 'medium' },
+  ),
+  COACH_MAX_TOKENS: Type.Integer({ minimum: 1_024, maximum: 128_000, default: 8_192 }),
+  COACH_PRICE_INPUT: UsdPerMillion,
+  COACH_PRICE_OUTPUT: UsdPerMillion,
+  COACH_PRICE_CACHE_READ: UsdPerMillion,
+  COACH_PRICE_CACHE_WRITE: UsdPerMillion,
+  CHART_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 30 }),
   AUTH_ISSUER: Type.Optional(Url(['https', 'http'])),
   AUTH_JWKS_URL: Type.Optional(Url(['https', 'http'])),
   AUTH_AUTHORIZED_PARTIES: Type.Optional(Type.String()),
@@ -61,6 +77,8 @@ export interface Config {
     apiKey: string | undefined;
     baseUrl: string | undefined;
     model: string;
+    /** The model's table row (or the operator's price), effort and answer budget. */
+    coach: CoachModel;
     /** Retries the SDK makes before the stream starts (429/529/5xx). */
     maxRetries: number;
     /** No upstream event for this long ends a stream with upstream_timeout. */
@@ -75,15 +93,15 @@ export interface Config {
   /** `: ping` comments on open event streams (the contract says every 15 s; tests shorten it). */
   ssePingIntervalMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Stored chart bytes are deleted this many days after their question. */
+  chartRetentionDays: number;
+  /** Things the operator should know, logged once at start (a model near retirement, an operator price). */
+  warnings: string[];
   rateLimit?: RateLimitSettings;
 }
 
 /** Where `npm run build` puts the renderer (electron-vite's out/renderer at the repository root). */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../out/renderer/', import.meta.url));
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 /** Clerk publishable keys are `pk_(test|live)_` + base64("<frontend api host>$"). */
 export function issuerFromPublishableKey(key: string): string {
@@ -104,7 +122,7 @@ const list = (value: string | undefined): string[] =>
     .filter((item) => item.length > 0);
 
 /** Reads the environment once; throws ConfigError naming the first bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = new Date()): Config {
   const known = Object.keys(EnvSchema.properties);
   const raw: Record<string, unknown> = {};
   for (const name of known) {
@@ -135,6 +153,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         oauthClientId: env.AUTH_OAUTH_CLIENT_ID ?? LOCAL_OAUTH_CLIENT_ID,
       };
 
+  const coach = resolveCoachModel(env, now);
   return {
     host: env.HOST,
     port: env.PORT,
@@ -145,6 +164,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       apiKey: env.ANTHROPIC_API_KEY,
       baseUrl: env.ANTHROPIC_BASE_URL,
       model: env.COACH_MODEL,
+      coach: coach.model,
       maxRetries: 2,
       idleTimeoutMs: 60_000,
     },
@@ -154,5 +174,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ssePingIntervalMs: PING_INTERVAL_S * 1000,
     webDir: env.WEB_DIR ?? (existsSync(DEFAULT_WEB_DIR) ? DEFAULT_WEB_DIR : null),
     logLevel: env.LOG_LEVEL,
+    chartRetentionDays: env.CHART_RETENTION_DAYS,
+    warnings: coach.warnings,
   };
 }

@@ -6,6 +6,7 @@ export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
 export const MAX_IMAGES = 4;
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 export const MAX_MESSAGE_CHARS = 20_000;
+export const MAX_LABEL_CHARS = 40;
 
 export const ChatImage = Type.Object(
   {
@@ -13,6 +14,10 @@ export const ChatImage = Type.Object(
     mediaType: Type.Union([Type.Literal('image/png'), Type.Literal('image/jpeg'), Type.Literal('image/webp')]),
     /** Base64 of the image bytes (no data: prefix). Over MAX_IMAGE_BYTES decoded is 413, checked by the server. */
     data: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
+    /** The chart's timeframe (and symbol), e.g. "SPY 60m": given to the model right before the image. */
+    label: Type.Optional(
+      Type.String({ minLength: 1, maxLength: MAX_LABEL_CHARS, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -41,6 +46,12 @@ export interface MessageStartEvent {
   model: string;
 }
 
+/** thinking: the model is reasoning (nothing to show yet); writing: the answer's text has begun. */
+export type CoachState = 'thinking' | 'writing';
+export interface CoachStatusEvent {
+  state: CoachState;
+}
+
 export interface ContentDeltaEvent {
   text: string;
 }
@@ -57,6 +68,7 @@ export interface StreamCompleteEvent {
   costUsd: number;
   latencyMs: number;
   ttftMs: number | null;
+  /** end_turn, or max_tokens when the answer was cut short (the trader may ask the coach to continue). */
   stopReason: string | null;
   quota: { limit: number | null; used: number; remaining: number | null; percent: number | null };
 }
@@ -69,6 +81,7 @@ export const STREAM_ERROR_CODES = [
   'upstream_timeout',
   'upstream_rejected',
   'upstream_unconfigured',
+  'refused',
   'stream_incomplete',
   'unavailable',
   'internal',
@@ -87,6 +100,7 @@ export interface StreamErrorEvent {
 export interface CoachEventMap {
   stream_start: StreamStartEvent;
   message_start: MessageStartEvent;
+  coach_status: CoachStatusEvent;
   content_delta: ContentDeltaEvent;
   stream_complete: StreamCompleteEvent;
   stream_error: StreamErrorEvent;

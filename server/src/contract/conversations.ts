@@ -35,6 +35,8 @@ export const ImageMeta = Type.Object(
     bytes: Type.Integer(),
     width: Type.Union([Type.Integer(), Type.Null()]),
     height: Type.Union([Type.Integer(), Type.Null()]),
+    /** The timeframe label the trader gave the chart, when there was one. */
+    label: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -51,6 +53,17 @@ export const MessageItem = Type.Object(
   { additionalProperties: false },
 );
 export type MessageItem = Static<typeof MessageItem>;
+
+/** A stored chart: `n` is its position in the message's `images` (0-based). */
+export const ChartParams = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    messageId: Type.String({ format: 'uuid' }),
+    n: Type.Integer({ minimum: 0, maximum: 3 }),
+  },
+  { additionalProperties: false },
+);
+export type ChartParams = Static<typeof ChartParams>;
 
 export const MessagesResponse = Type.Object({ items: Type.Array(MessageItem) }, { additionalProperties: false });
 export type MessagesResponse = Static<typeof MessagesResponse>;

@@ -11,16 +11,14 @@ export const HealthResponse = Type.Object(
 );
 export type HealthResponse = Static<typeof HealthResponse>;
 
+const dependencyFields = {
+  ok: Type.Boolean(),
+  latencyMs: Type.Union([Type.Number(), Type.Null()]),
+  message: Type.Optional(Type.String()),
+};
+
 const Dependency = <Mode extends TSchema>(mode: Mode) =>
-  Type.Object(
-    {
-      mode,
-      ok: Type.Boolean(),
-      latencyMs: Type.Union([Type.Number(), Type.Null()]),
-      message: Type.Optional(Type.String()),
-    },
-    { additionalProperties: false },
-  );
+  Type.Object({ mode, ...dependencyFields }, { additionalProperties: false });
 
 export const StatusResponse = Type.Object(
   {
@@ -31,7 +29,16 @@ export const StatusResponse = Type.Object(
       {
         database: Dependency(Type.Union([Type.Literal('postgres'), Type.Literal('pglite')])),
         redis: Dependency(Type.Union([Type.Literal('redis'), Type.Literal('memory'), Type.Literal('memory-fallback')])),
-        upstream: Dependency(Type.Union([Type.Literal('anthropic'), Type.Literal('unconfigured')])),
+        upstream: Type.Object(
+          {
+            mode: Type.Union([Type.Literal('anthropic'), Type.Literal('unconfigured')]),
+            ...dependencyFields,
+            /** COACH_MODEL, and where its price comes from: the model table, or COACH_PRICE_* (environment). */
+            model: Type.String(),
+            priceSource: Type.Union([Type.Literal('table'), Type.Literal('environment')]),
+          },
+          { additionalProperties: false },
+        ),
         auth: Dependency(Type.Union([Type.Literal('clerk'), Type.Literal('local')])),
       },
       { additionalProperties: false },

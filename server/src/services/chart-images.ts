@@ -18,6 +18,7 @@ export function imageTokens(width: number, height: number): number {
 export interface CheckedImage {
   mediaType: ImageMediaType;
   data: string;
+  label: string | null;
   meta: ImageMeta;
   tokens: number;
 }
@@ -50,7 +51,14 @@ export function checkImages(images: readonly ChatImage[]): CheckedImage[] {
     return {
       mediaType: actualType,
       data: image.data,
-      meta: { mediaType: actualType, bytes: bytes.length, width: detected.width, height: detected.height },
+      label: image.label?.trim() || null,
+      meta: {
+        mediaType: actualType,
+        bytes: bytes.length,
+        width: detected.width,
+        height: detected.height,
+        ...(image.label ? { label: image.label.trim() } : {}),
+      },
       tokens: imageTokens(detected.width, detected.height),
     };
   });

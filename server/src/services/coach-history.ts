@@ -1,61 +1,56 @@
-// The conversation's earlier turns for the model: the newest messages that fit a token budget, in
-// order, shaped into the alternating user/assistant turns the Messages API expects.
-import type { Message } from '../db/repositories/conversations.js';
+// Which earlier messages the model sees, chosen so the request's prefix stays the same from one turn to the
+// next (and so reads from the prompt cache): the window's start only moves in jumps, when the window outgrows
+// its budget, and then far enough that the next turns fit again. Computed from sizes alone (no message text).
+import type { HistoryEntry } from '../db/repositories/conversations.js';
 
+/** Estimated tokens of earlier text the window may hold, and how many messages. */
 export const HISTORY_TOKEN_BUDGET = 8_000;
 export const HISTORY_MAX_MESSAGES = 20;
 
 /** Deliberately high (about 3 characters a token, plus framing) so quota reservations are upper bounds. */
-export const estimateTextTokens = (text: string): number => Math.ceil(text.length / 3) + 8;
+export const estimateTextTokens = (text: string): number => estimateCharsTokens(text.length);
+export const estimateCharsTokens = (chars: number): number => Math.ceil(chars / 3) + 8;
 
 /** Output tokens of text the model produced, when the final count never arrived (about 4 characters a token). */
 export const estimateOutputTokens = (text: string): number => Math.ceil(text.length / 4);
 
-export interface Turn {
-  role: 'user' | 'assistant';
-  text: string;
-}
+/** The messages the model reads: refused questions leave its context (their answers were never kept). */
+const counted = (entry: HistoryEntry): boolean => !entry.refused;
 
-const imageNote = (count: number) =>
-  `[The trader attached ${count} chart image${count === 1 ? '' : 's'} here; the image is no longer available.]`;
-
-const turnText = (message: Message): string =>
-  message.images.length > 0 ? `${imageNote(message.images.length)}\n${message.content}` : message.content;
-
-/** Newest first until the budget or the count runs out; returned oldest first. */
-export function selectHistory(
-  messages: readonly Message[],
+/**
+ * The index of the first message in the window. Replays the conversation in order: when a message takes the
+ * window past its budget (tokens or count), the start jumps forward until half the budget is used, to the
+ * next question. Earlier turns never change the outcome of later ones, so the start is stable between jumps.
+ */
+export function windowStart(
+  entries: readonly HistoryEntry[],
   budget: number = HISTORY_TOKEN_BUDGET,
   maxMessages: number = HISTORY_MAX_MESSAGES,
-): { turns: Turn[]; tokens: number } {
-  const picked: Turn[] = [];
+): number {
+  const cost = (entry: HistoryEntry): number => (counted(entry) ? estimateCharsTokens(entry.chars) : 0);
+  let start = 0;
   let tokens = 0;
-  for (let index = messages.length - 1; index >= 0 && picked.length < maxMessages; index -= 1) {
-    const message = messages[index] as Message;
-    const text = turnText(message);
-    const cost = estimateTextTokens(text);
-    if (tokens + cost > budget) break;
-    tokens += cost;
-    picked.push({ role: message.role, text });
+  let messages = 0;
+  for (let index = 0; index < entries.length; index += 1) {
+    const entry = entries[index] as HistoryEntry;
+    tokens += cost(entry);
+    messages += counted(entry) ? 1 : 0;
+    if (tokens <= budget && messages <= maxMessages) continue;
+    // Jump: drop the oldest until half of each budget is free, then on to a question (the API starts with one).
+    while (start < index && (tokens > budget / 2 || messages > maxMessages / 2)) {
+      const dropped = entries[start] as HistoryEntry;
+      tokens -= cost(dropped);
+      messages -= counted(dropped) ? 1 : 0;
+      start += 1;
+    }
+    while (start < index && (entries[start] as HistoryEntry).role !== 'user') {
+      const dropped = entries[start] as HistoryEntry;
+      tokens -= cost(dropped);
+      messages -= counted(dropped) ? 1 : 0;
+      start += 1;
+    }
   }
-  picked.reverse();
-  // The Messages API starts with a user turn; an orphaned leading answer is dropped.
-  while (picked[0]?.role === 'assistant') {
-    const dropped = picked.shift() as Turn;
-    tokens -= estimateTextTokens(dropped.text);
-  }
-  return { turns: mergeConsecutive(picked), tokens };
-}
-
-/** A question whose answer failed leaves two user turns in a row; the API wants them alternating. */
-export function mergeConsecutive(turns: readonly Turn[]): Turn[] {
-  const merged: Turn[] = [];
-  for (const turn of turns) {
-    const last = merged.at(-1);
-    if (last && last.role === turn.role) last.text = `${last.text}\n\n${turn.text}`;
-    else merged.push({ ...turn });
-  }
-  return merged;
+  return start;
 }
 
 /** "Is this 3-1-2 on SPY's 60 minute chart valid…" — the first line, at most 80 characters. */

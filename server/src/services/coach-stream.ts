@@ -1,12 +1,14 @@
-// One coaching turn, start to finish: check the question, reserve quota, store the question, stream the
-// answer, then store what was delivered, one usage row, and the settled quota — also when the upstream
-// fails or the trader closes the window. HTTP errors are thrown before the stream opens; after that,
-// every stream ends with exactly one stream_complete or stream_error.
+// One coaching turn, start to finish: check the question, reserve quota, store the question (and its charts),
+// stream the answer, then store what was delivered, one usage row, and the settled quota — also when the
+// upstream fails, refuses, or the trader closes the window. HTTP errors are thrown before the stream opens;
+// after that, every stream ends with exactly one stream_complete or stream_error.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { costUsd, priceFor } from '../config/pricing.js';
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import type { CoachModel } from '../config/coach-model.js';
+import { costUsd, type PriceLookup } from '../config/pricing.js';
 import { TIER_RULES } from '../config/tiers.js';
-import type { ChatStreamRequest, StreamErrorEvent, StreamStartEvent } from '../contract/chat.js';
+import type { ChatStreamRequest, CoachState, StreamErrorEvent, StreamStartEvent } from '../contract/chat.js';
 import type { Database } from '../db/database.js';
 import { conversationsRepository, type Conversation } from '../db/repositories/conversations.js';
 import { coachingTurnsRepository } from '../db/repositories/coaching-turns.js';
@@ -14,22 +16,22 @@ import type { UsageStatus } from '../db/repositories/usage.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError, notFound } from '../errors.js';
 import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
-import { checkImages, type CheckedImage } from './chart-images.js';
-import { estimateOutputTokens, estimateTextTokens, selectHistory, titleFrom, type Turn } from './coach-history.js';
+import { checkImages } from './chart-images.js';
+import { loadTurnContext } from './coach-context.js';
+import { estimateOutputTokens, estimateTextTokens, titleFrom } from './coach-history.js';
+import { buildMessages } from './coach-messages.js';
+import { MIN_ANSWER_TOKENS, planAnswer, type AnswerPlan } from './coach-plan.js';
 import type { CoachingPrompt } from './coaching-prompt.js';
 import { classifyUpstreamError, type CoachUpstream, type UpstreamUsage } from './coach-upstream.js';
 import type { EventSink } from './sse-writer.js';
 import { quotaOf } from './usage-summary.js';
 
-export const MAX_ANSWER_TOKENS = 2_048;
-/** Below this many answer tokens left, a free trader is told the quota is spent rather than cut short. */
-export const MIN_ANSWER_TOKENS = 256;
-
 export interface CoachDeps {
   db: Database;
   upstream: CoachUpstream;
   coaching: CoachingPrompt;
-  model: string;
+  coach: CoachModel;
+  priceFor: PriceLookup;
   log: FastifyBaseLogger;
   /** No upstream event for this long ends the stream with upstream_timeout. */
   idleTimeoutMs: number;
@@ -39,14 +41,20 @@ export interface PreparedTurn {
   user: User;
   requestId: string;
   conversation: Conversation;
+  /** The stored question (this turn's, or the one it retries). */
+  questionId: string | null;
   assistantMessageId: string;
-  history: Turn[];
-  question: string;
-  images: CheckedImage[];
+  messages: MessageParam[];
+  plan: AnswerPlan;
   period: BillingPeriod;
   reservedTokens: number;
-  maxTokens: number;
 }
+
+const REFUSED: StreamErrorEvent = {
+  code: 'refused',
+  message: 'The coach declined to answer this. Rephrase the question, or start a new conversation.',
+  retryable: false,
+};
 
 const quotaExceeded = (user: User, used: number) =>
   new AppError(
@@ -68,18 +76,10 @@ export async function prepareTurn(
   const conversations = conversationsRepository(deps.db);
   const existing = body.conversationId ? await conversations.findForUser(body.conversationId, user.id) : undefined;
   if (body.conversationId && !existing) throw notFound('conversation');
-  const stored = existing ? await conversations.messages(existing.id) : [];
-  // A retry of a question that got no answer: the question is already the last message, not a new turn.
-  const last = stored.at(-1);
-  const retry = last?.role === 'user' && last.content === body.message;
-  const history = selectHistory(retry ? stored.slice(0, -1) : stored);
+  const context = await loadTurnContext(deps.db, existing?.id ?? null, { content: body.message, images });
 
-  // Worst case of the input: the system prompt as if uncached, history, question and images.
-  const inputEstimate =
-    estimateTextTokens(deps.coaching.text) +
-    history.tokens +
-    estimateTextTokens(body.message) +
-    images.reduce((sum, image) => sum + image.tokens, 0);
+  // Worst case of the input: the system prompt as if uncached, the window, the question and the charts.
+  const inputEstimate = estimateTextTokens(deps.coaching.text) + context.estimatedTokens;
   const period = billingPeriodAt(user.periodStart, new Date());
   const rules = TIER_RULES[user.tier];
   const turns = coachingTurnsRepository(deps.db);
@@ -87,26 +87,34 @@ export async function prepareTurn(
     userId: user.id,
     periodStart: period.start,
     inputTokens: inputEstimate,
-    maxAnswerTokens: MAX_ANSWER_TOKENS,
+    maxAnswerTokens: deps.coach.maxTokens,
     minAnswerTokens: MIN_ANSWER_TOKENS,
     // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
     limit: rules.blockAtQuota ? rules.monthlyTokens : null,
     conversationId: existing?.id ?? null,
     title: titleFrom(body.message),
-    question: { content: body.message, images: images.map((image) => image.meta) },
+    question: {
+      content: body.message,
+      images: images.map((image) => image.meta),
+      charts: images.map((image, position) => ({
+        position,
+        mediaType: image.mediaType,
+        label: image.label,
+        base64: image.data,
+      })),
+    },
   });
   if (!started) throw quotaExceeded(user, await turns.quotaUsed(user.id, period.start));
   return {
     user,
     requestId,
     conversation: started.conversation,
+    questionId: started.questionId ?? context.retryOf,
     assistantMessageId: randomUUID(),
-    history: history.turns,
-    question: body.message,
-    images,
+    messages: buildMessages(context.window, context.charts),
+    plan: planAnswer(deps.coach, started.answerTokens),
     period,
     reservedTokens: started.reservedTokens,
-    maxTokens: started.answerTokens,
   };
 }
 
@@ -146,7 +154,14 @@ export async function streamTurn(
     text: string;
     ttftMs: number | null;
     model: string;
-  } = { usage: null, outputCounted: false, text: '', ttftMs: null, model: deps.model };
+    state: CoachState | null;
+  } = { usage: null, outputCounted: false, text: '', ttftMs: null, model: deps.coach.id, state: null };
+  // coach_status on each change: thinking while a thinking block streams, writing once the answer's text begins.
+  const status = async (state: CoachState): Promise<void> => {
+    if (progress.state === state) return;
+    progress.state = state;
+    await sink.send('coach_status', { state });
+  };
   let outcome: Outcome = { status: 'ok', error: null, stopReason: null };
   let idle: NodeJS.Timeout | undefined;
   let timedOut = false;
@@ -162,7 +177,7 @@ export async function streamTurn(
     requestId: turn.requestId,
     conversationId: turn.conversation.id,
     messageId: turn.assistantMessageId,
-    model: deps.model,
+    model: deps.coach.id,
     coachingVersion: deps.coaching.version,
   };
   await sink.send('stream_start', start);
@@ -171,12 +186,12 @@ export async function streamTurn(
     watchIdle();
     const events = deps.upstream(
       {
-        model: deps.model,
-        maxTokens: turn.maxTokens,
+        model: deps.coach.id,
+        maxTokens: turn.plan.maxTokens,
+        thinking: turn.plan.thinking,
+        effort: turn.plan.effort,
         system: deps.coaching.text,
-        history: turn.history,
-        question: turn.question,
-        images: turn.images,
+        messages: turn.messages,
         userId: turn.user.id,
       },
       upstreamAbort.signal,
@@ -187,7 +202,10 @@ export async function streamTurn(
         progress.usage = event.usage;
         progress.model = event.model;
         await sink.send('message_start', { model: event.model });
+      } else if (event.type === 'block') {
+        if (event.kind !== 'other') await status(event.kind === 'thinking' ? 'thinking' : 'writing');
       } else if (event.type === 'text') {
+        await status('writing');
         progress.ttftMs ??= Math.round(performance.now() - started);
         progress.text += event.text;
         await sink.send('content_delta', { text: event.text });
@@ -196,6 +214,7 @@ export async function streamTurn(
         if (progress.usage) progress.usage = { ...progress.usage, ...event.usage };
         if (event.usage.outputTokens !== undefined) progress.outputCounted = true;
         outcome.stopReason = event.stopReason;
+        if (event.stopReason === 'refusal') deps.log.info({ refusal: event.refusal }, 'the model refused');
       } else {
         stopped = true;
       }
@@ -208,6 +227,8 @@ export async function streamTurn(
         status: 'error',
         error: { code: 'stream_incomplete', message: 'The answer was cut off. Try again.', retryable: true },
       };
+    } else if (outcome.stopReason === 'refusal') {
+      outcome = { ...outcome, status: 'error', error: REFUSED };
     }
   } catch (error) {
     if (stop.aborted) outcome = stoppedOutcome(outcome);
@@ -247,14 +268,18 @@ interface Result {
 
 async function finish(deps: CoachDeps, turn: PreparedTurn, sink: EventSink, result: Result): Promise<void> {
   const tokens = result.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
-  const price = priceFor(result.model) ?? priceFor(deps.model);
+  const now = new Date();
+  const price = deps.priceFor(result.model, now) ?? deps.priceFor(deps.coach.id, now);
   const cost = price ? costUsd(price, tokens) : 0;
+  // A refusal's partial text is discarded, and the question leaves the model's context (the provider's advice).
+  const refused = result.outcome.error?.code === 'refused';
   let quotaUsed: number;
   try {
     const used = await coachingTurnsRepository(deps.db).finish({
       assistantMessageId: turn.assistantMessageId,
-      answer: result.text,
+      answer: refused ? '' : result.text,
       reservedTokens: turn.reservedTokens,
+      refusedQuestionId: refused ? turn.questionId : null,
       usage: {
         userId: turn.user.id,
         conversationId: turn.conversation.id,

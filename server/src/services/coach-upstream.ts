@@ -1,10 +1,11 @@
-// Claude through the Anthropic SDK: builds the Messages request (cached system prompt, history, chart
-// images) and turns the raw stream into a few typed events. Usage from message_start is overwritten,
-// never added to, by message_delta. Failures become stable stream error codes.
+// Claude through the Anthropic SDK: sends a built Messages request (cached system prompt, the conversation,
+// thinking and effort settings) and turns the raw stream into a few typed events. Thinking is never passed
+// on: only that a thinking block began. Usage from message_start is overwritten, never added to, by
+// message_delta. Failures become stable stream error codes.
 import Anthropic from '@anthropic-ai/sdk';
+import type { MessageParam, RefusalStopDetails, ThinkingConfigParam } from '@anthropic-ai/sdk/resources/messages';
+import type { Effort } from '../config/models.js';
 import type { StreamErrorEvent } from '../contract/chat.js';
-import type { CheckedImage } from './chart-images.js';
-import type { Turn } from './coach-history.js';
 
 export interface UpstreamUsage {
   inputTokens: number;
@@ -15,17 +16,24 @@ export interface UpstreamUsage {
 
 export type UpstreamEvent =
   | { type: 'start'; model: string; usage: UpstreamUsage }
+  /** A content block began: the model is thinking (also redacted), writing the answer, or something else. */
+  | { type: 'block'; kind: 'thinking' | 'text' | 'other' }
   | { type: 'text'; text: string }
-  | { type: 'delta'; usage: Partial<UpstreamUsage>; stopReason: string | null }
+  | {
+      type: 'delta';
+      usage: Partial<UpstreamUsage>;
+      stopReason: string | null;
+      refusal: RefusalStopDetails | null;
+    }
   | { type: 'stop' };
 
 export interface CoachRequest {
   model: string;
   maxTokens: number;
+  thinking: ThinkingConfigParam | undefined;
+  effort: Effort | undefined;
   system: string;
-  history: readonly Turn[];
-  question: string;
-  images: readonly CheckedImage[];
+  messages: MessageParam[];
   userId: string;
 }
 
@@ -34,26 +42,6 @@ export interface UpstreamOptions {
   baseUrl?: string | undefined;
   /** Retries the SDK makes itself for 408/409/429/5xx before the stream starts. */
   maxRetries?: number;
-}
-
-type MessageParam = Anthropic.MessageParam;
-
-function toMessages(request: CoachRequest): MessageParam[] {
-  const history = [...request.history];
-  // History ending with an unanswered question: fold it into this turn to keep roles alternating.
-  const unanswered = history.at(-1)?.role === 'user' ? history.pop() : undefined;
-  const question: MessageParam = {
-    role: 'user',
-    content: [
-      ...(unanswered ? [{ type: 'text' as const, text: unanswered.text }] : []),
-      ...request.images.map((image) => ({
-        type: 'image' as const,
-        source: { type: 'base64' as const, media_type: image.mediaType, data: image.data },
-      })),
-      { type: 'text' as const, text: request.question },
-    ],
-  };
-  return [...history.map((turn): MessageParam => ({ role: turn.role, content: turn.text })), question];
 }
 
 const readUsage = (usage: {
@@ -87,7 +75,9 @@ export function createCoachUpstream(options: UpstreamOptions) {
         max_tokens: request.maxTokens,
         // The methodology is the same for every trader: cached, so later requests read it at 0.1x.
         system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
-        messages: toMessages(request),
+        messages: request.messages,
+        ...(request.thinking ? { thinking: request.thinking } : {}),
+        ...(request.effort ? { output_config: { effort: request.effort } } : {}),
         metadata: { user_id: request.userId },
         stream: true,
       },
@@ -108,18 +98,32 @@ export function createCoachUpstream(options: UpstreamOptions) {
             },
           };
           break;
+        case 'content_block_start': {
+          const kind = event.content_block.type;
+          yield {
+            type: 'block',
+            kind: kind === 'thinking' || kind === 'redacted_thinking' ? 'thinking' : kind === 'text' ? 'text' : 'other',
+          };
+          break;
+        }
         case 'content_block_delta':
+          // thinking_delta and signature_delta are the model's reasoning: never shown, stored or billed apart.
           if (event.delta.type === 'text_delta' && event.delta.text.length > 0)
             yield { type: 'text', text: event.delta.text };
           break;
         case 'message_delta':
-          yield { type: 'delta', usage: readUsage(event.usage), stopReason: event.delta.stop_reason ?? null };
+          yield {
+            type: 'delta',
+            usage: readUsage(event.usage),
+            stopReason: event.delta.stop_reason ?? null,
+            refusal: event.delta.stop_details ?? null,
+          };
           break;
         case 'message_stop':
           yield { type: 'stop' };
           break;
         default:
-          // content_block_start/stop and event types added to the API later carry nothing we show.
+          // content_block_stop and event types added to the API later carry nothing we show.
           break;
       }
     }

@@ -3,10 +3,10 @@
 // hold the whole answer in memory. Comments keep proxies from closing an idle stream.
 import { once } from 'node:events';
 import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { PING_INTERVAL_S } from '../contract/chat.js';
+import { PING_INTERVAL_S, type CoachEventMap, type CoachEventName } from '../contract/chat.js';
 
 export interface EventSink {
-  send(event: string, data: unknown): Promise<void>;
+  send<Name extends CoachEventName>(event: Name, data: CoachEventMap[Name]): Promise<void>;
   /** The client went away (or the stream was ended). */
   readonly closed: boolean;
   end(): void;

@@ -1,5 +1,5 @@
 // Turns one period's per-model sums into what the trader sees: tokens, quota, cost, cache savings.
-import { cacheSavingsUsd, priceFor } from '../config/pricing.js';
+import { cacheSavingsUsd, type PriceLookup } from '../config/pricing.js';
 import { TIER_RULES, type Tier } from '../config/tiers.js';
 import type { Quota, UsageCurrentResponse } from '../contract/usage.js';
 import type { ModelTotals } from '../db/repositories/usage.js';
@@ -23,6 +23,7 @@ export function summarizeUsage(
   tier: Tier,
   period: BillingPeriod,
   totals: readonly ModelTotals[],
+  priceFor: PriceLookup,
 ): UsageCurrentResponse {
   const sum = (pick: (row: ModelTotals) => number) => totals.reduce((total, row) => total + pick(row), 0);
   const input = sum((row) => row.inputTokens);

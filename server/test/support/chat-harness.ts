@@ -14,10 +14,13 @@ export interface ChatHarness extends ApiHarness {
   eventually<T>(check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
 }
 
-export async function startChatHarness(tweak?: (config: Config) => void): Promise<ChatHarness> {
+export async function startChatHarness(
+  tweak?: (config: Config) => void,
+  env: Record<string, string> = {},
+): Promise<ChatHarness> {
   const fake = await startFakeAnthropic();
   const api = await startApiHarness({
-    env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url },
+    env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url, ...env },
     tweak: (config) => {
       config.anthropic.idleTimeoutMs = 1_500;
       config.ssePingIntervalMs = 100;

@@ -1,10 +1,12 @@
 // The Messages API as the fake upstream speaks it: what a test can script, the wire payloads (typed with the
 // SDK's own types so a drift in the protocol breaks the build), error bodies, and token estimates.
 import type {
+  ContentBlock,
   Message,
   MessageCreateParamsBase,
   MessageDeltaUsage,
   RawMessageStreamEvent,
+  RefusalStopDetails,
   StopReason,
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
@@ -39,11 +41,38 @@ export interface FailMidStream {
   message?: string;
 }
 
+/** The thinking block a model writes before its answer (Claude 5 models think by default). */
+export interface FakeThinking {
+  /** thinking_delta texts, sent only when the request asked for display "summarized". */
+  chunks?: readonly string[];
+  /** Thinking tokens, counted in output_tokens and against max_tokens. Default: by the request's effort. */
+  tokens?: number;
+  /** A redacted_thinking block instead (opaque data, no text at all). */
+  redacted?: boolean;
+  /** How long the model thinks before its first text (the API sends pings meanwhile). */
+  delayMs?: number;
+}
+
+/** A refusal by the streaming classifiers after `afterChunks` text deltas (0: before any text). */
+export interface FakeRefusal {
+  afterChunks: number;
+  category?: RefusalStopDetails['category'];
+  explanation?: string;
+}
+
 /** What the fake does for one request. Every field is optional; the defaults make a short, quick answer. */
 export interface FakeScript {
-  /** The answer, one `text_delta` per element, in order. */
+  /** The answer, one `text_delta` per element, in order (cut where `max_tokens` runs out). */
   chunks?: readonly string[];
-  /** Overrides the simulated counts (estimated prompt, prompt-cache simulation, estimated output). */
+  /**
+   * Thinking before the answer. By default the model thinks as the request and the model's docs say (the
+   * Claude 5 models always, others when asked); `false` is adaptive thinking deciding not to think.
+   */
+  thinking?: false | FakeThinking;
+  refusal?: FakeRefusal;
+  /** Ignores max_tokens: only for transport tests that need an answer larger than any real one. */
+  unlimited?: boolean;
+  /** Overrides the simulated counts (estimated prompt, prompt-cache simulation, thinking + text output). */
   usage?: Partial<FakeUsage>;
   stopReason?: StopReason;
   /** Waits before the response headers (time to connect, queueing at the API). */
@@ -115,18 +144,25 @@ function wireUsage(usage: FakeUsage, outputTokens: number): Usage {
   };
 }
 
-/** A whole Message: the non-streaming answer, or (empty, placeholder output) the `message_start` payload. */
-export function message(id: string, model: string, text: string | null, usage: FakeUsage, stop: StopReason): Message {
-  const done = text !== null;
+/** A whole Message: the non-streaming answer, or (content null: empty, placeholder output) `message_start`'s. */
+export function message(
+  id: string,
+  model: string,
+  content: ContentBlock[] | null,
+  usage: FakeUsage,
+  stop: StopReason,
+  stopDetails: RefusalStopDetails | null = null,
+): Message {
+  const done = content !== null;
   return {
     id,
     type: 'message',
     role: 'assistant',
     model,
-    content: done ? [{ type: 'text', text, citations: null }] : [],
+    content: content ?? [],
     stop_reason: done ? stop : null,
     stop_sequence: null,
-    stop_details: null,
+    stop_details: done ? stopDetails : null,
     container: null,
     diagnostics: null,
     // The API reports a small placeholder in message_start; the real count comes with message_delta.
@@ -139,22 +175,51 @@ export const messageStart = (id: string, model: string, usage: FakeUsage): RawMe
   message: message(id, model, null, usage, 'end_turn'),
 });
 
-export const contentBlockStart: RawMessageStreamEvent = {
+export const textBlockStart = (index: number): RawMessageStreamEvent => ({
   type: 'content_block_start',
-  index: 0,
+  index,
   content_block: { type: 'text', text: '', citations: null },
-};
+});
 
-export const textDelta = (text: string): RawMessageStreamEvent => ({
+export const textDelta = (index: number, text: string): RawMessageStreamEvent => ({
   type: 'content_block_delta',
-  index: 0,
+  index,
   delta: { type: 'text_delta', text },
 });
 
-export const contentBlockStop: RawMessageStreamEvent = { type: 'content_block_stop', index: 0 };
+/** A thinking block opens empty; its text (if displayed) and signature come as deltas. */
+export const thinkingBlockStart: RawMessageStreamEvent = {
+  type: 'content_block_start',
+  index: 0,
+  content_block: { type: 'thinking', thinking: '', signature: '' },
+};
+
+export const redactedThinkingBlockStart = (data: string): RawMessageStreamEvent => ({
+  type: 'content_block_start',
+  index: 0,
+  content_block: { type: 'redacted_thinking', data },
+});
+
+export const thinkingDelta = (thinking: string): RawMessageStreamEvent => ({
+  type: 'content_block_delta',
+  index: 0,
+  delta: { type: 'thinking_delta', thinking },
+});
+
+export const signatureDelta = (signature: string): RawMessageStreamEvent => ({
+  type: 'content_block_delta',
+  index: 0,
+  delta: { type: 'signature_delta', signature },
+});
+
+export const contentBlockStop = (index: number): RawMessageStreamEvent => ({ type: 'content_block_stop', index });
 
 /** Every count is the cumulative total for the message, as the API sends it: clients overwrite, never add. */
-export function messageDelta(usage: FakeUsage, stop: StopReason): RawMessageStreamEvent {
+export function messageDelta(
+  usage: FakeUsage,
+  stop: StopReason,
+  stopDetails: RefusalStopDetails | null = null,
+): RawMessageStreamEvent {
   const deltaUsage: MessageDeltaUsage = {
     input_tokens: usage.inputTokens,
     cache_creation_input_tokens: usage.cacheCreationInputTokens,
@@ -165,7 +230,7 @@ export function messageDelta(usage: FakeUsage, stop: StopReason): RawMessageStre
   };
   return {
     type: 'message_delta',
-    delta: { stop_reason: stop, stop_sequence: null, stop_details: null, container: null },
+    delta: { stop_reason: stop, stop_sequence: null, stop_details: stopDetails, container: null },
     usage: deltaUsage,
   };
 }

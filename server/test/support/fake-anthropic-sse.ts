@@ -1,18 +1,25 @@
 // Writes the fake's HTTP answers: the API's error responses, a whole Message, and the scripted event stream in
-// the documented order, with the delays, pings, unknown events, stalls and mid-stream errors a script asks for.
+// the documented order — a thinking block first when the model thinks, then the text block — with the
+// delays, pings, unknown events, stalls, refusals and mid-stream errors a script asks for.
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StopReason } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlock } from '@anthropic-ai/sdk/resources/messages';
+import type { AnswerPlan, ThinkingPlan } from './fake-anthropic-model.js';
 import {
-  contentBlockStart,
   contentBlockStop,
   defaultError,
   errorBody,
   messageDelta,
   messageStart,
   messageStop,
+  redactedThinkingBlockStart,
+  signatureDelta,
   sse,
+  textBlockStart,
   textDelta,
+  thinkingBlockStart,
+  thinkingDelta,
   UNKNOWN_EVENT,
   type FailBeforeStream,
   type FakeScript,
@@ -25,11 +32,23 @@ export interface StreamPlan {
   messageId: string;
   requestId: string;
   model: string;
-  chunks: readonly string[];
+  answer: AnswerPlan;
   usage: FakeUsage;
-  stopReason: StopReason;
   /** Read for its delays, pings, unknown events, stall and mid-stream failure. */
   script: FakeScript;
+}
+
+/** An opaque stand-in for the API's signature / redacted data: only its presence matters to a client. */
+const opaque = (): string => randomBytes(24).toString('base64');
+
+/** The content blocks of a whole (non-streaming) answer. */
+export function contentBlocks(answer: AnswerPlan): ContentBlock[] {
+  const blocks: ContentBlock[] = [];
+  const thinking = answer.thinking;
+  if (thinking?.redacted) blocks.push({ type: 'redacted_thinking', data: opaque() });
+  else if (thinking) blocks.push({ type: 'thinking', thinking: thinking.chunks.join(''), signature: opaque() });
+  if (answer.chunks.length > 0) blocks.push({ type: 'text', text: answer.chunks.join(''), citations: null });
+  return blocks;
 }
 
 class ClientGone extends Error {}
@@ -117,7 +136,9 @@ export async function writeMessageStream(
   onChunk: (chunksSent: number) => void,
 ): Promise<StreamOutcome> {
   const writer = new EventWriter(response, signal);
-  const { chunks, script } = plan;
+  const { script } = plan;
+  const { chunks, thinking } = plan.answer;
+  const textIndex = thinking ? 1 : 0;
   const failAt = script.failMidStream ? Math.min(script.failMidStream.afterChunks, chunks.length) : undefined;
   const stallAt = script.stallAfterChunks === undefined ? undefined : Math.min(script.stallAfterChunks, chunks.length);
   const chunkDelayMs = script.chunkDelayMs ?? 0;
@@ -130,7 +151,10 @@ export async function writeMessageStream(
     await writer.send('message_start', messageStart(plan.messageId, plan.model, plan.usage));
     await ping();
     await unknown();
-    await writer.send('content_block_start', contentBlockStart);
+    if (thinking) await writeThinking(writer, thinking, script);
+    if (chunks.length > 0 || failAt !== undefined || stallAt !== undefined) {
+      await writer.send('content_block_start', textBlockStart(textIndex));
+    }
     for (let index = 0; index <= chunks.length; index += 1) {
       if (index === failAt) {
         const { errorType = 'overloaded_error', message = 'Overloaded' } = script.failMidStream ?? {};
@@ -143,11 +167,11 @@ export async function writeMessageStream(
       await writer.pause(index === 0 ? firstChunkDelayMs : chunkDelayMs);
       if (index > 0) await ping();
       if (index === Math.floor(chunks.length / 2)) await unknown();
-      await writer.send('content_block_delta', textDelta(chunk));
+      await writer.send('content_block_delta', textDelta(textIndex, chunk));
       onChunk(index + 1);
     }
-    await writer.send('content_block_stop', contentBlockStop);
-    await writer.send('message_delta', messageDelta(plan.usage, plan.stopReason));
+    if (chunks.length > 0) await writer.send('content_block_stop', contentBlockStop(textIndex));
+    await writer.send('message_delta', messageDelta(plan.usage, plan.answer.stopReason, plan.answer.stopDetails));
     await writer.send('message_stop', messageStop);
     return 'completed';
   } catch (error) {
@@ -156,4 +180,23 @@ export async function writeMessageStream(
   } finally {
     if (!response.destroyed) response.end();
   }
+}
+
+/** The thinking block: its start, the displayed thinking (if any) while the model thinks, the signature, stop. */
+async function writeThinking(writer: EventWriter, thinking: ThinkingPlan, script: FakeScript): Promise<void> {
+  const delayMs = (script.thinking || undefined)?.delayMs ?? 0;
+  if (thinking.redacted) {
+    await writer.send('content_block_start', redactedThinkingBlockStart(opaque()));
+    await writer.pause(delayMs);
+  } else {
+    await writer.send('content_block_start', thinkingBlockStart);
+    const pieces = thinking.chunks.length;
+    for (const chunk of thinking.chunks) {
+      await writer.pause(delayMs / pieces);
+      await writer.send('content_block_delta', thinkingDelta(chunk));
+    }
+    if (pieces === 0) await writer.pause(delayMs);
+    await writer.send('content_block_delta', signatureDelta(opaque()));
+  }
+  await writer.send('content_block_stop', contentBlockStop(0));
 }

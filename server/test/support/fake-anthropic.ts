@@ -16,10 +16,19 @@ import {
   type FakeScript,
   type FakeUsage,
 } from './fake-anthropic-protocol.js';
-import { sendError, writeJson, writeMessageStream } from './fake-anthropic-sse.js';
+import { modelSpec } from '../../src/config/models.js';
+import { checkModelParameters, planAnswer } from './fake-anthropic-model.js';
+import { contentBlocks, sendError, writeJson, writeMessageStream } from './fake-anthropic-sse.js';
 import { PromptCache } from './fake-anthropic-usage.js';
 
-export type { FakeScript, FakeUsage, FailBeforeStream, FailMidStream } from './fake-anthropic-protocol.js';
+export type {
+  FakeRefusal,
+  FakeScript,
+  FakeThinking,
+  FakeUsage,
+  FailBeforeStream,
+  FailMidStream,
+} from './fake-anthropic-protocol.js';
 
 export type RequestOutcome =
   'in_progress' | 'completed' | 'failed_before_stream' | 'failed_mid_stream' | 'client_disconnected';
@@ -37,8 +46,11 @@ export interface RecordedRequest {
   /** The HTTP status answered, null until the headers go out. */
   status: number | null;
   outcome: RequestOutcome;
-  /** What the prompt-cache simulation did for this request. */
+  /** What the prompt-cache simulation did for this request (read: some prefix came from the cache). */
   cache: 'write' | 'read' | 'none';
+  /** Whether the model thought before answering, and how the answer stopped (null before the answer). */
+  thinking: 'thinking' | 'redacted' | 'none' | null;
+  stopReason: string | null;
   /**
    * The counts this answer carries, null when it failed before the stream. Input and cache counts went out in
    * `message_start`; `outputTokens` reached the client only if `finalUsageSent` (a `message_delta` or a Message).
@@ -70,7 +82,7 @@ export interface FakeAnthropicOptions {
   host?: string;
   /** Answers requests when no queued step is left. */
   defaultScript?: ScriptStep;
-  /** Prefixes shorter than this are not cached, as with the real API (1,024 for Sonnet). Default 0: always. */
+  /** Prefixes shorter than this are not cached. Default: each model's documented minimum (512 for Sonnet 5.5). */
   minCacheableTokens?: number;
   /** How long a cached prefix lives after its last use (the API's 5-minute cache). */
   cacheTtlMs?: number;
@@ -99,6 +111,7 @@ export interface FakeAnthropic {
 }
 
 const ONE_SECOND = 1_000;
+const UNKNOWN_MODEL_CACHE_MINIMUM = 1_024;
 
 function flattenHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -120,7 +133,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   let rejected: RejectedRequest[] = [];
   let queue: ScriptStep[] = [];
   let fallback: ScriptStep = options.defaultScript ?? {};
-  const promptCache = new PromptCache(options.minCacheableTokens ?? 0, options.cacheTtlMs ?? 5 * 60 * ONE_SECOND);
+  const minimumFor = (model: string): number =>
+    options.minCacheableTokens ?? modelSpec(model)?.minCacheableTokens ?? UNKNOWN_MODEL_CACHE_MINIMUM;
+  const promptCache = new PromptCache(minimumFor, options.cacheTtlMs ?? 5 * 60 * ONE_SECOND);
   let openStreams = 0;
   let peakOpenStreams = 0;
   let closing = false;
@@ -165,34 +180,27 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       sendError(response, script.failBeforeStream, record.requestId);
       return;
     }
-    const chunks = script.chunks ?? DEFAULT_CHUNKS;
-    const billed = promptCache.bill(record.body, chunks.join(''), script.usage);
+    const plan = planAnswer(record.body, script, script.chunks ?? DEFAULT_CHUNKS);
+    const billed = promptCache.bill(record.body, plan.outputTokens, script.usage);
     const usage = billed.usage;
     record.cache = billed.cache;
+    record.thinking = plan.thinking === null ? 'none' : plan.thinking.redacted ? 'redacted' : 'thinking';
+    record.stopReason = plan.stopReason;
     const messageId = `msg_fake_${instance}_${record.index}`;
-    const stopReason = script.stopReason ?? 'end_turn';
     record.status = 200;
     record.usage = usage;
     if (!record.stream) {
       record.finalUsageSent = true;
       record.outcome = 'completed';
-      const body = message(messageId, record.body.model, chunks.join(''), usage, stopReason);
+      const body = message(messageId, record.body.model, contentBlocks(plan), usage, plan.stopReason, plan.stopDetails);
       writeJson(response, 200, body, record.requestId);
       return;
     }
     openStreams += 1;
     peakOpenStreams = Math.max(peakOpenStreams, openStreams);
     try {
-      const plan = {
-        messageId,
-        requestId: record.requestId,
-        model: record.body.model,
-        chunks,
-        usage,
-        stopReason,
-        script,
-      };
-      const outcome = await writeMessageStream(response, signal, plan, (sent) => {
+      const stream = { messageId, requestId: record.requestId, model: record.body.model, answer: plan, usage, script };
+      const outcome = await writeMessageStream(response, signal, stream, (sent) => {
         record.chunksSent = sent;
         changed();
       });
@@ -217,6 +225,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
     const valid = validateBody(raw);
     if (!valid.ok) return reject(request, response, receivedAt, 400, valid.message);
+    const refused = checkModelParameters(valid.body);
+    if (refused) return reject(request, response, receivedAt, 400, refused);
 
     const record: RecordedRequest = {
       index: requests.length,
@@ -228,6 +238,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       status: null,
       outcome: 'in_progress',
       cache: 'none',
+      thinking: null,
+      stopReason: null,
       usage: null,
       finalUsageSent: false,
       chunksSent: 0,

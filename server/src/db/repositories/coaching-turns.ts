@@ -19,11 +19,21 @@ export interface StartTurn {
   /** An existing conversation (already checked to be the user's), or null to start one titled `title`. */
   conversationId: string | null;
   title: string;
-  question: { content: string; images: ImageMeta[] };
+  question: { content: string; images: ImageMeta[]; charts: ChartBytes[] };
+}
+
+/** A chart to keep with the question: its bytes as the request carried them (base64). */
+export interface ChartBytes {
+  position: number;
+  mediaType: string;
+  label: string | null;
+  base64: string;
 }
 
 export interface StartedTurn {
   conversation: Conversation;
+  /** The stored question's id; null when it was already stored (a retry of an unanswered question). */
+  questionId: string | null;
   /** The answer's max_tokens. */
   answerTokens: number;
   /** Input + answer tokens reserved, released when the turn ends. */
@@ -36,6 +46,8 @@ export interface FinishTurn {
   answer: string;
   usage: NewUsageRecord;
   reservedTokens: number;
+  /** The question the model refused: it stays in the conversation but leaves the model's context. */
+  refusedQuestionId: string | null;
 }
 
 export function coachingTurnsRepository(db: Queryable) {
@@ -53,7 +65,8 @@ export function coachingTurnsRepository(db: Queryable) {
      * Reserves quota (input plus as many answer tokens as the limit leaves, counters reset lazily when the
      * stored period is an older one) and, only if that succeeded, stores the question — in a new
      * conversation when none is given. The row lock serializes concurrent reservations and a waiting one
-     * reads the counters its predecessor committed, so a limit is never overshot. Undefined: quota spent.
+     * reads the counters its predecessor committed, so a limit is never overshot. The question's charts are
+     * kept with it. Undefined: quota spent.
      */
     async start(turn: StartTurn): Promise<StartedTurn | undefined> {
       const { rows } = await db.query<{
@@ -62,6 +75,7 @@ export function coachingTurnsRepository(db: Queryable) {
         title: string;
         created_at: Date;
         updated_at: Date;
+        question_id: string | null;
       }>(
         `WITH current AS (
            SELECT id,
@@ -102,8 +116,14 @@ export function coachingTurnsRepository(db: Queryable) {
               ) last
               WHERE last.role = 'user' AND last.content = $9
             )
+           RETURNING id
+         ), charts AS (
+           INSERT INTO message_charts (message_id, position, user_id, media_type, label, data)
+           SELECT q.id, (c->>'position')::smallint, $1, c->>'mediaType', c->>'label', decode(c->>'base64', 'base64')
+             FROM question q CROSS JOIN jsonb_array_elements($11::jsonb) c
          )
-         SELECT r.answer::int8 AS answer, c.id, c.title, c.created_at, c.updated_at
+         SELECT r.answer::int8 AS answer, c.id, c.title, c.created_at, c.updated_at,
+                (SELECT id FROM question) AS question_id
            FROM reserved r CROSS JOIN conversation c`,
         [
           turn.userId,
@@ -116,12 +136,14 @@ export function coachingTurnsRepository(db: Queryable) {
           turn.title,
           turn.question.content,
           JSON.stringify(turn.question.images),
+          JSON.stringify(turn.question.charts),
         ],
       );
       const row = rows[0];
       if (!row) return undefined;
       return {
         conversation: { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at },
+        questionId: row.question_id,
         answerTokens: row.answer,
         reservedTokens: turn.inputTokens + row.answer,
       };
@@ -140,6 +162,8 @@ export function coachingTurnsRepository(db: Queryable) {
            SELECT $1, $2, 'assistant', $3 WHERE $3 <> ''
          ), touched AS (
            UPDATE conversations SET updated_at = now() WHERE id = $2 AND $3 <> ''
+         ), refused AS (
+           UPDATE messages SET refused = true WHERE id = $18::uuid AND conversation_id = $2
          ), recorded AS (
            INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
              cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
@@ -171,6 +195,7 @@ export function coachingTurnsRepository(db: Queryable) {
           usage.errorCode,
           usage.billingPeriodStart,
           turn.reservedTokens,
+          turn.refusedQuestionId,
         ],
       );
       return rows[0]?.quota_used ?? null;

@@ -13,6 +13,7 @@ export interface ImageMeta {
   bytes: number;
   width: number | null;
   height: number | null;
+  label?: string | null;
 }
 
 export interface Message {
@@ -21,6 +22,18 @@ export interface Message {
   content: string;
   images: ImageMeta[];
   createdAt: Date;
+  /** A question the model refused: kept for the trader, left out of what the model sees. */
+  refused: boolean;
+}
+
+/** One message as the history window sees it: its size, not its text. */
+export interface HistoryEntry {
+  id: string;
+  seq: number;
+  role: 'user' | 'assistant';
+  chars: number;
+  charts: number;
+  refused: boolean;
 }
 
 interface ConversationRow {
@@ -36,7 +49,10 @@ interface MessageRow {
   content: string;
   images: ImageMeta[];
   created_at: Date;
+  refused: boolean;
 }
+
+const MESSAGE_COLUMNS = 'id, role, content, images, created_at, refused';
 
 const toConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -51,6 +67,7 @@ const toMessage = (row: MessageRow): Message => ({
   content: row.content,
   images: row.images,
   createdAt: row.created_at,
+  refused: row.refused,
 });
 
 export function conversationsRepository(db: Queryable) {
@@ -101,7 +118,7 @@ export function conversationsRepository(db: Queryable) {
         `WITH inserted AS (
            INSERT INTO messages (id, conversation_id, role, content, images)
            VALUES (coalesce($5::uuid, gen_random_uuid()), $1, $2, $3, $4::jsonb)
-           RETURNING id, role, content, images, created_at
+           RETURNING ${MESSAGE_COLUMNS}
          ), touched AS (
            UPDATE conversations SET updated_at = now() WHERE id = $1
          )
@@ -114,9 +131,32 @@ export function conversationsRepository(db: Queryable) {
     /** All messages of a conversation in the order they were written. Caller checks ownership first. */
     async messages(conversationId: string): Promise<Message[]> {
       const { rows } = await db.query<MessageRow>(
-        `SELECT id, role, content, images, created_at FROM messages
-          WHERE conversation_id = $1 ORDER BY seq`,
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY seq`,
         [conversationId],
+      );
+      return rows.map(toMessage);
+    },
+
+    /** Every message's role and size, in order, without the text: enough to choose the history window. */
+    async historyIndex(conversationId: string): Promise<HistoryEntry[]> {
+      const { rows } = await db.query<HistoryEntry>(
+        `SELECT id, seq, role, length(content) AS chars, jsonb_array_length(images) AS charts, refused
+           FROM messages WHERE conversation_id = $1 ORDER BY seq`,
+        [conversationId],
+      );
+      return rows.map((row) => ({
+        ...row,
+        seq: Number(row.seq),
+        chars: Number(row.chars),
+        charts: Number(row.charts),
+      }));
+    },
+
+    /** The messages from `fromSeq` on, in order (the history window). */
+    async messagesFrom(conversationId: string, fromSeq: number): Promise<Message[]> {
+      const { rows } = await db.query<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq >= $2 ORDER BY seq`,
+        [conversationId, fromSeq],
       );
       return rows.map(toMessage);
     },

@@ -2,7 +2,7 @@
 // (validation, quota, unknown conversation) are plain HTTP errors; after that, stream events.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/env.js';
-import { priceFor } from '../../config/pricing.js';
+import { priceLookup } from '../../config/pricing.js';
 import { ChatStreamRequest } from '../../contract/chat.js';
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
@@ -16,9 +16,6 @@ export const CHAT_BODY_LIMIT_BYTES = 30 * 1024 * 1024;
 
 export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { anthropic } = config;
-  if (!priceFor(anthropic.model)) {
-    throw new Error(`COACH_MODEL ${anthropic.model} has no price in server/src/config/pricing.ts`);
-  }
   const coaching = await loadCoachingPrompt();
   const deps: CoachDeps | null = anthropic.apiKey
     ? {
@@ -29,7 +26,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           maxRetries: anthropic.maxRetries,
         }),
         coaching,
-        model: anthropic.model,
+        coach: anthropic.coach,
+        priceFor: priceLookup(anthropic.coach),
         log: app.log,
         idleTimeoutMs: anthropic.idleTimeoutMs,
       }

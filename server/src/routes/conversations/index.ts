@@ -1,18 +1,25 @@
-// GET /conversations and GET /conversations/:id/messages: the signed-in user's own history only.
-// Another user's conversation answers 404, exactly like one that does not exist.
+// GET /conversations, GET /conversations/:id/messages and a message's stored charts: the signed-in user's own
+// history only. Another user's conversation (or chart) answers 404, exactly like one that does not exist.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  ChartParams,
   ConversationParams,
   ConversationsQuery,
   ConversationsResponse,
   MessagesResponse,
 } from '../../contract/conversations.js';
+import { Type } from 'typebox';
 import { ErrorBody } from '../../contract/errors.js';
+import { chartsRepository } from '../../db/repositories/charts.js';
 import { AppError, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 
+/** The image bytes themselves: Fastify sends a Buffer as it is, never through the JSON serializer. */
+const ChartBytes = Type.Unsafe<Buffer>({ description: 'chart image bytes (PNG, JPEG or WebP)' });
+
 export const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
+  const charts = chartsRepository(app.db);
 
   app.get(
     '/conversations',
@@ -53,6 +60,23 @@ export const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           createdAt: message.createdAt.toISOString(),
         })),
       };
+    },
+  );
+
+  // A stored chart, for history thumbnails: the owner only; anyone else, an expired chart, or a wrong
+  // position is the same 404.
+  app.get(
+    '/conversations/:id/messages/:messageId/charts/:n',
+    { schema: { params: ChartParams, response: { 200: ChartBytes, 404: ErrorBody } } },
+    async (request, reply) => {
+      const { id, messageId, n } = request.params;
+      const chart = await charts.findForUser(currentUser(request).id, id, messageId, n);
+      if (!chart) throw notFound('chart');
+      return reply
+        .type(chart.mediaType)
+        .header('cache-control', 'private, max-age=3600')
+        .header('content-length', chart.data.length)
+        .send(chart.data);
     },
   );
 };

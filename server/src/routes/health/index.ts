@@ -30,9 +30,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
       app.redisStatus(),
       app.authStatus(),
     ]);
-    const upstream: DependencyStatus = config.anthropic.apiKey
-      ? { mode: 'anthropic', ok: true, latencyMs: null }
-      : { mode: 'unconfigured', ok: false, latencyMs: null, message: 'set ANTHROPIC_API_KEY to enable coaching' };
+    const model = { model: config.anthropic.coach.id, priceSource: config.anthropic.coach.priceSource };
+    const upstream = config.anthropic.apiKey
+      ? { mode: 'anthropic' as const, ok: true, latencyMs: null, ...model }
+      : {
+          mode: 'unconfigured' as const,
+          ok: false,
+          latencyMs: null,
+          message: 'set ANTHROPIC_API_KEY to enable coaching',
+          ...model,
+        };
     const embedded = [database.mode === 'pglite', redis.mode === 'memory', auth.mode === 'local'];
     const mode: StatusResponse['mode'] = embedded.every(Boolean)
       ? 'embedded'

@@ -1,5 +1,7 @@
 // GET /usage/current (this billing period, summed in SQL) and GET /usage/history (newest records).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../../config/env.js';
+import { priceLookup } from '../../config/pricing.js';
 import { ErrorBody } from '../../contract/errors.js';
 import { UsageCurrentResponse, UsageHistoryQuery, UsageHistoryResponse } from '../../contract/usage.js';
 import { AppError } from '../../errors.js';
@@ -7,8 +9,9 @@ import { currentUser } from '../../plugins/auth.js';
 import { billingPeriodAt } from '../../services/billing-period.js';
 import { summarizeUsage } from '../../services/usage-summary.js';
 
-export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.addHook('onRequest', app.authenticate);
+  const priceFor = priceLookup(config.anthropic.coach);
 
   app.get(
     '/usage/current',
@@ -17,7 +20,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = currentUser(request);
       const period = billingPeriodAt(user.periodStart, new Date());
       const totals = await app.repos.usage.periodTotals(user.id, period.start);
-      return summarizeUsage(user.tier, period, totals);
+      return summarizeUsage(user.tier, period, totals, priceFor);
     },
   );
 

@@ -1,0 +1,122 @@
+// What the model sees of a conversation on this turn: the history window (chosen from message sizes, then
+// only its messages loaded), the question, and the conversation's most recent charts — this question's,
+// or the stored ones of the last question that sent any.
+import { imageSize } from 'image-size';
+import type { Database } from '../db/database.js';
+import { chartsRepository } from '../db/repositories/charts.js';
+import { conversationsRepository, type HistoryEntry, type Message } from '../db/repositories/conversations.js';
+import { imageTokens, MAX_LONG_EDGE_PX, type CheckedImage } from './chart-images.js';
+import { estimateTextTokens, windowStart } from './coach-history.js';
+import type { ContextMessage, ConversationCharts } from './coach-messages.js';
+
+/** The id the question has in the window before it is stored. */
+export const PENDING_QUESTION_ID = 'pending-question';
+
+export interface TurnContext {
+  /** The history window, oldest first, then this turn's question; refused questions left out. */
+  window: ContextMessage[];
+  charts: ConversationCharts;
+  /** The stored question this turn retries (it got no answer), or null for a new question. */
+  retryOf: string | null;
+  /** Upper-bound estimate of the window's text and the charts, for the quota reservation. */
+  estimatedTokens: number;
+}
+
+const codePoints = (text: string): number => Array.from(text).length;
+
+const toContext = (message: Message): ContextMessage => ({
+  id: message.id,
+  role: message.role,
+  content: message.content,
+  images: message.images,
+});
+
+export async function loadTurnContext(
+  db: Database,
+  conversationId: string | null,
+  question: { content: string; images: readonly CheckedImage[] },
+): Promise<TurnContext> {
+  const conversations = conversationsRepository(db);
+  const index = conversationId ? await conversations.historyIndex(conversationId) : [];
+  const pending: HistoryEntry = {
+    id: PENDING_QUESTION_ID,
+    seq: Number.MAX_SAFE_INTEGER,
+    role: 'user',
+    chars: codePoints(question.content),
+    charts: question.images.length,
+    refused: false,
+  };
+  const last = index.at(-1);
+  // A question sent again after its answer failed is already stored: it is this turn, not a new message.
+  const maybeRetry = last?.role === 'user' && !last.refused && last.chars === pending.chars;
+
+  const load = async (entries: HistoryEntry[]): Promise<Message[]> => {
+    const first = entries[windowStart(entries)];
+    return conversationId && first && first !== pending ? conversations.messagesFrom(conversationId, first.seq) : [];
+  };
+  let stored = await load(maybeRetry ? index : [...index, pending]);
+  let retryOf: string | null = null;
+  const lastStored = stored.at(-1);
+  if (maybeRetry && lastStored?.id === last.id && lastStored.content === question.content) {
+    retryOf = lastStored.id;
+    stored = stored.slice(0, -1);
+  } else if (maybeRetry) {
+    stored = await load([...index, pending]);
+  }
+
+  const current: ContextMessage = {
+    id: retryOf ?? PENDING_QUESTION_ID,
+    role: 'user',
+    content: question.content,
+    images: question.images.map((image) => image.meta),
+  };
+  const window = [...stored.filter((message) => !message.refused).map(toContext), current];
+  const { charts, tokens } = await conversationCharts(db, index, current, question.images);
+  const textTokens = window.reduce((sum, message) => sum + estimateTextTokens(message.content) + NOTE_TOKENS, 0);
+  return { window, charts, retryOf, estimatedTokens: textTokens + tokens };
+}
+
+/** Room for a message's chart titles or notes ("Chart 1 of 2 — SPY 60m"). */
+const NOTE_TOKENS = 24;
+
+async function conversationCharts(
+  db: Database,
+  index: readonly HistoryEntry[],
+  current: ContextMessage,
+  images: readonly CheckedImage[],
+): Promise<{ charts: ConversationCharts; tokens: number }> {
+  if (images.length > 0) {
+    return {
+      charts: {
+        holderId: current.id,
+        charts: images.map((image) => ({ mediaType: image.mediaType, data: image.data, label: image.label })),
+      },
+      tokens: images.reduce((sum, image) => sum + image.tokens, 0),
+    };
+  }
+  const holder = index.findLast((entry) => entry.charts > 0 && !entry.refused);
+  if (!holder) return { charts: { holderId: null, charts: [] }, tokens: 0 };
+  const stored = await chartsRepository(db).forMessage(holder.id);
+  return {
+    charts: {
+      holderId: holder.id,
+      charts: stored.map((chart) => ({
+        mediaType: chart.mediaType,
+        data: chart.data.toString('base64'),
+        label: chart.label,
+      })),
+    },
+    tokens: stored.reduce((sum, chart) => sum + storedChartTokens(chart.data), 0),
+  };
+}
+
+/** A stored chart's tokens from its dimensions (the largest image the API keeps when they can't be read). */
+function storedChartTokens(data: Buffer): number {
+  try {
+    const { width, height } = imageSize(data);
+    if (width && height) return imageTokens(width, height);
+  } catch {
+    // fall through to the upper bound
+  }
+  return imageTokens(MAX_LONG_EDGE_PX, MAX_LONG_EDGE_PX);
+}

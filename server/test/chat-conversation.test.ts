@@ -1,0 +1,233 @@
+// A conversation about one chart, as the model sees it: follow-ups carry the stored chart without a re-upload,
+// each request's messages are the previous request's plus the new turn (so the prefix is read from the
+// cache), labels reach the model before their image, and stored charts belong to their owner until the
+// retention sweep deletes them.
+import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
+import { pngOfSize } from './support/png.js';
+
+let h: ChatHarness;
+beforeAll(async () => {
+  h = await startChatHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const chart = pngOfSize(1_200, 700);
+const chartB64 = chart.toString('base64');
+
+/** The request as the cache sees it: the same blocks with the breakpoint markers taken off. */
+const unmarked = (body: MessageCreateParamsBase): unknown =>
+  JSON.parse(JSON.stringify(body.messages, (key, value: unknown) => (key === 'cache_control' ? undefined : value)));
+
+const breakpoints = (body: MessageCreateParamsBase): number =>
+  JSON.stringify([body.system, body.messages]).split('"cache_control"').length - 1;
+
+type Block = { type: string; text?: string; source?: { data?: string } };
+const blocksOf = (body: MessageCreateParamsBase, index: number): Block[] =>
+  body.messages[index]!.content as unknown as Block[];
+
+describe('a five-turn conversation about one chart', () => {
+  it('sends the stored chart with every follow-up, and each request extends the last one, read from the cache', async () => {
+    const { headers } = await h.trader();
+    const first = h.fake.requests.length;
+    const questions = ['Number the bars.', 'Where is the trigger?', 'And the stop?', 'Targets?', 'Exhaustion?'];
+    let conversationId: unknown;
+    const requestIds: string[] = [];
+    for (const [turn, message] of questions.entries()) {
+      h.fake.script({ chunks: [`Answer ${turn + 1}: the 1's high is the trigger.`] });
+      const result = await h.chat(headers, {
+        message,
+        ...(turn === 0 ? { images: [{ mediaType: 'image/png', data: chartB64, label: 'SPY 60m' }] } : {}),
+        ...(conversationId ? { conversationId } : {}),
+      });
+      expect(result.events.at(-1)!.event).toBe('stream_complete');
+      conversationId = result.events[0]!.data.conversationId;
+      requestIds.push(String(result.events[0]!.data.requestId));
+    }
+    const requests = h.fake.requests.slice(first).map((request) => request.body);
+    expect(requests).toHaveLength(5);
+
+    // Turns 2–5 carry the chart stored with turn 1: its title, then the same bytes, in the first question.
+    for (const body of requests) {
+      expect(blocksOf(body, 0).slice(0, 2)).toEqual([
+        { type: 'text', text: 'Chart 1 of 1 — SPY 60m' },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: chartB64 } },
+      ]);
+      expect(breakpoints(body)).toBeGreaterThanOrEqual(2);
+    }
+    // Each request's messages are exactly the previous request's, then the answer and the next question.
+    for (let turn = 1; turn < requests.length; turn += 1) {
+      const before = unmarked(requests[turn - 1]!) as unknown[];
+      const after = unmarked(requests[turn]!) as unknown[];
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(after).toHaveLength(before.length + 2);
+    }
+    // So each turn reads what the one before it cached, chart included.
+    const rows = await Promise.all(requestIds.map((id) => usageRow(h, id)));
+    for (let turn = 1; turn < rows.length; turn += 1) {
+      const previous = rows[turn - 1]!;
+      expect(rows[turn]!.cache_read_tokens).toBe(previous.cache_read_tokens + previous.cache_write_tokens);
+      expect(rows[turn]!.input_tokens).toBe(0);
+    }
+    expect(rows[4]!.cache_read_tokens).toBeGreaterThan(1_120 + 2_000); // the chart (1,120 tokens) and the prompt
+  });
+
+  it('a new capture replaces the conversation’s chart: the old one becomes a note, the new one is sent', async () => {
+    const { headers } = await h.trader();
+    const first = await h.chat(headers, {
+      message: 'The daily?',
+      images: [{ mediaType: 'image/png', data: chartB64, label: 'ES D' }],
+    });
+    const conversationId = first.events[0]!.data.conversationId;
+    const newer = pngOfSize(900, 600).toString('base64');
+    const index = h.fake.requests.length;
+    await h.chat(headers, {
+      message: 'Now the 60m?',
+      conversationId,
+      images: [{ mediaType: 'image/png', data: newer, label: 'ES 60m' }],
+    });
+    const body = h.fake.requests[index]!.body;
+    expect(blocksOf(body, 0)).toEqual([
+      { type: 'text', text: '[1 chart sent here (ES D): replaced by a newer capture.]' },
+      { type: 'text', text: 'The daily?' },
+    ]);
+    expect(blocksOf(body, 2).slice(0, 2)).toEqual([
+      { type: 'text', text: 'Chart 1 of 1 — ES 60m' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: newer } },
+    ]);
+  });
+});
+
+describe('chart labels', () => {
+  it('reach the model as "Chart n of N — label" right before each image', async () => {
+    const { headers } = await h.trader();
+    const index = h.fake.requests.length;
+    await h.chat(headers, {
+      message: 'Continuity?',
+      images: [
+        { mediaType: 'image/png', data: chartB64, label: 'SPY D' },
+        { mediaType: 'image/png', data: chartB64 },
+        { mediaType: 'image/png', data: chartB64, label: ' SPY 5m ' },
+      ],
+    });
+    const blocks = blocksOf(h.fake.requests[index]!.body, 0);
+    expect(blocks.map((block) => (block.type === 'text' ? block.text : block.type))).toEqual([
+      'Chart 1 of 3 — SPY D',
+      'image',
+      'Chart 2 of 3',
+      'image',
+      'Chart 3 of 3 — SPY 5m',
+      'image',
+      'Continuity?',
+    ]);
+  });
+
+  it.each([
+    ['a control character', 'SPY\u000760m'],
+    ['more than 40 characters', 'x'.repeat(41)],
+    ['an empty label', ''],
+  ])('with %s is 400 naming the field', async (_what, label) => {
+    const { headers } = await h.trader();
+    const before = h.fake.requests.length;
+    const result = await h.chat(headers, { message: 'x', images: [{ mediaType: 'image/png', data: chartB64, label }] });
+    expect(result.status).toBe(400);
+    expect(result.body).toMatchObject({
+      error: { code: 'invalid_request', message: expect.stringContaining('label') },
+    });
+    expect(h.fake.requests.length).toBe(before);
+  });
+});
+
+describe('stored charts', () => {
+  const chartUrl = (conversationId: unknown, messageId: unknown, n: number) =>
+    `/api/v1/conversations/${String(conversationId)}/messages/${String(messageId)}/charts/${n}`;
+
+  async function askWithChart(headers: Record<string, string>) {
+    const result = await h.chat(headers, {
+      message: 'Is this a 3-1-2?',
+      images: [{ mediaType: 'image/png', data: chartB64, label: 'QQQ 15' }],
+    });
+    const conversationId = result.events[0]!.data.conversationId;
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(conversationId)}/messages`,
+      headers,
+    });
+    const question = (messages.json().items as Array<{ id: string; role: string; images: unknown[] }>)[0]!;
+    return { conversationId, question };
+  }
+
+  it('the owner reads a chart back as the image; anyone else gets the same 404 as for nothing at all', async () => {
+    const alice = await h.trader();
+    const bob = await h.trader();
+    const { conversationId, question } = await askWithChart(alice.headers);
+    expect(question.images).toEqual([
+      { mediaType: 'image/png', bytes: chart.length, width: 1_200, height: 700, label: 'QQQ 15' },
+    ]);
+
+    const own = await h.test.app.inject({
+      method: 'GET',
+      url: chartUrl(conversationId, question.id, 0),
+      headers: alice.headers,
+    });
+    expect(own.statusCode).toBe(200);
+    expect(own.headers['content-type']).toBe('image/png');
+    expect(own.headers['cache-control']).toBe('private, max-age=3600');
+    expect(own.rawPayload.equals(chart)).toBe(true);
+
+    const stolen = await h.test.app.inject({
+      method: 'GET',
+      url: chartUrl(conversationId, question.id, 0),
+      headers: bob.headers,
+    });
+    const missing = await h.test.app.inject({
+      method: 'GET',
+      url: chartUrl(conversationId, question.id, 1),
+      headers: alice.headers,
+    });
+    expect(stolen.statusCode).toBe(404);
+    expect(stolen.json()).toEqual({ error: { code: 'not_found', message: 'chart not found' } });
+    expect(missing.json()).toEqual(stolen.json());
+    const anonymous = await h.test.app.inject({ method: 'GET', url: chartUrl(conversationId, question.id, 0) });
+    expect(anonymous.statusCode).toBe(401);
+    const outOfRange = await h.test.app.inject({
+      method: 'GET',
+      url: chartUrl(conversationId, question.id, 9),
+      headers: alice.headers,
+    });
+    expect(outOfRange.statusCode).toBe(400);
+  });
+
+  it('retention deletes expired charts: the route answers 404 and the model gets a note instead', async () => {
+    const { headers } = await h.trader();
+    const { conversationId, question } = await askWithChart(headers);
+    await h.database.db.query(
+      `UPDATE message_charts SET created_at = now() - interval '31 days' WHERE message_id = $1`,
+      [question.id],
+    );
+    expect(await h.test.app.sweepCharts()).toBeGreaterThanOrEqual(1);
+    const gone = await h.test.app.inject({ method: 'GET', url: chartUrl(conversationId, question.id, 0), headers });
+    expect(gone.statusCode).toBe(404);
+
+    const index = h.fake.requests.length;
+    await h.chat(headers, { message: 'And the target?', conversationId });
+    expect(blocksOf(h.fake.requests[index]!.body, 0)[0]).toEqual({
+      type: 'text',
+      text: '[1 chart sent here (QQQ 15): no longer stored.]',
+    });
+  });
+
+  it('go with their conversation', async () => {
+    const { headers } = await h.trader();
+    const { conversationId, question } = await askWithChart(headers);
+    await h.database.db.query('DELETE FROM conversations WHERE id = $1', [conversationId]);
+    const { rows } = await h.database.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM message_charts WHERE message_id = $1',
+      [question.id],
+    );
+    expect(rows[0]!.n).toBe(0);
+  });
+});

@@ -1,0 +1,104 @@
+// A coaching turn's storage on both drivers (PostgreSQL and PGlite): the question's charts are kept byte for
+// byte and read back by their owner only, the retention sweep deletes old ones, the history index reads
+// sizes without text, and a refused question is marked so the model's context leaves it out.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartsRepository } from '../../src/db/repositories/charts.js';
+import { coachingTurnsRepository, type StartTurn } from '../../src/db/repositories/coaching-turns.js';
+import { conversationsRepository } from '../../src/db/repositories/conversations.js';
+import { usersRepository } from '../../src/db/repositories/users.js';
+import { DRIVERS, type TestDatabase } from '../support/database.js';
+import { pngOfSize } from '../support/png.js';
+
+let sequence = 0;
+const bytes = pngOfSize(640, 400, { noise: true });
+
+describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await open();
+  });
+  afterAll(async () => {
+    await test.drop();
+  });
+
+  const start = async (overrides: Partial<StartTurn> = {}) => {
+    const user = await usersRepository(test.db).findOrCreate(`user_turns_${Date.now()}_${(sequence += 1)}`, null);
+    const started = await coachingTurnsRepository(test.db).start({
+      userId: user.id,
+      periodStart: new Date('2026-11-01T00:00:00Z'),
+      inputTokens: 3_000,
+      maxAnswerTokens: 8_192,
+      minAnswerTokens: 512,
+      limit: 100_000,
+      conversationId: null,
+      title: 'Charts',
+      question: {
+        content: 'Number the bars',
+        images: [{ mediaType: 'image/png', bytes: bytes.length, width: 640, height: 400, label: 'SPY 60m' }],
+        charts: [{ position: 0, mediaType: 'image/png', label: 'SPY 60m', base64: bytes.toString('base64') }],
+      },
+      ...overrides,
+    });
+    return { user, started: started! };
+  };
+
+  it('keeps the question’s charts byte for byte, readable by their owner only', async () => {
+    const { user, started } = await start();
+    const charts = chartsRepository(test.db);
+    const questionId = started.questionId!;
+    const [stored] = await charts.forMessage(questionId);
+    expect(stored).toMatchObject({ position: 0, mediaType: 'image/png', label: 'SPY 60m' });
+    expect(stored!.data.equals(bytes)).toBe(true);
+    const conversationId = started.conversation.id;
+    expect((await charts.findForUser(user.id, conversationId, questionId, 0))?.data.equals(bytes)).toBe(true);
+    expect(await charts.findForUser(randomUUID(), conversationId, questionId, 0)).toBeUndefined();
+    expect(await charts.findForUser(user.id, randomUUID(), questionId, 0)).toBeUndefined();
+  });
+
+  it('sweeps charts past retention and leaves newer ones', async () => {
+    const old = await start();
+    const recent = await start();
+    await test.db.query(`UPDATE message_charts SET created_at = now() - interval '40 days' WHERE message_id = $1`, [
+      old.started.questionId,
+    ]);
+    const charts = chartsRepository(test.db);
+    expect(await charts.deleteOlderThan(30)).toBeGreaterThanOrEqual(1);
+    expect(await charts.forMessage(old.started.questionId!)).toEqual([]);
+    expect(await charts.forMessage(recent.started.questionId!)).toHaveLength(1);
+  });
+
+  it('indexes the history by size and marks a refused question', async () => {
+    const { user, started } = await start();
+    const turns = coachingTurnsRepository(test.db);
+    await turns.finish({
+      assistantMessageId: randomUUID(),
+      answer: '',
+      reservedTokens: started.reservedTokens,
+      refusedQuestionId: started.questionId,
+      usage: {
+        userId: user.id,
+        conversationId: started.conversation.id,
+        requestId: `req-${sequence}`,
+        model: 'claude-sonnet-5-5',
+        inputTokens: 10,
+        outputTokens: 5,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0,
+        latencyMs: 10,
+        ttftMs: null,
+        status: 'error',
+        errorCode: 'refused',
+        billingPeriodStart: new Date('2026-11-01T00:00:00Z'),
+      },
+    });
+    const conversations = conversationsRepository(test.db);
+    const index = await conversations.historyIndex(started.conversation.id);
+    expect(index).toEqual([
+      { id: started.questionId, seq: expect.any(Number), role: 'user', chars: 15, charts: 1, refused: true },
+    ]);
+    const [message] = await conversations.messagesFrom(started.conversation.id, index[0]!.seq);
+    expect(message).toMatchObject({ content: 'Number the bars', refused: true });
+  });
+});
