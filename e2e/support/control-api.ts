@@ -44,9 +44,17 @@ export interface UpstreamRequest {
   outcome: string;
   chunksSent: number;
   disconnected: boolean;
-  /** The text of the last user turn: the trader's question. */
+  /** The last text of the last user turn: the trader's question. */
   question: string;
+  /** The texts before it in that turn: chart titles such as "Chart 1 of 2 — SPY D". */
+  chartTitles: string[];
+  /** The images of the last user turn (this question's charts). */
   images: ReceivedImage[];
+  /** Every image in the request, earlier turns included (the conversation's chart on a follow-up). */
+  imagesInRequest: ReceivedImage[];
   /** How many messages (earlier turns included) the server sent. */
   messageCount: number;
+  /** The `thinking` type asked for (adaptive, between_tools, …), and max_tokens. */
+  thinking: string | null;
+  maxTokens: number;
 }

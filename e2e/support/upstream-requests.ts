@@ -1,5 +1,6 @@
-// What the fake Anthropic upstream received, reduced to what a test asserts: the question, the images
-// (type, size and PNG dimensions read from the bytes) and how the request ended.
+// What the fake Anthropic upstream received, reduced to what a test asserts: the question, the images of the
+// question and of the whole request (type, size and PNG dimensions read from the bytes), the thinking
+// settings, and how the request ended.
 import type { FakeAnthropic } from '@strat-coach/server/testing';
 import type { ReceivedImage, UpstreamRequest } from './control-api';
 
@@ -24,23 +25,30 @@ interface Block {
   source?: { type: string; media_type?: string; data?: string };
 }
 
+const blocksOf = (content: unknown): Block[] =>
+  typeof content === 'string' ? [{ type: 'text', text: content }] : ((content ?? []) as Block[]);
+
+const imagesOf = (blocks: Block[]): ReceivedImage[] =>
+  blocks
+    .filter((block) => block.type === 'image' && block.source?.type === 'base64')
+    .map((block) => readImage(block.source?.media_type ?? '', block.source?.data ?? ''));
+
 export function summarizeRequest(record: RecordedRequest): UpstreamRequest {
   const messages = record.body.messages;
-  const last = messages[messages.length - 1];
-  const blocks: Block[] =
-    typeof last?.content === 'string' ? [{ type: 'text', text: last.content }] : ((last?.content ?? []) as Block[]);
+  const blocks = blocksOf(messages[messages.length - 1]?.content);
+  const texts = blocks.filter((block) => block.type === 'text').map((block) => block.text ?? '');
   return {
     index: record.index,
     outcome: record.outcome,
     chunksSent: record.chunksSent,
     disconnected: record.disconnected,
-    question: blocks
-      .filter((block) => block.type === 'text')
-      .map((block) => block.text ?? '')
-      .join('\n'),
-    images: blocks
-      .filter((block) => block.type === 'image' && block.source?.type === 'base64')
-      .map((block) => readImage(block.source?.media_type ?? '', block.source?.data ?? '')),
+    // The question is the last user turn's last text; chart titles ("Chart 1 of 2 — SPY D") come before it.
+    question: texts.at(-1) ?? '',
+    chartTitles: texts.slice(0, -1),
+    images: imagesOf(blocks),
+    imagesInRequest: messages.flatMap((message) => imagesOf(blocksOf(message.content))),
     messageCount: messages.length,
+    thinking: record.body.thinking?.type ?? null,
+    maxTokens: record.body.max_tokens,
   };
 }

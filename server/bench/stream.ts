@@ -101,6 +101,9 @@ async function main() {
       String(FIRST_CHUNK_DELAY_MS),
       '--max-chunks',
       String(CHUNKS),
+      // The server's share of the time to first token is what is measured: no simulated thinking.
+      '--thinking-delay',
+      '0',
     ],
     {},
   );

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/env.js';
 import { MODEL_TABLE, modelExclusion, modelSpec, priceRowAt } from '../src/config/models.js';
 import { costUsd, priceLookup } from '../src/config/pricing.js';
+import { modelsTableMarkdown, tableCells } from './support/models-doc.js';
 
 /** The literal members of the SDK's `Model` union, read from its published declarations. */
 function sdkModels(): string[] {
@@ -50,6 +51,14 @@ describe('the model table', () => {
     expect(priceRowAt(sonnet, new Date('2026-11-01T00:00:00Z')).cacheRead).toBe(0.1);
     expect(modelSpec('claude-sonnet-5-5-20260928')).toBe(sonnet);
     expect(modelSpec('claude-haiku-4-5-20251001')).toBe(modelSpec('claude-haiku-4-5'));
+  });
+
+  it("is the table the README shows under 'Models and thinking'", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Models and thinking'), readme.indexOf('### The coaching eval'));
+    const shown = tableCells(section);
+    expect(shown.length).toBeGreaterThan(15);
+    expect(shown).toEqual(tableCells(modelsTableMarkdown(new Date())));
   });
 
   it('prices Haiku 5.5 by prompt length: past 100K input tokens every rate rises', () => {

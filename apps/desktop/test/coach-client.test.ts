@@ -85,6 +85,8 @@ describe('a recorded answer', () => {
     expect(events.map((event) => event.event)).toEqual([
       'stream_start',
       'message_start',
+      'coach_status',
+      'coach_status',
       'content_delta',
       'content_delta',
       'content_delta',

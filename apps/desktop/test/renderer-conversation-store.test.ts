@@ -163,6 +163,45 @@ describe('the conversation store', () => {
     expect(store().live).toMatchObject({ phase: 'stopped', text: 'Half of it' });
   });
 
+  it('sends a chart once: follow-ups go without it ("same chart") until a new capture replaces it', () => {
+    const chart = { mediaType: 'image/png' as const, data: 'iVBORw0KGgo=', width: 10, height: 5 };
+    useChartStore.setState({ chart });
+    ask('The daily?');
+    scripted.asked[0]!.send(start('c-1'));
+    scripted.asked[0]!.send(complete);
+    expect(useChartStore.getState()).toMatchObject({ chart: null, sent: chart });
+    ask('And the target?');
+    expect(scripted.asked[1]?.request).toEqual({ message: 'And the target?', conversationId: 'c-1' });
+    scripted.asked[1]!.send(complete);
+
+    const newer = { ...chart, data: 'iVBORw0KGgoAAAA=' };
+    useChartStore.setState({ chart: newer });
+    ask('Now the 60?');
+    expect(scripted.asked[2]?.request.images).toEqual([{ mediaType: 'image/png', data: newer.data }]);
+    expect(useChartStore.getState().sent).toEqual(newer);
+    store().startNew();
+    expect(useChartStore.getState().sent).toBeNull();
+  });
+
+  it('gives the chart back when the question is refused before it reached the server', () => {
+    const chart = { mediaType: 'image/png' as const, data: 'iVBORw0KGgo=', width: 10, height: 5 };
+    useChartStore.setState({ chart });
+    ask('Eleventh question');
+    scripted.asked[0]!.refuse({ code: 'rate_limited', message: 'Wait.', status: 429, retryAfterMs: 1_000 });
+    expect(useChartStore.getState()).toMatchObject({ chart, sent: null });
+  });
+
+  it('Continue carries on with a cut-short answer in the same conversation', () => {
+    ask('Explain everything');
+    scripted.asked[0]!.send(start('c-7'));
+    scripted.asked[0]!.send(delta('Point one, point'));
+    scripted.asked[0]!.send(streamComplete(QUOTA, 'max_tokens'));
+    expect(store().live).toMatchObject({ cutShort: true });
+    store().continueAnswer();
+    expect(scripted.asked[1]?.request).toEqual({ message: 'Continue', conversationId: 'c-7' });
+    expect(store().history.map((message) => message.content)).toEqual(['Explain everything', 'Point one, point']);
+  });
+
   it('Retry asks the same question again in the same conversation, replacing the failed turn', () => {
     ask('Try me');
     const failed = scripted.asked[0]!;

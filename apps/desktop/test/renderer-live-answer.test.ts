@@ -10,7 +10,7 @@ import {
   toHistory,
   type LiveAnswer,
 } from '../src/renderer/src/lib/live-answer';
-import { contentDelta, streamComplete, streamStart } from './support/coach-events';
+import { coachStatus, contentDelta, streamComplete, streamStart } from './support/coach-events';
 
 const QUOTA = { limit: 100_000, used: 120, remaining: 99_880, percent: 0.1 };
 const start = streamStart('c-1', 'm-1');
@@ -22,7 +22,7 @@ const play = (answer: LiveAnswer, events: CoachEvent[], now = 0): LiveAnswer =>
 
 describe('the live answer', () => {
   it('appends deltas in order and completes with the quota', () => {
-    const answer = play(startAnswer('Is this a 2-1-2?', true), [
+    const answer = play(startAnswer('Is this a 2-1-2?', true, 0), [
       start,
       delta('A 2-1-2 '),
       delta('triggers.'),
@@ -39,20 +39,43 @@ describe('the live answer', () => {
   });
 
   it('is waiting until the first delta, then streaming', () => {
-    const waiting = play(startAnswer('q', false), [start]);
+    const waiting = play(startAnswer('q', false, 0), [start]);
     expect(waiting.phase).toBe('waiting');
     expect(play(waiting, [delta('x')]).phase).toBe('streaming');
   });
 
+  it('is thinking while the model reasons, then streaming once it writes', () => {
+    const thinking = play(startAnswer('q', true, 0), [start, coachStatus('thinking')]);
+    expect(thinking.phase).toBe('thinking');
+    expect(isOpen(thinking)).toBe(true);
+    expect(play(thinking, [coachStatus('writing')]).phase).toBe('streaming');
+  });
+
+  it('is cut short when the answer stopped at its length limit', () => {
+    const cut = play(startAnswer('q', false, 0), [start, delta('Half'), streamComplete(QUOTA, 'max_tokens')]);
+    expect(cut).toMatchObject({ phase: 'complete', cutShort: true, text: 'Half' });
+    expect(play(startAnswer('q', false, 0), [start, delta('All'), complete]).cutShort).toBe(false);
+  });
+
+  it('withdraws the partial text of a refused answer, which cannot be retried', () => {
+    const refused = play(startAnswer('q', false, 0), [
+      start,
+      delta('Sure, here'),
+      { event: 'stream_error', data: { code: 'refused', message: 'The coach declined.', retryable: false } },
+    ]);
+    expect(refused).toMatchObject({ phase: 'failed', text: '' });
+    expect(canRetry(refused)).toBe(false);
+  });
+
   it('keeps what it showed when stopped, whatever arrives after', () => {
-    const stopped = stopAnswer(play(startAnswer('q', false), [start, delta('Partial ')]));
+    const stopped = stopAnswer(play(startAnswer('q', false, 0), [start, delta('Partial ')]));
     expect(stopped.phase).toBe('stopped');
     expect(play(stopped, [delta('late text'), complete])).toEqual(stopped);
   });
 
   it('fails with the wait a retryable error gave, and offers Retry only when retryable', () => {
     const failed = play(
-      startAnswer('q', false),
+      startAnswer('q', false, 0),
       [
         start,
         {
@@ -64,7 +87,7 @@ describe('the live answer', () => {
     );
     expect(failed).toMatchObject({ phase: 'failed', retryAt: 13_000 });
     expect(canRetry(failed)).toBe(true);
-    const final = play(startAnswer('q', false), [
+    const final = play(startAnswer('q', false, 0), [
       { event: 'stream_error', data: { code: 'upstream_rejected', message: 'No', retryable: false } },
     ]);
     expect(final.retryAt).toBeNull();
@@ -73,7 +96,7 @@ describe('the live answer', () => {
 
   it('becomes the question and the delivered answer in the history', () => {
     const at = new Date('2026-01-02T03:04:05Z');
-    const answer = play(startAnswer('Is this a 2-1-2?', true), [start, delta('Yes.'), complete]);
+    const answer = play(startAnswer('Is this a 2-1-2?', true, 0), [start, delta('Yes.'), complete]);
     expect(toHistory(answer, at, 'local-1')).toEqual([
       {
         id: 'local-1-question',
@@ -84,6 +107,6 @@ describe('the live answer', () => {
       },
       { id: 'm-1', role: 'assistant', content: 'Yes.', images: [], createdAt: at.toISOString() },
     ]);
-    expect(toHistory(startAnswer('Nothing came back', false), at, 'local-2')).toHaveLength(1);
+    expect(toHistory(startAnswer('Nothing came back', false, 0), at, 'local-2')).toHaveLength(1);
   });
 });

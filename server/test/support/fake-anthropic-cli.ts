@@ -3,30 +3,37 @@
 import { parseArgs } from 'node:util';
 import { startFakeAnthropic } from './fake-anthropic.js';
 
-const CANNED_ANSWER = `## What I see
+const CANNED_ANSWER = `### Bars
 
-- **Timeframe:** I can't read it from the capture — tell me which chart this is (daily? 60m?).
-- **Last three candles:** a **2D**, then a **1** (inside bar), then the current candle pushing above the 1's high — that reads as a **2-1-2 reversal up** in progress.
+| Bar | Higher high? | Lower low? | Label |
+| --- | --- | --- | --- |
+| -3 | no | yes | 2D |
+| -2 | no | yes | 2D |
+| -1 (last closed) | no | no | 1 |
+| live (provisional) | yes | no | 2U |
 
-## The trigger
+Sequence: **2D-2D-1**, live 2U (provisional). I can't read the timeframe from the capture — which chart is this?
 
-The trigger is a break of the **inside bar's high**. Until price trades through it, there is no trade — only a setup.
+### Setup
 
-## If it triggers
+A **2-1-2 reversal up** (2D-1-2U): **in force** while price holds above the 1's high.
 
-| | Where |
-|---|---|
-| Entry | one tick through the 1's high |
-| Stop | below the 1's low (the other side of the trigger bar) |
-| First target | the high of the 2D before the 1 |
+### Trigger, stop, target
 
-## Check before you act
+| Side | Trigger | Stop | Target (magnitude) | Exhaustion |
+| --- | --- | --- | --- | --- |
+| Long | the 1's high | the 1's low | the 2D's high before the 1 | early in the candle: room left |
+| Short (if the 2U fails) | the 1's low | the 1's high | the prior pivot low | already near the low: little room |
 
-1. **Timeframe continuity:** is price above the monthly, weekly and daily opens (full TFC up)? Against TFC, pass.
-2. **Higher-timeframe 3:** if the daily is an outside bar, respect both of its ends as magnitude levels.
-3. **Size** so a stop-out costs no more than your fixed risk per trade.
+### Timeframe continuity
 
-*Education, not financial advice. This is the fake upstream for local runs: the answer is canned.*
+Unknown from one chart: check the higher timeframes for this chart's timeframe (for a 60m chart: D, W, M).
+
+### What would make me pass
+
+The daily red, or price falling back below the 1's high (the setup failing).
+
+_Education, not financial advice. This is the fake upstream for local runs: the answer is canned._
 `;
 
 /** Word-sized pieces, whitespace kept, so the app sees a token-by-token stream. */
@@ -38,6 +45,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'chunk-delay': { type: 'string', default: '25' },
     'first-chunk-delay': { type: 'string', default: '300' },
+    /** How long the model "thinks" before writing (Claude 5 models think by default). */
+    'thinking-delay': { type: 'string', default: '1500' },
     /** Cut the canned answer to this many chunks (benchmarks want many short answers). */
     'max-chunks': { type: 'string' },
   },
@@ -46,11 +55,11 @@ const { values } = parseArgs({
 const fake = await startFakeAnthropic({
   port: Number(values.port),
   host: values.host,
-  minCacheableTokens: 1_024,
   defaultScript: {
     chunks: chunk(CANNED_ANSWER).slice(0, values['max-chunks'] ? Number(values['max-chunks']) : undefined),
     chunkDelayMs: Number(values['chunk-delay']),
     firstChunkDelayMs: Number(values['first-chunk-delay']),
+    thinking: { delayMs: Number(values['thinking-delay']) },
   },
 });
 console.log(`Fake Anthropic upstream listening on ${fake.url}`);

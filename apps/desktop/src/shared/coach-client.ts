@@ -19,6 +19,7 @@ export type StreamOutcome = 'completed' | 'failed' | 'refused' | 'cancelled';
 const EVENT_NAMES: ReadonlySet<string> = new Set<CoachEventName>([
   'stream_start',
   'message_start',
+  'coach_status',
   'content_delta',
   'stream_complete',
   'stream_error',
@@ -109,7 +110,9 @@ export function createCoachClient(options: CoachClientOptions) {
       const state: { final: 'completed' | 'failed' | null; broken: string | null } = { final: null, broken: null };
       const parser = createParser({
         onEvent(message: EventSourceMessage) {
-          if (state.final || state.broken || !message.event || !EVENT_NAMES.has(message.event)) return;
+          // Nothing more reaches the caller once it cancelled, even from the chunk being parsed.
+          if (state.final || state.broken || signal?.aborted) return;
+          if (!message.event || !EVENT_NAMES.has(message.event)) return;
           let data: unknown;
           try {
             data = JSON.parse(message.data);

@@ -1,5 +1,5 @@
 // Contract events as the coach client delivers them, for tests that drive the renderer's answer state.
-import type { CoachEvent, Quota } from '@strat-coach/server/contract';
+import type { CoachEvent, CoachState, Quota } from '@strat-coach/server/contract';
 
 export const streamStart = (conversationId: string, messageId = `${conversationId}-answer`): CoachEvent => ({
   event: 'stream_start',
@@ -8,14 +8,16 @@ export const streamStart = (conversationId: string, messageId = `${conversationI
 
 export const contentDelta = (text: string): CoachEvent => ({ event: 'content_delta', data: { text } });
 
-export const streamComplete = (quota: Quota): CoachEvent => ({
+export const coachStatus = (state: CoachState): CoachEvent => ({ event: 'coach_status', data: { state } });
+
+export const streamComplete = (quota: Quota, stopReason = 'end_turn'): CoachEvent => ({
   event: 'stream_complete',
   data: {
     usage: { inputTokens: 100, outputTokens: 20, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
     costUsd: 0.001,
     latencyMs: 900,
     ttftMs: 300,
-    stopReason: 'end_turn',
+    stopReason,
     quota,
   },
 });

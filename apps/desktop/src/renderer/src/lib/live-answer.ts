@@ -2,11 +2,16 @@
 // the next question goes out it becomes two ordinary history messages. Pure, so it is tested in Node.
 import type { CoachEvent, MessageItem, Quota, StreamErrorEvent } from '@strat-coach/server/contract';
 
-export type AnswerPhase = 'waiting' | 'streaming' | 'complete' | 'stopped' | 'failed';
+/** waiting: asked, nothing back yet; thinking: the model reasons before writing (nothing to show). */
+export type AnswerPhase = 'waiting' | 'thinking' | 'streaming' | 'complete' | 'stopped' | 'failed';
 
 export interface LiveAnswer {
   question: string;
   withChart: boolean;
+  /** When the question went out (epoch ms): the status counts the seconds from here. */
+  askedAt: number;
+  /** The answer ran into its length limit (stopReason max_tokens): it can be continued. */
+  cutShort: boolean;
   /** The Markdown delivered so far, deltas appended in order. */
   text: string;
   phase: AnswerPhase;
@@ -19,15 +24,17 @@ export interface LiveAnswer {
 }
 
 export const isOpen = (answer: LiveAnswer | null): boolean =>
-  answer !== null && (answer.phase === 'waiting' || answer.phase === 'streaming');
+  answer !== null && (answer.phase === 'waiting' || answer.phase === 'thinking' || answer.phase === 'streaming');
 
 export const canRetry = (answer: LiveAnswer | null): boolean =>
   answer !== null && answer.phase === 'failed' && answer.error?.retryable === true;
 
-export function startAnswer(question: string, withChart: boolean): LiveAnswer {
+export function startAnswer(question: string, withChart: boolean, now: number): LiveAnswer {
   return {
     question,
     withChart,
+    askedAt: now,
+    cutShort: false,
     text: '',
     phase: 'waiting',
     conversationId: null,
@@ -46,14 +53,23 @@ export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): 
       return { ...answer, conversationId: event.data.conversationId, messageId: event.data.messageId };
     case 'message_start':
       return answer;
+    case 'coach_status':
+      return { ...answer, phase: event.data.state === 'thinking' ? 'thinking' : 'streaming' };
     case 'content_delta':
       return { ...answer, phase: 'streaming', text: answer.text + event.data.text };
     case 'stream_complete':
-      return { ...answer, phase: 'complete', quota: event.data.quota };
+      return {
+        ...answer,
+        phase: 'complete',
+        quota: event.data.quota,
+        cutShort: event.data.stopReason === 'max_tokens',
+      };
     case 'stream_error':
       return {
         ...answer,
         phase: 'failed',
+        // A refused answer's partial text is withdrawn: the server discarded it too.
+        text: event.data.code === 'refused' ? '' : answer.text,
         error: event.data,
         retryAt: event.data.retryAfterMs ? now + event.data.retryAfterMs : null,
       };

@@ -33,6 +33,8 @@ interface ConversationActions {
   setDraft: (draft: string) => void;
   /** Sends the draft (with the chart, if one is attached) as a question in the open conversation. */
   ask: () => void;
+  /** Asks the coach to carry on with an answer that was cut short at its length limit. */
+  continueAnswer: () => void;
   stop: () => void;
   retry: () => void;
   dismissNotice: () => void;
@@ -65,6 +67,9 @@ const chartImage = (chart: ChartImage): ChatImage => ({
   data: chart.data,
 });
 
+/** What "Continue" sends: the coaching prompt tells the model to pick up where the cut-short answer stopped. */
+export const CONTINUE_MESSAGE = 'Continue';
+
 const rateLimited = (notice: Notice | null, now: number): boolean =>
   notice?.kind === 'rate_limited' && notice.until > now;
 
@@ -87,7 +92,8 @@ export const useConversationStore = create<ConversationState & ConversationActio
     const earlier =
       live && !options.replaceLive ? [...history, ...toHistory(live, new Date(), `local-${askId}`)] : history;
     lastRequest = request;
-    set({ history: earlier, live: startAnswer(request.message, (request.images?.length ?? 0) > 0), notice: null });
+    const withChart = (request.images?.length ?? 0) > 0;
+    set({ history: earlier, live: startAnswer(request.message, withChart, Date.now()), notice: null });
 
     const handle = host().coach.ask(request, {
       onEvent(event) {
@@ -100,8 +106,9 @@ export const useConversationStore = create<ConversationState & ConversationActio
       },
       onError(error) {
         if (askId !== asks) return;
-        // Refused before the stream: nothing was stored, so the question goes back into the box.
+        // Refused before the stream: nothing was stored, so the question (and its chart) goes back.
         set({ live: null, notice: noticeFor(error, Date.now()), draft: get().draft || request.message });
+        if ((request.images?.length ?? 0) > 0) useChartStore.getState().unsend();
         if (error.code === 'offline') useServerStore.getState().markOffline();
         if (error.code === 'upstream_unconfigured') useServerStore.getState().markUnconfigured();
         if (error.code === 'quota_exceeded') void useUsageStore.getState().refresh();
@@ -133,6 +140,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
 
     async openConversation(id) {
       cancelInFlight();
+      useChartStore.getState().forgetSent();
       set({ currentId: id, history: [], historyStatus: 'loading', live: null, notice: null });
       const result = await host().api.messages(id);
       if (get().currentId !== id) return;
@@ -142,6 +150,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
 
     startNew() {
       cancelInFlight();
+      useChartStore.getState().forgetSent();
       set({ currentId: null, history: [], historyStatus: 'idle', live: null, notice: null });
     },
 
@@ -151,6 +160,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
       const { draft, live, notice, currentId } = get();
       const message = draft.trim();
       if (message === '' || isOpen(live) || rateLimited(notice, Date.now())) return;
+      // Only a new chart goes out; the conversation's chart is already on the server.
       const chart = useChartStore.getState().chart;
       set({ draft: '' });
       send(
@@ -161,6 +171,13 @@ export const useConversationStore = create<ConversationState & ConversationActio
         },
         { replaceLive: false },
       );
+      if (chart) useChartStore.getState().markSent();
+    },
+
+    continueAnswer() {
+      const { live, currentId, notice } = get();
+      if (!live?.cutShort || !currentId || rateLimited(notice, Date.now())) return;
+      send({ message: CONTINUE_MESSAGE, conversationId: currentId }, { replaceLive: false });
     },
 
     stop() {

@@ -1,5 +1,6 @@
-// The question box: the attached chart (thumbnail with remove, or Capture / Image buttons), the question
-// (Enter sends, Shift+Enter is a new line) and Send, which becomes Stop while the answer streams.
+// The question box: the chart (a new one as a thumbnail with remove; else the conversation's chart as "same
+// chart", with Capture / Image buttons to replace it), the question (Enter sends, Shift+Enter is a new line)
+// and Send, which becomes Stop while the answer streams.
 import { useRef, type ChangeEvent, type KeyboardEvent } from 'react';
 import { chartUrl } from '../chart/encode-chart';
 import { isOpen } from '../lib/live-answer';
@@ -11,7 +12,7 @@ import { useCountdown } from './use-countdown';
 export const QUESTION_ID = 'question';
 
 function ChartSlot() {
-  const { chart, busy, error, capture, remove, acceptFile, dismissError } = useChartStore();
+  const { chart, sent, busy, error, capture, remove, acceptFile, dismissError } = useChartStore();
   const picker = useRef<HTMLInputElement>(null);
   const picked = (event: ChangeEvent<HTMLInputElement>): void => {
     const file = event.target.files?.[0];
@@ -29,8 +30,14 @@ function ChartSlot() {
         </figure>
       ) : (
         <>
+          {sent && (
+            <figure className="thumb thumb-sent" data-testid="same-chart">
+              <img src={chartUrl(sent)} alt="The conversation's chart, already with the coach" />
+              <figcaption>Same chart</figcaption>
+            </figure>
+          )}
           <button type="button" className="secondary" onClick={() => void capture()} disabled={busy}>
-            {busy ? 'Preparing…' : 'Capture'}
+            {busy ? 'Preparing…' : sent ? 'New capture' : 'Capture'}
           </button>
           <button type="button" className="secondary" onClick={() => picker.current?.click()} disabled={busy}>
             Image…

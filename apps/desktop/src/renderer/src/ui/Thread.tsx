@@ -1,12 +1,15 @@
 // The open conversation: earlier turns from the server's history, then the answer streaming in now with
-// its state (thinking, streaming, stopped, failed with Retry).
+// its state (reading the chart with the seconds it takes, streaming, cut short with Continue, stopped,
+// failed with Retry).
 import type { MessageItem } from '@strat-coach/server/contract';
 import { useEffect, useRef } from 'react';
 import { formatTokens, formatWait } from '../lib/format';
 import { canRetry, type LiveAnswer } from '../lib/live-answer';
+import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
 import { AnswerMarkdown } from './AnswerMarkdown';
 import { useCountdown } from './use-countdown';
+import { useElapsedSeconds } from './use-elapsed';
 
 function Question({ text, withChart }: { text: string; withChart: boolean }) {
   return (
@@ -36,13 +39,38 @@ function RetryButton({ answer }: { answer: LiveAnswer }) {
   );
 }
 
+/** While nothing can be shown yet: the model reads the chart (it thinks before it writes). */
+function Reading({ answer }: { answer: LiveAnswer }) {
+  const seconds = useElapsedSeconds(answer.askedAt, true);
+  const chartInPlay = useChartStore((state) => answer.withChart || state.sent !== null);
+  return (
+    <p className="status thinking" role="status" data-testid="coach-reading">
+      {chartInPlay ? 'Reading the chart…' : 'Thinking it through…'} <span className="elapsed">{seconds} s</span>
+    </p>
+  );
+}
+
+function CutShort() {
+  const continueAnswer = useConversationStore((state) => state.continueAnswer);
+  return (
+    <div className="status status-cut" role="status" data-testid="cut-short">
+      <p>Cut short: the answer reached its length limit.</p>
+      <button type="button" className="secondary" onClick={continueAnswer}>
+        Continue
+      </button>
+    </div>
+  );
+}
+
 function AnswerStatus({ answer }: { answer: LiveAnswer }) {
   switch (answer.phase) {
     case 'waiting':
-      return <p className="status thinking">Coach is looking at it…</p>;
+    case 'thinking':
+      return <Reading answer={answer} />;
     case 'streaming':
       return null;
     case 'complete':
+      if (answer.cutShort) return <CutShort />;
       return answer.quota ? (
         <p className="status">
           {answer.quota.remaining !== null ? `${formatTokens(answer.quota.remaining)} tokens left this month` : 'Done'}
