@@ -52,16 +52,18 @@ test('Capture freezes the screen, a dragged crop becomes the chart, and Esc canc
   const [request] = await server.upstreamRequests();
   expect(request?.images).toEqual([expect.objectContaining({ mediaType: 'image/png', width, height })]);
 
-  // Esc closes the overlay and leaves the chart as it was.
-  await coach.page.getByRole('button', { name: 'Remove chart' }).click();
-  await page.getByRole('button', { name: 'Capture' }).click();
+  // The sent chart is now the conversation's; a new capture can replace it. Esc closes the overlay and
+  // leaves things as they were.
+  await expect(page.getByTestId('same-chart')).toBeVisible();
+  await page.getByRole('button', { name: 'New capture' }).click();
   await expect(overlay).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(overlay).toBeHidden();
   await expect(coach.chartThumbnail).toHaveCount(0);
+  await expect(page.getByTestId('same-chart')).toBeVisible();
 
   // Or the whole screen (this frame is under 1568 px, so it keeps its size).
-  await page.getByRole('button', { name: 'Capture' }).click();
+  await page.getByRole('button', { name: 'New capture' }).click();
   await overlay.getByRole('button', { name: 'Use whole screen' }).click();
   await expect(coach.chartThumbnail).toHaveAttribute('data-width', String(frameWidth));
   await expect(coach.chartThumbnail).toHaveAttribute('data-height', String(frameHeight));
