@@ -38,12 +38,15 @@ test('runs the renderer isolated and sandboxed, with window.coach and nothing of
     process: typeof (globalThis as { process?: unknown }).process,
     coach: Object.keys(window.coach ?? {}).sort(),
     kind: window.coach?.kind,
+    // The crop window's API is given to the crop window only.
+    coachCrop: typeof window.coachCrop,
   }));
   expect(globals).toEqual({
     require: 'undefined',
     process: 'undefined',
-    coach: ['api', 'app', 'capture', 'coach', 'kind', 'session'],
+    coach: ['api', 'app', 'capture', 'coach', 'kind', 'session', 'settings'],
     kind: 'electron',
+    coachCrop: 'undefined',
   });
 });
 

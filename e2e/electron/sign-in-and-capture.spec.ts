@@ -1,8 +1,10 @@
 // Sign-in through the system browser (played by the test) against the real server's local issuer, then
-// the quick question: the screen under the cursor is frozen at device resolution and the crop appears.
+// the quick question: the coach window comes forward and is asked; the display under the cursor is
+// captured whole at device resolution and encoded for the API.
 // window.coach's type (a global declared by the contract).
 import type {} from '@strat-coach/desktop/src/shared/host-api';
 import { expect, hasElectron, signIn, skipReason, test } from './fixtures';
+import { pushes, recordPushes } from './main-process';
 
 test.skip(!hasElectron, skipReason);
 
@@ -19,31 +21,47 @@ test('signs in through the browser and the loopback redirect; no token reaches t
   await expect(coach.window.getByTestId('signed-out')).toBeVisible();
 });
 
-test('quick question: freezes the display under the cursor and opens the crop', async ({ coach }) => {
+test('quick question: the coach window comes forward and is asked, the way the tray and shortcut ask', async ({
+  coach,
+}) => {
   await signIn(coach);
+  await recordPushes(coach.window);
+  await coach.app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.hide());
+
+  // What a second launch with --quick-question (e.g. a Stream Deck key) does.
+  await coach.app.evaluate(({ app }) => {
+    app.emit('second-instance', {}, [process.execPath, '--quick-question'], process.cwd(), {});
+  });
+
+  await expect.poll(() => pushes(coach.window)).toEqual(['quick-question:null']);
+  expect(await coach.app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.isVisible())).toBe(true);
+});
+
+test('capture.underCursor returns the whole display under the cursor, encoded for the API', async ({ coach }) => {
   const expected = await coach.app.evaluate(({ screen }) => {
     const display = screen.getDisplayNearestPoint(screen.getCursorScreenPoint());
     return {
+      displayId: String(display.id),
       width: Math.round(display.bounds.width * display.scaleFactor),
       height: Math.round(display.bounds.height * display.scaleFactor),
     };
   });
 
-  // What a second launch with --quick-question (or the tray item, or the shortcut) does.
-  await coach.app.evaluate(({ app }) => {
-    app.emit('second-instance', {}, [process.execPath, '--quick-question'], process.cwd(), {});
+  const chart = await coach.window.evaluate(() => window.coach!.capture.underCursor());
+
+  expect(chart).toMatchObject({
+    ok: true,
+    value: {
+      region: {
+        source: { kind: 'display', displayId: expected.displayId },
+        rect: { x: 0, y: 0, width: expected.width, height: expected.height },
+        sourceSize: { width: expected.width, height: expected.height },
+      },
+    },
   });
-
-  const crop = coach.window.getByTestId('crop-overlay');
-  await expect(crop).toBeVisible();
-  await expect(crop).toContainText(`${expected.width} × ${expected.height} px`);
-});
-
-test('capture.screen returns a full-resolution PNG frame of the display', async ({ coach }) => {
-  const frame = await coach.window.evaluate(() => window.coach!.capture.screen());
-  expect(frame.ok).toBe(true);
-  if (!frame.ok) return;
-  expect(frame.value.dataUrl).toMatch(/^data:image\/png;base64,/);
-  expect(frame.value.width).toBeGreaterThan(0);
-  expect(frame.value.scaleFactor).toBeGreaterThan(0);
+  if (!chart.ok) return;
+  expect(chart.value.image.mediaType).toMatch(/^image\/(png|jpeg)$/);
+  expect(Math.max(chart.value.image.width, chart.value.image.height)).toBe(
+    Math.min(1568, Math.max(expected.width, expected.height)),
+  );
 });

@@ -69,5 +69,5 @@ test('a dropped image becomes the chart, a pasted non-image is refused, and the 
 
   await coach.page.getByRole('button', { name: 'Remove chart' }).click();
   await expect(coach.chartThumbnail).toHaveCount(0);
-  await expect(coach.page.getByRole('button', { name: 'Capture' })).toBeVisible();
+  await expect(coach.page.getByRole('button', { name: 'Capture', exact: true })).toBeVisible();
 });

@@ -1,5 +1,5 @@
 // Capture: the browser's screen picker (getDisplayMedia), the frozen frame in the crop overlay, a crop
-// dragged with the mouse, and the cropped chart sent. Chromium's fake capture device stands in for a
+// dragged with the mouse and confirmed, and the cropped chart sent. Chromium's fake capture device stands in for a
 // screen here: a test pattern, picked without a dialog.
 import { expect, test } from './fixtures';
 
@@ -18,13 +18,13 @@ test.use({
   },
 });
 
-test('Capture freezes the screen, a dragged crop becomes the chart, and Esc cancels', async ({
+test('Capture freezes the screen, a dragged and confirmed crop becomes the chart, and Esc cancels', async ({
   coach,
   page,
   server,
 }) => {
   await coach.signIn();
-  await page.getByRole('button', { name: 'Capture' }).click();
+  await page.getByRole('button', { name: 'Capture', exact: true }).click();
   const overlay = page.getByRole('dialog', { name: 'Crop the chart' });
   await expect(overlay).toBeVisible();
   const size = /(\d+) × (\d+) px/.exec((await overlay.textContent()) ?? '');
@@ -38,8 +38,11 @@ test('Capture freezes the screen, a dragged crop becomes the chart, and Esc canc
   await page.mouse.down();
   await page.mouse.move(box.x + box.width * 0.75, box.y + box.height * 0.75, { steps: 8 });
   await expect(page.getByTestId('crop-selection')).toBeVisible();
-  await coach.screenshot('13-capture-crop');
   await page.mouse.up();
+  // Releasing the mouse leaves the region to adjust; confirming takes it.
+  await expect(overlay).toBeVisible();
+  await coach.screenshot('13-capture-crop');
+  await overlay.getByRole('button', { name: 'Use region' }).click();
 
   await expect(overlay).toBeHidden();
   // The crop is taken from the frame's own pixels: its middle half, give or take rounding at the edges.

@@ -9,7 +9,7 @@ import { createCoachClient } from '../src/shared/coach-client';
 import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
 import { createAuthSession, type AuthSession } from '../src/main/auth/session';
 import { createAppUrlPolicy } from '../src/main/app-url';
-import { registerCoachHandlers } from '../src/main/bridge';
+import { registerCoachHandlers, type BridgeDeps } from '../src/main/bridge';
 import { createCoachStreams, type CoachStreams } from '../src/main/coach-streams';
 import { createIpcRouter, type FrameLike, type InvokeListener } from '../src/main/ipc-router';
 import { silentLogger } from '../src/main/log';
@@ -52,7 +52,8 @@ function mainProcess() {
   const listeners = new Map<string, InvokeListener>();
   const router = createIpcRouter({
     register: (channel, listener) => listeners.set(channel, listener),
-    trustedFrame: () => appFrame,
+    coachFrame: () => appFrame,
+    cropFrame: () => null,
     isAppUrl: createAppUrlPolicy().isAppUrl,
     log: silentLogger,
   });
@@ -70,7 +71,9 @@ function mainProcess() {
     session,
     client,
     streams,
-    capture: async () => ({ ok: false, error: { code: 'capture_failed', message: 'no screen', status: null } }),
+    // Capture and settings have their own tests (main-capture-session, main-app-settings, main-ipc).
+    capture: {} as BridgeDeps['capture'],
+    settings: {} as BridgeDeps['settings'],
     push: (channel, payload) => void pushed.push({ channel, payload }),
   });
   const invoke = (channel: string, ...args: unknown[]) =>

@@ -1,8 +1,9 @@
-// The IPC wrapper: only declared channels can be registered, and only the coach window's own main frame on
-// the app's origin reaches a handler; other frames, windows and origins are refused and logged without
-// their payload. The bridge registers a handler for every declared channel.
+// The IPC wrapper: only declared channels can be registered, and each reaches its handler only from its own
+// window's main frame on the app's origin — the crop channels from the crop window, every other channel from
+// the coach window; other frames, windows and origins are refused and logged without their payload. The
+// bridge registers a handler for every declared channel.
 import { describe, expect, it } from 'vitest';
-import { INVOKE_CHANNELS, type InvokeChannel } from '../src/shared/ipc-channels';
+import { CROP_CHANNELS, INVOKE_CHANNELS, type InvokeChannel } from '../src/shared/ipc-channels';
 import { createAppUrlPolicy } from '../src/main/app-url';
 import {
   createIpcRouter,
@@ -18,7 +19,7 @@ import type { Logger, LogFields } from '../src/main/log';
 const SECRET_ARG = 'payload-that-must-not-be-logged';
 
 /** Records log lines; ipcMain.handle is replaced by a map of listeners, invoked like Electron would. */
-function harness(options: { devServerUrl?: string; trusted?: FrameLike | null } = {}) {
+function harness(options: { devServerUrl?: string; trusted?: FrameLike | null; crop?: FrameLike | null } = {}) {
   const lines: { level: string; message: string; fields?: LogFields }[] = [];
   const log: Logger = {
     info: (message, fields) => lines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
@@ -30,7 +31,8 @@ function harness(options: { devServerUrl?: string; trusted?: FrameLike | null } 
   const trusted = options.trusted === undefined ? appFrame : options.trusted;
   const router = createIpcRouter({
     register: (channel, listener) => listeners.set(channel, listener),
-    trustedFrame: () => trusted,
+    coachFrame: () => trusted,
+    cropFrame: () => options.crop ?? null,
     isAppUrl: policy.isAppUrl,
     log,
   });
@@ -43,6 +45,7 @@ function harness(options: { devServerUrl?: string; trusted?: FrameLike | null } 
 }
 
 const appFrame: FrameLike = { url: 'app://strat-coach/index.html', processId: 4, frameToken: 'main-frame' };
+const cropFrame: FrameLike = { url: 'app://strat-coach/index.html#crop', processId: 7, frameToken: 'crop-frame' };
 const sender = { send: () => undefined, isDestroyed: () => false };
 const from = (senderFrame: FrameLike | null): InvokeEventLike => ({ senderFrame, sender });
 
@@ -126,14 +129,58 @@ describe('calls', () => {
 
   it('fail with a plain message when the handler throws; the detail stays in the log', async () => {
     const { router, invoke, lines } = harness();
-    router.handle('capture:screen', () => {
+    router.handle('capture:under-cursor', () => {
       throw new Error('EACCES /home/trader/secret/path');
     });
 
-    const failure = invoke('capture:screen', from(appFrame));
-    await expect(failure).rejects.toThrow('capture:screen failed');
+    const failure = invoke('capture:under-cursor', from(appFrame));
+    await expect(failure).rejects.toThrow('capture:under-cursor failed');
     await expect(failure).rejects.not.toThrow(/secret/);
     expect(lines[0]).toMatchObject({ level: 'error', fields: { error: expect.stringContaining('EACCES') } });
+  });
+});
+
+describe('per-channel trust', () => {
+  /** Every channel registered, each answering its own name. */
+  function everyChannel(options: { crop?: FrameLike | null } = {}) {
+    const scene = harness({ crop: cropFrame, ...options });
+    for (const channel of INVOKE_CHANNELS) scene.router.handle(channel, () => channel as never);
+    return scene;
+  }
+  const coachChannels = INVOKE_CHANNELS.filter((channel) => !(CROP_CHANNELS as readonly string[]).includes(channel));
+
+  it('lets the crop window call its own channels, with the #crop hash on the app origin', async () => {
+    const { invoke } = everyChannel();
+    for (const channel of CROP_CHANNELS) await expect(invoke(channel, from(cropFrame))).resolves.toBe(channel);
+  });
+
+  it('lets the crop window call nothing else', async () => {
+    const { invoke, lines } = everyChannel();
+    for (const channel of coachChannels) {
+      await expect(invoke(channel, from(cropFrame), SECRET_ARG)).rejects.toBeInstanceOf(IpcRejectedError);
+    }
+    expect(lines).toHaveLength(coachChannels.length);
+    expect(lines[0]?.fields).toMatchObject({ reason: 'not the coach window main frame' });
+  });
+
+  it('keeps the coach window (and any other frame) off the crop channels', async () => {
+    const { invoke, lines } = everyChannel();
+    const subframe = { ...cropFrame, frameToken: 'iframe-in-crop' };
+    for (const channel of CROP_CHANNELS) {
+      await expect(invoke(channel, from(appFrame))).rejects.toBeInstanceOf(IpcRejectedError);
+      await expect(invoke(channel, from(subframe))).rejects.toBeInstanceOf(IpcRejectedError);
+    }
+    expect(lines[0]?.fields).toMatchObject({ channel: 'crop:frame', reason: 'not the crop window main frame' });
+  });
+
+  it('refuses the crop channels while no crop window is open, and from a crop window that left the app', async () => {
+    await expect(everyChannel({ crop: null }).invoke('crop:done', from(cropFrame))).rejects.toBeInstanceOf(
+      IpcRejectedError,
+    );
+    const strayed = { ...cropFrame, url: 'https://evil.example/#crop' };
+    const { invoke, lines } = everyChannel({ crop: strayed });
+    await expect(invoke('crop:done', from(strayed))).rejects.toBeInstanceOf(IpcRejectedError);
+    expect(lines[0]?.fields).toMatchObject({ reason: 'sender not on the app origin', sender: 'https://evil.example' });
   });
 });
 
@@ -141,16 +188,16 @@ describe('the bridge', () => {
   it('registers a handler for every declared channel, through the router', () => {
     const channels: string[] = [];
     const router: IpcRouter = { handle: (channel) => void channels.push(channel) };
-    const unused = () => {
-      throw new Error('not called while registering');
-    };
     registerCoachHandlers({
       router,
       session: { onChange: () => () => undefined } as unknown as BridgeDeps['session'],
       client: {} as BridgeDeps['client'],
       streams: {} as BridgeDeps['streams'],
-      capture: unused,
-      push: unused,
+      capture: {} as BridgeDeps['capture'],
+      settings: {} as BridgeDeps['settings'],
+      push: () => {
+        throw new Error('not called while registering');
+      },
     });
     expect([...channels].sort()).toEqual([...INVOKE_CHANNELS].sort());
   });

@@ -26,6 +26,7 @@ describe('meterView', () => {
       tooltip: 'Strat Coach (free)\nQuota 42% — 58,000 tokens left\nResets Jun 1',
       level: 'ok',
       percent: 42,
+      percentText: '42%',
     });
   });
 

@@ -1,90 +1,26 @@
 // The conversation store against a scripted host (the window.coach contract, driven by the test): what it
 // sends, how the answer streams into state, and what Stop, Retry and a refusal leave behind.
-import type { ChatStreamRequest, CoachEvent, UsageCurrentResponse } from '@strat-coach/server/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CoachHostApi, HostError } from '../src/shared/host-api';
 import { setHostForTests } from '../src/renderer/src/host';
-import { useChartStore } from '../src/renderer/src/state/chart-store';
+import { useChartStore, type PendingChart } from '../src/renderer/src/state/chart-store';
 import { useConversationStore } from '../src/renderer/src/state/conversation-store';
 import { resetAllStores } from '../src/renderer/src/state/reset';
 import { useUsageStore } from '../src/renderer/src/state/usage-store';
 import { contentDelta, streamComplete, streamStart } from './support/coach-events';
-
-interface Asked {
-  request: ChatStreamRequest;
-  send(event: CoachEvent): void;
-  refuse(error: HostError): void;
-  cancelled: boolean;
-}
-
-const QUOTA = { limit: 100_000, used: 2_000, remaining: 98_000, percent: 2 };
-const USAGE: UsageCurrentResponse = {
-  tier: 'free',
-  period: { start: '2026-01-01T00:00:00.000Z', end: '2026-02-01T00:00:00.000Z' },
-  tokens: { input: 1_500, output: 500, cacheRead: 0, cacheWrite: 0 },
-  quota: QUOTA,
-  requests: 1,
-  costUsd: 0.01,
-  cache: { hitRate: 0, savingsUsd: 0 },
-};
-
-function scriptedHost() {
-  const asked: Asked[] = [];
-  let usageCalls = 0;
-  const host: CoachHostApi = {
-    kind: 'web',
-    session: {
-      get: async () => ({ status: 'signed_in', subject: 'user_local', expiresAt: Date.now() + 600_000 }),
-      signIn: async () => ({ status: 'signing_in' }),
-      signOut: async () => undefined,
-      onChange: () => () => undefined,
-    },
-    api: {
-      status: async () => ({ ok: false, error: { code: 'offline', message: 'x', status: null } }),
-      usage: async () => {
-        usageCalls += 1;
-        return { ok: true, value: USAGE };
-      },
-      conversations: async () => ({ ok: true, value: { items: [], nextCursor: null } }),
-      messages: async () => ({ ok: true, value: { items: [] } }),
-    },
-    coach: {
-      ask(request, handlers) {
-        let finish = (): void => undefined;
-        const done = new Promise<void>((resolve) => (finish = resolve));
-        const entry: Asked = {
-          request,
-          cancelled: false,
-          send: (event) => {
-            handlers.onEvent(event);
-            if (event.event === 'stream_complete' || event.event === 'stream_error') finish();
-          },
-          refuse: (error) => {
-            handlers.onError(error);
-            finish();
-          },
-        };
-        asked.push(entry);
-        return {
-          cancel: () => {
-            entry.cancelled = true;
-            finish();
-          },
-          done,
-        };
-      },
-    },
-    capture: { screen: async () => ({ ok: false, error: { code: 'capture_cancelled', message: 'x', status: null } }) },
-    app: { onQuickQuestion: () => () => undefined },
-  };
-  return { host, asked, usageCalls: () => usageCalls };
-}
+import { QUOTA, scriptedHost } from './support/scripted-host';
 
 const start = streamStart;
 const delta = contentDelta;
 const complete = streamComplete(QUOTA);
 
 const store = () => useConversationStore.getState();
+/** A chart in the question box, as capture or paste leaves it. */
+const pending = (data: string, label: string | null = null): PendingChart => ({
+  id: `chart-${data}`,
+  image: { mediaType: 'image/png', data, width: 10, height: 5 },
+  label,
+  region: null,
+});
 const ask = (question: string): void => {
   store().setDraft(question);
   store().ask();
@@ -102,12 +38,12 @@ afterEach(() => {
 
 describe('the conversation store', () => {
   it('sends the question with the chart, streams the answer in, and moves the meter', async () => {
-    useChartStore.setState({ chart: { mediaType: 'image/png', data: 'iVBORw0KGgo=', width: 10, height: 5 } });
+    useChartStore.setState({ charts: [pending('iVBORw0KGgo=', 'SPY 60m')] });
     ask('  Is this a 2-1-2?  ');
     expect(store().draft).toBe('');
     expect(scripted.asked[0]?.request).toEqual({
       message: 'Is this a 2-1-2?',
-      images: [{ mediaType: 'image/png', data: 'iVBORw0KGgo=' }],
+      images: [{ mediaType: 'image/png', data: 'iVBORw0KGgo=', label: 'SPY 60m' }],
     });
 
     const answer = scripted.asked[0]!;
@@ -164,31 +100,31 @@ describe('the conversation store', () => {
   });
 
   it('sends a chart once: follow-ups go without it ("same chart") until a new capture replaces it', () => {
-    const chart = { mediaType: 'image/png' as const, data: 'iVBORw0KGgo=', width: 10, height: 5 };
-    useChartStore.setState({ chart });
+    const chart = pending('iVBORw0KGgo=');
+    useChartStore.setState({ charts: [chart] });
     ask('The daily?');
     scripted.asked[0]!.send(start('c-1'));
     scripted.asked[0]!.send(complete);
-    expect(useChartStore.getState()).toMatchObject({ chart: null, sent: chart });
+    expect(useChartStore.getState()).toMatchObject({ charts: [], sent: [chart] });
     ask('And the target?');
     expect(scripted.asked[1]?.request).toEqual({ message: 'And the target?', conversationId: 'c-1' });
     scripted.asked[1]!.send(complete);
 
-    const newer = { ...chart, data: 'iVBORw0KGgoAAAA=' };
-    useChartStore.setState({ chart: newer });
+    const newer = pending('iVBORw0KGgoAAAA=');
+    useChartStore.setState({ charts: [newer] });
     ask('Now the 60?');
-    expect(scripted.asked[2]?.request.images).toEqual([{ mediaType: 'image/png', data: newer.data }]);
-    expect(useChartStore.getState().sent).toEqual(newer);
+    expect(scripted.asked[2]?.request.images).toEqual([{ mediaType: 'image/png', data: newer.image.data }]);
+    expect(useChartStore.getState().sent).toEqual([newer]);
     store().startNew();
-    expect(useChartStore.getState().sent).toBeNull();
+    expect(useChartStore.getState().sent).toEqual([]);
   });
 
   it('gives the chart back when the question is refused before it reached the server', () => {
-    const chart = { mediaType: 'image/png' as const, data: 'iVBORw0KGgo=', width: 10, height: 5 };
-    useChartStore.setState({ chart });
+    const chart = pending('iVBORw0KGgo=');
+    useChartStore.setState({ charts: [chart] });
     ask('Eleventh question');
     scripted.asked[0]!.refuse({ code: 'rate_limited', message: 'Wait.', status: 429, retryAfterMs: 1_000 });
-    expect(useChartStore.getState()).toMatchObject({ chart, sent: null });
+    expect(useChartStore.getState()).toMatchObject({ charts: [chart], sent: [] });
   });
 
   it('Continue carries on with a cut-short answer in the same conversation', () => {

@@ -27,8 +27,8 @@ export class CoachPage {
     this.signInButton = page.getByRole('button', { name: 'Sign in' });
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
     this.question = page.getByRole('textbox', { name: 'Question' });
-    this.sendButton = page.getByRole('button', { name: 'Send' });
-    this.stopButton = page.getByRole('button', { name: 'Stop' });
+    this.sendButton = page.getByRole('button', { name: 'Send', exact: true });
+    this.stopButton = page.getByRole('button', { name: 'Stop', exact: true });
     this.liveAnswer = page.getByTestId('live-answer');
     this.notice = page.getByTestId('notice');
     this.meter = page.getByTestId('usage-meter');

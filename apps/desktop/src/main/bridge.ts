@@ -1,5 +1,5 @@
-// window.coach's main side: one handler per CoachHostApi method, registered through the IPC router. Tokens
-// stay here — the renderer gets results, events and session states, never a credential.
+// window.coach's and window.coachCrop's main side: one handler per host API method, registered through the
+// IPC router. Tokens stay here — the renderer gets results, events and session states, never a credential.
 import type {
   ChatStreamRequest,
   ConversationsResponse,
@@ -8,9 +8,10 @@ import type {
   UsageCurrentResponse,
 } from '@strat-coach/server/contract';
 import type { CoachClient } from '../shared/coach-client';
-import type { CapturedFrame, HostResult } from '../shared/host-api';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
+import type { AppSettings } from './app-settings';
 import type { AuthSession } from './auth/session';
+import type { CaptureSession } from './capture-session';
 import type { CoachStreams } from './coach-streams';
 import type { IpcRouter } from './ipc-router';
 
@@ -19,7 +20,14 @@ export interface BridgeDeps {
   session: AuthSession;
   client: CoachClient;
   streams: CoachStreams;
-  capture(): Promise<HostResult<CapturedFrame>>;
+  capture: Pick<
+    CaptureSession,
+    'sources' | 'chart' | 'region' | 'underCursor' | 'cropFrame' | 'cropDone' | 'cropCancel'
+  >;
+  settings: Pick<
+    AppSettings,
+    'pinnedRegions' | 'savePinnedRegions' | 'presets' | 'savePresets' | 'shortcuts' | 'saveShortcuts'
+  >;
   /** Sends to the coach window, if there is one. */
   push<C extends PushChannel>(channel: C, payload: PushContract[C]): void;
 }
@@ -74,7 +82,24 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
     if (typeof streamId === 'string') streams.cancel(streamId);
   });
 
-  router.handle('capture:screen', () => deps.capture());
+  // Each takes its arguments as `unknown` and checks them itself.
+  const { capture, settings } = deps;
+  router.handle('capture:sources', () => capture.sources());
+  router.handle('capture:chart', (_caller, [sourceId]) => capture.chart(sourceId));
+  router.handle('capture:region', (_caller, [region]) => capture.region(region));
+  router.handle('capture:under-cursor', () => capture.underCursor());
+
+  router.handle('settings:pinned-regions', () => settings.pinnedRegions());
+  router.handle('settings:save-pinned-regions', (_caller, [regions]) => settings.savePinnedRegions(regions));
+  router.handle('settings:presets', () => settings.presets());
+  router.handle('settings:save-presets', (_caller, [presets]) => settings.savePresets(presets));
+  router.handle('settings:shortcuts', () => settings.shortcuts());
+  router.handle('settings:save-shortcuts', (_caller, [bindings]) => settings.saveShortcuts(bindings));
+
+  // The crop window's: the router takes these only from its main frame.
+  router.handle('crop:frame', () => capture.cropFrame());
+  router.handle('crop:done', (_caller, [result]) => capture.cropDone(result));
+  router.handle('crop:cancel', () => capture.cropCancel());
 
   return session.onChange((state) => deps.push('session:changed', state));
 }

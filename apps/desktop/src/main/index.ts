@@ -1,26 +1,31 @@
-// Electron main process entry: one instance, the app:// scheme, the locked-down coach window, the tray's
-// usage meter, the quick-question shortcut, and the IPC bridge. Wiring only: the logic is in pure modules.
-import { app, globalShortcut, ipcMain, protocol, session, shell, type BrowserWindow } from 'electron';
+// Electron main process entry: one instance, the app:// scheme, the locked-down coach window, the crop
+// overlay, the tray's meter and menu, global shortcuts, settings and the IPC bridge. Wiring only: the logic
+// is in pure modules.
+import * as nodeFs from 'node:fs/promises';
+import { app, ipcMain, protocol, session, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createCoachClient } from '../shared/coach-client';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
 import { serveAppFile } from './app-protocol';
+import { createAppSettings } from './app-settings';
 import { APP_SCHEME, createAppUrlPolicy } from './app-url';
 import { createAuthSession } from './auth/session';
 import { registerCoachHandlers } from './bridge';
-import { captureDisplayUnderCursor } from './capture';
-import { createCaptureFlow } from './capture-flow';
+import { createCaptureSession } from './capture-session';
+import { createCaptureShield } from './capture-shield';
 import { createCoachStreams } from './coach-streams';
-import { electronCapturePorts, electronSecretStore } from './electron-ports';
+import { createCropWindows } from './crop-window';
+import { electronCapturePorts, electronGlobalShortcuts, electronSecretStore } from './electron-ports';
 import { createIpcRouter } from './ipc-router';
 import { consoleLogger, describeError } from './log';
+import { createShortcuts } from './shortcuts';
 import { createCoachTray } from './tray';
+import type { TrayCommand } from './tray-menu';
 import { createUsageMeter } from './usage-meter';
-import { bringToFront, createCoachWindow, lockDown } from './window';
+import { bringToFront, createCoachWindow, lockDown, whenLoaded } from './window';
 
 const SERVER_URL = (process.env.STRAT_COACH_SERVER_URL ?? 'http://127.0.0.1:3001').replace(/\/+$/, '');
-const QUICK_QUESTION_SHORTCUT = 'CommandOrControl+Shift+Space';
 /** `strat-coach --quick-question` (e.g. bound to a Stream Deck key) asks the running instance. */
 const QUICK_QUESTION_ARG = '--quick-question';
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/.
@@ -46,11 +51,11 @@ function start(): void {
   const policy = createAppUrlPolicy(app.isPackaged ? null : (process.env.ELECTRON_RENDERER_URL ?? null));
   let coachWindow: BrowserWindow | null = null;
   let quitting = false;
-  let quickQuestion: () => Promise<void> = async () => undefined;
+  let quickQuestion: (presetId: string | null) => void = () => undefined;
 
   app.on('web-contents-created', (_event, contents) => lockDown(contents, policy, log));
   app.on('second-instance', (_event, argv) => {
-    if (argv.includes(QUICK_QUESTION_ARG)) void quickQuestion();
+    if (argv.includes(QUICK_QUESTION_ARG)) quickQuestion(null);
     else if (coachWindow) bringToFront(coachWindow);
   });
   app.on('before-quit', () => {
@@ -85,42 +90,77 @@ function start(): void {
         liveWindow()?.webContents.send(channel, payload);
       };
       const showWindow = () => bringToFront(ensureWindow());
+      /** Tray and shortcuts: the coach window comes forward, then its renderer captures and asks. */
+      const askRenderer = <C extends 'app:quick-question' | 'app:recapture-pinned'>(
+        channel: C,
+        payload: PushContract[C],
+      ) => {
+        const window = ensureWindow();
+        bringToFront(window);
+        whenLoaded(window, () => push(channel, payload));
+      };
+      quickQuestion = (presetId) => askRenderer('app:quick-question', presetId);
 
-      const tray = createCoachTray(
-        {
-          quickQuestion: () => void quickQuestion(),
-          showWindow,
-          signIn: () => void authSession.signIn(),
-          signOut: () => void authSession.signOut(),
-          quit: () => app.quit(),
-        },
-        { quickQuestionAccelerator: QUICK_QUESTION_SHORTCUT },
+      const shortcuts = createShortcuts(
+        electronGlobalShortcuts(),
+        { quickQuestion: () => quickQuestion(null), recapturePinned: () => askRenderer('app:recapture-pinned', null) },
+        process.platform,
       );
+      const settings = createAppSettings({ dir: app.getPath('userData'), fs: nodeFs, shortcuts, log });
+      const cropWindows = createCropWindows({ preload: PRELOAD, policy, log });
+      const capture = createCaptureSession({
+        ports: electronCapturePorts({
+          coach: liveWindow,
+          ownMediaSourceIds: () =>
+            [liveWindow()?.getMediaSourceId(), cropWindows.mediaSourceId()].filter((id) => typeof id === 'string'),
+        }),
+        shield: createCaptureShield({ platform: process.platform, window: liveWindow }),
+        openOverlay: (display, onGone) =>
+          cropWindows.open(display, () => {
+            onGone();
+            // Back to the question box the capture was started from (not to whatever was under the overlay).
+            const coach = liveWindow();
+            if (coach?.isVisible()) coach.focus();
+          }),
+        lastSource: () => settings.lastSource(),
+        rememberSource: (source) => settings.rememberSource(source),
+        log,
+      });
+
+      const runTrayCommand = (command: TrayCommand) => {
+        if (command.kind === 'quick-question') quickQuestion(command.presetId);
+        else if (command.kind === 'recapture-pinned') askRenderer('app:recapture-pinned', null);
+        else if (command.kind === 'show') showWindow();
+        else if (command.kind === 'sign-in') void authSession.signIn();
+        else if (command.kind === 'sign-out') void authSession.signOut();
+        else app.quit();
+      };
+      const tray = createCoachTray(runTrayCommand);
+      // Rebuilt whenever what it shows changes: the meter, the session, presets, pinned regions, shortcuts.
+      const showTray = () =>
+        tray.show({
+          view: meter.view(),
+          session: authSession.state(),
+          ...settings.snapshot(),
+          shortcuts: settings.shortcuts(),
+          platform: process.platform,
+        });
       const meter = createUsageMeter({
         session: () => authSession.state(),
         fetchUsage: () => client.get<UsageCurrentResponse>('/usage/current'),
-        onView: (view) => tray.show(view, authSession.state()),
+        onView: showTray,
       });
+      settings.onChange(showTray);
       const streams = createCoachStreams({ client, log, onFinished: () => void meter.refresh() });
-      const captureFlow = createCaptureFlow({
-        capture: () => captureDisplayUnderCursor(electronCapturePorts()),
-        window: liveWindow,
-      });
 
       const router = createIpcRouter({
         register: (channel, listener) => ipcMain.handle(channel, listener),
-        trustedFrame: () => liveWindow()?.webContents.mainFrame ?? null,
+        coachFrame: () => liveWindow()?.webContents.mainFrame ?? null,
+        cropFrame: () => cropWindows.mainFrame(),
         isAppUrl: policy.isAppUrl,
         log,
       });
-      registerCoachHandlers({
-        router,
-        session: authSession,
-        client,
-        streams,
-        capture: () => captureFlow.captureForRenderer(),
-        push,
-      });
+      registerCoachHandlers({ router, session: authSession, client, streams, capture, settings, push });
       authSession.onChange(() => void meter.refresh());
 
       function ensureWindow(): BrowserWindow {
@@ -141,36 +181,30 @@ function start(): void {
         return window;
       }
 
-      quickQuestion = async () => {
-        // A failed capture still brings the question box forward; the renderer's capture call reports it.
-        await captureFlow.captureForQuickQuestion().catch((error: unknown) => {
-          log.error('quick question capture failed', { error: describeError(error) });
-        });
-        const window = ensureWindow();
-        bringToFront(window);
-        // On a cold start the renderer may still be loading; it must hear the question once it is there.
-        if (window.webContents.isLoading()) {
-          window.webContents.once('did-finish-load', () => push('app:quick-question', null));
-        } else {
-          push('app:quick-question', null);
-        }
-      };
-
       ensureWindow();
-      tray.show(meter.view(), authSession.state());
-      if (!globalShortcut.register(QUICK_QUESTION_SHORTCUT, () => void quickQuestion())) {
-        log.warn('quick question shortcut taken by another app', { accelerator: QUICK_QUESTION_SHORTCUT });
-      }
+      showTray();
+      // The tray lists the presets and says whether anything is pinned; the shortcuts are bound as saved.
+      void Promise.all([settings.presets(), settings.pinnedRegions(), settings.applyShortcuts()]).then(
+        ([, , status]) => {
+          for (const [action, state] of Object.entries(status)) {
+            if (state.status !== 'active' && state.status !== 'off') {
+              log.warn('shortcut not bound', { action, accelerator: state.accelerator, status: state.status });
+            }
+          }
+        },
+        (error: unknown) => log.error('settings could not be loaded', { error: describeError(error) }),
+      );
       app.on('activate', showWindow);
       app.on('will-quit', () => {
-        globalShortcut.unregisterAll();
+        shortcuts.release();
+        capture.cropCancel();
         streams.cancelAll();
         meter.stop();
         tray.destroy();
       });
 
       void authSession.restore();
-      if (process.argv.includes(QUICK_QUESTION_ARG)) void quickQuestion();
+      if (process.argv.includes(QUICK_QUESTION_ARG)) quickQuestion(null);
       log.info('strat coach started', { server: SERVER_URL, renderer: policy.entryUrl });
     })
     .catch((error: unknown) => {

@@ -1,6 +1,7 @@
-// The one wrapper through which main registers IPC handlers: only declared channels, and only calls from
-// the coach window's own main frame on the app's origin. Anything else is refused and logged, without payload.
-import { isInvokeChannel, type InvokeChannel, type InvokeResult } from '../shared/ipc-channels';
+// The one wrapper through which main registers IPC handlers: only declared channels, each only from its own
+// window's main frame on the app's origin (crop channels from the crop window, all others from the coach
+// window). Anything else is refused and logged, without payload.
+import { isCropChannel, isInvokeChannel, type InvokeChannel, type InvokeResult } from '../shared/ipc-channels';
 import { describeError, type Logger } from './log';
 import { loggableOrigin } from './app-url';
 
@@ -29,7 +30,9 @@ export interface IpcRouterOptions {
   /** ipcMain.handle. */
   register(channel: string, listener: InvokeListener): void;
   /** The coach window's webContents.mainFrame, or null when there is no window. */
-  trustedFrame(): FrameLike | null;
+  coachFrame(): FrameLike | null;
+  /** The crop window's webContents.mainFrame, or null while no crop is open. */
+  cropFrame(): FrameLike | null;
   isAppUrl: (url: string) => boolean;
   log: Logger;
 }
@@ -63,16 +66,19 @@ const sameFrame = (a: FrameLike, b: FrameLike) =>
     a.frameToken !== undefined &&
     a.frameToken === b.frameToken);
 
-/** Why a call must be refused, or null when it comes from the app's own main frame. */
+/**
+ * Why a call must be refused, or null when it comes from the main frame of the window the channel belongs
+ * to, on the app's origin (the crop window's `#crop` is a hash: the origin check ignores it).
+ */
 export function senderRejection(
   event: InvokeEventLike,
-  trusted: FrameLike | null,
+  trusted: { frame: FrameLike | null; window: 'coach' | 'crop' },
   isAppUrl: (url: string) => boolean,
 ): string | null {
   const frame = event.senderFrame;
   // Null once the frame navigated away or was destroyed: whoever it was, it is not the app any more.
   if (!frame) return 'sender frame gone';
-  if (!trusted || !sameFrame(frame, trusted)) return 'not the coach window main frame';
+  if (!trusted.frame || !sameFrame(frame, trusted.frame)) return `not the ${trusted.window} window main frame`;
   if (!isAppUrl(frame.url)) return 'sender not on the app origin';
   return null;
 }
@@ -85,8 +91,11 @@ export function createIpcRouter(options: IpcRouterOptions): IpcRouter {
       if (!isInvokeChannel(channel)) throw new Error(`IPC channel ${String(channel)} is not declared in ipc-channels`);
       if (registered.has(channel)) throw new Error(`IPC channel ${channel} already has a handler`);
       registered.add(channel);
+      const trusted = isCropChannel(channel)
+        ? () => ({ frame: options.cropFrame(), window: 'crop' as const })
+        : () => ({ frame: options.coachFrame(), window: 'coach' as const });
       options.register(channel, async (event, ...args) => {
-        const reason = senderRejection(event, options.trustedFrame(), options.isAppUrl);
+        const reason = senderRejection(event, trusted(), options.isAppUrl);
         if (reason) {
           options.log.warn('ipc call refused', { channel, reason, sender: loggableOrigin(event.senderFrame?.url) });
           throw new IpcRejectedError(channel);

@@ -1,16 +1,8 @@
-// The tray: the usage meter (icon gauge, tooltip, first menu line), the quick question, the window,
-// sign-in / sign-out and Quit. Thin: the words and the gauge come from usage-meter.ts.
-import { Menu, nativeImage, Tray, type NativeImage } from 'electron';
-import type { SessionState } from '../shared/host-api';
+// The tray: the usage meter's gauge, tooltip and (macOS) title, and the menu of tray-menu.ts turned into
+// Electron's. Thin: the words come from usage-meter.ts, the lines and their commands from tray-menu.ts.
+import { Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
+import { trayMenu, trayTitle, type TrayCommand, type TrayState } from './tray-menu';
 import { meterIcon, type MeterView } from './usage-meter';
-
-export interface TrayActions {
-  quickQuestion: () => void;
-  showWindow: () => void;
-  signIn: () => void;
-  signOut: () => void;
-  quit: () => void;
-}
 
 function gaugeImage(view: MeterView): NativeImage {
   const image = nativeImage.createFromBitmap(meterIcon(view, 16), { width: 16, height: 16, scaleFactor: 1 });
@@ -19,42 +11,36 @@ function gaugeImage(view: MeterView): NativeImage {
 }
 
 export interface CoachTray {
-  show(view: MeterView, session: SessionState): void;
+  show(state: TrayState): void;
   destroy(): void;
 }
 
-export function createCoachTray(actions: TrayActions, options: { quickQuestionAccelerator: string | null }): CoachTray {
+export function createCoachTray(run: (command: TrayCommand) => void): CoachTray {
   let tray: Tray | null = null;
 
   return {
-    show(view, session) {
+    show(state) {
       if (!tray) {
-        tray = new Tray(gaugeImage(view));
+        tray = new Tray(gaugeImage(state.view));
         // Windows and some Linux trays: a click on the icon brings the coach window (the menu is a right-click).
-        tray.on('click', actions.showWindow);
+        tray.on('click', () => run({ kind: 'show' }));
       }
-      tray.setImage(gaugeImage(view));
-      tray.setToolTip(view.tooltip);
-      const signedIn = session.status === 'signed_in';
-      tray.setContextMenu(
-        Menu.buildFromTemplate([
-          { label: view.label, enabled: false },
-          { type: 'separator' },
-          {
-            label: 'Quick question…',
-            click: actions.quickQuestion,
-            ...(options.quickQuestionAccelerator ? { accelerator: options.quickQuestionAccelerator } : {}),
-          },
-          { label: 'Show Strat Coach', click: actions.showWindow },
-          { type: 'separator' },
-          signedIn
-            ? { label: 'Sign out', click: actions.signOut }
-            : { label: 'Sign in…', enabled: session.status !== 'signing_in', click: actions.signIn },
-          { type: 'separator' },
-          { label: 'Quit Strat Coach', click: actions.quit },
-        ]),
-      );
+      tray.setImage(gaugeImage(state.view));
+      tray.setToolTip(state.view.tooltip);
+      if (state.platform === 'darwin') tray.setTitle(trayTitle(state.view, state.platform));
+      const template = trayMenu(state).map((entry): MenuItemConstructorOptions => {
+        if (entry.type === 'separator') return { type: 'separator' };
+        const { command } = entry;
+        return {
+          label: entry.label,
+          enabled: entry.enabled,
+          ...(entry.accelerator ? { accelerator: entry.accelerator } : {}),
+          ...(command ? { click: () => run(command) } : {}),
+        };
+      });
+      tray.setContextMenu(Menu.buildFromTemplate(template));
     },
+
     destroy() {
       tray?.destroy();
       tray = null;

@@ -12,6 +12,8 @@ export interface MeterView {
   level: MeterLevel;
   /** 0..100 for the gauge; null when there is nothing to show. */
   percent: number | null;
+  /** The quota used as the label says it ("42%"), e.g. beside the macOS menu-bar gauge; null without a cap. */
+  percentText: string | null;
 }
 
 const tokens = (count: number) => count.toLocaleString('en-US');
@@ -21,31 +23,42 @@ const day = (iso: string) =>
 export function meterView(session: SessionState, usage: HostResult<UsageCurrentResponse> | null): MeterView {
   if (session.status !== 'signed_in') {
     const label = session.status === 'signing_in' ? 'Signing in…' : 'Signed out';
-    return { label, tooltip: `Strat Coach — ${label.toLowerCase()}`, level: 'none', percent: null };
+    return { label, tooltip: `Strat Coach — ${label.toLowerCase()}`, level: 'none', percent: null, percentText: null };
   }
-  if (!usage) return { label: 'Quota …', tooltip: 'Strat Coach — reading your usage…', level: 'none', percent: null };
+  if (!usage) {
+    return {
+      label: 'Quota …',
+      tooltip: 'Strat Coach — reading your usage…',
+      level: 'none',
+      percent: null,
+      percentText: null,
+    };
+  }
   if (!usage.ok) {
     return {
       label: 'Usage unavailable',
       tooltip: `Strat Coach — ${usage.error.message}`,
       level: 'none',
       percent: null,
+      percentText: null,
     };
   }
   const { quota, tier, period } = usage.value;
   if (quota.limit === null || quota.percent === null || quota.remaining === null) {
     const label = `Unlimited plan — ${tokens(quota.used)} tokens used`;
-    return { label, tooltip: `Strat Coach (${tier})\n${label}`, level: 'ok', percent: null };
+    return { label, tooltip: `Strat Coach (${tier})\n${label}`, level: 'ok', percent: null, percentText: null };
   }
   const percent = Math.min(100, Math.max(0, quota.percent));
   // Floor, so "100%" only ever means used up.
-  const label = `Quota ${Math.floor(percent)}% — ${tokens(quota.remaining)} tokens left`;
+  const percentText = `${Math.floor(percent)}%`;
+  const label = `Quota ${percentText} — ${tokens(quota.remaining)} tokens left`;
   const level: MeterLevel = percent >= 100 ? 'full' : percent >= 80 ? 'warn' : 'ok';
   return {
     label,
     tooltip: `Strat Coach (${tier})\n${label}\nResets ${day(period.end)}`,
     level,
     percent,
+    percentText,
   };
 }
 

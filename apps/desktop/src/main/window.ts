@@ -1,5 +1,6 @@
 // The compact coach window, locked down: isolated, sandboxed, no Node, web security on; it can only show
 // the app — navigation away is cancelled and new windows are refused, with http(s) links handed to the OS.
+// Content-protected, so no capture (ours or another app's) shows it on macOS and Windows.
 import { BrowserWindow, shell, type WebContents } from 'electron';
 import type { AppUrlPolicy } from './app-url';
 import { externalLink, loggableOrigin } from './app-url';
@@ -53,6 +54,8 @@ export function createCoachWindow(options: { preload: string; policy: AppUrlPoli
     autoHideMenuBar: true,
     webPreferences: { ...SECURE_WEB_PREFERENCES, preload: options.preload },
   });
+  // A no-op on Linux, where capture-shield.ts hides the window while a frame is taken instead.
+  window.setContentProtection(true);
   window.once('ready-to-show', () => window.show());
   window.loadURL(options.policy.entryUrl).catch((error: unknown) => {
     options.log.error('could not load the renderer', {
@@ -68,4 +71,10 @@ export function bringToFront(window: BrowserWindow): void {
   if (window.isMinimized()) window.restore();
   window.show();
   window.focus();
+}
+
+/** Runs `deliver` once the window's page can hear it: now, or after the first load on a cold start. */
+export function whenLoaded(window: BrowserWindow, deliver: () => void): void {
+  if (window.webContents.isLoading()) window.webContents.once('did-finish-load', deliver);
+  else deliver();
 }

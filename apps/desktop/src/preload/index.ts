@@ -1,7 +1,8 @@
-// Preload: exposes window.coach (CoachHostApi) over IPC to the main process. Marshalling only — no logic,
-// no tokens, no Node: the IPC event object never reaches the page, only the payloads main sent.
+// Preload: exposes window.coach (CoachHostApi) over IPC to the main process — or, in the crop overlay
+// window (`#crop`), window.coachCrop (CropHostApi) and nothing else. Marshalling only — no logic, no tokens,
+// no Node: the IPC event object never reaches the page, only the payloads main sent.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { CoachHostApi, HostError } from '../shared/host-api';
+import type { CoachHostApi, CropHostApi, HostError } from '../shared/host-api';
 import type { InvokeArgs, InvokeChannel, InvokeResult, PushChannel, PushContract } from '../shared/ipc-channels';
 
 const invoke = <C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>) =>
@@ -70,11 +71,31 @@ const coach: CoachHostApi = {
     },
   },
   capture: {
-    screen: () => invoke('capture:screen'),
+    sources: () => invoke('capture:sources'),
+    chart: (sourceId) => invoke('capture:chart', sourceId),
+    region: (region) => invoke('capture:region', region),
+    underCursor: () => invoke('capture:under-cursor'),
+  },
+  settings: {
+    pinnedRegions: () => invoke('settings:pinned-regions'),
+    savePinnedRegions: (regions) => invoke('settings:save-pinned-regions', regions),
+    presets: () => invoke('settings:presets'),
+    savePresets: (presets) => invoke('settings:save-presets', presets),
+    shortcuts: () => invoke('settings:shortcuts'),
+    saveShortcuts: (bindings) => invoke('settings:save-shortcuts', bindings),
   },
   app: {
-    onQuickQuestion: (listener) => subscribe('app:quick-question', () => listener()),
+    onQuickQuestion: (listener) => subscribe('app:quick-question', (presetId) => listener(presetId)),
+    onRecapturePinned: (listener) => subscribe('app:recapture-pinned', () => listener()),
   },
 };
 
-contextBridge.exposeInMainWorld('coach', coach);
+const coachCrop: CropHostApi = {
+  frame: () => invoke('crop:frame'),
+  done: (result) => invoke('crop:done', result),
+  cancel: () => invoke('crop:cancel'),
+};
+
+// Each window gets only its own API; main refuses the other's channels from it anyway.
+if (globalThis.location?.hash === '#crop') contextBridge.exposeInMainWorld('coachCrop', coachCrop);
+else contextBridge.exposeInMainWorld('coach', coach);

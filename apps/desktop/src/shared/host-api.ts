@@ -9,6 +9,11 @@ import type {
   StatusResponse,
   UsageCurrentResponse,
 } from '@strat-coach/server/contract';
+import type { Rect, Size } from './capture-geometry';
+import type { PinnedRegion } from './pinned-regions';
+import type { Preset } from './presets';
+import type { PinnedSource } from './region-geometry';
+import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
 
 export type SessionState =
   | { status: 'signed_out'; reason?: string }
@@ -50,6 +55,42 @@ export interface CapturedFrame {
   source: string;
 }
 
+/** Where a chart was cut from: enough to pin the region and capture it again. */
+export interface ChartRegion {
+  source: PinnedSource;
+  /** The region in device pixels of the source's frame. */
+  rect: Rect;
+  /** The whole frame's size when the region was drawn (a later frame of another size is scaled to it). */
+  sourceSize: Size;
+  /** For the trader: "Display 2", "TradingView — SPY". */
+  sourceName: string;
+}
+
+/** A chart ready to send, and where it came from (null for a pasted or dropped image). */
+export interface CapturedChart {
+  image: ChartImage;
+  region: ChartRegion | null;
+}
+
+/** A display or a window to capture, with a thumbnail for the picker. */
+export interface CaptureSourceInfo {
+  id: string;
+  kind: 'display' | 'window';
+  name: string;
+  /** A data: URL of a small thumbnail. */
+  thumbnail: string;
+  /** The coach window is on this display: never the default. */
+  hasCoach: boolean;
+  /** What Capture uses without asking: the last source used, else the first display without the coach. */
+  isDefault: boolean;
+}
+
+/** Saved settings, and a sentence for the trader when they could not be read and were reset. */
+export interface Loaded<T> {
+  value: T;
+  notice: string | null;
+}
+
 export interface CoachAnswerHandle {
   /** Stops the answer: the server cancels the upstream call and keeps what was delivered. */
   cancel(): void;
@@ -83,18 +124,62 @@ export interface CoachHostApi {
     ): CoachAnswerHandle;
   };
   capture: {
-    /** Freezes the screen (Electron: the display under the cursor or a chosen window; web: getDisplayMedia). */
-    screen(): Promise<HostResult<CapturedFrame>>;
+    /** Displays and windows to capture, with thumbnails. The web version has the browser's picker: []. */
+    sources(): Promise<HostResult<CaptureSourceInfo[]>>;
+    /**
+     * Freezes a source (without an id: the default one) and lets the trader crop it on that source's own
+     * screen; resolves with the chart and its region. Closing the crop is the error `capture_cancelled`.
+     */
+    chart(sourceId?: string): Promise<HostResult<CapturedChart>>;
+    /** The same region of a pinned source, frozen again without asking; never another display or window. */
+    region(region: PinnedRegion): Promise<HostResult<CapturedChart>>;
+    /** The whole display under the cursor, uncropped (a quick question with nothing pinned). */
+    underCursor(): Promise<HostResult<CapturedChart>>;
+  };
+  /** The trader's settings, kept by the host (a file in Electron's user-data folder, localStorage on the web). */
+  settings: {
+    pinnedRegions(): Promise<Loaded<PinnedRegion[]>>;
+    /** The whole list (at most 8), checked again by the host. */
+    savePinnedRegions(regions: PinnedRegion[]): Promise<HostResult<PinnedRegion[]>>;
+    presets(): Promise<Loaded<Preset[]>>;
+    savePresets(presets: Preset[]): Promise<HostResult<Preset[]>>;
+    /** Global shortcuts and how each stands; null where there are none (the web version). */
+    shortcuts(): Promise<ShortcutStatus | null>;
+    saveShortcuts(bindings: Record<ShortcutAction, string>): Promise<ShortcutStatus | null>;
   };
   app: {
-    /** The tray's quick question (Electron) asks the renderer to capture and focus the question box. */
-    onQuickQuestion(listener: () => void): () => void;
+    /** The tray or the shortcut asks a quick question: a preset's id, or null for an open question. */
+    onQuickQuestion(listener: (presetId: string | null) => void): () => void;
+    /** The tray or the shortcut recaptures the pinned regions into the question box. */
+    onRecapturePinned(listener: () => void): () => void;
   };
+}
+
+/** What the crop overlay window is given to show. */
+export interface CropFrame {
+  /** A data: URL (PNG) of the frozen source, in device pixels. */
+  dataUrl: string;
+  width: number;
+  height: number;
+  /** Device pixels per CSS pixel of the display the overlay covers: the frame is shown 1:1 with the screen. */
+  scaleFactor: number;
+  /** "Display 2", a window's title: said in the overlay's toolbar. */
+  sourceName: string;
+}
+
+/** `window.coachCrop`: what the crop overlay window (Electron only) may do. */
+export interface CropHostApi {
+  frame(): Promise<CropFrame>;
+  /** The trader confirmed: the encoded chart and the region in the frame's pixels. */
+  done(result: { image: ChartImage; rect: Rect }): Promise<void>;
+  cancel(): Promise<void>;
 }
 
 declare global {
   interface Window {
     /** Present in Electron (set by the preload); the web host is used when it is absent. */
     coach?: CoachHostApi;
+    /** Present only in Electron's crop overlay window. */
+    coachCrop?: CropHostApi;
   }
 }

@@ -8,7 +8,20 @@ import type {
   StatusResponse,
   UsageCurrentResponse,
 } from '@strat-coach/server/contract';
-import type { CapturedFrame, HostError, HostResult, SessionState } from './host-api';
+import type { Rect } from './capture-geometry';
+import type {
+  CapturedChart,
+  CaptureSourceInfo,
+  ChartImage,
+  CropFrame,
+  HostError,
+  HostResult,
+  Loaded,
+  SessionState,
+} from './host-api';
+import type { PinnedRegion } from './pinned-regions';
+import type { Preset } from './presets';
+import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
 
 /** Renderer → main requests (ipcRenderer.invoke / ipcMain.handle). */
 export const INVOKE_CHANNELS = [
@@ -21,12 +34,31 @@ export const INVOKE_CHANNELS = [
   'api:messages',
   'coach:ask',
   'coach:cancel',
-  'capture:screen',
+  'capture:sources',
+  'capture:chart',
+  'capture:region',
+  'capture:under-cursor',
+  'settings:pinned-regions',
+  'settings:save-pinned-regions',
+  'settings:presets',
+  'settings:save-presets',
+  'settings:shortcuts',
+  'settings:save-shortcuts',
+  // The crop window's own channels: only its main frame may call them (and it may call nothing else).
+  'crop:frame',
+  'crop:done',
+  'crop:cancel',
 ] as const;
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 
+/** The channels the crop overlay window may call; every other channel belongs to the coach window. */
+export const CROP_CHANNELS = ['crop:frame', 'crop:done', 'crop:cancel'] as const satisfies readonly InvokeChannel[];
+export type CropChannel = (typeof CROP_CHANNELS)[number];
+const cropChannels: ReadonlySet<string> = new Set(CROP_CHANNELS);
+export const isCropChannel = (channel: InvokeChannel): channel is CropChannel => cropChannels.has(channel);
+
 /** Main → renderer messages (webContents.send / ipcRenderer.on). */
-export const PUSH_CHANNELS = ['session:changed', 'coach:stream', 'app:quick-question'] as const;
+export const PUSH_CHANNELS = ['session:changed', 'coach:stream', 'app:quick-question', 'app:recapture-pinned'] as const;
 export type PushChannel = (typeof PUSH_CHANNELS)[number];
 
 /** One message of a coaching answer, tagged with the stream id the preload chose for that `ask`. */
@@ -47,13 +79,29 @@ export interface InvokeContract {
   /** Resolves once the stream is accepted; its events follow on `coach:stream`. */
   'coach:ask': { args: [streamId: string, request: ChatStreamRequest]; result: void };
   'coach:cancel': { args: [streamId: string]; result: void };
-  'capture:screen': { args: []; result: HostResult<CapturedFrame> };
+  'capture:sources': { args: []; result: HostResult<CaptureSourceInfo[]> };
+  'capture:chart': { args: [sourceId?: string]; result: HostResult<CapturedChart> };
+  'capture:region': { args: [region: PinnedRegion]; result: HostResult<CapturedChart> };
+  'capture:under-cursor': { args: []; result: HostResult<CapturedChart> };
+  'settings:pinned-regions': { args: []; result: Loaded<PinnedRegion[]> };
+  'settings:save-pinned-regions': { args: [regions: PinnedRegion[]]; result: HostResult<PinnedRegion[]> };
+  'settings:presets': { args: []; result: Loaded<Preset[]> };
+  'settings:save-presets': { args: [presets: Preset[]]; result: HostResult<Preset[]> };
+  'settings:shortcuts': { args: []; result: ShortcutStatus | null };
+  'settings:save-shortcuts': { args: [bindings: Record<ShortcutAction, string>]; result: ShortcutStatus | null };
+  /** The frozen frame the crop window shows (at native resolution on the display it covers). */
+  'crop:frame': { args: []; result: CropFrame };
+  /** The trader confirmed: the chart the crop window encoded, and the region in the frame's pixels. */
+  'crop:done': { args: [result: { image: ChartImage; rect: Rect }]; result: void };
+  'crop:cancel': { args: []; result: void };
 }
 
 export interface PushContract {
   'session:changed': SessionState;
   'coach:stream': CoachStreamMessage;
-  'app:quick-question': null;
+  /** A preset's id, or null for an open quick question. */
+  'app:quick-question': string | null;
+  'app:recapture-pinned': null;
 }
 
 export type InvokeArgs<C extends InvokeChannel> = InvokeContract[C]['args'];

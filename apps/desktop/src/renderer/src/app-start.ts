@@ -1,8 +1,12 @@
 // Starts the renderer's side of things once, outside React: the session, the server's status, what
-// follows a sign-in or sign-out, and the tray's quick question (Electron only; never fires on the web).
+// follows a sign-in or sign-out (usage, conversations, quick questions, pinned regions), and the tray's
+// quick questions and recapture (Electron only; they never fire on the web).
 import { host } from './host';
 import { useChartStore } from './state/chart-store';
 import { useConversationStore } from './state/conversation-store';
+import { usePinnedStore } from './state/pinned-store';
+import { usePresetStore } from './state/preset-store';
+import { askPreset } from './state/quick-question';
 import { resetTraderData } from './state/reset';
 import { useServerStore } from './state/server-store';
 import { useSessionStore } from './state/session-store';
@@ -16,17 +20,30 @@ export function startApp(): () => void {
     if (now === 'signed_in' && before !== 'signed_in') {
       void useUsageStore.getState().refresh();
       void useConversationStore.getState().loadConversations();
+      void usePresetStore.getState().load();
+      void usePinnedStore.getState().load();
     }
     if (now === 'signed_out' && before === 'signed_in') resetTraderData();
   });
-  const stopQuickQuestion = host().app.onQuickQuestion(() => {
-    void useChartStore.getState().capture();
+  // The tray or a shortcut: a preset asks at once (with the pinned regions, or the display under the cursor);
+  // an open quick question captures and waits for the trader's words.
+  const stopQuickQuestion = host().app.onQuickQuestion((presetId) => {
+    const preset = usePresetStore.getState().presets.find((each) => each.id === presetId);
+    if (preset) {
+      void askPreset(preset, { captureUnderCursor: true });
+      return;
+    }
     document.getElementById(QUESTION_ID)?.focus();
+    void useChartStore.getState().capture();
+  });
+  const stopRecapture = host().app.onRecapturePinned(() => {
+    void usePinnedStore.getState().recapture();
   });
   void useServerStore.getState().check();
   void useSessionStore.getState().start();
   return () => {
     stopWatchingSession();
     stopQuickQuestion();
+    stopRecapture();
   };
 }

@@ -1,5 +1,11 @@
-// The renderer's door to apps/desktop/src/shared (the window.coach contract, the coach client, the capture
-// geometry): folders below src/ import it from here rather than climbing out of the renderer.
+// The renderer's door to apps/desktop/src/shared (the window.coach contract, the coach client, capture and
+// region geometry, labels, pinned regions, presets, shortcuts): folders below src/ import it from here
+// rather than climbing out of the renderer.
 export * from '../../shared/host-api';
 export * from '../../shared/coach-client';
 export * from '../../shared/capture-geometry';
+export * from '../../shared/region-geometry';
+export * from '../../shared/timeframes';
+export * from '../../shared/pinned-regions';
+export * from '../../shared/presets';
+export * from '../../shared/shortcut-settings';

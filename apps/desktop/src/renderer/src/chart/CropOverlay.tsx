@@ -1,78 +1,158 @@
-// The frozen screen, filling the window: the trader drags a rectangle over the chart and it is cropped on
-// release (or takes the whole frame). Esc cancels (handled with the other keys in App).
-import { useRef, useState, type PointerEvent } from 'react';
-import type { CapturedFrame, Rect } from '../shared';
-import { useChartStore } from '../state/chart-store';
+// The frozen screen with a crop on it: drag a region, adjust it with its handles or move it, then confirm
+// with Enter, a double-click or the button; Esc cancels. The toolbar shows the region's size in the frame's
+// own pixels and warns when it is too small to read the bars. Shown 1:1 with the screen in Electron's crop
+// window, fitted to the window in the web version.
+import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { cropToImagePixels, type CropFrame, type Rect } from '../shared';
+import { wholeImage } from './encode-chart';
+import { moveBox, resizeBox, type Box, type Edge } from './crop-box';
 
-interface Point {
-  x: number;
-  y: number;
+/** Below this a chart's bars are too few pixels for the model (or the trader) to read. */
+export const MIN_READABLE = { width: 400, height: 250 } as const;
+/** A drag shorter than this (CSS px of the shown frame) is a click, not a region. */
+const MIN_DRAG_PX = 8;
+const HANDLES: readonly Edge[] = ['nw', 'n', 'ne', 'e', 'se', 's', 'sw', 'w'];
+
+type Drag =
+  | { mode: 'draw'; from: { x: number; y: number } }
+  | { mode: 'move'; from: { x: number; y: number }; start: Box }
+  | { mode: 'resize'; edge: Edge; start: Box };
+
+export interface CropOverlayProps {
+  frame: CropFrame;
+  /** native: one frame pixel per device pixel (the crop window covers that screen); fit: scaled into the window. */
+  fit: 'native' | 'fit';
+  busy?: boolean;
+  /** The chosen region, in the frame's pixels. */
+  onConfirm: (rect: Rect) => void;
+  onCancel: () => void;
 }
 
-/** A drag shorter than this (CSS px) is a click, not a crop. */
-const MIN_DRAG_PX = 8;
-
-const clamp = (value: number, max: number): number => Math.min(Math.max(value, 0), max);
-
-const normalized = (start: Point, end: Point): Rect => ({
-  x: Math.min(start.x, end.x),
-  y: Math.min(start.y, end.y),
-  width: Math.abs(end.x - start.x),
-  height: Math.abs(end.y - start.y),
+const toRect = (box: Box): Rect => ({
+  x: box.left,
+  y: box.top,
+  width: box.right - box.left,
+  height: box.bottom - box.top,
 });
 
-export function CropOverlay({ frame }: { frame: CapturedFrame }) {
+export function CropOverlay({ frame, fit, busy = false, onConfirm, onCancel }: CropOverlayProps) {
   const image = useRef<HTMLImageElement>(null);
-  const [drag, setDrag] = useState<{ start: Point; end: Point } | null>(null);
-  const busy = useChartStore((state) => state.busy);
-  const { cropFrame, takeWholeFrame, cancelCrop } = useChartStore.getState();
+  const root = useRef<HTMLDivElement>(null);
+  const [box, setBox] = useState<Box | null>(null);
+  const [drag, setDrag] = useState<Drag | null>(null);
 
-  const pointOf = (event: PointerEvent): Point | null => {
-    const box = image.current?.getBoundingClientRect();
-    if (!box) return null;
-    return { x: clamp(event.clientX - box.left, box.width), y: clamp(event.clientY - box.top, box.height) };
+  useEffect(() => root.current?.focus(), []);
+
+  // The box is kept in fractions of the shown frame, so it stays on the same bars when the frame's shown size
+  // changes (the window resizes, the toolbar grows a line).
+  const shown = (): { left: number; top: number; width: number; height: number } => {
+    const bounds = image.current?.getBoundingClientRect();
+    return { left: bounds?.left ?? 0, top: bounds?.top ?? 0, width: bounds?.width || 1, height: bounds?.height || 1 };
+  };
+  const pointOf = (event: PointerEvent): { x: number; y: number } => {
+    const { left, top, width, height } = shown();
+    const clamp = (value: number): number => Math.min(Math.max(value, 0), 1);
+    return { x: clamp((event.clientX - left) / width), y: clamp((event.clientY - top) / height) };
+  };
+  /** The smallest region, in fractions of the shown frame (a drag shorter than this is a click). */
+  const minFraction = (): number => MIN_DRAG_PX / Math.max(shown().width, shown().height);
+  /** The region in the frame's pixels, or null while there is none. */
+  const region = box ? cropToImagePixels(toRect(box), { width: 1, height: 1 }, frame) : null;
+
+  const confirm = (): void => {
+    if (region && !busy) onConfirm(region);
   };
 
   const down = (event: PointerEvent<HTMLDivElement>): void => {
+    if (busy || event.button !== 0) return;
     const point = pointOf(event);
-    if (!point || busy) return;
+    const handle = (event.target as HTMLElement).dataset.handle as Edge | undefined;
     event.currentTarget.setPointerCapture(event.pointerId);
-    setDrag({ start: point, end: point });
+    if (handle && box) setDrag({ mode: 'resize', edge: handle, start: box });
+    else if (box && point.x > box.left && point.x < box.right && point.y > box.top && point.y < box.bottom) {
+      setDrag({ mode: 'move', from: point, start: box });
+    } else {
+      setDrag({ mode: 'draw', from: point });
+      setBox(null);
+    }
   };
 
   const move = (event: PointerEvent<HTMLDivElement>): void => {
+    if (!drag) return;
     const point = pointOf(event);
-    if (drag && point) setDrag({ start: drag.start, end: point });
+    const min = minFraction();
+    if (drag.mode === 'draw') {
+      const { from } = drag;
+      if (Math.abs(point.x - from.x) < min && Math.abs(point.y - from.y) < min) return;
+      setBox({
+        left: Math.min(from.x, point.x),
+        top: Math.min(from.y, point.y),
+        right: Math.max(from.x, point.x),
+        bottom: Math.max(from.y, point.y),
+      });
+    } else if (drag.mode === 'move') {
+      setBox(moveBox(drag.start, point.x - drag.from.x, point.y - drag.from.y, { width: 1, height: 1 }));
+    } else {
+      setBox(resizeBox(drag.start, drag.edge, point, min));
+    }
   };
 
-  const up = (): void => {
-    const box = image.current?.getBoundingClientRect();
-    if (!drag || !box) return;
-    const selection = normalized(drag.start, drag.end);
-    if (selection.width < MIN_DRAG_PX || selection.height < MIN_DRAG_PX) return setDrag(null);
-    void cropFrame(selection, { width: box.width, height: box.height });
+  const keyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      onCancel();
+    } else if (event.key === 'Enter') {
+      event.preventDefault();
+      confirm();
+    }
   };
 
-  const selection = drag ? normalized(drag.start, drag.end) : null;
+  const tooSmall = region !== null && (region.width < MIN_READABLE.width || region.height < MIN_READABLE.height);
+  // Native: the frame's device pixels shown 1:1 on the screen the window covers.
+  const nativeSize =
+    fit === 'native' ? { width: frame.width / frame.scaleFactor, height: frame.height / frame.scaleFactor } : undefined;
   return (
     <div
-      className="crop-overlay"
+      ref={root}
+      className={`crop-overlay crop-${fit}`}
       role="dialog"
       aria-modal="true"
       aria-label="Crop the chart"
       data-testid="crop-overlay"
+      tabIndex={-1}
+      onKeyDown={keyDown}
     >
       <div className="crop-toolbar">
-        <span>
-          {busy ? 'Preparing the chart…' : 'Drag over the chart to crop it.'}{' '}
-          <span className="hint">
-            {frame.width} × {frame.height} px · Esc cancels
+        <div className="crop-help">
+          <span>
+            {busy
+              ? 'Preparing the chart…'
+              : box
+                ? 'Adjust with the handles; Enter or double-click to use it.'
+                : 'Drag over the chart to crop it.'}
           </span>
-        </span>
-        <button type="button" className="secondary" onClick={() => void takeWholeFrame()} disabled={busy}>
+          {/* One line whatever it says, so the frame below never moves while the trader drags. */}
+          <span className="hint crop-size" data-testid="crop-size">
+            {region
+              ? `Region ${region.width} × ${region.height} px`
+              : `${frame.sourceName}: ${frame.width} × ${frame.height} px`}
+            {tooSmall ? (
+              <strong className="crop-warning" role="status" data-testid="crop-too-small">
+                {' '}
+                — too small to read the bars (≥ {MIN_READABLE.width} × {MIN_READABLE.height})
+              </strong>
+            ) : (
+              ' · Esc cancels'
+            )}
+          </span>
+        </div>
+        <button type="button" className="primary" onClick={confirm} disabled={!region || busy}>
+          Use region
+        </button>
+        <button type="button" className="secondary" onClick={() => onConfirm(wholeImage(frame))} disabled={busy}>
           Use whole screen
         </button>
-        <button type="button" className="secondary" onClick={cancelCrop}>
+        <button type="button" className="secondary" onClick={onCancel}>
           Cancel
         </button>
       </div>
@@ -82,16 +162,32 @@ export function CropOverlay({ frame }: { frame: CapturedFrame }) {
           data-testid="crop-area"
           onPointerDown={down}
           onPointerMove={move}
-          onPointerUp={up}
+          onPointerUp={() => setDrag(null)}
           onPointerCancel={() => setDrag(null)}
+          onDoubleClick={confirm}
         >
-          <img ref={image} src={frame.dataUrl} alt="The captured screen" draggable={false} />
-          {selection && (
+          <img
+            ref={image}
+            src={frame.dataUrl}
+            alt="The captured screen"
+            draggable={false}
+            {...(nativeSize ? { width: nativeSize.width, height: nativeSize.height } : {})}
+          />
+          {box && (
             <div
               className="crop-selection"
               data-testid="crop-selection"
-              style={{ left: selection.x, top: selection.y, width: selection.width, height: selection.height }}
-            />
+              style={{
+                left: `${box.left * 100}%`,
+                top: `${box.top * 100}%`,
+                width: `${(box.right - box.left) * 100}%`,
+                height: `${(box.bottom - box.top) * 100}%`,
+              }}
+            >
+              {HANDLES.map((edge) => (
+                <span key={edge} className={`crop-handle crop-handle-${edge}`} data-handle={edge} aria-hidden="true" />
+              ))}
+            </div>
           )}
         </div>
       </div>

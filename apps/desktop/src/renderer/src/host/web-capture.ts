@@ -1,8 +1,22 @@
 // Screen capture in a plain browser: the browser's own picker (getDisplayMedia), one frame drawn into a
-// canvas, and the tracks stopped at once so the "sharing" indicator goes away.
-import type { CapturedFrame, HostError, HostResult } from '../shared';
+// canvas, and the tracks stopped at once so the "sharing" indicator goes away. The frame is then cropped
+// in the page's own overlay, or cut to a remembered rectangle of the shared screen (a pinned region).
+import { encodeChart, loadImage, wholeImage } from '../chart/encode-chart';
+import {
+  scaleRegionToFrame,
+  type CapturedChart,
+  type CapturedFrame,
+  type CropFrame,
+  type HostError,
+  type HostResult,
+  type PinnedRegion,
+  type Rect,
+} from '../shared';
 
-const failure = (code: string, message: string): HostResult<CapturedFrame> => ({
+/** The browser lets the trader pick what to share each time: one "display" stands for whatever they shared. */
+export const SHARED_SCREEN = 'shared-screen';
+
+const failure = <T>(code: string, message: string): HostResult<T> => ({
   ok: false,
   error: { code, message, status: null } satisfies HostError,
 });
@@ -66,4 +80,51 @@ export async function captureDisplayFrame(): Promise<HostResult<CapturedFrame>> 
   } finally {
     for (const each of stream.getTracks()) each.stop();
   }
+}
+
+/** The frame's region, encoded as the chart to send, with where it came from (to pin it). */
+async function encodeRegion(frame: CapturedFrame, rect: Rect): Promise<HostResult<CapturedChart>> {
+  try {
+    const image = await encodeChart(await loadImage(frame.dataUrl), rect);
+    return {
+      ok: true,
+      value: {
+        image,
+        region: {
+          source: { kind: 'display', displayId: SHARED_SCREEN },
+          rect,
+          sourceSize: { width: frame.width, height: frame.height },
+          sourceName: frame.source,
+        },
+      },
+    };
+  } catch {
+    return failure('capture_failed', 'The captured screen could not be turned into a chart.');
+  }
+}
+
+/** Capture, then crop in the page: `presentCrop` shows the overlay and resolves with the region or null. */
+export async function captureChart(
+  presentCrop: (frame: CropFrame) => Promise<Rect | null>,
+): Promise<HostResult<CapturedChart>> {
+  const captured = await captureDisplayFrame();
+  if (!captured.ok) return captured;
+  const frame = captured.value;
+  const rect = await presentCrop({ ...frame, sourceName: frame.source });
+  if (!rect) return failure('capture_cancelled', 'The capture was cancelled.');
+  return encodeRegion(frame, rect);
+}
+
+/** A pinned region: the trader shares the screen again; the same part of it is cut without asking. */
+export async function captureRegion(region: PinnedRegion): Promise<HostResult<CapturedChart>> {
+  const captured = await captureDisplayFrame();
+  if (!captured.ok) return captured;
+  const frame = captured.value;
+  return encodeRegion(frame, scaleRegionToFrame(region.rect, region.sourceSize, frame));
+}
+
+/** The whole shared screen. */
+export async function captureWhole(): Promise<HostResult<CapturedChart>> {
+  const captured = await captureDisplayFrame();
+  return captured.ok ? encodeRegion(captured.value, wholeImage(captured.value)) : captured;
 }

@@ -1,11 +1,25 @@
 // `window.coach` for a plain browser: the server is this page's own origin, sign-in is a PKCE redirect,
-// capture is getDisplayMedia. Used when the renderer runs as the web version (and in the e2e suite).
+// capture is getDisplayMedia cropped in the page's own overlay, settings live in localStorage. Used when the
+// renderer runs as the web version (and in the e2e suite).
 import type { ChatStreamRequest, CoachEvent } from '@strat-coach/server/contract';
-import { createCoachClient, type CoachHostApi, type HostError, type HostResult } from '../shared';
-import { captureDisplayFrame } from './web-capture';
+import {
+  createCoachClient,
+  type CoachHostApi,
+  type CropFrame,
+  type HostError,
+  type HostResult,
+  type Rect,
+} from '../shared';
+import { captureChart, captureRegion, captureWhole } from './web-capture';
 import { createWebSession } from './web-session';
+import { createWebSettings } from './web-settings';
 
-export function createWebHost(): CoachHostApi {
+export interface WebHostOptions {
+  /** Shows the crop overlay over a captured frame; resolves with the chosen region, or null when cancelled. */
+  presentCrop: (frame: CropFrame) => Promise<Rect | null>;
+}
+
+export function createWebHost(options: WebHostOptions): CoachHostApi {
   const session = createWebSession();
   const client = createCoachClient({ baseUrl: '', accessToken: () => session.accessToken() });
 
@@ -68,10 +82,18 @@ export function createWebHost(): CoachHostApi {
         return { cancel: () => controller.abort(), done };
       },
     },
-    capture: { screen: captureDisplayFrame },
+    capture: {
+      // The browser's own picker chooses what to share.
+      sources: async () => ({ ok: true, value: [] }),
+      chart: () => captureChart(options.presentCrop),
+      region: captureRegion,
+      underCursor: captureWhole,
+    },
+    settings: createWebSettings(window.localStorage),
     app: {
-      // The tray's quick question exists only in the desktop app.
+      // The tray and its shortcuts exist only in the desktop app.
       onQuickQuestion: () => () => undefined,
+      onRecapturePinned: () => () => undefined,
     },
   };
 }

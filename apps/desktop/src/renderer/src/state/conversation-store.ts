@@ -5,8 +5,8 @@ import { create } from 'zustand';
 import { host } from '../host';
 import { applyEvent, canRetry, isOpen, startAnswer, stopAnswer, toHistory, type LiveAnswer } from '../lib/live-answer';
 import { noticeFor, type Notice } from '../lib/notices';
-import type { ChartImage, CoachAnswerHandle } from '../shared';
-import { useChartStore } from './chart-store';
+import type { CoachAnswerHandle } from '../shared';
+import { useChartStore, type PendingChart } from './chart-store';
 import { useServerStore } from './server-store';
 import { useUsageStore } from './usage-store';
 
@@ -31,8 +31,10 @@ interface ConversationActions {
   openConversation: (id: string) => Promise<void>;
   startNew: () => void;
   setDraft: (draft: string) => void;
-  /** Sends the draft (with the chart, if one is attached) as a question in the open conversation. */
+  /** Sends the draft (with the new charts, if any) as a question in the open conversation. */
   ask: () => void;
+  /** Sends this question (a preset's) with the new charts, whatever is in the box. */
+  askQuestion: (question: string) => void;
   /** Asks the coach to carry on with an answer that was cut short at its length limit. */
   continueAnswer: () => void;
   stop: () => void;
@@ -61,10 +63,11 @@ const SETTLE_AFTER_STOP_MS = 1_000;
 let asks = 0;
 let lastRequest: ChatStreamRequest | null = null;
 
-/** The chart as the request carries it. */
-const chartImage = (chart: ChartImage): ChatImage => ({
-  mediaType: chart.mediaType,
-  data: chart.data,
+/** A chart as the request carries it, with its label. */
+const chartImage = (chart: PendingChart): ChatImage => ({
+  mediaType: chart.image.mediaType,
+  data: chart.image.data,
+  ...(chart.label ? { label: chart.label } : {}),
 });
 
 /** What "Continue" sends: the coaching prompt tells the model to pick up where the cut-short answer stopped. */
@@ -157,21 +160,27 @@ export const useConversationStore = create<ConversationState & ConversationActio
     setDraft: (draft) => set({ draft }),
 
     ask() {
-      const { draft, live, notice, currentId } = get();
-      const message = draft.trim();
-      if (message === '' || isOpen(live) || rateLimited(notice, Date.now())) return;
-      // Only a new chart goes out; the conversation's chart is already on the server.
-      const chart = useChartStore.getState().chart;
+      const { draft, live, notice } = get();
+      if (draft.trim() === '' || isOpen(live) || rateLimited(notice, Date.now())) return;
       set({ draft: '' });
+      get().askQuestion(draft);
+    },
+
+    askQuestion(question) {
+      const { live, notice, currentId } = get();
+      const message = question.trim();
+      if (message === '' || isOpen(live) || rateLimited(notice, Date.now())) return;
+      // Only new charts go out, higher timeframe first; the conversation's charts are already on the server.
+      const charts = useChartStore.getState().charts;
       send(
         {
           message,
           ...(currentId ? { conversationId: currentId } : {}),
-          ...(chart ? { images: [chartImage(chart)] } : {}),
+          ...(charts.length > 0 ? { images: charts.map(chartImage) } : {}),
         },
         { replaceLive: false },
       );
-      if (chart) useChartStore.getState().markSent();
+      if (charts.length > 0) useChartStore.getState().markSent();
     },
 
     continueAnswer() {

@@ -1,6 +1,9 @@
 // Every store back to its first state: between tests, and when the trader signs out.
 import { useChartStore } from './chart-store';
 import { useConversationStore } from './conversation-store';
+import { useCropStore } from './crop-store';
+import { usePinnedStore } from './pinned-store';
+import { usePresetStore } from './preset-store';
 import { useServerStore } from './server-store';
 import { useSessionStore } from './session-store';
 import { useUsageStore } from './usage-store';
@@ -10,6 +13,9 @@ export function resetTraderData(): void {
   useConversationStore.getState().reset();
   useUsageStore.getState().reset();
   useChartStore.getState().reset();
+  useCropStore.getState().reset();
+  usePinnedStore.getState().reset();
+  usePresetStore.getState().reset();
 }
 
 /** Between tests: everything, the session included. */

@@ -4,11 +4,14 @@ import { useEffect, useState, type DragEvent } from 'react';
 import { CropOverlay } from '../chart/CropOverlay';
 import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
+import { useCropStore } from '../state/crop-store';
 import { useSessionStore } from '../state/session-store';
 import { Banner } from './Banner';
 import { Composer } from './Composer';
 import { HistoryPanel } from './HistoryPanel';
+import { SettingsPanel } from './SettingsPanel';
 import { SignedOut } from './SignedOut';
+import { SourcePicker } from './SourcePicker';
 import { Thread } from './Thread';
 import { TopBar } from './TopBar';
 
@@ -24,7 +27,8 @@ function useWindowKeys(): void {
   useEffect(() => {
     const keyDown = (event: KeyboardEvent): void => {
       if (event.key !== 'Escape') return;
-      if (useChartStore.getState().frame) useChartStore.getState().cancelCrop();
+      if (useCropStore.getState().request) useCropStore.getState().cancel();
+      else if (useChartStore.getState().sources) useChartStore.getState().closePicker();
       else useConversationStore.getState().stop();
     };
     // A pasted image (Ctrl/Cmd+V) becomes the chart; pasted text is left to the question box.
@@ -44,9 +48,11 @@ function useWindowKeys(): void {
 }
 
 function Coach() {
-  const [historyOpen, setHistoryOpen] = useState(false);
+  const [panel, setPanel] = useState<'history' | 'settings' | null>(null);
   const [dropping, setDropping] = useState(false);
-  const frame = useChartStore((state) => state.frame);
+  const crop = useCropStore((state) => state.request);
+  const picking = useChartStore((state) => state.sources !== null);
+  const toggle = (which: 'history' | 'settings') => () => setPanel((open) => (open === which ? null : which));
   useWindowKeys();
 
   const drop = (event: DragEvent): void => {
@@ -69,12 +75,26 @@ function Coach() {
       onDragLeave={() => setDropping(false)}
       onDrop={drop}
     >
-      <TopBar historyOpen={historyOpen} onToggleHistory={() => setHistoryOpen((open) => !open)} />
-      {historyOpen && <HistoryPanel onClose={() => setHistoryOpen(false)} />}
+      <TopBar
+        historyOpen={panel === 'history'}
+        onToggleHistory={toggle('history')}
+        settingsOpen={panel === 'settings'}
+        onToggleSettings={toggle('settings')}
+      />
+      {panel === 'history' && <HistoryPanel onClose={() => setPanel(null)} />}
+      {panel === 'settings' && <SettingsPanel onClose={() => setPanel(null)} />}
       <Thread />
       <Banner />
       <Composer />
-      {frame && <CropOverlay frame={frame} />}
+      {picking && <SourcePicker />}
+      {crop && (
+        <CropOverlay
+          frame={crop.frame}
+          fit="fit"
+          onConfirm={(rect) => useCropStore.getState().confirm(rect)}
+          onCancel={() => useCropStore.getState().cancel()}
+        />
+      )}
     </div>
   );
 }

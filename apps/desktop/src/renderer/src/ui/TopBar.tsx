@@ -1,8 +1,18 @@
-// The window's top bar: conversations, the app's name, the usage meter and sign-out.
+// The window's top bar: conversations, the app's name, the usage meter, settings and sign-out.
 import { useSessionStore } from '../state/session-store';
 import { UsageMeter } from './UsageMeter';
 
-export function TopBar({ historyOpen, onToggleHistory }: { historyOpen: boolean; onToggleHistory: () => void }) {
+export function TopBar({
+  historyOpen,
+  onToggleHistory,
+  settingsOpen,
+  onToggleSettings,
+}: {
+  historyOpen: boolean;
+  onToggleHistory: () => void;
+  settingsOpen: boolean;
+  onToggleSettings: () => void;
+}) {
   const signOut = useSessionStore((state) => state.signOut);
   // Electron without an OS keychain keeps the session in memory only, and says so.
   const sessionNote = useSessionStore((state) =>
@@ -22,6 +32,17 @@ export function TopBar({ historyOpen, onToggleHistory }: { historyOpen: boolean;
         </button>
         <h1>Strat Coach</h1>
         <UsageMeter />
+        <button
+          type="button"
+          className="secondary icon-only"
+          aria-label="Settings"
+          title="Settings: quick questions, pinned regions, shortcuts"
+          aria-expanded={settingsOpen}
+          aria-controls="settings"
+          onClick={onToggleSettings}
+        >
+          <span aria-hidden="true">⚙</span>
+        </button>
         <button type="button" className="secondary" onClick={() => void signOut()}>
           Sign out
         </button>

@@ -1,0 +1,23 @@
+// Electron's crop window: the frozen screen 1:1 on the display it was taken from, and the crop on it.
+import { useEffect } from 'react';
+import { CropOverlay } from '../chart/CropOverlay';
+import { useCropWindowStore } from '../state/crop-window-store';
+
+export function CropWindow() {
+  const { frame, busy, error } = useCropWindowStore();
+  const { load, confirm, cancel } = useCropWindowStore.getState();
+  useEffect(() => {
+    void load();
+  }, [load]);
+  if (error) return <main className="splash status-error">{error}</main>;
+  if (!frame) return <main className="splash">Preparing the capture…</main>;
+  return (
+    <CropOverlay
+      frame={frame}
+      fit="native"
+      busy={busy}
+      onConfirm={(rect) => void confirm(rect)}
+      onCancel={() => void cancel()}
+    />
+  );
+}

@@ -1,0 +1,112 @@
+// A CoachHostApi driven by the test (the window.coach contract, no Electron and no server): it records what
+// the renderer asks, lets the test send the answer's events or refuse it, and scripts captures and settings.
+import type { ChatStreamRequest, CoachEvent, UsageCurrentResponse } from '@strat-coach/server/contract';
+import type { CapturedChart, CoachHostApi, HostError, HostResult } from '../../src/shared/host-api';
+import type { PinnedRegion } from '../../src/shared/pinned-regions';
+
+interface Asked {
+  request: ChatStreamRequest;
+  send(event: CoachEvent): void;
+  refuse(error: HostError): void;
+  cancelled: boolean;
+}
+
+export const QUOTA = { limit: 100_000, used: 2_000, remaining: 98_000, percent: 2 };
+const USAGE: UsageCurrentResponse = {
+  tier: 'free',
+  period: { start: '2026-01-01T00:00:00.000Z', end: '2026-02-01T00:00:00.000Z' },
+  tokens: { input: 1_500, output: 500, cacheRead: 0, cacheWrite: 0 },
+  quota: QUOTA,
+  requests: 1,
+  costUsd: 0.01,
+  cache: { hitRate: 0, savingsUsd: 0 },
+};
+
+const cancelled: HostResult<CapturedChart> = {
+  ok: false,
+  error: { code: 'capture_cancelled', message: 'x', status: null },
+};
+
+export function scriptedHost() {
+  const asked: Asked[] = [];
+  let usageCalls = 0;
+  /** What each pinned region's capture answers (by region id), and what the display under the cursor does. */
+  const regionResults = new Map<string, HostResult<CapturedChart>>();
+  let underCursorResult: HostResult<CapturedChart> = cancelled;
+  const captured: { regions: string[]; underCursor: number } = { regions: [], underCursor: 0 };
+  const host: CoachHostApi = {
+    kind: 'web',
+    session: {
+      get: async () => ({ status: 'signed_in', subject: 'user_local', expiresAt: Date.now() + 600_000 }),
+      signIn: async () => ({ status: 'signing_in' }),
+      signOut: async () => undefined,
+      onChange: () => () => undefined,
+    },
+    api: {
+      status: async () => ({ ok: false, error: { code: 'offline', message: 'x', status: null } }),
+      usage: async () => {
+        usageCalls += 1;
+        return { ok: true, value: USAGE };
+      },
+      conversations: async () => ({ ok: true, value: { items: [], nextCursor: null } }),
+      messages: async () => ({ ok: true, value: { items: [] } }),
+    },
+    coach: {
+      ask(request, handlers) {
+        let finish = (): void => undefined;
+        const done = new Promise<void>((resolve) => (finish = resolve));
+        const entry: Asked = {
+          request,
+          cancelled: false,
+          send: (event) => {
+            handlers.onEvent(event);
+            if (event.event === 'stream_complete' || event.event === 'stream_error') finish();
+          },
+          refuse: (error) => {
+            handlers.onError(error);
+            finish();
+          },
+        };
+        asked.push(entry);
+        return {
+          cancel: () => {
+            entry.cancelled = true;
+            finish();
+          },
+          done,
+        };
+      },
+    },
+    capture: {
+      sources: async () => ({ ok: true, value: [] }),
+      chart: async () => cancelled,
+      region: async (region: PinnedRegion) => {
+        captured.regions.push(region.id);
+        return regionResults.get(region.id) ?? cancelled;
+      },
+      underCursor: async () => {
+        captured.underCursor += 1;
+        return underCursorResult;
+      },
+    },
+    settings: {
+      pinnedRegions: async () => ({ value: [], notice: null }),
+      savePinnedRegions: async (regions) => ({ ok: true, value: regions }),
+      presets: async () => ({ value: [], notice: null }),
+      savePresets: async (presets) => ({ ok: true, value: presets }),
+      shortcuts: async () => null,
+      saveShortcuts: async () => null,
+    },
+    app: { onQuickQuestion: () => () => undefined, onRecapturePinned: () => () => undefined },
+  };
+  return {
+    host,
+    asked,
+    usageCalls: () => usageCalls,
+    captured,
+    scriptRegion: (id: string, result: HostResult<CapturedChart>) => regionResults.set(id, result),
+    scriptUnderCursor: (result: HostResult<CapturedChart>) => {
+      underCursorResult = result;
+    },
+  };
+}
