@@ -3,7 +3,7 @@
 import { defineConfig } from '@playwright/test';
 import { controlPort } from './e2e/support/control-api';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',

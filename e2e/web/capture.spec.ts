@@ -1,22 +1,9 @@
 // Capture: the browser's screen picker (getDisplayMedia), the frozen frame in the crop overlay, a crop
 // dragged with the mouse and confirmed, and the cropped chart sent. Chromium's fake capture device stands in for a
 // screen here: a test pattern, picked without a dialog.
-import { expect, test } from './fixtures';
+import { expect, FAKE_SCREEN, test } from './fixtures';
 
-test.use({
-  launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
-  },
-});
+test.use(FAKE_SCREEN);
 
 test('Capture freezes the screen, a dragged and confirmed crop becomes the chart, and Esc cancels', async ({
   coach,

@@ -1,22 +1,9 @@
 // Several timeframes in one question, and quick questions: charts labelled by timeframe go in Strat order
 // (higher first) as one request with a title before each image; a preset chip asks at once; presets can be
 // edited; a captured region can be pinned and recaptured with one click.
-import { expect, test } from './fixtures';
+import { expect, FAKE_SCREEN, test } from './fixtures';
 
-test.use({
-  launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
-  },
-});
+test.use(FAKE_SCREEN);
 
 test('two charts labelled 60 and D go in one question, the daily first, each titled for the model', async ({
   coach,

@@ -2,6 +2,7 @@
 // reset fake upstream for every test, the app's page object, and dedicated servers for tests that stop
 // theirs or need one without an API key.
 import { expect, test as base } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../../playwright.config';
 import { startServer, type ServerHandle } from '../support/control';
 import type { StartServerRequest } from '../support/control-api';
 import { CoachPage } from './pages/coach-page';
@@ -74,3 +75,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 });
 
 export { expect };
+
+/** `test.use(FAKE_SCREEN)`: Chromium's fake capture device stands in for a screen, picked without a dialog. */
+export const FAKE_SCREEN = {
+  launchOptions: {
+    executablePath: '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  },
+};

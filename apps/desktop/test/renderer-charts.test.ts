@@ -2,7 +2,7 @@
 // timeframe first), four at most, a refused label kept out, a recaptured pinned region replacing its earlier
 // capture; and the crop box adjusted by its handles.
 import { afterEach, describe, expect, it } from 'vitest';
-import { moveBox, resizeBox } from '../src/renderer/src/chart/crop-box';
+import { moveBox, regionOf, resizeBox } from '../src/renderer/src/chart/crop-box';
 import { joinLabel, splitLabel } from '../src/renderer/src/lib/chart-labels';
 import { TOO_MANY, useChartStore } from '../src/renderer/src/state/chart-store';
 import { resetAllStores } from '../src/renderer/src/state/reset';
@@ -82,5 +82,37 @@ describe('the crop box', () => {
     expect(resizeBox(box, 'se', { x: 80, y: 90 }, 8)).toEqual({ left: 10, top: 10, right: 80, bottom: 90 });
     expect(resizeBox(box, 'w', { x: 70, y: 0 }, 8)).toEqual({ left: 50, top: 10, right: 70, bottom: 40 });
     expect(resizeBox(box, 'n', { x: 0, y: 38 }, 8)).toEqual({ left: 10, top: 32, right: 50, bottom: 40 });
+  });
+});
+
+describe('the crop region in the frame’s pixels', () => {
+  const frameOf = (scaleFactor: number) => ({
+    dataUrl: 'data:,',
+    width: Math.round(1920 * scaleFactor),
+    height: Math.round(1080 * scaleFactor),
+    scaleFactor,
+    sourceName: 'Display 2',
+  });
+
+  it.each([1, 1.25, 1.5, 2])(
+    'in the crop window at %sx: the same part of the screen, rounded outward',
+    (scaleFactor) => {
+      const frame = frameOf(scaleFactor);
+      // A quarter of the screen, from (25 %, 25 %): CSS 480 × 270 at (480, 270).
+      const region = regionOf({ left: 0.25, top: 0.25, right: 0.5, bottom: 0.5 }, frame, 'native');
+      expect(region.x).toBe(Math.floor(480 * scaleFactor));
+      expect(region.y).toBe(Math.floor(270 * scaleFactor));
+      expect(region.x + region.width).toBe(Math.ceil(960 * scaleFactor));
+      expect(region.y + region.height).toBe(Math.ceil(540 * scaleFactor));
+    },
+  );
+
+  it('fitted into the window, the same fractions of the frame', () => {
+    expect(regionOf({ left: 0.25, top: 0.25, right: 0.75, bottom: 0.75 }, frameOf(1), 'fit')).toEqual({
+      x: 480,
+      y: 270,
+      width: 960,
+      height: 540,
+    });
   });
 });

@@ -3,9 +3,9 @@
 // own pixels and warns when it is too small to read the bars. Shown 1:1 with the screen in Electron's crop
 // window, fitted to the window in the web version.
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { cropToImagePixels, type CropFrame, type Rect } from '../shared';
+import type { CropFrame, Rect } from '../shared';
+import { moveBox, regionOf, resizeBox, type Box, type Edge } from './crop-box';
 import { wholeImage } from './encode-chart';
-import { moveBox, resizeBox, type Box, type Edge } from './crop-box';
 
 /** Below this a chart's bars are too few pixels for the model (or the trader) to read. */
 export const MIN_READABLE = { width: 400, height: 250 } as const;
@@ -27,13 +27,6 @@ export interface CropOverlayProps {
   onConfirm: (rect: Rect) => void;
   onCancel: () => void;
 }
-
-const toRect = (box: Box): Rect => ({
-  x: box.left,
-  y: box.top,
-  width: box.right - box.left,
-  height: box.bottom - box.top,
-});
 
 export function CropOverlay({ frame, fit, busy = false, onConfirm, onCancel }: CropOverlayProps) {
   const image = useRef<HTMLImageElement>(null);
@@ -57,7 +50,7 @@ export function CropOverlay({ frame, fit, busy = false, onConfirm, onCancel }: C
   /** The smallest region, in fractions of the shown frame (a drag shorter than this is a click). */
   const minFraction = (): number => MIN_DRAG_PX / Math.max(shown().width, shown().height);
   /** The region in the frame's pixels, or null while there is none. */
-  const region = box ? cropToImagePixels(toRect(box), { width: 1, height: 1 }, frame) : null;
+  const region = box ? regionOf(box, frame, fit) : null;
 
   const confirm = (): void => {
     if (region && !busy) onConfirm(region);

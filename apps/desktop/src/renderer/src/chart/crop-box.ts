@@ -1,6 +1,7 @@
 // A crop selection as the trader adjusts it, in any unit of the shown frame (the overlay uses fractions of it):
 // moved whole (kept inside the frame) or resized by one of its eight handles (dragging past the opposite edge
-// flips it, never below a minimum size). Pure, so it is tested in Node.
+// flips it, never below a minimum size), and finally the frame's own pixels it covers. Pure, tested in Node.
+import { cropToImagePixels, overlayToDevicePixels, type CropFrame, type DisplayInfo, type Rect } from '../shared';
 
 export interface Box {
   left: number;
@@ -43,4 +44,29 @@ export function resizeBox(box: Box, edge: Edge, point: { x: number; y: number },
     else normal.bottom = normal.top + minSize;
   }
   return normal;
+}
+
+export const toRect = (box: Box): Rect => ({
+  x: box.left,
+  y: box.top,
+  width: box.right - box.left,
+  height: box.bottom - box.top,
+});
+
+/**
+ * The box (fractions of the shown frame) in the frame's own pixels. Native: the frame is the covered display
+ * at its scale factor, so the box is CSS pixels of that display and maps as its device pixels do (rounded
+ * outward, the display's origin left out); fitted: the frame is scaled into the window.
+ */
+export function regionOf(box: Box, frame: CropFrame, fit: 'native' | 'fit'): Rect {
+  if (fit === 'fit') return cropToImagePixels(toRect(box), { width: 1, height: 1 }, frame);
+  const css = { width: frame.width / frame.scaleFactor, height: frame.height / frame.scaleFactor };
+  const display: DisplayInfo = { id: 0, bounds: { x: 0, y: 0, ...css }, scaleFactor: frame.scaleFactor };
+  const scaled = {
+    left: box.left * css.width,
+    top: box.top * css.height,
+    right: box.right * css.width,
+    bottom: box.bottom * css.height,
+  };
+  return overlayToDevicePixels(toRect(scaled), display);
 }

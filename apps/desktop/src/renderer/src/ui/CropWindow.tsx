@@ -1,4 +1,5 @@
-// Electron's crop window: the frozen screen 1:1 on the display it was taken from, and the crop on it.
+// Electron's crop window: the frozen screen 1:1 on the display it was taken from, and the crop on it. A
+// window's capture, whose size is its own, is fitted into the screen when it would not fit 1:1.
 import { useEffect } from 'react';
 import { CropOverlay } from '../chart/CropOverlay';
 import { useCropWindowStore } from '../state/crop-window-store';
@@ -11,10 +12,13 @@ export function CropWindow() {
   }, [load]);
   if (error) return <main className="splash status-error">{error}</main>;
   if (!frame) return <main className="splash">Preparing the capture…</main>;
+  const fitsOneToOne =
+    frame.width / frame.scaleFactor <= window.innerWidth + 1 &&
+    frame.height / frame.scaleFactor <= window.innerHeight + 1;
   return (
     <CropOverlay
       frame={frame}
-      fit="native"
+      fit={fitsOneToOne ? 'native' : 'fit'}
       busy={busy}
       onConfirm={(rect) => void confirm(rect)}
       onCancel={() => void cancel()}
