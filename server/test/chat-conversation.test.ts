@@ -101,6 +101,38 @@ describe('a five-turn conversation about one chart', () => {
   });
 });
 
+describe('the quota of a cached conversation', () => {
+  it('counts a question’s own tokens once, though they reach the model as cache writes; not the shared prompt', async () => {
+    const { headers } = await h.trader();
+    h.fake.reset(); // a cold cache: this turn writes the coaching prompt too
+    h.fake.script({ chunks: ['One.'], thinking: false }, { chunks: ['Two.'], thinking: false });
+    const first = await h.chat(headers, {
+      message: 'Number the bars.',
+      images: [{ mediaType: 'image/png', data: chartB64 }],
+    });
+    const one = first.events.at(-1)!.data as { usage: Record<string, number>; quota: { used: number } };
+    // Everything new is written to the cache: the coaching prompt (everyone's) and the chart and question.
+    expect(one.usage.inputTokens).toBe(0);
+    expect(one.usage.cacheCreationInputTokens).toBeGreaterThan(2_000 + 1_120);
+    // The chart (1,120 tokens) and the question count; the shared coaching prompt does not.
+    expect(one.quota.used).toBeGreaterThanOrEqual(1_120 + one.usage.outputTokens!);
+    expect(one.quota.used).toBeLessThan(1_120 + 100 + one.usage.outputTokens!);
+
+    const second = await h.chat(headers, {
+      message: 'And the stop?',
+      conversationId: first.events[0]!.data.conversationId,
+    });
+    const two = second.events.at(-1)!.data as { usage: Record<string, number>; quota: { used: number } };
+    // Read back from the cache, the chart and the first turn are not counted again: only what is new.
+    expect(two.usage.cacheReadInputTokens).toBeGreaterThan(1_120);
+    expect(two.quota.used - one.quota.used).toBe(
+      two.usage.cacheCreationInputTokens! + two.usage.inputTokens! + two.usage.outputTokens!,
+    );
+    const current = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+    expect(current.json().quota.used).toBe(two.quota.used);
+  });
+});
+
 describe('chart labels', () => {
   it('reach the model as "Chart n of N — label" right before each image', async () => {
     const { headers } = await h.trader();

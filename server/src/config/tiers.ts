@@ -6,7 +6,7 @@ export interface TierRules {
   requestsPerMinute: number;
   /** null: no hourly limit. */
   requestsPerHour: number | null;
-  /** Monthly quota in the user's own tokens (uncached input + output); null: no cap. */
+  /** Monthly quota in the user's own tokens, each counted once when new (see usage-summary.ts); null: no cap. */
   monthlyTokens: number | null;
   /** Free is blocked at its quota; paid tiers continue and the overage is recorded. */
   blockAtQuota: boolean;

@@ -23,13 +23,16 @@ import { buildMessages } from './coach-messages.js';
 import { MIN_ANSWER_TOKENS, planAnswer, type AnswerPlan } from './coach-plan.js';
 import type { CoachingPrompt } from './coaching-prompt.js';
 import { classifyUpstreamError, type CoachUpstream, type UpstreamUsage } from './coach-upstream.js';
+import type { SharedPromptSize } from './shared-prompt.js';
 import type { EventSink } from './sse-writer.js';
-import { quotaOf } from './usage-summary.js';
+import { quotaOf, quotaTokensOf } from './usage-summary.js';
 
 export interface CoachDeps {
   db: Database;
   upstream: CoachUpstream;
   coaching: CoachingPrompt;
+  /** The coaching prompt's size in tokens, learned from the model's usage. */
+  sharedPrompt: SharedPromptSize;
   coach: CoachModel;
   priceFor: PriceLookup;
   log: FastifyBaseLogger;
@@ -45,6 +48,8 @@ export interface PreparedTurn {
   questionId: string | null;
   assistantMessageId: string;
   messages: MessageParam[];
+  /** The request carries earlier turns (so a cache read is more than the coaching prompt). */
+  hasHistory: boolean;
   plan: AnswerPlan;
   period: BillingPeriod;
   reservedTokens: number;
@@ -112,6 +117,7 @@ export async function prepareTurn(
     questionId: started.questionId ?? context.retryOf,
     assistantMessageId: randomUUID(),
     messages: buildMessages(context.window, context.charts),
+    hasHistory: context.window.length > 1,
     plan: planAnswer(deps.coach, started.answerTokens),
     period,
     reservedTokens: started.reservedTokens,
@@ -271,6 +277,7 @@ async function finish(deps: CoachDeps, turn: PreparedTurn, sink: EventSink, resu
   const now = new Date();
   const price = deps.priceFor(result.model, now) ?? deps.priceFor(deps.coach.id, now);
   const cost = price ? costUsd(price, tokens) : 0;
+  deps.sharedPrompt.observe(tokens, turn.hasHistory);
   // A refusal's partial text is discarded, and the question leaves the model's context (the provider's advice).
   const refused = result.outcome.error?.code === 'refused';
   let quotaUsed: number;
@@ -292,6 +299,7 @@ async function finish(deps: CoachDeps, turn: PreparedTurn, sink: EventSink, resu
         status: result.outcome.status,
         errorCode: result.outcome.error?.code ?? null,
         billingPeriodStart: turn.period.start,
+        quotaTokens: quotaTokensOf(tokens, deps.sharedPrompt.tokens()),
       },
     });
     quotaUsed = used ?? tokens.inputTokens + tokens.outputTokens;

@@ -8,6 +8,8 @@ export const COACHING_DIR = fileURLToPath(new URL('../../../coaching/', import.m
 export interface CoachingPrompt {
   text: string;
   version: string;
+  /** Its size in tokens, estimated at four characters a token until a request measures it (shared-prompt.ts). */
+  estimatedTokens: number;
 }
 
 export async function loadCoachingPrompt(dir: string = COACHING_DIR): Promise<CoachingPrompt> {
@@ -18,5 +20,6 @@ export async function loadCoachingPrompt(dir: string = COACHING_DIR): Promise<Co
   ]);
   const { version } = JSON.parse(versionFile) as { version?: unknown };
   if (typeof version !== 'string' || version.length === 0) throw new Error('coaching/version.json has no version');
-  return { text: `${systemPrompt.trim()}\n\n${guardrails.trim()}\n`, version };
+  const text = `${systemPrompt.trim()}\n\n${guardrails.trim()}\n`;
+  return { text, version, estimatedTokens: Math.ceil(text.length / 4) };
 }

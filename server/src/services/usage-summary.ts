@@ -5,7 +5,10 @@ import type { Quota, UsageCurrentResponse } from '../contract/usage.js';
 import type { ModelTotals } from '../db/repositories/usage.js';
 import type { BillingPeriod } from './billing-period.js';
 
-/** Quota counts the user's own tokens (uncached input + output); cached prompt tokens do not count. */
+/**
+ * Quota counts the trader's own tokens once: new input (uncached, or written to the cache, less the shared
+ * coaching prompt) and output. Tokens read back from the cache are not counted again.
+ */
 export function quotaOf(tier: Tier, used: number): Quota {
   const limit = TIER_RULES[tier].monthlyTokens;
   if (limit === null) return { limit: null, used, remaining: null, percent: null };
@@ -39,7 +42,10 @@ export function summarizeUsage(
     tier,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     tokens: { input, output, cacheRead, cacheWrite },
-    quota: quotaOf(tier, input + output),
+    quota: quotaOf(
+      tier,
+      sum((row) => row.quotaTokens),
+    ),
     requests: sum((row) => row.requests),
     costUsd: roundUsd(sum((row) => row.costUsd)),
     cache: {
@@ -47,4 +53,16 @@ export function summarizeUsage(
       savingsUsd: roundUsd(savingsUsd),
     },
   };
+}
+
+/** The shared coaching prompt's share of a call's cache write: written when nothing was read from the cache. */
+export function quotaTokensOf(
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number },
+  sharedPromptTokens: number,
+): number {
+  // Every request's first breakpoint ends the coaching prompt: any cache read includes it, so a request that
+  // read nothing is the one that wrote it (for everyone), and that part is not the trader's.
+  const shared =
+    usage.cacheReadTokens > 0 ? 0 : Math.min(sharedPromptTokens, usage.inputTokens + usage.cacheWriteTokens);
+  return usage.inputTokens + usage.cacheWriteTokens - shared + usage.outputTokens;
 }

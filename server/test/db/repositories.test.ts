@@ -93,6 +93,7 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
           outputTokens: 50,
           cacheReadTokens: 0,
           cacheWriteTokens: 0,
+          quotaTokens: 57,
           costUsd: 0.0007,
         },
         {
@@ -102,9 +103,21 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
           outputTokens: 6_000,
           cacheReadTokens: 1_200,
           cacheWriteTokens: 0,
+          quotaTokens: 18_000,
           costUsd: 0.01476,
         },
       ]);
+    });
+
+    it('sums what each call counted against the quota, and uncached input + output for rows without it', async () => {
+      const users = usersRepository(test.db);
+      const usage = usageRepository(test.db);
+      const user = await users.findOrCreate(uniqueSubject(), null);
+      const november = new Date('2026-11-01T00:00:00Z');
+      await usage.insert(usageRow(user.id, { billingPeriodStart: november, cacheWriteTokens: 900, quotaTokens: 950 }));
+      await usage.insert(usageRow(user.id, { billingPeriodStart: november }));
+      const [totals] = await usage.periodTotals(user.id, november);
+      expect(totals).toMatchObject({ requests: 2, quotaTokens: 950 + 150 });
     });
 
     it('pages history newest first with a cursor, and rejects a cursor that is not the user’s', async () => {

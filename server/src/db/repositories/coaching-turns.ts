@@ -150,9 +150,10 @@ export function coachingTurnsRepository(db: Queryable) {
     },
 
     /**
-     * Stores the delivered answer, the usage row, and settles the quota: releases the reservation and
-     * counts the real input + output. Returns the period's used tokens, or null when the period rolled over
-     * while the turn ran (its counters are gone; the usage row still records the spend).
+     * Stores the delivered answer, the usage row, and settles the quota: releases the reservation and adds
+     * what the call counts against the quota (usage.quotaTokens; uncached input + output without it).
+     * Returns the period's used tokens, or null when the period rolled over while the turn ran (its counters
+     * are gone; the usage row still records the spend).
      */
     async finish(turn: FinishTurn): Promise<number | null> {
       const usage = turn.usage;
@@ -167,12 +168,12 @@ export function coachingTurnsRepository(db: Queryable) {
          ), recorded AS (
            INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
              cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
-             billing_period_start)
-           VALUES ($4, $2, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             billing_period_start, quota_tokens)
+           VALUES ($4, $2, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
          ), settled AS (
            UPDATE users
               SET quota_reserved = greatest(0, quota_reserved - $17::bigint),
-                  quota_used = quota_used + $7::bigint + $8::bigint
+                  quota_used = quota_used + $19::bigint
             WHERE id = $4 AND quota_period_start = $16
            RETURNING quota_used
          )
@@ -196,6 +197,7 @@ export function coachingTurnsRepository(db: Queryable) {
           usage.billingPeriodStart,
           turn.reservedTokens,
           turn.refusedQuestionId,
+          usage.quotaTokens ?? usage.inputTokens + usage.outputTokens,
         ],
       );
       return rows[0]?.quota_used ?? null;

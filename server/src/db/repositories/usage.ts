@@ -18,11 +18,16 @@ export interface NewUsageRecord {
   status: UsageStatus;
   errorCode: string | null;
   billingPeriodStart: Date;
+  /** What the call counted against the quota; defaults to uncached input + output. */
+  quotaTokens?: number;
   /** Defaults to now(); tests seed history with explicit times. */
   createdAt?: Date;
 }
 
-export interface UsageRecord extends Omit<NewUsageRecord, 'userId' | 'billingPeriodStart' | 'createdAt'> {
+export interface UsageRecord extends Omit<
+  NewUsageRecord,
+  'userId' | 'billingPeriodStart' | 'createdAt' | 'quotaTokens'
+> {
   id: string;
   createdAt: Date;
 }
@@ -35,6 +40,8 @@ export interface ModelTotals {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** Tokens counted against the quota (see token_usage.quota_tokens). */
+  quotaTokens: number;
   costUsd: number;
 }
 
@@ -78,8 +85,9 @@ export function usageRepository(db: Queryable) {
       const { rows } = await db.query<{ id: string }>(
         `INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
            cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
-           billing_period_start, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()))
+           billing_period_start, created_at, quota_tokens)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()),
+                 coalesce($16::int, $5::int + $6::int))
          RETURNING id`,
         [
           record.userId,
@@ -97,6 +105,7 @@ export function usageRepository(db: Queryable) {
           record.errorCode,
           record.billingPeriodStart,
           record.createdAt ?? null,
+          record.quotaTokens ?? null,
         ],
       );
       return (rows[0] as { id: string }).id;
@@ -111,6 +120,7 @@ export function usageRepository(db: Queryable) {
                 coalesce(sum(output_tokens), 0)::int8      AS "outputTokens",
                 coalesce(sum(cache_read_tokens), 0)::int8  AS "cacheReadTokens",
                 coalesce(sum(cache_write_tokens), 0)::int8 AS "cacheWriteTokens",
+                coalesce(sum(coalesce(quota_tokens, input_tokens + output_tokens)), 0)::int8 AS "quotaTokens",
                 coalesce(sum(cost_usd), 0)::text           AS "costUsd"
            FROM token_usage
           WHERE user_id = $1 AND billing_period_start = $2

@@ -9,6 +9,7 @@ import { currentUser } from '../../plugins/auth.js';
 import { prepareTurn, streamTurn, type CoachDeps, type StopReason } from '../../services/coach-stream.js';
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
+import { sharedPromptSize } from '../../services/shared-prompt.js';
 import { openEventStream } from '../../services/sse-writer.js';
 
 /** Four 5 MB images in base64 plus a 20,000-character question. */
@@ -26,6 +27,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           maxRetries: anthropic.maxRetries,
         }),
         coaching,
+        sharedPrompt: sharedPromptSize(coaching.estimatedTokens),
         coach: anthropic.coach,
         priceFor: priceLookup(anthropic.coach),
         log: app.log,
