@@ -27,7 +27,8 @@ test('a pasted chart is re-encoded, the answer streams in as Markdown, and the m
   await server.script({
     chunks: ANSWER,
     chunkDelayMs: 250,
-    usage: { inputTokens: 10_000, outputTokens: 2_000 },
+    // The coaching prompt read from a warm cache: the quota counts the 10,000 new input and 2,000 output tokens.
+    usage: { inputTokens: 10_000, outputTokens: 2_000, cacheCreationInputTokens: 0, cacheReadInputTokens: 3_000 },
   });
   await coach.ask('Is this a 2-1-2 up on the 60m?');
 

@@ -30,14 +30,18 @@ test('the meter turns amber at 80 %, red at 100 %, and then the quota is exceede
   await expect(coach.meter).toHaveAttribute('data-level', 'ok');
 
   // The fake upstream reports the tokens a long conversation would use.
-  await server.script({ usage: { inputTokens: 84_000, outputTokens: 1_000 } });
+  await server.script({
+    usage: { inputTokens: 84_000, outputTokens: 1_000, cacheCreationInputTokens: 0, cacheReadInputTokens: 3_000 },
+  });
   await coach.askAndWait('Big question one');
   await expect(coach.meterPercent).toHaveText('85%');
   await expect(coach.meterLeft).toHaveText('15,000 tokens left');
   await expect(coach.meter).toHaveAttribute('data-level', 'warn');
   await coach.screenshot('06-usage-warning');
 
-  await server.script({ usage: { inputTokens: 14_500, outputTokens: 1_000 } });
+  await server.script({
+    usage: { inputTokens: 14_500, outputTokens: 1_000, cacheCreationInputTokens: 0, cacheReadInputTokens: 3_000 },
+  });
   await coach.askAndWait('Big question two');
   await expect(coach.meterPercent).toHaveText('100%');
   await expect(coach.meterLeft).toHaveText('Quota used up');

@@ -6,6 +6,7 @@ import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messag
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { pngOfSize } from './support/png.js';
+import { sentText } from './support/upstream-request.js';
 
 let h: ChatHarness;
 beforeAll(async () => {
@@ -56,7 +57,9 @@ describe('a five-turn conversation about one chart', () => {
         { type: 'text', text: 'Chart 1 of 1 — SPY 60m' },
         { type: 'image', source: { type: 'base64', media_type: 'image/png', data: chartB64 } },
       ]);
+      // The coaching prompt, and the conversation; never more than the API's four.
       expect(breakpoints(body)).toBeGreaterThanOrEqual(2);
+      expect(breakpoints(body)).toBeLessThanOrEqual(4);
     }
     // Each request's messages are exactly the previous request's, then the answer and the next question.
     for (let turn = 1; turn < requests.length; turn += 1) {
@@ -97,6 +100,61 @@ describe('a five-turn conversation about one chart', () => {
     expect(blocksOf(body, 2).slice(0, 2)).toEqual([
       { type: 'text', text: 'Chart 1 of 1 — ES 60m' },
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: newer } },
+    ]);
+  });
+});
+
+describe('a conversation through a refusal and a retry', () => {
+  it('a refused question asked again is a new question; a retry with a new chart stores that chart', async () => {
+    const { headers } = await h.trader();
+    h.fake.script(
+      { chunks: ['First answer.'] },
+      { chunks: ['No.'], refusal: { afterChunks: 0 } },
+      { chunks: ['Answer to the resend.'] },
+      { failBeforeStream: { status: 400 } },
+      { chunks: ['About the new chart.'] },
+      { chunks: ['Follow-up answer.'] },
+    );
+    const first = await h.chat(headers, { message: 'Question one' });
+    const conversationId = first.events[0]!.data.conversationId;
+    const ask = (message: string, extra: Record<string, unknown> = {}) =>
+      h.chat(headers, { message, conversationId, ...extra });
+    expect((await ask('Same text')).events.at(-1)).toMatchObject({ data: { code: 'refused' } });
+    const resent = h.fake.requests.length;
+    await ask('Same text');
+    // The refused question left the model's view; the resend is a question of its own, with its answer.
+    expect(sentText(h.fake.requests[resent]!.body.messages)).toEqual([
+      ['user', 'Question one'],
+      ['assistant', 'First answer.'],
+      ['user', 'Same text'],
+    ]);
+
+    expect((await ask('What is this?')).events.at(-1)?.event).toBe('stream_error');
+    const retried = h.fake.requests.length;
+    await ask('What is this?', { images: [{ mediaType: 'image/png', data: chartB64, label: 'ES D' }] });
+    const followUp = h.fake.requests.length;
+    await ask('And the stop?');
+    // The retry's chart was stored with it, so the follow-up still shows it, and extends the retry's request.
+    const retryRequest = unmarked(h.fake.requests[retried]!.body) as unknown[];
+    const followRequest = unmarked(h.fake.requests[followUp]!.body) as unknown[];
+    expect(followRequest.slice(0, retryRequest.length)).toEqual(retryRequest);
+    expect(JSON.stringify(followRequest)).toContain('Chart 1 of 1 — ES D');
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(conversationId)}/messages`,
+      headers,
+    });
+    expect(messages.json().items.map((item: { content: string }) => item.content)).toEqual([
+      'Question one',
+      'First answer.',
+      'Same text',
+      'Same text',
+      'Answer to the resend.',
+      'What is this?',
+      'What is this?',
+      'About the new chart.',
+      'And the stop?',
+      'Follow-up answer.',
     ]);
   });
 });

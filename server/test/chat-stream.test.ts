@@ -260,6 +260,8 @@ describe('requests', () => {
     [{ message: 'x'.repeat(20_001) }, 'message'],
     [{ message: 'x', conversationId: 'nope' }, 'conversationId'],
     [{ message: 'x', images: [{ mediaType: 'image/gif', data: 'R0lGOD' }] }, 'mediaType'],
+    // Unpadded base64 (a length that is no multiple of four).
+    [{ message: 'x', images: [{ mediaType: 'image/png', data: 'iVBORw0KGgo' }] }, 'data'],
   ])('invalid body %# is 400 naming the field', async (body, field) => {
     const { headers } = await h.trader();
     const result = await h.chat(headers, body);

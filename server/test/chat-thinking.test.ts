@@ -70,6 +70,42 @@ describe('on the default model (Claude Sonnet 5.5, adaptive thinking)', () => {
     await answer;
   });
 
+  it('waits out a long silent think (only pings arrive) instead of calling it a stall', async () => {
+    const { headers } = await h.trader();
+    // 3 s of thinking, twice the idle limit the harness gives a silent upstream.
+    h.fake.script({ chunks: ['Done.'], thinking: { delayMs: 3_000, tokens: 2_000 }, ping: true });
+    const result = await h.chat(headers, { message: 'Think hard.' });
+    expect(result.events.at(-1)).toMatchObject({ event: 'stream_complete', data: { stopReason: 'end_turn' } });
+    expect(result.text()).toBe('Done.');
+  });
+
+  it('bills the thinking of an answer cancelled before its count arrived', async () => {
+    const { headers } = await h.trader();
+    const index = h.fake.requests.length;
+    h.fake.script({ chunks: ['Never sent.'], thinking: { delayMs: 5_000, tokens: 4_000 } });
+    const controller = new AbortController();
+    const events: string[] = [];
+    const answer = h.chat(
+      headers,
+      { message: 'Think, then I leave.' },
+      {
+        signal: controller.signal,
+        onEvent: (event) => events.push(typeof event.data.state === 'string' ? event.data.state : event.event),
+      },
+    );
+    await h.eventually(async () => (events.includes('thinking') ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    controller.abort();
+    const done = await answer;
+    await h.fake.waitForEnd(index);
+    const requestId = String(done.events[0]!.data.requestId);
+    const row = await h.eventually(() => usageRow(h, requestId));
+    expect(row.status).toBe('cancelled');
+    // About one second of thinking at the low estimate of 40 tokens a second, not the placeholder 1.
+    expect(row.output_tokens).toBeGreaterThanOrEqual(35);
+    expect(row.output_tokens).toBeLessThan(200);
+  });
+
   it('handles a redacted_thinking block like any other thinking', async () => {
     const { headers } = await h.trader();
     h.fake.script({ chunks: ['Fine.'], thinking: { redacted: true } });

@@ -152,6 +152,32 @@ describe('capture.chart', () => {
     await next;
   });
 
+  it('while a crop is open, a pinned region or the display under the cursor is capture_busy (the overlay would be in it)', async () => {
+    const { session, requests, overlayOpens } = harness(twoDisplays);
+    const crop = session.chart('display:202');
+    await overlayOpens();
+    const frozen = requests.length;
+    const region: PinnedRegion = {
+      id: 'r1',
+      label: 'SPY 5m',
+      source: { kind: 'display', displayId: String(laptop.id) },
+      rect: { x: 0, y: 0, width: 400, height: 300 },
+      sourceSize: { width: 2880, height: 1800 },
+      createdAt: '2026-11-29T00:00:00.000Z',
+    };
+    expect(await session.region(region)).toMatchObject({ ok: false, error: { code: 'capture_busy' } });
+    expect(await session.underCursor()).toMatchObject({ ok: false, error: { code: 'capture_busy' } });
+    expect(requests).toHaveLength(frozen);
+    session.cropCancel();
+    await crop;
+  });
+
+  it('freezes one source at a time: the coach window is back only after the last freeze', async () => {
+    const { session, timeline } = harness(twoDisplays);
+    await Promise.all([session.underCursor(), session.underCursor()]);
+    expect(timeline).toEqual(['coach aside', 'coach back', 'coach aside', 'coach back']);
+  });
+
   it('refuses a crop result that does not hold up and keeps the crop open for another try', async () => {
     const { session, overlays, overlayOpens } = harness(twoDisplays);
     const chart = session.chart('display:202');

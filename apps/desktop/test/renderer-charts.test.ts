@@ -59,6 +59,14 @@ describe('the chart store', () => {
     expect(labels()).toEqual([null]);
   });
 
+  it('a recaptured region replaces its namesake even when the question is full', () => {
+    for (const label of ['M', 'W', 'D', '60m']) charts().add(captured(`old-${label}`), label);
+    expect(charts().hasRoomFor('D')).toBe(true);
+    expect(charts().hasRoomFor('5m')).toBe(false);
+    expect(charts().add(captured('new-D'), 'D')).toBe(true);
+    expect(charts().charts.map((chart) => chart.image.data)).toEqual(['old-M', 'old-W', 'new-D', 'old-60m']);
+  });
+
   it('a recaptured pinned region replaces its earlier capture instead of adding a copy', () => {
     charts().add(captured('old'), 'ES 5m');
     charts().add(captured('other'), 'ES D');

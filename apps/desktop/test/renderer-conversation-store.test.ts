@@ -127,6 +127,33 @@ describe('the conversation store', () => {
     expect(useChartStore.getState()).toMatchObject({ charts: [chart], sent: [] });
   });
 
+  it('a refused answer gives its charts back: the server leaves them out of the conversation from then on', () => {
+    const chart = pending('iVBORw0KGgo=', 'SPY D');
+    useChartStore.setState({ charts: [chart] });
+    ask('Something off-limits');
+    scripted.asked[0]!.send(start('c-3'));
+    scripted.asked[0]!.send({
+      event: 'stream_error',
+      data: { code: 'refused', message: 'Declined.', retryable: false },
+    });
+    expect(useChartStore.getState()).toMatchObject({ charts: [chart], sent: [] });
+  });
+
+  it('an opened conversation shows its charts as the same charts, by label', async () => {
+    scripted.history.push(
+      {
+        id: 'q1',
+        role: 'user',
+        content: 'D?',
+        images: [{ mediaType: 'image/png', bytes: 9, width: 1, height: 1, label: 'ES D' }],
+        createdAt: '2026-01-01T00:00:00.000Z',
+      },
+      { id: 'a1', role: 'assistant', content: 'A 2-1-2.', images: [], createdAt: '2026-01-01T00:00:01.000Z' },
+    );
+    await store().openConversation('c-5');
+    expect(useChartStore.getState().sent).toEqual([{ id: 'history-0', label: 'ES D', image: null, region: null }]);
+  });
+
   it('Continue carries on with a cut-short answer in the same conversation', () => {
     ask('Explain everything');
     scripted.asked[0]!.send(start('c-7'));

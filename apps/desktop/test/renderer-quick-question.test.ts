@@ -35,6 +35,32 @@ afterEach(() => {
   setHostForTests(undefined);
 });
 
+describe('recapturing pinned regions', () => {
+  it('with four charts in the box from the last bar, replaces them rather than keeping the stale ones', async () => {
+    const labels = ['ES M', 'ES W', 'ES D', 'ES 60m'];
+    usePinnedStore.setState({ regions: labels.map((label, index) => pinned(`p${index}`, label)) });
+    labels.forEach((label, index) => scripted.scriptRegion(`p${index}`, { ok: true, value: chart(`old-${label}`) }));
+    await usePinnedStore.getState().recapture();
+    labels.forEach((label, index) => scripted.scriptRegion(`p${index}`, { ok: true, value: chart(`new-${label}`) }));
+    await usePinnedStore.getState().recapture();
+    expect(useChartStore.getState().charts.map((each) => each.image.data)).toEqual(
+      labels.map((label) => `new-${label}`),
+    );
+    expect(usePinnedStore.getState().notice).toBeNull();
+  });
+
+  it('with more pinned than a question takes, keeps the higher timeframes and names the ones left out', async () => {
+    const labels = ['NQ 5m', 'NQ 15m', 'NQ D', 'NQ 60m', 'NQ W', 'NQ 30m'];
+    usePinnedStore.setState({ regions: labels.map((label, index) => pinned(`p${index}`, label)) });
+    labels.forEach((label, index) => scripted.scriptRegion(`p${index}`, { ok: true, value: chart(label) }));
+    await usePinnedStore.getState().recapture();
+    expect(useChartStore.getState().charts.map((each) => each.label)).toEqual(['NQ W', 'NQ D', 'NQ 60m', 'NQ 30m']);
+    // The ones left out were never frozen.
+    expect(scripted.captured.regions).toHaveLength(4);
+    expect(usePinnedStore.getState().notice).toBe('Only 4 charts go with one question: NQ 15m, NQ 5m left out.');
+  });
+});
+
 describe('a quick question', () => {
   it('asks at once with the charts already in the box', async () => {
     useChartStore.getState().add(chart('boxed'), 'SPY D');
@@ -52,7 +78,8 @@ describe('a quick question', () => {
     scripted.scriptRegion('p5', { ok: true, value: chart('five') });
     scripted.scriptRegion('pd', { ok: true, value: chart('daily') });
     await askPreset(PRESET, { captureUnderCursor: false });
-    expect(scripted.captured.regions).toEqual(['p5', 'pd']);
+    // Higher timeframe first, so if the question fills up it is the lower ones that are left out.
+    expect(scripted.captured.regions).toEqual(['pd', 'p5']);
     expect(scripted.asked[0]?.request.images?.map((image) => image.label)).toEqual(['ES D', 'ES 5m']);
   });
 

@@ -83,6 +83,11 @@ export interface Config {
     maxRetries: number;
     /** No upstream event for this long ends a stream with upstream_timeout. */
     idleTimeoutMs: number;
+    /**
+     * While the model thinks, nothing arrives but pings (which the SDK does not pass on): a thinking block may
+     * last this long before the stream counts as stalled.
+     */
+    thinkingTimeoutMs: number;
   };
   auth: AuthConfig;
   /** How long jose waits before refetching the JWKS for an unknown kid (tests set 0). */
@@ -167,6 +172,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
       coach: coach.model,
       maxRetries: 2,
       idleTimeoutMs: 60_000,
+      // 8,192 tokens of thinking at a slow 30 tokens a second, and some: longer is a stall.
+      thinkingTimeoutMs: 300_000,
     },
     auth,
     jwksCooldownMs: 30_000,

@@ -12,8 +12,11 @@ export const ChatImage = Type.Object(
   {
     // Spelled out: a union built with .map loses the literal types.
     mediaType: Type.Union([Type.Literal('image/png'), Type.Literal('image/jpeg'), Type.Literal('image/webp')]),
-    /** Base64 of the image bytes (no data: prefix). Over MAX_IMAGE_BYTES decoded is 413, checked by the server. */
-    data: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
+    /**
+     * Base64 of the image bytes (no data: prefix), padded to a multiple of four characters (the server checks
+     * the padding, and that the bytes are an image). Over MAX_IMAGE_BYTES decoded is 413.
+     */
+    data: Type.String({ minLength: 4, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
     /** The chart's timeframe (and symbol), e.g. "SPY 60m": given to the model right before the image. */
     label: Type.Optional(
       Type.String({ minLength: 1, maxLength: MAX_LABEL_CHARS, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' }),

@@ -4,7 +4,12 @@
 import { imageSize } from 'image-size';
 import type { Database } from '../db/database.js';
 import { chartsRepository } from '../db/repositories/charts.js';
-import { conversationsRepository, type HistoryEntry, type Message } from '../db/repositories/conversations.js';
+import {
+  conversationsRepository,
+  type HistoryEntry,
+  type ImageMeta,
+  type Message,
+} from '../db/repositories/conversations.js';
 import { imageTokens, MAX_LONG_EDGE_PX, type CheckedImage } from './chart-images.js';
 import { estimateTextTokens, windowStart } from './coach-history.js';
 import type { ContextMessage, ConversationCharts } from './coach-messages.js';
@@ -47,7 +52,9 @@ export async function loadTurnContext(
     refused: false,
   };
   const last = index.at(-1);
-  // A question sent again after its answer failed is already stored: it is this turn, not a new message.
+  const metas = question.images.map((image) => image.meta);
+  // A question sent again after its answer failed (same words, same charts) is already stored: it is this
+  // turn, not a new message. The same test as the statement that stores questions (coaching-turns.ts).
   const maybeRetry = last?.role === 'user' && !last.refused && last.chars === pending.chars;
 
   const load = async (entries: HistoryEntry[]): Promise<Message[]> => {
@@ -57,7 +64,12 @@ export async function loadTurnContext(
   let stored = await load(maybeRetry ? index : [...index, pending]);
   let retryOf: string | null = null;
   const lastStored = stored.at(-1);
-  if (maybeRetry && lastStored?.id === last.id && lastStored.content === question.content) {
+  if (
+    maybeRetry &&
+    lastStored?.id === last.id &&
+    lastStored.content === question.content &&
+    sameCharts(lastStored.images, metas)
+  ) {
     retryOf = lastStored.id;
     stored = stored.slice(0, -1);
   } else if (maybeRetry) {
@@ -68,13 +80,21 @@ export async function loadTurnContext(
     id: retryOf ?? PENDING_QUESTION_ID,
     role: 'user',
     content: question.content,
-    images: question.images.map((image) => image.meta),
+    images: metas,
   };
   const window = [...stored.filter((message) => !message.refused).map(toContext), current];
   const { charts, tokens } = await conversationCharts(db, index, current, question.images);
   const textTokens = window.reduce((sum, message) => sum + estimateTextTokens(message.content) + NOTE_TOKENS, 0);
   return { window, charts, retryOf, estimatedTokens: textTokens + tokens };
 }
+
+const chartKey = (image: ImageMeta): string =>
+  [image.mediaType, image.bytes, image.width, image.height, image.label ?? ''].join('|');
+
+/** The same charts, in the same order (by what is stored of them: type, size, dimensions, label). */
+const sameCharts = (stored: readonly ImageMeta[], sent: readonly ImageMeta[]): boolean =>
+  stored.length === sent.length &&
+  stored.every((image, index) => chartKey(image) === chartKey(sent[index] as ImageMeta));
 
 /** Room for a message's chart titles or notes ("Chart 1 of 2 — SPY 60m"). */
 const NOTE_TOKENS = 24;

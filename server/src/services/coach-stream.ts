@@ -38,6 +38,8 @@ export interface CoachDeps {
   log: FastifyBaseLogger;
   /** No upstream event for this long ends the stream with upstream_timeout. */
   idleTimeoutMs: number;
+  /** …except while the model thinks, when only pings arrive (and the SDK swallows them). */
+  thinkingTimeoutMs: number;
 }
 
 export interface PreparedTurn {
@@ -54,6 +56,9 @@ export interface PreparedTurn {
   period: BillingPeriod;
   reservedTokens: number;
 }
+
+/** A low estimate of how fast a model thinks, for billing thinking whose count never arrived. */
+export const THINKING_TOKENS_PER_SECOND = 40;
 
 const REFUSED: StreamErrorEvent = {
   code: 'refused',
@@ -161,10 +166,28 @@ export async function streamTurn(
     ttftMs: number | null;
     model: string;
     state: CoachState | null;
-  } = { usage: null, outputCounted: false, text: '', ttftMs: null, model: deps.coach.id, state: null };
+    /** Milliseconds spent in thinking blocks, for billing a call whose final count never came. */
+    thinkingMs: number;
+    thinkingSince: number | null;
+  } = {
+    usage: null,
+    outputCounted: false,
+    text: '',
+    ttftMs: null,
+    model: deps.coach.id,
+    state: null,
+    thinkingMs: 0,
+    thinkingSince: null,
+  };
+  const endThinking = (): void => {
+    if (progress.thinkingSince !== null) progress.thinkingMs += performance.now() - progress.thinkingSince;
+    progress.thinkingSince = null;
+  };
   // coach_status on each change: thinking while a thinking block streams, writing once the answer's text begins.
   const status = async (state: CoachState): Promise<void> => {
     if (progress.state === state) return;
+    if (state === 'thinking') progress.thinkingSince = performance.now();
+    else endThinking();
     progress.state = state;
     await sink.send('coach_status', { state });
   };
@@ -173,10 +196,13 @@ export async function streamTurn(
   let timedOut = false;
   const watchIdle = () => {
     clearTimeout(idle);
-    idle = setTimeout(() => {
-      timedOut = true;
-      upstreamAbort.abort(new Error('upstream idle'));
-    }, deps.idleTimeoutMs);
+    idle = setTimeout(
+      () => {
+        timedOut = true;
+        upstreamAbort.abort(new Error('upstream idle'));
+      },
+      progress.state === 'thinking' ? deps.thinkingTimeoutMs : deps.idleTimeoutMs,
+    );
   };
 
   const start: StreamStartEvent = {
@@ -210,6 +236,7 @@ export async function streamTurn(
         await sink.send('message_start', { model: event.model });
       } else if (event.type === 'block') {
         if (event.kind !== 'other') await status(event.kind === 'thinking' ? 'thinking' : 'writing');
+        watchIdle(); // a thinking block may be silent for longer
       } else if (event.type === 'text') {
         await status('writing');
         progress.ttftMs ??= Math.round(performance.now() - started);
@@ -248,10 +275,14 @@ export async function streamTurn(
     stop.removeEventListener('abort', abortUpstream);
   }
 
-  // The final count never came (cancelled or failed mid-answer): bill what was delivered.
+  // The final count never came (cancelled or failed mid-answer): bill what was delivered, and the thinking
+  // it took (never shown, so only its duration is known), at most the answer's budget.
+  endThinking();
   let usage = progress.usage;
   if (usage && !progress.outputCounted) {
-    usage = { ...usage, outputTokens: Math.max(usage.outputTokens, estimateOutputTokens(progress.text)) };
+    const thinking = Math.round((progress.thinkingMs / 1000) * THINKING_TOKENS_PER_SECOND);
+    const estimate = Math.min(turn.plan.maxTokens, thinking + estimateOutputTokens(progress.text));
+    usage = { ...usage, outputTokens: Math.max(usage.outputTokens, estimate) };
   }
   const latencyMs = Math.round(performance.now() - started);
   await finish(deps, turn, sink, { ...progress, usage, latencyMs, outcome });

@@ -23,6 +23,7 @@ export async function startChatHarness(
     env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url, ...env },
     tweak: (config) => {
       config.anthropic.idleTimeoutMs = 1_500;
+      config.anthropic.thinkingTimeoutMs = 8_000;
       config.ssePingIntervalMs = 100;
       tweak?.(config);
     },

@@ -98,10 +98,17 @@ export function createCaptureSession(options: CaptureSessionOptions): CaptureSes
       return null;
     });
 
-  const freeze = (target: SourceTarget) =>
-    shield.whileFreezing(() =>
-      target.kind === 'display' ? freezeDisplay(ports, target.display) : freezeWindow(ports, target.id),
+  // One freeze at a time: two at once would let one put the coach window back while the other freezes.
+  let freezing: Promise<unknown> = Promise.resolve();
+  const freeze = (target: SourceTarget): Promise<HostResult<Frame>> => {
+    const next = freezing.then(() =>
+      shield.whileFreezing(() =>
+        target.kind === 'display' ? freezeDisplay(ports, target.display) : freezeWindow(ports, target.id),
+      ),
     );
+    freezing = next.catch(() => undefined);
+    return next;
+  };
 
   const settle = (crop: OpenCrop, result: HostResult<CapturedChart>) => {
     if (open !== crop) return;
@@ -150,6 +157,8 @@ export function createCaptureSession(options: CaptureSessionOptions): CaptureSes
     },
 
     async region(value) {
+      // While the crop window is up (always on top, and not protected on Linux) it would be in the picture.
+      if (open) return BUSY;
       // The same checks as a stored region: a renderer is untrusted.
       const [region] = parsePinnedRegions({ schemaVersion: PINNED_SCHEMA_VERSION, regions: [value] }).regions;
       if (!region) return captureFailure('invalid_request', 'That pinned region is malformed.');
@@ -174,6 +183,7 @@ export function createCaptureSession(options: CaptureSessionOptions): CaptureSes
     },
 
     async underCursor() {
+      if (open) return BUSY;
       const display = ports.cursorDisplay();
       const frame = await freeze({ kind: 'display', display });
       return chartOf(frame, ({ size }) => ({ x: 0, y: 0, ...size }));

@@ -1,6 +1,6 @@
 // A CoachHostApi driven by the test (the window.coach contract, no Electron and no server): it records what
 // the renderer asks, lets the test send the answer's events or refuse it, and scripts captures and settings.
-import type { ChatStreamRequest, CoachEvent, UsageCurrentResponse } from '@strat-coach/server/contract';
+import type { ChatStreamRequest, CoachEvent, MessageItem, UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { CapturedChart, CoachHostApi, HostError, HostResult } from '../../src/shared/host-api';
 import type { PinnedRegion } from '../../src/shared/pinned-regions';
 
@@ -34,6 +34,8 @@ export function scriptedHost() {
   const regionResults = new Map<string, HostResult<CapturedChart>>();
   let underCursorResult: HostResult<CapturedChart> = cancelled;
   const captured: { regions: string[]; underCursor: number } = { regions: [], underCursor: 0 };
+  /** What messages() answers for any conversation. */
+  const history: MessageItem[] = [];
   const host: CoachHostApi = {
     kind: 'web',
     session: {
@@ -49,7 +51,7 @@ export function scriptedHost() {
         return { ok: true, value: USAGE };
       },
       conversations: async () => ({ ok: true, value: { items: [], nextCursor: null } }),
-      messages: async () => ({ ok: true, value: { items: [] } }),
+      messages: async () => ({ ok: true, value: { items: history } }),
     },
     coach: {
       ask(request, handlers) {
@@ -104,6 +106,7 @@ export function scriptedHost() {
     asked,
     usageCalls: () => usageCalls,
     captured,
+    history,
     scriptRegion: (id: string, result: HostResult<CapturedChart>) => regionResults.set(id, result),
     scriptUnderCursor: (result: HostResult<CapturedChart>) => {
       underCursorResult = result;

@@ -107,14 +107,16 @@ export function coachingTurnsRepository(db: Queryable) {
          ), conversation AS (
            SELECT * FROM created UNION ALL SELECT * FROM touched
          ), question AS (
-           -- A retry of the conversation's last, unanswered question is not stored twice.
+           -- A retry of the conversation's last, unanswered question (same words, same charts) is not stored
+           -- twice; a refused one, or one sent again with other charts, is a new question.
            INSERT INTO messages (conversation_id, role, content, images)
            SELECT c.id, 'user', $9, $10::jsonb FROM conversation c
             WHERE NOT EXISTS (
               SELECT 1 FROM (
-                SELECT role, content FROM messages WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1
+                SELECT role, content, images, refused FROM messages
+                 WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1
               ) last
-              WHERE last.role = 'user' AND last.content = $9
+              WHERE last.role = 'user' AND last.content = $9 AND last.images = $10::jsonb AND NOT last.refused
             )
            RETURNING id
          ), charts AS (

@@ -32,6 +32,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
         priceFor: priceLookup(anthropic.coach),
         log: app.log,
         idleTimeoutMs: anthropic.idleTimeoutMs,
+        thinkingTimeoutMs: anthropic.thinkingTimeoutMs,
       }
     : null;
 

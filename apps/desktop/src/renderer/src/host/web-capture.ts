@@ -34,6 +34,27 @@ function firstFrame(video: HTMLVideoElement): Promise<void> {
   });
 }
 
+/** How long a shared source may take to give its first frame (a minimised window never does). */
+const FIRST_FRAME_TIMEOUT_MS = 10_000;
+
+/** Rejects when the trader stops sharing, or no frame comes in time, so a capture never hangs. */
+function giveUp(track: MediaStreamTrack | undefined): { promise: Promise<never>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onEnded = (): void => undefined;
+  const promise = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('no frame came')), FIRST_FRAME_TIMEOUT_MS);
+    onEnded = () => reject(new Error('sharing stopped'));
+    track?.addEventListener('ended', onEnded, { once: true });
+  });
+  return {
+    promise,
+    cancel: () => {
+      clearTimeout(timer);
+      track?.removeEventListener('ended', onEnded);
+    },
+  };
+}
+
 export async function captureDisplayFrame(): Promise<HostResult<CapturedFrame>> {
   if (!navigator.mediaDevices?.getDisplayMedia) {
     return failure('capture_unavailable', 'This browser cannot capture the screen. Paste or drop a chart image.');
@@ -48,13 +69,13 @@ export async function captureDisplayFrame(): Promise<HostResult<CapturedFrame>> 
       : failure('capture_failed', 'The screen could not be captured. Paste or drop a chart image instead.');
   }
   const [track] = stream.getVideoTracks();
+  const timeout = giveUp(track);
   try {
     const video = document.createElement('video');
     video.muted = true;
     video.playsInline = true;
     video.srcObject = stream;
-    await video.play();
-    await firstFrame(video);
+    await Promise.race([video.play().then(() => firstFrame(video)), timeout.promise]);
     const canvas = document.createElement('canvas');
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
@@ -78,6 +99,7 @@ export async function captureDisplayFrame(): Promise<HostResult<CapturedFrame>> 
   } catch {
     return failure('capture_failed', 'The screen could not be captured. Paste or drop a chart image instead.');
   } finally {
+    timeout.cancel();
     for (const each of stream.getTracks()) each.stop();
   }
 }

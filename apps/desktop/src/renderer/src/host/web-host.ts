@@ -19,6 +19,15 @@ export interface WebHostOptions {
   presentCrop: (frame: CropFrame) => Promise<Rect | null>;
 }
 
+/** localStorage, or null where the browser blocks it (reading the property itself can throw). */
+function pageStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 export function createWebHost(options: WebHostOptions): CoachHostApi {
   const session = createWebSession();
   const client = createCoachClient({ baseUrl: '', accessToken: () => session.accessToken() });
@@ -89,7 +98,7 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
       region: captureRegion,
       underCursor: captureWhole,
     },
-    settings: createWebSettings(window.localStorage),
+    settings: createWebSettings(pageStorage()),
     app: {
       // The tray and its shortcuts exist only in the desktop app.
       onQuickQuestion: () => () => undefined,

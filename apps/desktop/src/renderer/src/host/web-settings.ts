@@ -16,8 +16,13 @@ import {
 const PINNED_KEY = 'strat-coach:pinned-regions';
 const PRESETS_KEY = 'strat-coach:presets';
 
-function readJson(storage: Storage, key: string): unknown {
-  const text = storage.getItem(key);
+function readJson(storage: Storage | null, key: string): unknown {
+  let text: string | null;
+  try {
+    text = storage?.getItem(key) ?? null;
+  } catch {
+    text = null; // storage blocked by the browser: as if nothing were saved
+  }
   if (text === null) return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -31,7 +36,22 @@ const invalid = <T>(message: string): HostResult<T> => ({
   error: { code: 'invalid_request', message, status: null },
 });
 
-export function createWebSettings(storage: Storage): CoachHostApi['settings'] {
+/** Writes, or says why not (a full or blocked storage): the settings stay as they were. */
+function write<T>(storage: Storage | null, key: string, value: unknown, saved: T): HostResult<T> {
+  try {
+    if (!storage) throw new Error('no storage');
+    storage.setItem(key, JSON.stringify(value));
+    return { ok: true, value: saved };
+  } catch {
+    return {
+      ok: false,
+      error: { code: 'settings_not_saved', message: 'This browser would not save the settings.', status: null },
+    };
+  }
+}
+
+/** `storage`: the page's localStorage, or null where the browser blocks it (nothing is then kept). */
+export function createWebSettings(storage: Storage | null): CoachHostApi['settings'] {
   return {
     async pinnedRegions() {
       const json = readJson(storage, PINNED_KEY);
@@ -45,8 +65,7 @@ export function createWebSettings(storage: Storage): CoachHostApi['settings'] {
       const file = serializePinnedRegions(regions);
       const checked = parsePinnedRegions(file);
       if (checked.notice || checked.regions.length !== regions.length) return invalid('A pinned region is not valid.');
-      storage.setItem(PINNED_KEY, JSON.stringify(file));
-      return { ok: true, value: checked.regions };
+      return write(storage, PINNED_KEY, file, checked.regions);
     },
     async presets() {
       const json = readJson(storage, PRESETS_KEY);
@@ -57,8 +76,7 @@ export function createWebSettings(storage: Storage): CoachHostApi['settings'] {
     async savePresets(presets) {
       const checked = updatePresets(presets);
       if (!checked.ok) return invalid(checked.message);
-      storage.setItem(PRESETS_KEY, JSON.stringify(serializePresets(checked.presets)));
-      return { ok: true, value: checked.presets };
+      return write(storage, PRESETS_KEY, serializePresets(checked.presets), checked.presets);
     },
     shortcuts: async () => null,
     saveShortcuts: async () => null,

@@ -25,9 +25,17 @@ export interface PendingChart {
   region: ChartRegion | null;
 }
 
+/** A chart the conversation already has on the server; its image only when this window sent it. */
+export interface SentChart {
+  id: string;
+  label: string | null;
+  image: ChartImage | null;
+  region: ChartRegion | null;
+}
+
 interface ChartStore {
   charts: PendingChart[];
-  sent: PendingChart[];
+  sent: SentChart[];
   /** The source picker, while it is open. */
   sources: CaptureSourceInfo[] | null;
   busy: boolean;
@@ -37,8 +45,10 @@ interface ChartStore {
   /** Opens the picker of displays and windows. */
   chooseSource: () => Promise<void>;
   closePicker: () => void;
-  /** Adds a chart the host captured (a pinned region keeps its label). */
+  /** Adds a chart the host captured (a pinned region keeps its label); false when the question is full. */
   add: (captured: CapturedChart, label?: string | null) => boolean;
+  /** Whether a chart with this label could be added now (it would replace its namesake, or there is room). */
+  hasRoomFor: (label: string | null) => boolean;
   acceptFile: (file: Blob) => Promise<void>;
   /** Sets a chart's label; returns the problem when the label is refused. */
   relabel: (id: string, label: string) => string | null;
@@ -49,6 +59,8 @@ interface ChartStore {
   unsend: () => void;
   /** Another conversation: its charts (if any) are on the server, not here. */
   forgetSent: () => void;
+  /** An opened conversation's charts, from its history (labels only: their images stay on the server). */
+  showSent: (charts: Array<{ label?: string | null }>) => void;
   setError: (error: string | null) => void;
   reset: () => void;
 }
@@ -66,8 +78,15 @@ const localId = (): string => `chart-${Date.now().toString(36)}-${(counter += 1)
 export const inStratOrder = (charts: PendingChart[]): PendingChart[] =>
   orderByTimeframe(charts, (chart) => chart.label);
 
+const COULD_NOT_CAPTURE = 'The capture failed inside the app. Try again.';
+/** What the trader had sent before the last question, to show again if that question never reached the server. */
+let sentBefore: SentChart[] = [];
+
 export const useChartStore = create<ChartStore>()((set, get) => {
   const fail = (message: string | null): void => set({ busy: false, error: message });
+  /** The charts besides any that `label` would replace (a recaptured region replaces its earlier capture). */
+  const besides = (label: string | null): PendingChart[] =>
+    label ? get().charts.filter((each) => each.label !== label) : get().charts;
 
   return {
     ...initial,
@@ -75,36 +94,42 @@ export const useChartStore = create<ChartStore>()((set, get) => {
     async capture(sourceId) {
       if (get().charts.length >= MAX_IMAGES) return fail(TOO_MANY);
       set({ busy: true, error: null, sources: null });
-      const result = await host().capture.chart(sourceId);
-      set({ busy: false });
-      // Closing the crop is a choice, not a failure worth a message.
-      if (!result.ok) return fail(result.error.code === 'capture_cancelled' ? null : result.error.message);
-      get().add(result.value);
+      try {
+        const result = await host().capture.chart(sourceId);
+        // Closing the crop is a choice, not a failure worth a message.
+        if (!result.ok) return fail(result.error.code === 'capture_cancelled' ? null : result.error.message);
+        set({ busy: false });
+        get().add(result.value);
+      } catch {
+        fail(COULD_NOT_CAPTURE);
+      }
     },
 
     async chooseSource() {
       set({ busy: true, error: null });
-      const result = await host().capture.sources();
-      if (!result.ok) return fail(result.error.message);
-      // Nothing to choose from here (the web version has the browser's own picker): capture straight away.
-      if (result.value.length === 0) {
+      try {
+        const result = await host().capture.sources();
+        if (!result.ok) return fail(result.error.message);
+        // Nothing to choose from here (the web version has the browser's own picker): capture straight away.
         set({ busy: false });
-        return get().capture();
+        if (result.value.length === 0) return get().capture();
+        set({ sources: result.value });
+      } catch {
+        fail(COULD_NOT_CAPTURE);
       }
-      set({ busy: false, sources: result.value });
     },
 
     closePicker: () => set({ sources: null }),
 
+    hasRoomFor: (label) => besides(label).length < MAX_IMAGES,
+
     add(captured, label = null) {
-      const { charts } = get();
-      if (charts.length >= MAX_IMAGES) {
+      const others = besides(label);
+      if (others.length >= MAX_IMAGES) {
         set({ error: TOO_MANY });
         return false;
       }
       const chart: PendingChart = { id: localId(), image: captured.image, label, region: captured.region };
-      // A recaptured region replaces its earlier capture rather than adding a second copy.
-      const others = label ? charts.filter((each) => each.label !== label) : charts;
       set({ charts: inStratOrder([...others, chart]), error: null });
       return true;
     },
@@ -139,10 +164,40 @@ export const useChartStore = create<ChartStore>()((set, get) => {
     },
 
     remove: (id) => set({ charts: get().charts.filter((chart) => chart.id !== id) }),
-    markSent: () => set((state) => (state.charts.length > 0 ? { sent: state.charts, charts: [] } : state)),
-    unsend: () => set((state) => ({ charts: state.charts.length > 0 ? state.charts : state.sent, sent: [] })),
-    forgetSent: () => set({ sent: [] }),
+    markSent: () =>
+      set((state) => {
+        if (state.charts.length === 0) return state;
+        sentBefore = state.sent;
+        return { sent: state.charts, charts: [] };
+      }),
+    unsend() {
+      const { charts, sent } = get();
+      // The question's charts were the ones just marked sent: back to the box; the earlier ones still stand.
+      const returned = sent.flatMap((chart): PendingChart[] =>
+        chart.image ? [{ ...chart, image: chart.image, region: null }] : [],
+      );
+      set({ charts: charts.length > 0 ? charts : returned, sent: sentBefore });
+      sentBefore = [];
+    },
+    forgetSent: () => {
+      sentBefore = [];
+      set({ sent: [] });
+    },
+    showSent: (charts) => {
+      sentBefore = [];
+      set({
+        sent: charts.map((chart, index) => ({
+          id: `history-${index}`,
+          label: chart.label ?? null,
+          image: null,
+          region: null,
+        })),
+      });
+    },
     setError: (error) => set({ error }),
-    reset: () => set(initial),
+    reset: () => {
+      sentBefore = [];
+      set(initial);
+    },
   };
 });

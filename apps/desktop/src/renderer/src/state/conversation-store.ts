@@ -106,6 +106,11 @@ export const useConversationStore = create<ConversationState & ConversationActio
         if (event.event === 'stream_start') set({ currentId: event.data.conversationId });
         if (event.event === 'stream_complete') useUsageStore.getState().applyQuota(event.data.quota);
         if (event.event === 'stream_complete' || event.event === 'stream_error') settle();
+        // The model refused: the server leaves that question (and the charts it sent) out from now on, so the
+        // charts go back to the box to ask about again.
+        if (event.event === 'stream_error' && event.data.code === 'refused' && (request.images?.length ?? 0) > 0) {
+          useChartStore.getState().unsend();
+        }
       },
       onError(error) {
         if (askId !== asks) return;
@@ -149,6 +154,9 @@ export const useConversationStore = create<ConversationState & ConversationActio
       if (get().currentId !== id) return;
       if (!result.ok) return set({ historyStatus: 'error', notice: noticeFor(result.error, Date.now()) });
       set({ history: result.value.items, historyStatus: 'ready' });
+      // The conversation's charts are the last ones a question sent; the server shows them to the model.
+      const charts = result.value.items.findLast((item) => item.role === 'user' && item.images.length > 0);
+      if (charts) useChartStore.getState().showSent(charts.images);
     },
 
     startNew() {

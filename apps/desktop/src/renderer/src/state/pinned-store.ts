@@ -3,7 +3,14 @@
 // another display or window when theirs is gone.
 import { create } from 'zustand';
 import { host } from '../host';
-import { addPinnedRegion, removePinnedRegion, renamePinnedRegion, type PinnedRegion } from '../shared';
+import { MAX_IMAGES } from '@strat-coach/server/contract';
+import {
+  addPinnedRegion,
+  orderByTimeframe,
+  removePinnedRegion,
+  renamePinnedRegion,
+  type PinnedRegion,
+} from '../shared';
 import { useChartStore } from './chart-store';
 
 interface PinnedStore {
@@ -67,15 +74,32 @@ export const usePinnedStore = create<PinnedStore>()((set, get) => {
     },
 
     async recapture(ids) {
-      const chosen = get().regions.filter((region) => !ids || ids.includes(region.id));
+      // Higher timeframes first: when more are pinned than a question takes, the lower ones are left out.
+      const chosen = orderByTimeframe(
+        get().regions.filter((region) => !ids || ids.includes(region.id)),
+        (region) => region.label,
+      );
       if (chosen.length === 0) return;
       set({ busy: true, notice: null });
       const problems: string[] = [];
+      const leftOut: string[] = [];
       // One at a time: each freezes its own screen, and a missing one must not stop the others.
       for (const region of chosen) {
-        const result = await host().capture.region(region);
-        if (!result.ok) problems.push(`${region.label}: ${result.error.message}`);
-        else useChartStore.getState().add(result.value, region.label);
+        const charts = useChartStore.getState();
+        if (!charts.hasRoomFor(region.label)) {
+          leftOut.push(region.label);
+          continue;
+        }
+        try {
+          const result = await host().capture.region(region);
+          if (!result.ok) problems.push(`${region.label}: ${result.error.message}`);
+          else charts.add(result.value, region.label);
+        } catch {
+          problems.push(`${region.label}: the capture failed inside the app.`);
+        }
+      }
+      if (leftOut.length > 0) {
+        problems.push(`Only ${MAX_IMAGES} charts go with one question: ${leftOut.join(', ')} left out.`);
       }
       set({ busy: false, notice: problems.length > 0 ? problems.join(' ') : null });
     },

@@ -5,7 +5,7 @@ import { MAX_IMAGES } from '@strat-coach/server/contract';
 import { useRef, useState, type ChangeEvent } from 'react';
 import { chartUrl } from '../chart/encode-chart';
 import { joinLabel, splitLabel, TIMEFRAME_CHOICES, type LabelParts } from '../lib/chart-labels';
-import { useChartStore, type PendingChart } from '../state/chart-store';
+import { useChartStore, type PendingChart, type SentChart } from '../state/chart-store';
 import { usePinnedStore } from '../state/pinned-store';
 
 function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
@@ -86,18 +86,25 @@ function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
   );
 }
 
-function SameCharts({ charts }: { charts: PendingChart[] }) {
+function SameCharts({ charts }: { charts: SentChart[] }) {
   return (
     <div className="same-charts" data-testid="same-chart">
-      {charts.map((chart) => (
-        <figure key={chart.id} className="thumb thumb-sent">
-          <img
-            src={chartUrl(chart.image)}
-            alt={`The conversation's chart ${chart.label ?? ''}, already with the coach`}
-          />
-          <figcaption>{chart.label ?? 'Same chart'}</figcaption>
-        </figure>
-      ))}
+      {charts.map((chart) =>
+        chart.image ? (
+          <figure key={chart.id} className="thumb thumb-sent">
+            <img
+              src={chartUrl(chart.image)}
+              alt={`The conversation's chart ${chart.label ?? ''}, already with the coach`}
+            />
+            <figcaption>{chart.label ?? 'Same chart'}</figcaption>
+          </figure>
+        ) : (
+          // Charts of a conversation opened from History: the images stay on the server; the labels say which.
+          <span key={chart.id} className="chip">
+            {chart.label ?? 'Chart'}
+          </span>
+        ),
+      )}
       <span className="hint">
         Same chart{charts.length === 1 ? '' : 's'}: follow-ups use {charts.length === 1 ? 'it' : 'them'}
       </span>

@@ -42,7 +42,7 @@ function RetryButton({ answer }: { answer: LiveAnswer }) {
 /** While nothing can be shown yet: the model reads the chart (it thinks before it writes). */
 function Reading({ answer }: { answer: LiveAnswer }) {
   const seconds = useElapsedSeconds(answer.askedAt, true);
-  const chartInPlay = useChartStore((state) => answer.withChart || state.sent !== null);
+  const chartInPlay = useChartStore((state) => answer.withChart || state.sent.length > 0);
   return (
     <p className="status thinking" role="status" data-testid="coach-reading">
       {chartInPlay ? 'Reading the chart…' : 'Thinking it through…'} <span className="elapsed">{seconds} s</span>
