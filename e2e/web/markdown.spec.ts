@@ -42,3 +42,23 @@ test('a Markdown answer with <script> and <img onerror> renders inert', async ({
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   expect(remote).toEqual([]);
 });
+
+test('the coach’s bar list and trade plan render as tables, not raw pipes', async ({ coach, server }) => {
+  await coach.signIn();
+  await server.script({
+    chunks: [
+      '### Bars\n\n',
+      '| Bar | Higher high? | Lower low? | Label |\n| --- | --- | --- | --- |\n',
+      '| -2 | no | yes | 2D |\n| -1 (last closed) | no | no | 1 |\n| live (provisional) | yes | no | 2U |\n\n',
+      '### Trigger, stop, target\n\n',
+      "| Side | Trigger | Stop | Target |\n| --- | --- | --- | --- |\n| Long | the 1's high | the 1's low | the 2D's high |\n",
+    ],
+  });
+  await coach.askAndWait('Number the last bars.');
+  const tables = coach.liveAnswer.getByRole('table');
+  await expect(tables).toHaveCount(2);
+  await expect(tables.first().getByRole('row')).toHaveCount(4);
+  await expect(tables.first().getByRole('cell', { name: 'live (provisional)' })).toBeVisible();
+  await expect(coach.liveAnswer).not.toContainText('| ---');
+  await coach.screenshot('21-answer-tables');
+});
