@@ -21,12 +21,25 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   return child;
 }
 
-function stopAll(code: number): never {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  process.exit(code);
+/** How long the server may take to finish its in-flight requests before this gives up waiting. */
+const STOP_GRACE_MS = 15_000;
+
+/**
+ * Stops the children and exits once they have: the server finishes its in-flight answers and closes its
+ * database first, so a Ctrl+C (or a supervisor's SIGTERM) returns only when everything has stopped.
+ */
+let stopping = false;
+function stopAll(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  for (const child of running) child.kill('SIGTERM');
+  const exited = running.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  const deadline = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+  void Promise.race([Promise.all(exited), deadline]).then(() => process.exit(code));
 }
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));
+process.once('SIGINT', () => stopAll(0));
+process.once('SIGTERM', () => stopAll(0));
 
 /** The Electron binary, when its installer could fetch it (it cannot on machines without internet). */
 function electronBinary(): string | null {
@@ -60,7 +73,7 @@ async function main(): Promise<void> {
     'warn',
   ]);
   const built = await new Promise<number | null>((resolve) => build.once('exit', resolve));
-  if (built !== 0) stopAll(built ?? 1);
+  if (built !== 0) return stopAll(built ?? 1);
 
   const server = run(process.execPath, ['--import', 'tsx', 'server/src/server.ts']);
   server.once('exit', (code) => stopAll(code ?? 0));
