@@ -1,13 +1,11 @@
 // The conversation store against a scripted host (the window.coach contract, driven by the test): what it
 // sends, how the answer streams into state, and what Stop, Retry and a refusal leave behind.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setHostForTests } from '../src/renderer/src/host';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { useChartStore, type PendingChart } from '../src/renderer/src/state/chart-store';
 import { useConversationStore } from '../src/renderer/src/state/conversation-store';
-import { resetAllStores } from '../src/renderer/src/state/reset';
 import { useUsageStore } from '../src/renderer/src/state/usage-store';
 import { contentDelta, streamComplete, streamStart } from './support/coach-events';
-import { QUOTA, scriptedHost } from './support/scripted-host';
+import { QUOTA, useScriptedHost, type ScriptedHost } from './support/scripted-host';
 
 const start = streamStart;
 const delta = contentDelta;
@@ -26,14 +24,10 @@ const ask = (question: string): void => {
   store().ask();
 };
 
-let scripted: ReturnType<typeof scriptedHost>;
+const host = useScriptedHost();
+let scripted: ScriptedHost;
 beforeEach(() => {
-  scripted = scriptedHost();
-  setHostForTests(scripted.host);
-});
-afterEach(() => {
-  resetAllStores();
-  setHostForTests(undefined);
+  scripted = host();
 });
 
 describe('the conversation store', () => {

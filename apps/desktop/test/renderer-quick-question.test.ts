@@ -1,15 +1,13 @@
 // A quick question picks its charts in order — those in the box, else the pinned regions captured again,
 // else the conversation's, else (tray and shortcut only) the display under the cursor — and asks at once;
 // a pinned region whose screen is gone says so and is never replaced by another screen.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setHostForTests } from '../src/renderer/src/host';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { useChartStore } from '../src/renderer/src/state/chart-store';
 import { usePinnedStore } from '../src/renderer/src/state/pinned-store';
 import { askPreset } from '../src/renderer/src/state/quick-question';
-import { resetAllStores } from '../src/renderer/src/state/reset';
 import type { CapturedChart } from '../src/shared/host-api';
 import type { PinnedRegion } from '../src/shared/pinned-regions';
-import { scriptedHost } from './support/scripted-host';
+import { useScriptedHost, type ScriptedHost } from './support/scripted-host';
 
 const PRESET = { id: 'bars', title: 'Number the last bars', question: 'Number the last bars, please.' };
 const chart = (data: string): CapturedChart => ({
@@ -25,14 +23,10 @@ const pinned = (id: string, label: string): PinnedRegion => ({
   createdAt: '2026-11-29T00:00:00.000Z',
 });
 
-let scripted: ReturnType<typeof scriptedHost>;
+const host = useScriptedHost();
+let scripted: ScriptedHost;
 beforeEach(() => {
-  scripted = scriptedHost();
-  setHostForTests(scripted.host);
-});
-afterEach(() => {
-  resetAllStores();
-  setHostForTests(undefined);
+  scripted = host();
 });
 
 describe('recapturing pinned regions', () => {

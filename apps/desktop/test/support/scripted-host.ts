@@ -2,6 +2,9 @@
 // the renderer asks, lets the test send the answer's events or refuse it, and scripts captures and settings.
 import type { ChatStreamRequest, CoachEvent, MessageItem, UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { CapturedChart, CoachHostApi, HostError, HostResult } from '../../src/shared/host-api';
+import { afterEach, beforeEach } from 'vitest';
+import { setHostForTests } from '../../src/renderer/src/host';
+import { resetAllStores } from '../../src/renderer/src/state/reset';
 import type { PinnedRegion } from '../../src/shared/pinned-regions';
 
 interface Asked {
@@ -111,5 +114,24 @@ export function scriptedHost() {
     scriptUnderCursor: (result: HostResult<CapturedChart>) => {
       underCursorResult = result;
     },
+  };
+}
+
+export type ScriptedHost = ReturnType<typeof scriptedHost>;
+
+/** A fresh scripted host for each test, put in place of the real one; the stores reset after each test. */
+export function useScriptedHost(): () => ScriptedHost {
+  let current: ScriptedHost | undefined;
+  beforeEach(() => {
+    current = scriptedHost();
+    setHostForTests(current.host);
+  });
+  afterEach(() => {
+    resetAllStores();
+    setHostForTests(undefined);
+  });
+  return () => {
+    if (!current) throw new Error('useScriptedHost: no test is running');
+    return current;
   };
 }
