@@ -1,10 +1,11 @@
 // Settings: the quick questions (at most eight: a chip title and the question it asks), the pinned regions
 // (rename, remove, recapture), and — in the desktop app — the global shortcuts, with the ones another app
 // holds said plainly.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { MAX_PRESETS, SHORTCUT_ACTIONS, type Preset, type ShortcutAction } from '../shared';
 import { usePinnedStore } from '../state/pinned-store';
 import { usePresetStore } from '../state/preset-store';
+import { useDismissable } from './use-dismissable';
 
 const SHORTCUT_NAMES: Record<ShortcutAction, string> = {
   quickQuestion: 'Quick question',
@@ -162,23 +163,9 @@ function ShortcutsEditor() {
 }
 
 export function SettingsPanel({ onClose }: { onClose: () => void }) {
-  const panel = useRef<HTMLElement>(null);
-  useEffect(() => panel.current?.focus(), []);
+  const dismissable = useDismissable<HTMLElement>(onClose);
   return (
-    <aside
-      ref={panel}
-      id="settings"
-      className="settings"
-      aria-label="Settings"
-      data-testid="settings-panel"
-      tabIndex={-1}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') {
-          event.stopPropagation();
-          onClose();
-        }
-      }}
-    >
+    <aside id="settings" className="settings" aria-label="Settings" data-testid="settings-panel" {...dismissable}>
       <div className="history-head">
         <h2>Settings</h2>
         <button type="button" className="icon-button" aria-label="Close settings" onClick={onClose}>

@@ -1,13 +1,12 @@
 // The screens and windows to capture from, as thumbnails: the one the coach window is on says so, and the
 // one Capture uses by default is marked. Picking one captures it; Esc or Cancel closes the picker.
-import { useEffect, useRef } from 'react';
 import { useChartStore } from '../state/chart-store';
+import { useDismissable } from './use-dismissable';
 
 export function SourcePicker() {
   const sources = useChartStore((state) => state.sources);
   const { capture, closePicker } = useChartStore.getState();
-  const dialog = useRef<HTMLDivElement>(null);
-  useEffect(() => dialog.current?.focus(), []);
+  const dismissable = useDismissable<HTMLDivElement>(() => closePicker());
   if (!sources) return null;
   const displays = sources.filter((source) => source.kind === 'display');
   const windows = sources.filter((source) => source.kind === 'window');
@@ -32,20 +31,7 @@ export function SourcePicker() {
     );
 
   return (
-    <div
-      ref={dialog}
-      className="picker"
-      role="dialog"
-      aria-modal="true"
-      aria-label="Choose what to capture"
-      tabIndex={-1}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') {
-          event.stopPropagation();
-          closePicker();
-        }
-      }}
-    >
+    <div className="picker" role="dialog" aria-modal="true" aria-label="Choose what to capture" {...dismissable}>
       <div className="picker-head">
         <h2>Capture which screen or window?</h2>
         <button type="button" className="secondary" onClick={closePicker}>
