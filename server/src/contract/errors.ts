@@ -12,8 +12,12 @@ export const ERROR_STATUS = {
   not_found: 404,
   payload_too_large: 413,
   rate_limited: 429,
+  /** The trader already has as many answers streaming as the plan allows. */
+  too_many_streams: 429,
   upstream_unconfigured: 503,
   unavailable: 503,
+  /** The server is near its memory limit: retry after Retry-After. */
+  busy: 503,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
