@@ -40,6 +40,10 @@ describe('windowStart', () => {
       expect(starts[index]).toBeGreaterThanOrEqual(starts[index - 1]!);
   });
 
+  it('starts at a question when the entries begin mid-conversation, at an answer (an anchor of the index)', () => {
+    expect(windowStart([entry(1, 100), entry(2, 100), entry(3, 100), entry(4, 100)])).toBe(1);
+  });
+
   it('leaves refused questions out of the budget', () => {
     const entries = [entry(0, 100), entry(1, 100), entry(2, 30_000, true), entry(3, 100)];
     expect(windowStart(entries)).toBe(0);

@@ -4,7 +4,8 @@
 // session changes are pushed; no token ever reaches the renderer; the tray's meter follows the quota.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '@strat-coach/server/testing';
-import type { UsageHistoryResponse } from '@strat-coach/server/contract';
+import type { MessagesResponse, UsageHistoryResponse } from '@strat-coach/server/contract';
+import type { HostResult } from '../src/shared/host-api';
 import { createCoachClient } from '../src/shared/coach-client';
 import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
 import { createAuthSession, type AuthSession } from '../src/main/auth/session';
@@ -210,6 +211,40 @@ describe('session and API calls', () => {
     expect(await main.invoke('api:messages', '../usage/current')).toMatchObject({
       ok: false,
       error: { code: 'invalid_request' },
+    });
+    main.stop();
+  });
+
+  it('pages a conversation’s messages: the newest page, then the one before it by its cursor', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    await main.invoke('coach:ask', 'stream-paged', { message: 'First question' });
+    await main.ended('stream-paged');
+    const started = main.of('stream-paged')[0];
+    if (started?.kind !== 'event' || started.event.event !== 'stream_start') throw new Error('no stream_start');
+    const conversationId = started.event.data.conversationId;
+    for (let n = 0; n < 60; n += 1)
+      await server.app.repos.conversations.addMessage(conversationId, { role: 'user', content: `later ${n}` });
+
+    const newest = (await main.invoke('api:messages', conversationId)) as HostResult<MessagesResponse>;
+    if (!newest.ok) throw new Error(newest.error.message);
+    expect(newest.value.items.map((item) => item.content).at(-1)).toBe('later 59');
+    expect(newest.value.items).toHaveLength(50);
+    const earlier = (await main.invoke(
+      'api:messages',
+      conversationId,
+      newest.value.nextCursor,
+    )) as HostResult<MessagesResponse>;
+    if (!earlier.ok) throw new Error(earlier.error.message);
+    expect(earlier.value.items.map((item) => item.content).slice(0, 3)).toEqual([
+      'First question',
+      expect.any(String),
+      'later 0',
+    ]);
+    expect(earlier.value.nextCursor).toBeNull();
+    expect(await main.invoke('api:messages', conversationId, '../usage/current')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', status: null },
     });
     main.stop();
   });

@@ -69,12 +69,12 @@ describe('calls', () => {
     const seen: unknown[] = [];
     router.handle('api:messages', (_caller, args) => {
       seen.push(...args);
-      return { ok: true, value: { items: [] } };
+      return { ok: true, value: { items: [], nextCursor: null } };
     });
 
     await expect(invoke('api:messages', from(appFrame), 'conversation-1')).resolves.toEqual({
       ok: true,
-      value: { items: [] },
+      value: { items: [], nextCursor: null },
     });
     expect(seen).toEqual(['conversation-1']);
   });

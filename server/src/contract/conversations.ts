@@ -65,5 +65,25 @@ export const ChartParams = Type.Object(
 );
 export type ChartParams = Static<typeof ChartParams>;
 
-export const MessagesResponse = Type.Object({ items: Type.Array(MessageItem) }, { additionalProperties: false });
+/**
+ * A page of a conversation, newest first: without a cursor the newest `limit` messages; with one, the
+ * `limit` messages written just before that message (the id of the oldest message the client holds).
+ */
+export const MessagesQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+    cursor: Type.Optional(Type.String({ format: 'uuid' })),
+  },
+  { additionalProperties: false },
+);
+export type MessagesQuery = Static<typeof MessagesQuery>;
+
+/**
+ * `items` oldest first within the page, so a client appends them in order (and prepends an earlier page
+ * whole); `nextCursor` asks for the page before this one, null when this page starts the conversation.
+ */
+export const MessagesResponse = Type.Object(
+  { items: Type.Array(MessageItem), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);
 export type MessagesResponse = Static<typeof MessagesResponse>;

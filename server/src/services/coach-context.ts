@@ -1,6 +1,7 @@
-// What the model sees of a conversation on this turn: the history window (chosen from message sizes, then
-// only its messages loaded), the question, and the conversation's most recent charts — this question's,
-// or the stored ones of the last question that sent any.
+// What the model sees of a conversation on this turn: the history window (chosen from the sizes of the latest
+// messages, then only its messages loaded), the question, and the conversation's most recent charts — this
+// question's, or the stored ones of the last question that sent any. Bounded whatever the conversation's
+// length: at most a couple of hundred index rows, the window's messages and one chart holder are read.
 import { imageSize } from 'image-size';
 import type { Database } from '../db/database.js';
 import { chartsRepository } from '../db/repositories/charts.js';
@@ -83,7 +84,7 @@ export async function loadTurnContext(
     images: metas,
   };
   const window = [...stored.filter((message) => !message.refused).map(toContext), current];
-  const { charts, tokens } = await conversationCharts(db, index, current, question.images);
+  const { charts, tokens } = await conversationCharts(db, conversationId, current, question.images);
   const textTokens = window.reduce((sum, message) => sum + estimateTextTokens(message.content) + NOTE_TOKENS, 0);
   return { window, charts, retryOf, estimatedTokens: textTokens + tokens };
 }
@@ -101,7 +102,7 @@ const NOTE_TOKENS = 24;
 
 async function conversationCharts(
   db: Database,
-  index: readonly HistoryEntry[],
+  conversationId: string | null,
   current: ContextMessage,
   images: readonly CheckedImage[],
 ): Promise<{ charts: ConversationCharts; tokens: number }> {
@@ -114,12 +115,13 @@ async function conversationCharts(
       tokens: images.reduce((sum, image) => sum + image.tokens, 0),
     };
   }
-  const holder = index.findLast((entry) => entry.charts > 0 && !entry.refused);
-  if (!holder) return { charts: { holderId: null, charts: [] }, tokens: 0 };
-  const stored = await chartsRepository(db).forMessage(holder.id);
+  // Looked up on its own: the holder can be older than the history index reaches.
+  const holderId = conversationId ? await conversationsRepository(db).lastChartHolder(conversationId) : null;
+  if (!holderId) return { charts: { holderId: null, charts: [] }, tokens: 0 };
+  const stored = await chartsRepository(db).forMessage(holderId);
   return {
     charts: {
-      holderId: holder.id,
+      holderId,
       charts: stored.map((chart) => ({
         mediaType: chart.mediaType,
         data: chart.data.toString('base64'),

@@ -1,6 +1,9 @@
 // Which earlier messages the model sees, chosen so the request's prefix stays the same from one turn to the
 // next (and so reads from the prompt cache): the window's start only moves in jumps, when the window outgrows
-// its budget, and then far enough that the next turns fit again. Computed from sizes alone (no message text).
+// its budget, and then far enough that the next turns fit again. Computed from sizes alone (no message text),
+// and not from the whole conversation: the replay starts at the history index's anchor (historyIndex), which
+// moves once every HISTORY_ANCHOR_EVERY messages. Between moves the replay only grows at its end, so the start
+// keeps its jumps-only property; when the anchor moves the start may move once more (one cache write).
 import type { HistoryEntry } from '../db/repositories/conversations.js';
 
 /** Estimated tokens of earlier text the window may hold, and how many messages. */
@@ -18,9 +21,10 @@ export const estimateOutputTokens = (text: string): number => Math.ceil(text.len
 const counted = (entry: HistoryEntry): boolean => !entry.refused;
 
 /**
- * The index of the first message in the window. Replays the conversation in order: when a message takes the
- * window past its budget (tokens or count), the start jumps forward until half the budget is used, to the
- * next question. Earlier turns never change the outcome of later ones, so the start is stable between jumps.
+ * The index of the first message in the window. Replays the entries in order from their first question (they
+ * may begin mid-conversation, at an anchor): when a message takes the window past its budget (tokens or
+ * count), the start jumps forward until half the budget is used, to the next question. Earlier turns never
+ * change the outcome of later ones, so the start is stable between jumps.
  */
 export function windowStart(
   entries: readonly HistoryEntry[],
@@ -28,10 +32,12 @@ export function windowStart(
   maxMessages: number = HISTORY_MAX_MESSAGES,
 ): number {
   const cost = (entry: HistoryEntry): number => (counted(entry) ? estimateCharsTokens(entry.chars) : 0);
-  let start = 0;
+  const firstQuestion = entries.findIndex((entry) => entry.role === 'user');
+  if (firstQuestion < 0) return entries.length;
+  let start = firstQuestion;
   let tokens = 0;
   let messages = 0;
-  for (let index = 0; index < entries.length; index += 1) {
+  for (let index = firstQuestion; index < entries.length; index += 1) {
     const entry = entries[index] as HistoryEntry;
     tokens += cost(entry);
     messages += counted(entry) ? 1 : 0;

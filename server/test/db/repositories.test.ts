@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationsRepository } from '../../src/db/repositories/conversations.js';
+import { conversationsRepository, HISTORY_ANCHOR_EVERY } from '../../src/db/repositories/conversations.js';
 import { refreshTokensRepository } from '../../src/db/repositories/refresh-tokens.js';
 import { usageRepository, type NewUsageRecord } from '../../src/db/repositories/usage.js';
 import { usersRepository } from '../../src/db/repositories/users.js';
@@ -25,6 +25,16 @@ const usageRow = (userId: string, overrides: Partial<NewUsageRecord> = {}): NewU
   billingPeriodStart: new Date('2026-11-01T00:00:00Z'),
   ...overrides,
 });
+
+/** `count` messages (user, assistant, …) numbered from `from`, in one statement. */
+async function seedMessages(test: TestDatabase, conversationId: string, count: number, from = 0): Promise<void> {
+  await test.db.query(
+    `INSERT INTO messages (conversation_id, role, content)
+     SELECT $1, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END, 'message ' || n
+       FROM generate_series($2::int, $2::int + $3::int - 1) AS n ORDER BY n`,
+    [conversationId, from, count],
+  );
+}
 
 describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
   let test: TestDatabase;
@@ -171,13 +181,78 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       });
       expect(await conversations.findForUser(conversation.id, stranger.id)).toBeUndefined();
       expect((await conversations.findForUser(conversation.id, owner.id))?.title).toBe('Is this 2-1-2 valid?');
-      const messages = await conversations.messages(conversation.id);
+      const messages = (await conversations.messagePage(conversation.id, { limit: 10 }))!.items;
       expect(messages.map((message) => [message.role, message.content])).toEqual([
         ['user', 'first'],
         ['assistant', 'second'],
         ['user', 'third'],
       ]);
       expect(messages[0]?.images).toEqual([image]);
+    });
+
+    it('page messages newest page first, each page in written order, by keyset on their order', async () => {
+      const conversations = conversationsRepository(test.db);
+      const owner = await usersRepository(test.db).findOrCreate(uniqueSubject(), null);
+      const conversation = await conversations.create(owner.id, 'long');
+      const other = await conversations.create(owner.id, 'other');
+      const foreign = await conversations.addMessage(other.id, { role: 'user', content: 'elsewhere' });
+      await seedMessages(test, conversation.id, 7);
+
+      const newest = await conversations.messagePage(conversation.id, { limit: 3 });
+      expect(newest?.items.map((message) => message.content)).toEqual(['message 4', 'message 5', 'message 6']);
+      const middle = await conversations.messagePage(conversation.id, { limit: 3, before: newest!.nextCursor! });
+      expect(middle?.items.map((message) => message.content)).toEqual(['message 1', 'message 2', 'message 3']);
+      const first = await conversations.messagePage(conversation.id, { limit: 3, before: middle!.nextCursor! });
+      expect(first).toEqual({ items: [expect.objectContaining({ content: 'message 0' })], nextCursor: null });
+      // The first message is a cursor with nothing before it; another conversation's message is no cursor.
+      expect(await conversations.messagePage(conversation.id, { limit: 3, before: first!.items[0]!.id })).toEqual({
+        items: [],
+        nextCursor: null,
+      });
+      expect(await conversations.messagePage(conversation.id, { limit: 3, before: foreign.id })).toBeUndefined();
+    });
+
+    it('index a long conversation’s history from an anchor: a bounded read that only grows between anchors', async () => {
+      const conversations = conversationsRepository(test.db);
+      const owner = await usersRepository(test.db).findOrCreate(uniqueSubject(), null);
+      const conversation = await conversations.create(owner.id, 'long');
+      const every = HISTORY_ANCHOR_EVERY;
+      await seedMessages(test, conversation.id, every - 1);
+      // Shorter than one anchor interval: everything, from the first message.
+      const short = await conversations.historyIndex(conversation.id);
+      expect(short).toHaveLength(every - 1);
+      expect(short[0]).toMatchObject({ role: 'user', chars: 'message 0'.length, charts: 0, refused: false });
+
+      await seedMessages(test, conversation.id, 2 * every + 30, every - 1);
+      // 3·every + 29 messages: the anchor is message 2·every, the last multiple at least `every` before the end.
+      const long = await conversations.historyIndex(conversation.id);
+      expect(long).toHaveLength(every + 29);
+      const first = (await conversations.messagePage(conversation.id, { limit: every + 29 }))!.items[0]!;
+      expect(long[0]!.id).toBe(first.id);
+      expect(first.content).toBe(`message ${2 * every}`);
+
+      // The next messages only extend the index, until the end is twice `every` past the anchor.
+      await seedMessages(test, conversation.id, every - 30, 3 * every + 29);
+      const grown = await conversations.historyIndex(conversation.id);
+      expect(grown).toHaveLength(2 * every - 1);
+      expect(grown.slice(0, long.length)).toEqual(long);
+      await seedMessages(test, conversation.id, 1, 4 * every - 1);
+      const moved = await conversations.historyIndex(conversation.id);
+      expect(moved).toHaveLength(every);
+      expect(moved[0]).toEqual(grown[every]);
+    });
+
+    it('find the last question whose charts are the conversation’s, past refused ones', async () => {
+      const conversations = conversationsRepository(test.db);
+      const owner = await usersRepository(test.db).findOrCreate(uniqueSubject(), null);
+      const conversation = await conversations.create(owner.id, 'charts');
+      expect(await conversations.lastChartHolder(conversation.id)).toBeNull();
+      const image = { mediaType: 'image/png', bytes: 10, width: 1, height: 1 };
+      const holder = await conversations.addMessage(conversation.id, { role: 'user', content: 'a', images: [image] });
+      await seedMessages(test, conversation.id, 300);
+      const refused = await conversations.addMessage(conversation.id, { role: 'user', content: 'b', images: [image] });
+      await test.db.query('UPDATE messages SET refused = true WHERE id = $1', [refused.id]);
+      expect(await conversations.lastChartHolder(conversation.id)).toBe(holder.id);
     });
 
     it('list most recently active first, paged', async () => {

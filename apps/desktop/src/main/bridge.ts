@@ -65,9 +65,11 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
     const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
     return client.get<ConversationsResponse>(`/conversations${query}`);
   });
-  router.handle('api:messages', (_caller, [conversationId]) => {
+  router.handle('api:messages', (_caller, [conversationId, cursor]) => {
     if (typeof conversationId !== 'string' || !UUID.test(conversationId)) return invalid('Bad conversation id.');
-    return client.get<MessagesResponse>(`/conversations/${conversationId}/messages`);
+    if (cursor !== undefined && (typeof cursor !== 'string' || !UUID.test(cursor))) return invalid('Bad cursor.');
+    const query = cursor ? `?cursor=${cursor}` : '';
+    return client.get<MessagesResponse>(`/conversations/${conversationId}/messages${query}`);
   });
 
   router.handle('coach:ask', ({ sender }, [streamId, request]) => {

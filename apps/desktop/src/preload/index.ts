@@ -35,7 +35,7 @@ const coach: CoachHostApi = {
     status: () => invoke('api:status'),
     usage: () => invoke('api:usage'),
     conversations: (cursor) => invoke('api:conversations', cursor),
-    messages: (conversationId) => invoke('api:messages', conversationId),
+    messages: (conversationId, cursor) => invoke('api:messages', conversationId, cursor),
   },
   coach: {
     ask(request, handlers) {

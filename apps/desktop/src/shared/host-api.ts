@@ -110,7 +110,8 @@ export interface CoachHostApi {
     status(): Promise<HostResult<StatusResponse>>;
     usage(): Promise<HostResult<UsageCurrentResponse>>;
     conversations(cursor?: string): Promise<HostResult<ConversationsResponse>>;
-    messages(conversationId: string): Promise<HostResult<MessagesResponse>>;
+    /** A page of the conversation: the newest messages, or with `cursor` (a page's nextCursor) the ones before. */
+    messages(conversationId: string, cursor?: string): Promise<HostResult<MessagesResponse>>;
   };
   coach: {
     /**

@@ -75,7 +75,7 @@ export interface InvokeContract {
   'api:status': { args: []; result: HostResult<StatusResponse> };
   'api:usage': { args: []; result: HostResult<UsageCurrentResponse> };
   'api:conversations': { args: [cursor?: string]; result: HostResult<ConversationsResponse> };
-  'api:messages': { args: [conversationId: string]; result: HostResult<MessagesResponse> };
+  'api:messages': { args: [conversationId: string, cursor?: string]; result: HostResult<MessagesResponse> };
   /** Resolves once the stream is accepted; its events follow on `coach:stream`. */
   'coach:ask': { args: [streamId: string, request: ChatStreamRequest]; result: void };
   'coach:cancel': { args: [streamId: string]; result: void };

@@ -14,6 +14,9 @@ interface Asked {
   cancelled: boolean;
 }
 
+/** The server's default page of messages. */
+export const MESSAGES_PAGE = 50;
+
 export const QUOTA = { limit: 100_000, used: 2_000, remaining: 98_000, percent: 2 };
 const USAGE: UsageCurrentResponse = {
   tier: 'free',
@@ -37,8 +40,9 @@ export function scriptedHost() {
   const regionResults = new Map<string, HostResult<CapturedChart>>();
   let underCursorResult: HostResult<CapturedChart> = cancelled;
   const captured: { regions: string[]; underCursor: number } = { regions: [], underCursor: 0 };
-  /** What messages() answers for any conversation. */
+  /** The messages of any conversation; messages() pages them as the server does (newest page first). */
   const history: MessageItem[] = [];
+  const messageCalls: Array<{ conversationId: string; cursor: string | undefined }> = [];
   const host: CoachHostApi = {
     kind: 'web',
     session: {
@@ -54,7 +58,16 @@ export function scriptedHost() {
         return { ok: true, value: USAGE };
       },
       conversations: async () => ({ ok: true, value: { items: [], nextCursor: null } }),
-      messages: async () => ({ ok: true, value: { items: history } }),
+      messages: async (conversationId, cursor) => {
+        messageCalls.push({ conversationId, cursor });
+        const end = cursor === undefined ? history.length : history.findIndex((message) => message.id === cursor);
+        if (end < 0) return { ok: false, error: { code: 'invalid_request', message: 'Bad cursor.', status: 400 } };
+        const start = Math.max(0, end - MESSAGES_PAGE);
+        return {
+          ok: true,
+          value: { items: history.slice(start, end), nextCursor: start > 0 ? (history[start]?.id ?? null) : null },
+        };
+      },
     },
     coach: {
       ask(request, handlers) {
@@ -110,6 +123,7 @@ export function scriptedHost() {
     usageCalls: () => usageCalls,
     captured,
     history,
+    messageCalls,
     scriptRegion: (id: string, result: HostResult<CapturedChart>) => regionResults.set(id, result),
     scriptUnderCursor: (result: HostResult<CapturedChart>) => {
       underCursorResult = result;

@@ -26,6 +26,9 @@ export interface Message {
   refused: boolean;
 }
 
+/** How far apart the history index's anchors are (see historyIndex); well above the window's 20 messages. */
+export const HISTORY_ANCHOR_EVERY = 100;
+
 /** One message as the history window sees it: its size, not its text. */
 export interface HistoryEntry {
   id: string;
@@ -80,6 +83,14 @@ export function conversationsRepository(db: Queryable) {
     return rows[0] && toConversation(rows[0]);
   };
 
+  const hasMessage = async (conversationId: string, id: string): Promise<boolean> => {
+    const { rows } = await db.query('SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2', [
+      id,
+      conversationId,
+    ]);
+    return rows.length > 0;
+  };
+
   return {
     findForUser,
 
@@ -128,21 +139,49 @@ export function conversationsRepository(db: Queryable) {
       return toMessage(rows[0] as MessageRow);
     },
 
-    /** All messages of a conversation in the order they were written. Caller checks ownership first. */
-    async messages(conversationId: string): Promise<Message[]> {
+    /**
+     * A page of messages, returned oldest first: the newest `limit` of them, or with `before` (a message id)
+     * the `limit` written just before it. Keyset on `seq`, so a page costs the same at any depth. Undefined
+     * when `before` is not one of this conversation's messages. Caller checks ownership first.
+     */
+    async messagePage(
+      conversationId: string,
+      page: { limit: number; before?: string },
+    ): Promise<{ items: Message[]; nextCursor: string | null } | undefined> {
       const { rows } = await db.query<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY seq`,
-        [conversationId],
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m
+          WHERE m.conversation_id = $1
+            AND ($3::uuid IS NULL OR m.seq <
+                 (SELECT b.seq FROM messages b WHERE b.id = $3::uuid AND b.conversation_id = $1))
+          ORDER BY m.seq DESC
+          LIMIT $2`,
+        [conversationId, page.limit + 1, page.before ?? null],
       );
-      return rows.map(toMessage);
+      if (page.before && rows.length === 0 && !(await hasMessage(conversationId, page.before))) return undefined;
+      const items = rows.slice(0, page.limit).reverse().map(toMessage);
+      return { items, nextCursor: rows.length > page.limit ? (items[0]?.id ?? null) : null };
     },
 
-    /** Every message's role and size, in order, without the text: enough to choose the history window. */
+    /**
+     * Role and size of the conversation's latest messages, in order, without their text: what the history
+     * window is chosen from. Read from an anchor, not from the first message, so a long conversation costs
+     * the same as a short one: the anchor is the message at the largest multiple of HISTORY_ANCHOR_EVERY
+     * (counted from the conversation's start) that is at least that many messages before the end. It moves
+     * once every HISTORY_ANCHOR_EVERY messages, and between moves the rows read only grow at the end, so a
+     * window replayed over them keeps its start. At least HISTORY_ANCHOR_EVERY rows, fewer than twice that.
+     */
     async historyIndex(conversationId: string): Promise<HistoryEntry[]> {
+      // Positions are counted in the database (the index on (conversation_id, seq) is walked, no row leaves
+      // it): seq is global, so a message's place in its conversation is not stored anywhere.
       const { rows } = await db.query<HistoryEntry>(
-        `SELECT id, seq, role, length(content) AS chars, jsonb_array_length(images) AS charts, refused
-           FROM messages WHERE conversation_id = $1 ORDER BY seq`,
-        [conversationId],
+        `WITH anchor AS (
+           SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq
+           OFFSET (SELECT greatest(count(*) - $2, 0) / $2 * $2 FROM messages WHERE conversation_id = $1)
+           LIMIT 1
+         )
+         SELECT id, seq, role, length(content) AS chars, jsonb_array_length(images) AS charts, refused
+           FROM messages WHERE conversation_id = $1 AND seq >= (SELECT seq FROM anchor) ORDER BY seq`,
+        [conversationId, HISTORY_ANCHOR_EVERY],
       );
       return rows.map((row) => ({
         ...row,
@@ -150,6 +189,17 @@ export function conversationsRepository(db: Queryable) {
         chars: Number(row.chars),
         charts: Number(row.charts),
       }));
+    },
+
+    /** The last question that sent charts and was not refused: its charts are the conversation's. */
+    async lastChartHolder(conversationId: string): Promise<string | null> {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM messages
+          WHERE conversation_id = $1 AND jsonb_array_length(images) > 0 AND NOT refused
+          ORDER BY seq DESC LIMIT 1`,
+        [conversationId],
+      );
+      return rows[0]?.id ?? null;
     },
 
     /** The messages from `fromSeq` on, in order (the history window). */

@@ -6,6 +6,7 @@ import {
   ConversationParams,
   ConversationsQuery,
   ConversationsResponse,
+  MessagesQuery,
   MessagesResponse,
 } from '../../contract/conversations.js';
 import { Type } from 'typebox';
@@ -43,22 +44,34 @@ export const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  // Newest page first (a chat opens at its end); each page's nextCursor asks for the one before it.
   app.get(
     '/conversations/:id/messages',
-    { schema: { params: ConversationParams, response: { 200: MessagesResponse, 404: ErrorBody } } },
+    {
+      schema: {
+        params: ConversationParams,
+        querystring: MessagesQuery,
+        response: { 200: MessagesResponse, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const user = currentUser(request);
       const conversation = await app.repos.conversations.findForUser(request.params.id, user.id);
       if (!conversation) throw notFound('conversation');
-      const messages = await app.repos.conversations.messages(conversation.id);
+      const page = await app.repos.conversations.messagePage(conversation.id, {
+        limit: request.query.limit,
+        ...(request.query.cursor ? { before: request.query.cursor } : {}),
+      });
+      if (!page) throw new AppError('invalid_request', 'cursor does not match any message of this conversation');
       return {
-        items: messages.map((message) => ({
+        items: page.items.map((message) => ({
           id: message.id,
           role: message.role,
           content: message.content,
           images: message.images,
           createdAt: message.createdAt.toISOString(),
         })),
+        nextCursor: page.nextCursor,
       };
     },
   );

@@ -55,7 +55,10 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
       status: () => client.get('/status'),
       usage: () => authedGet('/usage/current'),
       conversations: (cursor) => authedGet(`/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
-      messages: (conversationId) => authedGet(`/conversations/${encodeURIComponent(conversationId)}/messages`),
+      messages: (conversationId, cursor) =>
+        authedGet(
+          `/conversations/${encodeURIComponent(conversationId)}/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+        ),
     },
     coach: {
       ask(request: ChatStreamRequest, handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void }) {
