@@ -1,11 +1,12 @@
 // The conversation store against a scripted host (the window.coach contract, driven by the test): what it
 // sends, how the answer streams into state, and what Stop, Retry and a refusal leave behind.
+import type { MessageItem } from '@strat-coach/server/contract';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useChartStore, type PendingChart } from '../src/renderer/src/state/chart-store';
 import { useConversationStore } from '../src/renderer/src/state/conversation-store';
 import { useUsageStore } from '../src/renderer/src/state/usage-store';
 import { contentDelta, streamComplete, streamStart } from './support/coach-events';
-import { QUOTA, useScriptedHost, type ScriptedHost } from './support/scripted-host';
+import { MESSAGES_PAGE, QUOTA, useScriptedHost, type ScriptedHost } from './support/scripted-host';
 
 const start = streamStart;
 const delta = contentDelta;
@@ -146,6 +147,60 @@ describe('the conversation store', () => {
     );
     await store().openConversation('c-5');
     expect(useChartStore.getState().sent).toEqual([{ id: 'history-0', label: 'ES D', image: null, region: null }]);
+  });
+
+  it('opens a long conversation at its newest page and puts earlier pages on top, each once, in order', async () => {
+    const message = (n: number): MessageItem => ({
+      id: `m${n}`,
+      role: n % 2 === 0 ? 'user' : 'assistant',
+      content: `message ${n}`,
+      images: [],
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    });
+    scripted.history.push(...Array.from({ length: MESSAGES_PAGE * 2 + 20 }, (_, n) => message(n)));
+    const contents = (from: number, to: number) => scripted.history.slice(from, to).map((item) => item.content);
+
+    await store().openConversation('c-long');
+    expect(store().history.map((item) => item.content)).toEqual(contents(70, 120));
+    expect(store().earlierCursor).not.toBeNull();
+
+    await store().loadEarlier();
+    expect(store().history.map((item) => item.content)).toEqual(contents(20, 120));
+    await store().loadEarlier();
+    expect(store().history.map((item) => item.content)).toEqual(contents(0, 120));
+    expect(store().earlierCursor).toBeNull();
+    await store().loadEarlier();
+    expect(scripted.messageCalls.map((call) => call.cursor)).toEqual([undefined, 'm70', 'm20']);
+
+    // A follow-up still lands at the end.
+    ask('And now?');
+    scripted.asked[0]!.send(start('c-long'));
+    scripted.asked[0]!.send(delta('Now this.'));
+    scripted.asked[0]!.send(complete);
+    ask('Next?');
+    expect(
+      store()
+        .history.slice(-3)
+        .map((item) => item.content),
+    ).toEqual(['message 119', 'And now?', 'Now this.']);
+    expect(store().history).toHaveLength(122);
+  });
+
+  it('drops an earlier page that arrives after the trader opened another conversation', async () => {
+    scripted.history.push(
+      ...Array.from({ length: MESSAGES_PAGE + 1 }, (_, n): MessageItem => ({
+        id: `m${n}`,
+        role: n % 2 === 0 ? 'user' : 'assistant',
+        content: `message ${n}`,
+        images: [],
+        createdAt: '2026-01-01T00:00:00.000Z',
+      })),
+    );
+    await store().openConversation('c-a');
+    const earlier = store().loadEarlier();
+    store().startNew();
+    await earlier;
+    expect(store()).toMatchObject({ currentId: null, history: [], earlierCursor: null });
   });
 
   it('Continue carries on with a cut-short answer in the same conversation', () => {

@@ -20,6 +20,9 @@ interface ConversationState {
   currentId: string | null;
   history: MessageItem[];
   historyStatus: LoadStatus;
+  /** Where the server's next page of earlier messages starts; null when the history goes back to the start. */
+  earlierCursor: string | null;
+  earlierStatus: LoadStatus;
   live: LiveAnswer | null;
   notice: Notice | null;
   draft: string;
@@ -29,6 +32,8 @@ interface ConversationActions {
   loadConversations: () => Promise<void>;
   loadMoreConversations: () => Promise<void>;
   openConversation: (id: string) => Promise<void>;
+  /** Puts the page of messages before the oldest one shown at the top of the history. */
+  loadEarlier: () => Promise<void>;
   startNew: () => void;
   setDraft: (draft: string) => void;
   /** Sends the draft (with the new charts, if any) as a question in the open conversation. */
@@ -50,6 +55,8 @@ const initial: ConversationState = {
   currentId: null,
   history: [],
   historyStatus: 'idle',
+  earlierCursor: null,
+  earlierStatus: 'idle',
   live: null,
   notice: null,
   draft: '',
@@ -149,20 +156,51 @@ export const useConversationStore = create<ConversationState & ConversationActio
     async openConversation(id) {
       cancelInFlight();
       useChartStore.getState().forgetSent();
-      set({ currentId: id, history: [], historyStatus: 'loading', live: null, notice: null });
+      set({
+        currentId: id,
+        history: [],
+        historyStatus: 'loading',
+        earlierCursor: null,
+        earlierStatus: 'idle',
+        live: null,
+        notice: null,
+      });
+      // The newest page: a conversation opens at its end, earlier pages come when asked for.
       const result = await host().api.messages(id);
       if (get().currentId !== id) return;
       if (!result.ok) return set({ historyStatus: 'error', notice: noticeFor(result.error, Date.now()) });
-      set({ history: result.value.items, historyStatus: 'ready' });
+      set({ history: result.value.items, historyStatus: 'ready', earlierCursor: result.value.nextCursor });
       // The conversation's charts are the last ones a question sent; the server shows them to the model.
       const charts = result.value.items.findLast((item) => item.role === 'user' && item.images.length > 0);
       if (charts) useChartStore.getState().showSent(charts.images);
     },
 
+    async loadEarlier() {
+      const { currentId, earlierCursor, earlierStatus } = get();
+      if (!currentId || !earlierCursor || earlierStatus === 'loading') return;
+      set({ earlierStatus: 'loading' });
+      const result = await host().api.messages(currentId, earlierCursor);
+      if (get().currentId !== currentId || get().earlierCursor !== earlierCursor) return;
+      if (!result.ok) return set({ earlierStatus: 'error', notice: noticeFor(result.error, Date.now()) });
+      set({
+        history: [...result.value.items, ...get().history],
+        earlierCursor: result.value.nextCursor,
+        earlierStatus: 'ready',
+      });
+    },
+
     startNew() {
       cancelInFlight();
       useChartStore.getState().forgetSent();
-      set({ currentId: null, history: [], historyStatus: 'idle', live: null, notice: null });
+      set({
+        currentId: null,
+        history: [],
+        historyStatus: 'idle',
+        earlierCursor: null,
+        earlierStatus: 'idle',
+        live: null,
+        notice: null,
+      });
     },
 
     setDraft: (draft) => set({ draft }),

@@ -1,8 +1,8 @@
-// The open conversation: earlier turns from the server's history, then the answer streaming in now with
-// its state (reading the chart with the seconds it takes, streaming, cut short with Continue, stopped,
-// failed with Retry).
+// The open conversation: earlier turns from the server's history (its newest page, with "Show earlier
+// messages" for the rest), then the answer streaming in now with its state (reading the chart with the
+// seconds it takes, streaming, cut short with Continue, stopped, failed with Retry).
 import type { MessageItem } from '@strat-coach/server/contract';
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { formatTokens, formatWait } from '../lib/format';
 import { canRetry, type LiveAnswer } from '../lib/live-answer';
 import { useChartStore } from '../state/chart-store';
@@ -101,21 +101,59 @@ function Live({ answer }: { answer: LiveAnswer }) {
   );
 }
 
+/** Loads the page before the oldest message shown; the thread keeps what the trader was looking at in place. */
+function ShowEarlier({ onBeforeLoad }: { onBeforeLoad: () => void }) {
+  const loadEarlier = useConversationStore((state) => state.loadEarlier);
+  const loading = useConversationStore((state) => state.earlierStatus === 'loading');
+  return (
+    <button
+      type="button"
+      className="link-button earlier"
+      disabled={loading}
+      onClick={() => {
+        onBeforeLoad();
+        void loadEarlier();
+      }}
+    >
+      {loading ? 'Loading earlier messages…' : 'Show earlier messages'}
+    </button>
+  );
+}
+
 export function Thread() {
   const history = useConversationStore((state) => state.history);
   const historyStatus = useConversationStore((state) => state.historyStatus);
+  const hasEarlier = useConversationStore((state) => state.earlierCursor !== null);
   const live = useConversationStore((state) => state.live);
+  const thread = useRef<HTMLElement>(null);
   const end = useRef<HTMLDivElement>(null);
+  /** Distance from the bottom before an earlier page went in on top, to restore after it renders. */
+  const fromBottom = useRef<number | null>(null);
   const liveText = live?.text;
+  const newestId = history.at(-1)?.id;
 
-  // Follow the answer as it grows, the way a chat does.
+  // Follow the answer as it grows, the way a chat does: on a new newest message, not on an earlier page.
   useEffect(() => {
     end.current?.scrollIntoView({ block: 'end' });
-  }, [history, liveText]);
+  }, [newestId, liveText]);
+
+  // An earlier page went in above: put the messages the trader was reading back where they were.
+  useLayoutEffect(() => {
+    const element = thread.current;
+    if (!element || fromBottom.current === null) return;
+    element.scrollTop = element.scrollHeight - fromBottom.current;
+    fromBottom.current = null;
+  }, [history]);
+
+  const rememberPosition = (): void => {
+    const element = thread.current;
+    if (element) fromBottom.current = element.scrollHeight - element.scrollTop;
+  };
 
   const empty = history.length === 0 && !live;
   return (
-    <main className="thread" data-testid="thread">
+    <main className="thread" data-testid="thread" ref={thread}>
+      {hasEarlier && <ShowEarlier onBeforeLoad={rememberPosition} />}
       {historyStatus === 'loading' && <p className="status">Loading the conversation…</p>}
       {historyStatus === 'error' && <p className="status status-error">This conversation could not be loaded.</p>}
       {empty && historyStatus !== 'loading' && (
