@@ -17,7 +17,10 @@ export function imageTokens(width: number, height: number): number {
 
 export interface CheckedImage {
   mediaType: ImageMediaType;
+  /** Base64, as the request carried it (and as the model gets it). */
   data: string;
+  /** The decoded bytes, as the database keeps them (sent as binary: no second base64 copy in memory). */
+  bytes: Buffer;
   label: string | null;
   meta: ImageMeta;
   tokens: number;
@@ -59,6 +62,7 @@ export function checkImages(images: readonly ChatImage[]): CheckedImage[] {
     return {
       mediaType: actualType,
       data: image.data,
+      bytes,
       label: image.label?.trim() || null,
       meta: {
         mediaType: actualType,

@@ -10,8 +10,11 @@ import type { HistoryEntry } from '../db/repositories/conversations.js';
 export const HISTORY_TOKEN_BUDGET = 8_000;
 export const HISTORY_MAX_MESSAGES = 20;
 
-/** Deliberately high (about 3 characters a token, plus framing) so quota reservations are upper bounds. */
-export const estimateTextTokens = (text: string): number => estimateCharsTokens(text.length);
+/**
+ * An upper bound of a text's tokens, for quota reservations: one token per UTF-8 byte (a token is at least one
+ * byte, whatever the script — length / 3 let an emoji-heavy question overshoot the quota), plus framing.
+ */
+export const estimateTextTokens = (text: string): number => Buffer.byteLength(text, 'utf8') + 8;
 export const estimateCharsTokens = (chars: number): number => Math.ceil(chars / 3) + 8;
 
 /** Output tokens of text the model produced, when the final count never arrived (about 4 characters a token). */

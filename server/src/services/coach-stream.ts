@@ -1,7 +1,9 @@
 // One coaching turn, start to finish: check the question, reserve quota, store the question (and its charts),
 // stream the answer, then store what was delivered, one usage row, and the settled quota — also when the
 // upstream fails, refuses, or the trader closes the window. HTTP errors are thrown before the stream opens;
-// after that, every stream ends with exactly one stream_complete or stream_error.
+// after that, every stream ends with exactly one stream_complete or stream_error. A trader who leaves before
+// the model is called is billed nothing, and the turn's record survives a database failure at its end
+// (turn-settlement.ts).
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
@@ -11,20 +13,21 @@ import { TIER_RULES } from '../config/tiers.js';
 import type { ChatStreamRequest, CoachState, StreamErrorEvent, StreamStartEvent } from '../contract/chat.js';
 import type { Database } from '../db/database.js';
 import { conversationsRepository, type Conversation } from '../db/repositories/conversations.js';
-import { coachingTurnsRepository } from '../db/repositories/coaching-turns.js';
+import { coachingTurnsRepository, type FinishTurn } from '../db/repositories/coaching-turns.js';
 import type { UsageStatus } from '../db/repositories/usage.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError, notFound } from '../errors.js';
 import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
 import { checkImages } from './chart-images.js';
 import { loadTurnContext } from './coach-context.js';
-import { estimateOutputTokens, estimateTextTokens, titleFrom } from './coach-history.js';
+import { estimateOutputTokens, titleFrom } from './coach-history.js';
 import { buildMessages } from './coach-messages.js';
 import { MIN_ANSWER_TOKENS, planAnswer, type AnswerPlan } from './coach-plan.js';
 import type { CoachingPrompt } from './coaching-prompt.js';
 import { classifyUpstreamError, type CoachUpstream, type UpstreamUsage } from './coach-upstream.js';
 import type { SharedPromptSize } from './shared-prompt.js';
 import type { EventSink } from './sse-writer.js';
+import type { Settlement } from './turn-settlement.js';
 import { quotaOf, quotaTokensOf } from './usage-summary.js';
 
 export interface CoachDeps {
@@ -40,6 +43,10 @@ export interface CoachDeps {
   idleTimeoutMs: number;
   /** …except while the model thinks, when only pings arrive (and the SDK swallows them). */
   thinkingTimeoutMs: number;
+  /** No answer streams longer than this: bounds how long a reservation can be held. */
+  streamTimeoutMs: number;
+  /** Records the finished turn (retried, else kept in the outbox). */
+  settle(turn: FinishTurn): Promise<Settlement>;
 }
 
 export interface PreparedTurn {
@@ -55,6 +62,13 @@ export interface PreparedTurn {
   plan: AnswerPlan;
   period: BillingPeriod;
   reservedTokens: number;
+  /** The period's used tokens when the turn started. */
+  usedBefore: number;
+}
+
+/** The trader left before the turn reached the model: nothing was billed, and there is no one to answer. */
+export class ClientGone extends Error {
+  override readonly name = 'ClientGone';
 }
 
 /** A low estimate of how fast a model thinks, for billing thinking whose count never arrived. */
@@ -81,6 +95,8 @@ export async function prepareTurn(
   user: User,
   body: ChatStreamRequest,
   requestId: string,
+  /** Aborted when the trader hangs up, from the moment the request arrived. */
+  gone: AbortSignal = new AbortController().signal,
 ): Promise<PreparedTurn> {
   const images = checkImages(body.images ?? []);
   const conversations = conversationsRepository(deps.db);
@@ -88,45 +104,71 @@ export async function prepareTurn(
   if (body.conversationId && !existing) throw notFound('conversation');
   const context = await loadTurnContext(deps.db, existing?.id ?? null, { content: body.message, images });
 
-  // Worst case of the input: the system prompt as if uncached, the window, the question and the charts.
-  const inputEstimate = estimateTextTokens(deps.coaching.text) + context.estimatedTokens;
+  // An upper bound of what the call can count against the quota: the window, the question and the charts
+  // (text at one token per UTF-8 byte, which no tokenizer exceeds), and the coaching prompt's share that is
+  // not yet known to be the shared prompt (none, once its size has been measured).
+  const inputEstimate = context.estimatedTokens + promptShareBound(deps);
   const period = billingPeriodAt(user.periodStart, new Date());
   const rules = TIER_RULES[user.tier];
   const turns = coachingTurnsRepository(deps.db);
-  const started = await turns.start({
-    userId: user.id,
-    periodStart: period.start,
-    inputTokens: inputEstimate,
-    maxAnswerTokens: deps.coach.maxTokens,
-    minAnswerTokens: MIN_ANSWER_TOKENS,
-    // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
-    limit: rules.blockAtQuota ? rules.monthlyTokens : null,
-    conversationId: existing?.id ?? null,
-    title: titleFrom(body.message),
-    question: {
-      content: body.message,
-      images: images.map((image) => image.meta),
-      charts: images.map((image, position) => ({
-        position,
-        mediaType: image.mediaType,
-        label: image.label,
-        base64: image.data,
-      })),
-    },
-  });
+  if (gone.aborted) throw new ClientGone();
+  const turnId = randomUUID();
+  const release = () => deps.settle({ assistantMessageId: turnId, answer: '', usage: null, refusedQuestionId: null });
+  const started = await turns
+    .start({
+      turnId,
+      requestId,
+      model: deps.coach.id,
+      userId: user.id,
+      periodStart: period.start,
+      inputTokens: inputEstimate,
+      maxAnswerTokens: deps.coach.maxTokens,
+      minAnswerTokens: MIN_ANSWER_TOKENS,
+      // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
+      limit: rules.blockAtQuota ? rules.monthlyTokens : null,
+      conversationId: existing?.id ?? null,
+      title: titleFrom(body.message),
+      question: {
+        content: body.message,
+        images: images.map((image) => image.meta),
+        charts: images.map((image, position) => ({
+          position,
+          mediaType: image.mediaType,
+          label: image.label,
+          bytes: image.bytes,
+        })),
+      },
+    })
+    .catch((error: unknown) => {
+      // The statement may have committed and only its reply been lost: give back a reservation it may hold.
+      void release();
+      throw error;
+    });
   if (!started) throw quotaExceeded(user, await turns.quotaUsed(user.id, period.start));
+  if (gone.aborted) {
+    // Left while the question was being stored: give the reservation back (the question stays, unanswered).
+    await release();
+    throw new ClientGone();
+  }
   return {
     user,
     requestId,
     conversation: started.conversation,
     questionId: started.questionId ?? context.retryOf,
-    assistantMessageId: randomUUID(),
+    assistantMessageId: turnId,
     messages: buildMessages(context.window, context.charts),
     hasHistory: context.window.length > 1,
     plan: planAnswer(deps.coach, started.answerTokens),
     period,
     reservedTokens: started.reservedTokens,
+    usedBefore: started.usedBefore,
   };
+}
+
+/** The most of the coaching prompt a call can charge the trader (see quotaTokensOf): 0 once it is measured. */
+function promptShareBound(deps: CoachDeps): number {
+  if (deps.sharedPrompt.measured()) return 0;
+  return Math.max(0, Buffer.byteLength(deps.coaching.text, 'utf8') - deps.sharedPrompt.tokens());
 }
 
 interface Outcome {
@@ -146,6 +188,17 @@ export async function streamTurn(
   stop: AbortSignal,
 ): Promise<void> {
   const started = performance.now();
+  if (stop.aborted) {
+    // Gone before the model was called: the reservation goes back and nothing is billed.
+    await deps.settle({
+      assistantMessageId: turn.assistantMessageId,
+      answer: '',
+      usage: null,
+      refusedQuestionId: null,
+    });
+    sink.end();
+    return;
+  }
   const upstreamAbort = new AbortController();
   const abortUpstream = () => upstreamAbort.abort(new Error(`stopped: ${String(stop.reason)}`));
   stop.addEventListener('abort', abortUpstream, { once: true });
@@ -194,6 +247,10 @@ export async function streamTurn(
   let outcome: Outcome = { status: 'ok', error: null, stopReason: null };
   let idle: NodeJS.Timeout | undefined;
   let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    upstreamAbort.abort(new Error('stream deadline'));
+  }, deps.streamTimeoutMs);
   const watchIdle = () => {
     clearTimeout(idle);
     idle = setTimeout(
@@ -272,6 +329,7 @@ export async function streamTurn(
     }
   } finally {
     clearTimeout(idle);
+    clearTimeout(deadline);
     stop.removeEventListener('abort', abortUpstream);
   }
 
@@ -281,9 +339,11 @@ export async function streamTurn(
   let usage = progress.usage;
   if (usage && !progress.outputCounted) {
     const thinking = Math.round((progress.thinkingMs / 1000) * THINKING_TOKENS_PER_SECOND);
-    const estimate = Math.min(turn.plan.maxTokens, thinking + estimateOutputTokens(progress.text));
+    const estimate = thinking + estimateOutputTokens(progress.text);
     usage = { ...usage, outputTokens: Math.max(usage.outputTokens, estimate) };
   }
+  // Never more than the answer's budget: the model stops there, whatever an estimate says.
+  if (usage) usage = { ...usage, outputTokens: Math.min(usage.outputTokens, turn.plan.maxTokens) };
   const latencyMs = Math.round(performance.now() - started);
   await finish(deps, turn, sink, { ...progress, usage, latencyMs, outcome });
 }
@@ -311,35 +371,29 @@ async function finish(deps: CoachDeps, turn: PreparedTurn, sink: EventSink, resu
   deps.sharedPrompt.observe(tokens, turn.hasHistory);
   // A refusal's partial text is discarded, and the question leaves the model's context (the provider's advice).
   const refused = result.outcome.error?.code === 'refused';
-  let quotaUsed: number;
-  try {
-    const used = await coachingTurnsRepository(deps.db).finish({
-      assistantMessageId: turn.assistantMessageId,
-      answer: refused ? '' : result.text,
-      reservedTokens: turn.reservedTokens,
-      refusedQuestionId: refused ? turn.questionId : null,
-      usage: {
-        userId: turn.user.id,
-        conversationId: turn.conversation.id,
-        requestId: turn.requestId,
-        model: result.model,
-        ...tokens,
-        costUsd: cost,
-        latencyMs: result.latencyMs,
-        ttftMs: result.ttftMs,
-        status: result.outcome.status,
-        errorCode: result.outcome.error?.code ?? null,
-        billingPeriodStart: turn.period.start,
-        quotaTokens: quotaTokensOf(tokens, deps.sharedPrompt.tokens()),
-      },
-    });
-    quotaUsed = used ?? tokens.inputTokens + tokens.outputTokens;
-  } catch (error) {
-    deps.log.error({ err: error, requestId: turn.requestId }, 'could not record the coaching turn');
-    await sink.send('stream_error', { code: 'internal', message: 'The answer could not be saved.', retryable: true });
-    sink.end();
-    return;
-  }
+  const quotaTokens = quotaTokensOf(tokens, deps.sharedPrompt.tokens());
+  const settlement = await deps.settle({
+    assistantMessageId: turn.assistantMessageId,
+    answer: refused ? '' : result.text,
+    refusedQuestionId: refused ? turn.questionId : null,
+    usage: {
+      userId: turn.user.id,
+      conversationId: turn.conversation.id,
+      requestId: turn.requestId,
+      model: result.model,
+      ...tokens,
+      costUsd: cost,
+      latencyMs: result.latencyMs,
+      ttftMs: result.ttftMs,
+      status: result.outcome.status,
+      errorCode: result.outcome.error?.code ?? null,
+      billingPeriodStart: turn.period.start,
+      quotaTokens,
+    },
+  });
+  // Recorded later (from the outbox) or not at all: the trader still gets the answer they were given, and the
+  // quota as it will stand once the turn is recorded.
+  const quotaUsed = (settlement.kind === 'settled' ? settlement.quotaUsed : null) ?? turn.usedBefore + quotaTokens;
 
   if (result.outcome.error) {
     await sink.send('stream_error', result.outcome.error);

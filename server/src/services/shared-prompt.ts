@@ -6,6 +6,8 @@
 
 export interface SharedPromptSize {
   tokens(): number;
+  /** True once a call has measured it (until then, tokens() is an estimate). */
+  measured(): boolean;
   /** Learns from a finished call; `hadHistory`: the request carried earlier turns of a conversation. */
   observe(usage: { cacheReadTokens: number }, hadHistory: boolean): void;
 }
@@ -14,6 +16,7 @@ export function sharedPromptSize(estimate: number): SharedPromptSize {
   let measured: number | null = null;
   return {
     tokens: () => measured ?? estimate,
+    measured: () => measured !== null,
     observe(usage, hadHistory) {
       if (hadHistory || usage.cacheReadTokens <= 0) return;
       measured = Math.min(measured ?? Number.POSITIVE_INFINITY, usage.cacheReadTokens);

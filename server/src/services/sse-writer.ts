@@ -1,6 +1,8 @@
 // Writes server-sent events on a raw response with backpressure: when the socket's buffer is full the
 // writer waits for 'drain' (and stops pulling from upstream), so a slow reader never makes the server
-// hold the whole answer in memory. Comments keep proxies from closing an idle stream.
+// hold the whole answer in memory. A reader that stops reading altogether is dropped after a timeout, so it
+// cannot hold a stream (and its trader's stream slot) open for ever. Comments keep proxies from closing an
+// idle stream.
 import { once } from 'node:events';
 import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { PING_INTERVAL_S, type CoachEventMap, type CoachEventName } from '../contract/chat.js';
@@ -11,6 +13,9 @@ export interface EventSink {
   readonly closed: boolean;
   end(): void;
 }
+
+/** How long a write may wait for the client to read before the connection is dropped (SSE_WRITE_TIMEOUT_MS). */
+export const DEFAULT_SSE_WRITE_TIMEOUT_MS = 30_000;
 
 export const SSE_HEADERS: OutgoingHttpHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -25,6 +30,7 @@ export function openEventStream(
   raw: ServerResponse,
   headers: Record<string, OutgoingHttpHeader | undefined>,
   pingIntervalMs: number = PING_INTERVAL_S * 1000,
+  writeTimeoutMs: number = DEFAULT_SSE_WRITE_TIMEOUT_MS,
 ): EventSink {
   raw.writeHead(200, { ...headers, ...SSE_HEADERS });
   raw.flushHeaders();
@@ -48,7 +54,17 @@ export function openEventStream(
     async send(event, data) {
       if (closed || raw.destroyed) return;
       const accepted = raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      if (!accepted) await Promise.race([once(raw, 'drain').catch(() => undefined), gone]);
+      if (accepted) return;
+      let stalled: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        stalled = setTimeout(() => {
+          // Destroying the socket closes the response: the stream stops as if the trader had left.
+          raw.destroy();
+          resolve();
+        }, writeTimeoutMs);
+      });
+      await Promise.race([once(raw, 'drain').catch(() => undefined), gone, timeout]);
+      clearTimeout(stalled);
     },
     end() {
       clearInterval(ping);

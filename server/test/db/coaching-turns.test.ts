@@ -24,7 +24,11 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
 
   const start = async (overrides: Partial<StartTurn> = {}) => {
     const user = await usersRepository(test.db).findOrCreate(`user_turns_${Date.now()}_${(sequence += 1)}`, null);
+    const turnId = randomUUID();
     const started = await coachingTurnsRepository(test.db).start({
+      turnId,
+      requestId: `req-${sequence}`,
+      model: 'claude-sonnet-5-5',
       userId: user.id,
       periodStart: new Date('2026-11-01T00:00:00Z'),
       inputTokens: 3_000,
@@ -36,11 +40,11 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
       question: {
         content: 'Number the bars',
         images: [{ mediaType: 'image/png', bytes: bytes.length, width: 640, height: 400, label: 'SPY 60m' }],
-        charts: [{ position: 0, mediaType: 'image/png', label: 'SPY 60m', base64: bytes.toString('base64') }],
+        charts: [{ position: 0, mediaType: 'image/png', label: 'SPY 60m', bytes }],
       },
       ...overrides,
     });
-    return { user, started: started! };
+    return { user, turnId, started: started! };
   };
 
   it('keeps the question’s charts byte for byte, readable by their owner only', async () => {
@@ -69,12 +73,11 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
   });
 
   it('indexes the history by size and marks a refused question', async () => {
-    const { user, started } = await start();
+    const { user, turnId, started } = await start();
     const turns = coachingTurnsRepository(test.db);
     await turns.finish({
-      assistantMessageId: randomUUID(),
+      assistantMessageId: turnId,
       answer: '',
-      reservedTokens: started.reservedTokens,
       refusedQuestionId: started.questionId,
       usage: {
         userId: user.id,
@@ -100,5 +103,79 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
     ]);
     const [message] = await conversations.messagesFrom(started.conversation.id, index[0]!.seq);
     expect(message).toMatchObject({ content: 'Number the bars', refused: true });
+  });
+
+  const usageOf = (userId: string, conversationId: string, requestId: string) => ({
+    userId,
+    conversationId,
+    requestId,
+    model: 'claude-sonnet-5-5',
+    inputTokens: 1_200,
+    outputTokens: 300,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: 0.01,
+    latencyMs: 900,
+    ttftMs: 200,
+    status: 'ok' as const,
+    errorCode: null,
+    billingPeriodStart: new Date('2026-11-01T00:00:00Z'),
+    quotaTokens: 1_500,
+  });
+  const counters = async (userId: string) =>
+    (
+      await test.db.query<{ quota_used: number; quota_reserved: number; usage_rows: number; answers: number }>(
+        `SELECT quota_used, quota_reserved,
+                (SELECT count(*) FROM token_usage WHERE user_id = $1)::int8 AS usage_rows,
+                (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                  WHERE c.user_id = $1 AND m.role = 'assistant')::int8 AS answers
+           FROM users WHERE id = $1`,
+        [userId],
+      )
+    ).rows[0]!;
+
+  it('settles a turn once: a retried or replayed finish changes nothing', async () => {
+    const { user, turnId, started } = await start();
+    expect((await counters(user.id)).quota_reserved).toBe(started.reservedTokens);
+    const turns = coachingTurnsRepository(test.db);
+    const turn = {
+      assistantMessageId: turnId,
+      answer: 'A 2-1-2 up.',
+      refusedQuestionId: null,
+      usage: usageOf(user.id, started.conversation.id, `req-${sequence}`),
+    };
+    expect(await turns.finish(turn)).toEqual({ settled: true, quotaUsed: 1_500 });
+    expect(await turns.finish(turn)).toEqual({ settled: false, quotaUsed: null });
+    expect(await counters(user.id)).toEqual({ quota_used: 1_500, quota_reserved: 0, usage_rows: 1, answers: 1 });
+  });
+
+  it('a turn released before the model was called bills nothing and keeps the question', async () => {
+    const { user, turnId, started } = await start();
+    const finished = await coachingTurnsRepository(test.db).finish({
+      assistantMessageId: turnId,
+      answer: '',
+      refusedQuestionId: null,
+      usage: null,
+    });
+    expect(finished.settled).toBe(true);
+    expect(await counters(user.id)).toEqual({ quota_used: 0, quota_reserved: 0, usage_rows: 0, answers: 0 });
+    expect(await conversationsRepository(test.db).historyIndex(started.conversation.id)).toHaveLength(1);
+  });
+
+  it('lists reservations older than a given age, and only those', async () => {
+    const old = await start();
+    const recent = await start();
+    await test.db.query(`UPDATE quota_reservations SET created_at = now() - interval '1 hour' WHERE turn_id = $1`, [
+      old.turnId,
+    ]);
+    const stale = await coachingTurnsRepository(test.db).stale(30 * 60_000, 1_000);
+    const ids = stale.map((reservation) => reservation.turnId);
+    expect(ids).toContain(old.turnId);
+    expect(ids).not.toContain(recent.turnId);
+    expect(stale.find((reservation) => reservation.turnId === old.turnId)).toMatchObject({
+      userId: old.user.id,
+      inputTokens: 3_000,
+      tokens: old.started.reservedTokens,
+    });
   });
 });

@@ -1,14 +1,20 @@
-// A coaching turn touches users (quota), conversations, messages and token_usage. Its start and its end
-// are each ONE statement, so each is atomic without a transaction and costs one round trip on the path
-// the trader waits on.
+// A coaching turn touches users (quota), quota_reservations, conversations, messages and token_usage. Its
+// start and its end are each ONE statement, so each is atomic without a transaction and costs one round trip
+// on the path the trader waits on. The end is idempotent: it settles the turn by deleting its reservation
+// row, and does nothing when that row is already gone — so it can be retried after a lost reply, replayed
+// from the outbox, or raced by the sweeper, and the turn is still counted exactly once.
 import type { Queryable } from '../database.js';
 import type { Conversation, ImageMeta } from './conversations.js';
 import type { NewUsageRecord } from './usage.js';
 
 export interface StartTurn {
+  /** Our id for the turn: the answer's message id, and the reservation's key. */
+  turnId: string;
+  requestId: string;
+  model: string;
   userId: string;
   periodStart: Date;
-  /** The request's estimated input, reserved in full. */
+  /** The request's estimated input (an upper bound), reserved in full. */
   inputTokens: number;
   /** Answer tokens wanted; fewer are granted when the limit leaves less room. */
   maxAnswerTokens: number;
@@ -22,13 +28,16 @@ export interface StartTurn {
   question: { content: string; images: ImageMeta[]; charts: ChartBytes[] };
 }
 
-/** A chart to keep with the question: its bytes as the request carried them (base64). */
+/** A chart to keep with the question: its decoded bytes (sent to the database as binary, not as text). */
 export interface ChartBytes {
   position: number;
   mediaType: string;
   label: string | null;
-  base64: string;
+  bytes: Buffer;
 }
+
+/** At most this many charts per question: one bytea parameter each. */
+const CHART_PARAMETERS = 4;
 
 export interface StartedTurn {
   conversation: Conversation;
@@ -38,16 +47,39 @@ export interface StartedTurn {
   answerTokens: number;
   /** Input + answer tokens reserved, released when the turn ends. */
   reservedTokens: number;
+  /** Tokens the period had used before this turn (for the quota shown should the settling be delayed). */
+  usedBefore: number;
 }
 
 export interface FinishTurn {
+  /** The turn's id (StartTurn.turnId): its answer is stored under it. */
   assistantMessageId: string;
   /** The text delivered to the trader; nothing is stored when it is empty. */
   answer: string;
-  usage: NewUsageRecord;
-  reservedTokens: number;
+  /** null: the upstream was never called (the trader left first): the reservation is released, nothing billed. */
+  usage: NewUsageRecord | null;
   /** The question the model refused: it stays in the conversation but leaves the model's context. */
   refusedQuestionId: string | null;
+}
+
+export interface FinishedTurn {
+  /** false: the turn had already been settled (by an earlier attempt whose reply was lost, or the sweeper). */
+  settled: boolean;
+  /** The period's used tokens after this turn; null when unknown (already settled, or the period rolled over). */
+  quotaUsed: number | null;
+}
+
+/** A reservation whose turn never settled. */
+export interface StaleReservation {
+  turnId: string;
+  userId: string;
+  conversationId: string | null;
+  requestId: string;
+  model: string;
+  periodStart: Date;
+  inputTokens: number;
+  tokens: number;
+  createdAt: Date;
 }
 
 export function coachingTurnsRepository(db: Queryable) {
@@ -69,8 +101,13 @@ export function coachingTurnsRepository(db: Queryable) {
      * kept with it. Undefined: quota spent.
      */
     async start(turn: StartTurn): Promise<StartedTurn | undefined> {
+      const charts = Array.from(
+        { length: CHART_PARAMETERS },
+        (_, position) => turn.question.charts.find((chart) => chart.position === position)?.bytes ?? null,
+      );
       const { rows } = await db.query<{
         answer: number;
+        used: number;
         id: string;
         title: string;
         created_at: Date;
@@ -95,7 +132,7 @@ export function coachingTurnsRepository(db: Queryable) {
                   quota_period_start = $2
              FROM granted g
             WHERE u.id = g.id AND g.answer >= $5::bigint
-          RETURNING g.answer
+          RETURNING g.answer, g.used
          ), created AS (
            INSERT INTO conversations (user_id, title)
            SELECT $1, $8 FROM reserved WHERE $7::uuid IS NULL
@@ -121,10 +158,16 @@ export function coachingTurnsRepository(db: Queryable) {
            RETURNING id
          ), charts AS (
            INSERT INTO message_charts (message_id, position, user_id, media_type, label, data)
-           SELECT q.id, (c->>'position')::smallint, $1, c->>'mediaType', c->>'label', decode(c->>'base64', 'base64')
+           SELECT q.id, (c->>'position')::smallint, $1, c->>'mediaType', c->>'label',
+                  (ARRAY[$15::bytea, $16::bytea, $17::bytea, $18::bytea])[(c->>'position')::int + 1]
              FROM question q CROSS JOIN jsonb_array_elements($11::jsonb) c
+         ), held AS (
+           INSERT INTO quota_reservations (turn_id, user_id, conversation_id, request_id, model, period_start,
+                                           input_tokens, tokens)
+           SELECT $12::uuid, $1, c.id, $13, $14, $2, $3::bigint, $3::bigint + r.answer
+             FROM reserved r CROSS JOIN conversation c
          )
-         SELECT r.answer::int8 AS answer, c.id, c.title, c.created_at, c.updated_at,
+         SELECT r.answer::int8 AS answer, r.used::int8 AS used, c.id, c.title, c.created_at, c.updated_at,
                 (SELECT id FROM question) AS question_id
            FROM reserved r CROSS JOIN conversation c`,
         [
@@ -138,7 +181,11 @@ export function coachingTurnsRepository(db: Queryable) {
           turn.title,
           turn.question.content,
           JSON.stringify(turn.question.images),
-          JSON.stringify(turn.question.charts),
+          JSON.stringify(turn.question.charts.map(({ bytes: _bytes, ...meta }) => meta)),
+          turn.turnId,
+          turn.requestId,
+          turn.model,
+          ...charts,
         ],
       );
       const row = rows[0];
@@ -148,61 +195,96 @@ export function coachingTurnsRepository(db: Queryable) {
         questionId: row.question_id,
         answerTokens: row.answer,
         reservedTokens: turn.inputTokens + row.answer,
+        usedBefore: row.used,
       };
     },
 
     /**
-     * Stores the delivered answer, the usage row, and settles the quota: releases the reservation and adds
-     * what the call counts against the quota (usage.quotaTokens; uncached input + output without it).
-     * Returns the period's used tokens, or null when the period rolled over while the turn ran (its counters
-     * are gone; the usage row still records the spend).
+     * Settles the turn, once: releases its reservation and, only if this statement is the one that released
+     * it, stores the delivered answer and the usage row and adds what the call counts against the quota
+     * (usage.quotaTokens; uncached input + output without it).
      */
-    async finish(turn: FinishTurn): Promise<number | null> {
+    async finish(turn: FinishTurn): Promise<FinishedTurn> {
       const usage = turn.usage;
-      const { rows } = await db.query<{ quota_used: number | null }>(
-        `WITH answer AS (
+      const { rows } = await db.query<{ settled: boolean; quota_used: number | null }>(
+        `WITH released AS (
+           DELETE FROM quota_reservations WHERE turn_id = $1 RETURNING user_id, conversation_id, period_start, tokens
+         ), answer AS (
            INSERT INTO messages (id, conversation_id, role, content)
-           SELECT $1, $2, 'assistant', $3 WHERE $3 <> ''
+           SELECT $1, r.conversation_id, 'assistant', $2 FROM released r WHERE $2 <> '' AND r.conversation_id IS NOT NULL
          ), touched AS (
-           UPDATE conversations SET updated_at = now() WHERE id = $2 AND $3 <> ''
+           UPDATE conversations SET updated_at = now()
+            WHERE id = (SELECT conversation_id FROM released) AND $2 <> ''
          ), refused AS (
-           UPDATE messages SET refused = true WHERE id = $18::uuid AND conversation_id = $2
+           UPDATE messages SET refused = true
+            WHERE id = $16::uuid AND conversation_id = (SELECT conversation_id FROM released)
          ), recorded AS (
            INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
              cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
              billing_period_start, quota_tokens)
-           VALUES ($4, $2, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
+           SELECT r.user_id, r.conversation_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, r.period_start, $14
+             FROM released r WHERE $15::boolean
          ), settled AS (
-           UPDATE users
-              SET quota_reserved = greatest(0, quota_reserved - $17::bigint),
-                  quota_used = quota_used + $19::bigint
-            WHERE id = $4 AND quota_period_start = $16
-           RETURNING quota_used
+           UPDATE users u
+              SET quota_reserved = greatest(0, u.quota_reserved - r.tokens),
+                  quota_used = u.quota_used + CASE WHEN $15::boolean THEN $14::bigint ELSE 0 END
+             FROM released r
+            WHERE u.id = r.user_id AND u.quota_period_start = r.period_start
+           RETURNING u.quota_used
          )
-         SELECT (SELECT quota_used FROM settled) AS quota_used`,
+         SELECT EXISTS (SELECT 1 FROM released) AS settled, (SELECT quota_used FROM settled) AS quota_used`,
         [
           turn.assistantMessageId,
-          usage.conversationId,
           turn.answer,
-          usage.userId,
-          usage.requestId,
-          usage.model,
-          usage.inputTokens,
-          usage.outputTokens,
-          usage.cacheReadTokens,
-          usage.cacheWriteTokens,
-          usage.costUsd,
-          usage.latencyMs,
-          usage.ttftMs,
-          usage.status,
-          usage.errorCode,
-          usage.billingPeriodStart,
-          turn.reservedTokens,
+          usage?.requestId ?? null,
+          usage?.model ?? null,
+          usage?.inputTokens ?? 0,
+          usage?.outputTokens ?? 0,
+          usage?.cacheReadTokens ?? 0,
+          usage?.cacheWriteTokens ?? 0,
+          usage?.costUsd ?? 0,
+          usage?.latencyMs ?? null,
+          usage?.ttftMs ?? null,
+          usage?.status ?? null,
+          usage?.errorCode ?? null,
+          usage ? (usage.quotaTokens ?? usage.inputTokens + usage.outputTokens) : 0,
+          usage !== null,
           turn.refusedQuestionId,
-          usage.quotaTokens ?? usage.inputTokens + usage.outputTokens,
         ],
       );
-      return rows[0]?.quota_used ?? null;
+      const row = rows[0];
+      return { settled: row?.settled ?? false, quotaUsed: row?.quota_used ?? null };
+    },
+
+    /** Reservations older than `olderThanMs` (their turns never settled), oldest first. */
+    async stale(olderThanMs: number, limit: number): Promise<StaleReservation[]> {
+      const { rows } = await db.query<{
+        turn_id: string;
+        user_id: string;
+        conversation_id: string | null;
+        request_id: string;
+        model: string;
+        period_start: Date;
+        input_tokens: number;
+        tokens: number;
+        created_at: Date;
+      }>(
+        `SELECT * FROM quota_reservations
+          WHERE created_at < now() - make_interval(secs => $1::float8 / 1000)
+          ORDER BY created_at LIMIT $2`,
+        [olderThanMs, limit],
+      );
+      return rows.map((row) => ({
+        turnId: row.turn_id,
+        userId: row.user_id,
+        conversationId: row.conversation_id,
+        requestId: row.request_id,
+        model: row.model,
+        periodStart: row.period_start,
+        inputTokens: Number(row.input_tokens),
+        tokens: Number(row.tokens),
+        createdAt: row.created_at,
+      }));
     },
   };
 }

@@ -1,19 +1,38 @@
 // POST /chat/stream: a coaching turn over server-sent events. Errors found before the stream opens
 // (validation, quota, unknown conversation) are plain HTTP errors; after that, stream events.
+//
+// What one request may cost is bounded before its body is read: the trader's concurrent streams, then a
+// global memory guard; the body limit fits four charts and the longest question, and nothing more.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/env.js';
 import { priceLookup } from '../../config/pricing.js';
-import { ChatStreamRequest } from '../../contract/chat.js';
+import {
+  ChatStreamRequest,
+  MAX_IMAGE_BYTES,
+  MAX_IMAGES,
+  MAX_LABEL_CHARS,
+  MAX_MESSAGE_CHARS,
+} from '../../contract/chat.js';
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
-import { prepareTurn, streamTurn, type CoachDeps, type StopReason } from '../../services/coach-stream.js';
+import { ClientGone, prepareTurn, streamTurn, type CoachDeps, type StopReason } from '../../services/coach-stream.js';
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
+import { createMemoryGuard } from '../../services/memory-guard.js';
 import { sharedPromptSize } from '../../services/shared-prompt.js';
 import { openEventStream } from '../../services/sse-writer.js';
 
-/** Four 5 MB images in base64 plus a 20,000-character question. */
-export const CHAT_BODY_LIMIT_BYTES = 30 * 1024 * 1024;
+const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
+/**
+ * Four charts of MAX_IMAGE_BYTES in base64, the longest question and labels with every character escaped
+ * (\uXXXX, six bytes), and room for the JSON around them: about 26.8 MiB, and nothing more.
+ */
+export const CHAT_BODY_LIMIT_BYTES =
+  MAX_IMAGES * base64Length(MAX_IMAGE_BYTES) + 6 * (MAX_MESSAGE_CHARS + MAX_IMAGES * MAX_LABEL_CHARS) + 4_096;
+
+/** How long a trader told `busy` should wait before asking again. */
+const BUSY_RETRY_AFTER_S = 2;
 
 export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { anthropic } = config;
@@ -33,8 +52,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
         log: app.log,
         idleTimeoutMs: anthropic.idleTimeoutMs,
         thinkingTimeoutMs: anthropic.thinkingTimeoutMs,
+        streamTimeoutMs: anthropic.streamTimeoutMs,
+        settle: (turn) => app.turns.settle(turn),
       }
     : null;
+  const memory = createMemoryGuard(config.memoryGuard);
 
   // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close.
   const active = new Set<{ stop: AbortController; done: Promise<void> }>();
@@ -43,10 +65,42 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     await Promise.all([...active].map((stream) => stream.done));
   });
 
+  /** Per request: aborted when the trader hangs up, watched from the moment the request arrived. */
+  const stops = new WeakMap<FastifyRequest, AbortController>();
+  const watchHangUp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const stop = new AbortController();
+    stops.set(request, stop);
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) stop.abort('client' satisfies StopReason);
+    });
+  };
+
+  /** Admits the body into the memory guard before it is read; its share is released when the response ends. */
+  const guardMemory = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const declared = Number(request.headers['content-length']);
+    const bytes =
+      Number.isFinite(declared) && declared > 0 ? Math.min(declared, CHAT_BODY_LIMIT_BYTES) : CHAT_BODY_LIMIT_BYTES;
+    const release = memory.admit(bytes);
+    if (!release) {
+      request.log.warn(
+        { inFlightBytes: memory.inFlightBytes, bytes },
+        'busy: refused a chat request near the memory limit',
+      );
+      throw new AppError(
+        'busy',
+        `The server is busy. Ask again in ${BUSY_RETRY_AFTER_S} s.`,
+        { retryAfterMs: BUSY_RETRY_AFTER_S * 1000 },
+        { 'retry-after': String(BUSY_RETRY_AFTER_S) },
+      );
+    }
+    reply.raw.once('close', release);
+  };
+
   app.post(
     '/chat/stream',
     {
-      onRequest: [app.authenticate, app.rateLimit],
+      onRequest: [app.authenticate, watchHangUp, guardMemory],
+      preHandler: [app.rateLimit],
       bodyLimit: CHAT_BODY_LIMIT_BYTES,
       schema: { body: ChatStreamRequest },
     },
@@ -57,14 +111,26 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           'Coaching is not set up on this server: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint), then restart it.',
         );
       }
-      const turn = await prepareTurn({ ...deps, log: request.log }, currentUser(request), request.body, request.id);
+      const stop = stops.get(request) ?? new AbortController();
+      let turn;
+      try {
+        turn = await prepareTurn(
+          { ...deps, log: request.log },
+          currentUser(request),
+          request.body,
+          request.id,
+          stop.signal,
+        );
+      } catch (error) {
+        if (!(error instanceof ClientGone)) throw error;
+        request.log.info('the trader left before the question reached the coach: nothing billed');
+        reply.hijack();
+        reply.raw.destroy();
+        return;
+      }
 
-      const stop = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) stop.abort('client' satisfies StopReason);
-      });
       reply.hijack();
-      const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs);
+      const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
       const stream = { stop, done: streamTurn({ ...deps, log: request.log }, turn, sink, stop.signal) };
       active.add(stream);
       await stream.done;

@@ -1,0 +1,80 @@
+// Records coaching turns even when the database fails at the end of one: `app.turns.settle` retries, then
+// keeps the turn in the outbox (DATA_DIR/outbox); the outbox is replayed at start and on a timer, and the
+// sweeper settles reservations whose turns never finished. See services/turn-settlement.ts.
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config/env.js';
+import { priceLookup } from '../config/pricing.js';
+import type { FinishTurn } from '../db/repositories/coaching-turns.js';
+import {
+  fileOutbox,
+  replayOutbox,
+  settleTurn,
+  sweepReservations,
+  type Settlement,
+  type TurnOutbox,
+} from '../services/turn-settlement.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    turns: {
+      /** Records a finished turn now, or keeps it for replay. Never throws. */
+      settle(turn: FinishTurn): Promise<Settlement>;
+      /** Replays the outbox, then sweeps stale reservations (the timers call it; tests may too). */
+      recover(): Promise<{ replayed: number; swept: number }>;
+      outbox: TurnOutbox;
+    };
+  }
+}
+
+/** How often the outbox is replayed and stale reservations are swept (one indexed query when there are none). */
+const RECOVER_INTERVAL_MS = 30_000;
+const SWEEP_MARGIN_MS = 5 * 60_000;
+
+export const turnSettlementPlugin = fp<{ config: Config }>(
+  async (app: FastifyInstance, { config }) => {
+    const settings = config.settlement ?? {};
+    const outbox = fileOutbox(join(config.dataDir, 'outbox'));
+    const deps = {
+      db: app.db,
+      outbox,
+      log: app.log,
+      ...(settings.retryDelaysMs ? { retryDelaysMs: settings.retryDelaysMs } : {}),
+    };
+    const priceFor = priceLookup(config.anthropic.coach);
+    const staleAfterMs = settings.staleAfterMs ?? config.anthropic.streamTimeoutMs + SWEEP_MARGIN_MS;
+
+    let running: Promise<{ replayed: number; swept: number }> | null = null;
+    const recover = (): Promise<{ replayed: number; swept: number }> => {
+      // One pass at a time: a slow database must not stack passes up.
+      running ??= (async () => {
+        try {
+          // Replay first: a turn in the outbox is billed what it used, not its reservation.
+          const replayed = await replayOutbox(deps);
+          const swept = await sweepReservations({ db: app.db, priceFor, log: app.log, staleAfterMs });
+          return { replayed, swept };
+        } catch (error) {
+          app.log.warn({ err: error }, 'could not recover unrecorded coaching turns yet');
+          return { replayed: 0, swept: 0 };
+        } finally {
+          running = null;
+        }
+      })();
+      return running;
+    };
+
+    const timer = setInterval(() => void recover(), settings.recoverIntervalMs ?? RECOVER_INTERVAL_MS);
+    timer.unref();
+    app.addHook('onReady', async () => {
+      void recover();
+    });
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      await running;
+    });
+
+    app.decorate('turns', { settle: (turn: FinishTurn) => settleTurn(deps, turn), recover, outbox });
+  },
+  { name: 'turn-settlement', dependencies: ['database'] },
+);

@@ -1,0 +1,171 @@
+// A coaching turn is never lost. Its settling statement (coaching-turns.ts finish) is idempotent, so it is
+// retried with backoff; if the database still refuses it, the turn is written to a durable outbox (one file
+// per turn in DATA_DIR/outbox, written before the stream ends) and replayed at start and on a timer. A
+// reservation whose turn never settled at all (the process died mid-answer) is settled by the sweeper: it
+// bills the reservation itself (input estimate + the answer's budget, an upper bound) and logs it.
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import { costUsd, type PriceLookup } from '../config/pricing.js';
+import type { Queryable } from '../db/database.js';
+import { coachingTurnsRepository, type FinishedTurn, type FinishTurn } from '../db/repositories/coaching-turns.js';
+
+/** Waits before each retry of the settling statement: about 3 s in all, while the trader's stream waits. */
+export const SETTLE_RETRY_DELAYS_MS = [50, 250, 1_000, 2_000] as const;
+
+export interface TurnOutbox {
+  /** Durable when it resolves (written, synced, renamed into place). */
+  put(turn: FinishTurn): Promise<void>;
+  list(): Promise<FinishTurn[]>;
+  remove(turnId: string): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One JSON file per turn, named by the turn's id; a file is only ever seen whole (written, then renamed). */
+export function fileOutbox(dir: string): TurnOutbox {
+  const ready = mkdir(dir, { recursive: true, mode: 0o700 });
+  const fileOf = (turnId: string): string => {
+    if (!UUID.test(turnId)) throw new Error(`not a turn id: ${turnId}`);
+    return join(dir, `${turnId}.json`);
+  };
+  return {
+    async put(turn) {
+      await ready;
+      const temporary = join(dir, `.${randomUUID()}.tmp`);
+      const handle = await open(temporary, 'wx', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(turn));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, fileOf(turn.assistantMessageId));
+    },
+    async list() {
+      await ready;
+      const names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
+      const turns: FinishTurn[] = [];
+      for (const name of names) {
+        const turn = JSON.parse(await readFile(join(dir, name), 'utf8')) as FinishTurn;
+        if (turn.usage) {
+          turn.usage.billingPeriodStart = new Date(turn.usage.billingPeriodStart);
+          if (turn.usage.createdAt) turn.usage.createdAt = new Date(turn.usage.createdAt);
+        }
+        turns.push(turn);
+      }
+      return turns;
+    },
+    async remove(turnId) {
+      await rm(fileOf(turnId), { force: true });
+    },
+  };
+}
+
+export interface SettlementDeps {
+  db: Queryable;
+  outbox: TurnOutbox;
+  log: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>;
+  retryDelaysMs?: readonly number[];
+}
+
+export type Settlement =
+  | ({ kind: 'settled' } & FinishedTurn)
+  /** The database refused every attempt: the turn waits in the outbox. */
+  | { kind: 'queued' }
+  /** Not even the outbox could keep it (the disk failed too): the sweeper will bill its reservation. */
+  | { kind: 'failed' };
+
+/** Settles a turn now, or keeps it for later. Never throws. */
+export async function settleTurn(deps: SettlementDeps, turn: FinishTurn): Promise<Settlement> {
+  const turns = coachingTurnsRepository(deps.db);
+  const delays = deps.retryDelaysMs ?? SETTLE_RETRY_DELAYS_MS;
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= delays.length; attempt += 1) {
+    if (attempt > 0) await sleep(delays[attempt - 1]);
+    try {
+      return { kind: 'settled', ...(await turns.finish(turn)) };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  const context = { err: lastError, turnId: turn.assistantMessageId, requestId: turn.usage?.requestId };
+  try {
+    await deps.outbox.put(turn);
+    deps.log.warn(context, 'could not record the coaching turn: kept in the outbox for replay');
+    return { kind: 'queued' };
+  } catch (error) {
+    deps.log.error({ ...context, outboxError: error }, 'could not record the coaching turn, nor keep it in the outbox');
+    return { kind: 'failed' };
+  }
+}
+
+/** Settles every turn in the outbox that the database now accepts; returns how many left it. */
+export async function replayOutbox(deps: SettlementDeps): Promise<number> {
+  const turns = coachingTurnsRepository(deps.db);
+  let replayed = 0;
+  for (const turn of await deps.outbox.list()) {
+    try {
+      const finished = await turns.finish(turn);
+      await deps.outbox.remove(turn.assistantMessageId);
+      replayed += 1;
+      deps.log.info(
+        { turnId: turn.assistantMessageId, requestId: turn.usage?.requestId, alreadySettled: !finished.settled },
+        'recorded a coaching turn from the outbox',
+      );
+    } catch (error) {
+      // Still unavailable: the next replay tries again (the turns stay in order).
+      deps.log.warn({ err: error }, 'the outbox could not be replayed yet');
+      break;
+    }
+  }
+  return replayed;
+}
+
+export interface SweepDeps {
+  db: Queryable;
+  priceFor: PriceLookup;
+  log: Pick<FastifyBaseLogger, 'warn'>;
+  /** A reservation older than this has no live stream behind it (the longest stream, plus a margin). */
+  staleAfterMs: number;
+  batch?: number;
+}
+
+/** Settles reservations whose turns never settled, billing each its reservation; returns how many. */
+export async function sweepReservations(deps: SweepDeps): Promise<number> {
+  const turns = coachingTurnsRepository(deps.db);
+  let swept = 0;
+  for (const stale of await turns.stale(deps.staleAfterMs, deps.batch ?? 100)) {
+    const tokens = { inputTokens: stale.inputTokens, outputTokens: stale.tokens - stale.inputTokens };
+    const price = deps.priceFor(stale.model, stale.createdAt);
+    const usage = { ...tokens, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const finished = await turns.finish({
+      assistantMessageId: stale.turnId,
+      answer: '',
+      refusedQuestionId: null,
+      usage: {
+        userId: stale.userId,
+        conversationId: stale.conversationId,
+        requestId: stale.requestId,
+        model: stale.model,
+        ...usage,
+        costUsd: price ? costUsd(price, usage) : 0,
+        latencyMs: null,
+        ttftMs: null,
+        status: 'error',
+        errorCode: 'unsettled',
+        billingPeriodStart: stale.periodStart,
+        quotaTokens: stale.tokens,
+      },
+    });
+    if (!finished.settled) continue; // settled meanwhile (a replay, or the stream itself)
+    swept += 1;
+    deps.log.warn(
+      { turnId: stale.turnId, requestId: stale.requestId, userId: stale.userId, tokens: stale.tokens },
+      'settled a coaching turn that never finished: billed its reservation',
+    );
+  }
+  return swept;
+}

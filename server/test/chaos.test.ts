@@ -1,0 +1,89 @@
+// Chaos, bounded and on loopback only (issue 11): twenty answers finish while the test terminates the app's
+// database connections every 20 ms. Afterwards nothing is lost: every call that reached the model has exactly
+// one usage row, every delivered answer is stored, no reservation is left, and the quota counter equals the
+// usage rows' sum (the one source /usage/current and the gate share).
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatResult } from './support/coach-client.js';
+import { TEST_DATABASE_URL } from './support/database.js';
+import { ledgerOf, startProxiedChat, type ProxiedChat } from './support/proxied-chat.js';
+
+const STREAMS = 20;
+const TRADERS = 10;
+
+describe('chaos: database connections killed while answers finish', () => {
+  let h: ProxiedChat;
+  let admin: pg.Client;
+  beforeAll(async () => {
+    h = await startProxiedChat((config) => {
+      config.settlement = { retryDelaysMs: [10, 30], recoverIntervalMs: 60_000 };
+    });
+    admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await h?.close();
+  });
+
+  it(`records all ${STREAMS} turns exactly once`, async () => {
+    const traders = await Promise.all(Array.from({ length: TRADERS }, () => h.trader()));
+    // Each answer takes about a second; they end spread over a few hundred milliseconds.
+    h.fake.setDefault((request) => ({
+      chunks: Array.from({ length: 8 }, (_, index) => `part ${index} `),
+      chunkDelayMs: 100 + (request.index % 5) * 15,
+    }));
+    let started = 0;
+    const allStarted = new Promise<void>((resolve) => {
+      const results = Array.from({ length: STREAMS }, (_, index) =>
+        h.chat(
+          traders[index % TRADERS]!.headers,
+          { message: `Question ${index}` },
+          {
+            onEvent: (event) => {
+              if (event.event === 'stream_start' && (started += 1) === STREAMS) resolve();
+            },
+          },
+        ),
+      );
+      void Promise.all(results).then((done) => (finished = done));
+    });
+    let finished: ChatResult[] | undefined;
+    await allStarted;
+
+    let kills = 0;
+    const killer = setInterval(() => {
+      void admin
+        .query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1', [
+          h.applicationName,
+        ])
+        .then((result) => (kills += Number(result.rows[0]?.n ?? 0)))
+        .catch(() => undefined);
+    }, 20);
+    const deadline = Date.now() + 20_000;
+    while (!finished && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    clearInterval(killer);
+    expect(finished).toHaveLength(STREAMS);
+    expect(kills).toBeGreaterThan(0);
+    // Every trader was answered in full; none was told the answer could not be saved.
+    for (const result of finished!) {
+      expect(result.events.at(-1)?.event).toBe('stream_complete');
+      expect(result.text()).toBe(Array.from({ length: 8 }, (_, index) => `part ${index} `).join(''));
+    }
+
+    // Turns the database refused wait in the outbox until it answers again.
+    const recovered = await h.test.app.turns.recover();
+    console.log(`chaos: ${kills} connections killed; ${recovered.replayed} turns replayed from the outbox`);
+    for (const { user } of traders) {
+      const calls = h.fake.requests.filter((request) => request.body.metadata?.user_id === user.id).length;
+      const ledger = await ledgerOf(h.database, user.id);
+      expect(ledger).toMatchObject({ quota_reserved: 0, reservations: 0 });
+      expect(ledger.request_ids).toHaveLength(calls);
+      expect(ledger.quota_used).toBe(ledger.usage_quota);
+    }
+    const { rows } = await h.database.db.query<{ answers: number }>(
+      `SELECT count(*)::int8 AS answers FROM messages WHERE role = 'assistant'`,
+    );
+    expect(rows[0]!.answers).toBe(STREAMS);
+  });
+});

@@ -1,0 +1,170 @@
+// What one chat request may cost is bounded (issue 11, findings 3, 7 and 10): the quota reservation is an
+// upper bound whatever the script, the body limit fits four charts and nothing more, a memory guard answers
+// 503 busy before the process nears its heap limit, a reader that stops reading is dropped and billed at most
+// the answer's budget, and every event stream carries our request id.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_IMAGE_BYTES, MAX_IMAGES, MAX_MESSAGE_CHARS } from '../src/contract/chat.js';
+import { CHAT_BODY_LIMIT_BYTES } from '../src/routes/chat/index.js';
+import { billingPeriodAt } from '../src/services/billing-period.js';
+import { createMemoryGuard } from '../src/services/memory-guard.js';
+import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
+
+let h: ChatHarness;
+let heapInUse: number | null = null;
+beforeAll(async () => {
+  h = await startChatHarness((config) => {
+    config.sseWriteTimeoutMs = 1_000;
+    // The guard reads the real heap unless a test pretends it is nearly full.
+    config.memoryGuard = {
+      used: () => {
+        if (heapInUse !== null) return heapInUse;
+        const memory = process.memoryUsage();
+        return memory.heapUsed + memory.external;
+      },
+    };
+  });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the free quota', () => {
+  it('an emoji-heavy question near the limit is refused, not answered past it', async () => {
+    const { user, headers } = await h.trader();
+    const question = '📈'.repeat(2_000); // 4,000 UTF-16 units, 8,000 UTF-8 bytes
+    const bytes = Buffer.byteLength(question, 'utf8');
+    const period = billingPeriodAt(user.periodStart, new Date());
+    await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
+      user.id,
+      period.start,
+      100_000 - bytes,
+    ]);
+    // A tokenizer may give such text up to a token per byte, and every answer uses all its room.
+    h.fake.setDefault((request) => ({
+      chunks: ['ok'],
+      usage: { inputTokens: bytes + 32, cacheReadInputTokens: 0, outputTokens: request.body.max_tokens },
+    }));
+    try {
+      const calls = h.fake.requests.length;
+      const result = await h.chat(headers, { message: question });
+      expect(result.status).toBe(402);
+      expect(result.body).toMatchObject({ error: { code: 'quota_exceeded', quota: { limit: 100_000 } } });
+      expect(h.fake.requests.length).toBe(calls);
+      const { rows } = await h.database.db.query<{ quota_used: number; quota_reserved: number }>(
+        'SELECT quota_used, quota_reserved FROM users WHERE id = $1',
+        [user.id],
+      );
+      expect(rows[0]).toEqual({ quota_used: 100_000 - bytes, quota_reserved: 0 });
+    } finally {
+      h.fake.setDefault({});
+    }
+  });
+});
+
+describe('the body limit', () => {
+  it('fits four charts of 5 MB in base64 and the longest question, and nothing more', async () => {
+    const { headers } = await h.trader();
+    const image = { mediaType: 'image/png', data: Buffer.alloc(MAX_IMAGE_BYTES).toString('base64') };
+    const largest = JSON.stringify({
+      message: '\u0001'.repeat(MAX_MESSAGE_CHARS), // every character escaped: six bytes each
+      images: Array.from({ length: MAX_IMAGES }, () => image),
+    });
+    expect(largest.length).toBeLessThanOrEqual(CHAT_BODY_LIMIT_BYTES);
+    const fits = await h.test.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: largest,
+    });
+    // Read and checked (the bytes are no image), not refused for its size.
+    expect(fits.statusCode).toBe(400);
+    expect(fits.json().error.code).toBe('invalid_request');
+
+    const fifth = JSON.stringify({ message: 'q', images: Array.from({ length: MAX_IMAGES + 1 }, () => image) });
+    const tooLarge = await h.test.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: fifth,
+    });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json().error.code).toBe('payload_too_large');
+    expect(CHAT_BODY_LIMIT_BYTES).toBeLessThan(28 * 1024 * 1024);
+  });
+});
+
+describe('the memory guard', () => {
+  it('answers 503 busy with Retry-After when a body would take the heap past its ceiling', async () => {
+    const { headers } = await h.trader();
+    heapInUse = Number.MAX_SAFE_INTEGER / 2;
+    try {
+      const refused = await h.chat(headers, { message: 'Anything?' });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('2');
+      expect(refused.body).toMatchObject({ error: { code: 'busy', retryAfterMs: 2_000 } });
+    } finally {
+      heapInUse = null;
+    }
+    const answered = await h.chat(headers, { message: 'Anything?' });
+    expect(answered.status).toBe(200);
+  });
+
+  it('admits bodies while their projected cost fits, and releases each once', () => {
+    let used = 100;
+    const guard = createMemoryGuard({ heapLimitBytes: 1_000, ceiling: 0.5, costFactor: 2, used: () => used });
+    const first = guard.admit(100); // 100 + 200 <= 500
+    expect(first).not.toBeNull();
+    expect(guard.admit(101)).toBeNull(); // 100 + (100 + 101) * 2 > 500
+    first!();
+    first!();
+    expect(guard.inFlightBytes).toBe(0);
+    used = 450;
+    expect(guard.admit(1)).not.toBeNull();
+    expect(guard.admit(25)).toBeNull();
+  });
+});
+
+describe('a reader that stops reading', () => {
+  it('is dropped after SSE_WRITE_TIMEOUT_MS and billed at most the answer’s budget', async () => {
+    const { headers } = await h.trader();
+    const chunk = 'x'.repeat(16_000);
+    h.fake.script({ chunks: Array.from({ length: 20_000 }, () => chunk), unlimited: true });
+    const index = h.fake.requests.length;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(
+        new URL(`${h.baseUrl}/api/v1/chat/stream`),
+        { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ message: 'never read' }));
+    });
+    response.pause();
+    try {
+      const requestId = String(response.headers['x-request-id']);
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      await h.fake.waitForDisconnect(index, 20_000);
+      const row = await h.eventually(() => usageRow(h, requestId), 10_000);
+      expect(row.status).toBe('cancelled');
+      expect(row.output_tokens).toBeGreaterThan(0);
+      expect(row.output_tokens).toBeLessThanOrEqual(h.fake.requests[index]!.body.max_tokens);
+    } finally {
+      response.destroy();
+    }
+  }, 40_000);
+});
+
+describe('request ids', () => {
+  it('every event stream carries our own request id, also in stream_start, whatever the client sent', async () => {
+    const { headers } = await h.trader();
+    const first = await h.chat({ ...headers, 'x-request-id': 'client-chosen-id-1' }, { message: 'One' });
+    const second = await h.chat({ ...headers, 'x-request-id': 'client-chosen-id-1' }, { message: 'Two' });
+    const ids = [first, second].map((result) => result.headers.get('x-request-id'));
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[1]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(first.events[0]).toMatchObject({ event: 'stream_start', data: { requestId: ids[0] } });
+    expect((await usageRow(h, ids[1]!))?.status).toBe('ok');
+  });
+});

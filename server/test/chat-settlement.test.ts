@@ -1,0 +1,141 @@
+// A turn is never lost, and never billed for what did not happen (issue 11, findings 2 and 6): the database
+// link is cut between the stream's end and the statement that records it, then comes back; a turn that could
+// not even be kept is settled by the sweeper; a trader who leaves while the turn is prepared pays nothing.
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ledgerOf, startProxiedChat, type ProxiedChat } from './support/proxied-chat.js';
+
+describe('recording a turn when the database fails at its end', () => {
+  let h: ProxiedChat;
+  beforeAll(async () => {
+    h = await startProxiedChat();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const outboxFiles = async () =>
+    (await readdir(join(h.test.config.dataDir, 'outbox')).catch(() => [] as string[])).filter((name) =>
+      name.endsWith('.json'),
+    );
+
+  it('keeps the turn in the outbox, answers the trader, and records it once the database is back', async () => {
+    const { user, headers } = await h.trader();
+    // The link goes down after the last chunk has gone out and before the turn is recorded.
+    h.fake.script({ chunks: ['A 2-1-2 ', 'up on the 60.'], chunkDelayMs: 150 });
+    const result = await h.chat(
+      headers,
+      { message: 'Is this a 2-1-2?' },
+      {
+        onEvent: (event) => {
+          if (event.event === 'content_delta' && String(event.data.text).includes('60')) h.proxy.setMode('refuse');
+        },
+      },
+    );
+    expect(result.events.at(-1)).toMatchObject({ event: 'stream_complete', data: { stopReason: 'end_turn' } });
+    expect(result.text()).toBe('A 2-1-2 up on the 60.');
+    expect(await outboxFiles()).toHaveLength(1);
+    const conversationId = String(result.events[0]!.data.conversationId);
+    const before = await ledgerOf(h.database, user.id);
+    expect(before).toMatchObject({ reservations: 1, usage_quota: 0 });
+    expect(before.quota_reserved).toBeGreaterThan(0);
+
+    h.proxy.setMode('forward');
+    expect(await h.test.app.turns.recover()).toEqual({ replayed: 1, swept: 0 });
+    expect(await outboxFiles()).toHaveLength(0);
+    const after = await ledgerOf(h.database, user.id);
+    expect(after).toMatchObject({
+      quota_reserved: 0,
+      reservations: 0,
+      request_ids: [result.headers.get('x-request-id')],
+    });
+    expect(after.quota_used).toBe(after.usage_quota);
+    expect(after.usage_quota).toBeGreaterThan(0);
+    const { rows } = await h.database.db.query<{ content: string }>(
+      `SELECT content FROM messages WHERE conversation_id = $1 AND role = 'assistant'`,
+      [conversationId],
+    );
+    expect(rows).toEqual([{ content: 'A 2-1-2 up on the 60.' }]);
+    // A second replay (another instance, a timer) finds nothing to do and changes nothing.
+    expect(await h.test.app.turns.recover()).toEqual({ replayed: 0, swept: 0 });
+    expect(await ledgerOf(h.database, user.id)).toEqual(after);
+  });
+
+  it('a turn that could not even be kept is settled by the sweeper, billed its reservation', async () => {
+    const { user, headers } = await h.trader();
+    const outbox = join(h.test.config.dataDir, 'outbox');
+    // The disk refuses too: the outbox is not a folder any more (permissions would not stop root).
+    await rename(outbox, `${outbox}.away`);
+    await writeFile(outbox, 'not a folder');
+    try {
+      h.fake.script({ chunks: ['One ', 'two.'], chunkDelayMs: 150 });
+      const result = await h.chat(
+        headers,
+        { message: 'Count them' },
+        {
+          onEvent: (event) => {
+            if (event.event === 'content_delta' && String(event.data.text) === 'two.') h.proxy.setMode('refuse');
+          },
+        },
+      );
+      expect(result.events.at(-1)?.event).toBe('stream_complete');
+    } finally {
+      await rm(outbox);
+      await rename(`${outbox}.away`, outbox);
+      h.proxy.setMode('forward');
+    }
+    const held = await ledgerOf(h.database, user.id);
+    expect(held.reservations).toBe(1);
+    // Not stale yet: the sweeper leaves a reservation that a live stream may still hold.
+    expect((await h.test.app.turns.recover()).swept).toBe(0);
+
+    await h.database.db.query(
+      `UPDATE quota_reservations SET created_at = now() - interval '1 hour' WHERE user_id = $1`,
+      [user.id],
+    );
+    expect((await h.test.app.turns.recover()).swept).toBe(1);
+    const after = await ledgerOf(h.database, user.id);
+    expect(after).toMatchObject({ quota_reserved: 0, reservations: 0 });
+    expect(after.quota_used).toBe(held.quota_reserved);
+    expect(after.usage_quota).toBe(held.quota_reserved);
+    const { rows } = await h.database.db.query<{ status: string; error_code: string }>(
+      'SELECT status, error_code FROM token_usage WHERE user_id = $1',
+      [user.id],
+    );
+    expect(rows).toEqual([{ status: 'error', error_code: 'unsettled' }]);
+  });
+
+  it('a trader who leaves while the turn is prepared is never billed, and the model is never called', async () => {
+    const { user, headers } = await h.trader();
+    const calls = h.fake.requests.length;
+    const leave = new AbortController();
+    h.proxy.setMode('stall'); // the question's statement waits on the database
+    const pending = h.chat(headers, { message: 'Leaving already' }, { signal: leave.signal }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    leave.abort();
+    await pending;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    h.proxy.setMode('forward');
+
+    // The question is stored once the database answers; then the reservation is given back.
+    const questions = async () =>
+      (
+        await h.database.db.query<{ count: number }>(
+          `SELECT count(*)::int8 AS count FROM messages m JOIN conversations c ON c.id = m.conversation_id
+            WHERE c.user_id = $1`,
+          [user.id],
+        )
+      ).rows[0]!.count;
+    const deadline = Date.now() + 5_000;
+    let ledger = await ledgerOf(h.database, user.id);
+    while ((ledger.quota_reserved > 0 || (await questions()) === 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      ledger = await ledgerOf(h.database, user.id);
+    }
+    expect(await questions()).toBe(1);
+    expect(ledger).toMatchObject({ quota_used: 0, quota_reserved: 0, reservations: 0, request_ids: [] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.fake.requests.length).toBe(calls);
+  });
+});
