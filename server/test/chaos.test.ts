@@ -74,12 +74,15 @@ describe('chaos: database connections killed while answers finish', () => {
     // Turns the database refused wait in the outbox until it answers again.
     const recovered = await h.test.app.turns.recover();
     console.log(`chaos: ${kills} connections killed; ${recovered.replayed} turns replayed from the outbox`);
-    for (const { user } of traders) {
+    for (const { user, headers } of traders) {
       const calls = h.fake.requests.filter((request) => request.body.metadata?.user_id === user.id).length;
       const ledger = await ledgerOf(h.database, user.id);
       expect(ledger).toMatchObject({ quota_reserved: 0, reservations: 0 });
       expect(ledger.request_ids).toHaveLength(calls);
       expect(ledger.quota_used).toBe(ledger.usage_quota);
+      // The meter shows the figure the gate reads.
+      const meter = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+      expect(meter.json().quota.used).toBe(ledger.usage_quota);
     }
     const { rows } = await h.database.db.query<{ answers: number }>(
       `SELECT count(*)::int8 AS answers FROM messages WHERE role = 'assistant'`,

@@ -14,7 +14,7 @@ import type { ChatStreamRequest, CoachState, StreamErrorEvent, StreamStartEvent 
 import type { Database } from '../db/database.js';
 import { conversationsRepository, type Conversation } from '../db/repositories/conversations.js';
 import { coachingTurnsRepository, type FinishTurn } from '../db/repositories/coaching-turns.js';
-import type { UsageStatus } from '../db/repositories/usage.js';
+import { usageRepository, type UsageStatus } from '../db/repositories/usage.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError, notFound } from '../errors.js';
 import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
@@ -144,7 +144,7 @@ export async function prepareTurn(
       void release();
       throw error;
     });
-  if (!started) throw quotaExceeded(user, await turns.quotaUsed(user.id, period.start));
+  if (!started) throw quotaExceeded(user, await usageRepository(deps.db).quotaUsed(user.id, period.start));
   if (gone.aborted) {
     // Left while the question was being stored: give the reservation back (the question stays, unanswered).
     await release();

@@ -27,6 +27,8 @@ export function summarizeUsage(
   period: BillingPeriod,
   totals: readonly ModelTotals[],
   priceFor: PriceLookup,
+  /** The quota counter the gate reads (users.quota_used): the rows' sum by construction, one figure for both. */
+  quotaUsed: number,
 ): UsageCurrentResponse {
   const sum = (pick: (row: ModelTotals) => number) => totals.reduce((total, row) => total + pick(row), 0);
   const input = sum((row) => row.inputTokens);
@@ -42,10 +44,7 @@ export function summarizeUsage(
     tier,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     tokens: { input, output, cacheRead, cacheWrite },
-    quota: quotaOf(
-      tier,
-      sum((row) => row.quotaTokens),
-    ),
+    quota: quotaOf(tier, quotaUsed),
     requests: sum((row) => row.requests),
     costUsd: roundUsd(sum((row) => row.costUsd)),
     cache: {

@@ -84,15 +84,6 @@ export interface StaleReservation {
 
 export function coachingTurnsRepository(db: Queryable) {
   return {
-    /** Tokens counted against the quota in the period so far (for the quota_exceeded answer). */
-    async quotaUsed(userId: string, periodStart: Date): Promise<number> {
-      const { rows } = await db.query<{ used: number }>(
-        `SELECT CASE WHEN quota_period_start = $2 THEN quota_used ELSE 0 END AS used FROM users WHERE id = $1`,
-        [userId, periodStart],
-      );
-      return rows[0]?.used ?? 0;
-    },
-
     /**
      * Reserves quota (input plus as many answer tokens as the limit leaves, counters reset lazily when the
      * stored period is an older one) and, only if that succeeded, stores the question — in a new

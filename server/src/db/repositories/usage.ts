@@ -1,4 +1,6 @@
-// token_usage: one row per upstream call, with every token kind, cost, timing and outcome.
+// token_usage: one row per upstream call, with every token kind, cost, timing and outcome. The quota counter
+// on the user row (users.quota_used, which the gate reads under its row lock) moves with every row written,
+// here and in coaching-turns.ts, so /usage/current and the gate read the same figure.
 import type { Queryable } from '../database.js';
 
 export type UsageStatus = 'ok' | 'error' | 'cancelled';
@@ -81,14 +83,36 @@ const toRecord = (row: UsageRow): UsageRecord => ({
 
 export function usageRepository(db: Queryable) {
   return {
+    /** Tokens counted against the quota in the period starting `periodStart`: the one figure gate and meter show. */
+    async quotaUsed(userId: string, periodStart: Date): Promise<number> {
+      const { rows } = await db.query<{ used: number }>(
+        `SELECT CASE WHEN quota_period_start = $2 THEN quota_used ELSE 0 END AS used FROM users WHERE id = $1`,
+        [userId, periodStart],
+      );
+      return rows[0]?.used ?? 0;
+    },
+
+    /** A usage row recorded outside a coaching turn (imports, seeding); the quota counter follows it. */
     async insert(record: NewUsageRecord): Promise<string> {
       const { rows } = await db.query<{ id: string }>(
-        `INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
-           cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
-           billing_period_start, created_at, quota_tokens)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()),
-                 coalesce($16::int, $5::int + $6::int))
-         RETURNING id`,
+        `WITH inserted AS (
+           INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
+             cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
+             billing_period_start, created_at, quota_tokens)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()),
+                   coalesce($16::int, $5::int + $6::int))
+           RETURNING id, quota_tokens
+         ), counted AS (
+           -- A row of the counter's period adds to it; a row of a later period starts the counter anew.
+           UPDATE users u
+              SET quota_used = CASE WHEN u.quota_period_start = $14 THEN u.quota_used + i.quota_tokens
+                                    ELSE i.quota_tokens END,
+                  quota_reserved = CASE WHEN u.quota_period_start = $14 THEN u.quota_reserved ELSE 0 END,
+                  quota_period_start = $14
+             FROM inserted i
+            WHERE u.id = $1 AND (u.quota_period_start IS NULL OR u.quota_period_start <= $14)
+         )
+         SELECT id FROM inserted`,
         [
           record.userId,
           record.conversationId,

@@ -19,8 +19,11 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
     async (request) => {
       const user = currentUser(request);
       const period = billingPeriodAt(user.periodStart, new Date());
-      const totals = await app.repos.usage.periodTotals(user.id, period.start);
-      return summarizeUsage(user.tier, period, totals, priceFor);
+      const [totals, quotaUsed] = await Promise.all([
+        app.repos.usage.periodTotals(user.id, period.start),
+        app.repos.usage.quotaUsed(user.id, period.start),
+      ]);
+      return summarizeUsage(user.tier, period, totals, priceFor, quotaUsed);
     },
   );
 
