@@ -1,26 +1,39 @@
-// Per-user, per-tier request limits as a hook routes opt into, after authentication:
-// `{ onRequest: [app.authenticate, app.rateLimit] }`. Sets the X-RateLimit-* headers, answers 429
-// `rate_limited` when a window is full, and records each rejection off the request path.
+// Per-user, per-tier request limits as hooks routes opt into, after authentication and validation:
+// `{ onRequest: [app.authenticate, app.rateLimitCheck], preHandler: [app.rateLimit] }`. Sets the
+// X-RateLimit-* headers, answers 429 `rate_limited` when a window is full, and records each rejection off
+// the request path.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.js';
+import type { User } from '../db/repositories/users.js';
 import { AppError } from '../errors.js';
 import { createRateLimitEventRecorder } from '../services/rate-limit-events.js';
+import { withMemoryFallback } from '../services/rate-limiter-fallback.js';
+import { createRedisRateLimiter, DEFAULT_KEY_PREFIX } from '../services/rate-limiter-redis.js';
 import {
   closestToExhaustion,
   createMemoryRateLimiter,
-  withMemoryFallback,
   windowRules,
+  type LocalRateLimiter,
   type RateLimitDecision,
-  type RateLimiter,
 } from '../services/rate-limiter.js';
-import { createRedisRateLimiter, DEFAULT_KEY_PREFIX } from '../services/rate-limiter-redis.js';
 import { currentUser } from './auth.js';
+
+type RouteHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Place after `authenticate`: limits the signed-in user by tier (never by IP or client headers). */
-    rateLimit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * A preHandler (after `authenticate`): admits the request against the signed-in user's tier, never by
+     * IP or client headers, or answers 429. After validation, so an invalid request uses no slot.
+     */
+    rateLimit: RouteHook;
+    /**
+     * Optional, for routes with large bodies: an onRequest hook after `authenticate` that answers 429 before
+     * the body is read when this server already knows the user is at a limit. It admits nothing; the
+     * rateLimit preHandler still decides.
+     */
+    rateLimitCheck: RouteHook;
   }
 }
 
@@ -36,35 +49,39 @@ export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit'> }>(
     const settings = config.rateLimit ?? {};
     const clockOffsetMs = settings.clockOffsetMs ?? (() => 0);
     const memory = createMemoryRateLimiter({ now: () => performance.now() + clockOffsetMs() });
-    const limiter: RateLimiter =
-      app.redis && app.redisAvailability
-        ? withMemoryFallback(
-            createRedisRateLimiter(app.redis, {
-              keyPrefix: settings.keyPrefix ?? DEFAULT_KEY_PREFIX,
-              clockOffsetMs,
-            }),
-            memory,
-            app.redisAvailability,
-          )
-        : memory;
+    let limiter: LocalRateLimiter = memory;
+    if (app.redis && app.redisAvailability) {
+      const shared = createRedisRateLimiter(app.redis, {
+        keyPrefix: settings.keyPrefix ?? DEFAULT_KEY_PREFIX,
+        clockOffsetMs,
+      });
+      const fallback = withMemoryFallback(shared, memory, app.redisAvailability);
+      app.redisAvailability.beforeUp(async () => {
+        const users = await fallback.writeBack();
+        if (users > 0) app.log.info({ users }, 'rate limits: what was admitted in memory is written into redis');
+      });
+      limiter = fallback;
+    }
 
     const events = createRateLimitEventRecorder({ db: app.db, log: app.log, ...settings.events });
     // Hooks of one level close in reverse order: this flush runs before the database plugin's pool closes.
     app.addHook('onClose', () => events.close());
 
-    app.decorate('rateLimit', async (request: FastifyRequest, reply: FastifyReply) => {
-      const user = currentUser(request);
-      const decision = await limiter.consume(user.id, windowRules(user.tier));
+    const showUsage = (reply: FastifyReply, decision: RateLimitDecision) => {
       const shown = closestToExhaustion(decision.windows);
-      if (shown) {
-        void reply.headers({
-          'x-ratelimit-limit': String(shown.limit),
-          'x-ratelimit-remaining': String(shown.remaining),
-          'x-ratelimit-reset': String(seconds(shown.resetMs)),
-        });
-      }
-      if (decision.allowed) return;
+      if (!shown) return;
+      void reply.headers({
+        'x-ratelimit-limit': String(shown.limit),
+        'x-ratelimit-remaining': String(shown.remaining),
+        'x-ratelimit-reset': String(seconds(shown.resetMs)),
+      });
+    };
 
+    const reject = (
+      request: FastifyRequest,
+      user: User,
+      decision: Extract<RateLimitDecision, { allowed: false }>,
+    ): never => {
       const limit = decision.windows.find((window) => window.window === decision.window)?.limit ?? 0;
       events.record({
         userId: user.id,
@@ -81,6 +98,21 @@ export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit'> }>(
         { window: decision.window, retryAfterMs: decision.retryAfterMs },
         { 'retry-after': String(seconds(decision.retryAfterMs)) },
       );
+    };
+
+    app.decorate('rateLimit', async (request: FastifyRequest, reply: FastifyReply) => {
+      const user = currentUser(request);
+      const decision = await limiter.consume(user.id, windowRules(user.tier));
+      showUsage(reply, decision);
+      if (!decision.allowed) reject(request, user, decision);
+    });
+
+    app.decorate('rateLimitCheck', async (request: FastifyRequest, reply: FastifyReply) => {
+      const user = currentUser(request);
+      const decision = limiter.peek(user.id, windowRules(user.tier));
+      if (decision.allowed) return;
+      showUsage(reply, decision);
+      reject(request, user, decision);
     });
   },
   { name: 'rate-limit', dependencies: ['database', 'redis', 'auth'] },

@@ -1,6 +1,7 @@
 // Redis for shared rate limits (REDIS_URL), and whether it is usable right now. The client never queues
 // commands while disconnected and every call is time-boxed to 50 ms, so a Redis outage cannot hang a
-// request; while it is away the limiter works from process memory, and a probe notices when it is back.
+// request; while it is away the limiters work from process memory, and a probe notices when it is back
+// (what memory decided meanwhile is written into Redis before Redis decides again).
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
@@ -12,6 +13,11 @@ import type { DependencyStatus } from './auth.js';
 export interface RedisAvailability extends SharedLimiterAvailability {
   /** Resolves once the first connection attempt has succeeded or failed (or after timeoutMs). */
   settled(timeoutMs: number): Promise<void>;
+  /**
+   * Runs `sync` each time Redis answers again, before the limiters use it: Redis counts only once it holds
+   * what they decided in memory. Should it reject, Redis stays unused and the next probe tries again.
+   */
+  beforeUp(sync: () => Promise<void>): void;
   close(): void;
 }
 
@@ -59,7 +65,10 @@ export function monitorRedis(
   let closed = false;
   let probing = false;
   let probeTimer: NodeJS.Timeout | null = null;
+  /** Counts every failure reported, also while down, so a sync that raced one is not trusted. */
+  let failures = 0;
   const settledListeners = new Set<() => void>();
+  const syncs: (() => Promise<void>)[] = [];
 
   const settle = () => {
     for (const listener of settledListeners) listener();
@@ -77,6 +86,7 @@ export function monitorRedis(
     settle();
   };
   const markDown = (reason: string) => {
+    failures += 1;
     if (closed || state === 'down') return;
     log.warn({ reason }, 'redis unavailable: rate limits fall back to process memory (per instance)');
     state = 'down';
@@ -88,6 +98,11 @@ export function monitorRedis(
     probing = true;
     try {
       await timeBoxed(redis.ping());
+      if (state !== 'up' && syncs.length > 0) {
+        const failuresBefore = failures;
+        for (const sync of syncs) await sync();
+        if (failures !== failuresBefore) return;
+      }
       markUp();
     } catch (error) {
       markDown(error instanceof Error ? error.message : String(error));
@@ -112,6 +127,9 @@ export function monitorRedis(
     },
     reportFailure(error: unknown) {
       markDown(error instanceof Error ? error.message : String(error));
+    },
+    beforeUp(sync) {
+      syncs.push(sync);
     },
     settled(timeoutMs) {
       if (state !== 'starting') return Promise.resolve();

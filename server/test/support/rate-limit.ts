@@ -41,7 +41,10 @@ export interface LimitedAppOptions {
   events?: RateLimitSettings['events'];
 }
 
-/** The real app with `POST /limited` behind authenticate + rateLimit, the way chat/stream will use it. */
+/**
+ * The real app with `POST /limited` behind authenticate + rateLimitCheck, then rateLimit after validation:
+ * the way chat/stream uses them.
+ */
 export function buildLimitedApp(options: LimitedAppOptions): Promise<TestApp> {
   return buildTestApp({
     database: options.database,
@@ -54,7 +57,11 @@ export function buildLimitedApp(options: LimitedAppOptions): Promise<TestApp> {
       };
     },
     beforeReady: (app) => {
-      app.post(LIMITED_ROUTE, { onRequest: [app.authenticate, app.rateLimit] }, async () => ({ ok: true }));
+      app.post(
+        LIMITED_ROUTE,
+        { onRequest: [app.authenticate, app.rateLimitCheck], preHandler: [app.rateLimit] },
+        async () => ({ ok: true }),
+      );
     },
   });
 }
