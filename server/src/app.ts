@@ -15,6 +15,7 @@ import { databasePlugin } from './plugins/database.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
+import { streamSlotsPlugin } from './plugins/stream-slots.js';
 import { authConfigRoutes } from './routes/auth/index.js';
 import { chatRoutes } from './routes/chat/index.js';
 import { conversationRoutes } from './routes/conversations/index.js';
@@ -81,6 +82,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   await app.register(redisPlugin, { config });
   await app.register(authPlugin, { config });
   await app.register(rateLimitPlugin, { config });
+  await app.register(streamSlotsPlugin, { config });
 
   if (app.localIssuer) await app.register(localAuthRoutes, { issuer: app.localIssuer });
   await app.register(

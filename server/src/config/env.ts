@@ -65,6 +65,8 @@ export interface RateLimitSettings {
   /** Moves the limiters' clocks (Redis TIME, the in-process monotonic clock) by this many ms. */
   clockOffsetMs?: () => number;
   events?: { flushIntervalMs?: number; batchSize?: number; maxBuffered?: number };
+  /** Stream leases in Redis: how long one lives unrefreshed, and how often the live ones are refreshed. */
+  streamSlots?: { leaseMs?: number; refreshMs?: number };
 }
 
 export interface Config {

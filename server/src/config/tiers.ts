@@ -1,4 +1,4 @@
-// What each subscription tier may do: request rates and the monthly token quota.
+// What each subscription tier may do: request rates, answers streaming at once and the monthly token quota.
 export const TIERS = ['free', 'pro', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
 
@@ -6,6 +6,8 @@ export interface TierRules {
   requestsPerMinute: number;
   /** null: no hourly limit. */
   requestsPerHour: number | null;
+  /** Answers that may stream at once, across every server instance. */
+  concurrentStreams: number;
   /** Monthly quota in the user's own tokens, each counted once when new (see usage-summary.ts); null: no cap. */
   monthlyTokens: number | null;
   /** Free is blocked at its quota; paid tiers continue and the overage is recorded. */
@@ -13,7 +15,25 @@ export interface TierRules {
 }
 
 export const TIER_RULES: Readonly<Record<Tier, TierRules>> = {
-  free: { requestsPerMinute: 10, requestsPerHour: 50, monthlyTokens: 100_000, blockAtQuota: true },
-  pro: { requestsPerMinute: 30, requestsPerHour: 300, monthlyTokens: 2_000_000, blockAtQuota: false },
-  enterprise: { requestsPerMinute: 60, requestsPerHour: null, monthlyTokens: 10_000_000, blockAtQuota: false },
+  free: {
+    requestsPerMinute: 10,
+    requestsPerHour: 50,
+    concurrentStreams: 2,
+    monthlyTokens: 100_000,
+    blockAtQuota: true,
+  },
+  pro: {
+    requestsPerMinute: 30,
+    requestsPerHour: 300,
+    concurrentStreams: 4,
+    monthlyTokens: 2_000_000,
+    blockAtQuota: false,
+  },
+  enterprise: {
+    requestsPerMinute: 60,
+    requestsPerHour: null,
+    concurrentStreams: 8,
+    monthlyTokens: 10_000_000,
+    blockAtQuota: false,
+  },
 };
