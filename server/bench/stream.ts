@@ -113,7 +113,7 @@ async function main() {
     DATA_DIR: dataDir,
     DATABASE_URL: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
     REDIS_URL,
-    AUTH_ISSUER: issuer.issuer,
+    ...issuer.env,
     ANTHROPIC_API_KEY: 'sk-ant-bench',
     ANTHROPIC_BASE_URL: fakeUrl,
     LOG_LEVEL: 'warn',

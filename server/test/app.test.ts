@@ -1,6 +1,6 @@
 // The app's common behaviour: liveness and status, one error shape everywhere, limits, headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgliteTestDatabase, type TestDatabase } from './support/database.js';
+import { pgliteTestDatabase, postgresTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/database.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 
 let database: TestDatabase;
@@ -56,6 +56,24 @@ describe('GET /api/v1/status', () => {
         auth: { mode: 'local', ok: true, latencyMs: 0 },
       },
     });
+  });
+
+  it('warns when the local issuer signs in for a production database', async () => {
+    const production = await postgresTestDatabase();
+    const app = await buildTestApp({ database: production.db, env: { DATABASE_URL: TEST_DATABASE_URL } });
+    try {
+      const response = await app.app.inject({ method: 'GET', url: '/api/v1/status' });
+      expect(response.json()).toMatchObject({
+        status: 'ok',
+        dependencies: {
+          database: { mode: 'postgres', ok: true },
+          auth: { mode: 'local', ok: true, message: expect.stringMatching(/local issuer.*AUTH_ISSUER/s) },
+        },
+      });
+    } finally {
+      await app.close();
+      await production.drop();
+    }
   });
 });
 

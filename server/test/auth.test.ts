@@ -17,7 +17,7 @@ beforeAll(async () => {
   database = await postgresTestDatabase();
   test = await buildTestApp({
     database: database.db,
-    env: { AUTH_ISSUER: issuer.issuer, AUTH_AUTHORIZED_PARTIES: `${AUTHORIZED_PARTY},strat-coach-desktop` },
+    env: issuer.env,
   });
 });
 afterAll(async () => {
@@ -85,6 +85,12 @@ describe('rejected tokens', () => {
 
   it('wrong issuer', async () => {
     await expectRejected(await issuer.sessionToken({ issuer: 'https://evil.clerk.accounts.dev' }), 'token_invalid');
+  });
+
+  it('Clerk mode does not start without its authorized parties', async () => {
+    await expect(buildTestApp({ database: database.db, env: { AUTH_ISSUER: issuer.issuer } })).rejects.toThrow(
+      /AUTH_AUTHORIZED_PARTIES/,
+    );
   });
 
   it('wrong authorized party (azp), and an OAuth token for another client', async () => {
@@ -155,7 +161,7 @@ describe('an unreachable issuer', () => {
   it('answers 503 unavailable, not 401: the token may be fine', async () => {
     const down = await startTestIssuer();
     const orphanDb = await postgresTestDatabase();
-    const app = await buildTestApp({ database: orphanDb.db, env: { AUTH_ISSUER: down.issuer } });
+    const app = await buildTestApp({ database: orphanDb.db, env: down.env });
     try {
       const token = await down.sessionToken();
       await down.close();

@@ -15,6 +15,8 @@ let heapInUse: number | null = null;
 beforeAll(async () => {
   h = await startChatHarness((config) => {
     config.sseWriteTimeoutMs = 1_000;
+    // The fake takes a while to plan a 120 MB answer: only the write timeout may end that stream.
+    config.anthropic.idleTimeoutMs = 15_000;
     // The guard reads the real heap unless a test pretends it is nearly full.
     config.memoryGuard = {
       used: () => {
@@ -30,32 +32,64 @@ afterAll(async () => {
 });
 
 describe('the free quota', () => {
-  it('an emoji-heavy question near the limit is refused, not answered past it', async () => {
-    const { user, headers } = await h.trader();
-    const question = '📈'.repeat(2_000); // 4,000 UTF-16 units, 8,000 UTF-8 bytes
-    const bytes = Buffer.byteLength(question, 'utf8');
-    const period = billingPeriodAt(user.periodStart, new Date());
+  /** A harsh tokenizer: a token per byte of anything outside ASCII (emoji, other scripts), four ASCII characters a token. */
+  const harsh = (text: string): number => {
+    const ascii = Array.from(text).filter((character) => character.charCodeAt(0) < 0x80).length;
+    return Math.ceil(ascii / 4) + (Buffer.byteLength(text, 'utf8') - ascii);
+  };
+  const usedAndReserved = async (userId: string) =>
+    (
+      await h.database.db.query<{ quota_used: number; quota_reserved: number }>(
+        'SELECT quota_used, quota_reserved FROM users WHERE id = $1',
+        [userId],
+      )
+    ).rows[0]!;
+  const traderAt = async (left: number) => {
+    const trader = await h.trader();
+    // The second first question reads the coaching prompt from the cache: measured, it is never reserved.
+    await h.chat(trader.headers, { message: 'Warm the cache' });
+    await h.chat(trader.headers, { message: 'Warm the cache' });
+    const period = billingPeriodAt(trader.user.periodStart, new Date());
     await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
-      user.id,
+      trader.user.id,
       period.start,
-      100_000 - bytes,
+      100_000 - left,
     ]);
-    // A tokenizer may give such text up to a token per byte, and every answer uses all its room.
-    h.fake.setDefault((request) => ({
-      chunks: ['ok'],
-      usage: { inputTokens: bytes + 32, cacheReadInputTokens: 0, outputTokens: request.body.max_tokens },
-    }));
+    return trader;
+  };
+
+  it('an emoji-heavy question near the limit is refused, not answered past it', async () => {
+    const question = '📈'.repeat(2_000); // 4,000 UTF-16 units, 8,000 UTF-8 bytes
+    const { user, headers } = await traderAt(Buffer.byteLength(question, 'utf8'));
+    h.fake.setTokenizer(harsh);
+    h.fake.setDefault((request) => ({ chunks: ['ok'], usage: { outputTokens: request.body.max_tokens } }));
     try {
       const calls = h.fake.requests.length;
       const result = await h.chat(headers, { message: question });
       expect(result.status).toBe(402);
       expect(result.body).toMatchObject({ error: { code: 'quota_exceeded', quota: { limit: 100_000 } } });
       expect(h.fake.requests.length).toBe(calls);
-      const { rows } = await h.database.db.query<{ quota_used: number; quota_reserved: number }>(
-        'SELECT quota_used, quota_reserved FROM users WHERE id = $1',
-        [user.id],
-      );
-      expect(rows[0]).toEqual({ quota_used: 100_000 - bytes, quota_reserved: 0 });
+      expect(await usedAndReserved(user.id)).toEqual({ quota_used: 92_000, quota_reserved: 0 });
+    } finally {
+      h.fake.setTokenizer(null);
+      h.fake.setDefault({});
+    }
+  });
+
+  it('a question whose upper bound does not fit but whose real count does is answered, within the limit', async () => {
+    const question = `Walk me through this setup. ${'Bar by bar. '.repeat(500)}`; // 6,028 bytes, ~1,500 tokens
+    const { user, headers } = await traderAt(3_000);
+    h.fake.setDefault((request) => ({ chunks: ['ok'], usage: { outputTokens: request.body.max_tokens } }));
+    try {
+      const counts = h.fake.tokenCounts.length;
+      const result = await h.chat(headers, { message: question });
+      expect(result.status).toBe(200);
+      expect(h.fake.tokenCounts.length).toBe(counts + 1);
+      expect(h.fake.requests.at(-1)!.body.max_tokens).toBeLessThan(3_000);
+      const after = await usedAndReserved(user.id);
+      expect(after.quota_reserved).toBe(0);
+      expect(after.quota_used).toBeGreaterThan(97_000);
+      expect(after.quota_used).toBeLessThanOrEqual(100_000);
     } finally {
       h.fake.setDefault({});
     }
@@ -128,8 +162,9 @@ describe('the memory guard', () => {
 describe('a reader that stops reading', () => {
   it('is dropped after SSE_WRITE_TIMEOUT_MS and billed at most the answer’s budget', async () => {
     const { headers } = await h.trader();
-    const chunk = 'x'.repeat(16_000);
-    h.fake.script({ chunks: Array.from({ length: 20_000 }, () => chunk), unlimited: true });
+    // 120 MB of answer: more than every kernel socket buffer on the way, so the server's writes must wait.
+    const chunk = 'x'.repeat(4_000);
+    h.fake.script({ chunks: Array.from({ length: 30_000 }, () => chunk), unlimited: true });
     const index = h.fake.requests.length;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = httpRequest(
@@ -146,7 +181,7 @@ describe('a reader that stops reading', () => {
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       await h.fake.waitForDisconnect(index, 20_000);
       const row = await h.eventually(() => usageRow(h, requestId), 10_000);
-      expect(row.status).toBe('cancelled');
+      expect({ status: row.status, code: row.error_code }).toEqual({ status: 'cancelled', code: null });
       expect(row.output_tokens).toBeGreaterThan(0);
       expect(row.output_tokens).toBeLessThanOrEqual(h.fake.requests[index]!.body.max_tokens);
     } finally {

@@ -1,6 +1,8 @@
 // The environment schema: defaults, modes, and an error that names the bad variable.
 import { describe, expect, it } from 'vitest';
-import { issuerFromPublishableKey, loadConfig } from '../src/config/env.js';
+import { ConfigError, issuerFromPublishableKey, loadConfig } from '../src/config/env.js';
+
+const PARTIES = { AUTH_AUTHORIZED_PARTIES: 'https://stratcoach.app,strat-coach-desktop' };
 
 describe('loadConfig', () => {
   it('defaults to the embedded mode', () => {
@@ -46,10 +48,58 @@ describe('loadConfig', () => {
   it('derives the issuer from a Clerk publishable key', () => {
     const key = `pk_test_${Buffer.from('fine-cat-12.clerk.accounts.dev$').toString('base64')}`;
     expect(issuerFromPublishableKey(key)).toBe('https://fine-cat-12.clerk.accounts.dev');
-    expect(loadConfig({ CLERK_PUBLISHABLE_KEY: key }).auth).toMatchObject({
+    expect(
+      loadConfig({ CLERK_PUBLISHABLE_KEY: key, AUTH_AUTHORIZED_PARTIES: 'https://stratcoach.app' }).auth,
+    ).toMatchObject({
       mode: 'clerk',
       issuer: 'https://fine-cat-12.clerk.accounts.dev',
     });
     expect(() => issuerFromPublishableKey('pk_test_bm90IGEgaG9zdA==')).toThrow(/CLERK_PUBLISHABLE_KEY/);
+  });
+
+  describe('the local issuer stays on this machine', () => {
+    it.each(['0.0.0.0', '::', '192.168.1.10', 'coach.example.com', '::ffff:10.0.0.1'])(
+      'refuses HOST=%s without AUTH_ISSUER, naming both',
+      (host) => {
+        expect(() => loadConfig({ HOST: host })).toThrow(ConfigError);
+        expect(() => loadConfig({ HOST: host })).toThrow(/HOST.*AUTH_ISSUER/s);
+      },
+    );
+
+    it.each(['127.0.0.1', '127.0.0.2', '::1', 'localhost', 'LOCALHOST'])('listens on the loopback HOST=%s', (host) => {
+      expect(loadConfig({ HOST: host }).auth.mode).toBe('local');
+    });
+
+    it('serves a network with an external issuer', () => {
+      const config = loadConfig({ HOST: '0.0.0.0', AUTH_ISSUER: 'https://clerk.stratcoach.app', ...PARTIES });
+      expect(config.host).toBe('0.0.0.0');
+    });
+
+    it('warns when a production database is signed into by the local issuer', () => {
+      const config = loadConfig({ DATABASE_URL: 'postgres://coach@db.internal/coach' });
+      expect(config.warnings).toEqual([expect.stringMatching(/local issuer.*AUTH_ISSUER/s)]);
+      expect(config.auth).toMatchObject({ mode: 'local', warning: config.warnings[0] });
+      expect(loadConfig({}).warnings).toEqual([]);
+    });
+  });
+
+  describe('Clerk mode names its authorized parties', () => {
+    it.each(['', ' , '])('refuses AUTH_AUTHORIZED_PARTIES=%j', (parties) => {
+      expect(() =>
+        loadConfig({ AUTH_ISSUER: 'https://clerk.stratcoach.app', AUTH_AUTHORIZED_PARTIES: parties }),
+      ).toThrow(/AUTH_AUTHORIZED_PARTIES/);
+    });
+
+    it('refuses it unset, also with a publishable key', () => {
+      expect(() => loadConfig({ AUTH_ISSUER: 'https://clerk.stratcoach.app' })).toThrow(ConfigError);
+      const key = `pk_live_${Buffer.from('clerk.stratcoach.app$').toString('base64')}`;
+      expect(() => loadConfig({ CLERK_PUBLISHABLE_KEY: key })).toThrow(/AUTH_AUTHORIZED_PARTIES/);
+    });
+
+    it('refuses an app client id its own parties would turn away', () => {
+      expect(() =>
+        loadConfig({ AUTH_ISSUER: 'https://clerk.stratcoach.app', AUTH_OAUTH_CLIENT_ID: 'oauth_app', ...PARTIES }),
+      ).toThrow(/AUTH_OAUTH_CLIENT_ID.*AUTH_AUTHORIZED_PARTIES/s);
+    });
   });
 });

@@ -1,5 +1,7 @@
 // The embedded default's OAuth issuer: authorization code + PKCE S256 with loopback redirects, refresh
-// token rotation with reuse detection, revocation; its tokens read the API.
+// token rotation with reuse detection, revocation; its tokens read the API. It answers this machine and its
+// own client only, its codes cannot be exhausted, and bad bodies get RFC 6749 errors.
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteTestDatabase, type TestDatabase } from './support/database.js';
 import { buildTestApp, bearer, type TestApp } from './support/app.js';
@@ -7,10 +9,18 @@ import { authorizeUrl, CLIENT_ID, pkcePair, REDIRECT_URI, tokenForm } from './su
 
 let database: TestDatabase;
 let test: TestApp;
+/** What the server logged, one pino JSON line each. */
+const logLines: Array<{ level: number; msg?: string; err?: unknown }> = [];
 
 beforeAll(async () => {
   database = await pgliteTestDatabase();
-  test = await buildTestApp({ database: database.db });
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
+  test = await buildTestApp({ database: database.db, logger: { level: 'info', stream } });
 });
 afterAll(async () => {
   await test.close();
@@ -165,7 +175,7 @@ describe('with an external issuer configured', () => {
     const other = await pgliteTestDatabase();
     const clerk = await buildTestApp({
       database: other.db,
-      env: { AUTH_ISSUER: 'https://example.clerk.accounts.dev' },
+      env: { AUTH_ISSUER: 'https://example.clerk.accounts.dev', AUTH_AUTHORIZED_PARTIES: CLIENT_ID },
     });
     try {
       expect((await clerk.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).statusCode).toBe(404);
@@ -174,5 +184,146 @@ describe('with an external issuer configured', () => {
       await clerk.close();
       await other.drop();
     }
+  });
+});
+
+describe('only this machine', () => {
+  const routes = [
+    { method: 'GET', url: '/.well-known/jwks.json' },
+    { method: 'GET', url: '/.well-known/oauth-authorization-server' },
+    { method: 'GET', url: authorizeUrl('', pkcePair().challenge, 's') },
+    { method: 'POST', url: '/oauth/token', headers: form, payload: tokenForm({ grant_type: 'refresh_token' }) },
+    { method: 'POST', url: '/oauth/revoke', headers: form, payload: tokenForm({ token: 'x' }) },
+  ] as const;
+
+  it.each(['192.168.1.20', '10.0.0.5', '::ffff:192.168.1.20', 'fe80::1'])(
+    'refuses every issuer route to %s with 403 access_denied, and no code',
+    async (remoteAddress) => {
+      for (const route of routes) {
+        const response = await test.app.inject({ ...route, remoteAddress });
+        expect(response.statusCode, route.url).toBe(403);
+        expect(response.json()).toEqual({ error: 'access_denied', error_description: expect.any(String) });
+        expect(response.headers.location).toBeUndefined();
+      }
+    },
+  );
+
+  it('refuses what a proxy relays, and pages of another host name (DNS rebinding)', async () => {
+    const url = authorizeUrl('', pkcePair().challenge, 's');
+    for (const headers of [
+      { 'x-forwarded-for': '127.0.0.1' },
+      { forwarded: 'for=192.0.2.60' },
+      { host: 'evil.example:3001' },
+    ]) {
+      const response = await test.app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode).toBe(403);
+      expect(response.json().error).toBe('access_denied');
+    }
+  });
+
+  it.each(['127.0.0.1', '::1', '::ffff:127.0.0.1'])('serves %s', async (remoteAddress) => {
+    const response = await test.app.inject({ method: 'GET', url: '/.well-known/jwks.json', remoteAddress });
+    expect(response.statusCode).toBe(200);
+  });
+});
+
+describe('only its own client', () => {
+  it('answers an authorize request of another client itself, without redirecting', async () => {
+    const { response } = await authorize(pkcePair().challenge, 's', { client_id: 'evil-app' });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers.location).toBeUndefined();
+    expect(response.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+  });
+
+  it('refuses another client at the token endpoint, even with a good code', async () => {
+    const { verifier, challenge } = pkcePair();
+    const code = (await authorize(challenge)).location?.searchParams.get('code') ?? '';
+    const response = await exchange({
+      grant_type: 'authorization_code',
+      client_id: 'evil-app',
+      redirect_uri: REDIRECT_URI,
+      code,
+      code_verifier: verifier,
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+    const refresh = await exchange({ grant_type: 'refresh_token', client_id: 'evil-app', refresh_token: 'x' });
+    expect(refresh.json().error).toBe('invalid_client');
+  });
+
+  it('the API refuses a token of its key issued to another client', async () => {
+    const issuer = test.app.localIssuer;
+    if (!issuer) throw new Error('the local issuer is not running');
+    const foreign = await issuer.mintAccessToken({ subject: 'user_local', clientId: 'evil-app', scope: '' });
+    const refused = await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers: bearer(foreign) });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.code).toBe('token_invalid');
+    const own = await issuer.mintAccessToken({ subject: 'user_local', clientId: CLIENT_ID, scope: '' });
+    expect(
+      (await test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers: bearer(own) })).statusCode,
+    ).toBe(200);
+  });
+});
+
+describe('an authorize flood', () => {
+  it('5,000 authorize requests from this machine leave sign-in working', { timeout: 120_000 }, async () => {
+    const statuses = new Map<number, number>();
+    for (let batch = 0; batch < 50; batch += 1) {
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, () => authorize(pkcePair().challenge).then(({ response }) => response)),
+      );
+      for (const { statusCode } of responses) statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 302: 5_000 });
+    const tokens = await signIn();
+    expect(tokens.token_type).toBe('Bearer');
+  });
+});
+
+describe('bad bodies at /oauth/token', () => {
+  const valid = {
+    grant_type: 'authorization_code',
+    client_id: CLIENT_ID,
+    redirect_uri: REDIRECT_URI,
+    code: 'x',
+    code_verifier: 'y'.repeat(43),
+  };
+  const cases: Array<[string, Record<string, string>, string | undefined]> = [
+    ['a JSON body', { 'content-type': 'application/json' }, JSON.stringify(valid)],
+    ['malformed JSON', { 'content-type': 'application/json' }, '{"grant_type": '],
+    ['an empty JSON body', { 'content-type': 'application/json' }, ''],
+    ['plain text', { 'content-type': 'text/plain' }, tokenForm(valid)],
+    ['no content type and no body', {}, undefined],
+    ['an empty form', form, ''],
+    ['a form over the size limit', form, tokenForm({ ...valid, code: 'c'.repeat(2 * 1024 * 1024) })],
+    ['a repeated field', form, `${tokenForm(valid)}&grant_type=refresh_token`],
+    ['a missing client_id', form, tokenForm({ grant_type: 'refresh_token', refresh_token: 'r' })],
+    ['broken percent-encoding', form, 'grant_type=%E0%A4%A&client_id=%%%'],
+  ];
+
+  it.each(cases)('%s is 400 with an RFC 6749 error', async (_name, headers, payload) => {
+    const before = logLines.length;
+    const response = await test.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers,
+      ...(payload === undefined ? {} : { payload }),
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    expect(response.body).not.toMatch(/\bat .*\.(ts|js)/);
+    // A client's fault is no server error: nothing at error level, no stack.
+    expect(logLines.slice(before).filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it('the revoke endpoint too', async () => {
+    const response = await test.app.inject({
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"token": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toBe('invalid_request');
   });
 });

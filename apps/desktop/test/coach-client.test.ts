@@ -196,7 +196,11 @@ describe('a stream that goes wrong', () => {
 
 describe('JSON calls', () => {
   it('read the real server with the bearer token, and map its errors', async () => {
-    const token = await real.app.localIssuer!.mintAccessToken({ subject: 'user_local', clientId: 'x', scope: '' });
+    const token = await real.app.localIssuer!.mintAccessToken({
+      subject: 'user_local',
+      clientId: 'strat-coach-desktop',
+      scope: '',
+    });
     const signedIn = createCoachClient({ baseUrl: real.url, accessToken: async () => token });
     const usage = await signedIn.get<{ tier: string }>('/usage/current');
     expect(usage).toMatchObject({ ok: true, value: { tier: 'free' } });

@@ -9,6 +9,7 @@ import { Value } from 'typebox/value';
 import { PING_INTERVAL_S } from '../contract/chat.js';
 import { COACH_EFFORTS, resolveCoachModel, type CoachModel } from './coach-model.js';
 import { ConfigError } from './config-error.js';
+import { isLoopbackHost } from './loopback.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -52,7 +53,8 @@ export const EnvSchema = Type.Object({
 export type Env = Static<typeof EnvSchema>;
 
 export type AuthConfig =
-  | { mode: 'local'; issuer: string; oauthClientId: string }
+  /** warning: set when the local issuer signs in for a production deployment (/status shows it). */
+  | { mode: 'local'; issuer: string; oauthClientId: string; warning: string | null }
   | { mode: 'clerk'; issuer: string; jwksUrl: string; authorizedParties: string[]; oauthClientId: string | null };
 
 /** The OAuth client id the desktop and web apps use with the local issuer. */
@@ -65,8 +67,6 @@ export interface RateLimitSettings {
   /** Moves the limiters' clocks (Redis TIME, the in-process monotonic clock) by this many ms. */
   clockOffsetMs?: () => number;
   events?: { flushIntervalMs?: number; batchSize?: number; maxBuffered?: number };
-  /** Stream leases in Redis: how long one lives unrefreshed, and how often the live ones are refreshed. */
-  streamSlots?: { leaseMs?: number; refreshMs?: number };
 }
 
 export interface Config {
@@ -144,22 +144,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
   }
   const env = withDefaults as Env;
 
-  let issuer = env.AUTH_ISSUER?.replace(/\/+$/, '');
-  if (!issuer && env.CLERK_PUBLISHABLE_KEY) issuer = issuerFromPublishableKey(env.CLERK_PUBLISHABLE_KEY);
-  const auth: AuthConfig = issuer
-    ? {
-        mode: 'clerk',
-        issuer,
-        jwksUrl: env.AUTH_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
-        authorizedParties: list(env.AUTH_AUTHORIZED_PARTIES),
-        oauthClientId: env.AUTH_OAUTH_CLIENT_ID ?? null,
-      }
-    : {
-        mode: 'local',
-        issuer: `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`,
-        oauthClientId: env.AUTH_OAUTH_CLIENT_ID ?? LOCAL_OAUTH_CLIENT_ID,
-      };
-
+  const auth = readAuth(env);
   const coach = resolveCoachModel(env, now);
   return {
     host: env.HOST,
@@ -184,6 +169,52 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
     webDir: env.WEB_DIR ?? (existsSync(DEFAULT_WEB_DIR) ? DEFAULT_WEB_DIR : null),
     logLevel: env.LOG_LEVEL,
     chartRetentionDays: env.CHART_RETENTION_DAYS,
-    warnings: coach.warnings,
+    warnings: [...(auth.mode === 'local' && auth.warning ? [auth.warning] : []), ...coach.warnings],
+  };
+}
+
+function readAuth(env: Env): AuthConfig {
+  let issuer = env.AUTH_ISSUER?.replace(/\/+$/, '');
+  if (!issuer && env.CLERK_PUBLISHABLE_KEY) issuer = issuerFromPublishableKey(env.CLERK_PUBLISHABLE_KEY);
+  if (!issuer) {
+    // The local issuer signs in whoever asks, without a prompt: on a network that is anyone.
+    if (!isLoopbackHost(env.HOST)) {
+      throw new ConfigError(
+        `HOST=${env.HOST} is not a loopback address, and AUTH_ISSUER is unset: the built-in local issuer ` +
+          `would hand the owner's token to anyone who can reach the port. Keep HOST on 127.0.0.1 (the default), ` +
+          `or set AUTH_ISSUER (Clerk) to serve a network.`,
+      );
+    }
+    return {
+      mode: 'local',
+      issuer: `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`,
+      oauthClientId: env.AUTH_OAUTH_CLIENT_ID ?? LOCAL_OAUTH_CLIENT_ID,
+      warning: env.DATABASE_URL
+        ? 'auth: DATABASE_URL is set but AUTH_ISSUER is not, so the built-in local issuer signs in everyone ' +
+          'who reaches it from this machine (a proxy in front of it included) as one owner. Set AUTH_ISSUER ' +
+          '(Clerk) for a production deployment.'
+        : null,
+    };
+  }
+  // Without a list, a token the issuer minted for any other app of the instance would be accepted.
+  const authorizedParties = list(env.AUTH_AUTHORIZED_PARTIES);
+  if (authorizedParties.length === 0) {
+    throw new ConfigError(
+      'AUTH_AUTHORIZED_PARTIES is required with AUTH_ISSUER (or CLERK_PUBLISHABLE_KEY): a comma list of your ' +
+        "apps' origins (a session token's azp) and OAuth client ids (an access token's client_id)",
+    );
+  }
+  const oauthClientId = env.AUTH_OAUTH_CLIENT_ID ?? null;
+  if (oauthClientId !== null && !authorizedParties.includes(oauthClientId)) {
+    throw new ConfigError(
+      `AUTH_OAUTH_CLIENT_ID (${oauthClientId}) is not in AUTH_AUTHORIZED_PARTIES: the app's own tokens would be refused`,
+    );
+  }
+  return {
+    mode: 'clerk',
+    issuer,
+    jwksUrl: env.AUTH_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
+    authorizedParties,
+    oauthClientId,
   };
 }

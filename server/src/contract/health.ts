@@ -14,6 +14,7 @@ export type HealthResponse = Static<typeof HealthResponse>;
 const dependencyFields = {
   ok: Type.Boolean(),
   latencyMs: Type.Union([Type.Number(), Type.Null()]),
+  /** Why it is down, or what the operator should know about how it runs (the local issuer in production). */
   message: Type.Optional(Type.String()),
 };
 

@@ -80,10 +80,17 @@ export const authPlugin = fp<AuthPluginOptions>(
   async (app: FastifyInstance, { config }) => {
     const auth = config.auth;
     const localIssuer =
-      auth.mode === 'local' ? await createLocalIssuer({ issuer: auth.issuer, dataDir: config.dataDir }) : null;
+      auth.mode === 'local'
+        ? await createLocalIssuer({ issuer: auth.issuer, dataDir: config.dataDir, clientId: auth.oauthClientId })
+        : null;
     const verifyToken = createTokenVerifier(
       localIssuer
-        ? { issuer: localIssuer.issuer, keys: localKeySet(localIssuer.jwks()), authorizedParties: [] }
+        ? {
+            issuer: localIssuer.issuer,
+            keys: localKeySet(localIssuer.jwks()),
+            // It issues to its own client only; a token for any other was not made by this server's flow.
+            authorizedParties: [localIssuer.clientId],
+          }
         : {
             issuer: auth.issuer,
             keys: remoteKeySet((auth as Extract<AuthConfig, { mode: 'clerk' }>).jwksUrl, config.jwksCooldownMs),
@@ -150,7 +157,9 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (token !== null) await identify(request, token);
     });
     app.decorate('authStatus', async (): Promise<DependencyStatus> =>
-      auth.mode === 'local' ? { mode: 'local', ok: true, latencyMs: 0 } : probeJwks(auth),
+      auth.mode === 'local'
+        ? { mode: 'local', ok: true, latencyMs: 0, ...(auth.warning ? { message: auth.warning } : {}) }
+        : probeJwks(auth),
     );
   },
   { name: 'auth', dependencies: ['database'] },

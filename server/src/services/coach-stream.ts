@@ -114,36 +114,44 @@ export async function prepareTurn(
   if (gone.aborted) throw new ClientGone();
   const turnId = randomUUID();
   const release = () => deps.settle({ assistantMessageId: turnId, answer: '', usage: null, refusedQuestionId: null });
-  const started = await turns
-    .start({
-      turnId,
-      requestId,
-      model: deps.coach.id,
-      userId: user.id,
-      periodStart: period.start,
-      inputTokens: inputEstimate,
-      maxAnswerTokens: deps.coach.maxTokens,
-      minAnswerTokens: MIN_ANSWER_TOKENS,
-      // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
-      limit: rules.blockAtQuota ? rules.monthlyTokens : null,
-      conversationId: existing?.id ?? null,
-      title: titleFrom(body.message),
-      question: {
-        content: body.message,
-        images: images.map((image) => image.meta),
-        charts: images.map((image, position) => ({
-          position,
-          mediaType: image.mediaType,
-          label: image.label,
-          bytes: image.bytes,
-        })),
-      },
-    })
-    .catch((error: unknown) => {
-      // The statement may have committed and only its reply been lost: give back a reservation it may hold.
-      void release();
-      throw error;
-    });
+  const messages = buildMessages(context.window, context.charts);
+  const start = (inputTokens: number) =>
+    turns
+      .start({
+        turnId,
+        requestId,
+        model: deps.coach.id,
+        userId: user.id,
+        periodStart: period.start,
+        inputTokens,
+        maxAnswerTokens: deps.coach.maxTokens,
+        minAnswerTokens: MIN_ANSWER_TOKENS,
+        // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
+        limit: rules.blockAtQuota ? rules.monthlyTokens : null,
+        conversationId: existing?.id ?? null,
+        title: titleFrom(body.message),
+        question: {
+          content: body.message,
+          images: images.map((image) => image.meta),
+          charts: images.map((image, position) => ({
+            position,
+            mediaType: image.mediaType,
+            label: image.label,
+            bytes: image.bytes,
+          })),
+        },
+      })
+      .catch((error: unknown) => {
+        // The statement may have committed and only its reply been lost: give back a reservation it may hold.
+        void release();
+        throw error;
+      });
+  let started = await start(inputEstimate);
+  if (!started && rules.blockAtQuota) {
+    // The upper bound does not fit, but the real input may: near the quota, ask the model's own count.
+    const exact = await exactInput(deps, messages, gone);
+    if (exact !== null && exact < inputEstimate) started = await start(exact);
+  }
   if (!started) throw quotaExceeded(user, await usageRepository(deps.db).quotaUsed(user.id, period.start));
   if (gone.aborted) {
     // Left while the question was being stored: give the reservation back (the question stays, unanswered).
@@ -156,13 +164,26 @@ export async function prepareTurn(
     conversation: started.conversation,
     questionId: started.questionId ?? context.retryOf,
     assistantMessageId: turnId,
-    messages: buildMessages(context.window, context.charts),
+    messages,
     hasHistory: context.window.length > 1,
     plan: planAnswer(deps.coach, started.answerTokens),
     period,
     reservedTokens: started.reservedTokens,
     usedBefore: started.usedBefore,
   };
+}
+
+/**
+ * What the call can count against the quota, exactly: the messages as the model counts them (count_tokens,
+ * free), and the coaching prompt's share as for the bound (none once measured). Null when it cannot be had.
+ */
+async function exactInput(deps: CoachDeps, messages: MessageParam[], gone: AbortSignal): Promise<number | null> {
+  try {
+    return (await deps.upstream.countTokens({ model: deps.coach.id, messages }, gone)) + promptShareBound(deps);
+  } catch (error) {
+    deps.log.warn({ err: error }, 'could not count the input tokens: the upper bound stands');
+    return null;
+  }
 }
 
 /** The most of the coaching prompt a call can charge the trader (see quotaTokensOf): 0 once it is measured. */

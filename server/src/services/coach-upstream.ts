@@ -68,13 +68,24 @@ export function createCoachUpstream(options: UpstreamOptions) {
     timeout: 60_000,
   });
 
-  return async function* streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncGenerator<UpstreamEvent> {
+  // The methodology is the same for every trader: cached, so later requests read it at 0.1x.
+  const system = (text: string) => [{ type: 'text' as const, text, cache_control: { type: 'ephemeral' as const } }];
+
+  /** Exact input tokens of `messages` alone (free; no answer): for a trader near the quota, where a bound won't do. */
+  const countTokens = async (request: { model: string; messages: MessageParam[] }, signal: AbortSignal) => {
+    const counted = await client.messages.countTokens(
+      { model: request.model, messages: request.messages },
+      { signal, timeout: 10_000 },
+    );
+    return counted.input_tokens;
+  };
+
+  async function* streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncGenerator<UpstreamEvent> {
     const stream = await client.messages.create(
       {
         model: request.model,
         max_tokens: request.maxTokens,
-        // The methodology is the same for every trader: cached, so later requests read it at 0.1x.
-        system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
+        system: system(request.system),
         messages: request.messages,
         ...(request.thinking ? { thinking: request.thinking } : {}),
         ...(request.effort ? { output_config: { effort: request.effort } } : {}),
@@ -127,7 +138,8 @@ export function createCoachUpstream(options: UpstreamOptions) {
           break;
       }
     }
-  };
+  }
+  return Object.assign(streamCoaching, { countTokens });
 }
 
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;

@@ -41,7 +41,7 @@ export interface VerifiedToken {
 export interface TokenVerifierOptions {
   issuer: string;
   keys: JWTVerifyGetKey;
-  /** Allowed azp / client_id values; empty accepts any. */
+  /** The azp / client_id values accepted; a token naming none of them (or no party) is refused. */
   authorizedParties: readonly string[];
 }
 
@@ -92,7 +92,7 @@ function readClaims(payload: JWTPayload, kind: VerifiedToken['kind'], options: T
     if (typeof payload.client_id !== 'string') throw invalid('not an OAuth access token');
     party = payload.client_id;
   }
-  if (options.authorizedParties.length > 0 && (party === null || !options.authorizedParties.includes(party))) {
+  if (party === null || !options.authorizedParties.includes(party)) {
     throw invalid('the token was issued to another party');
   }
   return {

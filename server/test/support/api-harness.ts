@@ -33,7 +33,7 @@ export async function startApiHarness(
   const [issuer, database] = await Promise.all([startTestIssuer(), postgresTestDatabase()]);
   const test = await buildTestApp({
     database: database.db,
-    env: { AUTH_ISSUER: issuer.issuer, ...options.env },
+    env: { ...issuer.env, ...options.env },
     ...(options.tweak ? { tweak: options.tweak } : {}),
   });
   const mint = async (sub: string) =>

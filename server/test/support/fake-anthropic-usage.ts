@@ -18,6 +18,9 @@ export const LOOKBACK_BLOCKS = 20;
 /** Roughly four characters a token for English prose and Markdown: close enough for quotas and caching rules. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
+/** How the fake counts a text's tokens; a test can swap in a harsher tokenizer (fake.setTokenizer). */
+export type Tokenizer = (text: string) => number;
+
 /** Images are billed by their pixels: width × height / 750, after scaling the long edge down to 1568. */
 function imageTokens(data: unknown): number {
   try {
@@ -40,19 +43,19 @@ interface PromptBlock {
 const withoutCacheControl = (block: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(block).filter(([field]) => field !== 'cache_control'));
 
-function blockTokens(block: Record<string, unknown>): number {
+function blockTokens(block: Record<string, unknown>, tokenize: Tokenizer): number {
   if (block.type === 'image') return imageTokens((block.source as { data?: unknown } | undefined)?.data);
-  return estimateTokens(typeof block.text === 'string' ? block.text : JSON.stringify(block));
+  return tokenize(typeof block.text === 'string' ? block.text : JSON.stringify(block));
 }
 
 /** The prompt as the cache sees it: system blocks, then each message's blocks (a string is one text block). */
-export function promptBlocks(body: MessageCreateParamsBase): PromptBlock[] {
+export function promptBlocks(body: MessageCreateParamsBase, tokenize: Tokenizer = estimateTokens): PromptBlock[] {
   const blocks: PromptBlock[] = [];
   const system = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : (body.system ?? []);
   for (const block of system as unknown as Array<Record<string, unknown>>) {
     blocks.push({
       key: JSON.stringify(['system', withoutCacheControl(block)]),
-      tokens: blockTokens(block),
+      tokens: blockTokens(block, tokenize),
       breakpoint: block.cache_control != null,
     });
   }
@@ -66,7 +69,7 @@ export function promptBlocks(body: MessageCreateParamsBase): PromptBlock[] {
       blocks.push({
         // The settings sit in every message key: changing them misses everything after the system prompt.
         key: JSON.stringify([settings, index, message.role, position, withoutCacheControl(block)]),
-        tokens: blockTokens(block) + (position === 0 ? 4 : 0),
+        tokens: blockTokens(block, tokenize) + (position === 0 ? 4 : 0),
         breakpoint: block.cache_control != null,
       });
     });
@@ -90,8 +93,13 @@ export class PromptCache {
   ) {}
 
   /** Bills a request the way the API does at `message_start`. */
-  bill(body: MessageCreateParamsBase, outputTokens: number, scripted: Partial<FakeUsage> = {}): BilledPrompt {
-    const blocks = promptBlocks(body);
+  bill(
+    body: MessageCreateParamsBase,
+    outputTokens: number,
+    scripted: Partial<FakeUsage> = {},
+    tokenize: Tokenizer = estimateTokens,
+  ): BilledPrompt {
+    const blocks = promptBlocks(body, tokenize);
     const minimum = this.minCacheableTokens(body.model);
     const now = performance.now();
     // prefix[i]: the key of blocks 0..i; tokensThrough[i]: their tokens.

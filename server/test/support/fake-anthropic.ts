@@ -19,7 +19,7 @@ import {
 import { modelSpec } from '../../src/config/models.js';
 import { checkModelParameters, planAnswer } from './fake-anthropic-model.js';
 import { contentBlocks, sendError, writeJson, writeMessageStream } from './fake-anthropic-sse.js';
-import { PromptCache } from './fake-anthropic-usage.js';
+import { estimateTokens, PromptCache, promptBlocks, type Tokenizer } from './fake-anthropic-usage.js';
 
 export type {
   FakeRefusal,
@@ -93,12 +93,16 @@ export interface FakeAnthropic {
   readonly url: string;
   readonly requests: readonly RecordedRequest[];
   readonly rejected: readonly RejectedRequest[];
+  /** Bodies of the accepted `POST /v1/messages/count_tokens` calls (the API counts them free). */
+  readonly tokenCounts: readonly MessageCreateParamsBase[];
   /** Event streams open right now, and the most at once since start or `reset()`. */
   readonly openStreams: number;
   readonly peakOpenStreams: number;
   /** Queues steps, each used by exactly one request, in arrival order; then the default answers. */
   script(...steps: ScriptStep[]): void;
   setDefault(step: ScriptStep): void;
+  /** Counts prompt text with `tokenize` (billing and count_tokens alike) until reset; null: the usual estimate. */
+  setTokenizer(tokenize: Tokenizer | null): void;
   /** Forgets requests, queued steps, the default set by `setDefault`, and the prompt cache. */
   reset(): void;
   waitForRequest(index: number, timeoutMs?: number): Promise<RecordedRequest>;
@@ -131,6 +135,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const instance = randomBytes(4).toString('hex');
   let requests: RecordedRequest[] = [];
   let rejected: RejectedRequest[] = [];
+  let tokenCounts: MessageCreateParamsBase[] = [];
+  let tokenize: Tokenizer = estimateTokens;
   let queue: ScriptStep[] = [];
   let fallback: ScriptStep = options.defaultScript ?? {};
   const minimumFor = (model: string): number =>
@@ -181,7 +187,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       return;
     }
     const plan = planAnswer(record.body, script, script.chunks ?? DEFAULT_CHUNKS);
-    const billed = promptCache.bill(record.body, plan.outputTokens, script.usage);
+    const billed = promptCache.bill(record.body, plan.outputTokens, script.usage, tokenize);
     const usage = billed.usage;
     record.cache = billed.cache;
     record.thinking = plan.thinking === null ? 'none' : plan.thinking.redacted ? 'redacted' : 'thinking';
@@ -215,6 +221,30 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const receivedAt = performance.now();
     const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'POST' && path === '/v1/messages/count_tokens') {
+      // The prompt as the API would bill it, without max_tokens or stream: the same counts as /v1/messages.
+      const raw = await readBody(request);
+      if (!request.headers['x-api-key'] && !request.headers.authorization) {
+        return reject(request, response, receivedAt, 401, 'x-api-key header is required');
+      }
+      let body: MessageCreateParamsBase;
+      try {
+        body = JSON.parse(raw) as MessageCreateParamsBase;
+      } catch {
+        return reject(request, response, receivedAt, 400, 'the body is not JSON');
+      }
+      if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
+        return reject(request, response, receivedAt, 400, 'model and messages are required');
+      }
+      tokenCounts.push(body);
+      const inputTokens = promptBlocks(body, tokenize).reduce((sum, block) => sum + block.tokens, 0);
+      return writeJson(
+        response,
+        200,
+        { input_tokens: inputTokens },
+        `req_fake_${instance}_count_${tokenCounts.length}`,
+      );
+    }
     if (request.method !== 'POST' || path !== '/v1/messages') {
       request.resume();
       return reject(request, response, receivedAt, 404, `${request.method ?? ''} ${path ?? ''} is not served here`);
@@ -301,6 +331,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     get rejected() {
       return rejected;
     },
+    get tokenCounts() {
+      return tokenCounts;
+    },
     get openStreams() {
       return openStreams;
     },
@@ -313,9 +346,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     setDefault(step) {
       fallback = step;
     },
+    setTokenizer(next) {
+      tokenize = next ?? estimateTokens;
+    },
     reset() {
       requests = [];
       rejected = [];
+      tokenCounts = [];
+      tokenize = estimateTokens;
       queue = [];
       fallback = options.defaultScript ?? {};
       promptCache.clear();

@@ -32,6 +32,8 @@ export interface MintOptions {
 export interface TestIssuer {
   issuer: string;
   jwksUrl: string;
+  /** The server's Clerk-mode environment for this issuer: AUTH_ISSUER and the parties its tokens name. */
+  env: { AUTH_ISSUER: string; AUTH_AUTHORIZED_PARTIES: string };
   /** Number of times the JWKS was fetched. */
   jwksFetches(): number;
   sessionToken(options?: MintOptions): Promise<string>;
@@ -44,7 +46,9 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
+/** The azp of its session tokens (a web app's origin) and the client_id of its OAuth access tokens. */
 export const AUTHORIZED_PARTY = 'https://app.stratcoach.test';
+export const OAUTH_CLIENT_ID = 'strat-coach-desktop';
 
 export async function startTestIssuer(): Promise<TestIssuer> {
   const keys: SigningKey[] = [await newKey()];
@@ -89,11 +93,12 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   return {
     issuer,
     jwksUrl: `${issuer}/.well-known/jwks.json`,
+    env: { AUTH_ISSUER: issuer, AUTH_AUTHORIZED_PARTIES: `${AUTHORIZED_PARTY},${OAUTH_CLIENT_ID}` },
     jwksFetches: () => fetches,
     sessionToken: (options) =>
       mint('JWT', { azp: AUTHORIZED_PARTY, sid: `sess_${randomUUID()}`, v: 2, fva: [0, -1], sts: 'active' }, options),
     oauthToken: (options) =>
-      mint('at+jwt', { client_id: 'strat-coach-desktop', scope: 'profile email', jti: randomUUID() }, options),
+      mint('at+jwt', { client_id: OAUTH_CLIENT_ID, scope: 'profile email', jti: randomUUID() }, options),
     async rotate() {
       keys.push(await newKey());
     },

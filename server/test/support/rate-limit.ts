@@ -48,7 +48,7 @@ export interface LimitedAppOptions {
 export function buildLimitedApp(options: LimitedAppOptions): Promise<TestApp> {
   return buildTestApp({
     database: options.database,
-    env: { AUTH_ISSUER: options.issuer.issuer, ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}) },
+    env: { ...options.issuer.env, ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}) },
     tweak: (config) => {
       config.rateLimit = {
         keyPrefix: options.keyPrefix ?? uniqueKeyPrefix(),

@@ -1,11 +1,13 @@
 // The embedded default's OAuth 2.0 issuer (RFC 6749 + PKCE S256, RFC 7636; loopback redirects, RFC 8252;
-// revocation, RFC 7009; metadata, RFC 8414) for the one local user. Registered only when AUTH_ISSUER is
-// unset. Its errors follow RFC 6749 ({ error, error_description }), which OAuth clients expect.
+// revocation, RFC 7009; metadata, RFC 8414) for the one local user and its one client. Registered only when
+// AUTH_ISSUER is unset, and it answers this machine only. Its errors follow RFC 6749 ({ error,
+// error_description }), which OAuth clients expect, for bad bodies too.
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
+import { isLoopbackAddress, isLoopbackHost } from '../../config/loopback.js';
 import {
   ACCESS_TOKEN_TTL_S,
   CODE_VERIFIER_PATTERN,
@@ -15,13 +17,45 @@ import {
   type LocalIssuer,
 } from '../../services/local-issuer.js';
 
+type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type';
+
 class OAuthError extends Error {
   constructor(
-    readonly error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type',
+    readonly error: OAuthErrorCode,
     readonly description: string,
+    readonly statusCode = 400,
   ) {
     super(description);
   }
+}
+
+/** A form body holds a few short fields; anything near this is not a client of ours. */
+const FORM_BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Fastify's body errors (wrong type, too large, unreadable): the client's fault, said in RFC 6749 terms. */
+const BODY_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the body must be application/x-www-form-urlencoded',
+  FST_ERR_CTP_BODY_TOO_LARGE: `the body must be under ${FORM_BODY_LIMIT_BYTES} bytes`,
+};
+
+/**
+ * Why a request cannot be from this machine, or null. Not only the peer: a proxy here relays others'
+ * requests (it says so in Forwarded / X-Forwarded-For, which is never trusted to *grant* access), and a
+ * page whose name was rebound to 127.0.0.1 (DNS rebinding) still sends its own Host.
+ */
+function notFromThisMachine(request: FastifyRequest): string | null {
+  if (!isLoopbackAddress(request.socket.remoteAddress)) return 'the client is not on this machine';
+  const headers = request.headers;
+  if (
+    headers.forwarded !== undefined ||
+    headers['x-forwarded-for'] !== undefined ||
+    headers['x-real-ip'] !== undefined
+  ) {
+    return 'the request was relayed by a proxy';
+  }
+  const host = /^(\[[^\]]*\]|[^:]*)(:\d+)?$/.exec(headers.host ?? '')?.[1];
+  if (host === undefined || !isLoopbackHost(host)) return 'the request names another host';
+  return null;
 }
 
 const CLIENT_ID = Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' });
@@ -39,7 +73,7 @@ const AuthorizeQuery = Type.Object({
 const TokenBody = Type.Object({
   grant_type: Type.String(),
   client_id: CLIENT_ID,
-  code: Type.Optional(Type.String({ maxLength: 200 })),
+  code: Type.Optional(Type.String({ maxLength: 2_000 })),
   redirect_uri: Type.Optional(Type.String({ maxLength: 2_000 })),
   code_verifier: Type.Optional(Type.String({ maxLength: 200 })),
   refresh_token: Type.Optional(Type.String({ maxLength: 200 })),
@@ -64,15 +98,37 @@ const TokenResponse = Type.Object(
 const DEFAULT_SCOPE = 'profile email';
 
 export const localAuthRoutes: FastifyPluginAsyncTypebox<{ issuer: LocalIssuer }> = async (app, { issuer }) => {
-  await app.register(formbody);
+  // RFC 6749 §3.2: form bodies only. Dropping the inherited JSON and text parsers makes any other type a 415,
+  // answered below as invalid_request.
+  app.removeAllContentTypeParsers();
+  await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+
+  // The issuer signs in whoever reaches it, without a prompt: that must be this machine. access_denied
+  // ("the authorization server denied the request", RFC 6749 §4.1.2.1) with 403, since no credential helps;
+  // said to the caller directly, never through a redirect. Before the body is read.
+  app.addHook('onRequest', async (request, reply) => {
+    const reason = notFromThisMachine(request);
+    if (reason === null) return;
+    request.log.info({ remoteAddress: request.socket.remoteAddress, reason }, 'local issuer refused a request');
+    return reply
+      .status(403)
+      .header('cache-control', 'no-store')
+      .send({ error: 'access_denied', error_description: `the local issuer answers this machine only: ${reason}` });
+  });
 
   app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
     void reply.header('cache-control', 'no-store');
     if (error instanceof OAuthError) {
-      return reply.status(400).send({ error: error.error, error_description: error.description });
+      return reply.status(error.statusCode).send({ error: error.error, error_description: error.description });
     }
     if (error.validation) {
       return reply.status(400).send({ error: 'invalid_request', error_description: error.message });
+    }
+    // Any other 4xx is a body Fastify could not take (malformed, too large, another content type).
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      request.log.info({ code: error.code }, 'oauth request with an unreadable body');
+      const description = BODY_ERRORS[error.code] ?? 'the body is not a well-formed form';
+      return reply.status(400).send({ error: 'invalid_request', error_description: description });
     }
     request.log.error({ err: error }, 'oauth endpoint failed');
     return reply.status(500).send({ error: 'server_error', error_description: 'the issuer failed' });
@@ -109,7 +165,11 @@ export const localAuthRoutes: FastifyPluginAsyncTypebox<{ issuer: LocalIssuer }>
 
   app.get('/oauth/authorize', { schema: { querystring: AuthorizeQuery } }, async (request, reply) => {
     const query = request.query;
-    // Until the redirect URI is known to be safe, errors go to the browser, never to the URI.
+    // Until the client and its redirect URI are known, errors go to the browser, never to the URI
+    // (RFC 6749 §4.1.2.1).
+    if (query.client_id !== issuer.clientId) {
+      throw new OAuthError('invalid_client', `unknown client_id: this issuer serves ${issuer.clientId} only`);
+    }
     if (!isLoopbackRedirect(query.redirect_uri)) {
       throw new OAuthError('invalid_request', 'redirect_uri must be a loopback http URI (RFC 8252)');
     }
@@ -124,7 +184,7 @@ export const localAuthRoutes: FastifyPluginAsyncTypebox<{ issuer: LocalIssuer }>
     if (query.code_challenge_method !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge ?? '')) {
       return fail('invalid_request', 'PKCE is required: code_challenge with code_challenge_method=S256');
     }
-    const code = issuer.issueCode({
+    const code = await issuer.issueCode({
       clientId: query.client_id,
       redirectUri: query.redirect_uri,
       codeChallenge: query.code_challenge as string,
@@ -141,6 +201,10 @@ export const localAuthRoutes: FastifyPluginAsyncTypebox<{ issuer: LocalIssuer }>
     async (request, reply) => {
       void reply.header('cache-control', 'no-store');
       const body = request.body;
+      // RFC 6749 §5.2: an unknown client is invalid_client; 401, as for a failed client authentication.
+      if (body.client_id !== issuer.clientId) {
+        throw new OAuthError('invalid_client', `unknown client_id: this issuer serves ${issuer.clientId} only`, 401);
+      }
       if (body.grant_type === 'authorization_code') {
         if (!body.code || !body.redirect_uri || !body.code_verifier) {
           throw new OAuthError('invalid_request', 'code, redirect_uri and code_verifier are required');
@@ -148,7 +212,7 @@ export const localAuthRoutes: FastifyPluginAsyncTypebox<{ issuer: LocalIssuer }>
         if (!CODE_VERIFIER_PATTERN.test(body.code_verifier)) {
           throw new OAuthError('invalid_request', 'code_verifier must be 43-128 unreserved characters');
         }
-        const redeemed = issuer.redeemCode(body.code, {
+        const redeemed = await issuer.redeemCode(body.code, {
           clientId: body.client_id,
           redirectUri: body.redirect_uri,
           codeVerifier: body.code_verifier,
