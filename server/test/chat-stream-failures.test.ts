@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from './support/app.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
+import { estimateTextTokens } from '../src/services/coach-history.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import type { ReceivedEvent } from './support/coach-client.js';
 import { pgliteTestDatabase } from './support/database.js';
@@ -184,16 +185,25 @@ describe('a slow reader', () => {
 describe('the monthly quota', () => {
   it('twenty concurrent requests near the free limit never push used above it', async () => {
     const { user, headers } = await h.trader();
+    // The second first question reads the coaching prompt from the cache: measured, it is not reserved.
+    await h.chat(headers, { message: 'Warm the cache' });
+    await h.chat(headers, { message: 'Warm the cache' });
     const period = billingPeriodAt(user.periodStart, new Date());
     await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
       user.id,
       period.start,
       100_000 - 9_000,
     ]);
-    // Every answer uses all the room it was given, with input just under the server's estimate.
+    // Every answer uses all the room it was given, with new input at the server's bound for the question (its
+    // UTF-8 bytes and framing; the coaching prompt is read from the cache).
     h.fake.setDefault((request) => ({
       chunks: ['ok'],
-      usage: { inputTokens: 3_000, outputTokens: request.body.max_tokens },
+      usage: {
+        inputTokens: estimateTextTokens('quick check') + 24,
+        cacheReadInputTokens: 3_000,
+        cacheCreationInputTokens: 0,
+        outputTokens: request.body.max_tokens,
+      },
     }));
     try {
       const results = await Promise.all(Array.from({ length: 20 }, () => h.chat(headers, { message: 'quick check' })));
