@@ -16,6 +16,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
 import { streamSlotsPlugin } from './plugins/stream-slots.js';
+import { turnSettlementPlugin } from './plugins/turn-settlement.js';
 import { authConfigRoutes } from './routes/auth/index.js';
 import { chatRoutes } from './routes/chat/index.js';
 import { conversationRoutes } from './routes/conversations/index.js';
@@ -33,10 +34,10 @@ export interface AppDependencies {
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
-/** A request id from the load balancer when it looks like one, else a fresh UUID. */
-const requestId = (request: IncomingMessage): string => {
+/** A load balancer's (or client's) request id, when it looks like one: for the logs only. */
+const clientRequestId = (request: IncomingMessage): string | undefined => {
   const incoming = request.headers['x-request-id'];
-  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : undefined;
 };
 
 export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
@@ -53,7 +54,9 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOp
 export async function buildApp(config: Config, dependencies: AppDependencies = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: dependencies.logger ?? loggerOptions(config),
-    genReqId: requestId,
+    // Always our own id, so it is unique: it is stored with the turn's usage and names it in stream_start. A
+    // client can send any id, the same one twice, or another trader's, so its id only rides along in the logs.
+    genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: 30_000,
@@ -66,8 +69,11 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
 
   for (const warning of config.warnings) app.log.warn(warning);
 
-  app.addHook('onSend', async (request, reply) => {
+  // Set on arrival, so that it is also on replies that write their own headers (the chat's event stream).
+  app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    const incoming = clientRequestId(request.raw);
+    if (incoming) request.log = request.log.child({ clientRequestId: incoming });
   });
 
   await app.register(errorsPlugin);
@@ -79,6 +85,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     ...(dependencies.database ? { database: dependencies.database } : {}),
   });
   await app.register(chartRetentionPlugin, { config });
+  await app.register(turnSettlementPlugin, { config });
   await app.register(redisPlugin, { config });
   await app.register(authPlugin, { config });
   await app.register(rateLimitPlugin, { config });

@@ -9,6 +9,7 @@ import { Value } from 'typebox/value';
 import { PING_INTERVAL_S } from '../contract/chat.js';
 import { COACH_EFFORTS, resolveCoachModel, type CoachModel } from './coach-model.js';
 import { ConfigError } from './config-error.js';
+import type { MemoryGuardOptions } from '../services/memory-guard.js';
 import { isLoopbackHost } from './loopback.js';
 
 export { ConfigError } from './config-error.js';
@@ -38,6 +39,7 @@ export const EnvSchema = Type.Object({
   COACH_PRICE_CACHE_READ: UsdPerMillion,
   COACH_PRICE_CACHE_WRITE: UsdPerMillion,
   CHART_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650, default: 30 }),
+  SSE_WRITE_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
   AUTH_ISSUER: Type.Optional(Url(['https', 'http'])),
   AUTH_JWKS_URL: Type.Optional(Url(['https', 'http'])),
   AUTH_AUTHORIZED_PARTIES: Type.Optional(Type.String()),
@@ -67,6 +69,18 @@ export interface RateLimitSettings {
   /** Moves the limiters' clocks (Redis TIME, the in-process monotonic clock) by this many ms. */
   clockOffsetMs?: () => number;
   events?: { flushIntervalMs?: number; batchSize?: number; maxBuffered?: number };
+  /** Stream leases in Redis: how long one lives unrefreshed, and how often the live ones are refreshed. */
+  streamSlots?: { leaseMs?: number; refreshMs?: number };
+}
+
+/** How turns that could not be recorded at once are recorded later; tests shorten the timers. */
+export interface SettlementSettings {
+  /** Waits before each retry of the settling statement. */
+  retryDelaysMs?: readonly number[];
+  /** How often the outbox is replayed and stale reservations swept. */
+  recoverIntervalMs?: number;
+  /** A reservation older than this is settled by the sweeper (default: the longest stream plus 5 minutes). */
+  staleAfterMs?: number;
 }
 
 export interface Config {
@@ -90,6 +104,8 @@ export interface Config {
      * last this long before the stream counts as stalled.
      */
     thinkingTimeoutMs: number;
+    /** No answer streams longer than this (it ends with upstream_timeout): bounds how long a reservation lives. */
+    streamTimeoutMs: number;
   };
   auth: AuthConfig;
   /** How long jose waits before refetching the JWKS for an unknown kid (tests set 0). */
@@ -99,12 +115,17 @@ export interface Config {
   webDir: string | null;
   /** `: ping` comments on open event streams (the contract says every 15 s; tests shorten it). */
   ssePingIntervalMs: number;
+  /** A client that has not read for this long (the socket's buffer stays full) is dropped. */
+  sseWriteTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Stored chart bytes are deleted this many days after their question. */
   chartRetentionDays: number;
   /** Things the operator should know, logged once at start (a model near retirement, an operator price). */
   warnings: string[];
   rateLimit?: RateLimitSettings;
+  settlement?: SettlementSettings;
+  /** Tests only: the memory guard's heap limit and its reading of the heap (services/memory-guard.ts). */
+  memoryGuard?: MemoryGuardOptions;
 }
 
 /** Where `npm run build` puts the renderer (electron-vite's out/renderer at the repository root). */
@@ -161,11 +182,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
       idleTimeoutMs: 60_000,
       // 8,192 tokens of thinking at a slow 30 tokens a second, and some: longer is a stall.
       thinkingTimeoutMs: 300_000,
+      streamTimeoutMs: 15 * 60_000,
     },
     auth,
     jwksCooldownMs: 30_000,
     corsOrigins: list(env.CORS_ORIGINS),
     ssePingIntervalMs: PING_INTERVAL_S * 1000,
+    sseWriteTimeoutMs: env.SSE_WRITE_TIMEOUT_MS,
     webDir: env.WEB_DIR ?? (existsSync(DEFAULT_WEB_DIR) ? DEFAULT_WEB_DIR : null),
     logLevel: env.LOG_LEVEL,
     chartRetentionDays: env.CHART_RETENTION_DAYS,

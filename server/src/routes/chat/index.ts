@@ -75,6 +75,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     });
   };
 
+  /** Takes one of the trader's stream slots before the body is read (429 too_many_streams); freed at the end. */
+  const holdStreamSlot = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const release = await app.streamSlots.acquire(currentUser(request), request.id);
+    reply.raw.once('close', () => void release());
+  };
+
   /** Admits the body into the memory guard before it is read; its share is released when the response ends. */
   const guardMemory = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const declared = Number(request.headers['content-length']);
@@ -99,7 +105,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   app.post(
     '/chat/stream',
     {
-      onRequest: [app.authenticate, watchHangUp, guardMemory],
+      // Cheapest refusals first, and all before the body is read: a full rate window, the trader's streams,
+      // the server's memory. The rate limit itself counts only requests that pass validation.
+      onRequest: [app.authenticate, app.rateLimitCheck, holdStreamSlot, watchHangUp, guardMemory],
       preHandler: [app.rateLimit],
       bodyLimit: CHAT_BODY_LIMIT_BYTES,
       schema: { body: ChatStreamRequest },
