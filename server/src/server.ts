@@ -13,6 +13,9 @@ function describeMode(config: Config): string {
   return `mode: ${embedded ? 'embedded' : 'production'} — database ${database}, limiter ${limiter}, auth ${auth}, upstream ${upstream}`;
 }
 
+// Everything the server writes (the embedded database, the issuer's key, DATA_DIR itself) is its owner's.
+process.umask(0o077);
+
 let config: Config;
 try {
   config = loadConfig();

@@ -10,7 +10,7 @@ export interface PgliteOptions {
 }
 
 export async function createPgliteDatabase(options: PgliteOptions = {}): Promise<Database> {
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const db = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     parsers: { [INT8_OID]: parseInt8 },

@@ -1,0 +1,58 @@
+// DATA_DIR is its owner's alone: the real server, started on an install from before (0755 folders, 0644
+// files) under a permissive umask, leaves every folder in it 0700 and every file 0600.
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startProcess, type RunningProcess } from './support/process.js';
+
+let root: string;
+let dataDir: string;
+let server: RunningProcess;
+
+/** Every entry under the folder (itself included) whose mode is not 0700 (folders) or 0600 (files). */
+async function looseModes(dir: string): Promise<Record<string, string>> {
+  const loose: Record<string, string> = {};
+  for (const path of [dir, ...(await readdir(dir, { recursive: true })).map((entry) => join(dir, entry))]) {
+    const stats = await lstat(path);
+    const mode = stats.mode & 0o777;
+    if (mode !== (stats.isDirectory() ? 0o700 : 0o600)) loose[path.slice(dir.length) || '/'] = mode.toString(8);
+  }
+  return loose;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'strat-coach-modes-'));
+  dataDir = join(root, 'data');
+  // What an earlier version left: readable by every local user.
+  await mkdir(join(dataDir, 'exports'), { recursive: true });
+  await writeFile(join(dataDir, 'exports', 'notes.txt'), 'a trader’s notes');
+  await chmod(join(dataDir, 'exports', 'notes.txt'), 0o644);
+  await chmod(join(dataDir, 'exports'), 0o755);
+  await chmod(dataDir, 0o755);
+  const port = await freePort();
+  // umask 022, as a login shell has it: the server must not rely on its caller's.
+  server = startProcess('sh', ['-c', 'umask 022 && exec npx tsx server/src/server.ts'], {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+  });
+  await server.waitFor(/Server listening at/, 120_000);
+}, 150_000);
+
+afterAll(async () => {
+  await server.stop('SIGKILL');
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the embedded data folder', () => {
+  it('is 0700 with every folder 0700 and every file 0600 once the server runs', async () => {
+    expect(server.output()).toMatch(/mode: embedded/);
+    expect((await readdir(join(dataDir, 'pglite'))).length).toBeGreaterThan(0);
+    expect(await looseModes(dataDir)).toEqual({});
+  });
+
+  it('stays so after a graceful stop', async () => {
+    await server.stop('SIGTERM');
+    expect(await looseModes(dataDir)).toEqual({});
+  });
+});
