@@ -5,12 +5,15 @@
 // client paging back to the first message). Each load gets a fresh server process (so its peak is its own)
 // on PostgreSQL (a fresh schema), Redis, the fake Anthropic upstream and a Clerk-shaped test issuer. Prints
 // target, measured and pass/fail per load and the machine it ran on; writes server/bench/results/memory.json.
-// `npx tsx server/bench/memory.ts`.
+// The server runs as plain JavaScript under node (bundled here with esbuild, as a production build runs it, with
+// no TypeScript loader), and load (a) once more under tsx, as `npm run start:server` runs it today.
+// `npx tsx server/bench/memory.ts [a|b]` (a letter runs only those loads).
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { MessagesResponse } from '../src/contract/conversations.js';
@@ -18,7 +21,7 @@ import { DEFAULT_KEY_PREFIX, rateLimitKey } from '../src/services/rate-limiter-r
 import { postChat } from '../test/support/coach-client.js';
 import { AUTHORIZED_PARTY, startTestIssuer, type TestIssuer } from '../test/support/issuer.js';
 import { pngOfSize } from '../test/support/png.js';
-import { freePort, startProcess, type RunningProcess } from '../test/support/process.js';
+import { freePort, REPO_ROOT, startProcess, type RunningProcess } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -83,16 +86,39 @@ interface Bench {
   fakeUrl: string;
 }
 
+/**
+ * At the sources' depth (server/<dir>/<dir>/): they find package.json, coaching/, migrations/ and out/renderer
+ * by paths relative to their own module, and so does the bundle.
+ */
+const BUNDLE = join(REPO_ROOT, 'server', 'out', 'bench', 'server.mjs');
+type Runtime = 'node' | 'tsx';
+const COMMAND: Record<Runtime, string[]> = {
+  node: [BUNDLE],
+  tsx: ['--import', 'tsx', 'server/src/server.ts'],
+};
+
+async function bundleServer(): Promise<void> {
+  await build({
+    entryPoints: [join(REPO_ROOT, 'server', 'src', 'server.ts')],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
 interface Server {
   url: string;
   pid: number;
   process: RunningProcess;
 }
 
-async function startServer(bench: Bench): Promise<Server> {
+async function startServer(bench: Bench, runtime: Runtime): Promise<Server> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-bench-'));
-  const server = startProcess('node', ['--import', 'tsx', 'server/src/server.ts'], {
+  const server = startProcess('node', COMMAND[runtime], {
     PORT: String(port),
     DATA_DIR: dataDir,
     DATABASE_URL: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${bench.schema}`)}`,
@@ -145,8 +171,9 @@ async function measure(
   load: string,
   targetMb: number,
   prepare: (server: Server) => Promise<() => Promise<string[]>>,
+  runtime: Runtime,
 ): Promise<Measured> {
-  const server = await startServer(bench);
+  const server = await startServer(bench, runtime);
   try {
     const run = await prepare(server);
     const baseline = await memoryOf(server.pid);
@@ -250,26 +277,38 @@ async function main(): Promise<void> {
   const rows: Measured[] = [];
   try {
     await fake.waitFor(/listening on/);
-    const loads = [
+    await bundleServer();
+    const loads: { name: string; target: number; prepare: ReturnType<typeof parallelQuestions>; runtime: Runtime }[] = [
       {
         name: `(a) ${PARALLEL_QUESTIONS} parallel questions, ${CHARTS} charts of 5 MB base64`,
         target: TARGET_MB.questions,
         prepare: parallelQuestions(bench),
+        runtime: 'node',
+      },
+      {
+        name: `(a) ${PARALLEL_QUESTIONS} parallel questions, ${CHARTS} charts of 5 MB base64 — under tsx`,
+        target: TARGET_MB.questions,
+        prepare: parallelQuestions(bench),
+        runtime: 'tsx',
       },
       {
         name: `(b) ${PARALLEL_READS} parallel reads of ${MESSAGES.toLocaleString('en')} messages: newest page`,
         target: TARGET_MB.history,
         prepare: parallelReads(bench, false),
+        runtime: 'node',
       },
       {
         name: `(b) ${PARALLEL_READS} parallel reads of ${MESSAGES.toLocaleString('en')} messages: every page`,
         target: TARGET_MB.history,
         prepare: parallelReads(bench, true),
+        runtime: 'node',
       },
     ];
-    for (const load of loads) {
+    // `npx tsx server/bench/memory.ts a` runs only the loads whose name starts with "(a)".
+    const only = process.argv[2];
+    for (const load of loads.filter((candidate) => !only || candidate.name.startsWith(`(${only})`))) {
       console.log(`${load.name}…`);
-      rows.push(await measure(bench, load.name, load.target, load.prepare));
+      rows.push(await measure(bench, load.name, load.target, load.prepare, load.runtime));
     }
   } finally {
     await fake.stop('SIGTERM');

@@ -159,6 +159,22 @@ describe('the memory guard', () => {
   });
 });
 
+describe('one trader’s parallel questions', () => {
+  it('are read and sent to the model one at a time; the answers still stream side by side', async () => {
+    const { headers } = await h.trader();
+    const index = h.fake.requests.length;
+    // The model takes its time to start the first answer: the second question waits, unread, until it has.
+    h.fake.script({ chunks: ['First ', 'answer.'], headersDelayMs: 1_000 }, { chunks: ['Second answer.'] });
+    const first = h.chat(headers, { message: 'First question' });
+    const second = h.chat(headers, { message: 'Second question' });
+    await h.fake.waitForRequest(index);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.fake.requests.length).toBe(index + 1);
+    const results = await Promise.all([first, second]);
+    expect(results.map((result) => result.text())).toEqual(['First answer.', 'Second answer.']);
+  });
+});
+
 describe('a reader that stops reading', () => {
   it('is dropped after SSE_WRITE_TIMEOUT_MS and billed at most the answer’s budget', async () => {
     const { headers } = await h.trader();

@@ -207,6 +207,8 @@ export async function streamTurn(
   turn: PreparedTurn,
   sink: EventSink,
   stop: AbortSignal,
+  /** Called once the model has the request (its first event), or when the call ended without one. */
+  sent: () => void = () => undefined,
 ): Promise<void> {
   const started = performance.now();
   if (stop.aborted) {
@@ -307,6 +309,7 @@ export async function streamTurn(
       upstreamAbort.signal,
     );
     for await (const event of events) {
+      sent();
       watchIdle();
       if (event.type === 'start') {
         progress.usage = event.usage;
@@ -349,6 +352,7 @@ export async function streamTurn(
       deps.log.warn({ err: error, code: outcome.error?.code }, 'upstream failed');
     }
   } finally {
+    sent();
     clearTimeout(idle);
     clearTimeout(deadline);
     stop.removeEventListener('abort', abortUpstream);

@@ -20,6 +20,7 @@ import { ClientGone, prepareTurn, streamTurn, type CoachDeps, type StopReason } 
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
 import { createMemoryGuard } from '../../services/memory-guard.js';
+import { oneAtATime } from '../../services/one-at-a-time.js';
 import { sharedPromptSize } from '../../services/shared-prompt.js';
 import { openEventStream } from '../../services/sse-writer.js';
 
@@ -81,6 +82,18 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     reply.raw.once('close', () => void release());
   };
 
+  /**
+   * A trader's questions are read one at a time, up to the moment the model has them: the body waits unread
+   * (the client's upload is held back by TCP) until the trader's previous question has been sent.
+   */
+  const uploads = oneAtATime();
+  const releases = new WeakMap<FastifyRequest, () => void>();
+  const readOneAtATime = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const release = await uploads.take(currentUser(request).id);
+    releases.set(request, release);
+    reply.raw.once('close', release);
+  };
+
   /** Admits the body into the memory guard before it is read; its share is released when the response ends. */
   const guardMemory = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const declared = Number(request.headers['content-length']);
@@ -107,7 +120,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     {
       // Cheapest refusals first, and all before the body is read: a full rate window, the trader's streams,
       // the server's memory. The rate limit itself counts only requests that pass validation.
-      onRequest: [app.authenticate, app.rateLimitCheck, holdStreamSlot, watchHangUp, guardMemory],
+      onRequest: [app.authenticate, app.rateLimitCheck, holdStreamSlot, watchHangUp, readOneAtATime, guardMemory],
       preHandler: [app.rateLimit],
       bodyLimit: CHAT_BODY_LIMIT_BYTES,
       schema: { body: ChatStreamRequest },
@@ -139,7 +152,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
 
       reply.hijack();
       const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
-      const stream = { stop, done: streamTurn({ ...deps, log: request.log }, turn, sink, stop.signal) };
+      const sent = releases.get(request);
+      const stream = { stop, done: streamTurn({ ...deps, log: request.log }, turn, sink, stop.signal, sent) };
       active.add(stream);
       await stream.done;
       active.delete(stream);
