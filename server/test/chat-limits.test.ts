@@ -2,13 +2,13 @@
 // upper bound whatever the script, the body limit fits four charts and nothing more, a memory guard answers
 // 503 busy before the process nears its heap limit, a reader that stops reading is dropped and billed at most
 // the answer's budget, and every event stream carries our request id.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES, MAX_IMAGES, MAX_MESSAGE_CHARS } from '../src/contract/chat.js';
 import { CHAT_BODY_LIMIT_BYTES } from '../src/routes/chat/index.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { createMemoryGuard } from '../src/services/memory-guard.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
+import { openUnreadStream } from './support/coach-client.js';
 
 let h: ChatHarness;
 let heapInUse: number | null = null;
@@ -105,23 +105,20 @@ describe('the body limit', () => {
       images: Array.from({ length: MAX_IMAGES }, () => image),
     });
     expect(largest.length).toBeLessThanOrEqual(CHAT_BODY_LIMIT_BYTES);
-    const fits = await h.test.app.inject({
-      method: 'POST',
-      url: '/api/v1/chat/stream',
-      headers: { ...headers, 'content-type': 'application/json' },
-      payload: largest,
-    });
+    const post = (payload: string) =>
+      h.test.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat/stream',
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload,
+      });
+    const fits = await post(largest);
     // Read and checked (the bytes are no image), not refused for its size.
     expect(fits.statusCode).toBe(400);
     expect(fits.json().error.code).toBe('invalid_request');
 
     const fifth = JSON.stringify({ message: 'q', images: Array.from({ length: MAX_IMAGES + 1 }, () => image) });
-    const tooLarge = await h.test.app.inject({
-      method: 'POST',
-      url: '/api/v1/chat/stream',
-      headers: { ...headers, 'content-type': 'application/json' },
-      payload: fifth,
-    });
+    const tooLarge = await post(fifth);
     expect(tooLarge.statusCode).toBe(413);
     expect(tooLarge.json().error.code).toBe('payload_too_large');
     expect(CHAT_BODY_LIMIT_BYTES).toBeLessThan(28 * 1024 * 1024);
@@ -182,16 +179,7 @@ describe('a reader that stops reading', () => {
     const chunk = 'x'.repeat(4_000);
     h.fake.script({ chunks: Array.from({ length: 30_000 }, () => chunk), unlimited: true });
     const index = h.fake.requests.length;
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(
-        new URL(`${h.baseUrl}/api/v1/chat/stream`),
-        { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
-        resolve,
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify({ message: 'never read' }));
-    });
-    response.pause();
+    const response = await openUnreadStream(h.baseUrl, headers, { message: 'never read' });
     try {
       const requestId = String(response.headers['x-request-id']);
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);

@@ -1,13 +1,12 @@
 // POST /chat/stream when things go wrong: the trader closes the window, the upstream fails before or
 // during the answer or goes silent, a reader is slow, the quota runs out under concurrency. Every
 // path stores what was delivered and one usage row, and ends with exactly one final event.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from './support/app.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { estimateTextTokens } from '../src/services/coach-history.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
-import type { ReceivedEvent } from './support/coach-client.js';
+import { openUnreadStream, type ReceivedEvent } from './support/coach-client.js';
 import { pgliteTestDatabase } from './support/database.js';
 
 let h: ChatHarness;
@@ -143,17 +142,8 @@ describe('a slow reader', () => {
     });
     const index = h.fake.requests.length;
     const memoryBefore = process.memoryUsage();
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(
-        new URL(`${h.baseUrl}/api/v1/chat/stream`),
-        { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
-        resolve,
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify({ message: 'long answer please' }));
-    });
+    const response = await openUnreadStream(h.baseUrl, headers, { message: 'long answer please' });
     try {
-      response.pause();
       await h.fake.waitForChunks(index, 10);
       // Wait until the upstream stops making progress: the server holds back, the fake's socket fills.
       let last = -1;

@@ -8,37 +8,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { monitorRedis } from '../src/plugins/redis.js';
 import { rateLimitKey, readRateLimitLog, timeBoxed } from '../src/services/rate-limiter-redis.js';
 import type { TestApp } from './support/app.js';
-import { postgresTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestIssuer, type TestIssuer } from './support/issuer.js';
 import {
   buildLimitedApp,
   connectedClient,
   deleteKeys,
   eventually,
   hit,
-  inspector,
   newUser,
-  TEST_REDIS_URL,
+  TEST_REDIS_ADDRESS,
   uniqueKeyPrefix,
+  useLimiterFixtures,
 } from './support/rate-limit.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
-let issuer: TestIssuer;
-let database: TestDatabase;
-let redis: Redis;
-const redisTarget = new URL(TEST_REDIS_URL);
-const target = { host: redisTarget.hostname, port: Number(redisTarget.port || 6379) };
-
-beforeAll(async () => {
-  issuer = await startTestIssuer();
-  database = await postgresTestDatabase();
-  redis = inspector();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await database.drop();
-  await issuer.close();
-});
+const fixtures = useLimiterFixtures();
 
 /** Far beyond any honest answer time: failing it means the request hung. */
 const HANG_BOUND_MS = 2_000;
@@ -60,7 +43,7 @@ async function answered<T>(request: Promise<T>): Promise<T> {
 
 /** Requests admitted in the user's shared (Redis) log. */
 const logged = async (userId: string, keyPrefix: string) =>
-  (await readRateLimitLog(redis, rateLimitKey(keyPrefix, userId))).length;
+  (await readRateLimitLog(fixtures.redis, rateLimitKey(keyPrefix, userId))).length;
 
 const redisStatus = async (test: TestApp) => {
   const response = await test.app.inject({ method: 'GET', url: '/api/v1/status' });
@@ -80,17 +63,22 @@ describe.each([{ trouble: 'stall' as const }, { trouble: 'refuse' as const }])(
     let test: TestApp;
     const keyPrefix = uniqueKeyPrefix();
     beforeAll(async () => {
-      proxy = await startTcpProxy(target);
-      test = await buildLimitedApp({ database: database.db, issuer, keyPrefix, redisUrl: proxy.url });
+      proxy = await startTcpProxy(TEST_REDIS_ADDRESS);
+      test = await buildLimitedApp({
+        database: fixtures.database.db,
+        issuer: fixtures.issuer,
+        keyPrefix,
+        redisUrl: proxy.url,
+      });
     });
     afterAll(async () => {
       await test.close();
       await proxy.close();
-      await deleteKeys(redis, keyPrefix);
+      await deleteKeys(fixtures.redis, keyPrefix);
     });
 
     it('answers at once, limits in memory from what Redis said, reports degraded, and returns to Redis', async () => {
-      const { user, headers } = await newUser(test.app, issuer);
+      const { user, headers } = await newUser(test.app, fixtures.issuer);
       for (let request = 0; request < 3; request += 1) expect((await hit(test.app, headers)).statusCode).toBe(200);
       expect(await logged(user.id, keyPrefix)).toBe(3);
 
@@ -129,26 +117,31 @@ describe('when Redis is unreachable from the start', () => {
   let test: TestApp;
   const keyPrefix = uniqueKeyPrefix();
   beforeAll(async () => {
-    proxy = await startTcpProxy(target);
+    proxy = await startTcpProxy(TEST_REDIS_ADDRESS);
     proxy.setMode('refuse');
-    test = await buildLimitedApp({ database: database.db, issuer, keyPrefix, redisUrl: proxy.url });
+    test = await buildLimitedApp({
+      database: fixtures.database.db,
+      issuer: fixtures.issuer,
+      keyPrefix,
+      redisUrl: proxy.url,
+    });
   });
   afterAll(async () => {
     await test.close();
     await proxy.close();
-    await deleteKeys(redis, keyPrefix);
+    await deleteKeys(fixtures.redis, keyPrefix);
   });
 
   it('starts limiting in memory and moves to Redis once it is reachable', async () => {
     expect(await redisStatus(test)).toMatchObject({ dependencies: { redis: { mode: 'memory-fallback' } } });
-    const { user, headers } = await newUser(test.app, issuer);
+    const { user, headers } = await newUser(test.app, fixtures.issuer);
     const responses = [];
     for (let request = 0; request < 11; request += 1) responses.push(await answered(hit(test.app, headers)));
     expect(responses.map((response) => response.statusCode)).toEqual([...Array<number>(10).fill(200), 429]);
 
     proxy.setMode('forward');
     await backOnRedis(test);
-    const other = await newUser(test.app, issuer);
+    const other = await newUser(test.app, fixtures.issuer);
     expect((await hit(test.app, other.headers)).statusCode).toBe(200);
     expect(await logged(other.user.id, keyPrefix)).toBe(1);
     // What memory admitted went into Redis before Redis decided again: the window is still full.
@@ -166,7 +159,7 @@ describe('the Redis monitor', () => {
   });
 
   it('logs once per transition, however many calls fail meanwhile', async () => {
-    proxy = await startTcpProxy(target);
+    proxy = await startTcpProxy(TEST_REDIS_ADDRESS);
     client = await connectedClient(proxy.url);
     const lines: { level: number; msg: string }[] = [];
     const logger = Fastify({
@@ -205,7 +198,7 @@ describe('the Redis monitor', () => {
     await expect(busy).resolves.toBe('PONG');
     direct.disconnect();
 
-    proxy = await startTcpProxy(target);
+    proxy = await startTcpProxy(TEST_REDIS_ADDRESS);
     client = await connectedClient(proxy.url);
     proxy.setMode('stall');
     await expect(answered(timeBoxed(client.ping()))).rejects.toThrow('redis did not answer within 50 ms');

@@ -1,32 +1,16 @@
 // Rate limits count only requests that pass validation: rateLimit runs as a preHandler, after the body is
 // checked, and rateLimitCheck (onRequest) refuses a user who is already at a limit before the body is
 // read, admitting nothing itself. On Redis and on the embedded in-process limiter.
-import type { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitKey, readRateLimitLog } from '../src/services/rate-limiter-redis.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { postgresTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestIssuer, type TestIssuer } from './support/issuer.js';
-import { deleteKeys, inspector, newUser, TEST_REDIS_URL, uniqueKeyPrefix } from './support/rate-limit.js';
+import { deleteKeys, newUser, TEST_REDIS_URL, uniqueKeyPrefix, useLimiterFixtures } from './support/rate-limit.js';
 
 const ROUTE = '/validated';
 const BODY_LIMIT_BYTES = 1024;
 
-let issuer: TestIssuer;
-let database: TestDatabase;
-let redis: Redis;
-
-beforeAll(async () => {
-  issuer = await startTestIssuer();
-  database = await postgresTestDatabase();
-  redis = inspector();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await database.drop();
-  await issuer.close();
-});
+const fixtures = useLimiterFixtures();
 
 const statuses = (responses: LightMyRequestResponse[]) => responses.map((response) => response.statusCode);
 
@@ -38,8 +22,8 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
 
     beforeAll(async () => {
       test = await buildTestApp({
-        database: database.db,
-        env: { ...issuer.env, ...(backend === 'redis' ? { REDIS_URL: TEST_REDIS_URL } : {}) },
+        database: fixtures.database.db,
+        env: { ...fixtures.issuer.env, ...(backend === 'redis' ? { REDIS_URL: TEST_REDIS_URL } : {}) },
         tweak: (config) => {
           config.rateLimit = { keyPrefix };
         },
@@ -66,7 +50,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
     afterAll(async () => {
       await test.close();
-      await deleteKeys(redis, keyPrefix);
+      await deleteKeys(fixtures.redis, keyPrefix);
     });
 
     const post = (headers: { authorization: string }, payload: object | string) =>
@@ -81,7 +65,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     const oversized = { message: 'x'.repeat(BODY_LIMIT_BYTES * 2) };
 
     it('answers invalid requests 400 without using a slot', async () => {
-      const { user, headers } = await newUser(test.app, issuer);
+      const { user, headers } = await newUser(test.app, fixtures.issuer);
       const rejected: LightMyRequestResponse[] = [];
       for (let round = 0; round < 4; round += 1) {
         for (const body of invalid) rejected.push(await post(headers, body));
@@ -95,12 +79,12 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
       expect(statuses(admitted)).toEqual([...Array<number>(10).fill(200), 429]);
       expect(admitted[0]?.headers['x-ratelimit-remaining']).toBe('9');
       if (backend === 'redis') {
-        expect(await readRateLimitLog(redis, rateLimitKey(keyPrefix, user.id))).toHaveLength(10);
+        expect(await readRateLimitLog(fixtures.redis, rateLimitKey(keyPrefix, user.id))).toHaveLength(10);
       }
     });
 
     it('refuses a user already at the limit before reading the body, and the check admits nothing', async () => {
-      const { headers } = await newUser(test.app, issuer);
+      const { headers } = await newUser(test.app, fixtures.issuer);
       for (let request = 0; request < 9; request += 1) expect((await valid(headers)).statusCode).toBe(200);
       // One slot left: the check lets an invalid request through to validation, which spends nothing.
       expect((await post(headers, {})).statusCode).toBe(400);

@@ -1,42 +1,26 @@
 // Tiered rate limits through HTTP, on Redis (REDIS_URL) and on the embedded in-process limiter: the same
 // rules, headers and 429 body on both, exact rolling windows across minute boundaries, and rejections
 // recorded in rate_limit_events.
-import type { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitKey, readRateLimitLog } from '../src/services/rate-limiter-redis.js';
 import type { TestApp } from './support/app.js';
-import { postgresTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestIssuer, type TestIssuer } from './support/issuer.js';
 import {
   buildLimitedApp,
   deleteKeys,
   eventually,
   hit,
-  inspector,
   limiterNow,
   newUser,
   setLimiterNow,
   testClock,
   TEST_REDIS_URL,
   uniqueKeyPrefix,
+  useLimiterFixtures,
   type TestClock,
 } from './support/rate-limit.js';
 
-let issuer: TestIssuer;
-let database: TestDatabase;
-let redis: Redis;
-
-beforeAll(async () => {
-  issuer = await startTestIssuer();
-  database = await postgresTestDatabase();
-  redis = inspector();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await database.drop();
-  await issuer.close();
-});
+const fixtures = useLimiterFixtures();
 
 const statuses = (responses: LightMyRequestResponse[]) => responses.map((response) => response.statusCode);
 const admitted = (responses: LightMyRequestResponse[]) => statuses(responses).filter((code) => code === 200).length;
@@ -51,8 +35,8 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     beforeAll(async () => {
       clock = testClock();
       test = await buildLimitedApp({
-        database: database.db,
-        issuer,
+        database: fixtures.database.db,
+        issuer: fixtures.issuer,
         keyPrefix,
         clock,
         ...(backend === 'redis' ? { redisUrl: TEST_REDIS_URL } : {}),
@@ -60,11 +44,11 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
     afterAll(async () => {
       await test.close();
-      await deleteKeys(redis, keyPrefix);
+      await deleteKeys(fixtures.redis, keyPrefix);
     });
 
-    const now = () => limiterNow(backend, clock, redis);
-    const moveTo = (target: number) => setLimiterNow(backend, clock, redis, target);
+    const now = () => limiterNow(backend, clock, fixtures.redis);
+    const moveTo = (target: number) => setLimiterNow(backend, clock, fixtures.redis, target);
 
     it('uses the limiter the configuration asks for', async () => {
       const status = await test.app.inject({ method: 'GET', url: '/api/v1/status' });
@@ -74,7 +58,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
 
     it('answers the 11th request in a minute from a free user with 429, Retry-After and the window', async () => {
-      const { user, headers } = await newUser(test.app, issuer);
+      const { user, headers } = await newUser(test.app, fixtures.issuer);
       for (let request = 1; request <= 10; request += 1) {
         const response = await hit(test.app, headers);
         expect(response.statusCode).toBe(200);
@@ -106,7 +90,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
 
       // The rejection reaches rate_limit_events off the request path, within the flush interval.
       const rows = await eventually(async () => {
-        const result = await database.db.query(
+        const result = await fixtures.database.db.query(
           'SELECT tier, route, "window", "limit", request_id FROM rate_limit_events WHERE user_id = $1',
           [user.id],
         );
@@ -118,7 +102,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
 
     it('admits exactly 10 of 50 concurrent requests from one free user', async () => {
-      const { headers } = await newUser(test.app, issuer);
+      const { headers } = await newUser(test.app, fixtures.issuer);
       const responses = await Promise.all(Array.from({ length: 50 }, () => hit(test.app, headers)));
       expect(admitted(responses)).toBe(10);
       expect(statuses(responses).filter((code) => code === 429)).toHaveLength(40);
@@ -131,7 +115,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
 
     it('never admits more than 10 in any 60 s span across a minute boundary', async () => {
-      const { user, headers } = await newUser(test.app, issuer);
+      const { user, headers } = await newUser(test.app, fixtures.issuer);
       const boundary = Math.ceil((await now()) / 60_000) * 60_000 + 60_000;
       const burst = async (count: number) => {
         const responses: LightMyRequestResponse[] = [];
@@ -154,7 +138,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
 
       if (backend === 'redis') {
         // The log itself: the Redis time (µs) of every admitted request.
-        const admittedAt = await readRateLimitLog(redis, rateLimitKey(keyPrefix, user.id));
+        const admittedAt = await readRateLimitLog(fixtures.redis, rateLimitKey(keyPrefix, user.id));
         expect(admittedAt).toHaveLength(20);
         for (const start of admittedAt) {
           expect(admittedAt.filter((at) => at >= start && at < start + 60_000_000).length).toBeLessThanOrEqual(10);
@@ -163,7 +147,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
 
     it('enforces the hourly limit while the minute window is fresh, and a rejection consumes nothing', async () => {
-      const { headers } = await newUser(test.app, issuer);
+      const { headers } = await newUser(test.app, fixtures.issuer);
       const start = await now();
       for (let minute = 0; minute < 5; minute += 1) {
         await moveTo(start + minute * 61_000);
@@ -191,7 +175,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
 
     it('reads the tier from the user row: pro allows 30 a minute', async () => {
-      const { user, headers } = await newUser(test.app, issuer);
+      const { user, headers } = await newUser(test.app, fixtures.issuer);
       await test.app.repos.users.setPlan(user.id, { tier: 'pro' });
       const responses = await Promise.all(Array.from({ length: 35 }, () => hit(test.app, headers)));
       expect(admitted(responses)).toBe(30);
@@ -201,7 +185,7 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     });
 
     it('gives enterprise 60 a minute and no hourly limit', async () => {
-      const { user, headers } = await newUser(test.app, issuer);
+      const { user, headers } = await newUser(test.app, fixtures.issuer);
       await test.app.repos.users.setPlan(user.id, { tier: 'enterprise' });
       const start = await now();
       // Six minutes at the full minute rate: 360 admitted, more than any hourly limit.

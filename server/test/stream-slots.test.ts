@@ -1,38 +1,22 @@
 // Answers streaming at once per trader: 2 for free, 4 for pro, 8 for enterprise; the next gets 429
 // too_many_streams with Retry-After. Shared by instances through Redis (leases that lapse when their
 // instance stops refreshing them), counted in process without Redis or while it is away.
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_MS } from '../src/services/stream-slots.js';
-import { postgresTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestIssuer, type TestIssuer } from './support/issuer.js';
 import {
   deleteKeys,
   eventually,
-  inspector,
   newUser,
   testClock,
+  TEST_REDIS_ADDRESS,
   TEST_REDIS_URL,
   uniqueKeyPrefix,
+  useLimiterFixtures,
 } from './support/rate-limit.js';
 import { buildSlotsApp, leaseExpiries, type OpenStream, type SlotsApp } from './support/stream-slots.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
-let issuer: TestIssuer;
-let database: TestDatabase;
-let redis: Redis;
-const redisTarget = new URL(TEST_REDIS_URL);
-
-beforeAll(async () => {
-  issuer = await startTestIssuer();
-  database = await postgresTestDatabase();
-  redis = inspector();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await database.drop();
-  await issuer.close();
-});
+const fixtures = useLimiterFixtures();
 
 type Held = Extract<OpenStream, { held: true }>;
 
@@ -64,19 +48,19 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
     const keyPrefix = uniqueKeyPrefix();
     beforeAll(async () => {
       slots = await buildSlotsApp({
-        database: database.db,
-        issuer,
+        database: fixtures.database.db,
+        issuer: fixtures.issuer,
         keyPrefix,
         ...(backend === 'redis' ? { redisUrl: TEST_REDIS_URL } : {}),
       });
     });
     afterAll(async () => {
       await slots.close();
-      await deleteKeys(redis, keyPrefix);
+      await deleteKeys(fixtures.redis, keyPrefix);
     });
 
     it('lets a free trader stream two answers at once, refuses the third, and reuses an ended one’s slot', async () => {
-      const { headers } = await newUser(slots.app, issuer);
+      const { headers } = await newUser(slots.app, fixtures.issuer);
       const first = expectHeld(await slots.open(headers));
       const second = expectHeld(await slots.open(headers));
       expectRefused(await slots.open(headers), 2);
@@ -93,19 +77,19 @@ describe.each([{ backend: 'redis' as const }, { backend: 'memory' as const }])(
         ['pro', 4],
         ['enterprise', 8],
       ] as const) {
-        const { user, headers } = await newUser(slots.app, issuer);
+        const { user, headers } = await newUser(slots.app, fixtures.issuer);
         await slots.app.repos.users.setPlan(user.id, { tier });
         const held: Held[] = [];
         for (let stream = 0; stream < limit; stream += 1) held.push(expectHeld(await slots.open(headers)));
         expectRefused(await slots.open(headers), limit);
-        const other = await newUser(slots.app, issuer);
+        const other = await newUser(slots.app, fixtures.issuer);
         await endAll([expectHeld(await slots.open(other.headers))]);
         await endAll(held);
       }
     });
 
     it('admits two of six concurrent streams from one free trader', async () => {
-      const { headers } = await newUser(slots.app, issuer);
+      const { headers } = await newUser(slots.app, fixtures.issuer);
       const opened = await Promise.all(Array.from({ length: 6 }, () => slots.open(headers)));
       const held = opened.filter((stream): stream is Held => stream.held);
       expect(held).toHaveLength(2);
@@ -124,21 +108,21 @@ describe('stream slots across instances on one Redis', () => {
   let b: SlotsApp;
 
   beforeAll(async () => {
-    proxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
-    const shared = { issuer, keyPrefix, clock, refreshMs: 20 };
-    a = await buildSlotsApp({ ...shared, database: database.db, redisUrl: proxy.url });
-    b = await buildSlotsApp({ ...shared, database: database.another(), redisUrl: TEST_REDIS_URL });
+    proxy = await startTcpProxy(TEST_REDIS_ADDRESS);
+    const shared = { issuer: fixtures.issuer, keyPrefix, clock, refreshMs: 20 };
+    a = await buildSlotsApp({ ...shared, database: fixtures.database.db, redisUrl: proxy.url });
+    b = await buildSlotsApp({ ...shared, database: fixtures.database.another(), redisUrl: TEST_REDIS_URL });
   });
   afterAll(async () => {
     proxy.setMode('forward');
     await a.close();
     await b.close();
     await proxy.close();
-    await deleteKeys(redis, keyPrefix);
+    await deleteKeys(fixtures.redis, keyPrefix);
   });
 
   const redisNow = async () => {
-    const [seconds, micros] = await redis.time();
+    const [seconds, micros] = await fixtures.redis.time();
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + clock.offsetMs;
   };
   const redisMode = async (app: SlotsApp) => {
@@ -147,7 +131,7 @@ describe('stream slots across instances on one Redis', () => {
   };
 
   it('share the count: one stream on each, then both refuse a third', async () => {
-    const { headers } = await newUser(a.app, issuer);
+    const { headers } = await newUser(a.app, fixtures.issuer);
     const onA = expectHeld(await a.open(headers));
     const onB = expectHeld(await b.open(headers));
     expectRefused(await a.open(headers), 2);
@@ -158,7 +142,7 @@ describe('stream slots across instances on one Redis', () => {
   });
 
   it('keep a live stream’s lease alive, and a stopped instance’s leases lapse', async () => {
-    const { user, headers } = await newUser(a.app, issuer);
+    const { user, headers } = await newUser(a.app, fixtures.issuer);
     const held = [expectHeld(await a.open(headers)), expectHeld(await a.open(headers))];
 
     // Past the first lease's life, in two steps: each time, a's refresh carries the leases on.
@@ -166,7 +150,7 @@ describe('stream slots across instances on one Redis', () => {
       clock.offsetMs += (DEFAULT_LEASE_MS * 2) / 3;
       const now = await redisNow();
       await eventually(async () => {
-        const expiries = await leaseExpiries(redis, keyPrefix, user.id);
+        const expiries = await leaseExpiries(fixtures.redis, keyPrefix, user.id);
         // Refreshed: a lease from now on, where the one taken at the start would have half a lease left at most.
         return expiries.length === 2 && expiries.every((expiry) => expiry > now + DEFAULT_LEASE_MS / 2)
           ? true
@@ -177,7 +161,7 @@ describe('stream slots across instances on one Redis', () => {
 
     // a can no longer reach Redis, as if it had crashed: its leases run out and b's trader streams again.
     proxy.setMode('refuse');
-    const lastExpiry = Math.max(...(await leaseExpiries(redis, keyPrefix, user.id)));
+    const lastExpiry = Math.max(...(await leaseExpiries(fixtures.redis, keyPrefix, user.id)));
     clock.offsetMs += lastExpiry - (await redisNow()) + 1_000;
     const afterLapse = [expectHeld(await b.open(headers)), expectHeld(await b.open(headers))];
     await endAll(afterLapse);
@@ -188,7 +172,7 @@ describe('stream slots across instances on one Redis', () => {
   });
 
   it('count in memory while Redis is away, and write those streams into Redis when it is back', async () => {
-    const { headers } = await newUser(a.app, issuer);
+    const { headers } = await newUser(a.app, fixtures.issuer);
     const onRedis = expectHeld(await a.open(headers));
 
     proxy.setMode('refuse');

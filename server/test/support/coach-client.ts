@@ -1,5 +1,6 @@
 // Calls POST /chat/stream over a real socket and reads the answer with eventsource-parser, the parser
-// the desktop app uses: events in order, comments (pings) too.
+// the desktop app uses: events in order, comments (pings) too; or leaves the answer unread.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface ReceivedEvent {
@@ -70,4 +71,26 @@ export async function postChat(
     if (!options.signal?.aborted) throw error;
   }
   return result;
+}
+
+/**
+ * Opens POST /chat/stream and leaves the answer paused, unread, as a client that stopped reading would: the
+ * server's writes back up. The caller destroys (or resumes) the response.
+ */
+export async function openUnreadStream(
+  baseUrl: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<IncomingMessage> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = httpRequest(
+      new URL(`${baseUrl}/api/v1/chat/stream`),
+      { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
+      resolve,
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+  response.pause();
+  return response;
 }

@@ -4,14 +4,20 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { User } from '../../src/db/repositories/users.js';
 import { createRedisClient } from '../../src/plugins/redis.js';
 import type { RateLimitSettings } from '../../src/config/env.js';
 import { buildTestApp, bearer, type TestApp } from './app.js';
-import type { TestIssuer } from './issuer.js';
+import { postgresTestDatabase, type TestDatabase } from './database.js';
+import { startTestIssuer, type TestIssuer } from './issuer.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const testRedis = new URL(TEST_REDIS_URL);
+/** Where TEST_REDIS_URL points, for a TCP proxy in front of it. */
+export const TEST_REDIS_ADDRESS = { host: testRedis.hostname, port: Number(testRedis.port || 6379) };
 
 export const LIMITED_ROUTE = '/limited';
 
@@ -94,6 +100,32 @@ export async function eventually<T>(check: () => Promise<T | undefined>, deadlin
 
 /** A plain client for looking at (and cleaning up) what the limiter wrote. */
 export const inspector = () => new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+
+export interface LimiterFixtures {
+  issuer: TestIssuer;
+  database: TestDatabase;
+  /** The inspector, not the app's own client. */
+  redis: Redis;
+}
+
+/**
+ * One issuer, database and inspector for a whole test file, ready before the hooks and tests registered after
+ * it and closed after them. Call it at module top level: it registers the file's beforeAll and afterAll.
+ */
+export function useLimiterFixtures(): LimiterFixtures {
+  const fixtures = {} as LimiterFixtures;
+  beforeAll(async () => {
+    fixtures.issuer = await startTestIssuer();
+    fixtures.database = await postgresTestDatabase();
+    fixtures.redis = inspector();
+  });
+  afterAll(async () => {
+    fixtures.redis.disconnect();
+    await fixtures.database.drop();
+    await fixtures.issuer.close();
+  });
+  return fixtures;
+}
 
 /** A client configured as the server's (50 ms commands, no offline queue), once it is connected. */
 export async function connectedClient(url = TEST_REDIS_URL): Promise<Redis> {
