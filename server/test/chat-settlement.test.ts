@@ -111,7 +111,9 @@ describe('recording a turn when the database fails at its end', () => {
     const calls = h.fake.requests.length;
     const leave = new AbortController();
     h.proxy.setMode('stall'); // the question's statement waits on the database
-    const pending = h.chat(headers, { message: 'Leaving already' }, { signal: leave.signal }).catch((error: unknown) => error);
+    const pending = h
+      .chat(headers, { message: 'Leaving already' }, { signal: leave.signal })
+      .catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 300));
     leave.abort();
     await pending;
