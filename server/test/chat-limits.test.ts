@@ -2,15 +2,19 @@
 // upper bound whatever the script, the body limit fits four charts and nothing more, a memory guard answers
 // 503 busy before the process nears its heap limit, a reader that stops reading is dropped and billed at most
 // the answer's budget, and every event stream carries our request id.
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES, MAX_IMAGES, MAX_MESSAGE_CHARS } from '../src/contract/chat.js';
 import { CHAT_BODY_LIMIT_BYTES } from '../src/routes/chat/index.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { createMemoryGuard } from '../src/services/memory-guard.js';
+import { sentText } from './support/upstream-request.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { openUnreadStream } from './support/coach-client.js';
 
 let h: ChatHarness;
+/** The last question a model request carried. */
+const sentQuestion = (body: { messages: readonly MessageParam[] }) => sentText(body.messages).at(-1)?.[1];
 let heapInUse: number | null = null;
 beforeAll(async () => {
   h = await startChatHarness((config) => {
@@ -169,6 +173,51 @@ describe('one trader’s parallel questions', () => {
     expect(h.fake.requests.length).toBe(index + 1);
     const results = await Promise.all([first, second]);
     expect(results.map((result) => result.text())).toEqual(['First answer.', 'Second answer.']);
+  });
+});
+
+describe('a trader’s streams, through the chat route', () => {
+  it('a third answer at once is 429 too_many_streams; a slot comes back when an answer ends', async () => {
+    const { headers } = await h.trader();
+    h.fake.script(
+      { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
+      { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
+    );
+    const started: string[] = [];
+    const streaming = (message: string) =>
+      h.chat(headers, { message }, { onEvent: (event) => event.event === 'stream_start' && started.push(message) });
+    const first = streaming('First');
+    const second = streaming('Second');
+    await h.eventually(async () => (started.length === 2 ? true : undefined));
+    const third = await h.chat(headers, { message: 'Third' });
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('5');
+    expect(third.body).toMatchObject({ error: { code: 'too_many_streams', limit: 2 } });
+    await Promise.all([first, second]);
+    expect((await h.chat(headers, { message: 'Fourth' })).status).toBe(200);
+  });
+
+  it('a question abandoned while it waits behind the trader’s previous one gives back its slot and its place', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ chunks: ['Slow to start.'], headersDelayMs: 1_000 }, { chunks: ['Next.'] });
+    const index = h.fake.requests.length;
+    const first = h.chat(headers, { message: 'First' });
+    await h.fake.waitForRequest(index);
+    const leave = new AbortController();
+    const abandoned = h.chat(headers, { message: 'Abandoned' }, { signal: leave.signal }).catch(() => 'left');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    leave.abort();
+    expect(await abandoned).toBe('left');
+    // Had the abandoned question kept its slot or its place, this one would get 429 or wait for ever. (The
+    // server learns of the hang-up a moment after the client: 429 until then.)
+    const next = await h.eventually(async () => {
+      const result = await h.chat(headers, { message: 'Next' });
+      return result.status === 429 ? undefined : result;
+    }, 3_000);
+    expect(next.status).toBe(200);
+    expect(next.text()).toBe('Next.');
+    expect((await first).text()).toBe('Slow to start.');
+    expect(h.fake.requests.slice(index).map((request) => sentQuestion(request.body))).toEqual(['First', 'Next']);
   });
 });
 

@@ -1,9 +1,10 @@
 // A turn is never lost, and never billed for what did not happen (issue 11, findings 2 and 6): the database
 // link is cut between the stream's end and the statement that records it, then comes back; a turn that could
 // not even be kept is settled by the sweeper; a trader who leaves while the turn is prepared pays nothing.
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from './support/app.js';
 import { ledgerOf, startProxiedChat, type ProxiedChat } from './support/proxied-chat.js';
 
 describe('recording a turn when the database fails at its end', () => {
@@ -139,5 +140,53 @@ describe('recording a turn when the database fails at its end', () => {
     expect(ledger).toMatchObject({ quota_used: 0, quota_reserved: 0, reservations: 0, request_ids: [] });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.fake.requests.length).toBe(calls);
+  });
+
+  it('a trader who leaves while their sign-in is still being checked keeps every slot for the next questions', async () => {
+    const { user } = await h.trader();
+    // A token the server has not seen yet: checking it reads the database, which stalls.
+    const headers = bearer(await h.issuer.sessionToken({ sub: user.clerkUserId, expiresIn: 900 }));
+    const leave = new AbortController();
+    h.proxy.setMode('stall');
+    const left = h.chat(headers, { message: 'Gone' }, { signal: leave.signal }).catch(() => 'left');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    leave.abort();
+    expect(await left).toBe('left');
+    h.proxy.setMode('forward');
+    // Both of a free trader's slots are free again, and its queue place: two questions at once are answered.
+    h.fake.script({ chunks: ['One.'], chunkDelayMs: 100 }, { chunks: ['Two.'], chunkDelayMs: 100 });
+    const answers = await Promise.all([h.chat(headers, { message: 'One' }), h.chat(headers, { message: 'Two' })]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(answers.map((answer) => answer.text()).sort()).toEqual(['One.', 'Two.']);
+  });
+
+  it('an outbox file that cannot be read, or that the database refuses, is set aside; the rest is recorded', async () => {
+    const { user, headers } = await h.trader();
+    h.fake.script({ chunks: ['Kept ', 'for later.'], chunkDelayMs: 150 });
+    await h.chat(
+      headers,
+      { message: 'Record me later' },
+      {
+        onEvent: (event) => {
+          if (event.event === 'content_delta' && String(event.data.text) === 'for later.') h.proxy.setMode('refuse');
+        },
+      },
+    );
+    h.proxy.setMode('forward');
+    const outbox = join(h.test.config.dataDir, 'outbox');
+    const [waiting] = await outboxFiles();
+    // A turn whose answer the database will never take (a NUL byte), and a file that is not a turn at all.
+    const poisoned = JSON.parse(await readFile(join(outbox, waiting!), 'utf8')) as { assistantMessageId: string };
+    const poisonedId = '00000000-0000-4000-8000-000000000001';
+    await writeFile(
+      join(outbox, `${poisonedId}.json`),
+      JSON.stringify({ ...poisoned, assistantMessageId: poisonedId, answer: 'bad \u0000 text' }),
+    );
+    await writeFile(join(outbox, 'torn.json'), '{"assistantMessage');
+
+    expect((await h.test.app.turns.recover()).replayed).toBe(1);
+    expect(await outboxFiles()).toEqual([]);
+    expect((await readdir(join(outbox, 'failed'))).sort()).toEqual([`${poisonedId}.json`, 'torn.json'].sort());
+    expect(await ledgerOf(h.database, user.id)).toMatchObject({ quota_reserved: 0, reservations: 0 });
   });
 });

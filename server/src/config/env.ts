@@ -70,7 +70,7 @@ export interface RateLimitSettings {
   clockOffsetMs?: () => number;
   events?: { flushIntervalMs?: number; batchSize?: number; maxBuffered?: number };
   /** Stream leases in Redis: how long one lives unrefreshed, and how often the live ones are refreshed. */
-  streamSlots?: { leaseMs?: number; refreshMs?: number };
+  streamSlots?: { leaseMs?: number; refreshMs?: number; maxHoldMs?: number };
 }
 
 /** How turns that could not be recorded at once are recorded later; tests shorten the timers. */

@@ -13,7 +13,7 @@ declare module 'fastify' {
   }
 }
 
-export const streamSlotsPlugin = fp<{ config: Pick<Config, 'rateLimit'> }>(
+export const streamSlotsPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'anthropic' | 'sseWriteTimeoutMs'> }>(
   async (app: FastifyInstance, { config }) => {
     const settings = config.rateLimit ?? {};
     const slots = createStreamSlots({
@@ -21,6 +21,8 @@ export const streamSlotsPlugin = fp<{ config: Pick<Config, 'rateLimit'> }>(
       availability: app.redisAvailability,
       keyPrefix: settings.keyPrefix ?? DEFAULT_KEY_PREFIX,
       ...(settings.clockOffsetMs ? { clockOffsetMs: settings.clockOffsetMs } : {}),
+      // No stream outlives its deadline plus a slow reader's last write: a slot held longer leaked.
+      maxHoldMs: config.anthropic.streamTimeoutMs + config.sseWriteTimeoutMs + 60_000,
       ...settings.streamSlots,
       log: app.log,
     });

@@ -8,6 +8,7 @@ import type { Config } from '../config/env.js';
 import { priceLookup } from '../config/pricing.js';
 import type { FinishTurn } from '../db/repositories/coaching-turns.js';
 import {
+  SETTLE_RETRY_DELAYS_MS,
   fileOutbox,
   replayOutbox,
   settleTurn,
@@ -43,20 +44,30 @@ export const turnSettlementPlugin = fp<{ config: Config }>(
       ...(settings.retryDelaysMs ? { retryDelaysMs: settings.retryDelaysMs } : {}),
     };
     const priceFor = priceLookup(config.anthropic.coach);
-    const staleAfterMs = settings.staleAfterMs ?? config.anthropic.streamTimeoutMs + SWEEP_MARGIN_MS;
+    // No live turn is that old: the longest stream, its last write waiting on a slow reader, the settling retries.
+    const retries = (settings.retryDelaysMs ?? SETTLE_RETRY_DELAYS_MS).reduce((sum, delay) => sum + delay, 0);
+    const staleAfterMs =
+      settings.staleAfterMs ?? config.anthropic.streamTimeoutMs + config.sseWriteTimeoutMs + retries + SWEEP_MARGIN_MS;
 
     let running: Promise<{ replayed: number; swept: number }> | null = null;
     const recover = (): Promise<{ replayed: number; swept: number }> => {
       // One pass at a time: a slow database must not stack passes up.
       running ??= (async () => {
+        const attempt = async (what: string, pass: () => Promise<number>): Promise<number> => {
+          try {
+            return await pass();
+          } catch (error) {
+            app.log.warn({ err: error }, `could not ${what} yet`);
+            return 0;
+          }
+        };
         try {
           // Replay first: a turn in the outbox is billed what it used, not its reservation.
-          const replayed = await replayOutbox(deps);
-          const swept = await sweepReservations({ db: app.db, priceFor, log: app.log, staleAfterMs });
+          const replayed = await attempt('replay the outbox', () => replayOutbox(deps));
+          const swept = await attempt('sweep stale reservations', () =>
+            sweepReservations({ db: app.db, priceFor, log: app.log, staleAfterMs }),
+          );
           return { replayed, swept };
-        } catch (error) {
-          app.log.warn({ err: error }, 'could not recover unrecorded coaching turns yet');
-          return { replayed: 0, swept: 0 };
         } finally {
           running = null;
         }

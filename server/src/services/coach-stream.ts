@@ -18,7 +18,7 @@ import { usageRepository, type UsageStatus } from '../db/repositories/usage.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError, notFound } from '../errors.js';
 import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
-import { checkImages } from './chart-images.js';
+import { checkImages, type CheckedImage } from './chart-images.js';
 import { loadTurnContext } from './coach-context.js';
 import { estimateOutputTokens, titleFrom } from './coach-history.js';
 import { buildMessages } from './coach-messages.js';
@@ -97,8 +97,10 @@ export async function prepareTurn(
   requestId: string,
   /** Aborted when the trader hangs up, from the moment the request arrived. */
   gone: AbortSignal = new AbortController().signal,
+  /** The charts, when the route has checked them already. */
+  checked?: CheckedImage[],
 ): Promise<PreparedTurn> {
-  const images = checkImages(body.images ?? []);
+  const images = checked ?? checkImages(body.images ?? []);
   const conversations = conversationsRepository(deps.db);
   const existing = body.conversationId ? await conversations.findForUser(body.conversationId, user.id) : undefined;
   if (body.conversationId && !existing) throw notFound('conversation');
@@ -147,12 +149,17 @@ export async function prepareTurn(
         throw error;
       });
   let started = await start(inputEstimate);
-  if (!started && rules.blockAtQuota) {
-    // The upper bound does not fit, but the real input may: near the quota, ask the model's own count.
-    const exact = await exactInput(deps, messages, gone);
-    if (exact !== null && exact < inputEstimate) started = await start(exact);
+  const usage = usageRepository(deps.db);
+  if (!started && rules.monthlyTokens !== null && rules.blockAtQuota) {
+    // The upper bound does not fit, but the real input may: near the quota, ask the model's own count (only when
+    // there is room for an answer at all, so a trader with nothing left costs no count).
+    const { used, reserved } = await usage.quotaState(user.id, period.start);
+    if (rules.monthlyTokens - used - reserved > MIN_ANSWER_TOKENS) {
+      const exact = await exactInput(deps, messages, gone);
+      if (exact !== null && exact < inputEstimate) started = await start(exact);
+    }
   }
-  if (!started) throw quotaExceeded(user, await usageRepository(deps.db).quotaUsed(user.id, period.start));
+  if (!started) throw quotaExceeded(user, await usage.quotaUsed(user.id, period.start));
   if (gone.aborted) {
     // Left while the question was being stored: give the reservation back (the question stays, unanswered).
     await release();
@@ -211,17 +218,6 @@ export async function streamTurn(
   sent: () => void = () => undefined,
 ): Promise<void> {
   const started = performance.now();
-  if (stop.aborted) {
-    // Gone before the model was called: the reservation goes back and nothing is billed.
-    await deps.settle({
-      assistantMessageId: turn.assistantMessageId,
-      answer: '',
-      usage: null,
-      refusedQuestionId: null,
-    });
-    sink.end();
-    return;
-  }
   const upstreamAbort = new AbortController();
   const abortUpstream = () => upstreamAbort.abort(new Error(`stopped: ${String(stop.reason)}`));
   stop.addEventListener('abort', abortUpstream, { once: true });
@@ -293,6 +289,21 @@ export async function streamTurn(
     coachingVersion: deps.coaching.version,
   };
   await sink.send('stream_start', start);
+  if (stop.aborted) {
+    // Gone before the model was called (while the turn was prepared, or the stream opened): the reservation
+    // goes back and nothing is billed.
+    await deps.settle({
+      assistantMessageId: turn.assistantMessageId,
+      answer: '',
+      usage: null,
+      refusedQuestionId: null,
+    });
+    clearTimeout(deadline);
+    stop.removeEventListener('abort', abortUpstream);
+    sent();
+    sink.end();
+    return;
+  }
   let stopped = false;
   try {
     watchIdle();

@@ -70,7 +70,12 @@ export interface StreamSlotsOptions {
   leaseMs?: number;
   /** How often live leases are refreshed; a third of the lease by default. */
   refreshMs?: number;
-  log: Pick<FastifyBaseLogger, 'info'>;
+  /**
+   * No stream lives longer than this (the stream deadline, a slow reader's last write, a margin): a lease held
+   * longer was never released (a bug), and is released rather than lock its trader out until a restart.
+   */
+  maxHoldMs?: number;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
 }
 
 export const streamSlotsKey = (keyPrefix: string, userId: string) => `${keyPrefix}streams:${userId}`;
@@ -89,6 +94,8 @@ interface Lease {
   key: string;
   /** memory: taken while Redis was away, not written into it yet. */
   state: 'memory' | 'redis';
+  /** performance.now() when it was taken. */
+  since: number;
 }
 
 export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
@@ -115,7 +122,18 @@ export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
     if (mine?.size === 0) byUser.delete(lease.userId);
     return lease;
   };
-  const held = (userId: string) => [...(byUser.get(userId) ?? [])];
+  const maxHoldMs = options.maxHoldMs ?? Number.POSITIVE_INFINITY;
+  const held = (userId: string) => {
+    const now = performance.now();
+    for (const leaseId of byUser.get(userId) ?? []) {
+      const lease = leases.get(leaseId);
+      if (lease && now - lease.since > maxHoldMs) {
+        log.warn({ userId, leaseId }, 'a stream slot was held past any stream’s life: released');
+        void releaser(leaseId)();
+      }
+    }
+    return [...(byUser.get(userId) ?? [])];
+  };
 
   const releaser =
     (leaseId: string): ReleaseSlot =>
@@ -158,7 +176,13 @@ export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
     const removals = [...stale];
     const written: string[] = [];
     const byKey = new Map<string, string[]>();
+    const now = performance.now();
     for (const [leaseId, lease] of leases) {
+      if (now - lease.since > maxHoldMs) {
+        log.warn({ userId: lease.userId, leaseId }, 'a stream slot was held past any stream’s life: released');
+        void releaser(leaseId)();
+        continue;
+      }
       byKey.set(lease.key, [...(byKey.get(lease.key) ?? []), leaseId]);
       written.push(leaseId);
     }
@@ -206,7 +230,7 @@ export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
         throw tooManyStreams(user.tier, limit);
       }
       stale.delete(leaseId);
-      hold(leaseId, { userId: user.id, key, state });
+      hold(leaseId, { userId: user.id, key, state, since: performance.now() });
       return releaser(leaseId);
     },
 

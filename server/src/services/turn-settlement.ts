@@ -18,8 +18,11 @@ export const SETTLE_RETRY_DELAYS_MS = [50, 250, 1_000, 2_000] as const;
 export interface TurnOutbox {
   /** Durable when it resolves (written, synced, renamed into place). */
   put(turn: FinishTurn): Promise<void>;
-  list(): Promise<FinishTurn[]>;
+  /** The turns waiting, and the files that cannot be read as one (moved aside by `setAside`). */
+  list(): Promise<{ turns: FinishTurn[]; unreadable: string[] }>;
   remove(turnId: string): Promise<void>;
+  /** Moves a file the database will never accept (or that cannot be read) to `failed/`, for an operator. */
+  setAside(name: string): Promise<void>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,20 +49,30 @@ export function fileOutbox(dir: string): TurnOutbox {
     },
     async list() {
       await ready;
-      const names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
+      const names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
       const turns: FinishTurn[] = [];
+      const unreadable: string[] = [];
       for (const name of names) {
-        const turn = JSON.parse(await readFile(join(dir, name), 'utf8')) as FinishTurn;
-        if (turn.usage) {
-          turn.usage.billingPeriodStart = new Date(turn.usage.billingPeriodStart);
-          if (turn.usage.createdAt) turn.usage.createdAt = new Date(turn.usage.createdAt);
+        try {
+          const turn = JSON.parse(await readFile(join(dir, name), 'utf8')) as FinishTurn;
+          if (!UUID.test(turn.assistantMessageId)) throw new Error('no turn id');
+          if (turn.usage) {
+            turn.usage.billingPeriodStart = new Date(turn.usage.billingPeriodStart);
+            if (turn.usage.createdAt) turn.usage.createdAt = new Date(turn.usage.createdAt);
+          }
+          turns.push(turn);
+        } catch {
+          unreadable.push(name);
         }
-        turns.push(turn);
       }
-      return turns;
+      return { turns, unreadable };
     },
     async remove(turnId) {
       await rm(fileOf(turnId), { force: true });
+    },
+    async setAside(name) {
+      await mkdir(join(dir, 'failed'), { recursive: true, mode: 0o700 });
+      await rename(join(dir, name), join(dir, 'failed', name));
     },
   };
 }
@@ -102,23 +115,39 @@ export async function settleTurn(deps: SettlementDeps, turn: FinishTurn): Promis
   }
 }
 
+/**
+ * SQLSTATE classes that mean the turn itself is wrong, not the database away: 22 (data exception, such as a
+ * NUL in the text), 23 (integrity constraint). Such a turn would fail for ever; it is set aside instead.
+ */
+const isDataError = (error: unknown): boolean => {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+};
+
 /** Settles every turn in the outbox that the database now accepts; returns how many left it. */
 export async function replayOutbox(deps: SettlementDeps): Promise<number> {
   const turns = coachingTurnsRepository(deps.db);
+  const waiting = await deps.outbox.list();
+  for (const name of waiting.unreadable) {
+    deps.log.error({ file: name }, 'an outbox file cannot be read: moved to outbox/failed');
+    await deps.outbox.setAside(name).catch(() => undefined);
+  }
   let replayed = 0;
-  for (const turn of await deps.outbox.list()) {
+  for (const turn of waiting.turns) {
+    const context = { turnId: turn.assistantMessageId, requestId: turn.usage?.requestId };
     try {
       const finished = await turns.finish(turn);
       await deps.outbox.remove(turn.assistantMessageId);
       replayed += 1;
-      deps.log.info(
-        { turnId: turn.assistantMessageId, requestId: turn.usage?.requestId, alreadySettled: !finished.settled },
-        'recorded a coaching turn from the outbox',
-      );
+      deps.log.info({ ...context, alreadySettled: !finished.settled }, 'recorded a coaching turn from the outbox');
     } catch (error) {
-      // Still unavailable: the next replay tries again (the turns stay in order).
-      deps.log.warn({ err: error }, 'the outbox could not be replayed yet');
-      break;
+      if (isDataError(error)) {
+        deps.log.error({ ...context, err: error }, 'the database refuses this turn: moved to outbox/failed');
+        await deps.outbox.setAside(`${turn.assistantMessageId}.json`).catch(() => undefined);
+      } else {
+        // Still away: each turn is tried on its own, and the next pass tries again.
+        deps.log.warn({ ...context, err: error }, 'a coaching turn in the outbox could not be recorded yet');
+      }
     }
   }
   return replayed;

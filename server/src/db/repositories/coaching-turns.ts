@@ -106,13 +106,15 @@ export function coachingTurnsRepository(db: Queryable) {
         question_id: string | null;
       }>(
         `WITH current AS (
+           -- A period never moves back: an instance whose clock lags at the boundary counts in the newer one.
            SELECT id,
-                  CASE WHEN quota_period_start = $2 THEN quota_used ELSE 0 END AS used,
-                  CASE WHEN quota_period_start = $2 THEN quota_reserved ELSE 0 END AS reserved
+                  CASE WHEN quota_period_start >= $2 THEN quota_used ELSE 0 END AS used,
+                  CASE WHEN quota_period_start >= $2 THEN quota_reserved ELSE 0 END AS reserved,
+                  greatest(quota_period_start, $2) AS period
              FROM users WHERE id = $1
               FOR UPDATE
          ), granted AS (
-           SELECT id, used, reserved,
+           SELECT id, used, reserved, period,
                   CASE WHEN $6::bigint IS NULL THEN $4::bigint
                        ELSE least($4::bigint, $6::bigint - used - reserved - $3::bigint) END AS answer
              FROM current
@@ -120,10 +122,10 @@ export function coachingTurnsRepository(db: Queryable) {
            UPDATE users u
               SET quota_used = g.used,
                   quota_reserved = g.reserved + $3::bigint + g.answer,
-                  quota_period_start = $2
+                  quota_period_start = g.period
              FROM granted g
             WHERE u.id = g.id AND g.answer >= $5::bigint
-          RETURNING g.answer, g.used
+          RETURNING g.answer, g.used, g.period
          ), created AS (
            INSERT INTO conversations (user_id, title)
            SELECT $1, $8 FROM reserved WHERE $7::uuid IS NULL
@@ -155,7 +157,7 @@ export function coachingTurnsRepository(db: Queryable) {
          ), held AS (
            INSERT INTO quota_reservations (turn_id, user_id, conversation_id, request_id, model, period_start,
                                            input_tokens, tokens)
-           SELECT $12::uuid, $1, c.id, $13, $14, $2, $3::bigint, $3::bigint + r.answer
+           SELECT $12::uuid, $1, c.id, $13, $14, r.period, $3::bigint, $3::bigint + r.answer
              FROM reserved r CROSS JOIN conversation c
          )
          SELECT r.answer::int8 AS answer, r.used::int8 AS used, c.id, c.title, c.created_at, c.updated_at,

@@ -85,11 +85,18 @@ export function usageRepository(db: Queryable) {
   return {
     /** Tokens counted against the quota in the period starting `periodStart`: the one figure gate and meter show. */
     async quotaUsed(userId: string, periodStart: Date): Promise<number> {
-      const { rows } = await db.query<{ used: number }>(
-        `SELECT CASE WHEN quota_period_start = $2 THEN quota_used ELSE 0 END AS used FROM users WHERE id = $1`,
+      return (await this.quotaState(userId, periodStart)).used;
+    },
+
+    /** The quota counters of the period starting `periodStart`: used, and held by turns still running. */
+    async quotaState(userId: string, periodStart: Date): Promise<{ used: number; reserved: number }> {
+      const { rows } = await db.query<{ used: number; reserved: number }>(
+        `SELECT CASE WHEN quota_period_start = $2 THEN quota_used ELSE 0 END AS used,
+                CASE WHEN quota_period_start = $2 THEN quota_reserved ELSE 0 END AS reserved
+           FROM users WHERE id = $1`,
         [userId, periodStart],
       );
-      return rows[0]?.used ?? 0;
+      return rows[0] ?? { used: 0, reserved: 0 };
     },
 
     /** A usage row recorded outside a coaching turn (imports, seeding); the quota counter follows it. */

@@ -19,6 +19,7 @@ import { currentUser } from '../../plugins/auth.js';
 import { ClientGone, prepareTurn, streamTurn, type CoachDeps, type StopReason } from '../../services/coach-stream.js';
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
+import { checkImages, type CheckedImage } from '../../services/chart-images.js';
 import { createMemoryGuard } from '../../services/memory-guard.js';
 import { oneAtATime } from '../../services/one-at-a-time.js';
 import { sharedPromptSize } from '../../services/shared-prompt.js';
@@ -31,6 +32,9 @@ const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
  */
 export const CHAT_BODY_LIMIT_BYTES =
   MAX_IMAGES * base64Length(MAX_IMAGE_BYTES) + 6 * (MAX_MESSAGE_CHARS + MAX_IMAGES * MAX_LABEL_CHARS) + 4_096;
+
+/** How long a question may wait, unread, for the trader's previous one to reach the model. */
+const QUEUE_WAIT_MS = 10_000;
 
 /** How long a trader told `busy` should wait before asking again. */
 const BUSY_RETRY_AFTER_S = 2;
@@ -66,36 +70,40 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     await Promise.all([...active].map((stream) => stream.done));
   });
 
-  /** Per request: aborted when the trader hangs up, watched from the moment the request arrived. */
-  const stops = new WeakMap<FastifyRequest, AbortController>();
-  const watchHangUp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const stop = new AbortController();
-    stops.set(request, stop);
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) stop.abort('client' satisfies StopReason);
-    });
+  /**
+   * What a chat request holds (a stream slot, its place in the trader's queue, a share of the memory guard) and
+   * must give back however it ends. The first hook opens the scope, before anything can wait, so a trader who
+   * hangs up at any moment releases all of it: what is taken after the hang-up is given back at once.
+   */
+  const scopes = new WeakMap<FastifyRequest, RequestScope>();
+  const scopeOf = (request: FastifyRequest): RequestScope => {
+    const scope = scopes.get(request);
+    if (!scope) throw new Error('chat request without a scope');
+    return scope;
+  };
+  const openScope = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    scopes.set(request, openRequestScope(request, reply));
   };
 
   /** Takes one of the trader's stream slots before the body is read (429 too_many_streams); freed at the end. */
-  const holdStreamSlot = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const holdStreamSlot = async (request: FastifyRequest): Promise<void> => {
     const release = await app.streamSlots.acquire(currentUser(request), request.id);
-    reply.raw.once('close', () => void release());
+    scopeOf(request).hold(release, 'end');
   };
 
   /**
    * A trader's questions are read one at a time, up to the moment the model has them: the body waits unread
-   * (the client's upload is held back by TCP) until the trader's previous question has been sent.
+   * (the client's upload is held back by TCP) until the trader's previous question has been sent, or for
+   * QUEUE_WAIT_MS at most (an upstream slow to answer must not time out the upload behind it).
    */
   const uploads = oneAtATime();
-  const releases = new WeakMap<FastifyRequest, () => void>();
-  const readOneAtATime = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const release = await uploads.take(currentUser(request).id);
-    releases.set(request, release);
-    reply.raw.once('close', release);
+  const readOneAtATime = async (request: FastifyRequest): Promise<void> => {
+    const release = await uploads.take(currentUser(request).id, QUEUE_WAIT_MS);
+    scopeOf(request).hold(release, 'sent');
   };
 
-  /** Admits the body into the memory guard before it is read; its share is released when the response ends. */
-  const guardMemory = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  /** Admits the body into the memory guard before it is read; its share is given back once the model has it. */
+  const guardMemory = async (request: FastifyRequest): Promise<void> => {
     const declared = Number(request.headers['content-length']);
     const bytes =
       Number.isFinite(declared) && declared > 0 ? Math.min(declared, CHAT_BODY_LIMIT_BYTES) : CHAT_BODY_LIMIT_BYTES;
@@ -112,7 +120,13 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
         { 'retry-after': String(BUSY_RETRY_AFTER_S) },
       );
     }
-    reply.raw.once('close', release);
+    scopeOf(request).hold(release, 'sent');
+  };
+
+  /** The charts are part of validation: checked (type, size) before the rate limit counts the request. */
+  const checked = new WeakMap<FastifyRequest, CheckedImage[]>();
+  const checkCharts = async (request: FastifyRequest<{ Body: ChatStreamRequest }>): Promise<void> => {
+    checked.set(request, checkImages(request.body.images ?? []));
   };
 
   app.post(
@@ -120,8 +134,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     {
       // Cheapest refusals first, and all before the body is read: a full rate window, the trader's streams,
       // the server's memory. The rate limit itself counts only requests that pass validation.
-      onRequest: [app.authenticate, app.rateLimitCheck, holdStreamSlot, watchHangUp, readOneAtATime, guardMemory],
-      preHandler: [app.rateLimit],
+      onRequest: [openScope, app.authenticate, app.rateLimitCheck, holdStreamSlot, readOneAtATime, guardMemory],
+      preHandler: [checkCharts, app.rateLimit],
       bodyLimit: CHAT_BODY_LIMIT_BYTES,
       schema: { body: ChatStreamRequest },
     },
@@ -132,7 +146,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           'Coaching is not set up on this server: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint), then restart it.',
         );
       }
-      const stop = stops.get(request) ?? new AbortController();
+      const scope = scopeOf(request);
       let turn;
       try {
         turn = await prepareTurn(
@@ -140,7 +154,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           currentUser(request),
           request.body,
           request.id,
-          stop.signal,
+          scope.stop.signal,
+          checked.get(request),
         );
       } catch (error) {
         if (!(error instanceof ClientGone)) throw error;
@@ -152,11 +167,53 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
 
       reply.hijack();
       const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
-      const sent = releases.get(request);
-      const stream = { stop, done: streamTurn({ ...deps, log: request.log }, turn, sink, stop.signal, sent) };
+      const stream = {
+        stop: scope.stop,
+        done: streamTurn({ ...deps, log: request.log }, turn, sink, scope.stop.signal, scope.sent),
+      };
       active.add(stream);
       await stream.done;
       active.delete(stream);
     },
   );
 };
+
+interface RequestScope {
+  /** Aborted when the trader hangs up ('client'), or at shutdown. */
+  stop: AbortController;
+  /** Gives back what is held until the model has the question. */
+  sent: () => void;
+  /** Keeps `release` until the question is sent, or until the response ends; at once if that has happened. */
+  hold(release: () => unknown, until: 'sent' | 'end'): void;
+}
+
+function openRequestScope(request: FastifyRequest, reply: FastifyReply): RequestScope {
+  const stop = new AbortController();
+  const held = { sent: [] as (() => unknown)[], end: [] as (() => unknown)[] };
+  let isSent = false;
+  let ended = false;
+  const giveBack = (releases: (() => unknown)[]) => {
+    for (const release of releases.splice(0)) void release();
+  };
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    if (!reply.raw.writableFinished) stop.abort('client' satisfies StopReason);
+    giveBack(held.sent);
+    giveBack(held.end);
+  };
+  reply.raw.once('close', end);
+  // Gone before this hook ran: 'close' has already been emitted.
+  if (reply.raw.destroyed || request.raw.destroyed) end();
+  return {
+    stop,
+    sent() {
+      isSent = true;
+      giveBack(held.sent);
+    },
+    hold(release, until) {
+      if (ended || (until === 'sent' && isSent)) void release();
+      else held[until].push(release);
+    },
+  };
+}
