@@ -129,6 +129,22 @@ describe('the body limit', () => {
   });
 });
 
+describe('validation before the rate limit', () => {
+  it('questions refused for their charts (not an image, unpadded) use no rate-limit slot', async () => {
+    const { headers } = await h.trader();
+    for (const data of ['AAAAAAAA', 'AAAAAAA']) {
+      for (let attempt = 0; attempt < 6; attempt += 1) {
+        const refused = await h.chat(headers, { message: 'q', images: [{ mediaType: 'image/png', data }] });
+        expect(refused.status).toBe(400);
+      }
+    }
+    // Twelve refusals, more than the free plan's 10 a minute: the next good question is the minute's first.
+    const answered = await h.chat(headers, { message: 'A good one' });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('x-ratelimit-remaining')).toBe('9');
+  });
+});
+
 describe('the memory guard', () => {
   it('answers 503 busy with Retry-After when a body would take the heap past its ceiling', async () => {
     const { headers } = await h.trader();

@@ -26,52 +26,86 @@ export interface CheckedImage {
   tokens: number;
 }
 
+/** Base64 characters decoded to read an image's header when only checking it (PNG and WebP: the first bytes). */
+const HEADER_BASE64_CHARS = 64 * 1024;
+
 export function checkImages(images: readonly ChatImage[]): CheckedImage[] {
   return images.map((image, index) => {
-    const field = `images[${index}]`;
-    // Unpadded base64 decodes here but not in the database that keeps the chart: refuse it now, as a 400.
-    // (Checked here rather than by the schema's pattern: a regular expression that counts groups of four
-    // overflows the regex engine's stack on a 7 MB string.)
-    if (image.data.length % 4 !== 0) {
-      throw new AppError('invalid_request', `${field}.data is not padded base64 (its length is no multiple of 4)`, {
-        field: `${field}.data`,
-      });
-    }
-    const bytes = Buffer.from(image.data, 'base64');
-    if (bytes.length > MAX_IMAGE_BYTES) {
-      throw new AppError('payload_too_large', `${field} is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`, {
-        field,
-      });
-    }
-    let detected: ReturnType<typeof imageSize> | undefined;
-    try {
-      detected = imageSize(bytes);
-    } catch {
-      detected = undefined;
-    }
-    const actualType = detected?.type ? DETECTED_TYPES[detected.type] : undefined;
-    if (!detected || !actualType || !detected.width || !detected.height) {
-      throw new AppError('invalid_request', `${field} is not a PNG, JPEG or WebP image`, { field });
-    }
-    const declared: string = image.mediaType;
-    if (actualType !== declared) {
-      throw new AppError('invalid_request', `${field} is declared ${declared} but its bytes are ${actualType}`, {
-        field,
-      });
-    }
-    return {
-      mediaType: actualType,
-      data: image.data,
-      bytes,
-      label: image.label?.trim() || null,
-      meta: {
-        mediaType: actualType,
-        bytes: bytes.length,
-        width: detected.width,
-        height: detected.height,
-        ...(image.label ? { label: image.label.trim() } : {}),
-      },
-      tokens: imageTokens(detected.width, detected.height),
-    };
+    const bytes = Buffer.from(checkedBase64(image, index), 'base64');
+    return { ...inspect(image, index, bytes.length, bytes), bytes };
   });
+}
+
+/**
+ * The same checks without keeping the decoded images: run before the rate limit counts the request (a refused
+ * chart is a validation error), reading only each image's header where that tells its type and size.
+ */
+export function validateImages(images: readonly ChatImage[]): void {
+  images.forEach((image, index) => {
+    const data = checkedBase64(image, index);
+    const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+    const length = (data.length / 4) * 3 - padding;
+    try {
+      inspect(image, index, length, Buffer.from(data.slice(0, HEADER_BASE64_CHARS), 'base64'));
+    } catch (error) {
+      // A JPEG may keep its size past the first bytes (after its EXIF block): then the whole image decides.
+      if (data.length <= HEADER_BASE64_CHARS || (error as AppError).code === 'payload_too_large') throw error;
+      inspect(image, index, length, Buffer.from(data, 'base64'));
+    }
+  });
+}
+
+/** Unpadded base64 decodes in Node but not in the database that keeps the chart: refused here, as a 400. */
+function checkedBase64(image: ChatImage, index: number): string {
+  // Checked here rather than by the schema's pattern: a regular expression that counts groups of four overflows
+  // the regex engine's stack on a 7 MB string.
+  if (image.data.length % 4 !== 0) {
+    throw new AppError(
+      'invalid_request',
+      `images[${index}].data is not padded base64 (its length is no multiple of 4)`,
+      {
+        field: `images[${index}].data`,
+      },
+    );
+  }
+  return image.data;
+}
+
+/** Size, real type (by magic bytes, never the declared field) and dimensions, from `bytes` (whole, or a header). */
+function inspect(image: ChatImage, index: number, length: number, bytes: Buffer): Omit<CheckedImage, 'bytes'> {
+  const field = `images[${index}]`;
+  if (length > MAX_IMAGE_BYTES) {
+    throw new AppError('payload_too_large', `${field} is ${length} bytes; the limit is ${MAX_IMAGE_BYTES}`, {
+      field,
+    });
+  }
+  let detected: ReturnType<typeof imageSize> | undefined;
+  try {
+    detected = imageSize(bytes);
+  } catch {
+    detected = undefined;
+  }
+  const actualType = detected?.type ? DETECTED_TYPES[detected.type] : undefined;
+  if (!detected || !actualType || !detected.width || !detected.height) {
+    throw new AppError('invalid_request', `${field} is not a PNG, JPEG or WebP image`, { field });
+  }
+  const declared: string = image.mediaType;
+  if (actualType !== declared) {
+    throw new AppError('invalid_request', `${field} is declared ${declared} but its bytes are ${actualType}`, {
+      field,
+    });
+  }
+  return {
+    mediaType: actualType,
+    data: image.data,
+    label: image.label?.trim() || null,
+    meta: {
+      mediaType: actualType,
+      bytes: length,
+      width: detected.width,
+      height: detected.height,
+      ...(image.label ? { label: image.label.trim() } : {}),
+    },
+    tokens: imageTokens(detected.width, detected.height),
+  };
 }

@@ -18,7 +18,7 @@ import { usageRepository, type UsageStatus } from '../db/repositories/usage.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError, notFound } from '../errors.js';
 import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
-import { checkImages, type CheckedImage } from './chart-images.js';
+import { checkImages } from './chart-images.js';
 import { loadTurnContext } from './coach-context.js';
 import { estimateOutputTokens, titleFrom } from './coach-history.js';
 import { buildMessages } from './coach-messages.js';
@@ -97,10 +97,8 @@ export async function prepareTurn(
   requestId: string,
   /** Aborted when the trader hangs up, from the moment the request arrived. */
   gone: AbortSignal = new AbortController().signal,
-  /** The charts, when the route has checked them already. */
-  checked?: CheckedImage[],
 ): Promise<PreparedTurn> {
-  const images = checked ?? checkImages(body.images ?? []);
+  const images = checkImages(body.images ?? []);
   const conversations = conversationsRepository(deps.db);
   const existing = body.conversationId ? await conversations.findForUser(body.conversationId, user.id) : undefined;
   if (body.conversationId && !existing) throw notFound('conversation');

@@ -19,7 +19,7 @@ import { currentUser } from '../../plugins/auth.js';
 import { ClientGone, prepareTurn, streamTurn, type CoachDeps, type StopReason } from '../../services/coach-stream.js';
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
-import { checkImages, type CheckedImage } from '../../services/chart-images.js';
+import { validateImages } from '../../services/chart-images.js';
 import { createMemoryGuard } from '../../services/memory-guard.js';
 import { oneAtATime } from '../../services/one-at-a-time.js';
 import { sharedPromptSize } from '../../services/shared-prompt.js';
@@ -123,10 +123,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     scopeOf(request).hold(release, 'sent');
   };
 
-  /** The charts are part of validation: checked (type, size) before the rate limit counts the request. */
-  const checked = new WeakMap<FastifyRequest, CheckedImage[]>();
+  /**
+   * The charts are part of validation: checked (size, type, dimensions) before the rate limit counts the
+   * request. Only their headers are decoded here; the turn decodes them once more, to keep them.
+   */
   const checkCharts = async (request: FastifyRequest<{ Body: ChatStreamRequest }>): Promise<void> => {
-    checked.set(request, checkImages(request.body.images ?? []));
+    validateImages(request.body.images ?? []);
   };
 
   app.post(
@@ -155,7 +157,6 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           request.body,
           request.id,
           scope.stop.signal,
-          checked.get(request),
         );
       } catch (error) {
         if (!(error instanceof ClientGone)) throw error;
