@@ -203,8 +203,10 @@ async function measure(
 }
 
 /** (a) One free trader's 10 parallel questions, 4 charts each. */
-const parallelQuestions = (bench: Bench) => async (server: Server) => {
-  const { headers } = await trader(bench, server, 'charts');
+const parallelQuestions = (bench: Bench, traders: number) => async (server: Server) => {
+  const everyone = await Promise.all(
+    Array.from({ length: traders }, (_, index) => trader(bench, server, `charts${index}`)),
+  );
   const images = Array.from({ length: CHARTS }, (_, index) => ({
     mediaType: 'image/png' as const,
     data: pngOfSize(CHART_SIDE, CHART_SIDE, { noise: true }).toString('base64'),
@@ -213,7 +215,8 @@ const parallelQuestions = (bench: Bench) => async (server: Server) => {
   const body = { message: 'Number the bars on each chart and tell me if there is a 2-1-2.', images };
   return () =>
     Promise.all(
-      Array.from({ length: PARALLEL_QUESTIONS }, async () => {
+      Array.from({ length: PARALLEL_QUESTIONS }, async (_, index) => {
+        const { headers } = everyone[index % traders] as { headers: Record<string, string> };
         const result = await postChat(server.url, headers, body).catch((error: unknown) => ({
           status: 0,
           events: [],
@@ -280,16 +283,24 @@ async function main(): Promise<void> {
     await bundleServer();
     const loads: { name: string; target: number; prepare: ReturnType<typeof parallelQuestions>; runtime: Runtime }[] = [
       {
-        name: `(a) ${PARALLEL_QUESTIONS} parallel questions, ${CHARTS} charts of 5 MB base64`,
+        name: `(a) ${PARALLEL_QUESTIONS} parallel questions from one free trader, ${CHARTS} charts of 5 MB base64`,
         target: TARGET_MB.questions,
-        prepare: parallelQuestions(bench),
+        prepare: parallelQuestions(bench, 1),
         runtime: 'node',
       },
       {
-        name: `(a) ${PARALLEL_QUESTIONS} parallel questions, ${CHARTS} charts of 5 MB base64 — under tsx`,
+        name: `(a) the same, under tsx`,
         target: TARGET_MB.questions,
-        prepare: parallelQuestions(bench),
+        prepare: parallelQuestions(bench, 1),
         runtime: 'tsx',
+      },
+      {
+        // Not the issue's load (one trader, finding 7): all ten are admitted, and only the memory guard (at 70%
+        // of the heap limit) bounds them. Shown so that the cost of one question is on record.
+        name: `(a) ${PARALLEL_QUESTIONS} parallel questions from ${PARALLEL_QUESTIONS} traders, no target`,
+        target: Number.POSITIVE_INFINITY,
+        prepare: parallelQuestions(bench, PARALLEL_QUESTIONS),
+        runtime: 'node',
       },
       {
         name: `(b) ${PARALLEL_READS} parallel reads of ${MESSAGES.toLocaleString('en')} messages: newest page`,
@@ -342,8 +353,8 @@ async function main(): Promise<void> {
       'baseline MB': row.baselineMb,
       'peak RSS MB': row.peakRssMb,
       'VmHWM MB': row.vmHwmMb,
-      'target MB': `< ${row.targetMb}`,
-      result: row.pass ? 'pass' : 'FAIL',
+      'target MB': Number.isFinite(row.targetMb) ? `< ${row.targetMb}` : '—',
+      result: !Number.isFinite(row.targetMb) ? '' : row.pass ? 'pass' : 'FAIL',
     })),
   );
   const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'memory.json');
