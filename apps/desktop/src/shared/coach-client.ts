@@ -58,7 +58,7 @@ export async function readError(response: Response): Promise<HostError> {
 }
 
 export function createCoachClient(options: CoachClientOptions) {
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const doFetch = options.fetch ?? ((input: string | URL | Request, init?: RequestInit) => fetch(input, init));
   const url = (path: string) => `${options.baseUrl}/api/v1${path}`;
 
   const headers = async (extra: Record<string, string> = {}): Promise<Record<string, string>> => {

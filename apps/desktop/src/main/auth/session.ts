@@ -53,7 +53,7 @@ export function authorizeUrl(config: SignInConfig, redirectUri: string, pkce: Pk
 }
 
 export function createAuthSession(options: AuthSessionOptions): AuthSession {
-  const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const fetchImpl = options.fetch ?? ((input: string | URL | Request, init?: RequestInit) => fetch(input, init));
   const now = options.now ?? Date.now;
   const refreshLeadMs = options.refreshLeadMs ?? 60_000;
   const { store, log } = options;
