@@ -128,7 +128,8 @@ export function createCoachClient(options: CoachClientOptions) {
       });
 
       const decoder = new TextDecoder();
-      const reader = response.body.getReader();
+      // Node's types give fetch bodies as ReadableStream<any>; the bytes are Uint8Array in Node and the page alike.
+      const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();
