@@ -9,7 +9,7 @@ import { Value } from 'typebox/value';
 import { PING_INTERVAL_S } from '../contract/chat.js';
 import { COACH_EFFORTS, resolveCoachModel, type CoachModel } from './coach-model.js';
 import { ConfigError } from './config-error.js';
-import type { MemoryGuardOptions } from '../services/memory-guard.js';
+import type { MemoryGuardOptions } from './memory-guard.js';
 import { isLoopbackHost } from './loopback.js';
 
 export { ConfigError } from './config-error.js';

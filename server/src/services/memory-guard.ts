@@ -4,22 +4,14 @@
 // request's share and answers 503 `busy` (with Retry-After) when that would pass a fraction of the heap limit,
 // rather than letting the process run out of memory and take every trader's answer down with it.
 import { getHeapStatistics } from 'node:v8';
+import type { MemoryGuardOptions } from '../config/memory-guard.js';
+
+export type { MemoryGuardOptions };
 
 export interface MemoryGuard {
   /** Admits a body of `bytes`, returning its release (idempotent); null when admitting it would not be safe. */
   admit(bytes: number): (() => void) | null;
   readonly inFlightBytes: number;
-}
-
-export interface MemoryGuardOptions {
-  /** V8's heap limit (--max-old-space-size), by default the process's own. */
-  heapLimitBytes?: number;
-  /** The share of the limit the projection may reach. */
-  ceiling?: number;
-  /** How many times its size a body costs while it is handled (measured: about 5 for a 28 MB chat body). */
-  costFactor?: number;
-  /** Heap in use now (on-heap plus external buffers); tests replace it. */
-  used?: () => number;
 }
 
 export function createMemoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
