@@ -2,9 +2,10 @@
 // preload calls it (through the IPC router, from the app's main frame): answers stream to the renderer
 // under their stream id and end with one `end`; cancel stops the upstream call; refusals arrive as errors;
 // session changes are pushed; no token ever reaches the renderer; the tray's meter follows the quota.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startTestServer, type TestServer } from '@strat-coach/server/testing';
-import type { MessagesResponse, UsageHistoryResponse } from '@strat-coach/server/contract';
+import type { IncomingMessage } from 'node:http';
+import type { MessagesResponse, UsageCurrentResponse, UsageHistoryResponse } from '@strat-coach/server/contract';
 import type { HostResult } from '../src/shared/host-api';
 import { createCoachClient } from '../src/shared/coach-client';
 import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
@@ -40,10 +41,13 @@ function mainProcess() {
   });
   const client = createCoachClient({ baseUrl: server.url, accessToken: () => session.accessToken() });
   const views: MeterView[] = [];
+  const pushed: { channel: PushChannel; payload: unknown }[] = [];
+  const push: BridgeDeps['push'] = (channel, payload) => void pushed.push({ channel, payload });
   const meter = createUsageMeter({
     session: () => session.state(),
     fetchUsage: () => client.get('/usage/current'),
     onView: (view) => views.push(view),
+    onUsage: (usage) => push('usage:changed', usage),
   });
   const streams: CoachStreams = createCoachStreams({
     client,
@@ -58,7 +62,6 @@ function mainProcess() {
     isAppUrl: createAppUrlPolicy().isAppUrl,
     log: silentLogger,
   });
-  const pushed: { channel: PushChannel; payload: unknown }[] = [];
   const streamed: CoachStreamMessage[] = [];
   const renderer = {
     gone: false,
@@ -75,15 +78,85 @@ function mainProcess() {
     // Capture and settings have their own tests (main-capture-session, main-app-settings, main-ipc).
     capture: {} as BridgeDeps['capture'],
     settings: {} as BridgeDeps['settings'],
-    push: (channel, payload) => void pushed.push({ channel, payload }),
+    push,
   });
   const invoke = (channel: string, ...args: unknown[]) =>
     listeners.get(channel)!({ senderFrame: appFrame, sender: renderer }, ...args);
   const ended = (streamId: string) =>
     vi.waitFor(() => expect(streamed).toContainEqual({ streamId, kind: 'end' }), { timeout: 10_000 });
   const of = (streamId: string) => streamed.filter((message) => message.streamId === streamId);
-  return { session, client, meter, views, streams, renderer, pushed, streamed, invoke, ended, of, stop: meter.stop };
+  const usagePushes = () =>
+    pushed.filter((push) => push.channel === 'usage:changed').map((push) => push.payload as UsageCurrentResponse);
+  return {
+    session,
+    client,
+    meter,
+    views,
+    streams,
+    renderer,
+    pushed,
+    usagePushes,
+    streamed,
+    invoke,
+    ended,
+    of,
+    stop: meter.stop,
+  };
 }
+
+/** GET /usage/current requests the real server received during this test, counted at its HTTP server. */
+function countUsageReads(): { count: () => number } {
+  let count = 0;
+  const onRequest = (request: IncomingMessage) => {
+    if (request.url?.startsWith('/api/v1/usage/current')) count += 1;
+  };
+  server.app.server.on('request', onRequest);
+  onTestFinished(() => void server.app.server.off('request', onRequest));
+  return { count: () => count };
+}
+
+describe('usage after each answer', () => {
+  it('is read once, and that read serves the tray and the window', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    const reads = countUsageReads();
+
+    await main.invoke('coach:ask', 'stream-usage', { message: 'Is this a 2-1-2?' });
+    await main.ended('stream-usage');
+    await vi.waitFor(() => expect(main.usagePushes()).toHaveLength(1));
+
+    const complete = main.of('stream-usage').find((m) => m.kind === 'event' && m.event.event === 'stream_complete');
+    if (complete?.kind !== 'event' || complete.event.event !== 'stream_complete') throw new Error('no stream_complete');
+    // The pushed read is the figure the answer settled at, and the tray shows that same read.
+    expect(main.usagePushes()[0]!.quota).toEqual(complete.event.data.quota);
+    expect(main.views.at(-1)?.label).toBe(
+      `Quota 0% — ${complete.event.data.quota.remaining!.toLocaleString('en-US')} tokens left`,
+    );
+    expect(reads.count()).toBe(1);
+    main.stop();
+  });
+
+  it('after Stop, is read once when the stream has ended, with no wait guessed', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    server.fake!.script({ stallAfterChunks: 1 });
+    const reads = countUsageReads();
+
+    await main.invoke('coach:ask', 'stream-usage-stop', { message: 'Walk me through this chart.' });
+    await vi.waitFor(() =>
+      expect(main.of('stream-usage-stop').some((m) => m.kind === 'event' && m.event.event === 'content_delta')).toBe(
+        true,
+      ),
+    );
+    expect(main.usagePushes()).toHaveLength(0);
+    await main.invoke('coach:cancel', 'stream-usage-stop');
+    await main.ended('stream-usage-stop');
+    await vi.waitFor(() => expect(main.usagePushes()).toHaveLength(1));
+
+    expect(reads.count()).toBe(1);
+    main.stop();
+  });
+});
 
 describe('coach.ask', () => {
   it('forwards every event of the answer under its stream id, then `end`, and the meter follows the quota', async () => {

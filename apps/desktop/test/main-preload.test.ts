@@ -102,6 +102,18 @@ describe('the coach window', () => {
 
     expect(heard).toEqual([['quick', 'targets'], ['quick', null], ['recapture']]);
   });
+
+  it('hands main’s usage reads to the page’s meter without the IPC event, until it unsubscribes', async () => {
+    const coach = (await preloadIn('')).get('coach') as CoachHostApi;
+    const heard: unknown[][] = [];
+    const stop = coach.api.onUsage((...args: unknown[]) => heard.push(args));
+
+    electron.push('usage:changed', { tier: 'free' });
+    stop();
+    electron.push('usage:changed', { tier: 'pro' });
+
+    expect(heard).toEqual([[{ tier: 'free' }]]);
+  });
 });
 
 describe('the crop window', () => {

@@ -23,7 +23,7 @@ describe('meterView', () => {
     const view = meterView(signedIn, usage({ limit: 100_000, used: 42_000, remaining: 58_000, percent: 42 }));
     expect(view).toEqual({
       label: 'Quota 42% — 58,000 tokens left',
-      tooltip: 'Strat Coach (free)\nQuota 42% — 58,000 tokens left\nResets Jun 1',
+      tooltip: 'Strat Coach (free)\nQuota 42% — 58,000 tokens left\nRenews 1 Jun 2030',
       level: 'ok',
       percent: 42,
       percentText: '42%',
@@ -34,10 +34,13 @@ describe('meterView', () => {
     [79.9, 'ok', 'Quota 79% — 20,100 tokens left'],
     [80, 'warn', 'Quota 80% — 20,000 tokens left'],
     [99.95, 'warn', 'Quota 99% — 50 tokens left'],
-    [100, 'full', 'Quota 100% — 0 tokens left'],
+    [99.999, 'warn', 'Quota 99% — 1 token left'],
+    [100, 'full', 'Quota 100% — used up'],
   ] as const)('at %s%% the level is %s', (percent, level, label) => {
     const used = Math.round(percent * 1000);
-    const view = meterView(signedIn, usage({ limit: 100_000, used, remaining: 100_000 - used, percent }));
+    // The server's percent is rounded to 0.1 (99,999 arrives as 100): the tray reads the counts.
+    const rounded = Math.round(percent * 10) / 10;
+    const view = meterView(signedIn, usage({ limit: 100_000, used, remaining: 100_000 - used, percent: rounded }));
     expect(view).toMatchObject({ level, label });
   });
 

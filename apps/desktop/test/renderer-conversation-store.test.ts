@@ -6,7 +6,7 @@ import { useChartStore, type PendingChart } from '../src/renderer/src/state/char
 import { useConversationStore } from '../src/renderer/src/state/conversation-store';
 import { useUsageStore } from '../src/renderer/src/state/usage-store';
 import { contentDelta, streamComplete, streamStart } from './support/coach-events';
-import { MESSAGES_PAGE, QUOTA, useScriptedHost, type ScriptedHost } from './support/scripted-host';
+import { MESSAGES_PAGE, QUOTA, USAGE, useScriptedHost, type ScriptedHost } from './support/scripted-host';
 
 const start = streamStart;
 const delta = contentDelta;
@@ -50,7 +50,27 @@ describe('the conversation store', () => {
     expect(store().live).toMatchObject({ phase: 'complete', text: 'A 2-1-2 triggers.' });
     expect(store().currentId).toBe('c-1');
     expect(useUsageStore.getState().quota).toEqual(QUOTA);
-    await expect.poll(() => scripted.usageCalls()).toBe(1);
+    // The list catches up; the meter does not read the usage itself: the host pushes its one read.
+    await expect.poll(() => scripted.conversationCalls()).toBe(1);
+    expect(scripted.usageCalls()).toBe(0);
+  });
+
+  it('the meter takes the usage the host pushes after an answer, until it stops following', () => {
+    const stop = useUsageStore.getState().followHost();
+    const later = { ...USAGE, quota: { limit: 100_000, used: 99_999, remaining: 1, percent: 100 } };
+    scripted.pushUsage(later);
+    expect(useUsageStore.getState()).toMatchObject({ usage: later, quota: later.quota });
+    stop();
+    scripted.pushUsage(USAGE);
+    expect(useUsageStore.getState().usage).toBe(later);
+  });
+
+  it('a question refused for the quota reads no usage itself (the host pushes it)', async () => {
+    ask('One more?');
+    scripted.asked[0]!.refuse({ code: 'quota_exceeded', message: 'Quota used up.', status: 402 });
+    await Promise.resolve();
+    expect(store().notice).toMatchObject({ kind: 'quota_exceeded' });
+    expect(scripted.usageCalls()).toBe(0);
   });
 
   it('continues the conversation with a follow-up, the earlier turn moving into the history', () => {
@@ -92,6 +112,14 @@ describe('the conversation store', () => {
     expect(answer.cancelled).toBe(true);
     answer.send(delta(' and more'));
     expect(store().live).toMatchObject({ phase: 'stopped', text: 'Half of it' });
+  });
+
+  it('after Stop, once the stream has ended, the list is read once and the usage not at all', async () => {
+    ask('Long answer please');
+    scripted.asked[0]!.send(start('c-1'));
+    store().stop();
+    await expect.poll(() => scripted.conversationCalls()).toBe(1);
+    expect(scripted.usageCalls()).toBe(0);
   });
 
   it('sends a chart once: follow-ups go without it ("same chart") until a new capture replaces it', () => {

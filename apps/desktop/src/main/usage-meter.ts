@@ -1,7 +1,9 @@
 // The tray's usage meter: what the trader reads (label, tooltip, a small gauge icon) from the session and
-// /usage/current, refreshed after each answer, on session changes and every few minutes.
+// /usage/current, read after each answer (and handed to the window too), on session changes and every few
+// minutes. The figures come from the shared meterView, the same one the window's meter uses.
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { HostResult, SessionState } from '../shared/host-api';
+import { meterView as quotaView } from '../shared/meter';
 
 export type MeterLevel = 'none' | 'ok' | 'warn' | 'full';
 
@@ -15,10 +17,6 @@ export interface MeterView {
   /** The quota used as the label says it ("42%"), e.g. beside the macOS menu-bar gauge; null without a cap. */
   percentText: string | null;
 }
-
-const tokens = (count: number) => count.toLocaleString('en-US');
-const day = (iso: string) =>
-  new Date(iso).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
 export function meterView(session: SessionState, usage: HostResult<UsageCurrentResponse> | null): MeterView {
   if (session.status !== 'signed_in') {
@@ -44,21 +42,25 @@ export function meterView(session: SessionState, usage: HostResult<UsageCurrentR
     };
   }
   const { quota, tier, period } = usage.value;
-  if (quota.limit === null || quota.percent === null || quota.remaining === null) {
-    const label = `Unlimited plan — ${tokens(quota.used)} tokens used`;
-    return { label, tooltip: `Strat Coach (${tier})\n${label}`, level: 'ok', percent: null, percentText: null };
+  const view = quotaView(quota, period);
+  const renews = view.renews ? `\n${view.renews}` : '';
+  if (view.level === 'unlimited' || view.level === 'unknown') {
+    const label = `Unlimited plan — ${view.detail}`;
+    return {
+      label,
+      tooltip: `Strat Coach (${tier})\n${label}${renews}`,
+      level: 'ok',
+      percent: null,
+      percentText: null,
+    };
   }
-  const percent = Math.min(100, Math.max(0, quota.percent));
-  // Floor, so "100%" only ever means used up.
-  const percentText = `${Math.floor(percent)}%`;
-  const label = `Quota ${percentText} — ${tokens(quota.remaining)} tokens left`;
-  const level: MeterLevel = percent >= 100 ? 'full' : percent >= 80 ? 'warn' : 'ok';
+  const label = `Quota ${view.percentText} — ${view.level === 'full' ? 'used up' : view.detail}`;
   return {
     label,
-    tooltip: `Strat Coach (${tier})\n${label}\nResets ${day(period.end)}`,
-    level,
-    percent,
-    percentText,
+    tooltip: `Strat Coach (${tier})\n${label}${renews}`,
+    level: view.level,
+    percent: view.fill,
+    percentText: view.percentText,
   };
 }
 
@@ -102,7 +104,10 @@ export function meterIcon(view: Pick<MeterView, 'level' | 'percent'>, size: numb
 }
 
 export interface UsageMeter {
-  /** Re-reads the usage now (after an answer, a sign-in); concurrent calls share one request. */
+  /**
+   * Re-reads the usage now (after an answer, a sign-in). A call during a read shares it, and one more read
+   * follows it: that read may have started before the answer was recorded.
+   */
   refresh: () => Promise<MeterView>;
   view: () => MeterView;
   stop: () => void;
@@ -112,11 +117,14 @@ export function createUsageMeter(options: {
   session: () => SessionState;
   fetchUsage: () => Promise<HostResult<UsageCurrentResponse>>;
   onView: (view: MeterView) => void;
+  /** Each usage read: main hands it to the window, so one read serves the tray and the window's meter. */
+  onUsage?: (usage: UsageCurrentResponse) => void;
   intervalMs?: number;
 }): UsageMeter {
   let usage: HostResult<UsageCurrentResponse> | null = null;
   let current = meterView(options.session(), null);
   let inFlight: Promise<MeterView> | null = null;
+  let again: Promise<MeterView> | null = null;
 
   const publish = () => {
     current = meterView(options.session(), usage);
@@ -124,20 +132,33 @@ export function createUsageMeter(options: {
     return current;
   };
 
-  const refresh = () => {
-    inFlight ??= (async () => {
-      if (options.session().status !== 'signed_in') usage = null;
-      else {
-        usage = await options.fetchUsage().catch((): HostResult<UsageCurrentResponse> => ({
-          ok: false,
-          error: { code: 'internal', message: 'Your usage could not be read.', status: null },
-        }));
-      }
-      return publish();
-    })().finally(() => {
-      inFlight = null;
-    });
-    return inFlight;
+  const read = async (): Promise<MeterView> => {
+    if (options.session().status !== 'signed_in') usage = null;
+    else {
+      usage = await options.fetchUsage().catch((): HostResult<UsageCurrentResponse> => ({
+        ok: false,
+        error: { code: 'internal', message: 'Your usage could not be read.', status: null },
+      }));
+      if (usage.ok) options.onUsage?.(usage.value);
+    }
+    return publish();
+  };
+
+  const refresh = (): Promise<MeterView> => {
+    if (!inFlight) {
+      inFlight = read().finally(() => {
+        inFlight = null;
+      });
+      return inFlight;
+    }
+    // Several calls during one read get one more read between them, not one each.
+    again ??= inFlight
+      .catch(() => current)
+      .then(() => {
+        again = null;
+        return refresh();
+      });
+    return again;
   };
 
   const timer = setInterval(() => void refresh(), options.intervalMs ?? 5 * 60_000);

@@ -36,6 +36,7 @@ const coach: CoachHostApi = {
     usage: () => invoke('api:usage'),
     conversations: (cursor) => invoke('api:conversations', cursor),
     messages: (conversationId, cursor) => invoke('api:messages', conversationId, cursor),
+    onUsage: (listener) => subscribe('usage:changed', listener),
   },
   coach: {
     ask(request, handlers) {

@@ -112,6 +112,11 @@ export interface CoachHostApi {
     conversations(cursor?: string): Promise<HostResult<ConversationsResponse>>;
     /** A page of the conversation: the newest messages, or with `cursor` (a page's nextCursor) the ones before. */
     messages(conversationId: string, cursor?: string): Promise<HostResult<MessagesResponse>>;
+    /**
+     * The usage the host read after each answer (however it ended, once its stream is over), on sign-in and
+     * every few minutes: the window's meter follows it instead of reading the usage itself.
+     */
+    onUsage(listener: (usage: UsageCurrentResponse) => void): () => void;
   };
   coach: {
     /**

@@ -58,7 +58,13 @@ const cropChannels: ReadonlySet<string> = new Set(CROP_CHANNELS);
 export const isCropChannel = (channel: InvokeChannel): channel is CropChannel => cropChannels.has(channel);
 
 /** Main → renderer messages (webContents.send / ipcRenderer.on). */
-export const PUSH_CHANNELS = ['session:changed', 'coach:stream', 'app:quick-question', 'app:recapture-pinned'] as const;
+export const PUSH_CHANNELS = [
+  'session:changed',
+  'coach:stream',
+  'usage:changed',
+  'app:quick-question',
+  'app:recapture-pinned',
+] as const;
 export type PushChannel = (typeof PUSH_CHANNELS)[number];
 
 /** One message of a coaching answer, tagged with the stream id the preload chose for that `ask`. */
@@ -99,6 +105,8 @@ export interface InvokeContract {
 export interface PushContract {
   'session:changed': SessionState;
   'coach:stream': CoachStreamMessage;
+  /** The tray's latest usage read, so the window's meter shows the same figure without reading it again. */
+  'usage:changed': UsageCurrentResponse;
   /** A preset's id, or null for an open quick question. */
   'app:quick-question': string | null;
   'app:recapture-pinned': null;

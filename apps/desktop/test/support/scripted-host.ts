@@ -1,5 +1,6 @@
 // A CoachHostApi driven by the test (the window.coach contract, no Electron and no server): it records what
-// the renderer asks, lets the test send the answer's events or refuse it, and scripts captures and settings.
+// the renderer asks, lets the test send the answer's events or refuse it, push a usage read as the host does
+// after an answer, and scripts captures and settings.
 import type { ChatStreamRequest, CoachEvent, MessageItem, UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { CapturedChart, CoachHostApi, HostError, HostResult } from '../../src/shared/host-api';
 import { afterEach, beforeEach } from 'vitest';
@@ -18,7 +19,7 @@ interface Asked {
 export const MESSAGES_PAGE = 50;
 
 export const QUOTA = { limit: 100_000, used: 2_000, remaining: 98_000, percent: 2 };
-const USAGE: UsageCurrentResponse = {
+export const USAGE: UsageCurrentResponse = {
   tier: 'free',
   period: { start: '2026-01-01T00:00:00.000Z', end: '2026-02-01T00:00:00.000Z' },
   tokens: { input: 1_500, output: 500, cacheRead: 0, cacheWrite: 0 },
@@ -36,6 +37,8 @@ const cancelled: HostResult<CapturedChart> = {
 export function scriptedHost() {
   const asked: Asked[] = [];
   let usageCalls = 0;
+  let conversationCalls = 0;
+  const usageListeners = new Set<(usage: UsageCurrentResponse) => void>();
   /** What each pinned region's capture answers (by region id), and what the display under the cursor does. */
   const regionResults = new Map<string, HostResult<CapturedChart>>();
   let underCursorResult: HostResult<CapturedChart> = cancelled;
@@ -57,7 +60,10 @@ export function scriptedHost() {
         usageCalls += 1;
         return { ok: true, value: USAGE };
       },
-      conversations: async () => ({ ok: true, value: { items: [], nextCursor: null } }),
+      conversations: async () => {
+        conversationCalls += 1;
+        return { ok: true, value: { items: [], nextCursor: null } };
+      },
       messages: async (conversationId, cursor) => {
         messageCalls.push({ conversationId, cursor });
         const end = cursor === undefined ? history.length : history.findIndex((message) => message.id === cursor);
@@ -67,6 +73,10 @@ export function scriptedHost() {
           ok: true,
           value: { items: history.slice(start, end), nextCursor: start > 0 ? (history[start]?.id ?? null) : null },
         };
+      },
+      onUsage: (listener) => {
+        usageListeners.add(listener);
+        return () => void usageListeners.delete(listener);
       },
     },
     coach: {
@@ -120,7 +130,11 @@ export function scriptedHost() {
   return {
     host,
     asked,
+    /** The renderer's own usage reads (api.usage); the host's reads after answers arrive by pushUsage. */
     usageCalls: () => usageCalls,
+    conversationCalls: () => conversationCalls,
+    /** The host's usage read after an answer, as main (or the web host) pushes it. */
+    pushUsage: (usage: UsageCurrentResponse) => usageListeners.forEach((listener) => listener(usage)),
     captured,
     history,
     messageCalls,

@@ -39,11 +39,14 @@ export function startApp(): () => void {
   const stopRecapture = host().app.onRecapturePinned(() => {
     void usePinnedStore.getState().recapture();
   });
+  // After each answer the host reads the usage once (main, for the tray too) and hands it over.
+  const stopUsage = useUsageStore.getState().followHost();
   void useServerStore.getState().check();
   void useSessionStore.getState().start();
   return () => {
     stopWatchingSession();
     stopQuickQuestion();
     stopRecapture();
+    stopUsage();
   };
 }

@@ -1,6 +1,6 @@
 // The renderer's door to apps/desktop/src/shared (the window.coach contract, the coach client, capture and
-// region geometry, labels, pinned regions, presets, shortcuts): folders below src/ import it from here
-// rather than climbing out of the renderer.
+// region geometry, labels, pinned regions, presets, shortcuts, the quota meter): folders below src/ import it
+// from here rather than climbing out of the renderer.
 export * from '../../shared/host-api';
 export * from '../../shared/coach-client';
 export * from '../../shared/capture-geometry';
@@ -9,3 +9,4 @@ export * from '../../shared/timeframes';
 export * from '../../shared/pinned-regions';
 export * from '../../shared/presets';
 export * from '../../shared/shortcut-settings';
+export * from '../../shared/meter';

@@ -1,7 +1,7 @@
 // `window.coach` for a plain browser: the server is this page's own origin, sign-in is a PKCE redirect,
 // capture is getDisplayMedia cropped in the page's own overlay, settings live in localStorage. Used when the
 // renderer runs as the web version (and in the e2e suite).
-import type { ChatStreamRequest, CoachEvent } from '@strat-coach/server/contract';
+import type { ChatStreamRequest, CoachEvent, UsageCurrentResponse } from '@strat-coach/server/contract';
 import {
   createCoachClient,
   type CoachHostApi,
@@ -40,6 +40,14 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
     return (await session.recoverFromRejection()) ? client.get<T>(path) : first;
   };
 
+  // The web version's stand-in for main's push: one usage read after each answer, to every listener.
+  const usageListeners = new Set<(usage: UsageCurrentResponse) => void>();
+  const pushUsage = async (): Promise<void> => {
+    if (usageListeners.size === 0) return;
+    const usage = await authedGet<UsageCurrentResponse>('/usage/current');
+    if (usage.ok) for (const listener of usageListeners) listener(usage.value);
+  };
+
   return {
     kind: 'web',
     session: {
@@ -59,6 +67,10 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
         authedGet(
           `/conversations/${encodeURIComponent(conversationId)}/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
         ),
+      onUsage(listener) {
+        usageListeners.add(listener);
+        return () => void usageListeners.delete(listener);
+      },
     },
     coach: {
       ask(request: ChatStreamRequest, handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void }) {
@@ -91,6 +103,9 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
           .catch(() => {
             handlers.onError({ code: 'internal', message: 'The question could not be sent.', status: null });
           });
+        // However it ended (answered, refused, stopped), once its stream is over: the meter reads what the
+        // server now counts.
+        void done.then(pushUsage).catch(() => undefined);
         return { cancel: () => controller.abort(), done };
       },
     },

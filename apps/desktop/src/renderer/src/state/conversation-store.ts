@@ -65,8 +65,6 @@ const initial: ConversationState = {
 // The answer in flight. Outside the state: it is a handle to a stream, not something to render. `asks`
 // numbers each question so events of an answer the trader has moved on from are dropped.
 let inFlight: CoachAnswerHandle | null = null;
-/** How long the server may take to record a cancelled answer after the connection closes. */
-const SETTLE_AFTER_STOP_MS = 1_000;
 let asks = 0;
 let lastRequest: ChatStreamRequest | null = null;
 
@@ -84,9 +82,11 @@ const rateLimited = (notice: Notice | null, now: number): boolean =>
   notice?.kind === 'rate_limited' && notice.until > now;
 
 export const useConversationStore = create<ConversationState & ConversationActions>()((set, get) => {
-  /** After an answer ends, whichever way: the meter and the list catch up with what the server stored. */
+  /**
+   * After an answer ends, whichever way: the list catches up with what the server stored. The meter needs
+   * nothing here: the host reads the usage once the stream is over and pushes it (host.api.onUsage).
+   */
   const settle = (): void => {
-    void useUsageStore.getState().refresh();
     void get().loadConversations();
   };
 
@@ -126,7 +126,6 @@ export const useConversationStore = create<ConversationState & ConversationActio
         if ((request.images?.length ?? 0) > 0) useChartStore.getState().unsend();
         if (error.code === 'offline') useServerStore.getState().markOffline();
         if (error.code === 'upstream_unconfigured') useServerStore.getState().markUnconfigured();
-        if (error.code === 'quota_exceeded') void useUsageStore.getState().refresh();
       },
     });
     inFlight = handle;
@@ -241,12 +240,8 @@ export const useConversationStore = create<ConversationState & ConversationActio
       const handle = inFlight;
       cancelInFlight();
       set({ live: stopAnswer(live) });
-      // The server accounts for the cancelled answer once it sees the connection close, which can be a
-      // moment after our side has let go: catch up now and once more after that moment.
-      void handle?.done.then(() => {
-        settle();
-        setTimeout(settle, SETTLE_AFTER_STOP_MS);
-      });
+      // Once the stream has really ended (the host then pushes the usage, too).
+      void handle?.done.then(settle);
     },
 
     retry() {

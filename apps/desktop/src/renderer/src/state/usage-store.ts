@@ -1,5 +1,5 @@
-// This billing period's usage and quota for the meter: loaded from GET /usage/current, and moved on at
-// once by the quota each stream_complete carries.
+// This billing period's usage and quota for the meter: read once at sign-in, moved on at once by the quota
+// each stream_complete carries, then replaced by the read the host pushes after each answer (host.api.onUsage).
 import type { Quota, UsageCurrentResponse } from '@strat-coach/server/contract';
 import { create } from 'zustand';
 import { host } from '../host';
@@ -9,13 +9,17 @@ interface UsageStore {
   usage: UsageCurrentResponse | null;
   quota: Quota | null;
   refresh: () => Promise<void>;
+  /** A usage read the host pushed (after an answer): the same figure the tray shows. */
+  applyUsage: (usage: UsageCurrentResponse) => void;
+  /** Follows the host's usage pushes until the returned function is called. */
+  followHost: () => () => void;
   applyQuota: (quota: Quota) => void;
   reset: () => void;
 }
 
 const initial = { usage: null, quota: null };
 
-export const useUsageStore = create<UsageStore>()((set) => ({
+export const useUsageStore = create<UsageStore>()((set, get) => ({
   ...initial,
 
   async refresh() {
@@ -27,6 +31,8 @@ export const useUsageStore = create<UsageStore>()((set) => ({
     if (result.error.code === 'offline') useServerStore.getState().markOffline();
   },
 
+  applyUsage: (usage) => set({ usage, quota: usage.quota }),
+  followHost: () => host().api.onUsage((usage) => get().applyUsage(usage)),
   applyQuota: (quota) => set({ quota }),
   reset: () => set(initial),
 }));

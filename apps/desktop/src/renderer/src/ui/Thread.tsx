@@ -3,8 +3,9 @@
 // seconds it takes, streaming, cut short with Continue, stopped, failed with Retry).
 import type { MessageItem } from '@strat-coach/server/contract';
 import { useEffect, useLayoutEffect, useRef } from 'react';
-import { formatTokens, formatWait } from '../lib/format';
+import { formatWait } from '../lib/format';
 import { canRetry, type LiveAnswer } from '../lib/live-answer';
+import { formatTokenCount } from '../shared';
 import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
 import { AnswerMarkdown } from './AnswerMarkdown';
@@ -73,7 +74,7 @@ function AnswerStatus({ answer }: { answer: LiveAnswer }) {
       if (answer.cutShort) return <CutShort />;
       return answer.quota ? (
         <p className="status">
-          {answer.quota.remaining !== null ? `${formatTokens(answer.quota.remaining)} tokens left this month` : 'Done'}
+          {answer.quota.remaining !== null ? `${formatTokenCount(answer.quota.remaining)} left this month` : 'Done'}
         </p>
       ) : null;
     case 'stopped':

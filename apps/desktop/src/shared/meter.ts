@@ -1,0 +1,53 @@
+// The one reading of a quota that the tray (main) and the window's meter (renderer) both show: colour band,
+// percent, tokens left and when the quota renews. One function, so the two can never disagree at the edge.
+import type { Quota } from '@strat-coach/server/contract';
+
+/** Amber from here; red only once the quota is really spent (nothing left). */
+export const WARN_PERCENT = 80;
+
+export type MeterLevel = 'unknown' | 'unlimited' | 'ok' | 'warn' | 'full';
+
+export interface MeterView {
+  level: MeterLevel;
+  /** Width of the bar (and the tray's gauge), 0..100; null when there is no cap or nothing loaded. */
+  fill: number | null;
+  /** The short reading: "42%", "No cap", "–" before usage has loaded. */
+  percentText: string;
+  /** The long reading: "58,000 tokens left", "1 token left", "Quota used up", "1,234 tokens used". */
+  detail: string;
+  /** "Renews 1 Jun 2030"; null when the period is not known. */
+  renews: string | null;
+}
+
+// Fixed locales and UTC, so the tray, the window and the tests read the same on every machine.
+const number = new Intl.NumberFormat('en-US');
+const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+export const formatTokenCount = (count: number): string =>
+  `${number.format(Math.round(count))} ${Math.round(count) === 1 ? 'token' : 'tokens'}`;
+
+export function meterView(quota: Quota | null, period?: { end: string } | null): MeterView {
+  const renews = period ? `Renews ${day.format(new Date(period.end))}` : null;
+  if (!quota) return { level: 'unknown', fill: null, percentText: '–', detail: 'Usage not loaded', renews };
+  if (quota.limit === null || quota.limit <= 0) {
+    return {
+      level: 'unlimited',
+      fill: null,
+      percentText: 'No cap',
+      detail: `${formatTokenCount(quota.used)} used`,
+      renews,
+    };
+  }
+  // From the counts, never the server's percent: that is rounded to 0.1, so 99,999 of 100,000 reads 100.0
+  // while a token is still left. Floored for the same reason: "100%" only ever means spent.
+  const remaining = Math.max(0, quota.limit - quota.used);
+  const percent = Math.min(100, Math.max(0, (quota.used / quota.limit) * 100));
+  const level: MeterLevel = remaining === 0 ? 'full' : percent >= WARN_PERCENT ? 'warn' : 'ok';
+  return {
+    level,
+    fill: percent,
+    percentText: `${level === 'full' ? 100 : Math.min(99, Math.floor(percent))}%`,
+    detail: level === 'full' ? 'Quota used up' : `${formatTokenCount(remaining)} left`,
+    renews,
+  };
+}
