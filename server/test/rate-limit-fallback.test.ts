@@ -80,7 +80,8 @@ describe.each([{ trouble: 'stall' as const }, { trouble: 'refuse' as const }])(
     it('answers at once, limits in memory from what Redis said, reports degraded, and returns to Redis', async () => {
       const { user, headers } = await newUser(test.app, fixtures.issuer);
       for (let request = 0; request < 3; request += 1) expect((await hit(test.app, headers)).statusCode).toBe(200);
-      expect(await logged(user.id, keyPrefix)).toBe(3);
+      // On a busy machine a call can pass its 50 ms and be decided in memory: written back once Redis answers.
+      await eventually(async () => ((await logged(user.id, keyPrefix)) === 3 ? true : undefined));
 
       proxy.setMode(trouble);
       const first = await answered(hit(test.app, headers));
