@@ -2,7 +2,7 @@
 // overlay, the tray's meter and menu, global shortcuts, settings and the IPC bridge. Wiring only: the logic
 // is in pure modules.
 import * as nodeFs from 'node:fs/promises';
-import { app, ipcMain, protocol, session, shell, type BrowserWindow } from 'electron';
+import { app, protocol, session, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createCoachClient } from '../shared/coach-client';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
@@ -17,7 +17,7 @@ import { createCaptureShield } from './capture-shield';
 import { createCoachStreams } from './coach-streams';
 import { createCropWindows } from './crop-window';
 import { electronCapturePorts, electronGlobalShortcuts, electronSecretStore } from './electron-ports';
-import { createIpcRouter } from './ipc-router';
+import { createElectronIpcRouter } from './ipc-router-electron';
 import { consoleLogger, describeError } from './log';
 import { createShortcuts } from './shortcuts';
 import { createCoachTray } from './tray';
@@ -149,12 +149,13 @@ function start(): void {
         session: () => authSession.state(),
         fetchUsage: () => client.get<UsageCurrentResponse>('/usage/current'),
         onView: showTray,
+        // One read serves both meters: the window takes the tray's instead of reading the usage itself.
+        onUsage: (usage) => push('usage:changed', usage),
       });
       settings.onChange(showTray);
       const streams = createCoachStreams({ client, log, onFinished: () => void meter.refresh() });
 
-      const router = createIpcRouter({
-        register: (channel, listener) => ipcMain.handle(channel, listener),
+      const router = createElectronIpcRouter({
         coachFrame: () => liveWindow()?.webContents.mainFrame ?? null,
         cropFrame: () => cropWindows.mainFrame(),
         isAppUrl: policy.isAppUrl,
