@@ -52,7 +52,7 @@ function mainProcess() {
   const streams: CoachStreams = createCoachStreams({
     client,
     log: silentLogger,
-    onFinished: () => void meter.refresh(),
+    onFinished: meter.afterAnswer,
   });
   const listeners = new Map<string, InvokeListener>();
   const router = createIpcRouter({
@@ -136,11 +136,13 @@ describe('usage after each answer', () => {
     main.stop();
   });
 
-  it('after Stop, is read once when the stream has ended, with no wait guessed', async () => {
+  it('after Stop, is read when the stream has ended and pushed once the server has recorded the answer', async () => {
     const main = mainProcess();
     await main.invoke('session:sign-in');
+    // As index.ts does on every session change: the figure a stopped answer's read is compared with.
+    const before = await main.meter.refresh();
+    const [signedIn] = main.usagePushes();
     server.fake!.script({ stallAfterChunks: 1 });
-    const reads = countUsageReads();
 
     await main.invoke('coach:ask', 'stream-usage-stop', { message: 'Walk me through this chart.' });
     await vi.waitFor(() =>
@@ -148,12 +150,15 @@ describe('usage after each answer', () => {
         true,
       ),
     );
-    expect(main.usagePushes()).toHaveLength(0);
     await main.invoke('coach:cancel', 'stream-usage-stop');
     await main.ended('stream-usage-stop');
-    await vi.waitFor(() => expect(main.usagePushes()).toHaveLength(1));
+    await vi.waitFor(() => expect(main.usagePushes()).toHaveLength(2));
 
-    expect(reads.count()).toBe(1);
+    // One push, and it already counts the cancelled call: no stale figure for the window or the tray.
+    const stopped = main.usagePushes()[1]!;
+    expect(stopped.requests).toBe(signedIn!.requests + 1);
+    expect(stopped.quota.used).toBeGreaterThan(signedIn!.quota.used);
+    expect(main.views.at(-1)?.label).not.toBe(before.label);
     main.stop();
   });
 });

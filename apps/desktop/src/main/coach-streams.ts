@@ -23,8 +23,11 @@ export interface CoachStreams {
 export function createCoachStreams(options: {
   client: CoachClient;
   log: Logger;
-  /** After every stream, however it ended (the tray refreshes the quota). */
-  onFinished?: (outcome: StreamOutcome | 'crashed') => void;
+  /**
+   * After every stream, however it ended (the tray reads the quota). modelStarted: the model had begun the
+   * answer, so even a cancelled one leaves a usage record on the server.
+   */
+  onFinished?: (outcome: StreamOutcome | 'crashed', details: { modelStarted: boolean }) => void;
 }): CoachStreams {
   const running = new Map<string, AbortController>();
 
@@ -38,16 +41,20 @@ export function createCoachStreams(options: {
         if (target.isGone()) abort.abort();
         else target.send(message);
       };
+      let modelStarted = false;
       const finish = (outcome: StreamOutcome | 'crashed') => {
         running.delete(streamId);
         forward({ streamId, kind: 'end' });
-        options.onFinished?.(outcome);
+        options.onFinished?.(outcome, { modelStarted });
       };
       void options.client
         .streamChat(
           request,
           {
-            onEvent: (event) => forward({ streamId, kind: 'event', event }),
+            onEvent: (event) => {
+              if (event.event === 'message_start') modelStarted = true;
+              forward({ streamId, kind: 'event', event });
+            },
             onError: (error) => forward({ streamId, kind: 'error', error }),
           },
           abort.signal,

@@ -153,7 +153,7 @@ function start(): void {
         onUsage: (usage) => push('usage:changed', usage),
       });
       settings.onChange(showTray);
-      const streams = createCoachStreams({ client, log, onFinished: () => void meter.refresh() });
+      const streams = createCoachStreams({ client, log, onFinished: meter.afterAnswer });
 
       const router = createElectronIpcRouter({
         coachFrame: () => liveWindow()?.webContents.mainFrame ?? null,

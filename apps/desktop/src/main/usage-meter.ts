@@ -3,7 +3,9 @@
 // minutes. The figures come from the shared meterView, the same one the window's meter uses.
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { HostResult, SessionState } from '../shared/host-api';
+import type { StreamOutcome } from '../shared/coach-client';
 import { meterView as quotaView } from '../shared/meter';
+import { readUsageAfterAnswer } from '../shared/usage-after-answer';
 
 export type MeterLevel = 'none' | 'ok' | 'warn' | 'full';
 
@@ -106,9 +108,12 @@ export function meterIcon(view: Pick<MeterView, 'level' | 'percent'>, size: numb
 export interface UsageMeter {
   /**
    * Re-reads the usage now (after an answer, a sign-in). A call during a read shares it, and one more read
-   * follows it: that read may have started before the answer was recorded.
+   * follows it: that read may have started before the answer was recorded. `stopped`: the answer was
+   * stopped after the model began it, so the read waits for the server to record it (usage-after-answer).
    */
-  refresh: () => Promise<MeterView>;
+  refresh: (options?: { stopped?: boolean }) => Promise<MeterView>;
+  /** For coach streams' onFinished: one read once the answer's stream is over. */
+  afterAnswer: (outcome: StreamOutcome | 'crashed', details: { modelStarted: boolean }) => void;
   view: () => MeterView;
   stop: () => void;
 }
@@ -120,6 +125,8 @@ export function createUsageMeter(options: {
   /** Each usage read: main hands it to the window, so one read serves the tray and the window's meter. */
   onUsage?: (usage: UsageCurrentResponse) => void;
   intervalMs?: number;
+  /** The pause between reads after a Stop (tests pass one that resolves at once). */
+  wait?: (ms: number) => Promise<void>;
 }): UsageMeter {
   let usage: HostResult<UsageCurrentResponse> | null = null;
   let current = meterView(options.session(), null);
@@ -132,21 +139,30 @@ export function createUsageMeter(options: {
     return current;
   };
 
-  const read = async (): Promise<MeterView> => {
+  const fetchUsage = () =>
+    options.fetchUsage().catch((): HostResult<UsageCurrentResponse> => ({
+      ok: false,
+      error: { code: 'internal', message: 'Your usage could not be read.', status: null },
+    }));
+
+  const read = async (stopped: boolean): Promise<MeterView> => {
     if (options.session().status !== 'signed_in') usage = null;
     else {
-      usage = await options.fetchUsage().catch((): HostResult<UsageCurrentResponse> => ({
-        ok: false,
-        error: { code: 'internal', message: 'Your usage could not be read.', status: null },
-      }));
+      const before = usage?.ok ? usage.value : null;
+      usage = await readUsageAfterAnswer({
+        read: fetchUsage,
+        before,
+        stopped,
+        ...(options.wait ? { wait: options.wait } : {}),
+      });
       if (usage.ok) options.onUsage?.(usage.value);
     }
     return publish();
   };
 
-  const refresh = (): Promise<MeterView> => {
+  const refresh = ({ stopped = false }: { stopped?: boolean } = {}): Promise<MeterView> => {
     if (!inFlight) {
-      inFlight = read().finally(() => {
+      inFlight = read(stopped).finally(() => {
         inFlight = null;
       });
       return inFlight;
@@ -156,7 +172,7 @@ export function createUsageMeter(options: {
       .catch(() => current)
       .then(() => {
         again = null;
-        return refresh();
+        return refresh({ stopped });
       });
     return again;
   };
@@ -164,5 +180,10 @@ export function createUsageMeter(options: {
   const timer = setInterval(() => void refresh(), options.intervalMs ?? 5 * 60_000);
   timer.unref?.();
 
-  return { refresh, view: () => current, stop: () => clearInterval(timer) };
+  return {
+    refresh,
+    afterAnswer: (outcome, { modelStarted }) => void refresh({ stopped: outcome === 'cancelled' && modelStarted }),
+    view: () => current,
+    stop: () => clearInterval(timer),
+  };
 }

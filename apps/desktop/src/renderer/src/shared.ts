@@ -10,3 +10,4 @@ export * from '../../shared/pinned-regions';
 export * from '../../shared/presets';
 export * from '../../shared/shortcut-settings';
 export * from '../../shared/meter';
+export * from '../../shared/usage-after-answer';

@@ -9,6 +9,7 @@ import {
   type HostError,
   type HostResult,
   type Rect,
+  readUsageAfterAnswer,
 } from '../shared';
 import { captureChart, captureRegion, captureWhole } from './web-capture';
 import { createWebSession } from './web-session';
@@ -42,9 +43,16 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
 
   // The web version's stand-in for main's push: one usage read after each answer, to every listener.
   const usageListeners = new Set<(usage: UsageCurrentResponse) => void>();
-  const pushUsage = async (): Promise<void> => {
-    if (usageListeners.size === 0) return;
+  /** The last usage read, whoever asked: what a stopped answer's read is compared with. */
+  let lastUsage: UsageCurrentResponse | null = null;
+  const readUsage = async (): Promise<HostResult<UsageCurrentResponse>> => {
     const usage = await authedGet<UsageCurrentResponse>('/usage/current');
+    if (usage.ok) lastUsage = usage.value;
+    return usage;
+  };
+  const pushUsage = async (stopped: boolean): Promise<void> => {
+    if (usageListeners.size === 0) return;
+    const usage = await readUsageAfterAnswer({ read: readUsage, before: lastUsage, stopped });
     if (usage.ok) for (const listener of usageListeners) listener(usage.value);
   };
 
@@ -61,7 +69,7 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
     },
     api: {
       status: () => client.get('/status'),
-      usage: () => authedGet('/usage/current'),
+      usage: readUsage,
       conversations: (cursor) => authedGet(`/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
       messages: (conversationId, cursor) =>
         authedGet(
@@ -75,12 +83,16 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
     coach: {
       ask(request: ChatStreamRequest, handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void }) {
         const controller = new AbortController();
+        let modelStarted = false;
         const attempt = async (mayRecover: boolean): Promise<void> => {
           let refused: HostError | null = null;
           await client.streamChat(
             request,
             {
-              onEvent: (event) => handlers.onEvent(event),
+              onEvent: (event) => {
+                if (event.event === 'message_start') modelStarted = true;
+                handlers.onEvent(event);
+              },
               onError: (error) => {
                 refused = error;
               },
@@ -105,7 +117,7 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
           });
         // However it ended (answered, refused, stopped), once its stream is over: the meter reads what the
         // server now counts.
-        void done.then(pushUsage).catch(() => undefined);
+        void done.then(() => pushUsage(controller.signal.aborted && modelStarted)).catch(() => undefined);
         return { cancel: () => controller.abort(), done };
       },
     },
