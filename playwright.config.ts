@@ -17,6 +17,8 @@ export default defineConfig({
   // (test-results/screenshots/) live beside it.
   outputDir: 'test-results/web',
   forbidOnly: true,
+  // On CI a failure gets one retry, recorded with a trace, to tell a flake from a bug.
+  retries: process.env.CI ? 1 : 0,
   // Each worker has its own server; two workers suit the two-core machines this runs on.
   workers: 2,
   timeout: 60_000,
@@ -28,7 +30,7 @@ export default defineConfig({
     // The size of the desktop app's compact coach window.
     viewport: { width: 520, height: 760 },
     locale: 'en-US',
-    trace: 'retain-on-failure',
+    trace: 'on-first-retry',
     screenshot: 'only-on-failure',
   },
   webServer: {

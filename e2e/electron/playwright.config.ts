@@ -13,6 +13,8 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   forbidOnly: !!process.env.CI,
+  // On CI a failure gets one retry, recorded with a trace, to tell a flake from a bug.
+  retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
-  use: { screenshot: 'only-on-failure', trace: 'retain-on-failure' },
+  use: { screenshot: 'only-on-failure', trace: 'on-first-retry' },
 });
