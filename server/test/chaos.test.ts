@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatResult } from './support/coach-client.js';
 import { TEST_DATABASE_URL } from './support/database.js';
+import { eventually } from './support/eventually.js';
 import { ledgerOf, startProxiedChat, type ProxiedChat } from './support/proxied-chat.js';
 
 const STREAMS = 20;
@@ -60,13 +61,16 @@ describe('chaos: database connections killed while answers finish', () => {
         .then((result) => (kills += Number(result.rows[0]?.n ?? 0)))
         .catch(() => undefined);
     }, 20);
-    const deadline = Date.now() + 20_000;
-    while (!finished && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    clearInterval(killer);
-    expect(finished).toHaveLength(STREAMS);
+    let answered: ChatResult[];
+    try {
+      answered = await eventually(() => finished, 20_000, `all ${STREAMS} answers`);
+    } finally {
+      clearInterval(killer);
+    }
+    expect(answered).toHaveLength(STREAMS);
     expect(kills).toBeGreaterThan(0);
     // Every trader was answered in full; none was told the answer could not be saved.
-    for (const result of finished!) {
+    for (const result of answered) {
       expect(result.events.at(-1)?.event).toBe('stream_complete');
       expect(result.text()).toBe(Array.from({ length: 8 }, (_, index) => `part ${index} `).join(''));
     }

@@ -11,6 +11,7 @@ import { createMemoryGuard } from '../src/services/memory-guard.js';
 import { sentText } from './support/upstream-request.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { openUnreadStream } from './support/coach-client.js';
+import { eventually } from './support/eventually.js';
 
 let h: ChatHarness;
 /** The last question a model request carried. */
@@ -204,7 +205,7 @@ describe('a trader’s streams, through the chat route', () => {
       h.chat(headers, { message }, { onEvent: (event) => event.event === 'stream_start' && started.push(message) });
     const first = streaming('First');
     const second = streaming('Second');
-    await h.eventually(async () => (started.length === 2 ? true : undefined));
+    await eventually(async () => (started.length === 2 ? true : undefined));
     const third = await h.chat(headers, { message: 'Third' });
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('5');
@@ -226,7 +227,7 @@ describe('a trader’s streams, through the chat route', () => {
     expect(await abandoned).toBe('left');
     // Had the abandoned question kept its slot or its place, this one would get 429 or wait for ever. (The
     // server learns of the hang-up a moment after the client: 429 until then.)
-    const next = await h.eventually(async () => {
+    const next = await eventually(async () => {
       const result = await h.chat(headers, { message: 'Next' });
       return result.status === 429 ? undefined : result;
     }, 3_000);
@@ -249,7 +250,7 @@ describe('a reader that stops reading', () => {
       const requestId = String(response.headers['x-request-id']);
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       await h.fake.waitForDisconnect(index, 20_000);
-      const row = await h.eventually(() => usageRow(h, requestId), 10_000);
+      const row = await eventually(() => usageRow(h, requestId), 10_000);
       expect({ status: row.status, code: row.error_code }).toEqual({ status: 'cancelled', code: null });
       expect(row.output_tokens).toBeGreaterThan(0);
       expect(row.output_tokens).toBeLessThanOrEqual(h.fake.requests[index]!.body.max_tokens);

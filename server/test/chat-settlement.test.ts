@@ -5,6 +5,7 @@ import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from './support/app.js';
+import { eventually } from './support/eventually.js';
 import { ledgerOf, startProxiedChat, type ProxiedChat } from './support/proxied-chat.js';
 
 describe('recording a turn when the database fails at its end', () => {
@@ -130,12 +131,14 @@ describe('recording a turn when the database fails at its end', () => {
           [user.id],
         )
       ).rows[0]!.count;
-    const deadline = Date.now() + 5_000;
-    let ledger = await ledgerOf(h.database, user.id);
-    while ((ledger.quota_reserved > 0 || (await questions()) === 0) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      ledger = await ledgerOf(h.database, user.id);
-    }
+    const ledger = await eventually(
+      async () => {
+        const current = await ledgerOf(h.database, user.id);
+        return current.quota_reserved === 0 && (await questions()) > 0 ? current : undefined;
+      },
+      5_000,
+      'the outbox settling the turn',
+    );
     expect(await questions()).toBe(1);
     expect(ledger).toMatchObject({ quota_used: 0, quota_reserved: 0, reservations: 0, request_ids: [] });
     await new Promise((resolve) => setTimeout(resolve, 300));

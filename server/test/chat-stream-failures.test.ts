@@ -8,6 +8,7 @@ import { estimateTextTokens } from '../src/services/coach-history.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { openUnreadStream, type ReceivedEvent } from './support/coach-client.js';
 import { pgliteTestDatabase } from './support/database.js';
+import { eventually } from './support/eventually.js';
 
 let h: ChatHarness;
 beforeAll(async () => {
@@ -45,7 +46,7 @@ describe('the trader closes the window mid-answer', () => {
     await h.fake.waitForDisconnect(index, 1_000);
     expect(h.fake.requests[index]!.outcome).toBe('client_disconnected');
 
-    const row = await h.eventually(() => usageRow(h, requestId));
+    const row = await eventually(() => usageRow(h, requestId));
     expect(row).toMatchObject({ status: 'cancelled', input_tokens: 900 });
     expect(row.output_tokens).toBeGreaterThan(0);
     const { rows } = await h.database.db.query<{ content: string }>(
@@ -147,7 +148,7 @@ describe('a slow reader', () => {
       await h.fake.waitForChunks(index, 10);
       // Wait until the upstream stops making progress: the server holds back, the fake's socket fills.
       let last = -1;
-      const stalled = await h.eventually(async () => {
+      const stalled = await eventually(async () => {
         await new Promise((resolve) => setTimeout(resolve, 300));
         const sent = h.fake.requests[index]!.chunksSent;
         const isStalled = sent === last;

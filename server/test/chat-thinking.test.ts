@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { estimateTextTokens } from '../src/services/coach-history.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
+import { eventually } from './support/eventually.js';
 import type { ReceivedEvent } from './support/coach-client.js';
 import { sentText } from './support/upstream-request.js';
 
@@ -90,13 +91,13 @@ describe('on the default model (Claude Sonnet 5.5, adaptive thinking)', () => {
         onEvent: (event) => events.push(typeof event.data.state === 'string' ? event.data.state : event.event),
       },
     );
-    await h.eventually(async () => (events.includes('thinking') ? true : undefined));
+    await eventually(async () => (events.includes('thinking') ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     controller.abort();
     const done = await answer;
     await h.fake.waitForEnd(index);
     const requestId = String(done.events[0]!.data.requestId);
-    const row = await h.eventually(() => usageRow(h, requestId));
+    const row = await eventually(() => usageRow(h, requestId));
     expect(row.status).toBe('cancelled');
     // About one second of thinking at the low estimate of 40 tokens a second, not the placeholder 1.
     expect(row.output_tokens).toBeGreaterThanOrEqual(35);

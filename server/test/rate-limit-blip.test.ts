@@ -9,7 +9,8 @@ import type { TestApp } from './support/app.js';
 import { postgresTestDatabase, type TestDatabase } from './support/database.js';
 import { startTestIssuer, type TestIssuer } from './support/issuer.js';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
-import { buildLimitedApp, eventually, hit, newUser, testClock, uniqueKeyPrefix } from './support/rate-limit.js';
+import { eventually } from './support/eventually.js';
+import { buildLimitedApp, hit, newUser, testClock, uniqueKeyPrefix } from './support/rate-limit.js';
 
 /** Long enough that the requests meant for the pause are all sent within it, many times over. */
 const PAUSE_MS = 3_000;

@@ -6,7 +6,8 @@ import { usersRepository } from '../src/db/repositories/users.js';
 import { createRateLimitEventRecorder, type RateLimitEvent } from '../src/services/rate-limit-events.js';
 import { postgresTestDatabase, type TestDatabase } from './support/database.js';
 import { startTestIssuer, type TestIssuer } from './support/issuer.js';
-import { buildLimitedApp, eventually, hit, newUser } from './support/rate-limit.js';
+import { eventually } from './support/eventually.js';
+import { buildLimitedApp, hit, newUser } from './support/rate-limit.js';
 
 let issuer: TestIssuer;
 let database: TestDatabase;

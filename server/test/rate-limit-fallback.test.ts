@@ -12,13 +12,13 @@ import {
   buildLimitedApp,
   connectedClient,
   deleteKeys,
-  eventually,
   hit,
   newUser,
   TEST_REDIS_ADDRESS,
   uniqueKeyPrefix,
   useLimiterFixtures,
 } from './support/rate-limit.js';
+import { eventually } from './support/eventually.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 const fixtures = useLimiterFixtures();

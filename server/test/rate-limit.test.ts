@@ -8,7 +8,6 @@ import type { TestApp } from './support/app.js';
 import {
   buildLimitedApp,
   deleteKeys,
-  eventually,
   hit,
   limiterNow,
   newUser,
@@ -19,6 +18,7 @@ import {
   useLimiterFixtures,
   type TestClock,
 } from './support/rate-limit.js';
+import { eventually } from './support/eventually.js';
 
 const fixtures = useLimiterFixtures();
 

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_MS } from '../src/services/stream-slots.js';
 import {
   deleteKeys,
-  eventually,
   newUser,
   testClock,
   TEST_REDIS_ADDRESS,
@@ -13,6 +12,7 @@ import {
   uniqueKeyPrefix,
   useLimiterFixtures,
 } from './support/rate-limit.js';
+import { eventually } from './support/eventually.js';
 import { buildSlotsApp, leaseExpiries, type OpenStream, type SlotsApp } from './support/stream-slots.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 

@@ -10,8 +10,6 @@ export interface ChatHarness extends ApiHarness {
   fake: FakeAnthropic;
   baseUrl: string;
   chat(headers: Record<string, string>, body: unknown, options?: ChatOptions): ReturnType<typeof postChat>;
-  /** Polls until `check` returns a value (or the deadline passes). */
-  eventually<T>(check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
 }
 
 export async function startChatHarness(
@@ -36,15 +34,6 @@ export async function startChatHarness(
     fake,
     baseUrl,
     chat: (headers, body, options) => postChat(baseUrl, headers, body, options),
-    async eventually(check, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await check();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    },
     async close() {
       await api.close();
       await fake.close();

@@ -1,5 +1,5 @@
 // Rate limit tests: an app with a test-only limited route, its own Redis key prefix and a clock the test
-// can move, users minted through the test issuer, and polling with a deadline.
+// can move, users minted through the test issuer.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
@@ -86,17 +86,6 @@ export async function newUser(
 
 export const hit = (app: FastifyInstance, headers: { authorization: string }) =>
   app.inject({ method: 'POST', url: LIMITED_ROUTE, headers });
-
-/** Polls until check() returns a value other than undefined, or fails after the deadline. */
-export async function eventually<T>(check: () => Promise<T | undefined>, deadlineMs = 10_000): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`condition not met within ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A plain client for looking at (and cleaning up) what the limiter wrote. */
 export const inspector = () => new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
