@@ -20,39 +20,64 @@ function hasElectronBinary(): boolean {
   }
 }
 
-let dataDir: string;
-let server: RunningProcess;
-let base: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-smoke-'));
+/** `npm start` on a free port with an empty DATA_DIR of its own; resolves once it serves. */
+async function startApp(): Promise<{ server: RunningProcess; base: string; dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-smoke-'));
   const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = startProcess('npm', ['start'], { DATA_DIR: dataDir, PORT: String(port) });
+  const server = startProcess('npm', ['start'], { DATA_DIR: dataDir, PORT: String(port) });
   await server.waitFor(/strat-coach: open http/, 150_000);
-}, 180_000);
+  return { server, base: `http://127.0.0.1:${port}`, dataDir };
+}
 
-afterAll(async () => {
-  await server.stop('SIGKILL');
-  await rm(dataDir, { recursive: true, force: true });
-});
+/** The local issuer's PKCE flow, as the app runs it: returns the access token. */
+async function signIn(base: string): Promise<string> {
+  const { verifier, challenge } = pkcePair();
+  const authorize = await fetch(authorizeUrl(base, challenge, 'smoke'), { redirect: 'manual' });
+  expect(authorize.status).toBe(302);
+  const callback = new URL(authorize.headers.get('location') ?? '');
+  expect(callback.searchParams.get('state')).toBe('smoke');
+  const token = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: tokenForm({
+      grant_type: 'authorization_code',
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      code: callback.searchParams.get('code') ?? '',
+      code_verifier: verifier,
+    }),
+  });
+  expect(token.status).toBe(200);
+  return ((await token.json()) as { access_token: string }).access_token;
+}
 
+// Each test stands alone (any one can run by itself, in any order): these read from one running app and
+// change nothing in it; the shutdown test stops an app of its own.
 describe('the server started with nothing configured', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  beforeAll(async () => {
+    app = await startApp();
+  }, 180_000);
+  afterAll(async () => {
+    await app.server.stop('SIGKILL');
+    await rm(app.dataDir, { recursive: true, force: true });
+  });
+
   it('says in one line which app it opened, and serves the web version', async () => {
-    expect(server.output()).toMatch(
+    expect(app.server.output()).toMatch(
       hasElectronBinary()
         ? /strat-coach: opening the desktop app/
         : /strat-coach: no Electron binary on this machine.*serving the web version/,
     );
-    const page = await fetch(`${base}/`);
+    const page = await fetch(`${app.base}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root"></div>');
   });
 
   it('serves health and reports the embedded mode in status', async () => {
-    expect(server.output()).toMatch(/mode: embedded/);
-    expect((await fetch(`${base}/api/v1/health`)).status).toBe(200);
-    const status = (await (await fetch(`${base}/api/v1/status`)).json()) as Record<string, unknown>;
+    expect(app.server.output()).toMatch(/mode: embedded/);
+    expect((await fetch(`${app.base}/api/v1/health`)).status).toBe(200);
+    const status = (await (await fetch(`${app.base}/api/v1/status`)).json()) as Record<string, unknown>;
     expect(status).toMatchObject({
       mode: 'embedded',
       dependencies: { database: { mode: 'pglite', ok: true }, auth: { mode: 'local', ok: true } },
@@ -60,47 +85,53 @@ describe('the server started with nothing configured', () => {
   });
 
   it('signs in through the local issuer with PKCE and reads usage', async () => {
-    const { verifier, challenge } = pkcePair();
-    const authorize = await fetch(authorizeUrl(base, challenge, 'smoke'), { redirect: 'manual' });
-    expect(authorize.status).toBe(302);
-    const callback = new URL(authorize.headers.get('location') ?? '');
-    expect(callback.searchParams.get('state')).toBe('smoke');
-    const token = await fetch(`${base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: tokenForm({
-        grant_type: 'authorization_code',
-        client_id: CLIENT_ID,
-        redirect_uri: REDIRECT_URI,
-        code: callback.searchParams.get('code') ?? '',
-        code_verifier: verifier,
-      }),
+    const accessToken = await signIn(app.base);
+    const usage = await fetch(`${app.base}/api/v1/usage/current`, {
+      headers: { authorization: `Bearer ${accessToken}` },
     });
-    expect(token.status).toBe(200);
-    const { access_token: accessToken } = (await token.json()) as { access_token: string };
-    const usage = await fetch(`${base}/api/v1/usage/current`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(usage.status).toBe(200);
     expect(await usage.json()).toMatchObject({ tier: 'free', quota: { limit: 100_000, used: 0 } });
   });
 
-  it('logs no token', () => {
-    expect(server.output()).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\./);
+  it('logs no token, not even after a sign-in and an authenticated request', async () => {
+    const accessToken = await signIn(app.base);
+    expect(
+      (await fetch(`${app.base}/api/v1/usage/current`, { headers: { authorization: `Bearer ${accessToken}` } })).status,
+    ).toBe(200);
+    // The token is there to be found: the check below would see it had it been logged.
+    expect(accessToken).toMatch(/^eyJ[A-Za-z0-9_-]{20,}\./);
+    expect(app.server.output()).not.toContain(accessToken);
+    expect(app.server.output()).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\./);
   });
+});
 
-  it('shuts down cleanly on SIGTERM', async () => {
-    // npm itself reports the signal; the server's own log says whether it stopped cleanly.
-    await server.stop('SIGTERM');
-    expect(server.output()).toMatch(/"signal":"SIGTERM".*shutting down/);
-    expect(server.output()).toMatch(/stopped: in-flight requests finished/);
-    await expect(fetch(`${base}/api/v1/health`)).rejects.toThrow();
-  });
+describe('the server stopped with SIGTERM', () => {
+  it('finishes its requests and shuts down cleanly', async () => {
+    const { server, base, dataDir } = await startApp();
+    try {
+      expect((await fetch(`${base}/api/v1/health`)).status).toBe(200);
+      // npm itself reports the signal; the server's own log says whether it stopped cleanly.
+      await server.stop('SIGTERM');
+      expect(server.output()).toMatch(/"signal":"SIGTERM".*shutting down/);
+      expect(server.output()).toMatch(/stopped: in-flight requests finished/);
+      await expect(fetch(`${base}/api/v1/health`)).rejects.toThrow();
+    } finally {
+      await server.stop('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('a malformed variable', () => {
   it('stops the server at start with a message naming it', async () => {
-    const bad = startProcess('npx', ['tsx', 'server/src/server.ts'], { PORT: 'eighty', DATA_DIR: dataDir });
-    const code = await bad.exit();
-    expect(code).toBe(1);
-    expect(bad.output()).toContain('PORT is invalid');
+    const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-smoke-'));
+    try {
+      const bad = startProcess('npx', ['tsx', 'server/src/server.ts'], { PORT: 'eighty', DATA_DIR: dataDir });
+      const code = await bad.exit();
+      expect(code).toBe(1);
+      expect(bad.output()).toContain('PORT is invalid');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
