@@ -3,12 +3,8 @@
 import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort, startProcess, type RunningProcess } from './support/process.js';
-
-let root: string;
-let dataDir: string;
-let server: RunningProcess;
 
 /** Every entry under the folder (itself included) whose mode is not 0700 (folders) or 0600 (files). */
 async function looseModes(dir: string): Promise<Record<string, string>> {
@@ -21,9 +17,10 @@ async function looseModes(dir: string): Promise<Record<string, string>> {
   return loose;
 }
 
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'strat-coach-modes-'));
-  dataDir = join(root, 'data');
+/** The real server on an install from before, under umask 022; each test stops and removes its own. */
+async function startOnOldInstall(): Promise<{ server: RunningProcess; dataDir: string; remove: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'strat-coach-modes-'));
+  const dataDir = join(root, 'data');
   // What an earlier version left: readable by every local user.
   await mkdir(join(dataDir, 'exports'), { recursive: true });
   await writeFile(join(dataDir, 'exports', 'notes.txt'), 'a trader’s notes');
@@ -32,27 +29,43 @@ beforeAll(async () => {
   await chmod(dataDir, 0o755);
   const port = await freePort();
   // umask 022, as a login shell has it: the server must not rely on its caller's.
-  server = startProcess('sh', ['-c', 'umask 022 && exec npx tsx server/src/server.ts'], {
+  const server = startProcess('sh', ['-c', 'umask 022 && exec npx tsx server/src/server.ts'], {
     DATA_DIR: dataDir,
     PORT: String(port),
   });
-  await server.waitFor(/Server listening at/, 120_000);
-}, 150_000);
+  const remove = async () => {
+    await server.stop('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  };
+  try {
+    await server.waitFor(/Server listening at/, 120_000);
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { server, dataDir, remove };
+}
 
-afterAll(async () => {
-  await server.stop('SIGKILL');
-  await rm(root, { recursive: true, force: true });
-});
-
+// Each test starts its own server, so either can run alone or first.
 describe('the embedded data folder', () => {
   it('is 0700 with every folder 0700 and every file 0600 once the server runs', async () => {
-    expect(server.output()).toMatch(/mode: embedded/);
-    expect((await readdir(join(dataDir, 'pglite'))).length).toBeGreaterThan(0);
-    expect(await looseModes(dataDir)).toEqual({});
-  });
+    const { server, dataDir, remove } = await startOnOldInstall();
+    try {
+      expect(server.output()).toMatch(/mode: embedded/);
+      expect((await readdir(join(dataDir, 'pglite'))).length).toBeGreaterThan(0);
+      expect(await looseModes(dataDir)).toEqual({});
+    } finally {
+      await remove();
+    }
+  }, 150_000);
 
   it('stays so after a graceful stop', async () => {
-    await server.stop('SIGTERM');
-    expect(await looseModes(dataDir)).toEqual({});
-  });
+    const { server, dataDir, remove } = await startOnOldInstall();
+    try {
+      await server.stop('SIGTERM');
+      expect(await looseModes(dataDir)).toEqual({});
+    } finally {
+      await remove();
+    }
+  }, 150_000);
 });
