@@ -28,11 +28,31 @@ try {
 const app = await buildApp(config);
 app.log.info(describeMode(config));
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+const closer = closeWithGrace({ delay: 10_000, skip: ['SIGINT', 'SIGTERM'] }, async ({ err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
-  else app.log.info({ signal }, 'shutting down');
   await app.close();
   app.log.info('stopped: in-flight requests finished, connections closed');
 });
+
+/**
+ * Stop signals by hand, not close-with-grace's: it exits at once on any second signal, and `npm start` delivers
+ * one stop twice — a Ctrl+C or a supervisor's SIGTERM reaches the whole process group, and the launcher passes
+ * it on too — which cut the answers the first signal meant to finish. A second signal soon after the first is
+ * that same stop; a later one (Ctrl+C pressed again) still exits at once.
+ */
+const SAME_STOP_MS = 1_000;
+let stopSignalAt: number | null = null;
+const onStopSignal = (signal: NodeJS.Signals): void => {
+  if (stopSignalAt === null) {
+    stopSignalAt = performance.now();
+    app.log.info({ signal }, 'shutting down');
+    void closer.close();
+  } else if (performance.now() - stopSignalAt > SAME_STOP_MS) {
+    app.log.error({ signal }, 'a second stop signal: exiting now');
+    process.exit(1);
+  }
+};
+process.on('SIGINT', onStopSignal);
+process.on('SIGTERM', onStopSignal);
 
 await app.listen({ host: config.host, port: config.port });
