@@ -21,7 +21,7 @@ import { DEFAULT_KEY_PREFIX, rateLimitKey } from '../src/services/rate-limiter-r
 import { postChat } from '../test/support/coach-client.js';
 import { AUTHORIZED_PARTY, startTestIssuer, type TestIssuer } from '../test/support/issuer.js';
 import { pngOfSize } from '../test/support/png.js';
-import { freePort, REPO_ROOT, startProcess, type RunningProcess } from '../test/support/process.js';
+import { freePort, REPO_ROOT, startProcess, type RunningProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -138,18 +138,6 @@ async function startServer(bench: Bench, runtime: Runtime): Promise<Server> {
   if (pid === undefined) throw new Error('the server has no pid');
   void server.exit().then(() => rm(dataDir, { recursive: true, force: true }));
   return { url, pid, process: server };
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt += 1) {
-    try {
-      if ((await fetch(`${url}/api/v1/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not come up');
 }
 
 /** A trader known to the server (first request made), with their bearer headers. */

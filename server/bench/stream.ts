@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { DEFAULT_KEY_PREFIX, rateLimitKey } from '../src/services/rate-limiter-redis.js';
 import { startTestIssuer } from '../test/support/issuer.js';
-import { freePort, startProcess } from '../test/support/process.js';
+import { freePort, startProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -239,18 +239,6 @@ async function main() {
     await issuer.close();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-async function waitForHealth(url: string) {
-  for (let attempt = 0; attempt < 600; attempt += 1) {
-    try {
-      if ((await fetch(`${url}/api/v1/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not come up');
 }
 
 await main();

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { eventually } from './eventually.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -87,4 +88,10 @@ export function startProcess(command: string, args: string[], env: Record<string
       return exited;
     },
   };
+}
+
+/** Waits (up to a minute) until the server at `url` answers its health check. */
+export async function waitForHealth(url: string): Promise<void> {
+  const healthy = async () => ((await fetch(`${url}/api/v1/health`).catch(() => null))?.ok ? true : undefined);
+  await eventually(healthy, 60_000, `a healthy server at ${url}`);
 }
