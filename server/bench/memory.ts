@@ -14,13 +14,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { MessagesResponse } from '../src/contract/conversations.js';
-import { DEFAULT_KEY_PREFIX, rateLimitKey } from '../src/services/rate-limiter-redis.js';
 import { postChat } from '../test/support/coach-client.js';
 import { AUTHORIZED_PARTY, startTestIssuer, type TestIssuer } from '../test/support/issuer.js';
 import { pngOfSize } from '../test/support/png.js';
+import { dropBenchData } from './cleanup.js';
 import { freePort, REPO_ROOT, startProcess, type RunningProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -311,12 +310,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await fake.stop('SIGTERM');
-    // The server used the production key prefix; remove this run's rate-limit logs.
-    const { rows: users } = await admin.query<{ id: string }>(`SELECT id FROM ${schema}.users`);
-    const redis = new Redis(REDIS_URL);
-    if (users.length > 0) await redis.del(...users.map((user) => rateLimitKey(DEFAULT_KEY_PREFIX, user.id)));
-    redis.disconnect();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await dropBenchData(admin, schema, REDIS_URL);
     await admin.end();
     await issuer.close();
   }

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { DEFAULT_KEY_PREFIX, rateLimitKey } from '../src/services/rate-limiter-redis.js';
 import { startTestIssuer } from '../test/support/issuer.js';
+import { dropBenchData } from './cleanup.js';
 import { freePort, startProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -229,12 +228,7 @@ async function main() {
     console.log(`wrote ${file}`);
   } finally {
     await Promise.all([server.stop('SIGTERM'), fake.stop('SIGTERM')]);
-    // The server used the production key prefix; remove this run's rate-limit logs.
-    const { rows: users } = await admin.query<{ id: string }>(`SELECT id FROM ${schema}.users`);
-    const redis = new Redis(REDIS_URL);
-    if (users.length > 0) await redis.del(...users.map((user) => rateLimitKey(DEFAULT_KEY_PREFIX, user.id)));
-    redis.disconnect();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await dropBenchData(admin, schema, REDIS_URL);
     await admin.end();
     await issuer.close();
     await rm(dataDir, { recursive: true, force: true });

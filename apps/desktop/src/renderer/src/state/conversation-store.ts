@@ -48,10 +48,8 @@ interface ConversationActions {
   reset: () => void;
 }
 
-const initial: ConversationState = {
-  conversations: [],
-  nextCursor: null,
-  listStatus: 'idle',
+/** No conversation open: the window at start, and after New question. */
+const noConversation = {
   currentId: null,
   history: [],
   historyStatus: 'idle',
@@ -59,6 +57,13 @@ const initial: ConversationState = {
   earlierStatus: 'idle',
   live: null,
   notice: null,
+} satisfies Partial<ConversationState>;
+
+const initial: ConversationState = {
+  conversations: [],
+  nextCursor: null,
+  listStatus: 'idle',
+  ...noConversation,
   draft: '',
 };
 
@@ -191,15 +196,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
     startNew() {
       cancelInFlight();
       useChartStore.getState().forgetSent();
-      set({
-        currentId: null,
-        history: [],
-        historyStatus: 'idle',
-        earlierCursor: null,
-        earlierStatus: 'idle',
-        live: null,
-        notice: null,
-      });
+      set(noConversation);
     },
 
     setDraft: (draft) => set({ draft }),
