@@ -7,7 +7,7 @@
 // target, measured and pass/fail per load and the machine it ran on; writes server/bench/results/memory.json.
 // The server runs as plain JavaScript under node (bundled here with esbuild, as a production build runs it, with
 // no TypeScript loader), and load (a) once more under tsx, as `npm run start:server` runs it today.
-// `npx tsx server/bench/memory.ts [a|b]` (a letter runs only those loads).
+// `npx tsx server/bench/memory.ts [a|b|TEXT]` (a letter runs only those loads; TEXT, the loads whose name has it).
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -302,9 +302,11 @@ async function main(): Promise<void> {
         runtime: 'node',
       },
     ];
-    // `npx tsx server/bench/memory.ts a` runs only the loads whose name starts with "(a)".
+    // `npx tsx server/bench/memory.ts a` runs only the loads whose name starts with "(a)"; any other argument
+    // runs the loads whose name contains it ("under tsx").
     const only = process.argv[2];
-    for (const load of loads.filter((candidate) => !only || candidate.name.startsWith(`(${only})`))) {
+    const chosen = (name: string) => !only || (only.length === 1 ? name.startsWith(`(${only})`) : name.includes(only));
+    for (const load of loads.filter((candidate) => chosen(candidate.name))) {
       console.log(`${load.name}…`);
       rows.push(await measure(bench, load.name, load.target, load.prepare, load.runtime));
     }

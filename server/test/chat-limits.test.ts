@@ -3,6 +3,7 @@
 // 503 busy before the process nears its heap limit, a reader that stops reading is dropped and billed at most
 // the answer's budget, and every event stream carries our request id.
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES, MAX_IMAGES, MAX_MESSAGE_CHARS } from '../src/contract/chat.js';
 import { CHAT_BODY_LIMIT_BYTES } from '../src/routes/chat/index.js';
@@ -11,12 +12,18 @@ import { createMemoryGuard } from '../src/services/memory-guard.js';
 import { sentText } from './support/upstream-request.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { openUnreadStream } from './support/coach-client.js';
+import { pngOfSize } from './support/png.js';
 import { eventually } from './support/eventually.js';
 
 let h: ChatHarness;
 /** The last question a model request carried. */
 const sentQuestion = (body: { messages: readonly MessageParam[] }) => sentText(body.messages).at(-1)?.[1];
 let heapInUse: number | null = null;
+/** How many times the guard has read the heap: a request's admission, and each chunk of its body. */
+let heapReads = 0;
+/** The guard's ceiling here: half of a 4 GiB heap. */
+const CEILING = 2 * 2 ** 30;
+const MB = 2 ** 20;
 beforeAll(async () => {
   h = await startChatHarness((config) => {
     config.sseWriteTimeoutMs = 1_000;
@@ -24,7 +31,10 @@ beforeAll(async () => {
     config.anthropic.idleTimeoutMs = 15_000;
     // The guard reads the real heap unless a test pretends it is nearly full.
     config.memoryGuard = {
+      heapLimitBytes: 2 * CEILING,
+      ceiling: 0.5,
       used: () => {
+        heapReads += 1;
         if (heapInUse !== null) return heapInUse;
         const memory = process.memoryUsage();
         return memory.heapUsed + memory.external;
@@ -162,18 +172,100 @@ describe('the memory guard', () => {
     expect(answered.status).toBe(200);
   });
 
-  it('admits bodies while their projected cost fits, and releases each once', () => {
+  /** A chat request whose body is sent in two parts: its first 64 KB now, the rest on finish(). */
+  const trickle = (headers: Record<string, string>, body: unknown) => {
+    const bytes = Buffer.from(JSON.stringify(body));
+    const request = httpRequest(new URL(`${h.baseUrl}/api/v1/chat/stream`), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(bytes.length) },
+    });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (answer) => {
+        let text = '';
+        answer.setEncoding('utf8');
+        answer.on('data', (chunk: string) => (text += chunk));
+        answer.on('end', () => resolve({ status: answer.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    const readsBefore = heapReads;
+    request.write(bytes.subarray(0, 64 * 1024));
+    return {
+      response,
+      /** Resolves once the server has admitted the request and charged its first bytes. */
+      admitted: () =>
+        eventually(() => (heapReads >= readsBefore + 2 ? true : undefined), 10_000, 'the first bytes charged'),
+      finish: () => request.end(bytes.subarray(64 * 1024)),
+    };
+  };
+  /** A question with one chart of about 4 MB in base64. */
+  const chartQuestion = () => ({
+    message: 'Is this a 2-1-2?',
+    images: [{ mediaType: 'image/png', data: pngOfSize(1_000, 1_000, { noise: true }).toString('base64') }],
+  });
+
+  it('charges a body for the bytes that have arrived: a slow upload does not hold what it declared', async () => {
+    const slow = await h.trader();
+    const other = await h.trader();
+    // Room for about 6 MB of bodies in flight (at 5 times their size): one 4 MB chart question, not two.
+    heapInUse = CEILING - 30 * MB;
+    try {
+      const trickled = trickle(slow.headers, chartQuestion());
+      await trickled.admitted();
+      // The slow trader has sent 64 KB of their 4 MB: the other trader's 4 MB question is read and answered.
+      const answered = await h.chat(other.headers, chartQuestion());
+      expect(answered.status).toBe(200);
+      expect(answered.events.at(-1)?.event).toBe('stream_complete');
+      trickled.finish();
+      const late = await trickled.response;
+      expect(late.status).toBe(200);
+      expect(late.text).toContain('event: stream_complete');
+    } finally {
+      heapInUse = null;
+    }
+  });
+
+  it('stops reading a body whose next bytes would pass the ceiling: 503 busy, and nothing is kept', async () => {
+    const { headers } = await h.trader();
+    heapInUse = CEILING - 30 * MB;
+    try {
+      const trickled = trickle(headers, chartQuestion());
+      await trickled.admitted();
+      const requestsBefore = h.fake.requests.length;
+      heapInUse = CEILING; // the heap filled up meanwhile
+      trickled.finish();
+      const refused = await trickled.response;
+      expect(refused.status).toBe(503);
+      expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'busy', retryAfterMs: 2_000 } });
+      expect(h.fake.requests.length).toBe(requestsBefore);
+    } finally {
+      heapInUse = null;
+    }
+    const answered = await h.chat(headers, { message: 'And now?' });
+    expect(answered.status).toBe(200);
+  });
+
+  it('charges bodies as their bytes arrive, refuses bytes past the ceiling, and releases each share once', () => {
     let used = 100;
     const guard = createMemoryGuard({ heapLimitBytes: 1_000, ceiling: 0.5, costFactor: 2, used: () => used });
-    const first = guard.admit(100); // 100 + 200 <= 500
-    expect(first).not.toBeNull();
-    expect(guard.admit(101)).toBeNull(); // 100 + (100 + 101) * 2 > 500
-    first!();
-    first!();
+    expect(guard.fits(200)).toBe(true); // 100 + 200 * 2 <= 500
+    expect(guard.fits(201)).toBe(false);
+    const first = guard.open();
+    expect(guard.inFlightBytes).toBe(0); // nothing has arrived yet
+    expect(first.add(60)).toBe(true);
+    expect(first.add(40)).toBe(true); // 100 + 100 * 2 <= 500
+    const second = guard.open();
+    expect(second.add(101)).toBe(false); // 100 + (100 + 101) * 2 > 500: nothing added
+    expect(guard.inFlightBytes).toBe(100);
+    expect(guard.fits(101)).toBe(false);
+    first.release();
+    first.release();
     expect(guard.inFlightBytes).toBe(0);
+    expect(second.add(101)).toBe(true);
+    second.release();
     used = 450;
-    expect(guard.admit(1)).not.toBeNull();
-    expect(guard.admit(25)).toBeNull();
+    expect(guard.open().add(25)).toBe(true);
+    expect(guard.open().add(26)).toBe(false);
   });
 });
 

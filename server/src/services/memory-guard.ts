@@ -1,16 +1,27 @@
 // A global guard on the memory that request bodies in flight will take: a chat request's body is parsed,
 // its images decoded and checked, stored, and serialized again for the model, so it costs several times its
-// size until the question is on its way. Before the body is read, the guard projects the heap with this
-// request's share and answers 503 `busy` (with Retry-After) when that would pass a fraction of the heap limit,
+// size until the question is on its way. A body is charged as its bytes arrive (a client that declares a large
+// body and trickles it holds only what it has sent), and each charge projects the heap with what is in flight:
+// past a fraction of the heap limit the guard refuses, and the route answers 503 `busy` (with Retry-After),
 // rather than letting the process run out of memory and take every trader's answer down with it.
 import { getHeapStatistics } from 'node:v8';
 import type { MemoryGuardOptions } from '../config/memory-guard.js';
 
 export type { MemoryGuardOptions };
 
+/** One body's share of the guard. */
+export interface MemoryCharge {
+  /** Adds `bytes` that have arrived; false (and nothing added) when that would not be safe. */
+  add(bytes: number): boolean;
+  /** Gives the whole share back; idempotent. */
+  release(): void;
+}
+
 export interface MemoryGuard {
-  /** Admits a body of `bytes`, returning its release (idempotent); null when admitting it would not be safe. */
-  admit(bytes: number): (() => void) | null;
+  /** Whether a body of `bytes` would fit now (nothing is taken): a declared size checked before reading. */
+  fits(bytes: number): boolean;
+  /** Opens a body's share, empty until its bytes arrive. */
+  open(): MemoryCharge;
   readonly inFlightBytes: number;
 }
 
@@ -25,19 +36,28 @@ export function createMemoryGuard(options: MemoryGuardOptions = {}): MemoryGuard
       return memory.heapUsed + memory.external;
     });
   let inFlight = 0;
+  // What is in use already includes part of what is in flight: counting both errs on the safe side.
+  const fits = (bytes: number) => used() + (inFlight + bytes) * factor <= ceiling;
   return {
     get inFlightBytes() {
       return inFlight;
     },
-    admit(bytes) {
-      // What is in use already includes part of what is in flight: counting both errs on the safe side.
-      if (used() + (inFlight + bytes) * factor > ceiling) return null;
-      inFlight += bytes;
+    fits,
+    open() {
+      let held = 0;
       let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        inFlight -= bytes;
+      return {
+        add(bytes) {
+          if (released || !fits(bytes)) return false;
+          held += bytes;
+          inFlight += bytes;
+          return true;
+        },
+        release() {
+          if (released) return;
+          released = true;
+          inFlight -= held;
+        },
       };
     },
   };

@@ -36,8 +36,37 @@ export interface ChartBytes {
   bytes: Buffer;
 }
 
-/** At most this many charts per question: one bytea parameter each. */
-const CHART_PARAMETERS = 4;
+/**
+ * The question's charts as ONE bytea parameter and each chart's place in it. The driver builds a statement in a
+ * buffer that grows by half again each time it is full: four parameters of 3.75 MB made it allocate about
+ * 31 MB for 15 MB of charts, where one parameter of 15 MB is allocated once. Charts decoded into one allocation
+ * (checkImages does) are passed as they lie, without a copy.
+ */
+function oneParameter(charts: readonly ChartBytes[]): {
+  data: Buffer | null;
+  places: { offset: number; length: number }[];
+} {
+  const first = charts[0]?.bytes;
+  if (!first) return { data: null, places: [] };
+  const places: { offset: number; length: number }[] = [];
+  let end = first.byteOffset;
+  for (const { bytes } of charts) {
+    places.push({ offset: bytes.byteOffset - first.byteOffset, length: bytes.length });
+    if (bytes.buffer !== first.buffer || bytes.byteOffset !== end) {
+      // Not one run of memory: copied into one.
+      let offset = 0;
+      return {
+        data: Buffer.concat(charts.map((chart) => chart.bytes)),
+        places: charts.map((chart) => ({
+          offset: (offset += chart.bytes.length) - chart.bytes.length,
+          length: chart.bytes.length,
+        })),
+      };
+    }
+    end += bytes.length;
+  }
+  return { data: Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset), places };
+}
 
 export interface StartedTurn {
   conversation: Conversation;
@@ -92,10 +121,7 @@ export function coachingTurnsRepository(db: Queryable) {
      * kept with it. Undefined: quota spent.
      */
     async start(turn: StartTurn): Promise<StartedTurn | undefined> {
-      const charts = Array.from(
-        { length: CHART_PARAMETERS },
-        (_, position) => turn.question.charts.find((chart) => chart.position === position)?.bytes ?? null,
-      );
+      const charts = oneParameter(turn.question.charts);
       const { rows } = await db.query<{
         answer: number;
         used: number;
@@ -152,7 +178,7 @@ export function coachingTurnsRepository(db: Queryable) {
          ), charts AS (
            INSERT INTO message_charts (message_id, position, user_id, media_type, label, data)
            SELECT q.id, (c->>'position')::smallint, $1, c->>'mediaType', c->>'label',
-                  (ARRAY[$15::bytea, $16::bytea, $17::bytea, $18::bytea])[(c->>'position')::int + 1]
+                  substring($15::bytea FROM (c->>'offset')::int + 1 FOR (c->>'length')::int)
              FROM question q CROSS JOIN jsonb_array_elements($11::jsonb) c
          ), held AS (
            INSERT INTO quota_reservations (turn_id, user_id, conversation_id, request_id, model, period_start,
@@ -174,11 +200,13 @@ export function coachingTurnsRepository(db: Queryable) {
           turn.title,
           turn.question.content,
           JSON.stringify(turn.question.images),
-          JSON.stringify(turn.question.charts.map(({ bytes: _bytes, ...meta }) => meta)),
+          JSON.stringify(
+            turn.question.charts.map(({ bytes: _bytes, ...meta }, index) => ({ ...meta, ...charts.places[index] })),
+          ),
           turn.turnId,
           turn.requestId,
           turn.model,
-          ...charts,
+          charts.data,
         ],
       );
       const row = rows[0];

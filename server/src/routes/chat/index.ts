@@ -20,10 +20,11 @@ import { ClientGone, prepareTurn, streamTurn, type CoachDeps, type StopReason } 
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
 import { validateImages } from '../../services/chart-images.js';
-import { createMemoryGuard } from '../../services/memory-guard.js';
+import { createMemoryGuard, type MemoryCharge } from '../../services/memory-guard.js';
 import { oneAtATime } from '../../services/one-at-a-time.js';
 import { sharedPromptSize } from '../../services/shared-prompt.js';
 import { openEventStream } from '../../services/sse-writer.js';
+import { chatBodyReader } from './read-body.js';
 
 const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
 /**
@@ -102,26 +103,55 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     scopeOf(request).hold(release, 'sent');
   };
 
-  /** Admits the body into the memory guard before it is read; its share is given back once the model has it. */
+  const busy = () =>
+    new AppError(
+      'busy',
+      `The server is busy. Ask again in ${BUSY_RETRY_AFTER_S} s.`,
+      { retryAfterMs: BUSY_RETRY_AFTER_S * 1000 },
+      { 'retry-after': String(BUSY_RETRY_AFTER_S) },
+    );
+
+  /**
+   * Before the body is read: refuses a declared size that would not fit the memory guard now, and opens the
+   * request's share, which the body's reader charges as bytes arrive and which is given back once the model has
+   * the question.
+   */
+  const charges = new WeakMap<FastifyRequest, MemoryCharge>();
   const guardMemory = async (request: FastifyRequest): Promise<void> => {
     const declared = Number(request.headers['content-length']);
     const bytes =
       Number.isFinite(declared) && declared > 0 ? Math.min(declared, CHAT_BODY_LIMIT_BYTES) : CHAT_BODY_LIMIT_BYTES;
-    const release = memory.admit(bytes);
-    if (!release) {
+    if (!memory.fits(bytes)) {
       request.log.warn(
         { inFlightBytes: memory.inFlightBytes, bytes },
         'busy: refused a chat request near the memory limit',
       );
-      throw new AppError(
-        'busy',
-        `The server is busy. Ask again in ${BUSY_RETRY_AFTER_S} s.`,
-        { retryAfterMs: BUSY_RETRY_AFTER_S * 1000 },
-        { 'retry-after': String(BUSY_RETRY_AFTER_S) },
-      );
+      throw busy();
     }
-    scopeOf(request).hold(release, 'sent');
+    const charge = memory.open();
+    charges.set(request, charge);
+    scopeOf(request).hold(() => charge.release(), 'sent');
   };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    chatBodyReader({
+      limit: CHAT_BODY_LIMIT_BYTES,
+      busy: () => {
+        app.log.warn(
+          { inFlightBytes: memory.inFlightBytes },
+          'busy: stopped reading a chat body near the memory limit',
+        );
+        return busy();
+      },
+      chargeOf: (request) => {
+        const charge = charges.get(request);
+        if (!charge) throw new Error('chat body without a memory charge');
+        return charge;
+      },
+      parseJson: app.getDefaultJsonParser('error', 'error'),
+    }),
+  );
 
   /**
    * The charts are part of validation: checked (size, type, dimensions) before the rate limit counts the
