@@ -153,7 +153,7 @@ describe('refresh tokens', () => {
       method: 'POST',
       url: '/oauth/revoke',
       headers: form,
-      payload: tokenForm({ token: tokens.refresh_token }),
+      payload: tokenForm({ client_id: CLIENT_ID, token: tokens.refresh_token }),
     });
     expect(revoke.statusCode).toBe(200);
     const refreshed = await exchange({
@@ -162,6 +162,30 @@ describe('refresh tokens', () => {
       refresh_token: tokens.refresh_token,
     });
     expect(refreshed.json().error).toBe('invalid_grant');
+  });
+
+  it('are revoked only by this issuer’s client: another, or none, gets an RFC 6749 error and the session stays', async () => {
+    const tokens = await signIn();
+    const cases = [
+      { fields: { client_id: 'someone-else' }, status: 401, error: 'invalid_client' },
+      { fields: {}, status: 400, error: 'invalid_request' },
+    ];
+    for (const { fields, status, error } of cases) {
+      const refused = await test.app.inject({
+        method: 'POST',
+        url: '/oauth/revoke',
+        headers: form,
+        payload: tokenForm({ ...fields, token: tokens.refresh_token }),
+      });
+      expect(refused.statusCode).toBe(status);
+      expect(refused.json().error).toBe(error);
+    }
+    const refreshed = await exchange({
+      grant_type: 'refresh_token',
+      client_id: CLIENT_ID,
+      refresh_token: tokens.refresh_token,
+    });
+    expect(refreshed.statusCode).toBe(200);
   });
 
   it('rejects an unknown grant type', async () => {

@@ -80,6 +80,8 @@ const TokenBody = Type.Object({
 });
 
 const RevokeBody = Type.Object({
+  // RFC 7009 §2.1: the client identifies itself, as at the token endpoint.
+  client_id: CLIENT_ID,
   token: Type.String({ maxLength: 200 }),
   token_type_hint: Type.Optional(Type.String()),
 });
@@ -239,6 +241,9 @@ export const localAuthRoutes: FastifyPluginAsyncTypebox<{ issuer: LocalIssuer }>
   );
 
   app.post('/oauth/revoke', { schema: { body: RevokeBody } }, async (request, reply) => {
+    if (request.body.client_id !== issuer.clientId) {
+      throw new OAuthError('invalid_client', `unknown client_id: this issuer serves ${issuer.clientId} only`, 401);
+    }
     await app.repos.refreshTokens.revoke(request.body.token);
     return reply.status(200).header('cache-control', 'no-store').send();
   });
