@@ -166,7 +166,7 @@ describe('refresh tokens', () => {
 
   it('are revoked only by this issuer’s client: another, or none, gets an RFC 6749 error and the session stays', async () => {
     const tokens = await signIn();
-    const cases = [
+    const cases: { fields: Record<string, string>; status: number; error: string }[] = [
       { fields: { client_id: 'someone-else' }, status: 401, error: 'invalid_client' },
       { fields: {}, status: 400, error: 'invalid_request' },
     ];
