@@ -59,6 +59,56 @@ describe('the trader closes the window mid-answer', () => {
   });
 });
 
+describe('usage after a Stop', () => {
+  it('one read with ?settled= waits for the stopped answer to be recorded, and shows it', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({
+      chunks: Array.from({ length: 200 }, (_, i) => `word${i} `),
+      chunkDelayMs: 20,
+      usage: { inputTokens: 900 },
+    });
+    const controller = new AbortController();
+    let requestId = '';
+    await h.chat(
+      headers,
+      { message: 'Walk me through this chart' },
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.event === 'stream_start') requestId = String(event.data.requestId);
+          if (event.event === 'content_delta') controller.abort();
+        },
+      },
+    );
+    // At once, as the app does when Stop returns: the server may not even have seen the hang-up yet.
+    const response = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/usage/current?settled=${requestId}`,
+      headers,
+    });
+    expect(response.statusCode).toBe(200);
+    const usage = response.json();
+    expect(usage.requests).toBe(1);
+    expect(usage.tokens.input).toBe(900);
+    expect(usage.quota.used).toBeGreaterThan(900);
+    expect(await usageRow(h, requestId)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('answers at once for a request with nothing to settle, and refuses an id that is no request id', async () => {
+    const { headers } = await h.trader();
+    const unknown = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/usage/current?settled=${crypto.randomUUID()}`,
+      headers,
+    });
+    expect(unknown.statusCode).toBe(200);
+    expect(unknown.json().requests).toBe(0);
+    const bad = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current?settled=nope', headers });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('invalid_request');
+  });
+});
+
 describe('upstream failures', () => {
   it('an overloaded error mid-stream ends with stream_error, keeps the partial answer, records the call', async () => {
     const { headers } = await h.trader();

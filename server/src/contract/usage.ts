@@ -45,6 +45,18 @@ export const UsageCurrentResponse = Type.Object(
 );
 export type UsageCurrentResponse = Static<typeof UsageCurrentResponse>;
 
+export const UsageCurrentQuery = Type.Object(
+  {
+    /**
+     * The `x-request-id` of a chat answer the client has just let go of (a Stop): the server answers once it
+     * has recorded that turn, or after 5 s at most, so that one read shows it.
+     */
+    settled: Type.Optional(Type.String({ format: 'uuid' })),
+  },
+  { additionalProperties: false },
+);
+export type UsageCurrentQuery = Static<typeof UsageCurrentQuery>;
+
 export const UsageHistoryQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }),

@@ -12,7 +12,9 @@ import {
   fileOutbox,
   replayOutbox,
   settleTurn,
+  settledSignal,
   sweepReservations,
+  whenSettled,
   type Settlement,
   type TurnOutbox,
 } from '../services/turn-settlement.js';
@@ -22,6 +24,11 @@ declare module 'fastify' {
     turns: {
       /** Records a finished turn now, or keeps it for replay. Never throws. */
       settle(turn: FinishTurn): Promise<Settlement>;
+      /**
+       * Whether the user's request has no unsettled turn, waiting up to `timeoutMs` for it: a client that let go
+       * of an answer (Stop) reads its usage once, after the server has recorded it.
+       */
+      whenSettled(userId: string, requestId: string, timeoutMs: number): Promise<boolean>;
       /** Replays the outbox, then sweeps stale reservations (the timers call it; tests may too). */
       recover(): Promise<{ replayed: number; swept: number }>;
       outbox: TurnOutbox;
@@ -85,7 +92,19 @@ export const turnSettlementPlugin = fp<{ config: Config }>(
       await running;
     });
 
-    app.decorate('turns', { settle: (turn: FinishTurn) => settleTurn(deps, turn), recover, outbox });
+    const signal = settledSignal();
+    const settle = async (turn: FinishTurn): Promise<Settlement> => {
+      const settlement = await settleTurn(deps, turn);
+      if (settlement.kind === 'settled') signal.notify(turn.assistantMessageId);
+      return settlement;
+    };
+    app.decorate('turns', {
+      settle,
+      whenSettled: (userId: string, requestId: string, timeoutMs: number) =>
+        whenSettled({ db: app.db, signal }, userId, requestId, timeoutMs),
+      recover,
+      outbox,
+    });
   },
   { name: 'turn-settlement', dependencies: ['database'] },
 );

@@ -198,3 +198,53 @@ export async function sweepReservations(deps: SweepDeps): Promise<number> {
   }
   return swept;
 }
+
+/**
+ * Wakes whoever waits for a turn to be settled. Settling in this process signals at once; a turn settled by
+ * another instance (or replayed from the outbox) is seen by the waiter's next look at the database.
+ */
+export function settledSignal() {
+  const waiters = new Map<string, Set<() => void>>();
+  return {
+    notify(turnId: string): void {
+      for (const wake of waiters.get(turnId) ?? []) wake();
+      waiters.delete(turnId);
+    },
+    /** Resolves when `turnId` is signalled, or after `ms`. */
+    wait(turnId: string, ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const set = waiters.get(turnId) ?? new Set<() => void>();
+        waiters.set(turnId, set);
+        const wake = () => {
+          clearTimeout(timer);
+          set.delete(wake);
+          if (set.size === 0 && waiters.get(turnId) === set) waiters.delete(turnId);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms);
+        set.add(wake);
+      });
+    },
+  };
+}
+
+/** How often a waiter looks at the database again, for turns settled elsewhere. */
+const SETTLED_RECHECK_MS = 250;
+
+/** Whether the user's request `requestId` has no unsettled turn, waiting up to `timeoutMs` for it to settle. */
+export async function whenSettled(
+  deps: { db: Queryable; signal: ReturnType<typeof settledSignal> },
+  userId: string,
+  requestId: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const turns = coachingTurnsRepository(deps.db);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const turnId = await turns.unsettled(userId, requestId);
+    if (!turnId) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await deps.signal.wait(turnId, Math.min(left, SETTLED_RECHECK_MS));
+  }
+}

@@ -277,6 +277,15 @@ export function coachingTurnsRepository(db: Queryable) {
       return { settled: row?.settled ?? false, quotaUsed: row?.quota_used ?? null };
     },
 
+    /** The turn a request of the user's started and that is not settled yet; null when there is none. */
+    async unsettled(userId: string, requestId: string): Promise<string | null> {
+      const { rows } = await db.query<{ turn_id: string }>(
+        'SELECT turn_id FROM quota_reservations WHERE user_id = $1 AND request_id = $2',
+        [userId, requestId],
+      );
+      return rows[0]?.turn_id ?? null;
+    },
+
     /** Reservations older than `olderThanMs` (their turns never settled), oldest first. */
     async stale(olderThanMs: number, limit: number): Promise<StaleReservation[]> {
       const { rows } = await db.query<{

@@ -1,13 +1,21 @@
-// GET /usage/current (this billing period, summed in SQL) and GET /usage/history (newest records).
+// GET /usage/current (this billing period, summed in SQL; `?settled=` waits for a stopped answer's record) and GET /usage/history (newest records).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/env.js';
 import { priceLookup } from '../../config/pricing.js';
 import { ErrorBody } from '../../contract/errors.js';
-import { UsageCurrentResponse, UsageHistoryQuery, UsageHistoryResponse } from '../../contract/usage.js';
+import {
+  UsageCurrentQuery,
+  UsageCurrentResponse,
+  UsageHistoryQuery,
+  UsageHistoryResponse,
+} from '../../contract/usage.js';
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { billingPeriodAt } from '../../services/billing-period.js';
 import { summarizeUsage } from '../../services/usage-summary.js';
+
+/** The longest a usage read waits for a stopped answer's turn to be recorded. */
+const SETTLED_WAIT_MS = 5_000;
 
 export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.addHook('onRequest', app.authenticate);
@@ -15,9 +23,17 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
 
   app.get(
     '/usage/current',
-    { schema: { response: { 200: UsageCurrentResponse, 401: ErrorBody } } },
+    {
+      schema: {
+        querystring: UsageCurrentQuery,
+        response: { 200: UsageCurrentResponse, 400: ErrorBody, 401: ErrorBody },
+      },
+    },
     async (request) => {
       const user = currentUser(request);
+      // After a Stop: the answer's turn is recorded once the server sees the hang-up, which can be after the
+      // client let go. Waiting here for it (bounded) spares the client a guessed pause or repeated reads.
+      if (request.query.settled) await app.turns.whenSettled(user.id, request.query.settled, SETTLED_WAIT_MS);
       const period = billingPeriodAt(user.periodStart, new Date());
       const [totals, quotaUsed] = await Promise.all([
         app.repos.usage.periodTotals(user.id, period.start),
