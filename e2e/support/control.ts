@@ -12,6 +12,8 @@ import {
 export interface ServerHandle {
   readonly id: string;
   readonly url: string;
+  /** Stops the server and starts it afresh at the same address: new issuer key, empty database. */
+  reinstall(): Promise<void>;
   /** The next sign-in gets a new user: its own rate-limit window, quota and history. Resets the fake. */
   freshUser(): Promise<void>;
   /** Queues the fake upstream's answers to the next requests, one script each. */
@@ -37,6 +39,7 @@ export async function startServer(options: StartServerRequest = {}): Promise<Ser
   return {
     id,
     url,
+    reinstall: () => call('POST', `${base}/reinstall`).then(() => undefined),
     freshUser: () => call('POST', `${base}/fresh-user`).then(() => undefined),
     script: (...steps) => call('POST', `${base}/script`, { steps }).then(() => undefined),
     upstreamRequests: () => call<UpstreamRequest[]>('GET', `${base}/requests`),

@@ -22,10 +22,10 @@ const WARM_SERVERS = Number(process.env.E2E_WARM_SERVERS ?? 2);
 // One start at a time: PGlite's start is CPU-bound, and two at once on a two-core machine can pass
 // Fastify's 10 s plugin timeout.
 let starting: Promise<unknown> = Promise.resolve();
-function start(upstream: boolean): Promise<TestServer> {
+function start(upstream: boolean, port?: number): Promise<TestServer> {
   const next = starting.then(async () => {
     const startedAt = performance.now();
-    const server = await startTestServer({ fakeUpstream: upstream, webDir: WEB_DIR });
+    const server = await startTestServer({ fakeUpstream: upstream, webDir: WEB_DIR, ...(port ? { port } : {}) });
     console.log(`e2e server at ${server.url} started in ${Math.round(performance.now() - startedAt)} ms`);
     return server;
   });
@@ -78,6 +78,14 @@ async function route(request: IncomingMessage): Promise<unknown> {
     servers.delete(id!);
     await server.close();
     return { closed: true };
+  }
+  if (action === 'reinstall' && method === 'POST') {
+    // The same address, nothing else kept: a new issuer key and an empty database, so every token the
+    // page holds is refused (401) and its refresh token is unknown.
+    await server.close();
+    const reinstalled = await start(server.fake !== null, Number(new URL(server.url).port));
+    servers.set(id!, reinstalled);
+    return { url: reinstalled.url };
   }
   if (action === 'fresh-user' && method === 'POST') {
     // The local issuer has one subject. Renaming its row makes the next sign-in create a new user: new id,

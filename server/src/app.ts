@@ -102,6 +102,6 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     },
     { prefix: API_PREFIX },
   );
-  if (config.webDir) await app.register(webRoutes, { root: config.webDir });
+  if (config.webDir) await app.register(webRoutes, { root: config.webDir, issuer: config.auth.issuer });
   return app;
 }

@@ -1,9 +1,10 @@
-// The web version: the built renderer served at `/` with its own strict CSP, next to the API.
+// The web version: the built renderer served at `/` with its own strict CSP, next to the API; the CSP lets the
+// page reach the sign-in issuer the server names (Clerk included), and nothing else.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './support/testing.js';
+import { startTestIssuer, startTestServer, type TestServer } from './support/testing.js';
 
 let webDir: string;
 let server: TestServer;
@@ -25,7 +26,7 @@ describe('the web renderer', () => {
     expect(await response.text()).toContain('<title>Strat Coach</title>');
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ${server.url};`);
     expect(csp).not.toContain('upgrade-insecure-requests');
   });
 
@@ -34,5 +35,25 @@ describe('the web renderer', () => {
     const missing = await fetch(`${server.url}/nothing-here.js`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
+
+describe('with Clerk as the issuer', () => {
+  it('lets the page connect to the issuer the server names, and to nothing else', async () => {
+    const clerk = await startTestIssuer();
+    const clerkServer = await startTestServer({
+      webDir,
+      env: { ...clerk.env, AUTH_OAUTH_CLIENT_ID: 'strat-coach-desktop' },
+    });
+    try {
+      const config = (await (await fetch(`${clerkServer.url}/api/v1/auth/config`)).json()) as { issuer: string };
+      expect(config.issuer).toBe(clerk.issuer);
+      const csp = (await fetch(`${clerkServer.url}/`)).headers.get('content-security-policy') ?? '';
+      const connect = csp.split('; ').find((directive) => directive.startsWith('connect-src'));
+      expect(connect).toBe(`connect-src 'self' ${new URL(clerk.issuer).origin}`);
+    } finally {
+      await clerkServer.close();
+      await clerk.close();
+    }
   });
 });

@@ -1,13 +1,16 @@
-// Sign-in of the main process against the server's real local issuer: authorization code + PKCE S256 through
-// a (test-played) browser and the loopback redirect, refresh before expiry, restore at the next start, a
-// forged state and a wrong verifier refused, sign-out revoking the grant, and a store that cannot keep secrets.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Sign-in of the main process (the shared session with Electron's browser and store) against the server's
+// real local issuer: authorization code + PKCE S256 through a (test-played) browser and the loopback
+// redirect, refresh before expiry, restore at the next start, a forged state and a wrong verifier refused,
+// sign-out revoking the grant, a store that cannot keep secrets; a 401 refreshed once and asked again, or
+// ending in a signed-out state whose Sign in works; an offline start that reconnects without a browser.
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startTestServer, type TestServer } from '@strat-coach/server/testing';
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { SessionState } from '../src/shared/host-api';
 import { createCoachClient } from '../src/shared/coach-client';
-import { createAuthSession, type AuthSessionOptions } from '../src/main/auth/session';
-import { createPkcePair } from '../src/main/auth/pkce';
+import { webCrypto } from '../src/shared/auth/oauth-client';
+import { createSessionClient } from '../src/shared/auth/session-client';
+import { createMainAuthSession, type AuthSession, type MainSessionOptions } from '../src/main/auth/session';
 import { silentLogger } from '../src/main/log';
 import { fakeBrowser, memoryStore, type MemoryStore } from './support/main-browser';
 
@@ -20,11 +23,11 @@ afterAll(async () => {
   await server.close();
 });
 
-function newSession(overrides: Partial<AuthSessionOptions> & { store?: MemoryStore } = {}) {
+function newSession(overrides: Partial<MainSessionOptions> & { store?: MemoryStore } = {}) {
   const browser = fakeBrowser();
   const store = overrides.store ?? memoryStore();
   const states: SessionState['status'][] = [];
-  const session = createAuthSession({
+  const session = createMainAuthSession({
     serverUrl: server.url,
     openExternal: browser.openExternal,
     log: silentLogger,
@@ -33,6 +36,7 @@ function newSession(overrides: Partial<AuthSessionOptions> & { store?: MemorySto
     store,
   });
   session.onChange((state) => states.push(state.status));
+  onTestFinished(() => session.dispose());
   return { session, browser, store, states };
 }
 
@@ -107,7 +111,7 @@ describe('sign-in through the system browser', () => {
     await first.session.signIn();
 
     const opened: string[] = [];
-    const second = createAuthSession({
+    const second = createMainAuthSession({
       serverUrl: server.url,
       openExternal: async (url) => void opened.push(url),
       store: first.store,
@@ -131,9 +135,10 @@ describe('sign-in through the system browser', () => {
   });
 
   it('is refused by the issuer when the code verifier does not match the challenge', async () => {
-    const sent = createPkcePair();
+    const sent = await webCrypto.pkcePair();
+    const other = await webCrypto.pkcePair();
     const { session } = newSession({
-      createPkce: () => ({ challenge: sent.challenge, verifier: createPkcePair().verifier }),
+      crypto: { ...webCrypto, pkcePair: async () => ({ challenge: sent.challenge, verifier: other.verifier }) },
     });
 
     const state = await session.signIn();
@@ -177,7 +182,7 @@ describe('sign-out', () => {
     await fetch(`${server.url}/oauth/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: store.secret! }).toString(),
+      body: new URLSearchParams({ token: store.secret!, client_id: 'strat-coach-desktop' }).toString(),
     });
 
     clock = signedIn.expiresAt - 1_000;
@@ -194,5 +199,136 @@ describe('a machine without a keychain', () => {
     expect(await session.signIn()).toMatchObject({ status: 'signed_in', reason: 'no keychain here' });
     expect(store.secret).toBeNull();
     expect(await usageWith(await session.accessToken())).toMatchObject({ ok: true });
+  });
+});
+
+/** The server stops answering (connections refused), then answers again: the same server, the same port. */
+async function unreachable(): Promise<{ back(): Promise<void> }> {
+  const http = server.app.server;
+  const { port } = new URL(server.url);
+  http.closeAllConnections();
+  await new Promise<void>((resolve, reject) => http.close((error) => (error ? reject(error) : resolve())));
+  const back = () => new Promise<void>((resolve) => http.listen(Number(port), '127.0.0.1', () => resolve()));
+  onTestFinished(async () => {
+    if (!http.listening) await back();
+  });
+  return { back };
+}
+
+/**
+ * The server's clock (in this process) jumps past the access token's life while the app's stays put, as
+ * after a sleep or with clocks apart: the server refuses the token (401) the app still thinks is fresh.
+ */
+function serverClockAhead(ms: number): void {
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + ms });
+  onTestFinished(() => void vi.useRealTimers());
+}
+
+/** Resolves when the session reaches this status: an event, not a poll. */
+const reaches = (session: AuthSession, status: SessionState['status']) =>
+  new Promise<SessionState>((resolve) => {
+    const stop = session.onChange((state) => {
+      if (state.status !== status) return;
+      stop();
+      resolve(state);
+    });
+  });
+
+/** The platform's "back online" signal, fired by the test. */
+function onlineSignal() {
+  const listeners = new Set<() => void>();
+  return {
+    subscribe: (listener: () => void) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    fire: () => listeners.forEach((listener) => listener()),
+  };
+}
+
+const revoke = (refreshToken: string) =>
+  fetch(`${server.url}/oauth/revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: refreshToken, client_id: 'strat-coach-desktop' }).toString(),
+  });
+
+describe('a 401 from the API', () => {
+  it('refreshes once and asks again, without the browser', async () => {
+    const appClock = Date.now();
+    const { session, browser } = newSession({ now: () => appClock });
+    await session.signIn();
+    const client = createSessionClient({ baseUrl: server.url, session });
+    const before = await session.accessToken();
+    serverClockAhead(11 * 60_000);
+    expect(await usageWith(before)).toMatchObject({ ok: false, error: { status: 401, code: 'token_expired' } });
+
+    expect(await client.get<UsageCurrentResponse>('/usage/current')).toMatchObject({ ok: true });
+    expect(await session.accessToken()).not.toBe(before);
+    expect(session.state()).toMatchObject({ status: 'signed_in' });
+    expect(browser.visits).toHaveLength(1);
+  });
+
+  it('after a failed refresh is a signed-out state, and Sign in then signs in again', async () => {
+    const appClock = Date.now();
+    const { session, browser, store } = newSession({ now: () => appClock });
+    await session.signIn();
+    const client = createSessionClient({ baseUrl: server.url, session });
+    // Neither token is any good now: the access token has expired on the server, the grant was revoked.
+    await revoke(store.secret!);
+    serverClockAhead(11 * 60_000);
+
+    const refused = await client.get<UsageCurrentResponse>('/usage/current');
+
+    expect(refused).toMatchObject({ ok: false, error: { status: 401 } });
+    expect(session.state()).toEqual({ status: 'signed_out', reason: expect.stringMatching(/session has ended/) });
+    expect(store.secret).toBeNull();
+    expect(await session.signIn()).toMatchObject({ status: 'signed_in', subject: 'user_local' });
+    expect(browser.visits).toHaveLength(2);
+    expect(await client.get<UsageCurrentResponse>('/usage/current')).toMatchObject({ ok: true });
+  });
+});
+
+describe('an offline start', () => {
+  it('keeps the saved session, reconnects when back online, and never opens the browser', async () => {
+    const first = newSession();
+    await first.session.signIn();
+    first.session.dispose();
+    const outage = await unreachable();
+
+    const online = onlineSignal();
+    // A backoff longer than the test: only the online signal can bring it back here.
+    const { session, browser, store } = newSession({
+      store: first.store,
+      onOnline: online.subscribe,
+      maxBackoffMs: 600_000,
+    });
+    expect(await session.restore()).toEqual({ status: 'offline', reason: expect.stringMatching(/reconnects/) });
+    expect(store.secret).toEqual(expect.any(String));
+    // Sign in while offline tries the saved session, not the browser.
+    expect(await session.signIn()).toMatchObject({ status: 'offline' });
+    expect(await session.accessToken()).toBeNull();
+
+    await outage.back();
+    const back = reaches(session, 'signed_in');
+    online.fire();
+    expect(await back).toMatchObject({ status: 'signed_in', subject: 'user_local' });
+    expect(await usageWith(await session.accessToken())).toMatchObject({ ok: true });
+    expect(browser.visits).toEqual([]);
+  });
+
+  it('reconnects by itself on its backoff timer when no online event comes', async () => {
+    const first = newSession();
+    await first.session.signIn();
+    first.session.dispose();
+    const outage = await unreachable();
+
+    const { session, browser } = newSession({ store: first.store, maxBackoffMs: 100 });
+    expect(await session.restore()).toMatchObject({ status: 'offline' });
+    const back = reaches(session, 'signed_in');
+    await outage.back();
+
+    expect(await back).toMatchObject({ status: 'signed_in' });
+    expect(browser.visits).toEqual([]);
   });
 });

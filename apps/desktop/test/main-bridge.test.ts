@@ -7,9 +7,9 @@ import { startTestServer, type TestServer } from '@strat-coach/server/testing';
 import type { IncomingMessage } from 'node:http';
 import type { MessagesResponse, UsageCurrentResponse, UsageHistoryResponse } from '@strat-coach/server/contract';
 import type { HostResult } from '../src/shared/host-api';
-import { createCoachClient } from '../src/shared/coach-client';
+import { createSessionClient } from '../src/shared/auth/session-client';
 import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
-import { createAuthSession, type AuthSession } from '../src/main/auth/session';
+import { createMainAuthSession, type AuthSession } from '../src/main/auth/session';
 import { createAppUrlPolicy } from '../src/main/app-url';
 import { registerCoachHandlers, type BridgeDeps } from '../src/main/bridge';
 import { createCoachStreams, type CoachStreams } from '../src/main/coach-streams';
@@ -33,13 +33,13 @@ const appFrame: FrameLike = { url: 'app://strat-coach/index.html', processId: 1,
 
 /** The main process as index.ts wires it, minus Electron: what the renderer receives is recorded. */
 function mainProcess() {
-  const session: AuthSession = createAuthSession({
+  const session: AuthSession = createMainAuthSession({
     serverUrl: server.url,
     openExternal: fakeBrowser().openExternal,
     store: memoryStore(),
     log: silentLogger,
   });
-  const client = createCoachClient({ baseUrl: server.url, accessToken: () => session.accessToken() });
+  const client = createSessionClient({ baseUrl: server.url, session });
   const views: MeterView[] = [];
   const pushed: { channel: PushChannel; payload: unknown }[] = [];
   const push: BridgeDeps['push'] = (channel, payload) => void pushed.push({ channel, payload });

@@ -22,6 +22,11 @@ export interface TestServerOptions {
   /** Serve this directory as the web renderer; null serves none. Default: none. */
   webDir?: string | null;
   tweak?: (config: Config) => void;
+  /**
+   * Listen on this port instead of a free one: a server put back where the client knows it (the local
+   * issuer names itself by its address). With a fresh DATA_DIR, that is a reinstalled server.
+   */
+  port?: number;
 }
 
 export interface TestServer {
@@ -36,7 +41,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-server-'));
   const fake = options.fakeUpstream ? await startFakeAnthropic() : null;
   // A fixed port before start: the local issuer names itself by its address.
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = loadConfig({
     DATA_DIR: dataDir,
     PORT: String(port),

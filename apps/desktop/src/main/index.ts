@@ -2,15 +2,15 @@
 // overlay, the tray's meter and menu, global shortcuts, settings and the IPC bridge. Wiring only: the logic
 // is in pure modules.
 import * as nodeFs from 'node:fs/promises';
-import { app, protocol, session, shell, type BrowserWindow } from 'electron';
+import { app, net, protocol, session, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
-import { createCoachClient } from '../shared/coach-client';
+import { createSessionClient } from '../shared/auth/session-client';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
 import { serveAppFile } from './app-protocol';
 import { createAppSettings } from './app-settings';
 import { APP_SCHEME, createAppUrlPolicy } from './app-url';
-import { createAuthSession } from './auth/session';
+import { createMainAuthSession } from './auth/session';
 import { registerCoachHandlers } from './bridge';
 import { createCaptureSession } from './capture-session';
 import { createCaptureShield } from './capture-shield';
@@ -22,6 +22,7 @@ import { consoleLogger, describeError } from './log';
 import { createShortcuts } from './shortcuts';
 import { createCoachTray } from './tray';
 import type { TrayCommand } from './tray-menu';
+import { pollOnline } from './online-events';
 import { createUsageMeter } from './usage-meter';
 import { bringToFront, createCoachWindow, lockDown, whenLoaded } from './window';
 
@@ -76,14 +77,16 @@ function start(): void {
       );
       protocol.handle(APP_SCHEME, (request) => serveAppFile(RENDERER_DIR, request));
 
-      const authSession = createAuthSession({
+      const authSession = createMainAuthSession({
         serverUrl: SERVER_URL,
         // Looked up at call time, so the e2e suite can stand in for the browser.
         openExternal: (url) => shell.openExternal(url),
         store: electronSecretStore(log),
         log,
+        onOnline: pollOnline(() => net.isOnline()),
       });
-      const client = createCoachClient({ baseUrl: SERVER_URL, accessToken: () => authSession.accessToken() });
+      // Every API call of main (window, tray meter, answers): a 401 refreshes once and asks again.
+      const client = createSessionClient({ baseUrl: SERVER_URL, session: authSession });
 
       const liveWindow = () => (coachWindow && !coachWindow.isDestroyed() ? coachWindow : null);
       const push = <C extends PushChannel>(channel: C, payload: PushContract[C]) => {
@@ -201,6 +204,7 @@ function start(): void {
         capture.cropCancel();
         streams.cancelAll();
         meter.stop();
+        authSession.dispose();
         tray.destroy();
       });
 

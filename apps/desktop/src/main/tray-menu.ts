@@ -61,7 +61,8 @@ function shortcutProblems(shortcuts: ShortcutStatus): TrayMenuEntry[] {
 
 export function trayMenu(state: TrayState): TrayMenuEntry[] {
   const { view, session, presets, pinnedCount, shortcuts, platform } = state;
-  const signedIn = session.status === 'signed_in';
+  // Offline keeps the session (it reconnects by itself): what the trader can do with it is sign out.
+  const signedIn = session.status === 'signed_in' || session.status === 'offline';
   const presetItems = presets.map((preset) =>
     item(menuText(preset.title, platform), { kind: 'quick-question', presetId: preset.id }),
   );

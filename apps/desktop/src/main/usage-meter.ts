@@ -22,7 +22,12 @@ export interface MeterView {
 
 export function meterView(session: SessionState, usage: HostResult<UsageCurrentResponse> | null): MeterView {
   if (session.status !== 'signed_in') {
-    const label = session.status === 'signing_in' ? 'Signing in…' : 'Signed out';
+    const label =
+      session.status === 'signing_in'
+        ? 'Signing in…'
+        : session.status === 'offline'
+          ? 'Offline — reconnecting'
+          : 'Signed out';
     return { label, tooltip: `Strat Coach — ${label.toLowerCase()}`, level: 'none', percent: null, percentText: null };
   }
   if (!usage) {

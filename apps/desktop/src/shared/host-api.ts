@@ -18,6 +18,8 @@ import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
 export type SessionState =
   | { status: 'signed_out'; reason?: string }
   | { status: 'signing_in' }
+  /** A saved session the issuer cannot be reached to renew: kept, and renewed by itself when it can be. */
+  | { status: 'offline'; reason: string }
   /**
    * expiresAt: when the access token expires (epoch ms); the host refreshes it before then. reason: why the
    * session will not survive a restart (Electron: no OS keychain, so nothing is written to disk).

@@ -2,7 +2,7 @@
 // and a port the OS picks, waiting for the browser to come back to /callback with the code and the state.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthError } from './errors';
+import { AuthError } from '../../shared/auth/errors';
 
 export const CALLBACK_PATH = '/callback';
 

@@ -3,16 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { SessionStore, StoreResult } from '../../shared/auth/session';
 import type { Logger } from '../log';
 
-export type StoreResult = { stored: true } | { stored: false; reason: string };
-
-export interface SecretStore {
-  load(): Promise<string | null>;
-  /** Keeps the secret for the next start, or says why it cannot (then it lives in memory only). */
-  save(secret: string): Promise<StoreResult>;
-  clear(): Promise<void>;
-}
+/** The shared session's store, as main keeps it. */
+export type SecretStore = SessionStore;
+export type { StoreResult };
 
 /** What the store needs of Electron's safeStorage. */
 export interface SafeStorageLike {

@@ -11,3 +11,7 @@ export * from '../../shared/presets';
 export * from '../../shared/shortcut-settings';
 export * from '../../shared/meter';
 export * from '../../shared/usage-after-answer';
+export * from '../../shared/auth/errors';
+export * from '../../shared/auth/oauth-client';
+export * from '../../shared/auth/session';
+export * from '../../shared/auth/session-client';

@@ -1,9 +1,10 @@
-// `window.coach` for a plain browser: the server is this page's own origin, sign-in is a PKCE redirect,
+// `window.coach` for a plain browser: the server is this page's own origin, sign-in is a PKCE redirect to
+// the issuer the server names (the shared OAuth client), every API call recovers once from a 401,
 // capture is getDisplayMedia cropped in the page's own overlay, settings live in localStorage. Used when the
 // renderer runs as the web version (and in the e2e suite).
 import type { ChatStreamRequest, CoachEvent, UsageCurrentResponse } from '@strat-coach/server/contract';
 import {
-  createCoachClient,
+  createSessionClient,
   type CoachHostApi,
   type CropFrame,
   type HostError,
@@ -31,14 +32,12 @@ function pageStorage(): Storage | null {
 
 export function createWebHost(options: WebHostOptions): CoachHostApi {
   const session = createWebSession();
-  const client = createCoachClient({ baseUrl: '', accessToken: () => session.accessToken() });
+  const client = createSessionClient({ baseUrl: '', session });
 
-  /** A GET that survives an access token the server no longer accepts: refresh once, then ask again. */
+  /** Each call waits for a returning redirect or the saved session to be taken up first. */
   const authedGet = async <T>(path: string): Promise<HostResult<T>> => {
-    await session.start();
-    const first = await client.get<T>(path);
-    if (first.ok || first.error.status !== 401) return first;
-    return (await session.recoverFromRejection()) ? client.get<T>(path) : first;
+    await session.restore();
+    return client.get<T>(path);
   };
 
   // The web version's stand-in for main's push: one usage read after each answer, to every listener.
@@ -59,10 +58,7 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
   return {
     kind: 'web',
     session: {
-      async get() {
-        await session.start();
-        return session.state();
-      },
+      get: () => session.restore(),
       signIn: () => session.signIn(),
       signOut: () => session.signOut(),
       onChange: (listener) => session.onChange(listener),
@@ -84,37 +80,25 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
       ask(request: ChatStreamRequest, handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void }) {
         const controller = new AbortController();
         let modelStarted = false;
-        const attempt = async (mayRecover: boolean): Promise<void> => {
-          let refused: HostError | null = null;
-          await client.streamChat(
-            request,
-            {
-              onEvent: (event) => {
-                if (event.event === 'message_start') modelStarted = true;
-                handlers.onEvent(event);
-              },
-              onError: (error) => {
-                refused = error;
-              },
-            },
-            controller.signal,
-          );
-          // Typed through a cast: TypeScript cannot see the callback above assign it.
-          const rejection = refused as HostError | null;
-          if (!rejection) return;
-          // A 401 is refused before the stream opens, so nothing was spent: safe to ask once more.
-          if (rejection.status === 401 && mayRecover && (await session.recoverFromRejection())) {
-            if (!controller.signal.aborted) return attempt(false);
-            return;
-          }
-          handlers.onError(rejection);
-        };
         const done = session
-          .start()
-          .then(() => attempt(true))
-          .catch(() => {
-            handlers.onError({ code: 'internal', message: 'The question could not be sent.', status: null });
-          });
+          .restore()
+          .then(() =>
+            client.streamChat(
+              request,
+              {
+                onEvent: (event) => {
+                  if (event.event === 'message_start') modelStarted = true;
+                  handlers.onEvent(event);
+                },
+                onError: (error) => handlers.onError(error),
+              },
+              controller.signal,
+            ),
+          )
+          .then(
+            () => undefined,
+            () => handlers.onError({ code: 'internal', message: 'The question could not be sent.', status: null }),
+          );
         // However it ended (answered, refused, stopped), once its stream is over: the meter reads what the
         // server now counts.
         void done.then(() => pushUsage(controller.signal.aborted && modelStarted)).catch(() => undefined);

@@ -1,12 +1,27 @@
 // The first screen when nobody is signed in: what the app does, why sign-in failed (if it did), Sign in.
+// Offline with a saved session it says so instead: the app reconnects by itself, no sign-in is needed.
 import { OFFLINE_MESSAGE } from '../lib/notices';
 import { useServerStore } from '../state/server-store';
 import { useSessionStore } from '../state/session-store';
 
+function Reconnecting({ reason, tryNow }: { reason: string; tryNow: () => void }) {
+  return (
+    <div className="banner banner-reconnecting" role="status" data-testid="notice" data-kind="reconnecting">
+      <div className="banner-body">
+        <strong>Offline — reconnecting</strong>
+        <p>{reason}</p>
+        <button type="button" className="link-button" onClick={tryNow}>
+          Try now
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function SignedOut() {
   const session = useSessionStore((state) => state.session);
   const signIn = useSessionStore((state) => state.signIn);
-  const offline = useServerStore((state) => state.reachability === 'offline');
+  const serverOffline = useServerStore((state) => state.reachability === 'offline');
   const reason = session.status === 'signed_out' ? session.reason : undefined;
   return (
     <main className="signed-out" data-testid="signed-out">
@@ -15,24 +30,31 @@ export function SignedOut() {
         <p className="tagline">
           Capture a chart, ask a question, and get coaching on The Strat — bar types, combos and timeframe continuity.
         </p>
-        {offline && (
-          <p className="banner banner-offline" role="alert" data-testid="notice" data-kind="offline">
-            {OFFLINE_MESSAGE}
-          </p>
+        {session.status === 'offline' ? (
+          // The saved session renews itself once the server answers; "Try now" does it at once, no browser.
+          <Reconnecting reason={session.reason} tryNow={() => void signIn()} />
+        ) : (
+          <>
+            {serverOffline && (
+              <p className="banner banner-offline" role="alert" data-testid="notice" data-kind="offline">
+                {OFFLINE_MESSAGE}
+              </p>
+            )}
+            {reason && !serverOffline && (
+              <p className="reason" role="alert">
+                {reason}
+              </p>
+            )}
+            <button
+              type="button"
+              className="primary wide"
+              onClick={() => void signIn()}
+              disabled={session.status === 'signing_in'}
+            >
+              {session.status === 'signing_in' ? 'Signing in…' : 'Sign in'}
+            </button>
+          </>
         )}
-        {reason && !offline && (
-          <p className="reason" role="alert">
-            {reason}
-          </p>
-        )}
-        <button
-          type="button"
-          className="primary wide"
-          onClick={() => void signIn()}
-          disabled={session.status === 'signing_in'}
-        >
-          {session.status === 'signing_in' ? 'Signing in…' : 'Sign in'}
-        </button>
       </div>
     </main>
   );
