@@ -321,3 +321,119 @@ describe('stored charts', () => {
     expect(rows[0]!.n).toBe(0);
   });
 });
+
+describe('deleting a conversation', () => {
+  const remove = (headers: Record<string, string>, id: unknown) =>
+    h.test.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${String(id)}`, headers });
+  const usageNow = async (headers: Record<string, string>) =>
+    (await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers })).json<{
+      requests: number;
+      quota: { used: number };
+    }>();
+
+  it('takes its messages and stored charts; the usage it cost stays', async () => {
+    const alice = await h.trader();
+    const result = await h.chat(alice.headers, {
+      message: 'Is this a 3-1-2?',
+      images: [{ mediaType: 'image/png', data: chartB64, label: 'QQQ 15' }],
+    });
+    const conversationId = result.events[0]!.data.conversationId;
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(conversationId)}/messages`,
+      headers: alice.headers,
+    });
+    const question = messages.json().items[0] as { id: string };
+    const before = await usageNow(alice.headers);
+
+    const deleted = await remove(alice.headers, conversationId);
+    expect(deleted.statusCode).toBe(204);
+    expect(deleted.body).toBe('');
+    const list = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: alice.headers });
+    expect(list.json().items).toEqual([]);
+    const gone = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(conversationId)}/messages`,
+      headers: alice.headers,
+    });
+    expect(gone.statusCode).toBe(404);
+    const chart = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(conversationId)}/messages/${question.id}/charts/0`,
+      headers: alice.headers,
+    });
+    expect(chart.statusCode).toBe(404);
+    const { rows } = await h.database.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM message_charts WHERE message_id = $1',
+      [question.id],
+    );
+    expect(rows[0]!.n).toBe(0);
+    expect(await usageNow(alice.headers)).toEqual(before);
+    expect(await usageRow(h, String(result.events[0]!.data.requestId))).toMatchObject({ conversation_id: null });
+    // Deleted is gone: a second delete is the same 404 as for a conversation that never was.
+    const again = await remove(alice.headers, conversationId);
+    expect(again.statusCode).toBe(404);
+    expect(again.json()).toEqual({ error: { code: 'not_found', message: 'conversation not found' } });
+  });
+
+  it('another trader’s conversation is 404, the same as one that does not exist, and stays', async () => {
+    const alice = await h.trader();
+    const bob = await h.trader();
+    const secret = await h.test.app.repos.conversations.create(alice.user.id, 'Alice’s plan');
+    const stolen = await remove(bob.headers, secret.id);
+    const missing = await remove(bob.headers, crypto.randomUUID());
+    expect(stolen.statusCode).toBe(404);
+    expect(stolen.json()).toEqual(missing.json());
+    expect(await h.test.app.repos.conversations.findForUser(secret.id, alice.user.id)).toBeDefined();
+    expect((await remove(bob.headers, 'not-a-uuid')).statusCode).toBe(400);
+  });
+
+  it('while its answer streams: the answer completes and is billed, and nothing of it is kept', async () => {
+    const alice = await h.trader();
+    const before = await usageNow(alice.headers);
+    h.fake.script({ chunks: ['A 2-1-2 ', 'triggers ', 'above the 1.'], chunkDelayMs: 150 });
+    let conversationId: unknown;
+    let completed = false;
+    let deleted: Promise<{ statusCode: number; whileStreaming: boolean }> | undefined;
+    const result = await h.chat(
+      alice.headers,
+      { message: 'Is this a 2-1-2?', images: [{ mediaType: 'image/png', data: chartB64, label: 'SPY 60m' }] },
+      {
+        onEvent: (event) => {
+          if (event.event === 'stream_start') conversationId = event.data.conversationId;
+          if (event.event === 'stream_complete') completed = true;
+          // The first words are out, the rest still to come: the trader deletes the conversation.
+          if (event.event === 'content_delta' && !deleted) {
+            deleted = remove(alice.headers, conversationId).then(({ statusCode }) => ({
+              statusCode,
+              whileStreaming: !completed,
+            }));
+          }
+        },
+      },
+    );
+    expect(await deleted).toEqual({ statusCode: 204, whileStreaming: true });
+    const complete = result.events.at(-1)!;
+    expect(complete).toMatchObject({ event: 'stream_complete', data: { stopReason: 'end_turn' } });
+    expect(result.text()).toBe('A 2-1-2 triggers above the 1.');
+
+    // Billed: the usage row is there, with no conversation, and the quota counts it.
+    const usage = await usageRow(h, String(result.events[0]!.data.requestId));
+    expect(usage).toMatchObject({ status: 'ok', conversation_id: null });
+    expect(usage!.output_tokens).toBeGreaterThan(0);
+    const after = await usageNow(alice.headers);
+    expect(after.requests).toBe(before.requests + 1);
+    expect(after.quota.used).toBe((complete.data.quota as { used: number }).used);
+    expect(after.quota.used).toBeGreaterThan(before.quota.used);
+    // Nothing of the conversation is kept: not the question, its chart, nor the answer; no reservation is held.
+    const { rows } = await h.database.db.query<{ messages: number; charts: number; reservations: number }>(
+      `SELECT (SELECT count(*) FROM messages WHERE conversation_id = $1 OR id = $2)::int AS messages,
+              (SELECT count(*) FROM message_charts WHERE user_id = $3)::int AS charts,
+              (SELECT count(*) FROM quota_reservations WHERE user_id = $3)::int AS reservations`,
+      [conversationId, result.events[0]!.data.messageId, alice.user.id],
+    );
+    expect(rows[0]).toEqual({ messages: 0, charts: 0, reservations: 0 });
+    const list = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: alice.headers });
+    expect(list.json().items).toEqual([]);
+  });
+});

@@ -1,7 +1,9 @@
-// GET /conversations and /conversations/:id/messages: a user sees only their own history.
+// GET /conversations (and its search), /conversations/:id/messages, renaming and deleting: a user sees and
+// changes only their own history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessagesResponse } from '../src/contract/conversations.js';
-import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+import type { ConversationsResponse, MessagesResponse } from '../src/contract/conversations.js';
+import { startApiHarness, type ApiHarness, type Trader } from './support/api-harness.js';
+import { SEARCHES, seedSearchHistory } from './support/search-cases.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -175,5 +177,136 @@ describe('conversations', () => {
     const response = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations' });
     expect(response.statusCode).toBe(401);
     expect(response.json().error.code).toBe('token_missing');
+  });
+});
+
+describe('searching the history: GET /conversations?q=', () => {
+  let alice: Trader;
+  let ids: Record<string, string>;
+  beforeAll(async () => {
+    alice = await h.trader();
+    ids = await seedSearchHistory(h.test.app.repos.conversations, alice.user.id);
+  });
+  const keyOf = (id: string) => Object.entries(ids).find(([, value]) => value === id)?.[0] ?? id;
+  const search = (trader: Trader, query: Record<string, string>) =>
+    h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations?${new URLSearchParams(query).toString()}`,
+      headers: trader.headers,
+    });
+
+  it.each(SEARCHES)('"$q" finds $finds, newest first', async ({ q, finds }) => {
+    const response = await search(alice, { q });
+    expect(response.statusCode).toBe(200);
+    expect(response.json<ConversationsResponse>().items.map((item) => keyOf(item.id))).toEqual(finds);
+  });
+
+  it('answers each hit as the list does, with a snippet when a message matched', async () => {
+    const page = (await search(alice, { q: '2-1-2' })).json<ConversationsResponse>();
+    expect(page.nextCursor).toBeNull();
+    expect(page.items[0]).toEqual({
+      id: ids.labelled,
+      title: 'SPY 60m · 5m — Is this a 2-1-2?',
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect(page.items[2]).toEqual({
+      id: ids.spy212,
+      title: 'Chart question',
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      snippet: expect.stringContaining('2-1-2 triggers above the inside bar'),
+    });
+  });
+
+  it('pages the hits with the cursor, each once', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await search(alice, { q: '2-1-2', limit: '1', ...(cursor ? { cursor } : {}) });
+      const page = response.json<ConversationsResponse>();
+      expect(page.items).toHaveLength(1);
+      seen.push(keyOf(page.items[0]!.id));
+      cursor = page.nextCursor;
+    } while (cursor && seen.length < 10);
+    expect(seen).toEqual(['labelled', 'enDash', 'spy212']);
+  });
+
+  it('finds only the trader’s own conversations', async () => {
+    const bob = await h.trader();
+    await h.test.app.repos.conversations.create(bob.user.id, 'Bob’s SPY hammer');
+    const bobs = (await search(bob, { q: 'SPY' })).json<ConversationsResponse>();
+    expect(bobs.items.map((item) => item.title)).toEqual(['Bob’s SPY hammer']);
+    const alices = (await search(alice, { q: 'Bob' })).json<ConversationsResponse>();
+    expect(alices.items).toEqual([]);
+    // Another trader's conversation is no cursor for a search either.
+    const cursor = await search(bob, { q: 'SPY', cursor: ids.spy212! });
+    expect(cursor.statusCode).toBe(400);
+    expect(cursor.json().error.code).toBe('invalid_request');
+  });
+
+  it.each([
+    ['empty', '', /q must NOT have fewer than 1 characters/],
+    ['blank', '   ', /q must not be blank/],
+    ['longer than 200 characters', 'x'.repeat(201), /q must NOT have more than 200 characters/],
+    ['a control character', 'SPY\u0000', /q must not contain control characters/],
+  ])('a search that is %s is 400 invalid_request saying why', async (_what, q, message) => {
+    const response = await search(alice, { q });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(message) });
+  });
+});
+
+describe('renaming: PATCH /conversations/:id', () => {
+  const rename = (trader: Trader, id: string, body: Record<string, unknown>) =>
+    h.test.app.inject({ method: 'PATCH', url: `/api/v1/conversations/${id}`, headers: trader.headers, payload: body });
+  const list = async (trader: Trader) =>
+    (
+      await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: trader.headers })
+    ).json<ConversationsResponse>().items;
+
+  it('gives the conversation its new title, trimmed to one line, and keeps its place in the history', async () => {
+    const alice = await h.trader();
+    const older = await h.test.app.repos.conversations.create(alice.user.id, 'Chart question');
+    const newer = await h.test.app.repos.conversations.create(alice.user.id, 'Later one');
+    const before = await list(alice);
+
+    const response = await rename(alice, older.id, { title: '  SPY   weekly\n plan ' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ ...before[1], title: 'SPY weekly plan' });
+    expect(await list(alice)).toEqual([before[0], { ...before[1], title: 'SPY weekly plan' }]);
+    expect((await list(alice)).map((item) => item.id)).toEqual([newer.id, older.id]);
+    const found = await h.test.app.inject({
+      method: 'GET',
+      url: '/api/v1/conversations?q=weekly',
+      headers: alice.headers,
+    });
+    expect(found.json<ConversationsResponse>().items.map((item) => item.id)).toEqual([older.id]);
+  });
+
+  it('another trader’s conversation is 404, the same as one that does not exist, and keeps its title', async () => {
+    const alice = await h.trader();
+    const bob = await h.trader();
+    const secret = await h.test.app.repos.conversations.create(alice.user.id, 'Alice’s plan');
+    const stolen = await rename(bob, secret.id, { title: 'Mine now' });
+    const missing = await rename(bob, crypto.randomUUID(), { title: 'Mine now' });
+    expect(stolen.statusCode).toBe(404);
+    expect(stolen.json()).toEqual({ error: { code: 'not_found', message: 'conversation not found' } });
+    expect(missing.json()).toEqual(stolen.json());
+    expect((await list(alice)).map((item) => item.title)).toEqual(['Alice’s plan']);
+  });
+
+  it.each([
+    ['blank', { title: ' \n ' }, /title must not be blank/],
+    ['longer than 120 characters', { title: 'x'.repeat(121) }, /title must NOT have more than 120 characters/],
+    ['a control character', { title: 'SPY\u0007' }, /title must not contain control characters/],
+    ['missing', {}, /must have required property 'title'/],
+  ])('a title that is %s is 400 invalid_request saying why', async (_what, body, message) => {
+    const alice = await h.trader();
+    const conversation = await h.test.app.repos.conversations.create(alice.user.id, 'Kept');
+    const response = await rename(alice, conversation.id, body);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(message) });
+    expect((await list(alice))[0]!.title).toBe('Kept');
   });
 });

@@ -1,10 +1,20 @@
 // The signed-in user's conversation history.
 import { Type, type Static } from 'typebox';
 
+/** Longest search a trader can type, and longest title a conversation can be given. */
+export const MAX_SEARCH_CHARS = 200;
+export const MAX_TITLE_CHARS = 120;
+
+/**
+ * The conversations, most recently active first; `cursor` is the id of the previous page's last one. With `q`,
+ * only those whose title or any message holds the words, as a search box reads them: every word (stemmed:
+ * "hammer" finds "hammers"), "quoted words" as a phrase, `or`, `-word` to exclude; "2-1-2" as one pattern.
+ */
 export const ConversationsQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }),
     cursor: Type.Optional(Type.String({ format: 'uuid' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SEARCH_CHARS })),
   },
   { additionalProperties: false },
 );
@@ -16,6 +26,8 @@ export const ConversationSummary = Type.Object(
     title: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
+    /** Searches only: plain text around the words in the newest message that matched (absent: the title did). */
+    snippet: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -28,6 +40,13 @@ export const ConversationsResponse = Type.Object(
 export type ConversationsResponse = Static<typeof ConversationsResponse>;
 
 export const ConversationParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+
+/** PATCH /conversations/:id. The title is trimmed, and its runs of spaces and line breaks made one space. */
+export const RenameConversationBody = Type.Object(
+  { title: Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS }) },
+  { additionalProperties: false },
+);
+export type RenameConversationBody = Static<typeof RenameConversationBody>;
 
 export const ImageMeta = Type.Object(
   {

@@ -1,4 +1,5 @@
-// conversations and their messages. Every read is scoped to the owner: another user's id reads as absent.
+// conversations and their messages. Every read and write is scoped to the owner: another user's id reads as
+// absent.
 import type { Queryable } from '../database.js';
 
 export interface Conversation {
@@ -7,6 +8,14 @@ export interface Conversation {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A conversation found by a search; `snippet`: words around the newest message that matched, if one did. */
+export interface ConversationHit extends Conversation {
+  snippet: string | null;
+}
+
+/** ts_headline's options: one fragment of plain text (the client marks the words itself). */
+const SNIPPET_OPTIONS = 'MaxWords=18, MinWords=8, MaxFragments=1, StartSel="", StopSel=""';
 
 export interface ImageMeta {
   mediaType: string;
@@ -44,6 +53,10 @@ interface ConversationRow {
   title: string;
   created_at: Date;
   updated_at: Date;
+}
+
+interface HitRow extends ConversationRow {
+  snippet: string | null;
 }
 
 interface MessageRow {
@@ -119,6 +132,88 @@ export function conversationsRepository(db: Queryable) {
       if (page.before && rows.length === 0 && !(await findForUser(page.before, userId))) return undefined;
       const items = rows.slice(0, page.limit).map(toConversation);
       return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    /**
+     * The user's conversations whose title or any message matches `words` (conversation_search_query, migration
+     * 007), most recently active first, paged as listForUser. Message text is matched through the full-text
+     * index; the snippet is cut only for the page's rows.
+     */
+    async search(
+      userId: string,
+      words: string,
+      page: { limit: number; before?: string },
+    ): Promise<{ items: ConversationHit[]; nextCursor: string | null } | undefined> {
+      const { rows } = await db.query<HitRow>(
+        `WITH search AS (
+           SELECT conversation_search_query($2) AS query
+         ), text_hits AS (
+           SELECT DISTINCT ON (m.conversation_id) m.conversation_id, m.content
+             FROM messages m
+             JOIN conversations c ON c.id = m.conversation_id
+            CROSS JOIN search s
+            WHERE c.user_id = $1 AND conversation_search_document(m.content) @@ s.query
+            ORDER BY m.conversation_id, m.seq DESC
+         ), page AS (
+           SELECT c.id, c.title, c.created_at, c.updated_at, h.content
+             FROM conversations c
+            CROSS JOIN search s
+             LEFT JOIN text_hits h ON h.conversation_id = c.id
+            WHERE c.user_id = $1
+              AND (h.conversation_id IS NOT NULL OR conversation_search_document(c.title) @@ s.query)
+              AND ($4::uuid IS NULL OR (c.updated_at, c.id) <
+                   (SELECT a.updated_at, a.id FROM conversations a WHERE a.id = $4::uuid AND a.user_id = $1))
+            ORDER BY c.updated_at DESC, c.id DESC
+            LIMIT $3
+         )
+         -- The snippet is read from the text as written, so the words are also looked for as the trader typed
+         -- them ("2-1-2" as the parser reads it there).
+         SELECT p.id, p.title, p.created_at, p.updated_at,
+                ts_headline('english', p.content, s.query || websearch_to_tsquery('english', $2), $5) AS snippet
+           FROM page p CROSS JOIN search s
+          ORDER BY p.updated_at DESC, p.id DESC`,
+        [userId, words, page.limit + 1, page.before ?? null, SNIPPET_OPTIONS],
+      );
+      if (page.before && rows.length === 0 && !(await findForUser(page.before, userId))) return undefined;
+      const items = rows.slice(0, page.limit).map((row) => ({
+        ...toConversation(row),
+        snippet: row.snippet === null ? null : row.snippet.replace(/\s+/g, ' ').trim(),
+      }));
+      return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    /** Renames the user's conversation; undefined when it is not theirs. Its place in the history stays. */
+    async rename(id: string, userId: string, title: string): Promise<Conversation | undefined> {
+      const { rows } = await db.query<ConversationRow>(
+        `UPDATE conversations SET title = $3 WHERE id = $1 AND user_id = $2
+         RETURNING id, title, created_at, updated_at`,
+        [id, userId, title],
+      );
+      return rows[0] && toConversation(rows[0]);
+    },
+
+    /**
+     * Deletes the user's conversation with its messages and their charts (the foreign keys cascade); false when
+     * it is not theirs. Usage rows stay for billing, their conversation cleared. A turn still streaming keeps its
+     * reservation, cleared of the conversation too, so it settles as usual: billed, its answer not stored.
+     *
+     * The reservations are cleared first, before the conversation's row is locked (the DELETE's one-time filter
+     * waits for them): a turn settling at that moment holds its reservation, then takes the conversation's row;
+     * taken in the other order, the two statements could deadlock.
+     */
+    async remove(id: string, userId: string): Promise<boolean> {
+      const { rows } = await db.query(
+        `WITH released AS (
+           UPDATE quota_reservations SET conversation_id = NULL
+            WHERE conversation_id = $1 AND user_id = $2
+           RETURNING turn_id
+         )
+         DELETE FROM conversations
+          WHERE id = $1 AND user_id = $2 AND (SELECT count(*) FROM released) >= 0
+         RETURNING id`,
+        [id, userId],
+      );
+      return rows.length > 0;
     },
 
     async addMessage(
