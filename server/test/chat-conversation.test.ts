@@ -322,6 +322,22 @@ describe('stored charts', () => {
   });
 });
 
+describe('a new conversation’s title', () => {
+  it('leads with the charts’ symbol and timeframes, then the question', async () => {
+    const { headers } = await h.trader();
+    const result = await h.chat(headers, {
+      message: 'Is this a 2-1-2?\nThe 5m shows the trigger.',
+      images: [
+        { mediaType: 'image/png', data: chartB64, label: 'SPY 5m' },
+        { mediaType: 'image/png', data: chartB64, label: 'SPY 60m' },
+      ],
+    });
+    expect(result.events.at(-1)?.event).toBe('stream_complete');
+    const list = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers });
+    expect(list.json().items.map((item: { title: string }) => item.title)).toEqual(['SPY 60m · 5m — Is this a 2-1-2?']);
+  });
+});
+
 describe('deleting a conversation', () => {
   const remove = (headers: Record<string, string>, id: unknown) =>
     h.test.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${String(id)}`, headers });

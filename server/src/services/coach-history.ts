@@ -61,13 +61,3 @@ export function windowStart(
   }
   return start;
 }
-
-/** "Is this 3-1-2 on SPY's 60 minute chart valid…" — the first line, at most 80 characters. */
-export function titleFrom(question: string): string {
-  const line = question.trim().split('\n')[0]?.replace(/\s+/g, ' ').trim() ?? '';
-  if (line.length === 0) return 'Chart question';
-  if (line.length <= 80) return line;
-  const cut = line.slice(0, 79);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > 40 ? cut.slice(0, space) : cut).trimEnd()}…`;
-}

@@ -20,11 +20,12 @@ import { AppError, notFound } from '../errors.js';
 import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
 import { checkImages } from './chart-images.js';
 import { loadTurnContext } from './coach-context.js';
-import { estimateOutputTokens, titleFrom } from './coach-history.js';
+import { estimateOutputTokens } from './coach-history.js';
 import { buildMessages } from './coach-messages.js';
 import { MIN_ANSWER_TOKENS, planAnswer, type AnswerPlan } from './coach-plan.js';
 import type { CoachingPrompt } from './coaching-prompt.js';
 import { classifyUpstreamError, type CoachUpstream, type UpstreamUsage } from './coach-upstream.js';
+import { titleFor } from './conversation-title.js';
 import type { SharedPromptSize } from './shared-prompt.js';
 import type { EventSink } from './sse-writer.js';
 import type { Settlement } from './turn-settlement.js';
@@ -129,7 +130,10 @@ export async function prepareTurn(
         // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
         limit: rules.blockAtQuota ? rules.monthlyTokens : null,
         conversationId: existing?.id ?? null,
-        title: titleFrom(body.message),
+        title: titleFor(
+          body.message,
+          images.map((image) => image.label),
+        ),
         question: {
           content: body.message,
           images: images.map((image) => image.meta),
