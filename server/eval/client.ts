@@ -2,7 +2,7 @@
 // flow, then POST /chat/stream with the chart and read the SSE answer, waiting out rate limits.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postChat, type ChatResult, type ReceivedEvent } from '../test/support/coach-client.js';
-import { authorizeUrl, CLIENT_ID, pkcePair, REDIRECT_URI, tokenForm } from '../test/support/pkce.js';
+import { signInLocally } from '../test/support/pkce.js';
 
 /** Something the eval could not do that is not the model's fault: the run exits 1. */
 export class InfrastructureError extends Error {
@@ -11,29 +11,11 @@ export class InfrastructureError extends Error {
 
 /** A bearer token for the server's one local user, by the same HTTP flow the desktop app uses. */
 export async function signIn(baseUrl: string): Promise<string> {
-  const { verifier, challenge } = pkcePair();
-  const authorize = await fetch(authorizeUrl(baseUrl, challenge, 'eval'), { redirect: 'manual' });
-  const location = authorize.headers.get('location');
-  const code = location ? new URL(location).searchParams.get('code') : null;
-  if (authorize.status !== 302 || !code) {
-    throw new InfrastructureError(`sign-in: /oauth/authorize answered ${authorize.status} without a code`);
+  try {
+    return await signInLocally(baseUrl, 'eval');
+  } catch (error) {
+    throw new InfrastructureError((error as Error).message);
   }
-  const token = await fetch(`${baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: tokenForm({
-      grant_type: 'authorization_code',
-      client_id: CLIENT_ID,
-      redirect_uri: REDIRECT_URI,
-      code,
-      code_verifier: verifier,
-    }),
-  });
-  const body = (await token.json()) as { access_token?: unknown };
-  if (token.status !== 200 || typeof body.access_token !== 'string') {
-    throw new InfrastructureError(`sign-in: /oauth/token answered ${token.status}`);
-  }
-  return body.access_token;
 }
 
 export interface CoachAnswer {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeUrl, CLIENT_ID, pkcePair, REDIRECT_URI, tokenForm } from './support/pkce.js';
+import { signInLocally } from './support/pkce.js';
 import { freePort, startProcess, type RunningProcess } from './support/process.js';
 
 /** Where Electron's installer could fetch its binary, `npm start` opens the desktop app. */
@@ -27,28 +27,6 @@ async function startApp(): Promise<{ server: RunningProcess; base: string; dataD
   const server = startProcess('npm', ['start'], { DATA_DIR: dataDir, PORT: String(port) });
   await server.waitFor(/strat-coach: open http/, 150_000);
   return { server, base: `http://127.0.0.1:${port}`, dataDir };
-}
-
-/** The local issuer's PKCE flow, as the app runs it: returns the access token. */
-async function signIn(base: string): Promise<string> {
-  const { verifier, challenge } = pkcePair();
-  const authorize = await fetch(authorizeUrl(base, challenge, 'smoke'), { redirect: 'manual' });
-  expect(authorize.status).toBe(302);
-  const callback = new URL(authorize.headers.get('location') ?? '');
-  expect(callback.searchParams.get('state')).toBe('smoke');
-  const token = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: tokenForm({
-      grant_type: 'authorization_code',
-      client_id: CLIENT_ID,
-      redirect_uri: REDIRECT_URI,
-      code: callback.searchParams.get('code') ?? '',
-      code_verifier: verifier,
-    }),
-  });
-  expect(token.status).toBe(200);
-  return ((await token.json()) as { access_token: string }).access_token;
 }
 
 // Each test stands alone (any one can run by itself, in any order): these read from one running app and
@@ -85,7 +63,7 @@ describe('the server started with nothing configured', () => {
   });
 
   it('signs in through the local issuer with PKCE and reads usage', async () => {
-    const accessToken = await signIn(app.base);
+    const accessToken = await signInLocally(app.base, 'smoke');
     const usage = await fetch(`${app.base}/api/v1/usage/current`, {
       headers: { authorization: `Bearer ${accessToken}` },
     });
@@ -94,7 +72,7 @@ describe('the server started with nothing configured', () => {
   });
 
   it('logs no token, not even after a sign-in and an authenticated request', async () => {
-    const accessToken = await signIn(app.base);
+    const accessToken = await signInLocally(app.base, 'smoke');
     expect(
       (await fetch(`${app.base}/api/v1/usage/current`, { headers: { authorization: `Bearer ${accessToken}` } })).status,
     ).toBe(200);
