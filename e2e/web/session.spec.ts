@@ -50,6 +50,7 @@ test('offline when the access token runs out: the session is kept and comes back
   await expect(reconnecting).toContainText('Offline — reconnecting');
   await expect(reconnecting).toContainText('Your sign-in is kept');
   await expect(coach.signInButton).toBeHidden();
+  await expect(reconnecting.getByRole('button', { name: 'Sign out' })).toBeVisible();
   await coach.screenshot('13-offline-reconnecting');
 
   await context.setOffline(false);

@@ -4,15 +4,20 @@ import { OFFLINE_MESSAGE } from '../lib/notices';
 import { useServerStore } from '../state/server-store';
 import { useSessionStore } from '../state/session-store';
 
-function Reconnecting({ reason, tryNow }: { reason: string; tryNow: () => void }) {
+function Reconnecting({ reason, tryNow, signOut }: { reason: string; tryNow: () => void; signOut: () => void }) {
   return (
     <div className="banner banner-reconnecting" role="status" data-testid="notice" data-kind="reconnecting">
       <div className="banner-body">
         <strong>Offline — reconnecting</strong>
         <p>{reason}</p>
-        <button type="button" className="link-button" onClick={tryNow}>
-          Try now
-        </button>
+        <p className="banner-actions">
+          <button type="button" className="link-button" onClick={tryNow}>
+            Try now
+          </button>
+          <button type="button" className="link-button" onClick={signOut}>
+            Sign out
+          </button>
+        </p>
       </div>
     </div>
   );
@@ -21,6 +26,7 @@ function Reconnecting({ reason, tryNow }: { reason: string; tryNow: () => void }
 export function SignedOut() {
   const session = useSessionStore((state) => state.session);
   const signIn = useSessionStore((state) => state.signIn);
+  const signOut = useSessionStore((state) => state.signOut);
   const serverOffline = useServerStore((state) => state.reachability === 'offline');
   const reason = session.status === 'signed_out' ? session.reason : undefined;
   return (
@@ -32,7 +38,7 @@ export function SignedOut() {
         </p>
         {session.status === 'offline' ? (
           // The saved session renews itself once the server answers; "Try now" does it at once, no browser.
-          <Reconnecting reason={session.reason} tryNow={() => void signIn()} />
+          <Reconnecting reason={session.reason} tryNow={() => void signIn()} signOut={() => void signOut()} />
         ) : (
           <>
             {serverOffline && (
