@@ -16,6 +16,7 @@ import { createCoachStreams, type CoachStreams } from '../src/main/coach-streams
 import { createIpcRouter, type FrameLike, type InvokeListener } from '../src/main/ipc-router';
 import { silentLogger } from '../src/main/log';
 import { createUsageMeter, type MeterView } from '../src/main/usage-meter';
+import { usageCurrentPath } from '../src/shared/usage-after-answer';
 import { fakeBrowser, memoryStore } from './support/main-browser';
 
 let server: TestServer;
@@ -45,7 +46,7 @@ function mainProcess() {
   const push: BridgeDeps['push'] = (channel, payload) => void pushed.push({ channel, payload });
   const meter = createUsageMeter({
     session: () => session.state(),
-    fetchUsage: () => client.get('/usage/current'),
+    fetchUsage: (settled) => client.get(usageCurrentPath(settled)),
     onView: (view) => views.push(view),
     onUsage: (usage) => push('usage:changed', usage),
   });

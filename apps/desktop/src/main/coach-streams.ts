@@ -2,6 +2,7 @@
 // under the stream id the preload chose, an `end` message last, and cancel through an AbortController.
 import type { ChatStreamRequest } from '@strat-coach/server/contract';
 import type { CoachClient, StreamOutcome } from '../shared/coach-client';
+import type { AnswerEnd } from '../shared/usage-after-answer';
 import { STREAM_ID_PATTERN, type CoachStreamMessage } from '../shared/ipc-channels';
 import { describeError, type Logger } from './log';
 
@@ -23,11 +24,8 @@ export interface CoachStreams {
 export function createCoachStreams(options: {
   client: CoachClient;
   log: Logger;
-  /**
-   * After every stream, however it ended (the tray reads the quota). modelStarted: the model had begun the
-   * answer, so even a cancelled one leaves a usage record on the server.
-   */
-  onFinished?: (outcome: StreamOutcome | 'crashed', details: { modelStarted: boolean }) => void;
+  /** After every stream, however it ended (the tray reads the quota). */
+  onFinished?: (end: AnswerEnd) => void;
 }): CoachStreams {
   const running = new Map<string, AbortController>();
 
@@ -42,16 +40,18 @@ export function createCoachStreams(options: {
         else target.send(message);
       };
       let modelStarted = false;
+      let requestId: string | null = null;
       const finish = (outcome: StreamOutcome | 'crashed') => {
         running.delete(streamId);
         forward({ streamId, kind: 'end' });
-        options.onFinished?.(outcome, { modelStarted });
+        options.onFinished?.({ outcome, modelStarted, requestId });
       };
       void options.client
         .streamChat(
           request,
           {
             onEvent: (event) => {
+              if (event.event === 'stream_start') requestId = event.data.requestId;
               if (event.event === 'message_start') modelStarted = true;
               forward({ streamId, kind: 'event', event });
             },

@@ -23,6 +23,7 @@ import { createShortcuts } from './shortcuts';
 import { createCoachTray } from './tray';
 import type { TrayCommand } from './tray-menu';
 import { pollOnline } from './online-events';
+import { usageCurrentPath } from '../shared/usage-after-answer';
 import { createUsageMeter } from './usage-meter';
 import { bringToFront, createCoachWindow, lockDown, whenLoaded } from './window';
 
@@ -150,7 +151,7 @@ function start(): void {
         });
       const meter = createUsageMeter({
         session: () => authSession.state(),
-        fetchUsage: () => client.get<UsageCurrentResponse>('/usage/current'),
+        fetchUsage: (settled) => client.get<UsageCurrentResponse>(usageCurrentPath(settled)),
         onView: showTray,
         // One read serves both meters: the window takes the tray's instead of reading the usage itself.
         onUsage: (usage) => push('usage:changed', usage),

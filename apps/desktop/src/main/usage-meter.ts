@@ -3,9 +3,8 @@
 // minutes. The figures come from the shared meterView, the same one the window's meter uses.
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { HostResult, SessionState } from '../shared/host-api';
-import type { StreamOutcome } from '../shared/coach-client';
 import { meterView as quotaView } from '../shared/meter';
-import { readUsageAfterAnswer } from '../shared/usage-after-answer';
+import { settledAfter, type AnswerEnd } from '../shared/usage-after-answer';
 
 export type MeterLevel = 'none' | 'ok' | 'warn' | 'full';
 
@@ -113,25 +112,24 @@ export function meterIcon(view: Pick<MeterView, 'level' | 'percent'>, size: numb
 export interface UsageMeter {
   /**
    * Re-reads the usage now (after an answer, a sign-in). A call during a read shares it, and one more read
-   * follows it: that read may have started before the answer was recorded. `stopped`: the answer was
-   * stopped after the model began it, so the read waits for the server to record it (usage-after-answer).
+   * follows it: that read may have started before the answer was recorded. `settled`: the request id of an
+   * answer stopped after the model began it; the server answers once it has recorded it (usage-after-answer).
    */
-  refresh: (options?: { stopped?: boolean }) => Promise<MeterView>;
+  refresh: (options?: { settled?: string }) => Promise<MeterView>;
   /** For coach streams' onFinished: one read once the answer's stream is over. */
-  afterAnswer: (outcome: StreamOutcome | 'crashed', details: { modelStarted: boolean }) => void;
+  afterAnswer: (end: AnswerEnd) => void;
   view: () => MeterView;
   stop: () => void;
 }
 
 export function createUsageMeter(options: {
   session: () => SessionState;
-  fetchUsage: () => Promise<HostResult<UsageCurrentResponse>>;
+  /** GET /usage/current, with `?settled=` when given (usageCurrentPath). */
+  fetchUsage: (settled?: string) => Promise<HostResult<UsageCurrentResponse>>;
   onView: (view: MeterView) => void;
   /** Each usage read: main hands it to the window, so one read serves the tray and the window's meter. */
   onUsage?: (usage: UsageCurrentResponse) => void;
   intervalMs?: number;
-  /** The pause between reads after a Stop (tests pass one that resolves at once). */
-  wait?: (ms: number) => Promise<void>;
 }): UsageMeter {
   let usage: HostResult<UsageCurrentResponse> | null = null;
   let current = meterView(options.session(), null);
@@ -144,30 +142,24 @@ export function createUsageMeter(options: {
     return current;
   };
 
-  const fetchUsage = () =>
-    options.fetchUsage().catch((): HostResult<UsageCurrentResponse> => ({
+  const fetchUsage = (settled?: string) =>
+    options.fetchUsage(settled).catch((): HostResult<UsageCurrentResponse> => ({
       ok: false,
       error: { code: 'internal', message: 'Your usage could not be read.', status: null },
     }));
 
-  const read = async (stopped: boolean): Promise<MeterView> => {
+  const read = async (settled: string | undefined): Promise<MeterView> => {
     if (options.session().status !== 'signed_in') usage = null;
     else {
-      const before = usage?.ok ? usage.value : null;
-      usage = await readUsageAfterAnswer({
-        read: fetchUsage,
-        before,
-        stopped,
-        ...(options.wait ? { wait: options.wait } : {}),
-      });
+      usage = await fetchUsage(settled);
       if (usage.ok) options.onUsage?.(usage.value);
     }
     return publish();
   };
 
-  const refresh = ({ stopped = false }: { stopped?: boolean } = {}): Promise<MeterView> => {
+  const refresh = ({ settled }: { settled?: string } = {}): Promise<MeterView> => {
     if (!inFlight) {
-      inFlight = read(stopped).finally(() => {
+      inFlight = read(settled).finally(() => {
         inFlight = null;
       });
       return inFlight;
@@ -177,7 +169,7 @@ export function createUsageMeter(options: {
       .catch(() => current)
       .then(() => {
         again = null;
-        return refresh({ stopped });
+        return refresh(settled ? { settled } : {});
       });
     return again;
   };
@@ -187,7 +179,10 @@ export function createUsageMeter(options: {
 
   return {
     refresh,
-    afterAnswer: (outcome, { modelStarted }) => void refresh({ stopped: outcome === 'cancelled' && modelStarted }),
+    afterAnswer: (end) => {
+      const settled = settledAfter(end);
+      void refresh(settled ? { settled } : {});
+    },
     view: () => current,
     stop: () => clearInterval(timer),
   };

@@ -1,29 +1,22 @@
 // The one usage read a host makes when an answer's stream is over (main for the tray and the window, the
-// web host for the page). A stopped answer is the exception: the server records it only once it sees the
-// hang-up, which can come after our side has let go. Then the read is repeated until the usage shows a new
-// record, the sign that the server has settled it, rather than after a guessed pause.
-import type { UsageCurrentResponse } from '@strat-coach/server/contract';
-import type { HostResult } from './host-api';
+// web host for the page). A stopped answer is recorded by the server only once it sees the hang-up, which can
+// come after our side has let go: the read then names the answer's request id (`?settled=`), and the server
+// answers once it has recorded that answer (5 s at most). One read, no guessed pause.
+import type { StreamOutcome } from './coach-client';
 
-/** Pauses between reads after a Stop, doubling; the last read is made at most ~3 s after the first. */
-const STOPPED_BACKOFF_MS = [50, 100, 200, 400, 800, 1_600];
-
-export async function readUsageAfterAnswer(options: {
-  read: () => Promise<HostResult<UsageCurrentResponse>>;
-  /** The last usage read before this answer ended; null when there is none to compare with. */
-  before: UsageCurrentResponse | null;
-  /** The trader stopped the answer after the model had begun it: a usage record is still to come. */
-  stopped: boolean;
-  wait?: (ms: number) => Promise<void>;
-}): Promise<HostResult<UsageCurrentResponse>> {
-  const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let usage = await options.read();
-  const before = options.before;
-  if (!options.stopped || !before) return usage;
-  for (const pause of STOPPED_BACKOFF_MS) {
-    if (!usage.ok || usage.value.requests > before.requests) return usage;
-    await wait(pause);
-    usage = await options.read();
-  }
-  return usage;
+/** How an answer's stream ended, as the usage read needs it. */
+export interface AnswerEnd {
+  outcome: StreamOutcome | 'crashed';
+  /** The model had begun the answer: even a cancelled one leaves a usage record on the server. */
+  modelStarted: boolean;
+  /** The server's id for the answer (its `stream_start`); null when the stream never started. */
+  requestId: string | null;
 }
+
+/** The request id a usage read must wait for: that of an answer stopped after the model began it. */
+export const settledAfter = ({ outcome, modelStarted, requestId }: AnswerEnd): string | undefined =>
+  outcome === 'cancelled' && modelStarted && requestId ? requestId : undefined;
+
+/** GET /usage/current, waiting for `settled` (a stopped answer's request id) to be recorded when given. */
+export const usageCurrentPath = (settled?: string): string =>
+  settled ? `/usage/current?settled=${encodeURIComponent(settled)}` : '/usage/current';

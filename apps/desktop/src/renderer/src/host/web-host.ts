@@ -10,7 +10,9 @@ import {
   type HostError,
   type HostResult,
   type Rect,
-  readUsageAfterAnswer,
+  type AnswerEnd,
+  settledAfter,
+  usageCurrentPath,
 } from '../shared';
 import { captureChart, captureRegion, captureWhole } from './web-capture';
 import { createWebSession } from './web-session';
@@ -42,16 +44,9 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
 
   // The web version's stand-in for main's push: one usage read after each answer, to every listener.
   const usageListeners = new Set<(usage: UsageCurrentResponse) => void>();
-  /** The last usage read, whoever asked: what a stopped answer's read is compared with. */
-  let lastUsage: UsageCurrentResponse | null = null;
-  const readUsage = async (): Promise<HostResult<UsageCurrentResponse>> => {
-    const usage = await authedGet<UsageCurrentResponse>('/usage/current');
-    if (usage.ok) lastUsage = usage.value;
-    return usage;
-  };
-  const pushUsage = async (stopped: boolean): Promise<void> => {
+  const pushUsage = async (end: AnswerEnd): Promise<void> => {
     if (usageListeners.size === 0) return;
-    const usage = await readUsageAfterAnswer({ read: readUsage, before: lastUsage, stopped });
+    const usage = await authedGet<UsageCurrentResponse>(usageCurrentPath(settledAfter(end)));
     if (usage.ok) for (const listener of usageListeners) listener(usage.value);
   };
 
@@ -65,7 +60,7 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
     },
     api: {
       status: () => client.get('/status'),
-      usage: readUsage,
+      usage: () => authedGet<UsageCurrentResponse>(usageCurrentPath()),
       conversations: (cursor) => authedGet(`/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
       messages: (conversationId, cursor) =>
         authedGet(
@@ -80,6 +75,8 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
       ask(request: ChatStreamRequest, handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void }) {
         const controller = new AbortController();
         let modelStarted = false;
+        let requestId: string | null = null;
+        let outcome: AnswerEnd['outcome'] = 'crashed';
         const done = session
           .restore()
           .then(() =>
@@ -87,6 +84,7 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
               request,
               {
                 onEvent: (event) => {
+                  if (event.event === 'stream_start') requestId = event.data.requestId;
                   if (event.event === 'message_start') modelStarted = true;
                   handlers.onEvent(event);
                 },
@@ -96,12 +94,12 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
             ),
           )
           .then(
-            () => undefined,
+            (ended) => void (outcome = ended),
             () => handlers.onError({ code: 'internal', message: 'The question could not be sent.', status: null }),
           );
         // However it ended (answered, refused, stopped), once its stream is over: the meter reads what the
         // server now counts.
-        void done.then(() => pushUsage(controller.signal.aborted && modelStarted)).catch(() => undefined);
+        void done.then(() => pushUsage({ outcome, modelStarted, requestId })).catch(() => undefined);
         return { cancel: () => controller.abort(), done };
       },
     },
