@@ -1,5 +1,5 @@
 // Authentication: verifies bearer tokens (Clerk's JWKS, or the built-in local issuer in the embedded
-// default), loads or creates the user, and offers `authenticate` / `optionalAuth` pre-handlers.
+// default), loads or creates the user, and offers the `authenticate` pre-handler.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
@@ -28,7 +28,6 @@ type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void
 declare module 'fastify' {
   interface FastifyInstance {
     authenticate: PreHandler;
-    optionalAuth: PreHandler;
     /** The embedded default's issuer; null when an external issuer (Clerk) is configured. */
     localIssuer: LocalIssuer | null;
     authStatus(): Promise<DependencyStatus>;
@@ -151,10 +150,6 @@ export const authPlugin = fp<AuthPluginOptions>(
       const token = bearerToken(request);
       if (token === null) throw unauthorized('token_missing');
       await identify(request, token);
-    });
-    app.decorate('optionalAuth', async (request: FastifyRequest) => {
-      const token = bearerToken(request);
-      if (token !== null) await identify(request, token);
     });
     app.decorate('authStatus', async (): Promise<DependencyStatus> =>
       auth.mode === 'local'
