@@ -150,19 +150,6 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       expect(last).toEqual({ items: [expect.objectContaining({ id: ids[0], costUsd: 0.0007 })], nextCursor: null });
       expect(await usage.history(user.id, { limit: 2, before: foreign })).toBeUndefined();
     });
-
-    it('refreshes the billing summary', async () => {
-      const usage = usageRepository(test.db);
-      const user = await usersRepository(test.db).findOrCreate(uniqueSubject(), null);
-      await usage.insert(usageRow(user.id, { costUsd: 1.5 }));
-      await usage.insert(usageRow(user.id, { costUsd: 0.25, status: 'cancelled' }));
-      await usage.refreshBillingSummary();
-      const { rows } = await test.db.query(
-        'SELECT requests, ok_requests, cost_usd FROM billing_summary WHERE user_id = $1',
-        [user.id],
-      );
-      expect(rows).toEqual([{ requests: 2, ok_requests: 1, cost_usd: '1.750000' }]);
-    });
   });
 
   describe('conversations', () => {

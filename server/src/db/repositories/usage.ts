@@ -192,11 +192,6 @@ export function usageRepository(db: Queryable) {
       const nextCursor = rows.length > page.limit ? (items.at(-1)?.id ?? null) : null;
       return { items, nextCursor };
     },
-
-    /** Recomputes billing_summary without blocking its readers. */
-    async refreshBillingSummary(): Promise<void> {
-      await db.query('REFRESH MATERIALIZED VIEW CONCURRENTLY billing_summary');
-    },
   };
 }
 
