@@ -21,27 +21,36 @@ afterAll(async () => {
 const finals = (events: ReceivedEvent[]) =>
   events.filter((event) => event.event === 'stream_complete' || event.event === 'stream_error');
 
+/**
+ * A 200-word answer (900 input tokens) that the trader stops once `enough` of it has arrived: what they saw,
+ * and the answer's request id.
+ */
+async function stopMidAnswer(headers: Record<string, string>, enough: (seen: string) => boolean) {
+  const chunks = Array.from({ length: 200 }, (_, i) => `word${i} `);
+  h.fake.script({ chunks, chunkDelayMs: 20, usage: { inputTokens: 900 } });
+  const controller = new AbortController();
+  let requestId = '';
+  let seen = '';
+  await h.chat(
+    headers,
+    { message: 'Walk me through this chart' },
+    {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.event === 'stream_start') requestId = String(event.data.requestId);
+        if (event.event === 'content_delta') seen += String(event.data.text);
+        if (enough(seen)) controller.abort();
+      },
+    },
+  );
+  return { chunks, seen, requestId };
+}
+
 describe('the trader closes the window mid-answer', () => {
   it('aborts the upstream at once, stores the delivered text and bills the call as cancelled', async () => {
     const { headers } = await h.trader();
-    const chunks = Array.from({ length: 200 }, (_, i) => `word${i} `);
-    h.fake.script({ chunks, chunkDelayMs: 20, usage: { inputTokens: 900 } });
     const index = h.fake.requests.length;
-    const controller = new AbortController();
-    let requestId = '';
-    let seen = '';
-    await h.chat(
-      headers,
-      { message: 'Walk me through this chart' },
-      {
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (event.event === 'stream_start') requestId = String(event.data.requestId);
-          if (event.event === 'content_delta') seen += String(event.data.text);
-          if (seen.split(' ').length > 5) controller.abort();
-        },
-      },
-    );
+    const { chunks, seen, requestId } = await stopMidAnswer(headers, (text) => text.split(' ').length > 5);
     // The upstream sees the hang-up within a second.
     await h.fake.waitForDisconnect(index, 1_000);
     expect(h.fake.requests[index]!.outcome).toBe('client_disconnected');
@@ -62,24 +71,7 @@ describe('the trader closes the window mid-answer', () => {
 describe('usage after a Stop', () => {
   it('one read with ?settled= waits for the stopped answer to be recorded, and shows it', async () => {
     const { headers } = await h.trader();
-    h.fake.script({
-      chunks: Array.from({ length: 200 }, (_, i) => `word${i} `),
-      chunkDelayMs: 20,
-      usage: { inputTokens: 900 },
-    });
-    const controller = new AbortController();
-    let requestId = '';
-    await h.chat(
-      headers,
-      { message: 'Walk me through this chart' },
-      {
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (event.event === 'stream_start') requestId = String(event.data.requestId);
-          if (event.event === 'content_delta') controller.abort();
-        },
-      },
-    );
+    const { requestId } = await stopMidAnswer(headers, (text) => text.length > 0);
     // At once, as the app does when Stop returns: the server may not even have seen the hang-up yet.
     const response = await h.test.app.inject({
       method: 'GET',
