@@ -23,6 +23,7 @@ afterEach(async () => {
 /** The settings as main builds them at start, over a globalShortcut where `taken` belongs to other apps. */
 function start(taken: string[] = []) {
   const bound: string[] = [];
+  const themes: string[] = [];
   const port: GlobalShortcutPort = {
     register: (accelerator) => {
       if (taken.includes(accelerator)) return false;
@@ -36,10 +37,16 @@ function start(taken: string[] = []) {
     { quickQuestion: () => undefined, recapturePinned: () => undefined },
     'darwin',
   );
-  const settings = createAppSettings({ dir, fs, shortcuts, log: silentLogger });
+  const settings = createAppSettings({
+    dir,
+    fs,
+    shortcuts,
+    applyTheme: (theme) => themes.push(theme),
+    log: silentLogger,
+  });
   let changes = 0;
   settings.onChange(() => (changes += 1));
-  return { settings, bound, changes: () => changes };
+  return { settings, bound, themes, changes: () => changes };
 }
 
 const stored = async (name: string): Promise<unknown> => JSON.parse(await readFile(join(dir, name), 'utf8'));
@@ -192,5 +199,28 @@ describe('the last capture source', () => {
         windowName: 'TradingView — SPY',
         sourceId: 'window:4242:0',
       });
+  });
+});
+
+describe('the theme', () => {
+  it('follows the system for a new user, and the saved choice at the next start, applied as it is read', async () => {
+    const first = start();
+    expect(await first.settings.theme()).toBe('system');
+    expect(first.themes).toEqual(['system']);
+    expect(await first.settings.saveTheme('light')).toEqual({ ok: true, value: 'light' });
+    expect(first.themes).toEqual(['system', 'light']);
+    expect(await stored('theme.json')).toEqual({ schemaVersion: 1, theme: 'light' });
+
+    const next = start();
+    expect(await next.settings.theme()).toBe('light');
+    expect(next.themes).toEqual(['light']);
+  });
+
+  it('refuses what is not a theme, and reads a hand-edited file as System', async () => {
+    const { settings, themes } = start();
+    expect(await settings.saveTheme('sepia')).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(themes).toEqual([]);
+    await writeFile(join(dir, 'theme.json'), '{"theme": "neon"}');
+    expect(await settings.theme()).toBe('system');
   });
 });

@@ -93,7 +93,7 @@ describe('settings through the router and the bridge', () => {
       );
       const invoke = bridge({
         capture: {} as BridgeDeps['capture'],
-        settings: createAppSettings({ dir, fs, shortcuts, log: silentLogger }),
+        settings: createAppSettings({ dir, fs, shortcuts, applyTheme: () => undefined, log: silentLogger }),
       });
       const coach = from(appFrame);
 
@@ -109,6 +109,10 @@ describe('settings through the router and the bridge', () => {
         recapturePinned: { status: 'off' },
       });
       expect(await invoke('settings:shortcuts', coach)).toMatchObject({ quickQuestion: { accelerator: 'Alt+Q' } });
+      expect(await invoke('settings:theme', coach)).toBe('system');
+      expect(await invoke('settings:save-theme', coach, 'dark')).toEqual({ ok: true, value: 'dark' });
+      expect(await invoke('settings:save-theme', coach, { theme: 'dark' })).toMatchObject({ ok: false });
+      expect(await invoke('settings:theme', coach)).toBe('dark');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -155,6 +155,8 @@ describe('together', () => {
     await coach.settings.savePresets([]);
     await coach.settings.shortcuts();
     await coach.settings.saveShortcuts({ quickQuestion: '', recapturePinned: '' });
+    await coach.settings.theme();
+    await coach.settings.saveTheme('dark');
     record();
     const crop = (await preloadIn('#crop')).get('coachCrop') as CropHostApi;
     await crop.frame();

@@ -69,4 +69,17 @@ describe('web settings', () => {
     const untitled = await settings.savePresets([{ id: 'a', title: ' ', question: 'Where is the trigger?' }]);
     expect(untitled).toMatchObject({ ok: false, error: { message: expect.stringMatching(/title/i) } });
   });
+
+  it('keep the theme: System at first, then the choice; a stored value that is not a theme reads as System', async () => {
+    const storage = new MemoryStorage();
+    expect(await createWebSettings(storage).theme()).toBe('system');
+    expect(await createWebSettings(storage).saveTheme('dark')).toEqual({ ok: true, value: 'dark' });
+    expect(await createWebSettings(storage).theme()).toBe('dark');
+    storage.setItem('strat-coach:theme', '"purple"');
+    expect(await createWebSettings(storage).theme()).toBe('system');
+    expect(await createWebSettings(null).saveTheme('light')).toMatchObject({
+      ok: false,
+      error: { code: 'settings_not_saved' },
+    });
+  });
 });

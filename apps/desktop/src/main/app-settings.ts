@@ -1,5 +1,5 @@
-// The trader's settings in userData, one JSON file each: pinned regions, presets, shortcut bindings and the
-// last capture source. What a renderer saves is checked again here (it is untrusted); the tray hears of changes.
+// The trader's settings in userData, one JSON file each: pinned regions, presets, shortcut bindings, the
+// colour theme and the last capture source. What a renderer saves is checked again here (it is untrusted); the tray hears of changes.
 import { join } from 'node:path';
 import type { HostResult, Loaded } from '../shared/host-api';
 import {
@@ -24,6 +24,7 @@ import {
   type ShortcutAction,
   type ShortcutStatus,
 } from '../shared/shortcut-settings';
+import { DEFAULT_THEME, isThemeChoice, parseTheme, serializeTheme, type ThemeChoice } from '../shared/theme';
 import { parseLastSource, serializeLastSource } from './capture-sources';
 import { describeError, type Logger } from './log';
 import { createJsonFile, type SettingsFs } from './settings-file';
@@ -42,6 +43,10 @@ export interface AppSettings {
   shortcuts(): ShortcutStatus;
   /** Binds and keeps the bindings, whatever their status: one held elsewhere today may be free tomorrow. */
   saveShortcuts(bindings: unknown): Promise<ShortcutStatus>;
+  /** The saved theme (System for a new user), applied to the app (nativeTheme) as it is read. */
+  theme(): Promise<ThemeChoice>;
+  /** Applies the theme at once and keeps it; applied even when the file cannot be written (until restart). */
+  saveTheme(theme: unknown): Promise<HostResult<ThemeChoice>>;
   lastSource(): Promise<PinnedSource | null>;
   rememberSource(source: PinnedSource): void;
   /** What the tray shows: the presets and how many regions are pinned, as last read or saved. */
@@ -85,6 +90,8 @@ export function createAppSettings(options: {
   dir: string;
   fs: SettingsFs;
   shortcuts: Shortcuts;
+  /** Makes the app show this theme: nativeTheme.themeSource, which the window's CSS follows. */
+  applyTheme: (theme: ThemeChoice) => void;
   log: Logger;
 }): AppSettings {
   const { fs, log } = options;
@@ -112,6 +119,12 @@ export function createAppSettings(options: {
     fs,
     parse: (json) => ({ value: parseBindings(json), notice: null }),
     serialize: (bindings) => ({ schemaVersion: 1, bindings }),
+  });
+  const themeFile = createJsonFile<ThemeChoice>({
+    file: file('theme.json'),
+    fs,
+    parse: (json) => ({ value: parseTheme(json), notice: null }),
+    serialize: serializeTheme,
   });
   const captureFile = createJsonFile<PinnedSource | null>({
     file: file('capture.json'),
@@ -227,6 +240,23 @@ export function createAppSettings(options: {
       // Bound already: a failed write only means the next start uses the old bindings.
       await shortcutsFile.write(bindings).catch((error: unknown) => void unsaved('shortcuts', error));
       return status;
+    },
+
+    async theme() {
+      const { value } = await themeFile.read().catch(unreadable('theme', DEFAULT_THEME, ''));
+      options.applyTheme(value);
+      return value;
+    },
+
+    async saveTheme(value) {
+      if (!isThemeChoice(value)) return invalid('The theme must be system, light or dark.');
+      options.applyTheme(value);
+      try {
+        await themeFile.write(value);
+      } catch (error) {
+        return unsaved('theme', error);
+      }
+      return { ok: true, value };
     },
 
     async lastSource() {

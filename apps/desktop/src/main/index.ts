@@ -25,7 +25,7 @@ import type { TrayCommand } from './tray-menu';
 import { pollOnline } from './online-events';
 import { usageCurrentPath } from '../shared/usage-after-answer';
 import { createUsageMeter } from './usage-meter';
-import { bringToFront, createCoachWindow, lockDown, whenLoaded } from './window';
+import { bringToFront, createCoachWindow, lockDown, showTheme, whenLoaded } from './window';
 
 const SERVER_URL = (process.env.STRAT_COACH_SERVER_URL ?? 'http://127.0.0.1:3001').replace(/\/+$/, '');
 /** `strat-coach --quick-question` (e.g. bound to a Stream Deck key) asks the running instance. */
@@ -110,7 +110,13 @@ function start(): void {
         { quickQuestion: () => quickQuestion(null), recapturePinned: () => askRenderer('app:recapture-pinned', null) },
         process.platform,
       );
-      const settings = createAppSettings({ dir: app.getPath('userData'), fs: nodeFs, shortcuts, log });
+      const settings = createAppSettings({
+        dir: app.getPath('userData'),
+        fs: nodeFs,
+        shortcuts,
+        applyTheme: (theme) => showTheme(theme, liveWindow()),
+        log,
+      });
       const cropWindows = createCropWindows({ preload: PRELOAD, policy, log });
       const capture = createCaptureSession({
         ports: electronCapturePorts({
@@ -189,7 +195,12 @@ function start(): void {
       ensureWindow();
       showTray();
       // The tray lists the presets and says whether anything is pinned; the shortcuts are bound as saved.
-      void Promise.all([settings.presets(), settings.pinnedRegions(), settings.applyShortcuts()]).then(
+      void Promise.all([
+        settings.presets(),
+        settings.pinnedRegions(),
+        settings.applyShortcuts(),
+        settings.theme(),
+      ]).then(
         ([, , status]) => {
           for (const [action, state] of Object.entries(status)) {
             if (state.status !== 'active' && state.status !== 'off') {

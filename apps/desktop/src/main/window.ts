@@ -1,7 +1,8 @@
 // The compact coach window, locked down: isolated, sandboxed, no Node, web security on; it can only show
 // the app — navigation away is cancelled and new windows are refused, with http(s) links handed to the OS.
 // Content-protected, so no capture (ours or another app's) shows it on macOS and Windows.
-import { BrowserWindow, shell, type WebContents } from 'electron';
+import { BrowserWindow, nativeTheme, shell, type WebContents } from 'electron';
+import { windowBackground, type ThemeChoice } from '../shared/theme';
 import type { AppUrlPolicy } from './app-url';
 import { externalLink, loggableOrigin } from './app-url';
 import { describeError, type Logger } from './log';
@@ -50,7 +51,7 @@ export function createCoachWindow(options: { preload: string; policy: AppUrlPoli
     minHeight: 480,
     show: false,
     title: 'Strat Coach',
-    backgroundColor: '#101418',
+    backgroundColor: windowBackground(nativeTheme.themeSource, nativeTheme.shouldUseDarkColors),
     autoHideMenuBar: true,
     webPreferences: { ...SECURE_WEB_PREFERENCES, preload: options.preload },
   });
@@ -64,6 +65,15 @@ export function createCoachWindow(options: { preload: string; policy: AppUrlPoli
     });
   });
   return window;
+}
+
+/**
+ * The trader's theme for the whole app: native menus and dialogs, and the windows' prefers-color-scheme,
+ * which their CSS follows. The coach window's background (seen while it loads or resizes) follows too.
+ */
+export function showTheme(theme: ThemeChoice, coach: BrowserWindow | null): void {
+  nativeTheme.themeSource = theme;
+  coach?.setBackgroundColor(windowBackground(theme, nativeTheme.shouldUseDarkColors));
 }
 
 /** Shows and focuses the window, restoring it if minimised (tray, shortcut, second launch). */

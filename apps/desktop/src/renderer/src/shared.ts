@@ -9,6 +9,7 @@ export * from '../../shared/timeframes';
 export * from '../../shared/pinned-regions';
 export * from '../../shared/presets';
 export * from '../../shared/shortcut-settings';
+export * from '../../shared/theme';
 export * from '../../shared/meter';
 export * from '../../shared/usage-after-answer';
 export * from '../../shared/auth/errors';

@@ -1,4 +1,4 @@
-// The web version's settings: pinned regions and quick questions in localStorage, read and checked with the
+// The web version's settings: pinned regions, quick questions and the theme in localStorage, read and checked with the
 // same rules as the desktop app's files. The browser has no global shortcuts: they are null.
 import {
   DEFAULT_PRESETS,
@@ -7,6 +7,9 @@ import {
   serializePinnedRegions,
   serializePresets,
   updatePresets,
+  isThemeChoice,
+  parseTheme,
+  serializeTheme,
   MAX_PINNED_REGIONS,
   type CoachHostApi,
   type HostResult,
@@ -15,6 +18,7 @@ import {
 
 const PINNED_KEY = 'strat-coach:pinned-regions';
 const PRESETS_KEY = 'strat-coach:presets';
+const THEME_KEY = 'strat-coach:theme';
 
 function readJson(storage: Storage | null, key: string): unknown {
   let text: string | null;
@@ -80,5 +84,10 @@ export function createWebSettings(storage: Storage | null): CoachHostApi['settin
     },
     shortcuts: async () => null,
     saveShortcuts: async () => null,
+    theme: async () => parseTheme(readJson(storage, THEME_KEY)),
+    async saveTheme(theme) {
+      if (!isThemeChoice(theme)) return invalid('The theme must be system, light or dark.');
+      return write(storage, THEME_KEY, serializeTheme(theme), theme);
+    },
   };
 }
