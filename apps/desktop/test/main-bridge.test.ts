@@ -3,10 +3,10 @@
 // under their stream id and end with one `end`; cancel stops the upstream call; refusals arrive as errors;
 // session changes are pushed; no token ever reaches the renderer; the tray's meter follows the quota.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { startTestServer, type TestServer } from '@strat-coach/server/testing';
+import { pngOfSize, startTestServer, type TestServer } from '@strat-coach/server/testing';
 import type { IncomingMessage } from 'node:http';
 import type { MessagesResponse, UsageCurrentResponse, UsageHistoryResponse } from '@strat-coach/server/contract';
-import type { HostResult } from '../src/shared/host-api';
+import type { HostResult, StoredChart } from '../src/shared/host-api';
 import { createSessionClient } from '../src/shared/auth/session-client';
 import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
 import { createMainAuthSession, type AuthSession } from '../src/main/auth/session';
@@ -322,6 +322,42 @@ describe('session and API calls', () => {
     ]);
     expect(earlier.value.nextCursor).toBeNull();
     expect(await main.invoke('api:messages', conversationId, '../usage/current')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', status: null },
+    });
+    main.stop();
+  });
+
+  it('hands the renderer a question’s stored chart as bytes, and refuses ids that are not ids', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    const png = pngOfSize(320, 200);
+    await main.invoke('coach:ask', 'stream-chart', {
+      message: 'Is this a 2-1-2?',
+      images: [{ mediaType: 'image/png', data: png.toString('base64'), label: 'SPY 60m' }],
+    });
+    await main.ended('stream-chart');
+    const started = main.of('stream-chart')[0];
+    if (started?.kind !== 'event' || started.event.event !== 'stream_start') throw new Error('no stream_start');
+    const conversationId = started.event.data.conversationId;
+    const page = (await main.invoke('api:messages', conversationId)) as HostResult<MessagesResponse>;
+    if (!page.ok) throw new Error(page.error.message);
+    const question = page.value.items.find((item) => item.role === 'user');
+    if (!question) throw new Error('no question stored');
+
+    const chart = (await main.invoke('api:chart', conversationId, question.id, 0)) as HostResult<StoredChart>;
+    if (!chart.ok) throw new Error(chart.error.message);
+    expect(chart.value.mediaType).toBe('image/png');
+    expect(Buffer.from(chart.value.bytes).equals(png)).toBe(true);
+    expect(await main.invoke('api:chart', conversationId, question.id, 1)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', status: 404 },
+    });
+    expect(await main.invoke('api:chart', conversationId, '../../usage/current', 0)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', status: null },
+    });
+    expect(await main.invoke('api:chart', conversationId, question.id, 4)).toMatchObject({
       ok: false,
       error: { code: 'invalid_request', status: null },
     });

@@ -13,6 +13,7 @@ import { freePort } from './process.js';
 export { startFakeAnthropic, type FakeAnthropic, type FakeScript } from './fake-anthropic.js';
 export { startTestIssuer, type TestIssuer } from './issuer.js';
 export { freePort } from './process.js';
+export { pngOfSize } from './png.js';
 
 export interface TestServerOptions {
   /** Environment on top of the embedded default (e.g. DATABASE_URL, AUTH_ISSUER). */

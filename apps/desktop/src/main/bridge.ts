@@ -1,5 +1,6 @@
 // window.coach's and window.coachCrop's main side: one handler per host API method, registered through the
 // IPC router. Tokens stay here — the renderer gets results, events and session states, never a credential.
+import { MAX_IMAGES } from '@strat-coach/server/contract';
 import type {
   ChatStreamRequest,
   ConversationsResponse,
@@ -26,14 +27,7 @@ export interface BridgeDeps {
   >;
   settings: Pick<
     AppSettings,
-    | 'pinnedRegions'
-    | 'savePinnedRegions'
-    | 'presets'
-    | 'savePresets'
-    | 'shortcuts'
-    | 'saveShortcuts'
-    | 'theme'
-    | 'saveTheme'
+    'pinnedRegions' | 'savePinnedRegions' | 'presets' | 'savePresets' | 'shortcuts' | 'saveShortcuts'
   >;
   /** Sends to the coach window, if there is one. */
   push<C extends PushChannel>(channel: C, payload: PushContract[C]): void;
@@ -79,6 +73,13 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
     return client.get<MessagesResponse>(`/conversations/${conversationId}/messages${query}`);
   });
 
+  router.handle('api:chart', (_caller, [conversationId, messageId, n]) => {
+    if (typeof conversationId !== 'string' || !UUID.test(conversationId)) return invalid('Bad conversation id.');
+    if (typeof messageId !== 'string' || !UUID.test(messageId)) return invalid('Bad message id.');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= MAX_IMAGES) return invalid('Bad chart number.');
+    return client.getBytes(`/conversations/${conversationId}/messages/${messageId}/charts/${n}`);
+  });
+
   router.handle('coach:ask', ({ sender }, [streamId, request]) => {
     if (typeof streamId !== 'string') throw new Error('stream id missing');
     if (!isChatRequest(request)) throw new Error('malformed chat request');
@@ -104,8 +105,6 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
   router.handle('settings:save-presets', (_caller, [presets]) => settings.savePresets(presets));
   router.handle('settings:shortcuts', () => settings.shortcuts());
   router.handle('settings:save-shortcuts', (_caller, [bindings]) => settings.saveShortcuts(bindings));
-  router.handle('settings:theme', () => settings.theme());
-  router.handle('settings:save-theme', (_caller, [theme]) => settings.saveTheme(theme));
 
   // The crop window's: the router takes these only from its main frame.
   router.handle('crop:frame', () => capture.cropFrame());

@@ -36,6 +36,7 @@ const coach: CoachHostApi = {
     usage: () => invoke('api:usage'),
     conversations: (cursor) => invoke('api:conversations', cursor),
     messages: (conversationId, cursor) => invoke('api:messages', conversationId, cursor),
+    chart: (conversationId, messageId, n) => invoke('api:chart', conversationId, messageId, n),
     onUsage: (listener) => subscribe('usage:changed', listener),
   },
   coach: {
@@ -84,8 +85,6 @@ const coach: CoachHostApi = {
     savePresets: (presets) => invoke('settings:save-presets', presets),
     shortcuts: () => invoke('settings:shortcuts'),
     saveShortcuts: (bindings) => invoke('settings:save-shortcuts', bindings),
-    theme: () => invoke('settings:theme'),
-    saveTheme: (theme) => invoke('settings:save-theme', theme),
   },
   app: {
     onQuickQuestion: (listener) => subscribe('app:quick-question', (presetId) => listener(presetId)),

@@ -14,6 +14,12 @@ export interface CoachClientOptions {
   fetch?: typeof fetch;
 }
 
+/** Bytes the server sent and their media type (a stored chart). */
+export interface StoredBytes {
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
 export type StreamOutcome = 'completed' | 'failed' | 'refused' | 'cancelled';
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<CoachEventName>([
@@ -76,6 +82,19 @@ export function createCoachClient(options: CoachClientOptions) {
       }
       if (!response.ok) return { ok: false, error: await readError(response) };
       return { ok: true, value: (await response.json()) as T };
+    },
+
+    /** A binary resource (a stored chart): its bytes and media type. */
+    async getBytes(path: string, signal?: AbortSignal): Promise<HostResult<StoredBytes>> {
+      let response: Response;
+      try {
+        response = await doFetch(url(path), { headers: await headers(), ...(signal ? { signal } : {}) });
+      } catch {
+        return { ok: false, error: offline() };
+      }
+      if (!response.ok) return { ok: false, error: await readError(response) };
+      const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? 'application/octet-stream';
+      return { ok: true, value: { mediaType, bytes: new Uint8Array(await response.arrayBuffer()) } };
     },
 
     /**

@@ -14,7 +14,6 @@ import type { PinnedRegion } from './pinned-regions';
 import type { Preset } from './presets';
 import type { PinnedSource } from './region-geometry';
 import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
-import type { ThemeChoice } from './theme';
 
 export type SessionState =
   | { status: 'signed_out'; reason?: string }
@@ -45,6 +44,12 @@ export interface ChartImage {
   data: string;
   width: number;
   height: number;
+}
+
+/** A chart the server keeps with a question (GET /conversations/:id/messages/:messageId/charts/:n). */
+export interface StoredChart {
+  mediaType: string;
+  bytes: Uint8Array;
 }
 
 /** A frozen frame of a display or window, before the trader crops it. */
@@ -115,6 +120,8 @@ export interface CoachHostApi {
     conversations(cursor?: string): Promise<HostResult<ConversationsResponse>>;
     /** A page of the conversation: the newest messages, or with `cursor` (a page's nextCursor) the ones before. */
     messages(conversationId: string, cursor?: string): Promise<HostResult<MessagesResponse>>;
+    /** A question's stored chart, `n` its place in the message's images (0-based): its bytes, to show in the thread. */
+    chart(conversationId: string, messageId: string, n: number): Promise<HostResult<StoredChart>>;
     /**
      * The usage the host read after each answer (however it ended, once its stream is over), on sign-in and
      * every few minutes: the window's meter follows it instead of reading the usage itself.
@@ -155,10 +162,6 @@ export interface CoachHostApi {
     /** Global shortcuts and how each stands; null where there are none (the web version). */
     shortcuts(): Promise<ShortcutStatus | null>;
     saveShortcuts(bindings: Record<ShortcutAction, string>): Promise<ShortcutStatus | null>;
-    /** The colour theme: System (the default) follows the operating system. */
-    theme(): Promise<ThemeChoice>;
-    /** Keeps the theme; in Electron main also applies it (nativeTheme), which the window's CSS follows. */
-    saveTheme(theme: ThemeChoice): Promise<HostResult<ThemeChoice>>;
   };
   app: {
     /** The tray or the shortcut asks a quick question: a preset's id, or null for an open question. */

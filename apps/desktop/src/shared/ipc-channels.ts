@@ -18,11 +18,11 @@ import type {
   HostResult,
   Loaded,
   SessionState,
+  StoredChart,
 } from './host-api';
 import type { PinnedRegion } from './pinned-regions';
 import type { Preset } from './presets';
 import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
-import type { ThemeChoice } from './theme';
 
 /** Renderer → main requests (ipcRenderer.invoke / ipcMain.handle). */
 export const INVOKE_CHANNELS = [
@@ -33,6 +33,7 @@ export const INVOKE_CHANNELS = [
   'api:usage',
   'api:conversations',
   'api:messages',
+  'api:chart',
   'coach:ask',
   'coach:cancel',
   'capture:sources',
@@ -45,8 +46,6 @@ export const INVOKE_CHANNELS = [
   'settings:save-presets',
   'settings:shortcuts',
   'settings:save-shortcuts',
-  'settings:theme',
-  'settings:save-theme',
   // The crop window's own channels: only its main frame may call them (and it may call nothing else).
   'crop:frame',
   'crop:done',
@@ -85,6 +84,7 @@ export interface InvokeContract {
   'api:usage': { args: []; result: HostResult<UsageCurrentResponse> };
   'api:conversations': { args: [cursor?: string]; result: HostResult<ConversationsResponse> };
   'api:messages': { args: [conversationId: string, cursor?: string]; result: HostResult<MessagesResponse> };
+  'api:chart': { args: [conversationId: string, messageId: string, n: number]; result: HostResult<StoredChart> };
   /** Resolves once the stream is accepted; its events follow on `coach:stream`. */
   'coach:ask': { args: [streamId: string, request: ChatStreamRequest]; result: void };
   'coach:cancel': { args: [streamId: string]; result: void };
@@ -98,8 +98,6 @@ export interface InvokeContract {
   'settings:save-presets': { args: [presets: Preset[]]; result: HostResult<Preset[]> };
   'settings:shortcuts': { args: []; result: ShortcutStatus | null };
   'settings:save-shortcuts': { args: [bindings: Record<ShortcutAction, string>]; result: ShortcutStatus | null };
-  'settings:theme': { args: []; result: ThemeChoice };
-  'settings:save-theme': { args: [theme: ThemeChoice]; result: HostResult<ThemeChoice> };
   /** The frozen frame the crop window shows (at native resolution on the display it covers). */
   'crop:frame': { args: []; result: CropFrame };
   /** The trader confirmed: the chart the crop window encoded, and the region in the frame's pixels. */

@@ -74,6 +74,7 @@ export function scriptedHost() {
           value: { items: history.slice(start, end), nextCursor: start > 0 ? (history[start]?.id ?? null) : null },
         };
       },
+      chart: async () => ({ ok: false, error: { code: 'not_found', message: 'x', status: 404 } }),
       onUsage: (listener) => {
         usageListeners.add(listener);
         return () => void usageListeners.delete(listener);
@@ -124,8 +125,6 @@ export function scriptedHost() {
       savePresets: async (presets) => ({ ok: true, value: presets }),
       shortcuts: async () => null,
       saveShortcuts: async () => null,
-      theme: async () => 'system',
-      saveTheme: async (theme) => ({ ok: true, value: theme }),
     },
     app: { onQuickQuestion: () => () => undefined, onRecapturePinned: () => () => undefined },
   };

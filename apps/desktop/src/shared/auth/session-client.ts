@@ -3,7 +3,7 @@
 // (signed out, and Sign in then runs a new sign-in). A 401 is answered before any stream opens, so asking
 // again spends nothing.
 import type { ChatStreamRequest, CoachEvent } from '@strat-coach/server/contract';
-import { createCoachClient, type CoachClient, type StreamOutcome } from '../coach-client';
+import { createCoachClient, type CoachClient, type StoredBytes, type StreamOutcome } from '../coach-client';
 import type { HostError, HostResult } from '../host-api';
 import type { AuthSession } from './session';
 
@@ -42,6 +42,13 @@ export function createSessionClient(options: {
     get<T>(path: string, signal?: AbortSignal): Promise<HostResult<T>> {
       return withRecovery(
         (client) => client.get<T>(path, signal),
+        (result) => !result.ok && result.error.status === 401,
+      );
+    },
+
+    getBytes(path: string, signal?: AbortSignal): Promise<HostResult<StoredBytes>> {
+      return withRecovery(
+        (client) => client.getBytes(path, signal),
         (result) => !result.ok && result.error.status === 401,
       );
     },

@@ -66,6 +66,11 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
         authedGet(
           `/conversations/${encodeURIComponent(conversationId)}/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
         ),
+      chart: async (conversationId, messageId, n) => {
+        await session.restore();
+        const id = encodeURIComponent;
+        return client.getBytes(`/conversations/${id(conversationId)}/messages/${id(messageId)}/charts/${n}`);
+      },
       onUsage(listener) {
         usageListeners.add(listener);
         return () => void usageListeners.delete(listener);
