@@ -110,8 +110,12 @@ async function route(request: IncomingMessage): Promise<unknown> {
   throw new HttpError(404, 'unknown route');
 }
 
+/**
+ * Each call on a connection of its own (`connection: close`): a kept-alive socket that this server closes after
+ * its idle timeout, just as the next call is sent on it, failed that call with ECONNRESET on a busy machine.
+ */
 const send = (response: ServerResponse, status: number, body: unknown): void => {
-  response.writeHead(status, { 'content-type': 'application/json' });
+  response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
   response.end(JSON.stringify(body));
 };
 
