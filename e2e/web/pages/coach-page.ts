@@ -44,7 +44,9 @@ export class CoachPage {
   async signIn(url = '/'): Promise<void> {
     await this.page.goto(url);
     await this.signInButton.click();
-    await expect(this.question).toBeVisible();
+    // A whole redirect sign-in, on a server that may have just started: on a loaded CI machine it took over
+    // the default 10 s once (the page still said "Signing in…").
+    await expect(this.question).toBeVisible({ timeout: 30_000 });
     // The meter has loaded: the app is settled after the sign-in.
     await expect(this.meterPercent).not.toHaveText('–');
   }
