@@ -143,6 +143,8 @@ describe('together', () => {
     await coach.api.status();
     await coach.api.usage();
     await coach.api.conversations();
+    await coach.api.renameConversation('id', 'title');
+    await coach.api.deleteConversation('id');
     await coach.api.messages('id');
     coach.coach.ask({ message: 'hi' }, { onEvent: () => undefined, onError: () => undefined }).cancel();
     await coach.capture.sources();

@@ -4,11 +4,13 @@ import { MAX_IMAGES } from '@strat-coach/server/contract';
 import type {
   ChatStreamRequest,
   ConversationsResponse,
+  ConversationSummary,
   MessagesResponse,
   StatusResponse,
   UsageCurrentResponse,
 } from '@strat-coach/server/contract';
 import type { CoachClient } from '../shared/coach-client';
+import { conversationPath, conversationsPath, isConversationId, isShortText } from '../shared/conversation-paths';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
 import type { AppSettings } from './app-settings';
 import type { AuthSession } from './auth/session';
@@ -61,10 +63,19 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
 
   router.handle('api:status', () => client.get<StatusResponse>('/status'));
   router.handle('api:usage', () => client.get<UsageCurrentResponse>('/usage/current'));
-  router.handle('api:conversations', (_caller, [cursor]) => {
-    if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 500)) return invalid('Bad cursor.');
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-    return client.get<ConversationsResponse>(`/conversations${query}`);
+  router.handle('api:conversations', (_caller, [cursor, q]) => {
+    if (cursor !== undefined && !isConversationId(cursor)) return invalid('Bad cursor.');
+    if (q !== undefined && !isShortText(q)) return invalid('Bad search.');
+    return client.get<ConversationsResponse>(conversationsPath(cursor, q));
+  });
+  router.handle('api:rename-conversation', (_caller, [id, title]) => {
+    if (!isConversationId(id)) return invalid('Bad conversation id.');
+    if (!isShortText(title)) return invalid('Bad title.');
+    return client.send<ConversationSummary>('PATCH', conversationPath(id), { title });
+  });
+  router.handle('api:delete-conversation', (_caller, [id]) => {
+    if (!isConversationId(id)) return invalid('Bad conversation id.');
+    return client.send<void>('DELETE', conversationPath(id));
   });
   router.handle('api:messages', (_caller, [conversationId, cursor]) => {
     if (typeof conversationId !== 'string' || !UUID.test(conversationId)) return invalid('Bad conversation id.');

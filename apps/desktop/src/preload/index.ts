@@ -34,7 +34,9 @@ const coach: CoachHostApi = {
   api: {
     status: () => invoke('api:status'),
     usage: () => invoke('api:usage'),
-    conversations: (cursor) => invoke('api:conversations', cursor),
+    conversations: (cursor, q) => invoke('api:conversations', cursor, q),
+    renameConversation: (id, title) => invoke('api:rename-conversation', id, title),
+    deleteConversation: (id) => invoke('api:delete-conversation', id),
     messages: (conversationId, cursor) => invoke('api:messages', conversationId, cursor),
     chart: (conversationId, messageId, n) => invoke('api:chart', conversationId, messageId, n),
     onUsage: (listener) => subscribe('usage:changed', listener),

@@ -84,6 +84,23 @@ export function createCoachClient(options: CoachClientOptions) {
       return { ok: true, value: (await response.json()) as T };
     },
 
+    /** A change (rename, delete): a JSON body when given; a 204 answers `undefined`. */
+    async send<T>(method: 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HostResult<T>> {
+      let response: Response;
+      try {
+        response = await doFetch(url(path), {
+          method,
+          headers: await headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch {
+        return { ok: false, error: offline() };
+      }
+      if (!response.ok) return { ok: false, error: await readError(response) };
+      if (response.status === 204) return { ok: true, value: undefined as T };
+      return { ok: true, value: (await response.json()) as T };
+    },
+
     /** A binary resource (a stored chart): its bytes and media type. */
     async getBytes(path: string, signal?: AbortSignal): Promise<HostResult<StoredBytes>> {
       let response: Response;

@@ -5,6 +5,7 @@ import type {
   ChatStreamRequest,
   CoachEvent,
   ConversationsResponse,
+  ConversationSummary,
   MessagesResponse,
   StatusResponse,
   UsageCurrentResponse,
@@ -117,7 +118,15 @@ export interface CoachHostApi {
   api: {
     status(): Promise<HostResult<StatusResponse>>;
     usage(): Promise<HostResult<UsageCurrentResponse>>;
-    conversations(cursor?: string): Promise<HostResult<ConversationsResponse>>;
+    /**
+     * A page of the trader's conversations, most recently active first; `cursor` is a page's nextCursor. With
+     * `q`, only those whose title or messages hold the words (the server's search; `snippet` on text hits).
+     */
+    conversations(cursor?: string, q?: string): Promise<HostResult<ConversationsResponse>>;
+    /** Renames a conversation (the server trims it to one line, 1–120 characters) and answers it as stored. */
+    renameConversation(id: string, title: string): Promise<HostResult<ConversationSummary>>;
+    /** Deletes a conversation with its messages and stored charts (its usage stays, for billing). */
+    deleteConversation(id: string): Promise<HostResult<void>>;
     /** A page of the conversation: the newest messages, or with `cursor` (a page's nextCursor) the ones before. */
     messages(conversationId: string, cursor?: string): Promise<HostResult<MessagesResponse>>;
     /** A question's stored chart, `n` its place in the message's images (0-based): its bytes, to show in the thread. */

@@ -4,6 +4,7 @@ import type {
   ChatStreamRequest,
   CoachEvent,
   ConversationsResponse,
+  ConversationSummary,
   MessagesResponse,
   StatusResponse,
   UsageCurrentResponse,
@@ -32,6 +33,8 @@ export const INVOKE_CHANNELS = [
   'api:status',
   'api:usage',
   'api:conversations',
+  'api:rename-conversation',
+  'api:delete-conversation',
   'api:messages',
   'api:chart',
   'coach:ask',
@@ -82,7 +85,9 @@ export interface InvokeContract {
   'session:sign-out': { args: []; result: void };
   'api:status': { args: []; result: HostResult<StatusResponse> };
   'api:usage': { args: []; result: HostResult<UsageCurrentResponse> };
-  'api:conversations': { args: [cursor?: string]; result: HostResult<ConversationsResponse> };
+  'api:conversations': { args: [cursor?: string, q?: string]; result: HostResult<ConversationsResponse> };
+  'api:rename-conversation': { args: [id: string, title: string]; result: HostResult<ConversationSummary> };
+  'api:delete-conversation': { args: [id: string]; result: HostResult<void> };
   'api:messages': { args: [conversationId: string, cursor?: string]; result: HostResult<MessagesResponse> };
   'api:chart': { args: [conversationId: string, messageId: string, n: number]; result: HostResult<StoredChart> };
   /** Resolves once the stream is accepted; its events follow on `coach:stream`. */

@@ -64,6 +64,8 @@ export function scriptedHost() {
         conversationCalls += 1;
         return { ok: true, value: { items: [], nextCursor: null } };
       },
+      renameConversation: async () => ({ ok: false, error: { code: 'not_found', message: 'x', status: 404 } }),
+      deleteConversation: async () => ({ ok: false, error: { code: 'not_found', message: 'x', status: 404 } }),
       messages: async (conversationId, cursor) => {
         messageCalls.push({ conversationId, cursor });
         const end = cursor === undefined ? history.length : history.findIndex((message) => message.id === cursor);

@@ -3,7 +3,7 @@
 // quick questions and recapture (Electron only; they never fire on the web).
 import { host } from './host';
 import { useChartStore } from './state/chart-store';
-import { useConversationStore } from './state/conversation-store';
+import { useHistoryStore } from './state/history-store';
 import { usePinnedStore } from './state/pinned-store';
 import { usePresetStore } from './state/preset-store';
 import { askPreset } from './state/quick-question';
@@ -19,7 +19,7 @@ export function startApp(): () => void {
     const before = previous.session.status;
     if (now === 'signed_in' && before !== 'signed_in') {
       void useUsageStore.getState().refresh();
-      void useConversationStore.getState().loadConversations();
+      void useHistoryStore.getState().refresh();
       void usePresetStore.getState().load();
       void usePinnedStore.getState().load();
     }

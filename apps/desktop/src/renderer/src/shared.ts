@@ -3,6 +3,7 @@
 // from here rather than climbing out of the renderer.
 export * from '../../shared/host-api';
 export * from '../../shared/coach-client';
+export * from '../../shared/conversation-paths';
 export * from '../../shared/capture-geometry';
 export * from '../../shared/region-geometry';
 export * from '../../shared/timeframes';

@@ -53,6 +53,13 @@ export function createSessionClient(options: {
       );
     },
 
+    send<T>(method: 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HostResult<T>> {
+      return withRecovery(
+        (client) => client.send<T>(method, path, body),
+        (result) => !result.ok && result.error.status === 401,
+      );
+    },
+
     async streamChat(
       request: ChatStreamRequest,
       handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void },

@@ -2,8 +2,15 @@
 // the issuer the server names (the shared OAuth client), every API call recovers once from a 401,
 // capture is getDisplayMedia cropped in the page's own overlay, settings live in localStorage. Used when the
 // renderer runs as the web version (and in the e2e suite).
-import type { ChatStreamRequest, CoachEvent, UsageCurrentResponse } from '@strat-coach/server/contract';
+import type {
+  ChatStreamRequest,
+  CoachEvent,
+  ConversationSummary,
+  UsageCurrentResponse,
+} from '@strat-coach/server/contract';
 import {
+  conversationPath,
+  conversationsPath,
   createSessionClient,
   type CoachHostApi,
   type CropFrame,
@@ -61,7 +68,15 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
     api: {
       status: () => client.get('/status'),
       usage: () => authedGet<UsageCurrentResponse>(usageCurrentPath()),
-      conversations: (cursor) => authedGet(`/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
+      conversations: (cursor, q) => authedGet(conversationsPath(cursor, q)),
+      renameConversation: async (id, title) => {
+        await session.restore();
+        return client.send<ConversationSummary>('PATCH', conversationPath(id), { title });
+      },
+      deleteConversation: async (id) => {
+        await session.restore();
+        return client.send<void>('DELETE', conversationPath(id));
+      },
       messages: (conversationId, cursor) =>
         authedGet(
           `/conversations/${encodeURIComponent(conversationId)}/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,

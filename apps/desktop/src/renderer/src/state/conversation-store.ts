@@ -1,21 +1,19 @@
-// The conversation the trader is in: the list of past conversations, the open one's history, the question
-// being typed, the answer streaming in, and the notice when the server refused a question.
-import type { ChatImage, ChatStreamRequest, ConversationSummary, MessageItem } from '@strat-coach/server/contract';
+// The conversation the trader is in: the open one's history, the question being typed, the answer streaming
+// in, and the notice when the server refused a question. The list of conversations is the history store's.
+import type { ChatImage, ChatStreamRequest, MessageItem } from '@strat-coach/server/contract';
 import { create } from 'zustand';
 import { host } from '../host';
 import { applyEvent, canRetry, isOpen, startAnswer, stopAnswer, toHistory, type LiveAnswer } from '../lib/live-answer';
 import { noticeFor, type Notice } from '../lib/notices';
 import type { CoachAnswerHandle } from '../shared';
 import { useChartStore, type PendingChart } from './chart-store';
+import { useHistoryStore } from './history-store';
 import { useServerStore } from './server-store';
 import { useUsageStore } from './usage-store';
 
 type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 interface ConversationState {
-  conversations: ConversationSummary[];
-  nextCursor: string | null;
-  listStatus: LoadStatus;
   /** The open conversation; null: the next question starts a new one. */
   currentId: string | null;
   history: MessageItem[];
@@ -29,8 +27,6 @@ interface ConversationState {
 }
 
 interface ConversationActions {
-  loadConversations: () => Promise<void>;
-  loadMoreConversations: () => Promise<void>;
   openConversation: (id: string) => Promise<void>;
   /** Puts the page of messages before the oldest one shown at the top of the history. */
   loadEarlier: () => Promise<void>;
@@ -60,9 +56,6 @@ const noConversation = {
 } satisfies Partial<ConversationState>;
 
 const initial: ConversationState = {
-  conversations: [],
-  nextCursor: null,
-  listStatus: 'idle',
   ...noConversation,
   draft: '',
 };
@@ -92,7 +85,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
    * nothing here: the host reads the usage once the stream is over and pushes it (host.api.onUsage).
    */
   const settle = (): void => {
-    void get().loadConversations();
+    void useHistoryStore.getState().refresh();
   };
 
   const cancelInFlight = (): void => {
@@ -141,21 +134,6 @@ export const useConversationStore = create<ConversationState & ConversationActio
 
   return {
     ...initial,
-
-    async loadConversations() {
-      set({ listStatus: 'loading' });
-      const result = await host().api.conversations();
-      if (!result.ok) return set({ listStatus: 'error' });
-      set({ conversations: result.value.items, nextCursor: result.value.nextCursor, listStatus: 'ready' });
-    },
-
-    async loadMoreConversations() {
-      const { nextCursor, conversations } = get();
-      if (!nextCursor) return;
-      const result = await host().api.conversations(nextCursor);
-      if (!result.ok) return set({ listStatus: 'error' });
-      set({ conversations: [...conversations, ...result.value.items], nextCursor: result.value.nextCursor });
-    },
 
     async openConversation(id) {
       cancelInFlight();

@@ -2,6 +2,7 @@
 import { useChartStore } from './chart-store';
 import { useConversationStore } from './conversation-store';
 import { useCropStore } from './crop-store';
+import { useHistoryStore } from './history-store';
 import { usePinnedStore } from './pinned-store';
 import { usePresetStore } from './preset-store';
 import { useServerStore } from './server-store';
@@ -11,6 +12,7 @@ import { useUsageStore } from './usage-store';
 /** On sign-out: the trader's conversations, usage and chart go; what is known of the server stays. */
 export function resetTraderData(): void {
   useConversationStore.getState().reset();
+  useHistoryStore.getState().reset();
   useUsageStore.getState().reset();
   useChartStore.getState().reset();
   useCropStore.getState().reset();

@@ -1,13 +1,15 @@
 // Past conversations, newest first: open one to read its history and continue it, or start a new one.
 import { formatWhen } from '../lib/format';
 import { useConversationStore } from '../state/conversation-store';
+import { useHistoryStore } from '../state/history-store';
 
 export function HistoryPanel({ onClose }: { onClose: () => void }) {
-  const conversations = useConversationStore((state) => state.conversations);
-  const listStatus = useConversationStore((state) => state.listStatus);
+  const conversations = useHistoryStore((state) => state.items);
+  const listStatus = useHistoryStore((state) => state.status);
   const currentId = useConversationStore((state) => state.currentId);
-  const nextCursor = useConversationStore((state) => state.nextCursor);
-  const { openConversation, startNew, loadMoreConversations } = useConversationStore.getState();
+  const nextCursor = useHistoryStore((state) => state.nextCursor);
+  const { openConversation, startNew } = useConversationStore.getState();
+  const loadMoreConversations = useHistoryStore.getState().loadMore;
 
   const open = (id: string): void => {
     void openConversation(id);
