@@ -51,7 +51,7 @@ const lines = (menu: TrayMenuEntry[]) =>
 describe('trayMenu', () => {
   it('lists the quota, the presets, an open question, recapture, the window, sign-out and quit', () => {
     expect(lines(trayMenu(state()))).toEqual([
-      'Quota 42% — 58,000 tokens left [disabled]',
+      'Quota 42% — ≈ 27 chart questions left [disabled]',
       '---',
       'Number the last bars -> quick-question(number-bars)',
       "Where's the trigger and the stop? -> quick-question(trigger-stop)",
@@ -83,7 +83,7 @@ describe('trayMenu', () => {
 
   it('has no preset lines (and no extra separator) when the trader removed every preset', () => {
     expect(lines(trayMenu(state({ presets: [] }))).slice(0, 4)).toEqual([
-      'Quota 42% — 58,000 tokens left [disabled]',
+      'Quota 42% — ≈ 27 chart questions left [disabled]',
       '---',
       'Ask a question… -> quick-question(null)',
       'Recapture pinned regions -> recapture-pinned',

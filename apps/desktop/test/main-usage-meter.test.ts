@@ -19,11 +19,11 @@ const usage = (quota: UsageCurrentResponse['quota']): { ok: true; value: UsageCu
 });
 
 describe('meterView', () => {
-  it('shows the quota used and the tokens left, with when it resets', () => {
+  it('shows the quota used and the chart questions left, with the tokens and when it resets in the tooltip', () => {
     const view = meterView(signedIn, usage({ limit: 100_000, used: 42_000, remaining: 58_000, percent: 42 }));
     expect(view).toEqual({
-      label: 'Quota 42% — 58,000 tokens left',
-      tooltip: 'Strat Coach (free)\nQuota 42% — 58,000 tokens left\nRenews 1 Jun 2030',
+      label: 'Quota 42% — ≈ 27 chart questions left',
+      tooltip: 'Strat Coach (free)\nQuota 42% — ≈ 27 chart questions left\n58,000 tokens left\nRenews 1 Jun 2030',
       level: 'ok',
       percent: 42,
       percentText: '42%',
@@ -31,10 +31,10 @@ describe('meterView', () => {
   });
 
   it.each([
-    [79.9, 'ok', 'Quota 79% — 20,100 tokens left'],
-    [80, 'warn', 'Quota 80% — 20,000 tokens left'],
-    [99.95, 'warn', 'Quota 99% — 50 tokens left'],
-    [99.999, 'warn', 'Quota 99% — 1 token left'],
+    [79.9, 'ok', 'Quota 79% — ≈ 9 chart questions left'],
+    [80, 'warn', 'Quota 80% — ≈ 9 chart questions left'],
+    [99.95, 'warn', 'Quota 99% — Less than one chart question left'],
+    [99.999, 'warn', 'Quota 99% — Less than one chart question left'],
     [100, 'full', 'Quota 100% — used up'],
   ] as const)('at %s%% the level is %s', (percent, level, label) => {
     const used = Math.round(percent * 1000);

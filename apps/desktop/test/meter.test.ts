@@ -3,7 +3,7 @@
 import type { Quota, UsageCurrentResponse } from '@strat-coach/server/contract';
 import { describe, expect, it } from 'vitest';
 import { meterView as trayView } from '../src/main/usage-meter';
-import { formatTokenCount, meterView } from '../src/shared/meter';
+import { chartQuestionsLeft, formatTokenCount, meterView, TOKENS_PER_CHART_QUESTION } from '../src/shared/meter';
 
 /** As the server sends it: percent rounded to 0.1, so 99,999 of 100,000 arrives as 100. */
 const quota = (used: number, limit = 100_000): Quota => ({
@@ -46,16 +46,20 @@ describe('meterView', () => {
       percentText: '100%',
       detail: 'Quota used up',
       renews: null,
+      questions: 'Quota used up',
+      summary: 'Quota used up',
     });
   });
 
-  it('reads as percent used, tokens left and when the quota renews', () => {
+  it('reads as percent used, chart questions and tokens left, and when the quota renews', () => {
     expect(meterView(quota(12_000), period)).toEqual({
       level: 'ok',
       fill: 12,
       percentText: '12%',
       detail: '88,000 tokens left',
       renews: 'Renews 1 Jun 2030',
+      questions: '≈ 41 chart questions left',
+      summary: '≈ 41 chart questions left · renews 1 Jun',
     });
     expect(meterView(quota(99_950))).toMatchObject({ percentText: '99%', detail: '50 tokens left' });
   });
@@ -70,6 +74,19 @@ describe('meterView', () => {
     expect(meterView(null)).toMatchObject({ level: 'unknown', fill: null, percentText: '–' });
   });
 
+  it('counts chart questions at the typical cost, whole ones only, and says when less than one is left', () => {
+    expect(TOKENS_PER_CHART_QUESTION).toBe(2_100);
+    const renewing = { start: '2026-11-29T00:00:00.000Z', end: '2026-12-29T00:00:00.000Z' };
+    expect(meterView(quota(100_000 - 94_861), renewing).summary).toBe('≈ 45 chart questions left · renews 29 Dec');
+    expect(meterView(quota(100_000 - 4_200)).questions).toBe('≈ 2 chart questions left');
+    expect(meterView(quota(100_000 - 4_199)).questions).toBe('≈ 1 chart question left');
+    expect(meterView(quota(100_000 - 2_100)).questions).toBe('≈ 1 chart question left');
+    expect(meterView(quota(100_000 - 2_099)).questions).toBe('Less than one chart question left');
+    expect(meterView(quota(0, 10_000_000)).questions).toBe('≈ 4,761 chart questions left');
+    expect([0, 2_099, 2_100, 4_200].map(chartQuestionsLeft)).toEqual([0, 0, 1, 2]);
+    expect(meterView({ limit: null, used: 5, remaining: null, percent: null }).summary).toBe('No monthly cap');
+  });
+
   it('counts tokens in the singular only for one', () => {
     expect([0, 1, 2, 1_000].map(formatTokenCount)).toEqual(['0 tokens', '1 token', '2 tokens', '1,000 tokens']);
   });
@@ -80,7 +97,12 @@ describe('the tray and the window', () => {
     const window = meterView(quota(99_999), period);
     const tray = trayView(signedIn, usage(quota(99_999)));
     expect(window).toMatchObject({ level: 'warn', percentText: '99%', detail: '1 token left' });
-    expect(tray).toMatchObject({ level: 'warn', percentText: '99%', label: 'Quota 99% — 1 token left' });
+    expect(tray).toMatchObject({
+      level: 'warn',
+      percentText: '99%',
+      label: 'Quota 99% — Less than one chart question left',
+    });
+    expect(tray.tooltip).toContain('1 token left');
     expect(tray.percent).toBe(window.fill);
   });
 
@@ -92,7 +114,7 @@ describe('the tray and the window', () => {
         level: window.level,
         percent: window.fill,
         percentText: window.percentText,
-        label: `Quota ${window.percentText} — ${window.level === 'full' ? 'used up' : window.detail}`,
+        label: `Quota ${window.percentText} — ${window.level === 'full' ? 'used up' : window.questions}`,
       });
     }
   });

@@ -9,7 +9,7 @@ import { settledAfter, type AnswerEnd } from '../shared/usage-after-answer';
 export type MeterLevel = 'none' | 'ok' | 'warn' | 'full';
 
 export interface MeterView {
-  /** The menu's first line, e.g. "Quota 42% — 58,000 tokens left". */
+  /** The menu's first line, e.g. "Quota 42% — ≈ 27 chart questions left". */
   label: string;
   tooltip: string;
   level: MeterLevel;
@@ -60,10 +60,12 @@ export function meterView(session: SessionState, usage: HostResult<UsageCurrentR
       percentText: null,
     };
   }
-  const label = `Quota ${view.percentText} — ${view.level === 'full' ? 'used up' : view.detail}`;
+  // Chart questions first, as the window says it; the tokens behind them in the tooltip.
+  const label = `Quota ${view.percentText} — ${view.level === 'full' ? 'used up' : view.questions}`;
+  const tokens = view.level === 'full' ? '' : `\n${view.detail}`;
   return {
     label,
-    tooltip: `Strat Coach (${tier})\n${label}${renews}`,
+    tooltip: `Strat Coach (${tier})\n${label}${tokens}${renews}`,
     level: view.level,
     percent: view.fill,
     percentText: view.percentText,
