@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartsRepository } from '../../src/db/repositories/charts.js';
 import { coachingTurnsRepository, type StartTurn } from '../../src/db/repositories/coaching-turns.js';
 import { conversationsRepository } from '../../src/db/repositories/conversations.js';
+import { usageRepository } from '../../src/db/repositories/usage.js';
 import { usersRepository } from '../../src/db/repositories/users.js';
 import { DRIVERS, type TestDatabase } from '../support/database.js';
 import { pngOfSize } from '../support/png.js';
@@ -147,6 +148,29 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
     expect(await turns.finish(turn)).toEqual({ settled: true, quotaUsed: 1_500 });
     expect(await turns.finish(turn)).toEqual({ settled: false, quotaUsed: null });
     expect(await counters(user.id)).toEqual({ quota_used: 1_500, quota_reserved: 0, usage_rows: 1, answers: 1 });
+  });
+
+  it('records the usage row it was given, in the reservation’s conversation and period', async () => {
+    const { user, turnId, started } = await start();
+    const usage = {
+      ...usageOf(user.id, started.conversation.id, 'req-recorded'),
+      cacheReadTokens: 40,
+      cacheWriteTokens: 60,
+      costUsd: 0.012345,
+      status: 'cancelled' as const,
+    };
+    await coachingTurnsRepository(test.db).finish({
+      assistantMessageId: turnId,
+      answer: 'Bar 1',
+      refusedQuestionId: null,
+      usage,
+    });
+    const { userId, billingPeriodStart, quotaTokens, ...recorded } = usage;
+    expect((await usageRepository(test.db).history(userId, { limit: 10 }))?.items).toEqual([
+      { ...recorded, id: expect.any(String), createdAt: expect.any(Date) },
+    ]);
+    const [totals] = await usageRepository(test.db).periodTotals(userId, billingPeriodStart);
+    expect(totals).toMatchObject({ requests: 1, cacheReadTokens: 40, cacheWriteTokens: 60, quotaTokens });
   });
 
   it('a turn released before the model was called bills nothing and keeps the question', async () => {

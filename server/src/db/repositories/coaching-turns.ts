@@ -5,7 +5,7 @@
 // from the outbox, or raced by the sweeper, and the turn is still counted exactly once.
 import type { Queryable } from '../database.js';
 import type { Conversation, ImageMeta } from './conversations.js';
-import type { NewUsageRecord } from './usage.js';
+import { insertUsage, usageValues, type NewUsageRecord } from './usage.js';
 
 export interface StartTurn {
   /** Our id for the turn: the answer's message id, and the reservation's key. */
@@ -226,7 +226,6 @@ export function coachingTurnsRepository(db: Queryable) {
      * (usage.quotaTokens; uncached input + output without it).
      */
     async finish(turn: FinishTurn): Promise<FinishedTurn> {
-      const usage = turn.usage;
       const { rows } = await db.query<{ settled: boolean; quota_used: number | null }>(
         `WITH released AS (
            DELETE FROM quota_reservations WHERE turn_id = $1 RETURNING user_id, conversation_id, period_start, tokens
@@ -238,40 +237,23 @@ export function coachingTurnsRepository(db: Queryable) {
             WHERE id = (SELECT conversation_id FROM released) AND $2 <> ''
          ), refused AS (
            UPDATE messages SET refused = true
-            WHERE id = $16::uuid AND conversation_id = (SELECT conversation_id FROM released)
+            WHERE id = $3::uuid AND conversation_id = (SELECT conversation_id FROM released)
          ), recorded AS (
-           INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
-             cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
-             billing_period_start, quota_tokens)
-           SELECT r.user_id, r.conversation_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, r.period_start, $14
-             FROM released r WHERE $15::boolean
+           ${insertUsage(
+             `SELECT user_id, conversation_id, period_start AS billing_period_start
+                FROM released WHERE $4::jsonb IS NOT NULL`,
+             '$4',
+           )}
          ), settled AS (
            UPDATE users u
               SET quota_reserved = greatest(0, u.quota_reserved - r.tokens),
-                  quota_used = u.quota_used + CASE WHEN $15::boolean THEN $14::bigint ELSE 0 END
+                  quota_used = u.quota_used + coalesce((SELECT quota_tokens FROM recorded), 0)
              FROM released r
             WHERE u.id = r.user_id AND u.quota_period_start = r.period_start
            RETURNING u.quota_used
          )
          SELECT EXISTS (SELECT 1 FROM released) AS settled, (SELECT quota_used FROM settled) AS quota_used`,
-        [
-          turn.assistantMessageId,
-          turn.answer,
-          usage?.requestId ?? null,
-          usage?.model ?? null,
-          usage?.inputTokens ?? 0,
-          usage?.outputTokens ?? 0,
-          usage?.cacheReadTokens ?? 0,
-          usage?.cacheWriteTokens ?? 0,
-          usage?.costUsd ?? 0,
-          usage?.latencyMs ?? null,
-          usage?.ttftMs ?? null,
-          usage?.status ?? null,
-          usage?.errorCode ?? null,
-          usage ? (usage.quotaTokens ?? usage.inputTokens + usage.outputTokens) : 0,
-          usage !== null,
-          turn.refusedQuestionId,
-        ],
+        [turn.assistantMessageId, turn.answer, turn.refusedQuestionId, turn.usage ? usageValues(turn.usage) : null],
       );
       const row = rows[0];
       return { settled: row?.settled ?? false, quotaUsed: row?.quota_used ?? null };

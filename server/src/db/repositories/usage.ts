@@ -1,6 +1,7 @@
-// token_usage: one row per upstream call, with every token kind, cost, timing and outcome. The quota counter
-// on the user row (users.quota_used, which the gate reads under its row lock) moves with every row written,
-// here and in coaching-turns.ts, so /usage/current and the gate read the same figure.
+// token_usage: one row per upstream call, with every token kind, cost, timing and outcome. Rows are written by
+// one INSERT (insertUsage), used here and by a coaching turn's settling statement (coaching-turns.ts); each
+// statement that uses it moves the quota counter on the user row (users.quota_used, which the gate reads under
+// its row lock) by the row's quota_tokens, so /usage/current and the gate read the same figure.
 import type { Queryable } from '../database.js';
 
 export type UsageStatus = 'ok' | 'error' | 'cancelled';
@@ -81,6 +82,39 @@ const toRecord = (row: UsageRow): UsageRecord => ({
   createdAt: row.created_at,
 });
 
+/**
+ * The one INSERT INTO token_usage, as the body of a CTE returning the row's id and quota_tokens. `owner` is a
+ * query of at most one row naming the row's user_id, conversation_id and billing_period_start; `values` is the
+ * statement's parameter holding usageValues(record).
+ */
+export const insertUsage = (owner: string, values: string): string =>
+  `INSERT INTO token_usage (user_id, conversation_id, billing_period_start, request_id, model, input_tokens,
+     output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
+     quota_tokens, created_at)
+   SELECT o.user_id, o.conversation_id, o.billing_period_start, v.request_id, v.model, v.input_tokens,
+          v.output_tokens, v.cache_read_tokens, v.cache_write_tokens, v.cost_usd, v.latency_ms, v.ttft_ms, v.status,
+          v.error_code, v.quota_tokens, coalesce(v.created_at, now())
+     FROM (${owner}) o CROSS JOIN jsonb_populate_record(NULL::token_usage, ${values}::jsonb) v
+   RETURNING id, quota_tokens`;
+
+/** A record's own values, named by token_usage's columns: the parameter insertUsage reads. */
+export const usageValues = (record: NewUsageRecord): string =>
+  JSON.stringify({
+    request_id: record.requestId,
+    model: record.model,
+    input_tokens: record.inputTokens,
+    output_tokens: record.outputTokens,
+    cache_read_tokens: record.cacheReadTokens,
+    cache_write_tokens: record.cacheWriteTokens,
+    cost_usd: record.costUsd,
+    latency_ms: record.latencyMs,
+    ttft_ms: record.ttftMs,
+    status: record.status,
+    error_code: record.errorCode,
+    quota_tokens: record.quotaTokens ?? record.inputTokens + record.outputTokens,
+    created_at: record.createdAt ?? null,
+  });
+
 export function usageRepository(db: Queryable) {
   return {
     /** Tokens counted against the quota in the period starting `periodStart`: the one figure gate and meter show. */
@@ -103,41 +137,19 @@ export function usageRepository(db: Queryable) {
     async insert(record: NewUsageRecord): Promise<string> {
       const { rows } = await db.query<{ id: string }>(
         `WITH inserted AS (
-           INSERT INTO token_usage (user_id, conversation_id, request_id, model, input_tokens, output_tokens,
-             cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
-             billing_period_start, created_at, quota_tokens)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()),
-                   coalesce($16::int, $5::int + $6::int))
-           RETURNING id, quota_tokens
+           ${insertUsage('SELECT $1::uuid AS user_id, $2::uuid AS conversation_id, $3::timestamptz AS billing_period_start', '$4')}
          ), counted AS (
            -- A row of the counter's period adds to it; a row of a later period starts the counter anew.
            UPDATE users u
-              SET quota_used = CASE WHEN u.quota_period_start = $14 THEN u.quota_used + i.quota_tokens
+              SET quota_used = CASE WHEN u.quota_period_start = $3 THEN u.quota_used + i.quota_tokens
                                     ELSE i.quota_tokens END,
-                  quota_reserved = CASE WHEN u.quota_period_start = $14 THEN u.quota_reserved ELSE 0 END,
-                  quota_period_start = $14
+                  quota_reserved = CASE WHEN u.quota_period_start = $3 THEN u.quota_reserved ELSE 0 END,
+                  quota_period_start = $3
              FROM inserted i
-            WHERE u.id = $1 AND (u.quota_period_start IS NULL OR u.quota_period_start <= $14)
+            WHERE u.id = $1 AND (u.quota_period_start IS NULL OR u.quota_period_start <= $3)
          )
          SELECT id FROM inserted`,
-        [
-          record.userId,
-          record.conversationId,
-          record.requestId,
-          record.model,
-          record.inputTokens,
-          record.outputTokens,
-          record.cacheReadTokens,
-          record.cacheWriteTokens,
-          record.costUsd,
-          record.latencyMs,
-          record.ttftMs,
-          record.status,
-          record.errorCode,
-          record.billingPeriodStart,
-          record.createdAt ?? null,
-          record.quotaTokens ?? null,
-        ],
+        [record.userId, record.conversationId, record.billingPeriodStart, usageValues(record)],
       );
       return (rows[0] as { id: string }).id;
     },
