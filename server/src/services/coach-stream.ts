@@ -219,7 +219,7 @@ export async function streamTurn(
   /** Called once the model has the request (its first event), or when the call ended without one. */
   sent: () => void = () => undefined,
 ): Promise<void> {
-  const started = performance.now();
+  const startedAt = performance.now();
   const upstreamAbort = new AbortController();
   const abortUpstream = () => upstreamAbort.abort(new Error(`stopped: ${String(stop.reason)}`));
   stop.addEventListener('abort', abortUpstream, { once: true });
@@ -306,7 +306,8 @@ export async function streamTurn(
     sink.end();
     return;
   }
-  let stopped = false;
+  // The model's message_stop arrived: the answer is whole (a stream that ends without it was cut off).
+  let answerComplete = false;
   try {
     watchIdle();
     const events = deps.upstream(
@@ -333,7 +334,7 @@ export async function streamTurn(
         watchIdle(); // a thinking block may be silent for longer
       } else if (event.type === 'text') {
         await status('writing');
-        progress.ttftMs ??= Math.round(performance.now() - started);
+        progress.ttftMs ??= Math.round(performance.now() - startedAt);
         progress.text += event.text;
         await sink.send('content_delta', { text: event.text });
       } else if (event.type === 'delta') {
@@ -343,12 +344,12 @@ export async function streamTurn(
         outcome.stopReason = event.stopReason;
         if (event.stopReason === 'refusal') deps.log.info({ refusal: event.refusal }, 'the model refused');
       } else {
-        stopped = true;
+        answerComplete = true;
       }
     }
     if (stop.aborted) outcome = stoppedOutcome(outcome);
     else if (timedOut) outcome = timeoutOutcome(outcome);
-    else if (!stopped) {
+    else if (!answerComplete) {
       outcome = {
         ...outcome,
         status: 'error',
@@ -382,7 +383,7 @@ export async function streamTurn(
   }
   // Never more than the answer's budget: the model stops there, whatever an estimate says.
   if (usage) usage = { ...usage, outputTokens: Math.min(usage.outputTokens, turn.plan.maxTokens) };
-  const latencyMs = Math.round(performance.now() - started);
+  const latencyMs = Math.round(performance.now() - startedAt);
   await finish(deps, turn, sink, { ...progress, usage, latencyMs, outcome });
 }
 
