@@ -25,6 +25,32 @@ describe('notices for refused questions', () => {
     });
   });
 
+  it('too many answers at once, or a busy server: the wait from retryAfterMs (or the header), counted down', () => {
+    const streams = noticeFor(
+      {
+        code: 'too_many_streams',
+        message:
+          'Too many answers at once: the free plan allows 2 streaming at the same time. Let one finish, then ask again.',
+        status: 429,
+        retryAfterMs: 3_000,
+        details: { limit: 2 },
+      },
+      NOW,
+    );
+    expect(streams).toEqual({
+      kind: 'busy',
+      code: 'too_many_streams',
+      message:
+        'Too many answers at once: the free plan allows 2 streaming at the same time. Let one finish, then ask again.',
+      until: NOW + 3_000,
+    });
+    const busy = noticeFor(
+      { code: 'busy', message: 'The server is busy. Ask again in 5 s.', status: 503, retryAfterMs: 5_000 },
+      NOW,
+    );
+    expect(busy).toEqual({ kind: 'busy', code: 'busy', message: 'The server is busy.', until: NOW + 5_000 });
+  });
+
   it('quota exceeded: carries the quota numbers from the error body', () => {
     const quota = { limit: 100_000, used: 100_500, remaining: 0, percent: 100.5 };
     expect(noticeFor({ code: 'quota_exceeded', message: 'Used up.', status: 402, details: { quota } }, NOW)).toEqual({

@@ -7,6 +7,8 @@ export type Notice =
   | { kind: 'offline'; message: string }
   | { kind: 'unconfigured'; message: string }
   | { kind: 'rate_limited'; message: string; until: number; window: 'minute' | 'hour' | null }
+  /** Refused for now, not for the trader's rate: answers already streaming (429), or a server near its limit (503). */
+  | { kind: 'busy'; code: 'too_many_streams' | 'busy'; message: string; until: number }
   | { kind: 'quota_exceeded'; message: string; quota: Quota | null }
   | { kind: 'signed_out'; message: string }
   | { kind: 'error'; message: string; code: string };
@@ -18,8 +20,11 @@ export const UNCONFIGURED_MESSAGE =
 const isQuota = (value: unknown): value is Quota =>
   typeof value === 'object' && value !== null && typeof (value as { used?: unknown }).used === 'number';
 
-/** The server's rate-limit message ends with "Try again in 42 s."; the window counts down instead. */
-const withoutWait = (message: string): string => message.replace(/\s*Try again in [^.]*\.?\s*$/, '');
+/** The server's message ends with "Try again in 42 s." (or "Ask again in …"); the window counts down instead. */
+const withoutWait = (message: string): string => message.replace(/\s*(Try|Ask) again in [^.]*\.?\s*$/, '');
+
+/** When the server names no wait: a slot frees as an answer ends, memory as requests finish. */
+const DEFAULT_BUSY_WAIT_MS = 5_000;
 
 export function noticeFor(error: HostError, now: number): Notice {
   switch (error.code) {
@@ -36,6 +41,14 @@ export function noticeFor(error: HostError, now: number): Notice {
         window: window === 'minute' || window === 'hour' ? window : null,
       };
     }
+    case 'too_many_streams':
+    case 'busy':
+      return {
+        kind: 'busy',
+        code: error.code,
+        message: withoutWait(error.message),
+        until: now + (error.retryAfterMs ?? DEFAULT_BUSY_WAIT_MS),
+      };
     case 'quota_exceeded': {
       const quota = error.details?.quota;
       return { kind: 'quota_exceeded', message: error.message, quota: isQuota(quota) ? quota : null };
