@@ -1,19 +1,23 @@
-// The coach window: signed out, or the conversation with its top bar, banner and question box. Esc,
-// paste and drop are handled here for the whole window.
+// The coach window: signed out, or the conversation with its top bar, banner and question box; from 1100 px
+// wide, the history as a sidebar and the chart beside the thread. Esc, paste and drop are handled here for
+// the whole window, and the theme the trader chose is set on the page.
 import { useEffect, useState, type DragEvent } from 'react';
 import { CropOverlay } from '../chart/CropOverlay';
 import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
 import { useCropStore } from '../state/crop-store';
 import { useSessionStore } from '../state/session-store';
+import { useThemeStore } from '../state/theme-store';
 import { Banner } from './Banner';
-import { Composer } from './Composer';
+import { ChartPane } from './ChartPane';
+import { Composer, QUESTION_ID } from './Composer';
 import { HistoryPanel } from './HistoryPanel';
 import { SettingsPanel } from './SettingsPanel';
 import { SignedOut } from './SignedOut';
 import { SourcePicker } from './SourcePicker';
 import { Thread } from './Thread';
 import { TopBar } from './TopBar';
+import { useWide } from './use-wide';
 
 const hasFiles = (event: DragEvent): boolean => event.dataTransfer.types.includes('Files');
 
@@ -47,12 +51,30 @@ function useWindowKeys(): void {
   }, []);
 }
 
+/** Back to the question box, so closing a panel never leaves focus on the page's body. */
+const focusQuestion = (): void => document.getElementById(QUESTION_ID)?.focus();
+
+/** The chosen theme on <html> (data-theme), read once from the host; System leaves it to the OS. */
+function useTheme(): void {
+  const theme = useThemeStore((state) => state.theme);
+  useEffect(() => void useThemeStore.getState().load(), []);
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
+}
+
 function Coach() {
   const [panel, setPanel] = useState<'history' | 'settings' | null>(null);
   const [dropping, setDropping] = useState(false);
   const crop = useCropStore((state) => state.request);
   const picking = useChartStore((state) => state.sources !== null);
+  const wide = useWide();
   const toggle = (which: 'history' | 'settings') => () => setPanel((open) => (open === which ? null : which));
+  const closeSettings = (): void => {
+    setPanel(null);
+    focusQuestion();
+  };
   useWindowKeys();
 
   const drop = (event: DragEvent): void => {
@@ -76,16 +98,27 @@ function Coach() {
       onDrop={drop}
     >
       <TopBar
+        historyDocked={wide}
         historyOpen={panel === 'history'}
         onToggleHistory={toggle('history')}
         settingsOpen={panel === 'settings'}
         onToggleSettings={toggle('settings')}
       />
-      {panel === 'history' && <HistoryPanel onClose={() => setPanel(null)} />}
-      {panel === 'settings' && <SettingsPanel onClose={() => setPanel(null)} />}
-      <Thread />
-      <Banner />
-      <Composer />
+      <div className="coach-body">
+        {/* One place in the tree for both layouts, so a resize keeps the panel's search and edits. Docked, it
+            stays: "closing" it (Esc, opening a conversation) goes back to the question box. */}
+        {(wide || panel === 'history') && <HistoryPanel onClose={wide ? focusQuestion : () => setPanel(null)} />}
+        <main className="coach-main">
+          <Thread />
+          <Banner />
+          {/* A named region, so the composer's own <footer> is not announced as the page's contentinfo. */}
+          <section className="ask" aria-label="Ask the coach">
+            <Composer />
+          </section>
+        </main>
+        {wide && <ChartPane />}
+      </div>
+      {panel === 'settings' && <SettingsPanel onClose={closeSettings} />}
       {picking && <SourcePicker />}
       {crop && (
         <CropOverlay
@@ -100,6 +133,7 @@ function Coach() {
 }
 
 export function App() {
+  useTheme();
   const ready = useSessionStore((state) => state.ready);
   const status = useSessionStore((state) => state.session.status);
   if (!ready) return <main className="splash">Strat Coach</main>;

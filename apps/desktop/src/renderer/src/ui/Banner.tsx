@@ -1,5 +1,5 @@
-// The one banner above the question box: why the last question was refused (rate limited with the wait
-// counting down, quota spent, …) or, failing that, what is wrong with the server (offline, no API key).
+// The one banner above the question box: why the last question was refused (rate limited, too many answers
+// at once or a busy server, each with the wait counting down; quota spent, …) or, failing that, what is wrong with the server (offline, no API key).
 import { formatDay, formatTokens, formatWait } from '../lib/format';
 import { OFFLINE_MESSAGE, UNCONFIGURED_MESSAGE, type Notice } from '../lib/notices';
 import { useConversationStore } from '../state/conversation-store';
@@ -8,15 +8,27 @@ import { useSessionStore } from '../state/session-store';
 import { useUsageStore } from '../state/usage-store';
 import { useCountdown } from './use-countdown';
 
-function RateLimited({ notice }: { notice: Extract<Notice, { kind: 'rate_limited' }> }) {
-  const left = useCountdown(notice.until);
+/** "You can ask again in 42 s.", counting down to "You can ask again now." */
+function Wait({ until }: { until: number }) {
+  const left = useCountdown(until);
+  return (
+    <p data-testid="rate-limit-wait">
+      {left > 0 ? `You can ask again in ${formatWait(left)}.` : 'You can ask again now.'}
+    </p>
+  );
+}
+
+const BUSY_TITLES: Record<Extract<Notice, { kind: 'busy' }>['code'], string> = {
+  too_many_streams: 'Answers are still coming',
+  busy: 'The server is busy',
+};
+
+function Refused({ title, message, until }: { title: string; message: string; until: number }) {
   return (
     <>
-      <strong>Slow down a little</strong>
-      <p>{notice.message}</p>
-      <p data-testid="rate-limit-wait">
-        {left > 0 ? `You can ask again in ${formatWait(left)}.` : 'You can ask again now.'}
-      </p>
+      <strong>{title}</strong>
+      <p>{message}</p>
+      <Wait until={until} />
     </>
   );
 }
@@ -48,7 +60,9 @@ function Body({ notice, dismiss }: { notice: Notice; dismiss: () => void }) {
   };
   switch (notice.kind) {
     case 'rate_limited':
-      return <RateLimited notice={notice} />;
+      return <Refused title="Slow down a little" message={notice.message} until={notice.until} />;
+    case 'busy':
+      return <Refused title={BUSY_TITLES[notice.code]} message={notice.message} until={notice.until} />;
     case 'quota_exceeded':
       return <QuotaExceeded notice={notice} />;
     case 'unconfigured':
@@ -95,7 +109,8 @@ export function Banner() {
         ? { kind: 'unconfigured', message: UNCONFIGURED_MESSAGE }
         : null);
   if (!shown) return null;
-  const severe = shown.kind !== 'rate_limited';
+  // A wait is news, not an alarm: announced politely.
+  const severe = shown.kind !== 'rate_limited' && shown.kind !== 'busy';
   return (
     <section
       className={`banner banner-${shown.kind}`}

@@ -1,16 +1,57 @@
-// Settings: the quick questions (at most eight: a chip title and the question it asks), the pinned regions
-// (rename, remove, recapture), and — in the desktop app — the global shortcuts, with the ones another app
-// holds said plainly.
+// Settings: the theme (System, Light, Dark), the quick questions (at most eight: a chip title and the question
+// it asks), the pinned regions (rename, remove, recapture), and — in the desktop app — the global shortcuts,
+// with the ones another app holds said plainly.
 import { useEffect, useState } from 'react';
-import { MAX_PRESETS, SHORTCUT_ACTIONS, type Preset, type ShortcutAction } from '../shared';
+import {
+  MAX_PRESETS,
+  SHORTCUT_ACTIONS,
+  THEME_CHOICES,
+  type Preset,
+  type ShortcutAction,
+  type ThemeChoice,
+} from '../shared';
 import { usePinnedStore } from '../state/pinned-store';
 import { usePresetStore } from '../state/preset-store';
+import { useThemeStore } from '../state/theme-store';
 import { useDismissable } from './use-dismissable';
 
 const SHORTCUT_NAMES: Record<ShortcutAction, string> = {
   quickQuestion: 'Quick question',
   recapturePinned: 'Recapture pinned regions',
 };
+
+const THEME_NAMES: Record<ThemeChoice, string> = { system: 'System', light: 'Light', dark: 'Dark' };
+
+function ThemeChooser() {
+  const theme = useThemeStore((state) => state.theme);
+  const problem = useThemeStore((state) => state.problem);
+  const choose = useThemeStore((state) => state.choose);
+  return (
+    <fieldset className="theme-choice">
+      <legend>Theme</legend>
+      <div className="segmented">
+        {THEME_CHOICES.map((choice) => (
+          <label key={choice}>
+            <input
+              type="radio"
+              name="theme"
+              value={choice}
+              checked={theme === choice}
+              onChange={() => void choose(choice)}
+            />
+            <span>{THEME_NAMES[choice]}</span>
+          </label>
+        ))}
+      </div>
+      <p className="hint">System follows your computer’s light or dark setting.</p>
+      {problem && (
+        <p className="status-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </fieldset>
+  );
+}
 
 let drafts = 0;
 const newPreset = (): Preset => ({ id: `preset-${Date.now().toString(36)}-${(drafts += 1)}`, title: '', question: '' });
@@ -172,6 +213,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
           ×
         </button>
       </div>
+      <ThemeChooser />
       <PresetsEditor />
       <PinnedList />
       <ShortcutsEditor />

@@ -1,13 +1,16 @@
-// The window's top bar: conversations, the app's name, the usage meter, settings and sign-out.
+// The window's top bar (the page's banner landmark): conversations (a button while they are a panel, not when
+// docked as the wide window's sidebar), the app's name, the usage meter, settings and sign-out.
 import { useSessionStore } from '../state/session-store';
 import { UsageMeter } from './UsageMeter';
 
 export function TopBar({
+  historyDocked,
   historyOpen,
   onToggleHistory,
   settingsOpen,
   onToggleSettings,
 }: {
+  historyDocked: boolean;
   historyOpen: boolean;
   onToggleHistory: () => void;
   settingsOpen: boolean;
@@ -21,15 +24,17 @@ export function TopBar({
   return (
     <>
       <header className="topbar">
-        <button
-          type="button"
-          className="secondary"
-          aria-expanded={historyOpen}
-          aria-controls="history"
-          onClick={onToggleHistory}
-        >
-          History
-        </button>
+        {!historyDocked && (
+          <button
+            type="button"
+            className="secondary"
+            aria-expanded={historyOpen}
+            aria-controls="history"
+            onClick={onToggleHistory}
+          >
+            History
+          </button>
+        )}
         <h1>Strat Coach</h1>
         <UsageMeter />
         <button

@@ -1,18 +1,45 @@
-// The quota meter in the top bar: the reading the tray shows too (shared meterView), as a bar with words.
-import { meterView } from '../shared';
+// The quota meter in the top bar: the reading the tray shows too (shared meterView) — a bar and the chart
+// questions left — and, one click away, the plan, the tokens behind it and when it renews.
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
+import type { Tier } from '@strat-coach/server/contract';
+import { meterView, TOKENS_PER_CHART_QUESTION } from '../shared';
 import { formatTokens } from '../lib/format';
 import { useUsageStore } from '../state/usage-store';
 
+const PLAN_NAMES: Record<Tier, string> = { free: 'Free plan', pro: 'Pro plan', enterprise: 'Enterprise plan' };
+
+/** Closes `onClose` on a pointer press outside `ref` while `open`. */
+function useOutsidePress(ref: RefObject<HTMLElement | null>, open: boolean, onClose: () => void): void {
+  useEffect(() => {
+    if (!open) return;
+    const press = (event: PointerEvent) => {
+      if (!ref.current?.contains(event.target as Node)) onClose();
+    };
+    document.addEventListener('pointerdown', press);
+    return () => document.removeEventListener('pointerdown', press);
+  }, [ref, open, onClose]);
+}
+
 export function UsageMeter() {
   const quota = useUsageStore((state) => state.quota);
-  const period = useUsageStore((state) => state.usage?.period ?? null);
-  const view = meterView(quota, period);
-  const title =
-    quota?.limit != null
-      ? `${formatTokens(quota.used)} of ${formatTokens(quota.limit)} tokens this month${view.renews ? ` · ${view.renews}` : ''}`
-      : view.detail;
+  const usage = useUsageStore((state) => state.usage);
+  const view = meterView(quota, usage?.period ?? null);
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const detailsId = useId();
+  useOutsidePress(root, open, () => setOpen(false));
+
+  // Esc closes the details (and goes no further: at the window it would stop the answer).
+  const keyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || !open) return;
+    event.stopPropagation();
+    setOpen(false);
+    toggle.current?.focus();
+  };
+
   return (
-    <div className="meter" data-testid="usage-meter" data-level={view.level} title={title}>
+    <div className="meter" data-testid="usage-meter" data-level={view.level} ref={root} onKeyDown={keyDown}>
       <div
         className="meter-bar"
         role="meter"
@@ -20,17 +47,47 @@ export function UsageMeter() {
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={view.fill ?? 0}
-        aria-valuetext={`${view.percentText}, ${view.detail}`}
+        aria-valuetext={`${view.percentText}, ${view.questions}`}
       >
         {view.fill !== null && <div className="meter-fill" style={{ width: `${view.fill}%` }} />}
       </div>
-      <div className="meter-text">
+      <button
+        ref={toggle}
+        type="button"
+        className="meter-summary"
+        aria-expanded={open}
+        aria-controls={detailsId}
+        onClick={() => setOpen(!open)}
+      >
         <span className="meter-label" data-testid="usage-percent">
           {view.percentText}
         </span>
-        <span className="meter-detail" data-testid="usage-left">
-          {view.detail}
+        <span className="meter-words" data-testid="usage-questions">
+          {view.summary}
         </span>
+        <span className="meter-chevron" aria-hidden="true">
+          ▾
+        </span>
+      </button>
+      <div id={detailsId} className="meter-details" role="group" aria-label="Usage this month" hidden={!open}>
+        {usage && <p className="meter-plan">{PLAN_NAMES[usage.tier]}</p>}
+        <dl>
+          {quota?.limit != null && (
+            <>
+              <dt>Used</dt>
+              <dd>
+                {formatTokens(quota.used)} of {formatTokens(quota.limit)} tokens ({view.percentText})
+              </dd>
+            </>
+          )}
+          <dt>Left</dt>
+          <dd data-testid="usage-left">{view.detail}</dd>
+        </dl>
+        {view.renews && <p>{view.renews}</p>}
+        <p className="hint">
+          A chart question uses about {formatTokens(TOKENS_PER_CHART_QUESTION)} tokens: the chart, your question and the
+          answer.
+        </p>
       </div>
     </div>
   );
