@@ -76,7 +76,7 @@ const ALLOWED: [string, string][] = [
   ['server/src/contract/index.ts', "import { Type } from 'typebox';\nexport * from './errors.js';"],
   ['server/src/errors.ts', "import { ERROR_STATUS } from './contract/errors.js';"],
   ['server/src/config/env.ts', "import { PING_INTERVAL_S } from '../contract/chat.js';"],
-  ['server/src/db/repositories/users.ts', "import { TIER_RULES } from '../../config/tiers.js';"],
+  ['server/src/db/connect.ts', "import type { Config } from '../config/env.js';"],
   ['server/src/services/coach-stream.ts', "import { AppError } from '../errors.js';\nimport '../db/database.js';"],
   ['server/src/plugins/auth.ts', "import { createTokenVerifier } from '../services/token-verifier.js';"],
   ['server/src/routes/chat/index.ts', "import { requireAuth } from '../../plugins/auth.js';"],

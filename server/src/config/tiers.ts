@@ -1,6 +1,5 @@
 // What each subscription tier may do: request rates, answers streaming at once and the monthly token quota.
-export const TIERS = ['free', 'pro', 'enterprise'] as const;
-export type Tier = (typeof TIERS)[number];
+import type { Tier } from '../contract/usage.js';
 
 export interface TierRules {
   requestsPerMinute: number;

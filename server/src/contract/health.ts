@@ -21,43 +21,40 @@ const dependencyFields = {
 const Dependency = <Mode extends TSchema>(mode: Mode) =>
   Type.Object({ mode, ...dependencyFields }, { additionalProperties: false });
 
+/** Each dependency as /status reports it: how it runs (`mode`), whether it answers, and how fast. */
+export const DatabaseStatus = Dependency(Type.Union([Type.Literal('postgres'), Type.Literal('pglite')]));
+export type DatabaseStatus = Static<typeof DatabaseStatus>;
+
+export const RedisStatus = Dependency(
+  Type.Union([Type.Literal('redis'), Type.Literal('memory'), Type.Literal('memory-fallback')]),
+);
+export type RedisStatus = Static<typeof RedisStatus>;
+
+export const UpstreamStatus = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('anthropic'), Type.Literal('unconfigured')]),
+    ...dependencyFields,
+    /** COACH_MODEL, and where its price comes from: the model table, or COACH_PRICE_* (environment). */
+    model: Type.String(),
+    priceSource: Type.Union([Type.Literal('table'), Type.Literal('environment')]),
+  },
+  { additionalProperties: false },
+);
+export type UpstreamStatus = Static<typeof UpstreamStatus>;
+
+export const AuthStatus = Dependency(Type.Union([Type.Literal('clerk'), Type.Literal('local')]));
+export type AuthStatus = Static<typeof AuthStatus>;
+
 export const StatusResponse = Type.Object(
   {
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     version: Type.String(),
     mode: Type.Union([Type.Literal('embedded'), Type.Literal('production'), Type.Literal('mixed')]),
     dependencies: Type.Object(
-      {
-        database: Dependency(Type.Union([Type.Literal('postgres'), Type.Literal('pglite')])),
-        redis: Dependency(Type.Union([Type.Literal('redis'), Type.Literal('memory'), Type.Literal('memory-fallback')])),
-        upstream: Type.Object(
-          {
-            mode: Type.Union([Type.Literal('anthropic'), Type.Literal('unconfigured')]),
-            ...dependencyFields,
-            /** COACH_MODEL, and where its price comes from: the model table, or COACH_PRICE_* (environment). */
-            model: Type.String(),
-            priceSource: Type.Union([Type.Literal('table'), Type.Literal('environment')]),
-          },
-          { additionalProperties: false },
-        ),
-        auth: Dependency(Type.Union([Type.Literal('clerk'), Type.Literal('local')])),
-      },
+      { database: DatabaseStatus, redis: RedisStatus, upstream: UpstreamStatus, auth: AuthStatus },
       { additionalProperties: false },
     ),
   },
   { additionalProperties: false },
 );
 export type StatusResponse = Static<typeof StatusResponse>;
-
-/** How a client signs in: the issuer to discover (RFC 8414) and the public OAuth client id to use. */
-export const AuthConfigResponse = Type.Object(
-  {
-    mode: Type.Union([Type.Literal('local'), Type.Literal('clerk')]),
-    issuer: Type.String(),
-    /** null: sign-in is not configured on this server (AUTH_OAUTH_CLIENT_ID unset with Clerk). */
-    clientId: Type.Union([Type.String(), Type.Null()]),
-    scopes: Type.String(),
-  },
-  { additionalProperties: false },
-);
-export type AuthConfigResponse = Static<typeof AuthConfigResponse>;

@@ -67,6 +67,7 @@ export const UsageHistoryQuery = Type.Object(
 export type UsageHistoryQuery = Static<typeof UsageHistoryQuery>;
 
 export const UsageStatus = Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('cancelled')]);
+export type UsageStatus = Static<typeof UsageStatus>;
 
 export const UsageHistoryItem = Type.Object(
   {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import type { AuthConfig, Config } from '../config/env.js';
+import type { AuthStatus } from '../contract/health.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError } from '../errors.js';
 import { createLocalIssuer, type LocalIssuer } from '../services/local-issuer.js';
@@ -16,13 +17,6 @@ import {
   type VerifiedToken,
 } from '../services/token-verifier.js';
 
-export interface DependencyStatus {
-  mode: string;
-  ok: boolean;
-  latencyMs: number | null;
-  message?: string;
-}
-
 type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 declare module 'fastify' {
@@ -30,7 +24,7 @@ declare module 'fastify' {
     authenticate: PreHandler;
     /** The embedded default's issuer; null when an external issuer (Clerk) is configured. */
     localIssuer: LocalIssuer | null;
-    authStatus(): Promise<DependencyStatus>;
+    authStatus(): Promise<AuthStatus>;
   }
   interface FastifyRequest {
     user: User | null;
@@ -63,7 +57,7 @@ function bearerToken(request: FastifyRequest): string | null {
   return match[1];
 }
 
-async function probeJwks(auth: Extract<AuthConfig, { mode: 'clerk' }>): Promise<DependencyStatus> {
+async function probeJwks(auth: Extract<AuthConfig, { mode: 'clerk' }>): Promise<AuthStatus> {
   const started = performance.now();
   try {
     const response = await fetch(auth.jwksUrl, { signal: AbortSignal.timeout(2_000) });
@@ -151,7 +145,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (token === null) throw unauthorized('token_missing');
       await identify(request, token);
     });
-    app.decorate('authStatus', async (): Promise<DependencyStatus> =>
+    app.decorate('authStatus', async (): Promise<AuthStatus> =>
       auth.mode === 'local'
         ? { mode: 'local', ok: true, latencyMs: 0, ...(auth.warning ? { message: auth.warning } : {}) }
         : probeJwks(auth),

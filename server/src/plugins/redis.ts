@@ -6,9 +6,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
+import type { RedisStatus } from '../contract/health.js';
 import type { SharedLimiterAvailability } from '../services/rate-limiter.js';
 import { timeBoxed } from '../services/rate-limiter-redis.js';
-import type { DependencyStatus } from './auth.js';
 
 export interface RedisAvailability extends SharedLimiterAvailability {
   /** Resolves once the first connection attempt has succeeded or failed (or after timeoutMs). */
@@ -27,7 +27,7 @@ declare module 'fastify' {
     redis: Redis | null;
     /** null in the embedded default; otherwise whether the limiter should use Redis right now. */
     redisAvailability: RedisAvailability | null;
-    redisStatus(): Promise<DependencyStatus>;
+    redisStatus(): Promise<RedisStatus>;
   }
 }
 
@@ -149,7 +149,7 @@ export function monitorRedis(
   };
 }
 
-const FALLBACK_STATUS: DependencyStatus = {
+const FALLBACK_STATUS: RedisStatus = {
   mode: 'memory-fallback',
   ok: false,
   latencyMs: null,
@@ -170,7 +170,7 @@ export const redisPlugin = fp<{ config: Pick<Config, 'redisUrl'> }>(
     }
     app.decorate('redis', redis);
     app.decorate('redisAvailability', availability);
-    app.decorate('redisStatus', async (): Promise<DependencyStatus> => {
+    app.decorate('redisStatus', async (): Promise<RedisStatus> => {
       if (!redis || !availability) return { mode: 'memory', ok: true, latencyMs: null };
       if (!availability.up) return FALLBACK_STATUS;
       const started = performance.now();

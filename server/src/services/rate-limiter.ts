@@ -1,6 +1,7 @@
 // Per-user request limits over exact rolling windows (a sliding log): the rules per tier, the decision
 // both limiters return, and the in-process limiter (which, beside Redis, also keeps what Redis last said).
-import { TIER_RULES, type Tier } from '../config/tiers.js';
+import { TIER_RULES } from '../config/tiers.js';
+import type { Tier } from '../contract/usage.js';
 
 export type WindowName = 'minute' | 'hour';
 

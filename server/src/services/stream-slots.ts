@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { TIER_RULES, type Tier } from '../config/tiers.js';
+import { TIER_RULES } from '../config/tiers.js';
+import type { Tier } from '../contract/usage.js';
 import { AppError } from '../errors.js';
 import { redisScript, runScript, timeBoxed } from './rate-limiter-redis.js';
 import type { SharedLimiterAvailability } from './rate-limiter.js';

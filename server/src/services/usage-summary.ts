@@ -1,7 +1,7 @@
 // Turns one period's per-model sums into what the trader sees: tokens, quota, cost, cache savings.
 import { cacheSavingsUsd, type PriceLookup } from '../config/pricing.js';
-import { TIER_RULES, type Tier } from '../config/tiers.js';
-import type { Quota, UsageCurrentResponse } from '../contract/usage.js';
+import { TIER_RULES } from '../config/tiers.js';
+import type { Quota, Tier, UsageCurrentResponse } from '../contract/usage.js';
 import type { ModelTotals } from '../db/repositories/usage.js';
 import type { BillingPeriod } from './billing-period.js';
 

@@ -2,9 +2,8 @@
 // one INSERT (insertUsage), used here and by a coaching turn's settling statement (coaching-turns.ts); each
 // statement that uses it moves the quota counter on the user row (users.quota_used, which the gate reads under
 // its row lock) by the row's quota_tokens, so /usage/current and the gate read the same figure.
+import type { UsageStatus } from '../../contract/usage.js';
 import type { Queryable } from '../database.js';
-
-export type UsageStatus = 'ok' | 'error' | 'cancelled';
 
 export interface NewUsageRecord {
   userId: string;

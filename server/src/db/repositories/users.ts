@@ -1,5 +1,5 @@
 // users: one row per Clerk (or local issuer) subject, created on the first authenticated request.
-import type { Tier } from '../../config/tiers.js';
+import type { Tier } from '../../contract/usage.js';
 import type { Queryable } from '../database.js';
 
 export interface User {

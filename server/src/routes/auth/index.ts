@@ -2,7 +2,7 @@
 // local issuer) and the public OAuth client id. Clients discover the endpoints from the issuer (RFC 8414).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/env.js';
-import { AuthConfigResponse } from '../../contract/health.js';
+import { AuthConfigResponse } from '../../contract/auth.js';
 
 export const OAUTH_SCOPES = 'openid profile email';
 

@@ -2,12 +2,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/env.js';
 import { SERVER_VERSION } from '../../config/version.js';
-import { HealthResponse, StatusResponse } from '../../contract/health.js';
-import type { DependencyStatus } from '../../plugins/auth.js';
+import { HealthResponse, StatusResponse, type DatabaseStatus } from '../../contract/health.js';
 
 const startedAt = performance.now();
 
-async function databaseStatus(query: () => Promise<unknown>, mode: 'postgres' | 'pglite'): Promise<DependencyStatus> {
+async function databaseStatus(query: () => Promise<unknown>, mode: DatabaseStatus['mode']): Promise<DatabaseStatus> {
   const started = performance.now();
   try {
     await query();
@@ -46,7 +45,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
       : embedded.some(Boolean)
         ? 'mixed'
         : 'production';
-    const dependencies = { database, redis, upstream, auth } as StatusResponse['dependencies'];
+    const dependencies = { database, redis, upstream, auth };
     const degraded = [database, redis, auth].some((dependency) => !dependency.ok);
     return { status: degraded ? ('degraded' as const) : ('ok' as const), version: SERVER_VERSION, mode, dependencies };
   });
