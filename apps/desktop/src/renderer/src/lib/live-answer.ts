@@ -2,12 +2,36 @@
 // the next question goes out it becomes two ordinary history messages. Pure, so it is tested in Node.
 import type { CoachEvent, MessageItem, Quota, StreamErrorEvent } from '@strat-coach/server/contract';
 
+/** A chart this window sent with a question: shown in the thread without asking the server for it. */
+export interface QuestionChart {
+  mediaType: string;
+  /** Base64, no data: prefix. */
+  data: string;
+  width: number;
+  height: number;
+  label: string | null;
+}
+
+/** How an answer ended short of complete: the thread keeps saying so once the turn is history. */
+export type AnswerEnding = 'stopped' | 'cut_short';
+
+/**
+ * A message of the thread: the server's, or one this window wrote (its charts kept here, and how the answer
+ * ended, which the server does not store).
+ */
+export interface ThreadMessage extends MessageItem {
+  charts?: QuestionChart[];
+  ending?: AnswerEnding;
+}
+
 /** waiting: asked, nothing back yet; thinking: the model reasons before writing (nothing to show). */
 export type AnswerPhase = 'waiting' | 'thinking' | 'streaming' | 'complete' | 'stopped' | 'failed';
 
 export interface LiveAnswer {
   question: string;
   withChart: boolean;
+  /** The question's new charts (none on a follow-up that uses the conversation's). */
+  charts: QuestionChart[];
   /** When the question went out (epoch ms): the status counts the seconds from here. */
   askedAt: number;
   /** The answer ran into its length limit (stopReason max_tokens): it can be continued. */
@@ -29,10 +53,16 @@ export const isOpen = (answer: LiveAnswer | null): boolean =>
 export const canRetry = (answer: LiveAnswer | null): boolean =>
   answer !== null && answer.phase === 'failed' && answer.error?.retryable === true;
 
-export function startAnswer(question: string, withChart: boolean, now: number): LiveAnswer {
+export function startAnswer(
+  question: string,
+  withChart: boolean,
+  now: number,
+  charts: QuestionChart[] = [],
+): LiveAnswer {
   return {
     question,
     withChart,
+    charts,
     askedAt: now,
     cutShort: false,
     text: '',
@@ -81,24 +111,50 @@ export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): 
 export const stopAnswer = (answer: LiveAnswer): LiveAnswer =>
   isOpen(answer) ? { ...answer, phase: 'stopped' } : answer;
 
-/** The turn as the server stored it: the question, and the answer as far as it was delivered. */
-export function toHistory(answer: LiveAnswer, at: Date, localId: string): MessageItem[] {
+export const endingOf = (answer: LiveAnswer): AnswerEnding | undefined =>
+  answer.phase === 'stopped' ? 'stopped' : answer.cutShort ? 'cut_short' : undefined;
+
+/**
+ * The turn as the server stored it: the question, and the answer as far as it was delivered (none when nothing
+ * was: the question then carries the ending). A refused or failed turn's charts stay with the question.
+ */
+export function toHistory(answer: LiveAnswer, at: Date, localId: string): ThreadMessage[] {
   const createdAt = at.toISOString();
-  const chart = answer.withChart ? [{ mediaType: 'image/png', bytes: 0, width: null, height: null }] : [];
-  const question: MessageItem = {
+  const ending = endingOf(answer);
+  const images =
+    answer.charts.length > 0
+      ? answer.charts.map((chart) => ({
+          mediaType: chart.mediaType,
+          bytes: 0,
+          width: chart.width,
+          height: chart.height,
+          label: chart.label,
+        }))
+      : answer.withChart
+        ? [{ mediaType: 'image/png', bytes: 0, width: null, height: null }]
+        : [];
+  const question: ThreadMessage = {
     id: `${localId}-question`,
     role: 'user',
     content: answer.question,
-    images: chart,
+    images,
     createdAt,
+    ...(answer.charts.length > 0 ? { charts: answer.charts } : {}),
+    ...(answer.text === '' && ending ? { ending } : {}),
   };
   if (answer.text === '') return [question];
-  const reply: MessageItem = {
+  const reply: ThreadMessage = {
     id: answer.messageId ?? `${localId}-answer`,
     role: 'assistant',
     content: answer.text,
     images: [],
     createdAt,
+    ...(ending ? { ending } : {}),
   };
   return [question, reply];
 }
+
+/** Whether the trader may ask the coach to carry on: after Stop with some text, or an answer cut short. */
+export const canContinue = (answer: LiveAnswer | null): boolean =>
+  answer !== null &&
+  ((answer.phase === 'stopped' && answer.text !== '') || (answer.phase === 'complete' && answer.cutShort));

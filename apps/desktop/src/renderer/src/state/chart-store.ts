@@ -55,6 +55,10 @@ interface ChartStore {
   remove: (id: string) => void;
   /** The charts went out with a question: they are now the conversation's. */
   markSent: () => void;
+  /** Edit & resend: the last question's charts (those this window holds) back in the composer. */
+  restore: (
+    charts: Array<{ mediaType: string; data: string; width: number; height: number; label: string | null }>,
+  ) => void;
   /** The question was refused before it reached the server: its charts go back to the composer. */
   unsend: () => void;
   /** Another conversation: its charts (if any) are on the server, not here. */
@@ -62,10 +66,18 @@ interface ChartStore {
   /** An opened conversation's charts, from its history (labels only: their images stay on the server). */
   showSent: (charts: Array<{ label?: string | null }>) => void;
   setError: (error: string | null) => void;
+  /** History's charts as object URLs, by `messageId/n`; null when the server no longer has one. */
+  stored: Record<string, string | null>;
+  /** Fetches a stored chart once (through the host), for the thread. */
+  loadStored: (conversationId: string, messageId: string, n: number) => Promise<void>;
   reset: () => void;
 }
 
-const initial = { charts: [], sent: [], sources: null, busy: false, error: null };
+const initial = { charts: [], sent: [], sources: null, busy: false, error: null, stored: {} };
+
+export const storedKey = (messageId: string, n: number): string => `${messageId}/${n}`;
+/** Stored charts being fetched, so a thread that renders twice asks once. */
+const fetching = new Set<string>();
 
 export const NOT_AN_IMAGE = 'That is not an image: paste or drop a PNG, JPEG or WebP chart.';
 const UNREADABLE = 'That image could not be read. Try another one, or capture the chart.';
@@ -170,6 +182,21 @@ export const useChartStore = create<ChartStore>()((set, get) => {
         sentBefore = state.sent;
         return { sent: state.charts, charts: [] };
       }),
+    restore(sent) {
+      const charts = sent.flatMap((chart): PendingChart[] =>
+        chart.mediaType === 'image/png' || chart.mediaType === 'image/jpeg' || chart.mediaType === 'image/webp'
+          ? [
+              {
+                id: localId(),
+                image: { mediaType: chart.mediaType, data: chart.data, width: chart.width, height: chart.height },
+                label: chart.label,
+                region: null,
+              },
+            ]
+          : [],
+      );
+      set({ charts: inStratOrder(charts.slice(0, MAX_IMAGES)), error: null });
+    },
     unsend() {
       const { charts, sent } = get();
       // The question's charts were the ones just marked sent: back to the box; the earlier ones still stand.
@@ -195,8 +222,23 @@ export const useChartStore = create<ChartStore>()((set, get) => {
       });
     },
     setError: (error) => set({ error }),
+    async loadStored(conversationId, messageId, n) {
+      const key = storedKey(messageId, n);
+      if (key in get().stored || fetching.has(key)) return;
+      fetching.add(key);
+      try {
+        const result = await host().api.chart(conversationId, messageId, n);
+        const url = result.ok
+          ? URL.createObjectURL(new Blob([new Uint8Array(result.value.bytes)], { type: result.value.mediaType }))
+          : null;
+        set({ stored: { ...get().stored, [key]: url } });
+      } finally {
+        fetching.delete(key);
+      }
+    },
     reset: () => {
       sentBefore = [];
+      for (const url of Object.values(get().stored)) if (url) URL.revokeObjectURL(url);
       set(initial);
     },
   };

@@ -1,9 +1,20 @@
 // The conversation the trader is in: the open one's history, the question being typed, the answer streaming
 // in, and the notice when the server refused a question. The list of conversations is the history store's.
-import type { ChatImage, ChatStreamRequest, MessageItem } from '@strat-coach/server/contract';
+import type { ChatImage, ChatStreamRequest } from '@strat-coach/server/contract';
 import { create } from 'zustand';
 import { host } from '../host';
-import { applyEvent, canRetry, isOpen, startAnswer, stopAnswer, toHistory, type LiveAnswer } from '../lib/live-answer';
+import {
+  applyEvent,
+  canContinue,
+  canRetry,
+  isOpen,
+  startAnswer,
+  stopAnswer,
+  toHistory,
+  type LiveAnswer,
+  type QuestionChart,
+  type ThreadMessage,
+} from '../lib/live-answer';
 import { noticeFor, type Notice } from '../lib/notices';
 import type { CoachAnswerHandle } from '../shared';
 import { useChartStore, type PendingChart } from './chart-store';
@@ -16,7 +27,7 @@ type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 interface ConversationState {
   /** The open conversation; null: the next question starts a new one. */
   currentId: string | null;
-  history: MessageItem[];
+  history: ThreadMessage[];
   historyStatus: LoadStatus;
   /** Where the server's next page of earlier messages starts; null when the history goes back to the start. */
   earlierCursor: string | null;
@@ -24,6 +35,8 @@ interface ConversationState {
   live: LiveAnswer | null;
   notice: Notice | null;
   draft: string;
+  /** Edit & resend: the question in the box replaces the last turn when it is sent. */
+  editing: boolean;
 }
 
 interface ConversationActions {
@@ -36,8 +49,13 @@ interface ConversationActions {
   ask: () => void;
   /** Sends this question (a preset's) with the new charts, whatever is in the box. */
   askQuestion: (question: string) => void;
-  /** Asks the coach to carry on with an answer that was cut short at its length limit. */
+  /** Asks the coach to carry on with an answer that was stopped or cut short at its length limit. */
   continueAnswer: () => void;
+  /** Asks the last question again; the new answer replaces the last one in the thread. */
+  regenerate: () => void;
+  /** Puts the last question (and its charts) back in the box; sending it replaces the last turn. */
+  editLast: () => void;
+  cancelEdit: () => void;
   stop: () => void;
   retry: () => void;
   dismissNotice: () => void;
@@ -53,11 +71,23 @@ const noConversation = {
   earlierStatus: 'idle',
   live: null,
   notice: null,
+  editing: false,
 } satisfies Partial<ConversationState>;
+
+/** The last turn of the thread: the live answer, else the history's last question and what follows it. */
+function lastTurn(
+  history: ThreadMessage[],
+  live: LiveAnswer | null,
+): { question: ThreadMessage | null; start: number } {
+  if (live) return { question: null, start: history.length };
+  const start = history.findLastIndex((message) => message.role === 'user');
+  return { question: history[start] ?? null, start: Math.max(0, start) };
+}
 
 const initial: ConversationState = {
   ...noConversation,
   draft: '',
+  editing: false,
 };
 
 // The answer in flight. Outside the state: it is a handle to a stream, not something to render. `asks`
@@ -65,6 +95,15 @@ const initial: ConversationState = {
 let inFlight: CoachAnswerHandle | null = null;
 let asks = 0;
 let lastRequest: ChatStreamRequest | null = null;
+
+/** A chart as the thread shows it before the server has it. */
+const questionChart = (chart: PendingChart): QuestionChart => ({
+  mediaType: chart.image.mediaType,
+  data: chart.image.data,
+  width: chart.image.width,
+  height: chart.image.height,
+  label: chart.label,
+});
 
 /** A chart as the request carries it, with its label. */
 const chartImage = (chart: PendingChart): ChatImage => ({
@@ -94,14 +133,33 @@ export const useConversationStore = create<ConversationState & ConversationActio
     inFlight = null;
   };
 
-  const send = (request: ChatStreamRequest, options: { replaceLive: boolean }): void => {
+  /**
+   * replaceLive: the live turn is asked again (Retry), not kept. replaceLast: the thread's last turn (live or
+   * history) gives way to this one (Regenerate, Edit & resend).
+   */
+  const send = (
+    request: ChatStreamRequest,
+    options: {
+      replaceLive: boolean;
+      replaceLast?: boolean;
+      charts?: QuestionChart[];
+    },
+  ): void => {
     const { live, history } = get();
     const askId = ++asks;
-    const earlier =
-      live && !options.replaceLive ? [...history, ...toHistory(live, new Date(), `local-${askId}`)] : history;
+    let earlier =
+      live && !options.replaceLive && !options.replaceLast
+        ? [...history, ...toHistory(live, new Date(), `local-${askId}`)]
+        : history;
+    if (options.replaceLast && !live) earlier = earlier.slice(0, lastTurn(earlier, null).start);
     lastRequest = request;
     const withChart = (request.images?.length ?? 0) > 0;
-    set({ history: earlier, live: startAnswer(request.message, withChart, Date.now()), notice: null });
+    set({
+      history: earlier,
+      live: startAnswer(request.message, withChart, Date.now(), options.charts ?? []),
+      notice: null,
+      editing: false,
+    });
 
     const handle = host().coach.ask(request, {
       onEvent(event) {
@@ -120,7 +178,11 @@ export const useConversationStore = create<ConversationState & ConversationActio
       onError(error) {
         if (askId !== asks) return;
         // Refused before the stream: nothing was stored, so the question (and its chart) goes back.
-        set({ live: null, notice: noticeFor(error, Date.now()), draft: get().draft || request.message });
+        set({
+          live: null,
+          notice: noticeFor(error, Date.now()),
+          draft: get().draft || request.message,
+        });
         if ((request.images?.length ?? 0) > 0) useChartStore.getState().unsend();
         if (error.code === 'offline') useServerStore.getState().markOffline();
         if (error.code === 'upstream_unconfigured') useServerStore.getState().markUnconfigured();
@@ -139,6 +201,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
       cancelInFlight();
       useChartStore.getState().forgetSent();
       set({
+        editing: false,
         currentId: id,
         history: [],
         historyStatus: 'loading',
@@ -150,8 +213,16 @@ export const useConversationStore = create<ConversationState & ConversationActio
       // The newest page: a conversation opens at its end, earlier pages come when asked for.
       const result = await host().api.messages(id);
       if (get().currentId !== id) return;
-      if (!result.ok) return set({ historyStatus: 'error', notice: noticeFor(result.error, Date.now()) });
-      set({ history: result.value.items, historyStatus: 'ready', earlierCursor: result.value.nextCursor });
+      if (!result.ok)
+        return set({
+          historyStatus: 'error',
+          notice: noticeFor(result.error, Date.now()),
+        });
+      set({
+        history: result.value.items,
+        historyStatus: 'ready',
+        earlierCursor: result.value.nextCursor,
+      });
       // The conversation's charts are the last ones a question sent; the server shows them to the model.
       const charts = result.value.items.findLast((item) => item.role === 'user' && item.images.length > 0);
       if (charts) useChartStore.getState().showSent(charts.images);
@@ -163,7 +234,11 @@ export const useConversationStore = create<ConversationState & ConversationActio
       set({ earlierStatus: 'loading' });
       const result = await host().api.messages(currentId, earlierCursor);
       if (get().currentId !== currentId || get().earlierCursor !== earlierCursor) return;
-      if (!result.ok) return set({ earlierStatus: 'error', notice: noticeFor(result.error, Date.now()) });
+      if (!result.ok)
+        return set({
+          earlierStatus: 'error',
+          notice: noticeFor(result.error, Date.now()),
+        });
       set({
         history: [...result.value.items, ...get().history],
         earlierCursor: result.value.nextCursor,
@@ -198,16 +273,40 @@ export const useConversationStore = create<ConversationState & ConversationActio
           ...(currentId ? { conversationId: currentId } : {}),
           ...(charts.length > 0 ? { images: charts.map(chartImage) } : {}),
         },
-        { replaceLive: false },
+        {
+          replaceLive: false,
+          replaceLast: get().editing,
+          charts: charts.map(questionChart),
+        },
       );
       if (charts.length > 0) useChartStore.getState().markSent();
     },
 
     continueAnswer() {
       const { live, currentId, notice } = get();
-      if (!live?.cutShort || !currentId || rateLimited(notice, Date.now())) return;
+      if (!canContinue(live) || !currentId || rateLimited(notice, Date.now())) return;
       send({ message: CONTINUE_MESSAGE, conversationId: currentId }, { replaceLive: false });
     },
+
+    regenerate() {
+      const { live, history, currentId, notice } = get();
+      if (isOpen(live) || !currentId || rateLimited(notice, Date.now())) return;
+      const question = live?.question ?? lastTurn(history, null).question?.content;
+      if (!question) return;
+      // The conversation's charts are on the server already: the same question goes out without them.
+      send({ message: question, conversationId: currentId }, { replaceLive: live !== null, replaceLast: true });
+    },
+
+    editLast() {
+      const { live, history } = get();
+      if (isOpen(live)) return;
+      const question = live ? { content: live.question, charts: live.charts } : lastTurn(history, null).question;
+      if (!question) return;
+      useChartStore.getState().restore(question.charts ?? []);
+      set({ draft: question.content, editing: true });
+    },
+
+    cancelEdit: () => set({ editing: false }),
 
     stop() {
       const { live } = get();

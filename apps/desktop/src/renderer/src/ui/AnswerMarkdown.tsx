@@ -4,6 +4,7 @@
 // bar list and trade plan are tables, kept scrollable sideways in a narrow window.
 import Markdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
+import './thread.css';
 
 /** Only absolute web and mail links: a relative one would point into the app itself. */
 const OUTSIDE_LINK = /^(https?:\/\/|mailto:)/i;

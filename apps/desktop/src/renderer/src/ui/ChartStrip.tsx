@@ -7,6 +7,9 @@ import { chartUrl } from '../chart/encode-chart';
 import { joinLabel, splitLabel, TIMEFRAME_CHOICES, type LabelParts } from '../lib/chart-labels';
 import { useChartStore, type PendingChart, type SentChart } from '../state/chart-store';
 import { usePinnedStore } from '../state/pinned-store';
+import { ChartViewer } from './ChartViewer';
+import { focusQuestion } from './focus-question';
+import './thread.css';
 
 function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
   const { relabel, remove } = useChartStore.getState();
@@ -14,6 +17,8 @@ function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
   const [parts, setParts] = useState<LabelParts>(() => splitLabel(chart.label));
   const [problem, setProblem] = useState<string | null>(null);
   const [pinned, setPinned] = useState(false);
+  const [enlarged, setEnlarged] = useState(false);
+  const enlarge = useRef<HTMLButtonElement>(null);
   const name = `chart ${index + 1}`;
 
   const change = (next: LabelParts): void => {
@@ -36,14 +41,39 @@ function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
       data-height={chart.image.height}
     >
       <div className="thumb">
-        <img
-          src={chartUrl(chart.image)}
-          alt={`Chart ${chart.label ?? 'without a label'}, ${chart.image.width} × ${chart.image.height}`}
-        />
-        <button type="button" className="thumb-remove" aria-label={`Remove ${name}`} onClick={() => remove(chart.id)}>
+        <button
+          ref={enlarge}
+          type="button"
+          className="thumb-enlarge"
+          aria-label={`Enlarge ${name}`}
+          onClick={() => setEnlarged(true)}
+        >
+          <img
+            src={chartUrl(chart.image)}
+            alt={`Chart ${chart.label ?? 'without a label'}, ${chart.image.width} × ${chart.image.height}`}
+          />
+        </button>
+        <button
+          type="button"
+          className="thumb-remove"
+          aria-label={`Remove ${name}`}
+          onClick={() => {
+            remove(chart.id);
+            focusQuestion();
+          }}
+        >
           ×
         </button>
       </div>
+      {enlarged && (
+        <ChartViewer
+          chart={{ src: chartUrl(chart.image), title: chart.label ?? `Chart ${index + 1}` }}
+          onClose={() => {
+            setEnlarged(false);
+            enlarge.current?.focus();
+          }}
+        />
+      )}
       <figcaption className="chart-label">
         <select
           aria-label={`Timeframe of ${name}`}

@@ -1,32 +1,63 @@
 // The open conversation: earlier turns from the server's history (its newest page, with "Show earlier
 // messages" for the rest), then the answer streaming in now with its state (reading the chart with the
-// seconds it takes, streaming, cut short with Continue, stopped, failed with Retry).
-import type { MessageItem } from '@strat-coach/server/contract';
-import { useEffect, useLayoutEffect, useRef } from 'react';
+// seconds it takes, streaming, cut short with Continue, stopped, failed with Retry). Each turn is labelled
+// "You" or "Coach"; questions show their charts; answers their plan card and actions. The thread follows a
+// streaming answer only while the reader is at the bottom ("Jump to latest" otherwise), and says once, politely,
+// when an answer is done.
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatWait } from '../lib/format';
-import { canRetry, type LiveAnswer } from '../lib/live-answer';
+import { canContinue, canRetry, type AnswerEnding, type LiveAnswer, type ThreadMessage } from '../lib/live-answer';
 import { formatTokenCount } from '../shared';
 import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
+import { AnswerActions } from './AnswerActions';
 import { AnswerMarkdown } from './AnswerMarkdown';
+import { PlanCard } from './PlanCard';
+import { QuestionCharts } from './QuestionCharts';
 import { useCountdown } from './use-countdown';
 import { useElapsedSeconds } from './use-elapsed';
+import './thread.css';
 
-function Question({ text, withChart }: { text: string; withChart: boolean }) {
+/** How close to the bottom (px) still counts as "at the bottom": the thread follows the answer from there. */
+const FOLLOW_SLACK = 48;
+
+const ENDING_WORDS: Record<AnswerEnding, string> = {
+  stopped: 'Stopped: the answer so far is kept in the conversation.',
+  cut_short: 'Cut short: the answer reached its length limit.',
+};
+
+function Question({ message, conversationId }: { message: ThreadMessage; conversationId: string | null }) {
+  const stored = !message.id.startsWith('local-');
   return (
-    <div className="question" data-testid="question-bubble">
-      {withChart && <span className="chip">Chart attached</span>}
-      <p>{text}</p>
-    </div>
+    <article className="turn turn-you" aria-label="You">
+      <QuestionCharts
+        images={message.images}
+        charts={message.charts}
+        conversationId={conversationId}
+        messageId={stored ? message.id : null}
+      />
+      <div className="question" data-testid="question-bubble">
+        <p>{message.content}</p>
+      </div>
+      {message.ending && <p className="turn-ending">{ENDING_WORDS[message.ending]}</p>}
+    </article>
   );
 }
 
-function HistoryMessage({ message }: { message: MessageItem }) {
-  if (message.role === 'user') return <Question text={message.content} withChart={message.images.length > 0} />;
+function HistoryAnswer({ message, last }: { message: ThreadMessage; last: boolean }) {
   return (
-    <div className="answer" data-testid="history-answer">
-      <AnswerMarkdown text={message.content} />
-    </div>
+    <article className="turn turn-coach" aria-label="Coach">
+      <PlanCard markdown={message.content} />
+      <div className="answer" data-testid="history-answer">
+        <AnswerMarkdown text={message.content} />
+      </div>
+      {message.ending && (
+        <p className="turn-ending" data-testid="answer-ending">
+          {ENDING_WORDS[message.ending]}
+        </p>
+      )}
+      <AnswerActions markdown={message.content} last={last} canContinue={false} />
+    </article>
   );
 }
 
@@ -45,7 +76,7 @@ function Reading({ answer }: { answer: LiveAnswer }) {
   const seconds = useElapsedSeconds(answer.askedAt, true);
   const chartInPlay = useChartStore((state) => answer.withChart || state.sent.length > 0);
   return (
-    <p className="status thinking" role="status" data-testid="coach-reading">
+    <p className="status thinking" data-testid="coach-reading">
       {chartInPlay ? 'Reading the chart…' : 'Thinking it through…'} <span className="elapsed">{seconds} s</span>
     </p>
   );
@@ -54,8 +85,8 @@ function Reading({ answer }: { answer: LiveAnswer }) {
 function CutShort() {
   const continueAnswer = useConversationStore((state) => state.continueAnswer);
   return (
-    <div className="status status-cut" role="status" data-testid="cut-short">
-      <p>Cut short: the answer reached its length limit.</p>
+    <div className="status status-cut" data-testid="cut-short">
+      <p>{ENDING_WORDS.cut_short}</p>
       <button type="button" className="secondary" onClick={continueAnswer}>
         Continue
       </button>
@@ -78,7 +109,7 @@ function AnswerStatus({ answer }: { answer: LiveAnswer }) {
         </p>
       ) : null;
     case 'stopped':
-      return <p className="status">Stopped. The answer so far is kept in the conversation.</p>;
+      return <p className="status">{ENDING_WORDS.stopped}</p>;
     case 'failed':
       return (
         <div className="status status-error" role="alert">
@@ -89,17 +120,51 @@ function AnswerStatus({ answer }: { answer: LiveAnswer }) {
   }
 }
 
-function Live({ answer }: { answer: LiveAnswer }) {
+function Live({ answer, conversationId }: { answer: LiveAnswer; conversationId: string | null }) {
+  const settled = answer.phase === 'complete' || answer.phase === 'stopped';
+  const question: ThreadMessage = {
+    id: 'local-live-question',
+    role: 'user',
+    content: answer.question,
+    images: answer.charts.map((chart) => ({ ...chart, bytes: 0 })),
+    createdAt: new Date(answer.askedAt).toISOString(),
+    charts: answer.charts,
+  };
   return (
     <>
-      <Question text={answer.question} withChart={answer.withChart} />
-      <div className="answer live" data-testid="live-answer" data-phase={answer.phase} aria-live="polite">
-        {answer.text !== '' && <AnswerMarkdown text={answer.text} />}
-        {answer.phase === 'streaming' && <span className="cursor" aria-hidden="true" />}
-        <AnswerStatus answer={answer} />
-      </div>
+      <Question message={question} conversationId={conversationId} />
+      <article className="turn turn-coach" aria-label="Coach">
+        {settled && <PlanCard markdown={answer.text} />}
+        <div
+          className={answer.phase === 'streaming' ? 'answer live streaming' : 'answer live'}
+          data-testid="live-answer"
+          data-phase={answer.phase}
+          aria-busy={answer.phase === 'streaming'}
+        >
+          {answer.text !== '' && <AnswerMarkdown text={answer.text} />}
+          {answer.phase === 'streaming' && answer.text === '' && <span className="cursor" aria-hidden="true" />}
+          <AnswerStatus answer={answer} />
+        </div>
+        {(settled || answer.phase === 'failed') && (
+          <AnswerActions markdown={answer.text} last canContinue={answer.phase === 'stopped' && canContinue(answer)} />
+        )}
+      </article>
     </>
   );
+}
+
+/** One short sentence when an answer ends, in a polite live region: not the answer itself, chunk by chunk. */
+function useAnnouncement(live: LiveAnswer | null): string {
+  const [said, setSaid] = useState('');
+  const phase = live?.phase;
+  const cutShort = live?.cutShort ?? false;
+  useEffect(() => {
+    if (phase === 'complete')
+      setSaid(cutShort ? 'The answer was cut short. Continue is below it.' : 'Answer complete.');
+    else if (phase === 'stopped') setSaid('Stopped. The answer so far is kept.');
+    else if (phase === 'waiting') setSaid('');
+  }, [phase, cutShort]);
+  return said;
 }
 
 /** Loads the page before the oldest message shown; the thread keeps what the trader was looking at in place. */
@@ -126,17 +191,41 @@ export function Thread() {
   const historyStatus = useConversationStore((state) => state.historyStatus);
   const hasEarlier = useConversationStore((state) => state.earlierCursor !== null);
   const live = useConversationStore((state) => state.live);
+  const conversationId = useConversationStore((state) => state.currentId);
   const thread = useRef<HTMLElement>(null);
   const end = useRef<HTMLDivElement>(null);
   /** Distance from the bottom before an earlier page went in on top, to restore after it renders. */
   const fromBottom = useRef<number | null>(null);
+  /** Whether the reader is at the bottom: only then does the thread follow what comes in. */
+  const following = useRef(true);
+  const [behind, setBehind] = useState(false);
+  const announcement = useAnnouncement(live);
   const liveText = live?.text;
+  const askedAt = live?.askedAt;
   const newestId = history.at(-1)?.id;
 
-  // Follow the answer as it grows, the way a chat does: on a new newest message, not on an earlier page.
-  useEffect(() => {
+  const jump = (): void => {
+    following.current = true;
+    setBehind(false);
     end.current?.scrollIntoView({ block: 'end' });
+  };
+
+  // A new question (the trader's own) or another conversation: to the bottom, following again.
+  useEffect(jump, [askedAt, conversationId]);
+
+  // New text or a new newest message: followed only by a reader at the bottom; others get the pill.
+  useEffect(() => {
+    if (following.current) end.current?.scrollIntoView({ block: 'end' });
+    else setBehind(true);
   }, [newestId, liveText]);
+
+  const scrolled = (): void => {
+    const element = thread.current;
+    if (!element) return;
+    const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= FOLLOW_SLACK;
+    following.current = atBottom;
+    if (atBottom) setBehind(false);
+  };
 
   // An earlier page went in above: put the messages the trader was reading back where they were.
   useLayoutEffect(() => {
@@ -152,8 +241,9 @@ export function Thread() {
   };
 
   const empty = history.length === 0 && !live;
+  const lastAnswerId = live ? null : history.findLast((message) => message.role === 'assistant')?.id;
   return (
-    <main className="thread" data-testid="thread" ref={thread}>
+    <main className="thread" data-testid="thread" ref={thread} onScroll={scrolled}>
       {hasEarlier && <ShowEarlier onBeforeLoad={rememberPosition} />}
       {historyStatus === 'loading' && <p className="status">Loading the conversation…</p>}
       {historyStatus === 'error' && <p className="status status-error">This conversation could not be loaded.</p>}
@@ -166,11 +256,27 @@ export function Thread() {
           </p>
         </div>
       )}
-      {history.map((message) => (
-        <HistoryMessage key={message.id} message={message} />
-      ))}
-      {live && <Live answer={live} />}
+      {history.map((message) =>
+        message.role === 'user' ? (
+          <Question key={message.id} message={message} conversationId={conversationId} />
+        ) : (
+          <HistoryAnswer
+            key={message.id}
+            message={message}
+            last={message.id === lastAnswerId && message.id === newestId}
+          />
+        ),
+      )}
+      {live && <Live answer={live} conversationId={conversationId} />}
       <div ref={end} />
+      <p className="visually-hidden" role="status" data-testid="answer-announcement">
+        {announcement}
+      </p>
+      {behind && (
+        <button type="button" className="jump-to-latest" onClick={jump}>
+          Jump to latest ↓
+        </button>
+      )}
     </main>
   );
 }

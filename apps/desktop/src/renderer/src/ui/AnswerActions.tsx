@@ -1,0 +1,55 @@
+// Under a finished answer: Copy (Markdown or plain text); under the last one, Regenerate and Edit & resend of
+// its question, and Continue when it was stopped or cut short.
+import { markdownToPlainText } from '../lib/answer-text';
+import { useConversationStore } from '../state/conversation-store';
+import { CopyButton } from './CopyButton';
+import { focusQuestion } from './focus-question';
+
+export function AnswerActions({
+  markdown,
+  last,
+  canContinue,
+}: {
+  markdown: string;
+  /** The thread's last turn: it can be asked again or edited. */
+  last: boolean;
+  canContinue: boolean;
+}) {
+  const { regenerate, editLast, continueAnswer } = useConversationStore.getState();
+  const busy = useConversationStore(
+    (state) => state.live !== null && ['waiting', 'thinking', 'streaming'].includes(state.live.phase),
+  );
+  return (
+    <div className="answer-actions" role="group" aria-label="Answer actions">
+      {markdown !== '' && (
+        <>
+          <CopyButton text={markdown} label="Copy answer" className="link-button" />
+          <CopyButton text={markdownToPlainText(markdown)} label="Copy as plain text" className="link-button" />
+        </>
+      )}
+      {last && canContinue && (
+        <button type="button" className="link-button" onClick={continueAnswer} disabled={busy}>
+          Continue
+        </button>
+      )}
+      {last && (
+        <>
+          <button type="button" className="link-button" onClick={regenerate} disabled={busy}>
+            Regenerate
+          </button>
+          <button
+            type="button"
+            className="link-button"
+            disabled={busy}
+            onClick={() => {
+              editLast();
+              focusQuestion();
+            }}
+          >
+            Edit &amp; resend
+          </button>
+        </>
+      )}
+    </div>
+  );
+}

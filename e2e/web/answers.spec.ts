@@ -1,0 +1,148 @@
+// Answers as a trader uses them: the plan table rendered as a table with a plan card whose Copy puts the plan on
+// the clipboard; Regenerate, Edit & resend and Continue after Stop (what the coach was asked, what the thread
+// shows); focus back in the question box after Stop; a reader scrolled up keeps the place while the answer
+// streams, and Jump to latest takes them back.
+import { expect, test } from './fixtures';
+
+const PLAN_ANSWER = [
+  '### Setup\n\nA **2-1-2 reversal up**.\n\n',
+  '> Wait for the 1 to close.\n\n',
+  '### Trigger, stop, target\n\n',
+  '| Side | Trigger | Stop | Target (magnitude) |\n| --- | --- | --- | --- |\n',
+  '| Long | 431.20 | 428.75 | 436.00 |\n',
+];
+
+test('a plan table renders as a table, with a plan card whose Copy puts the plan on the clipboard', async ({
+  coach,
+  server,
+  page,
+  context,
+}) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await coach.signIn();
+  await server.script({ chunks: PLAN_ANSWER });
+  await coach.askAndWait('Is this a 2-1-2?');
+
+  const table = coach.liveAnswer.getByRole('table');
+  await expect(table.getByRole('row')).toHaveCount(2);
+  await expect(table.getByRole('cell', { name: '428.75' })).toBeVisible();
+  await expect(coach.liveAnswer.locator('blockquote')).toHaveText('Wait for the 1 to close.');
+
+  const card = page.getByRole('region', { name: 'Trade plan' });
+  await expect(card).toContainText('Entry431.20');
+  await expect(card).toContainText('Stop428.75');
+  await expect(card).toContainText('Target436.00');
+  await card.getByRole('button', { name: 'Copy plan' }).click();
+  await expect(card.getByRole('button', { name: 'Copy plan' })).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+    'Long\nEntry: 431.20\nStop: 428.75\nTarget: 436.00',
+  );
+  await coach.screenshot('30-plan-card');
+
+  await page.getByRole('button', { name: 'Copy as plain text' }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(
+    'Side\tTrigger\tStop\tTarget (magnitude)',
+  );
+  await page.getByRole('button', { name: 'Copy answer' }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(PLAN_ANSWER.join(''));
+});
+
+test('an answer without a plan has no plan card', async ({ coach, server, page }) => {
+  await coach.signIn();
+  await server.script({ chunks: ['A 2-1-2 triggers only when price takes out the inside bar.'] });
+  await coach.askAndWait('What is a 2-1-2?');
+  await expect(page.getByRole('region', { name: 'Trade plan' })).toHaveCount(0);
+});
+
+test('Regenerate asks the same question again and replaces the answer', async ({ coach, server, page }) => {
+  await coach.signIn();
+  await server.script({ chunks: ['First take.'] }, { chunks: ['Second take.'] });
+  await coach.askAndWait('Is the daily green?');
+  await page.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
+  await expect(coach.liveAnswer).toContainText('Second take.');
+  await expect(page.getByTestId('thread')).not.toContainText('First take.');
+  await expect(page.getByTestId('question-bubble')).toHaveText(['Is the daily green?']);
+  const requests = await server.upstreamRequests();
+  expect(requests.map((request) => request.question)).toEqual(['Is the daily green?', 'Is the daily green?']);
+});
+
+test('Edit & resend puts the question back in the box; sending replaces the last turn', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  await server.script({ chunks: ['The 60m is a 2U.'] }, { chunks: ['The 15m is a 1.'] });
+  await coach.askAndWait('What is the 60m doing?');
+  await page.getByRole('button', { name: 'Edit & resend' }).click();
+  await expect(coach.question).toHaveValue('What is the 60m doing?');
+  await expect(coach.question).toBeFocused();
+  await expect(page.getByText('Editing your last question')).toBeVisible();
+  await coach.screenshot('31-edit-and-resend');
+
+  await coach.ask('What is the 15m doing?');
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
+  await expect(page.getByTestId('question-bubble')).toHaveText(['What is the 15m doing?']);
+  await expect(page.getByTestId('thread')).not.toContainText('The 60m is a 2U.');
+  await expect(coach.liveAnswer).toContainText('The 15m is a 1.');
+  const requests = await server.upstreamRequests();
+  expect(requests.map((request) => request.question)).toEqual(['What is the 60m doing?', 'What is the 15m doing?']);
+});
+
+test('after Stop focus is in the question box, and Continue carries on from the stored partial answer', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  await server.script(
+    { chunks: ['A 3-1-2 needs ', 'the outside bar first, ', 'never sent'], stallAfterChunks: 2 },
+    { chunks: ['then the inside bar.'] },
+  );
+  await coach.ask('Walk me through a 3-1-2.');
+  await expect(coach.liveAnswer).toContainText('the outside bar first,');
+  await coach.stopButton.click();
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'stopped');
+  await expect(coach.question).toBeFocused();
+  await expect(page.getByTestId('answer-announcement')).toHaveText('Stopped. The answer so far is kept.');
+  await coach.screenshot('32-stopped-with-actions');
+
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
+  await expect(coach.liveAnswer).toContainText('then the inside bar.');
+  // The stopped turn stays in the thread, marked.
+  await expect(page.getByTestId('answer-ending')).toHaveText(/Stopped/);
+  await expect(page.getByTestId('answer-announcement')).toHaveText('Answer complete.');
+  const requests = await server.upstreamRequests();
+  expect(requests[1]?.question).toBe('Continue');
+  // The question, the partial answer the server kept, and Continue.
+  expect(requests[1]?.messageCount).toBe(3);
+});
+
+test('a reader scrolled up keeps the place while the answer streams; Jump to latest goes back', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await page.setViewportSize({ width: 440, height: 680 });
+  await coach.signIn();
+  const lines = Array.from({ length: 60 }, (_, n) => `Bar ${n + 1}: inside, no break.\n\n`);
+  await server.script({ chunks: lines.slice(0, 40) }, { chunks: lines, chunkDelayMs: 150 });
+  await coach.askAndWait('List the bars.');
+  await coach.ask('List them again, slowly.');
+  await expect(coach.liveAnswer).toContainText('Bar 5:');
+
+  const thread = page.getByTestId('thread');
+  await thread.evaluate((element) => element.scrollTo({ top: 0 }));
+  await expect(page.getByRole('button', { name: /Jump to latest/ })).toBeVisible();
+  await expect(coach.liveAnswer).toContainText('Bar 20:');
+  expect(await thread.evaluate((element) => element.scrollTop)).toBe(0);
+  await coach.screenshot('33-jump-to-latest');
+
+  await page.getByRole('button', { name: /Jump to latest/ }).click();
+  await expect(page.getByRole('button', { name: /Jump to latest/ })).toBeHidden();
+  await expect
+    .poll(() => thread.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight))
+    .toBeLessThan(60);
+});
