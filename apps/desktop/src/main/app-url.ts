@@ -4,7 +4,10 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'strat-coach';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** Only what the renderer does needs a permission: copying an answer. Capture happens in main. */
+/**
+ * The one permission the app's pages get: writing text to the clipboard. Capture happens in main and a pasted
+ * chart needs none, so every other request (camera, screen, notifications, clipboard reads…) is denied.
+ */
 const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
 
 // Custom schemes have an opaque `origin` in WHATWG URL, so compare scheme and host instead.

@@ -1,5 +1,6 @@
 // The crop window's answer (`crop:done`), checked in main: a renderer is untrusted, so the chart must be an
 // image of an allowed type, base64, within the API's size, and the region inside the frame it was cut from.
+import { IMAGE_MEDIA_TYPES, type ImageMediaType } from '@strat-coach/server/contract';
 import type { ChartImage } from '../shared/host-api';
 import { MAX_IMAGE_BYTES, MAX_LONG_EDGE_PX, type Rect, type Size } from '../shared/capture-geometry';
 
@@ -8,7 +9,8 @@ export interface CropResult {
   rect: Rect;
 }
 
-const MEDIA_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/webp']);
+const isMediaType = (value: unknown): value is ImageMediaType =>
+  (IMAGE_MEDIA_TYPES as readonly unknown[]).includes(value);
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // Four characters carry three bytes.
 const MAX_BASE64_CHARS = Math.ceil(MAX_IMAGE_BYTES / 3) * 4;
@@ -22,13 +24,13 @@ const isCount = (value: unknown, min: number, max: number): value is number =>
 function readImage(value: unknown): ChartImage | string {
   if (!isObject(value)) return 'The chart is missing.';
   const { mediaType, data, width, height } = value;
-  if (typeof mediaType !== 'string' || !MEDIA_TYPES.has(mediaType)) return 'The chart must be PNG, JPEG or WebP.';
+  if (!isMediaType(mediaType)) return 'The chart must be PNG, JPEG or WebP.';
   if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) return 'The chart is not base64.';
   if (data.length > MAX_BASE64_CHARS) return 'The chart is larger than 5 MB.';
   if (!isCount(width, 1, MAX_LONG_EDGE_PX) || !isCount(height, 1, MAX_LONG_EDGE_PX)) {
     return `The chart's width and height must be whole pixels from 1 to ${MAX_LONG_EDGE_PX}.`;
   }
-  return { mediaType: mediaType as ChartImage['mediaType'], data, width, height };
+  return { mediaType, data, width, height };
 }
 
 function readRect(value: unknown, frame: Size): Rect | string {

@@ -6,6 +6,7 @@ import type {
   CoachEvent,
   ConversationsResponse,
   ConversationSummary,
+  ImageMediaType,
   MessagesResponse,
   StatusResponse,
   UsageCurrentResponse,
@@ -40,7 +41,7 @@ export type HostResult<T> = { ok: true; value: T } | { ok: false; error: HostErr
 
 /** A chart the trader captured, pasted or dropped: encoded, ready to send. */
 export interface ChartImage {
-  mediaType: 'image/png' | 'image/jpeg' | 'image/webp';
+  mediaType: ImageMediaType;
   /** Base64 without a data: prefix. */
   data: string;
   width: number;
