@@ -107,7 +107,9 @@ function Coach() {
       <div className="coach-body">
         {/* One place in the tree for both layouts, so a resize keeps the panel's search and edits. Docked, it
             stays: "closing" it (Esc, opening a conversation) goes back to the question box. */}
-        {(wide || panel === 'history') && <HistoryPanel focusOnOpen={!wide} onClose={wide ? focusQuestion : () => setPanel(null)} />}
+        {(wide || panel === 'history') && (
+          <HistoryPanel focusOnOpen={!wide} onClose={wide ? focusQuestion : () => setPanel(null)} />
+        )}
         <main className="coach-main">
           <Thread />
           <Banner />
