@@ -29,7 +29,14 @@ export interface BridgeDeps {
   >;
   settings: Pick<
     AppSettings,
-    'pinnedRegions' | 'savePinnedRegions' | 'presets' | 'savePresets' | 'shortcuts' | 'saveShortcuts'
+    | 'pinnedRegions'
+    | 'savePinnedRegions'
+    | 'presets'
+    | 'savePresets'
+    | 'shortcuts'
+    | 'saveShortcuts'
+    | 'theme'
+    | 'saveTheme'
   >;
   /** Sends to the coach window, if there is one. */
   push<C extends PushChannel>(channel: C, payload: PushContract[C]): void;
@@ -116,6 +123,8 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
   router.handle('settings:save-presets', (_caller, [presets]) => settings.savePresets(presets));
   router.handle('settings:shortcuts', () => settings.shortcuts());
   router.handle('settings:save-shortcuts', (_caller, [bindings]) => settings.saveShortcuts(bindings));
+  router.handle('settings:theme', () => settings.theme());
+  router.handle('settings:save-theme', (_caller, [theme]) => settings.saveTheme(theme));
 
   // The crop window's: the router takes these only from its main frame.
   router.handle('crop:frame', () => capture.cropFrame());

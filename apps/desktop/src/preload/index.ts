@@ -87,6 +87,8 @@ const coach: CoachHostApi = {
     savePresets: (presets) => invoke('settings:save-presets', presets),
     shortcuts: () => invoke('settings:shortcuts'),
     saveShortcuts: (bindings) => invoke('settings:save-shortcuts', bindings),
+    theme: () => invoke('settings:theme'),
+    saveTheme: (theme) => invoke('settings:save-theme', theme),
   },
   app: {
     onQuickQuestion: (listener) => subscribe('app:quick-question', (presetId) => listener(presetId)),

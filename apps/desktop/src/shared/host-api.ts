@@ -16,6 +16,7 @@ import type { PinnedRegion } from './pinned-regions';
 import type { Preset } from './presets';
 import type { PinnedSource } from './region-geometry';
 import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
+import type { ThemeChoice } from './theme';
 
 export type SessionState =
   | { status: 'signed_out'; reason?: string }
@@ -172,6 +173,10 @@ export interface CoachHostApi {
     /** Global shortcuts and how each stands; null where there are none (the web version). */
     shortcuts(): Promise<ShortcutStatus | null>;
     saveShortcuts(bindings: Record<ShortcutAction, string>): Promise<ShortcutStatus | null>;
+    /** The colour theme: System (the default) follows the operating system. */
+    theme(): Promise<ThemeChoice>;
+    /** Keeps the theme; in Electron main also applies it (nativeTheme), which the window's CSS follows. */
+    saveTheme(theme: ThemeChoice): Promise<HostResult<ThemeChoice>>;
   };
   app: {
     /** The tray or the shortcut asks a quick question: a preset's id, or null for an open question. */

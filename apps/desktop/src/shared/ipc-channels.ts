@@ -24,6 +24,7 @@ import type {
 import type { PinnedRegion } from './pinned-regions';
 import type { Preset } from './presets';
 import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
+import type { ThemeChoice } from './theme';
 
 /** Renderer → main requests (ipcRenderer.invoke / ipcMain.handle). */
 export const INVOKE_CHANNELS = [
@@ -49,6 +50,8 @@ export const INVOKE_CHANNELS = [
   'settings:save-presets',
   'settings:shortcuts',
   'settings:save-shortcuts',
+  'settings:theme',
+  'settings:save-theme',
   // The crop window's own channels: only its main frame may call them (and it may call nothing else).
   'crop:frame',
   'crop:done',
@@ -103,6 +106,8 @@ export interface InvokeContract {
   'settings:save-presets': { args: [presets: Preset[]]; result: HostResult<Preset[]> };
   'settings:shortcuts': { args: []; result: ShortcutStatus | null };
   'settings:save-shortcuts': { args: [bindings: Record<ShortcutAction, string>]; result: ShortcutStatus | null };
+  'settings:theme': { args: []; result: ThemeChoice };
+  'settings:save-theme': { args: [theme: ThemeChoice]; result: HostResult<ThemeChoice> };
   /** The frozen frame the crop window shows (at native resolution on the display it covers). */
   'crop:frame': { args: []; result: CropFrame };
   /** The trader confirmed: the chart the crop window encoded, and the region in the frame's pixels. */

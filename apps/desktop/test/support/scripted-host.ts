@@ -127,6 +127,8 @@ export function scriptedHost() {
       savePresets: async (presets) => ({ ok: true, value: presets }),
       shortcuts: async () => null,
       saveShortcuts: async () => null,
+      theme: async () => 'system',
+      saveTheme: async (theme) => ({ ok: true, value: theme }),
     },
     app: { onQuickQuestion: () => () => undefined, onRecapturePinned: () => () => undefined },
   };
