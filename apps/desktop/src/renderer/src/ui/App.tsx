@@ -89,6 +89,7 @@ function Coach() {
     <div
       className={dropping ? 'coach dropping' : 'coach'}
       data-testid="coach"
+      data-layout={wide ? 'wide' : 'compact'}
       onDragOver={(event) => {
         if (!hasFiles(event)) return;
         event.preventDefault();
@@ -110,14 +111,15 @@ function Coach() {
         {(wide || panel === 'history') && (
           <HistoryPanel focusOnOpen={!wide} onClose={wide ? focusQuestion : () => setPanel(null)} />
         )}
-        <main className="coach-main">
+        {/* The thread is the page's <main>; the question box a named region (its own <footer> inside a
+            section is not announced as the page's contentinfo). */}
+        <div className="coach-main">
           <Thread />
           <Banner />
-          {/* A named region, so the composer's own <footer> is not announced as the page's contentinfo. */}
           <section className="ask" aria-label="Ask the coach">
             <Composer />
           </section>
-        </main>
+        </div>
         {wide && <ChartPane />}
       </div>
       {panel === 'settings' && <SettingsPanel onClose={closeSettings} />}
