@@ -1,0 +1,110 @@
+// The chart's colours, learned from its pixels: the background (the most common colour) and clusters of the
+// other colours, then every pixel labelled with its cluster through a 32K-entry table of 15-bit colours.
+import type { RgbImage } from './image.js';
+
+export interface Colour {
+  r: number;
+  g: number;
+  b: number;
+}
+
+export interface Palette {
+  background: Colour;
+  /** Clusters of non-background colours, most common first; label k + 1 is clusters[k]. */
+  clusters: Colour[];
+}
+
+/** Colours closer than this to the background are background: faint grids and watermarks. */
+const MIN_CONTRAST = 45;
+const CLUSTER_RADIUS = 42;
+const MAX_CLUSTERS = 14;
+
+const distance = (a: Colour, b: Colour) => Math.hypot(a.r - b.r, a.g - b.g, a.b - b.b);
+const bin15 = (r: number, g: number, b: number) => ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
+const binColour = (bin: number): Colour => ({
+  r: ((bin >> 10) << 3) + 4,
+  g: (((bin >> 5) & 31) << 3) + 4,
+  b: ((bin & 31) << 3) + 4,
+});
+
+/** Counts of 15-bit colours over a sample of the pixels (every 3rd pixel of every 2nd row). */
+function sampleHistogram(image: RgbImage): Uint32Array {
+  const counts = new Uint32Array(32768);
+  const { width, height, data } = image;
+  for (let y = 0; y < height; y += 2)
+    for (let x = y % 3, i = (y * width + x) * 3; x < width; x += 3, i += 9)
+      counts[bin15(data[i] as number, data[i + 1] as number, data[i + 2] as number)]! += 1;
+  return counts;
+}
+
+export function learnPalette(image: RgbImage): Palette {
+  const counts = sampleHistogram(image);
+  let backgroundBin = 0;
+  for (let bin = 1; bin < counts.length; bin += 1) if (counts[bin]! > counts[backgroundBin]!) backgroundBin = bin;
+  const background = binColour(backgroundBin);
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  const bins = [];
+  for (let bin = 0; bin < counts.length; bin += 1)
+    if (counts[bin]! > 0 && distance(binColour(bin), background) >= MIN_CONTRAST) bins.push(bin);
+  bins.sort((a, b) => counts[b]! - counts[a]!);
+  // Greedy clustering from the most common colour: anti-aliased and JPEG-smeared shades join the nearest.
+  const sums: { r: number; g: number; b: number; n: number; seed: Colour }[] = [];
+  for (const bin of bins) {
+    const colour = binColour(bin);
+    const n = counts[bin]!;
+    const home = sums.find((cluster) => distance(cluster.seed, colour) < CLUSTER_RADIUS);
+    if (home) {
+      home.r += colour.r * n;
+      home.g += colour.g * n;
+      home.b += colour.b * n;
+      home.n += n;
+    } else if (sums.length < MAX_CLUSTERS && n >= Math.max(3, total * 0.00003))
+      sums.push({ r: colour.r * n, g: colour.g * n, b: colour.b * n, n, seed: colour });
+  }
+  const clusters = sums
+    .sort((a, b) => b.n - a.n)
+    .map((cluster) => ({ r: cluster.r / cluster.n, g: cluster.g / cluster.n, b: cluster.b / cluster.n }));
+  return { background, clusters };
+}
+
+/** Per pixel: 0 background (or unlike every cluster), k + 1 for clusters[k]. */
+export function labelPixels(image: RgbImage, palette: Palette): Uint8Array {
+  const table = new Uint8Array(32768);
+  const all = [palette.background, ...palette.clusters];
+  const limit = (CLUSTER_RADIUS * 1.6) ** 2;
+  for (let bin = 0; bin < 32768; bin += 1) {
+    const r = ((bin >> 10) << 3) + 4;
+    const g = (((bin >> 5) & 31) << 3) + 4;
+    const b = ((bin & 31) << 3) + 4;
+    let best = 0;
+    let bestDistance = Infinity;
+    for (let index = 0; index < all.length; index += 1) {
+      const c = all[index]!;
+      const d = (r - c.r) ** 2 + (g - c.g) ** 2 + (b - c.b) ** 2;
+      if (d < bestDistance) {
+        best = index;
+        bestDistance = d;
+      }
+    }
+    table[bin] = bestDistance <= limit ? best : 0;
+  }
+  const { width, height, data } = image;
+  const labels = new Uint8Array(width * height);
+  for (let p = 0, i = 0; p < labels.length; p += 1, i += 3)
+    labels[p] = table[bin15(data[i] as number, data[i + 1] as number, data[i + 2] as number)]!;
+  return labels;
+}
+
+/** Up or down from the colour alone: green/blue/teal rise, red/orange/magenta fall (null when grey). */
+export function colourDirection(colour: Colour): 'up' | 'down' | null {
+  const max = Math.max(colour.r, colour.g, colour.b);
+  const min = Math.min(colour.r, colour.g, colour.b);
+  if (max - min < 40) return null;
+  let hue: number;
+  if (max === colour.r) hue = (((colour.g - colour.b) / (max - min)) * 60 + 360) % 360;
+  else if (max === colour.g) hue = ((colour.b - colour.r) / (max - min)) * 60 + 120;
+  else hue = ((colour.r - colour.g) / (max - min)) * 60 + 240;
+  return hue >= 75 && hue < 260 ? 'up' : 'down';
+}
+
+export { distance as colourDistance };

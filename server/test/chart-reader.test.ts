@@ -1,0 +1,116 @@
+// The chart reader on images drawn in the test: bar types from wick ends, and what it must not be fooled by.
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import { pixelReading, readChart, readPixels, type ChartReading } from '../src/chart-reader/index.js';
+import { candlesOf, drawChart, LIGHT, type DrawnChartOptions } from './support/drawn-chart.js';
+
+const types = (reading: ChartReading) => reading.candles.map((candle) => candle.type);
+const read = (ranges: [number, number][], options: DrawnChartOptions = {}, rising?: boolean[]) =>
+  readPixels(drawChart(candlesOf(ranges, rising), options));
+
+// A base of clear bars to start from, so the clustering has a realistic number of candles.
+const BASE: [number, number][] = [
+  [100, 160],
+  [90, 150],
+  [80, 140],
+  [95, 170],
+  [100, 165],
+];
+
+describe('readPixels', () => {
+  it('numbers each bar strictly against the one before it, with each candle centre', () => {
+    const image = drawChart(candlesOf([...BASE, [70, 150], [75, 140], [60, 175]]));
+    const reading = readPixels(image);
+    expect(reading.candles.map((candle) => candle.x)).toEqual(image.xs);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+    expect(reading.candles[7]).toMatchObject({ highPx: 60, lowPx: 175 });
+  });
+
+  it('leaves an equal high untyped with no confidence, never a take-out', () => {
+    const reading = read([...BASE, [85, 150], [85, 140], [84, 130]]);
+    expect(reading.candles[6]).toMatchObject({ type: null, confidence: 0 });
+    // One pixel apart is still too close to call.
+    expect(reading.candles[7]).toMatchObject({ type: null, confidence: 0 });
+  });
+
+  it('reads gaps: a bar entirely above or below the one before it', () => {
+    const reading = read([...BASE, [40, 70], [120, 200], [20, 60]]);
+    expect(types(reading).slice(5)).toEqual(['2U', '2D', '2U']);
+  });
+
+  it('reads a run of inside bars against each previous bar, not the mother bar', () => {
+    const reading = read([...BASE, [60, 200], [80, 180], [90, 170], [95, 150], [70, 145]]);
+    expect(types(reading).slice(5)).toEqual(['3', '1', '1', '1', '2U']);
+    expect(reading.sequence).toBe('3-1-1-1-2U');
+  });
+
+  it('reads hollow rising candles by their outline and calls them up', () => {
+    const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], { hollow: true }, [
+      true,
+      false,
+      true,
+      false,
+      true,
+      true,
+      false,
+      true,
+    ]);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+    expect(reading.candles[5]).toMatchObject({ direction: 'up', highPx: 70, lowPx: 150 });
+    expect(reading.candles[6]?.direction).toBe('down');
+  });
+
+  it('ignores a moving average drawn across the candles, and a grid', () => {
+    const ranges: [number, number][] = [...BASE, [70, 150], [75, 140], [60, 175]];
+    const rows = ranges.map(([high, low]) => Math.round((high + low) / 2) + 3);
+    const reading = read(ranges, {
+      movingAverage: { rows, colour: [41, 98, 255] },
+      grid: { every: 40, colour: [42, 46, 57] },
+    });
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+    expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
+  });
+
+  it('reads a light theme', () => {
+    const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
+      background: LIGHT,
+      grid: { every: 40, colour: [240, 243, 250] },
+    });
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+    expect(reading.candles[3]?.direction).toBe('down');
+  });
+
+  it('names the combo in progress with its trigger and target candles', () => {
+    // 2D, 1, then a break of the 1's high: a 2-1-2 reversal; trigger the 1, target the 2D before it.
+    const reading = read([...BASE, [105, 190], [110, 180], [95, 170]]);
+    expect(reading.sequence).toBe('2D-1-2D-1-2U');
+    expect(reading.combo).toMatchObject({
+      name: '2-1-2',
+      bars: '2D-1-2U',
+      side: 'long',
+      triggerCandle: 6,
+      targetCandle: 5,
+    });
+  });
+});
+
+describe('readChart and pixelReading', () => {
+  it('decodes a PNG screenshot and words the reading for the model', async () => {
+    const image = drawChart(candlesOf([...BASE, [105, 190], [110, 180], [95, 170]]));
+    const png = new PNG({ width: image.width, height: image.height });
+    for (let p = 0; p < image.width * image.height; p += 1) {
+      png.data.set(image.data.subarray(p * 3, p * 3 + 3), p * 4);
+      png.data[p * 4 + 3] = 255;
+    }
+    const reading = await readChart(PNG.sync.write(png));
+    expect(types(reading)).toEqual(types(readPixels(image)));
+    const text = pixelReading(reading);
+    expect(text).toContain('Sequence: 2D-1-2D-1-2U.');
+    expect(text).toContain('Combo: 2-1-2 (2D-1-2U), long');
+    expect(text).toContain('trigger bar -1; target bar -2');
+  });
+
+  it('refuses bytes that are not an image with a stable code', async () => {
+    await expect(readChart(Buffer.from('not an image'))).rejects.toMatchObject({ code: 'unreadable_image' });
+  });
+});

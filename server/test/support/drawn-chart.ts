@@ -1,0 +1,91 @@
+// Candlestick charts drawn straight into RGB pixels, for the chart reader's unit tests: crisp candles at known
+// rows, with the things a reader must see past (a moving average, a grid, hollow bodies, a light theme).
+import type { RgbImage } from '../../src/chart-reader/index.js';
+
+export type Rgb = readonly [number, number, number];
+
+export interface DrawnCandle {
+  high: number;
+  low: number;
+  open: number;
+  close: number;
+}
+
+export interface DrawnChartOptions {
+  width?: number;
+  height?: number;
+  background?: Rgb;
+  up?: Rgb;
+  down?: Rgb;
+  /** Rising candles drawn as an outline. */
+  hollow?: boolean;
+  spacing?: number;
+  bodyWidth?: number;
+  /** Horizontal grid lines every this many rows. */
+  grid?: { every: number; colour: Rgb } | null;
+  /** A 2 px line through these rows, one per candle, drawn over the candles. */
+  movingAverage?: { rows: number[]; colour: Rgb } | null;
+}
+
+export const DARK: Rgb = [19, 23, 34];
+export const LIGHT: Rgb = [255, 255, 255];
+export const TEAL: Rgb = [38, 166, 154];
+export const RED: Rgb = [239, 83, 80];
+
+export function drawChart(
+  candles: readonly DrawnCandle[],
+  options: DrawnChartOptions = {},
+): RgbImage & { xs: number[] } {
+  const width = options.width ?? 480;
+  const height = options.height ?? 240;
+  const spacing = options.spacing ?? 16;
+  const bodyWidth = options.bodyWidth ?? 11;
+  const data = new Uint8Array(width * height * 3);
+  const set = (x: number, y: number, colour: Rgb) => {
+    if (x < 0 || y < 0 || x >= width || y >= height) return;
+    data.set(colour, (y * width + x) * 3);
+  };
+  const background = options.background ?? DARK;
+  for (let p = 0; p < width * height; p += 1) data.set(background, p * 3);
+  if (options.grid)
+    for (let y = options.grid.every; y < height; y += options.grid.every)
+      for (let x = 0; x < width; x += 1) set(x, y, options.grid.colour);
+  const xs = candles.map((_, index) => 20 + index * spacing + Math.floor(bodyWidth / 2));
+  candles.forEach((candle, index) => {
+    const x = xs[index]!;
+    const up = candle.close <= candle.open;
+    const colour = up ? (options.up ?? TEAL) : (options.down ?? RED);
+    const bodyTop = Math.min(candle.open, candle.close);
+    const bodyBottom = Math.max(candle.open, candle.close);
+    for (let y = candle.high; y <= candle.low; y += 1) if (y < bodyTop || y > bodyBottom) set(x, y, colour);
+    const left = x - Math.floor(bodyWidth / 2);
+    for (let y = bodyTop; y <= bodyBottom; y += 1)
+      for (let k = 0; k < bodyWidth; k += 1) {
+        const edge = y === bodyTop || y === bodyBottom || k === 0 || k === bodyWidth - 1;
+        if (!options.hollow || !up || edge) set(left + k, y, colour);
+      }
+  });
+  if (options.movingAverage) {
+    const { rows, colour } = options.movingAverage;
+    for (let k = 1; k < rows.length; k += 1) {
+      const [x0, x1, y0, y1] = [xs[k - 1]!, xs[k]!, rows[k - 1]!, rows[k]!];
+      for (let x = x0; x <= x1; x += 1) {
+        const y = Math.round(y0 + ((y1 - y0) * (x - x0)) / (x1 - x0));
+        set(x, y, colour);
+        set(x, y + 1, colour);
+      }
+    }
+  }
+  return { width, height, data, xs };
+}
+
+/** Candles from [high, low] rows with a body in the middle half, alternating colours unless given. */
+export function candlesOf(ranges: readonly (readonly [number, number])[], rising?: readonly boolean[]): DrawnCandle[] {
+  return ranges.map(([high, low], index) => {
+    const quarter = Math.max(1, Math.round((low - high) / 4));
+    const up = rising ? rising[index]! : index % 2 === 0;
+    return up
+      ? { high, low, open: low - quarter, close: high + quarter }
+      : { high, low, open: high + quarter, close: low - quarter };
+  });
+}
