@@ -1,0 +1,74 @@
+// Benchmark of the chart reader on the held-out split (seeds never tuned on): bar-type agreement per style on
+// candles whose high and low each differ from the previous candle's by more than 1.5 px, and ms per
+// 1920x1080 image (decode included), p50 and p99. `npm run bench:reader`; renders the split in Chromium the
+// first time (server/bench/reader-data/, git-ignored); writes server/bench/results/reader.json.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readChart } from '../src/chart-reader/index.js';
+import { DATA_DIR, generate, type TruthChart } from './reader-charts/generate.js';
+import { scoreChart, type ChartScore } from './reader-charts/score.js';
+
+const PER_STYLE = Number(process.env.BENCH_READER_PER_STYLE ?? 12);
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+
+async function heldOut(): Promise<TruthChart[]> {
+  const truth = join(DATA_DIR, 'heldout', 'truth.json');
+  if (existsSync(truth)) {
+    const charts = JSON.parse(await readFile(truth, 'utf8')) as TruthChart[];
+    if (charts.length >= PER_STYLE * 6) return charts;
+  }
+  return generate('heldout', PER_STYLE);
+}
+
+const charts = await heldOut();
+const load = loadavg()[0] ?? 0;
+// One warm-up read: the first call loads libvips.
+await readChart(await readFile(join(DATA_DIR, 'heldout', charts[0]!.file)));
+const scores: ChartScore[] = [];
+for (const chart of charts) {
+  const bytes = await readFile(join(DATA_DIR, 'heldout', chart.file));
+  const started = performance.now();
+  const reading = await readChart(bytes);
+  scores.push(scoreChart(chart, reading, performance.now() - started));
+}
+const summarise = (rows: ChartScore[]) => {
+  const sum = (key: 'clear' | 'agreed' | 'missed' | 'wrong' | 'closeCalls' | 'closeCallsNull') =>
+    rows.reduce((total, row) => total + row[key], 0);
+  const ms = rows.map((row) => row.ms).sort((a, b) => a - b);
+  return {
+    charts: rows.length,
+    clearCandles: sum('clear'),
+    agreementPct: Number(((100 * sum('agreed')) / Math.max(1, sum('clear'))).toFixed(1)),
+    missed: sum('missed'),
+    wrong: sum('wrong'),
+    closeCallsLeftNullPct: Number(((100 * sum('closeCallsNull')) / Math.max(1, sum('closeCalls'))).toFixed(1)),
+    p50Ms: Number(percentile(ms, 50).toFixed(1)),
+    p99Ms: Number(percentile(ms, 99).toFixed(1)),
+  };
+};
+const styles = [...new Set(scores.map((score) => score.style))];
+const table: Record<string, ReturnType<typeof summarise>> = Object.fromEntries([
+  ...styles.map((style) => [style, summarise(scores.filter((score) => score.style === style))] as const),
+  ['all', summarise(scores)] as const,
+]);
+console.table(table);
+const result = {
+  node: process.version,
+  cpus: cpus().length,
+  loadAverageAtStart: Number(load.toFixed(2)),
+  loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
+  split: 'heldout',
+  perStyle: PER_STYLE,
+  styles: table,
+  charts: scores,
+};
+const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results', 'reader.json');
+await mkdir(dirname(resultsFile), { recursive: true });
+await writeFile(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+console.log(
+  `load average ${result.loadAverageAtStart} -> ${result.loadAverageAtEnd} on ${result.cpus} cores; written to ${resultsFile}`,
+);
