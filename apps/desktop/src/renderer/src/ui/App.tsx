@@ -71,6 +71,10 @@ function Coach() {
   const picking = useChartStore((state) => state.sources !== null);
   const wide = useWide();
   const toggle = (which: 'history' | 'settings') => () => setPanel((open) => (open === which ? null : which));
+  const closeHistory = (): void => {
+    setPanel(null);
+    if (wide) focusQuestion();
+  };
   const closeSettings = (): void => {
     setPanel(null);
     focusQuestion();
@@ -106,11 +110,10 @@ function Coach() {
         onToggleSettings={toggle('settings')}
       />
       <div className="coach-body">
-        {/* One place in the tree for both layouts, so a resize keeps the panel's search and edits. Docked, it
+        {/* One place in the tree for both layouts, so a resize keeps the panel's search and edits. It takes
+            focus only when the History button opened it (not docked at start, not on a resize). Docked, it
             stays: "closing" it (Esc, opening a conversation) goes back to the question box. */}
-        {(wide || panel === 'history') && (
-          <HistoryPanel focusOnOpen={!wide} onClose={wide ? focusQuestion : () => setPanel(null)} />
-        )}
+        {(wide || panel === 'history') && <HistoryPanel focusOnOpen={panel === 'history'} onClose={closeHistory} />}
         {/* The thread is the page's <main>; the question box a named region (its own <footer> inside a
             section is not announced as the page's contentinfo). */}
         <div className="coach-main">
