@@ -86,12 +86,14 @@ export function HistoryPanel({ onClose, focusOnOpen = true }: { onClose: () => v
     else searchBox.current?.focus();
   };
 
+  // Only as it opens: a docked panel that becomes a floating one on a resize does not take focus from an edit.
+  const focusAtOpen = useRef(focusOnOpen);
   useEffect(() => {
     // Whatever opened the panel gets focus back when Esc closes it (the History button, as a rule).
     if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body)
       opener.current = document.activeElement;
-    if (focusOnOpen) searchBox.current?.focus();
-  }, [focusOnOpen]);
+    if (focusAtOpen.current) searchBox.current?.focus();
+  }, []);
 
   useEffect(() => {
     if (focusNext.current === null) return;
