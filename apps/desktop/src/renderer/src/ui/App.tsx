@@ -113,7 +113,9 @@ function Coach() {
         {/* One place in the tree for both layouts, so a resize keeps the panel's search and edits. It takes
             focus only when the History button opened it (not docked at start, not on a resize). Docked, it
             stays: "closing" it (Esc, opening a conversation) goes back to the question box. */}
-        {(wide || panel === 'history') && <HistoryPanel focusOnOpen={panel === 'history'} onClose={closeHistory} />}
+        {(wide || panel === 'history') && (
+          <HistoryPanel docked={wide} focusOnOpen={panel === 'history'} onClose={closeHistory} />
+        )}
         {/* The thread is the page's <main>; the question box a named region (its own <footer> inside a
             section is not announced as the page's contentinfo). */}
         <div className="coach-main">

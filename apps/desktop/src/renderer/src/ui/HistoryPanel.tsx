@@ -60,7 +60,16 @@ function StatusLine({ announcement }: { announcement: string }) {
   );
 }
 
-export function HistoryPanel({ onClose, focusOnOpen = true }: { onClose: () => void; focusOnOpen?: boolean }) {
+interface HistoryPanelProps {
+  /** Esc, the close button, opening a conversation or New: the panel goes (docked: back to the question box). */
+  onClose: () => void;
+  /** The search box takes focus as the panel opens (when History opened it, not when the window starts). */
+  focusOnOpen?: boolean;
+  /** The wide window's sidebar, always there: no close button, and Esc goes back to the question box. */
+  docked?: boolean;
+}
+
+export function HistoryPanel({ onClose, focusOnOpen = true, docked = false }: HistoryPanelProps) {
   const items = useHistoryStore((state) => state.items);
   const status = useHistoryStore((state) => state.status);
   const moreStatus = useHistoryStore((state) => state.moreStatus);
@@ -102,6 +111,7 @@ export function HistoryPanel({ onClose, focusOnOpen = true }: { onClose: () => v
   });
 
   const close = (): void => {
+    if (docked) return onClose();
     const back = opener.current?.isConnected
       ? opener.current
       : document.querySelector<HTMLElement>('[aria-controls="history"]');
@@ -215,9 +225,11 @@ export function HistoryPanel({ onClose, focusOnOpen = true }: { onClose: () => v
         >
           New
         </button>
-        <button type="button" className="icon-button" aria-label="Close conversations" onClick={close}>
-          ×
-        </button>
+        {!docked && (
+          <button type="button" className="icon-button" aria-label="Close conversations" onClick={close}>
+            ×
+          </button>
+        )}
       </div>
       <div className="history-search" role="search">
         <input
@@ -289,7 +301,9 @@ export function HistoryPanel({ onClose, focusOnOpen = true }: { onClose: () => v
       )}
       {moreStatus === 'error' && <p className="status status-error">More could not be loaded. Try again.</p>}
       {items.length > 0 && (
-        <p className="history-keys">↑ ↓ move · Enter opens · F2 renames · Del deletes · Esc closes</p>
+        <p className="history-keys">
+          ↑ ↓ move · Enter opens · F2 renames · Del deletes · Esc {docked ? 'back to the question' : 'closes'}
+        </p>
       )}
     </aside>
   );
