@@ -130,8 +130,8 @@ describe('usage after each answer', () => {
     if (complete?.kind !== 'event' || complete.event.event !== 'stream_complete') throw new Error('no stream_complete');
     // The pushed read is the figure the answer settled at, and the tray shows that same read.
     expect(main.usagePushes()[0]!.quota).toEqual(complete.event.data.quota);
-    expect(main.views.at(-1)?.label).toBe(
-      `Quota 0% — ${complete.event.data.quota.remaining!.toLocaleString('en-US')} tokens left`,
+    expect(main.views.at(-1)?.tooltip).toContain(
+      `\n${complete.event.data.quota.remaining!.toLocaleString('en-US')} tokens left`,
     );
     expect(reads.count()).toBe(1);
     main.stop();
@@ -159,7 +159,7 @@ describe('usage after each answer', () => {
     const stopped = main.usagePushes()[1]!;
     expect(stopped.requests).toBe(signedIn!.requests + 1);
     expect(stopped.quota.used).toBeGreaterThan(signedIn!.quota.used);
-    expect(main.views.at(-1)?.label).not.toBe(before.label);
+    expect(main.views.at(-1)?.tooltip).not.toBe(before.tooltip);
     main.stop();
   });
 });
@@ -186,7 +186,7 @@ describe('coach.ask', () => {
       .join('');
     expect(text).toBe('A 2-1-2 triggers only when price takes out the inside bar.');
 
-    await vi.waitFor(() => expect(main.views.at(-1)?.label).toMatch(/^Quota 0% — 99,\d{3} tokens left$/));
+    await vi.waitFor(() => expect(main.views.at(-1)?.tooltip).toMatch(/\n99,\d{3} tokens left\n/));
     main.stop();
   });
 
