@@ -120,6 +120,7 @@ test('the keyboard: focus moves in, arrows move, Enter opens, Esc closes and giv
   await coach.page.keyboard.press('Enter');
   const search = coach.historyPanel.getByRole('searchbox', { name: 'Search conversations' });
   await expect(search).toBeFocused();
+  await expect(coach.historyPanel.getByRole('listitem')).toHaveCount(3);
 
   // The arrows start at the open conversation, stop at the ends, and go back up to the search box.
   await coach.page.keyboard.press('ArrowDown');
@@ -186,4 +187,28 @@ test('long titles end in an ellipsis and the panel never scrolls sideways at 360
   ).toBe(true);
   expect(await coach.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   await coach.screenshot('44-history-360');
+});
+
+test('docked beside the thread from 1100 px: it takes no focus at start, and Esc goes back to the question box', async ({
+  coach,
+  server,
+}) => {
+  await coach.page.setViewportSize({ width: 1280, height: 800 });
+  await coach.signIn();
+  await server.script({ chunks: ['Inside bar.'] });
+  await coach.askAndWait('Gold on the weekly?');
+  const search = coach.historyPanel.getByRole('searchbox', { name: 'Search conversations' });
+  await expect(coach.historyPanel).toBeVisible();
+  await expect(search).not.toBeFocused();
+  await expect(coach.historyPanel.getByRole('button', { name: 'Close conversations' })).toHaveCount(0);
+
+  // The first Esc empties the search box, the second goes back to the question; the sidebar stays.
+  await search.fill('gold');
+  await expect(coach.historyPanel.getByRole('status')).toHaveText('1 found');
+  await search.press('Escape');
+  await expect(search).toHaveValue('');
+  await expect(search).toBeFocused();
+  await search.press('Escape');
+  await expect(coach.question).toBeFocused();
+  await expect(coach.historyPanel).toBeVisible();
 });
