@@ -37,6 +37,8 @@ test('search finds a conversation by a word of its answer; rename and delete las
   await expect(search).toBeFocused();
   await expect(coach.historyPanel.getByRole('listitem')).toHaveCount(2);
   await expect(coach.historyPanel.getByRole('listitem').first().locator('time')).toHaveText(/^Today \d\d:\d\d$/);
+  // A row under the pointer shows its Rename and Delete.
+  await row(coach, /Is SPY a 2-1-2 on the 60\?/).hover();
   await coach.screenshot('40-history');
 
   // A word only the answer holds: the conversation is found, with the words around it; the other is not.
