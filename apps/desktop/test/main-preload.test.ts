@@ -146,6 +146,7 @@ describe('together', () => {
     await coach.api.renameConversation('id', 'title');
     await coach.api.deleteConversation('id');
     await coach.api.messages('id');
+    await coach.api.chart('id', 'id', 0);
     coach.coach.ask({ message: 'hi' }, { onEvent: () => undefined, onError: () => undefined }).cancel();
     await coach.capture.sources();
     await coach.capture.chart();
