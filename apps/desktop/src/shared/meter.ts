@@ -44,7 +44,8 @@ export const formatTokenCount = (count: number): string =>
 export const chartQuestionsLeft = (remaining: number): number =>
   Math.floor(Math.max(0, remaining) / TOKENS_PER_CHART_QUESTION);
 
-function questionsText(remaining: number): string {
+/** "≈ 45 chart questions left", or "Less than one chart question left". */
+export function chartQuestionsText(remaining: number): string {
   const questions = chartQuestionsLeft(remaining);
   if (questions === 0) return 'Less than one chart question left';
   return `≈ ${number.format(questions)} chart ${questions === 1 ? 'question' : 'questions'} left`;
@@ -74,7 +75,7 @@ export function meterView(quota: Quota | null, period?: { end: string } | null):
   const remaining = Math.max(0, quota.limit - quota.used);
   const percent = Math.min(100, Math.max(0, (quota.used / quota.limit) * 100));
   const level: MeterLevel = remaining === 0 ? 'full' : percent >= WARN_PERCENT ? 'warn' : 'ok';
-  const questions = level === 'full' ? 'Quota used up' : questionsText(remaining);
+  const questions = level === 'full' ? 'Quota used up' : chartQuestionsText(remaining);
   return {
     level,
     fill: percent,

@@ -7,7 +7,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatWait } from '../lib/format';
 import { canContinue, canRetry, type AnswerEnding, type LiveAnswer, type ThreadMessage } from '../lib/live-answer';
-import { formatTokenCount } from '../shared';
+import { chartQuestionsText } from '../shared';
 import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
 import { AnswerActions } from './AnswerActions';
@@ -105,7 +105,7 @@ function AnswerStatus({ answer }: { answer: LiveAnswer }) {
       if (answer.cutShort) return <CutShort />;
       return answer.quota ? (
         <p className="status">
-          {answer.quota.remaining !== null ? `${formatTokenCount(answer.quota.remaining)} left this month` : 'Done'}
+          {answer.quota.remaining !== null ? `${chartQuestionsText(answer.quota.remaining)} this month` : 'Done'}
         </p>
       ) : null;
     case 'stopped':
