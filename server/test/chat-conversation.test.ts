@@ -1,10 +1,13 @@
 // A conversation about one chart, as the model sees it: follow-ups carry the stored chart without a re-upload,
 // each request's messages are the previous request's plus the new turn (so the prefix is read from the
 // cache), labels reach the model before their image, and stored charts belong to their owner until the
-// retention sweep deletes them.
+// retention sweep deletes them. Regenerate and Edit & resend (replaces) take the last turn's place for the model
+// and in history; a stopped or cut-short answer says so in history (ending).
 import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingPeriodAt } from '../src/services/billing-period.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
+import { eventually } from './support/eventually.js';
 import { pngOfSize } from './support/png.js';
 import { sentText } from './support/upstream-request.js';
 
@@ -451,5 +454,230 @@ describe('deleting a conversation', () => {
     expect(rows[0]).toEqual({ messages: 0, charts: 0, reservations: 0 });
     const list = await h.test.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: alice.headers });
     expect(list.json().items).toEqual([]);
+  });
+});
+
+describe('Regenerate and Edit & resend (replaces)', () => {
+  type Item = { id: string; role: string; content: string; images: unknown[]; ending?: string };
+  const historyOf = async (headers: Record<string, string>, conversationId: unknown) =>
+    (
+      await h.test.app.inject({
+        method: 'GET',
+        url: `/api/v1/conversations/${String(conversationId)}/messages`,
+        headers,
+      })
+    ).json<{ items: Item[] }>().items;
+  const usageCount = async (userId: string) =>
+    (
+      await h.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM token_usage WHERE user_id = $1', [
+        userId,
+      ])
+    ).rows[0]!.n;
+
+  /** Two turns, the second with a chart: the conversation, and the second question's id as stream_start gave it. */
+  async function twoTurns(headers: Record<string, string>) {
+    h.fake.script({ chunks: ['First answer.'] }, { chunks: ['The old answer.'] });
+    const first = await h.chat(headers, { message: 'Question one' });
+    const conversationId = first.events[0]!.data.conversationId;
+    const second = await h.chat(headers, {
+      message: 'Is this a 2-1-2?',
+      conversationId,
+      images: [{ mediaType: 'image/png', data: chartB64, label: 'SPY 60m' }],
+    });
+    expect(second.events.at(-1)?.event).toBe('stream_complete');
+    const questionId = second.events[0]!.data.questionId;
+    expect(questionId).toEqual(expect.any(String));
+    return { conversationId, questionId };
+  }
+
+  it('Regenerate: the model sees the turns before it and the question with its chart, not the old answer; history keeps only the new turn', async () => {
+    const { headers, user } = await h.trader();
+    const { conversationId, questionId } = await twoTurns(headers);
+    const index = h.fake.requests.length;
+    h.fake.script({ chunks: ['The new answer.'] });
+    const again = await h.chat(headers, { message: 'Is this a 2-1-2?', conversationId, replaces: questionId });
+    expect(again.events.at(-1)?.event).toBe('stream_complete');
+
+    const body = h.fake.requests[index]!.body;
+    expect(sentText(body.messages)).toEqual([
+      ['user', 'Question one'],
+      ['assistant', 'First answer.'],
+      ['user', 'Chart 1 of 1 — SPY 60m\nIs this a 2-1-2?'],
+    ]);
+    expect(JSON.stringify(body.messages)).toContain(chartB64);
+
+    const items = await historyOf(headers, conversationId);
+    expect(items.map((item) => [item.role, item.content])).toEqual([
+      ['user', 'Question one'],
+      ['assistant', 'First answer.'],
+      ['user', 'Is this a 2-1-2?'],
+      ['assistant', 'The new answer.'],
+    ]);
+    // The new question took over the chart: listed with it, and served from it; the old question is gone.
+    const question = items[2]!;
+    expect(question.id).toBe(again.events[0]!.data.questionId);
+    expect(question.id).not.toBe(questionId);
+    expect(question.images).toEqual([
+      { mediaType: 'image/png', bytes: chart.length, width: 1_200, height: 700, label: 'SPY 60m' },
+    ]);
+    const stored = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(conversationId)}/messages/${question.id}/charts/0`,
+      headers,
+    });
+    expect(stored.statusCode).toBe(200);
+    expect(stored.rawPayload.equals(chart)).toBe(true);
+    const old = await h.database.db.query('SELECT 1 FROM messages WHERE id = $1', [questionId]);
+    expect(old.rows).toEqual([]);
+    // Every call stays billed.
+    expect(await usageCount(user.id)).toBe(3);
+
+    // A follow-up extends the replaced conversation, not the old one.
+    const next = h.fake.requests.length;
+    await h.chat(headers, { message: 'And the stop?', conversationId });
+    expect(sentText(h.fake.requests[next]!.body.messages).map(([, text]) => text)).not.toContain('The old answer.');
+  });
+
+  it('Edit & resend with a new chart: the old question, its answer and its chart leave the conversation', async () => {
+    const { headers } = await h.trader();
+    const { conversationId, questionId } = await twoTurns(headers);
+    const { rows: before } = await h.database.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM message_charts WHERE message_id = $1',
+      [questionId],
+    );
+    expect(before[0]!.n).toBe(1);
+    const newer = pngOfSize(900, 600).toString('base64');
+    const index = h.fake.requests.length;
+    h.fake.script({ chunks: ['About the 15m.'] });
+    await h.chat(headers, {
+      message: 'What is the 15m doing?',
+      conversationId,
+      replaces: questionId,
+      images: [{ mediaType: 'image/png', data: newer, label: 'SPY 15m' }],
+    });
+    const sent = JSON.stringify(h.fake.requests[index]!.body.messages);
+    expect(sent).not.toContain('Is this a 2-1-2?');
+    expect(sent).not.toContain('The old answer.');
+    expect(sent).not.toContain(chartB64);
+    expect(sent).toContain(newer);
+    const items = await historyOf(headers, conversationId);
+    expect(items.map((item) => item.content)).toEqual([
+      'Question one',
+      'First answer.',
+      'What is the 15m doing?',
+      'About the 15m.',
+    ]);
+    const { rows: after } = await h.database.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM message_charts WHERE message_id = $1',
+      [questionId],
+    );
+    expect(after[0]!.n).toBe(0);
+  });
+
+  it('names only the last question of the conversation: an earlier one is 400, an unknown or another trader’s 404', async () => {
+    const alice = await h.trader();
+    const bob = await h.trader();
+    const { conversationId } = await twoTurns(alice.headers);
+    const [first] = await historyOf(alice.headers, conversationId);
+    const answerId = (await historyOf(alice.headers, conversationId)).at(-1)!.id;
+    const before = h.fake.requests.length;
+    const ask = (headers: Record<string, string>, extra: Record<string, unknown>) =>
+      h.chat(headers, { message: 'Again', conversationId, ...extra });
+
+    const earlier = await ask(alice.headers, { replaces: first!.id });
+    expect(earlier.status).toBe(400);
+    expect(earlier.body).toMatchObject({
+      error: { code: 'invalid_request', message: expect.stringContaining('last question') },
+    });
+    const unknownConversation = await ask(alice.headers, { conversationId: crypto.randomUUID() });
+    expect(unknownConversation.status).toBe(404);
+    for (const replaces of [crypto.randomUUID(), answerId]) {
+      const unknown = await ask(alice.headers, { replaces });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body).toEqual(unknownConversation.body);
+    }
+    const stolen = await ask(bob.headers, { replaces: first!.id });
+    expect(stolen.status).toBe(404);
+    expect(stolen.body).toEqual(unknownConversation.body);
+    const alone = await h.chat(alice.headers, { message: 'Again', replaces: first!.id });
+    expect(alone.status).toBe(400);
+    expect(alone.body).toMatchObject({
+      error: { code: 'invalid_request', message: expect.stringContaining('conversationId') },
+    });
+    expect(h.fake.requests.length).toBe(before);
+    expect(await historyOf(alice.headers, conversationId)).toHaveLength(4);
+  });
+
+  it('a replacement refused for quota leaves the old turn as it was', async () => {
+    const { headers, user } = await h.trader();
+    const { conversationId, questionId } = await twoTurns(headers);
+    const before = await historyOf(headers, conversationId);
+    const period = billingPeriodAt(user.periodStart, new Date());
+    await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
+      user.id,
+      period.start,
+      100_000,
+    ]);
+    const refused = await h.chat(headers, { message: 'Is this a 2-1-2?', conversationId, replaces: questionId });
+    expect(refused.status).toBe(402);
+    expect(await historyOf(headers, conversationId)).toEqual(before);
+    const { rows } = await h.database.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM message_charts WHERE message_id = $1',
+      [questionId],
+    );
+    expect(rows[0]!.n).toBe(1);
+  });
+});
+
+describe('how an answer ended, in history', () => {
+  it('a stopped answer comes back as ending "stopped", a cut-short one as "cut_short", a whole one without', async () => {
+    const { headers } = await h.trader();
+    const history = async (conversationId: unknown) =>
+      (
+        await h.test.app.inject({
+          method: 'GET',
+          url: `/api/v1/conversations/${String(conversationId)}/messages`,
+          headers,
+        })
+      ).json<{ items: Array<{ role: string; ending?: string }> }>().items;
+
+    h.fake.script({ chunks: ['Whole.'] });
+    const whole = await h.chat(headers, { message: 'Short one' });
+    const conversationId = whole.events[0]!.data.conversationId;
+
+    const long = Array.from({ length: 80 }, (_, i) => `Point ${i} about the 2-1-2 and its trigger. `.repeat(10));
+    h.fake.script({ chunks: long, thinking: { tokens: 4_000 } });
+    const cut = await h.chat(headers, { message: 'Explain everything.', conversationId });
+    expect(cut.events.at(-1)!.data).toMatchObject({ stopReason: 'max_tokens' });
+
+    h.fake.script({ chunks: ['A 3-1-2 needs ', 'the outside bar first, ', 'never sent'], stallAfterChunks: 2 });
+    const index = h.fake.requests.length;
+    const controller = new AbortController();
+    let seen = '';
+    const stopped = await h.chat(
+      headers,
+      { message: 'Walk me through a 3-1-2.', conversationId },
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.event === 'content_delta') seen += String(event.data.text);
+          if (seen.includes('outside bar')) controller.abort();
+        },
+      },
+    );
+    await h.fake.waitForDisconnect(index, 2_000);
+    await eventually(async () => ((await history(conversationId)).length === 6 ? true : undefined));
+    expect(stopped.events[0]!.event).toBe('stream_start');
+
+    const items = await history(conversationId);
+    expect(items.map((item) => [item.role, item.ending])).toEqual([
+      ['user', undefined],
+      ['assistant', undefined],
+      ['user', undefined],
+      ['assistant', 'cut_short'],
+      ['user', undefined],
+      ['assistant', 'stopped'],
+    ]);
+    expect(Object.keys(items[1]!)).not.toContain('ending');
   });
 });

@@ -64,6 +64,45 @@ describe('recording a turn when the database fails at its end', () => {
     expect(await ledgerOf(h.database, user.id)).toEqual(after);
   });
 
+  it('a stopped answer kept in the outbox is recorded with its ending: history still says it was stopped', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ chunks: ['A 3-1-2 needs ', 'the outside bar first, ', 'never sent'], stallAfterChunks: 2 });
+    const controller = new AbortController();
+    const stopped = await h.chat(
+      headers,
+      { message: 'Walk me through a 3-1-2.' },
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.event === 'content_delta' && String(event.data.text).includes('outside bar')) {
+            // The link goes down as the trader presses Stop: the stopped turn cannot be recorded now.
+            h.proxy.setMode('refuse');
+            controller.abort();
+          }
+        },
+      },
+    );
+    const conversationId = String(stopped.events[0]!.data.conversationId);
+    await eventually(
+      async () => ((await outboxFiles()).length === 1 ? true : undefined),
+      10_000,
+      'the stopped turn in the outbox',
+    );
+    h.proxy.setMode('forward');
+    expect(await h.test.app.turns.recover()).toEqual({ replayed: 1, swept: 0 });
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${conversationId}/messages`,
+      headers,
+    });
+    expect(
+      messages.json().items.map((item: { content: string; ending?: string }) => [item.content, item.ending]),
+    ).toEqual([
+      ['Walk me through a 3-1-2.', undefined],
+      ['A 3-1-2 needs the outside bar first, ', 'stopped'],
+    ]);
+  });
+
   it('a turn that could not even be kept is settled by the sweeper, billed its reservation', async () => {
     const { user, headers } = await h.trader();
     const outbox = join(h.test.config.dataDir, 'outbox');

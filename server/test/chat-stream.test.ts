@@ -49,6 +49,7 @@ describe('a coaching answer', () => {
       requestId: expect.any(String),
       conversationId: expect.any(String),
       messageId: expect.any(String),
+      questionId: expect.any(String),
       model: 'claude-sonnet-5-5',
       coachingVersion: COACHING_VERSION,
     });

@@ -31,6 +31,13 @@ export const ChatStreamRequest = Type.Object(
     message: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
     conversationId: Type.Optional(Type.String({ format: 'uuid' })),
     images: Type.Optional(Type.Array(ChatImage, { maxItems: MAX_IMAGES })),
+    /**
+     * Regenerate, Edit & resend: the id of the conversation's last question (stream_start's questionId). Once the
+     * quota is reserved, that question and what follows it (its answer, its charts) leave the conversation and
+     * the model's context, and this question takes their place. Sent without images, it keeps the replaced
+     * question's charts. Needs conversationId; a question that is not the last is 400, an unknown id 404.
+     */
+    replaces: Type.Optional(Type.String({ format: 'uuid' })),
   },
   { additionalProperties: false },
 );
@@ -41,6 +48,8 @@ export interface StreamStartEvent {
   conversationId: string;
   /** Id the assistant's message will have in the conversation's history. */
   messageId: string;
+  /** The stored question this turn answers (what `replaces` names to ask it again); absent when not known. */
+  questionId?: string;
   model: string;
   coachingVersion: string;
 }

@@ -68,10 +68,14 @@ export const MessageItem = Type.Object(
     content: Type.String(),
     images: Type.Array(ImageMeta),
     createdAt: Type.String({ format: 'date-time' }),
+    /** An answer that is not whole: 'stopped' (the trader pressed Stop) or 'cut_short' (its length limit). */
+    ending: Type.Optional(Type.Union([Type.Literal('stopped'), Type.Literal('cut_short')])),
   },
   { additionalProperties: false },
 );
 export type MessageItem = Static<typeof MessageItem>;
+/** How an answer ended short of whole: the trader stopped it, or it reached its length limit (max_tokens). */
+export type MessageEnding = NonNullable<MessageItem['ending']>;
 
 /** A stored chart: `n` is its position in the message's `images` (0-based). */
 export const ChartParams = Type.Object(

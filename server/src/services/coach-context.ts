@@ -1,7 +1,8 @@
 // What the model sees of a conversation on this turn: the history window (chosen from the sizes of the latest
 // messages, then only its messages loaded), the question, and the conversation's most recent charts — this
 // question's, or the stored ones of the last question that sent any. Bounded whatever the conversation's
-// length: at most a couple of hundred index rows, the window's messages and one chart holder are read.
+// length: at most a couple of hundred index rows, the window's messages and one chart holder are read. A
+// question that replaces the last one (Regenerate, Edit & resend) sees the conversation as it was before it.
 import { imageSize } from 'image-size';
 import type { Database } from '../db/database.js';
 import { chartsRepository } from '../db/repositories/charts.js';
@@ -10,6 +11,7 @@ import {
   type HistoryEntry,
   type ImageMeta,
   type Message,
+  type ReplacedQuestion,
 } from '../db/repositories/conversations.js';
 import { imageTokens, MAX_LONG_EDGE_PX, type CheckedImage } from './chart-images.js';
 import { estimateTextTokens, windowStart } from './coach-history.js';
@@ -41,9 +43,13 @@ export async function loadTurnContext(
   db: Database,
   conversationId: string | null,
   question: { content: string; images: readonly CheckedImage[] },
+  /** The conversation's last question, which this one replaces: it and what follows are left out. */
+  replacing: ReplacedQuestion | null = null,
 ): Promise<TurnContext> {
   const conversations = conversationsRepository(db);
-  const index = conversationId ? await conversations.historyIndex(conversationId) : [];
+  const index = (conversationId ? await conversations.historyIndex(conversationId) : []).filter(
+    (entry) => !replacing || entry.seq < replacing.seq,
+  );
   const pending: HistoryEntry = {
     id: PENDING_QUESTION_ID,
     seq: Number.MAX_SAFE_INTEGER,
@@ -56,11 +62,13 @@ export async function loadTurnContext(
   const metas = question.images.map((image) => image.meta);
   // A question sent again after its answer failed (same words, same charts) is already stored: it is this
   // turn, not a new message. The same test as the statement that stores questions (coaching-turns.ts).
-  const maybeRetry = last?.role === 'user' && !last.refused && last.chars === pending.chars;
+  const maybeRetry = !replacing && last?.role === 'user' && !last.refused && last.chars === pending.chars;
 
   const load = async (entries: HistoryEntry[]): Promise<Message[]> => {
     const first = entries[windowStart(entries)];
-    return conversationId && first && first !== pending ? conversations.messagesFrom(conversationId, first.seq) : [];
+    return conversationId && first && first !== pending
+      ? conversations.messagesFrom(conversationId, first.seq, replacing?.seq ?? null)
+      : [];
   };
   let stored = await load(maybeRetry ? index : [...index, pending]);
   let retryOf: string | null = null;
@@ -77,14 +85,16 @@ export async function loadTurnContext(
     stored = await load([...index, pending]);
   }
 
+  // A replacement sent without charts keeps the replaced question's (the statement moves them to it).
+  const carried = replacing && metas.length === 0 && !replacing.refused && replacing.images.length > 0;
   const current: ContextMessage = {
     id: retryOf ?? PENDING_QUESTION_ID,
     role: 'user',
     content: question.content,
-    images: metas,
+    images: carried ? replacing.images : metas,
   };
   const window = [...stored.filter((message) => !message.refused).map(toContext), current];
-  const { charts, tokens } = await conversationCharts(db, conversationId, current, question.images);
+  const { charts, tokens } = await conversationCharts(db, conversationId, current, question.images, replacing);
   const textTokens = window.reduce((sum, message) => sum + estimateTextTokens(message.content) + NOTE_TOKENS, 0);
   return { window, charts, retryOf, estimatedTokens: textTokens + tokens };
 }
@@ -105,6 +115,7 @@ async function conversationCharts(
   conversationId: string | null,
   current: ContextMessage,
   images: readonly CheckedImage[],
+  replacing: ReplacedQuestion | null,
 ): Promise<{ charts: ConversationCharts; tokens: number }> {
   if (images.length > 0) {
     return {
@@ -116,12 +127,13 @@ async function conversationCharts(
     };
   }
   // Looked up on its own: the holder can be older than the history index reaches.
+  // The replaced question, when it holds them, hands its charts to this one (current carries their metadata).
   const holderId = conversationId ? await conversationsRepository(db).lastChartHolder(conversationId) : null;
   if (!holderId) return { charts: { holderId: null, charts: [] }, tokens: 0 };
   const stored = await chartsRepository(db).forMessage(holderId);
   return {
     charts: {
-      holderId,
+      holderId: holderId === replacing?.id ? current.id : holderId,
       charts: stored.map((chart) => ({
         mediaType: chart.mediaType,
         data: chart.data.toString('base64'),

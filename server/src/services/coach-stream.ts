@@ -11,9 +11,15 @@ import type { CoachModel } from '../config/coach-model.js';
 import { costUsd, type PriceLookup } from '../config/pricing.js';
 import { TIER_RULES } from '../config/tiers.js';
 import type { ChatStreamRequest, CoachState, StreamErrorEvent, StreamStartEvent } from '../contract/chat.js';
+import type { MessageEnding } from '../contract/conversations.js';
 import type { UsageStatus } from '../contract/usage.js';
 import type { Database } from '../db/database.js';
-import { conversationsRepository, type Conversation } from '../db/repositories/conversations.js';
+import {
+  conversationsRepository,
+  type Conversation,
+  type ConversationsRepository,
+  type ReplacedQuestion,
+} from '../db/repositories/conversations.js';
 import { coachingTurnsRepository, type FinishTurn } from '../db/repositories/coaching-turns.js';
 import { usageRepository } from '../db/repositories/usage.js';
 import type { User } from '../db/repositories/users.js';
@@ -104,7 +110,8 @@ export async function prepareTurn(
   const conversations = conversationsRepository(deps.db);
   const existing = body.conversationId ? await conversations.findForUser(body.conversationId, user.id) : undefined;
   if (body.conversationId && !existing) throw notFound('conversation');
-  const context = await loadTurnContext(deps.db, existing?.id ?? null, { content: body.message, images });
+  const replacing = await questionToReplace(conversations, existing, body.replaces);
+  const context = await loadTurnContext(deps.db, existing?.id ?? null, { content: body.message, images }, replacing);
 
   // An upper bound of what the call can count against the quota: the window, the question and the charts
   // (text at one token per UTF-8 byte, which no tokenizer exceeds), and the coaching prompt's share that is
@@ -145,6 +152,7 @@ export async function prepareTurn(
             bytes: image.bytes,
           })),
         },
+        replaces: replacing?.id ?? null,
       })
       .catch((error: unknown) => {
         // The statement may have committed and only its reply been lost: give back a reservation it may hold.
@@ -181,6 +189,25 @@ export async function prepareTurn(
     reservedTokens: started.reservedTokens,
     usedBefore: started.usedBefore,
   };
+}
+
+/**
+ * The question a replacement names (Regenerate, Edit & resend): the conversation's last question. An id that is
+ * none of this conversation's questions is the same 404 as an unknown conversation.
+ */
+async function questionToReplace(
+  conversations: ConversationsRepository,
+  conversation: Conversation | undefined,
+  replaces: string | undefined,
+): Promise<ReplacedQuestion | null> {
+  if (replaces === undefined) return null;
+  if (!conversation) throw new AppError('invalid_request', 'replaces needs the conversationId of its conversation');
+  const found = await conversations.question(conversation.id, replaces);
+  if (!found) throw notFound('conversation');
+  if (!found.last) {
+    throw new AppError('invalid_request', 'replaces must name the conversation’s last question: a later one exists');
+  }
+  return found.question;
 }
 
 /**
@@ -288,6 +315,7 @@ export async function streamTurn(
     requestId: turn.requestId,
     conversationId: turn.conversation.id,
     messageId: turn.assistantMessageId,
+    ...(turn.questionId ? { questionId: turn.questionId } : {}),
     model: deps.coach.id,
     coachingVersion: deps.coaching.version,
   };
@@ -388,6 +416,13 @@ export async function streamTurn(
   await finish(deps, turn, sink, { ...progress, usage, latencyMs, outcome });
 }
 
+/** How a stored answer ended short of whole: the trader stopped it, or the model reached max_tokens. */
+const endingOf = (outcome: Outcome): MessageEnding | null => {
+  if (outcome.status === 'cancelled') return 'stopped';
+  if (outcome.status === 'ok' && outcome.stopReason === 'max_tokens') return 'cut_short';
+  return null;
+};
+
 const timeoutOutcome = (outcome: Outcome): Outcome => ({
   ...outcome,
   status: 'error',
@@ -416,6 +451,7 @@ async function finish(deps: CoachDeps, turn: PreparedTurn, sink: EventSink, resu
     assistantMessageId: turn.assistantMessageId,
     answer: refused ? '' : result.text,
     refusedQuestionId: refused ? turn.questionId : null,
+    ending: endingOf(result.outcome),
     usage: {
       userId: turn.user.id,
       conversationId: turn.conversation.id,

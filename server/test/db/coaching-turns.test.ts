@@ -186,6 +186,84 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
     expect(await conversationsRepository(test.db).historyIndex(started.conversation.id)).toHaveLength(1);
   });
 
+  it('stores how an answer ended; a replacement takes the last turn’s place only when its quota is reserved', async () => {
+    const { user, turnId, started } = await start();
+    const turns = coachingTurnsRepository(test.db);
+    const conversations = conversationsRepository(test.db);
+    const charts = chartsRepository(test.db);
+    const conversationId = started.conversation.id;
+    const first = started.questionId!;
+    const usage = (requestId: string) => usageOf(user.id, conversationId, requestId);
+    await turns.finish({
+      assistantMessageId: turnId,
+      answer: 'Cut',
+      refusedQuestionId: null,
+      usage: usage('r1'),
+      ending: 'cut_short',
+    });
+    const page = async () =>
+      (await conversations.messagePage(conversationId, { limit: 10 }))!.items.map((message) => ({
+        id: message.id,
+        content: message.content,
+        ending: message.ending,
+        charts: message.images.length,
+      }));
+    const before = await page();
+    expect(before).toEqual([
+      { id: first, content: 'Number the bars', ending: null, charts: 1 },
+      { id: turnId, content: 'Cut', ending: 'cut_short', charts: 0 },
+    ]);
+
+    const again = (replaces: string, overrides: Partial<StartTurn> = {}) =>
+      turns.start({
+        turnId: randomUUID(),
+        requestId: `req-again-${(sequence += 1)}`,
+        model: 'claude-sonnet-5-5',
+        userId: user.id,
+        periodStart: new Date('2026-11-01T00:00:00Z'),
+        inputTokens: 3_000,
+        maxAnswerTokens: 8_192,
+        minAnswerTokens: 512,
+        limit: 100_000,
+        conversationId,
+        title: 'unused',
+        question: { content: 'Number the bars again', images: [], charts: [] },
+        replaces,
+        ...overrides,
+      });
+    // No room: nothing changes, the old turn and its chart included.
+    expect(await again(first, { limit: 1 })).toBeUndefined();
+    expect(await page()).toEqual(before);
+    expect(await charts.forMessage(first)).toHaveLength(1);
+
+    // Reserved: the old question and its answer go, and the new question (sent without charts) has its chart.
+    const replacingTurn = randomUUID();
+    const replacing = await again(first, { turnId: replacingTurn });
+    const second = replacing!.questionId!;
+    expect(await page()).toEqual([{ id: second, content: 'Number the bars again', ending: null, charts: 1 }]);
+    expect(await charts.forMessage(first)).toEqual([]);
+    expect((await charts.forMessage(second))[0]!.data.equals(bytes)).toBe(true);
+
+    // Replaced while still answering: that turn settles (billed) but its answer is not stored.
+    const third = await again(second, { turnId: randomUUID() });
+    const late = await turns.finish({
+      assistantMessageId: replacingTurn,
+      answer: 'Late answer',
+      refusedQuestionId: null,
+      usage: usage('r-late'),
+      ending: 'stopped',
+    });
+    expect(late.settled).toBe(true);
+    expect(await page()).toEqual([
+      { id: third!.questionId, content: 'Number the bars again', ending: null, charts: 1 },
+    ]);
+    const { rows } = await test.db.query<{ conversation_id: string | null }>(
+      'SELECT conversation_id FROM token_usage WHERE request_id = $1',
+      ['r-late'],
+    );
+    expect(rows).toEqual([{ conversation_id: null }]);
+  });
+
   it('lists reservations older than a given age, and only those', async () => {
     const old = await start();
     const recent = await start();

@@ -28,6 +28,21 @@ describe.each(DRIVERS)('migrations on $driver', ({ open }) => {
     // 008 dropped billing_summary, the one materialized view (its billing job was never written).
     const views = await test.db.query('SELECT matviewname FROM pg_matviews WHERE schemaname = current_schema()');
     expect(views.rows).toEqual([]);
+    // 009: a message says how its answer ended, 'stopped' or 'cut_short', or nothing; no other word.
+    const { rows: users } = await test.db.query<{ id: string }>(
+      `INSERT INTO users (clerk_user_id) VALUES ('user_009') RETURNING id`,
+    );
+    const { rows: conversations } = await test.db.query<{ id: string }>(
+      `INSERT INTO conversations (user_id, title) VALUES ($1, 'Endings') RETURNING id`,
+      [users[0]!.id],
+    );
+    const answer = (ending: string | null) =>
+      test!.db.query(
+        `INSERT INTO messages (conversation_id, role, content, ending) VALUES ($1, 'assistant', 'x', $2) RETURNING ending`,
+        [conversations[0]!.id, ending],
+      );
+    for (const ending of ['stopped', 'cut_short', null]) expect((await answer(ending)).rows).toEqual([{ ending }]);
+    await expect(answer('done')).rejects.toThrow(/check constraint/);
   });
 
   it('two runners started together: one applies, the other finds nothing to do, neither fails', async () => {

@@ -3,6 +3,7 @@
 // on the path the trader waits on. The end is idempotent: it settles the turn by deleting its reservation
 // row, and does nothing when that row is already gone — so it can be retried after a lost reply, replayed
 // from the outbox, or raced by the sweeper, and the turn is still counted exactly once.
+import type { MessageEnding } from '../../contract/conversations.js';
 import type { Queryable } from '../database.js';
 import type { Conversation, ImageMeta } from './conversations.js';
 import { insertUsage, usageValues, type NewUsageRecord } from './usage.js';
@@ -26,6 +27,12 @@ export interface StartTurn {
   conversationId: string | null;
   title: string;
   question: { content: string; images: ImageMeta[]; charts: ChartBytes[] };
+  /**
+   * The conversation's last question, which this one replaces (Regenerate, Edit & resend), already checked to
+   * be that. Once the quota is reserved, it and every message after it leave the conversation; a question
+   * without charts takes over its charts (unless it was refused). Turns still answering it store no answer.
+   */
+  replaces?: string | null;
 }
 
 /** A chart to keep with the question: its decoded bytes (sent to the database as binary, not as text). */
@@ -89,6 +96,8 @@ export interface FinishTurn {
   usage: NewUsageRecord | null;
   /** The question the model refused: it stays in the conversation but leaves the model's context. */
   refusedQuestionId: string | null;
+  /** How the stored answer ended short of whole; absent or null: it is whole (or nothing is stored). */
+  ending?: MessageEnding | null;
 }
 
 export interface FinishedTurn {
@@ -118,7 +127,8 @@ export function coachingTurnsRepository(db: Queryable) {
      * stored period is an older one) and, only if that succeeded, stores the question — in a new
      * conversation when none is given. The row lock serializes concurrent reservations and a waiting one
      * reads the counters its predecessor committed, so a limit is never overshot. The question's charts are
-     * kept with it. Undefined: quota spent.
+     * kept with it. A replacement (turn.replaces) removes the replaced turn in the same statement, so a
+     * question refused for quota leaves it as it was. Undefined: quota spent.
      */
     async start(turn: StartTurn): Promise<StartedTurn | undefined> {
       const charts = oneParameter(turn.question.charts);
@@ -156,18 +166,33 @@ export function coachingTurnsRepository(db: Queryable) {
            INSERT INTO conversations (user_id, title)
            SELECT $1, $8 FROM reserved WHERE $7::uuid IS NULL
            RETURNING id, title, created_at, updated_at
+         ), replaced AS (
+           SELECT id, seq, images, refused, created_at FROM messages
+            WHERE id = $16::uuid AND conversation_id = $7::uuid AND role = 'user' AND EXISTS (SELECT 1 FROM reserved)
+         ), detached AS (
+           -- Turns still answering the replaced question store no answer when they settle (billed as usual).
+           -- Taken before the conversation's row, in the order a settling turn takes them (see remove).
+           UPDATE quota_reservations q SET conversation_id = NULL
+             FROM replaced r
+            WHERE q.conversation_id = $7::uuid AND q.created_at >= r.created_at
+           RETURNING q.turn_id
          ), touched AS (
            UPDATE conversations SET updated_at = now()
-            WHERE id = $7::uuid AND EXISTS (SELECT 1 FROM reserved)
+            WHERE id = $7::uuid AND EXISTS (SELECT 1 FROM reserved) AND (SELECT count(*) FROM detached) >= 0
            RETURNING id, title, created_at, updated_at
          ), conversation AS (
            SELECT * FROM created UNION ALL SELECT * FROM touched
          ), question AS (
            -- A retry of the conversation's last, unanswered question (same words, same charts) is not stored
-           -- twice; a refused one, or one sent again with other charts, is a new question.
+           -- twice; a refused one, or one sent again with other charts, is a new question. A replacement
+           -- without charts has the replaced question's.
            INSERT INTO messages (conversation_id, role, content, images)
-           SELECT c.id, 'user', $9, $10::jsonb FROM conversation c
-            WHERE NOT EXISTS (
+           SELECT c.id, 'user', $9,
+                  CASE WHEN $10::jsonb = '[]'::jsonb
+                       THEN coalesce((SELECT images FROM replaced WHERE NOT refused), '[]'::jsonb)
+                       ELSE $10::jsonb END
+             FROM conversation c
+            WHERE $16::uuid IS NOT NULL OR NOT EXISTS (
               SELECT 1 FROM (
                 SELECT role, content, images, refused FROM messages
                  WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1
@@ -180,6 +205,13 @@ export function coachingTurnsRepository(db: Queryable) {
            SELECT q.id, (c->>'position')::smallint, $1, c->>'mediaType', c->>'label',
                   substring($15::bytea FROM (c->>'offset')::int + 1 FOR (c->>'length')::int)
              FROM question q CROSS JOIN jsonb_array_elements($11::jsonb) c
+         ), moved AS (
+           UPDATE message_charts m SET message_id = q.id
+             FROM question q, replaced r
+            WHERE m.message_id = r.id AND NOT r.refused AND $10::jsonb = '[]'::jsonb
+         ), removed AS (
+           -- The replaced question and what follows it; their charts go with them (unless moved above).
+           DELETE FROM messages m USING replaced r WHERE m.conversation_id = $7::uuid AND m.seq >= r.seq
          ), held AS (
            INSERT INTO quota_reservations (turn_id, user_id, conversation_id, request_id, model, period_start,
                                            input_tokens, tokens)
@@ -207,6 +239,7 @@ export function coachingTurnsRepository(db: Queryable) {
           turn.requestId,
           turn.model,
           charts.data,
+          turn.replaces ?? null,
         ],
       );
       const row = rows[0];
@@ -230,8 +263,9 @@ export function coachingTurnsRepository(db: Queryable) {
         `WITH released AS (
            DELETE FROM quota_reservations WHERE turn_id = $1 RETURNING user_id, conversation_id, period_start, tokens
          ), answer AS (
-           INSERT INTO messages (id, conversation_id, role, content)
-           SELECT $1, r.conversation_id, 'assistant', $2 FROM released r WHERE $2 <> '' AND r.conversation_id IS NOT NULL
+           INSERT INTO messages (id, conversation_id, role, content, ending)
+           SELECT $1, r.conversation_id, 'assistant', $2, $5 FROM released r
+            WHERE $2 <> '' AND r.conversation_id IS NOT NULL
          ), touched AS (
            UPDATE conversations SET updated_at = now()
             WHERE id = (SELECT conversation_id FROM released) AND $2 <> ''
@@ -253,7 +287,13 @@ export function coachingTurnsRepository(db: Queryable) {
            RETURNING u.quota_used
          )
          SELECT EXISTS (SELECT 1 FROM released) AS settled, (SELECT quota_used FROM settled) AS quota_used`,
-        [turn.assistantMessageId, turn.answer, turn.refusedQuestionId, turn.usage ? usageValues(turn.usage) : null],
+        [
+          turn.assistantMessageId,
+          turn.answer,
+          turn.refusedQuestionId,
+          turn.usage ? usageValues(turn.usage) : null,
+          turn.ending ?? null,
+        ],
       );
       const row = rows[0];
       return { settled: row?.settled ?? false, quotaUsed: row?.quota_used ?? null };

@@ -1,5 +1,6 @@
 // conversations and their messages. Every read and write is scoped to the owner: another user's id reads as
 // absent.
+import type { MessageEnding } from '../../contract/conversations.js';
 import type { Queryable } from '../database.js';
 
 export interface Conversation {
@@ -32,6 +33,16 @@ export interface Message {
   images: ImageMeta[];
   createdAt: Date;
   /** A question the model refused: kept for the trader, left out of what the model sees. */
+  refused: boolean;
+  /** An answer that is not whole (stopped, or cut short at its length limit); null for a whole one. */
+  ending: MessageEnding | null;
+}
+
+/** The conversation's last question, as a replacement (Regenerate, Edit & resend) finds it. */
+export interface ReplacedQuestion {
+  id: string;
+  seq: number;
+  images: ImageMeta[];
   refused: boolean;
 }
 
@@ -66,9 +77,10 @@ interface MessageRow {
   images: ImageMeta[];
   created_at: Date;
   refused: boolean;
+  ending: MessageEnding | null;
 }
 
-const MESSAGE_COLUMNS = 'id, role, content, images, created_at, refused';
+const MESSAGE_COLUMNS = 'id, role, content, images, created_at, refused, ending';
 
 const toConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -84,6 +96,7 @@ const toMessage = (row: MessageRow): Message => ({
   images: row.images,
   createdAt: row.created_at,
   refused: row.refused,
+  ending: row.ending,
 });
 
 export function conversationsRepository(db: Queryable) {
@@ -286,6 +299,35 @@ export function conversationsRepository(db: Queryable) {
       }));
     },
 
+    /**
+     * The question `id` of the conversation, if it is its last question ('last' false: a later one exists);
+     * undefined when the conversation has no such message, or it is not a question.
+     */
+    async question(
+      conversationId: string,
+      id: string,
+    ): Promise<{ question: ReplacedQuestion; last: boolean } | undefined> {
+      const { rows } = await db.query<{
+        id: string;
+        seq: string;
+        images: ImageMeta[];
+        refused: boolean;
+        last: boolean;
+      }>(
+        `SELECT q.id, q.seq, q.images, q.refused,
+                NOT EXISTS (SELECT 1 FROM messages l
+                             WHERE l.conversation_id = $1 AND l.role = 'user' AND l.seq > q.seq) AS last
+           FROM messages q WHERE q.id = $2 AND q.conversation_id = $1 AND q.role = 'user'`,
+        [conversationId, id],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return {
+        question: { id: row.id, seq: Number(row.seq), images: row.images, refused: row.refused },
+        last: row.last,
+      };
+    },
+
     /** The last question that sent charts and was not refused: its charts are the conversation's. */
     async lastChartHolder(conversationId: string): Promise<string | null> {
       const { rows } = await db.query<{ id: string }>(
@@ -297,11 +339,12 @@ export function conversationsRepository(db: Queryable) {
       return rows[0]?.id ?? null;
     },
 
-    /** The messages from `fromSeq` on, in order (the history window). */
-    async messagesFrom(conversationId: string, fromSeq: number): Promise<Message[]> {
+    /** The messages from `fromSeq` on (up to `beforeSeq`, excluded, when given), in order (the history window). */
+    async messagesFrom(conversationId: string, fromSeq: number, beforeSeq: number | null = null): Promise<Message[]> {
       const { rows } = await db.query<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq >= $2 ORDER BY seq`,
-        [conversationId, fromSeq],
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+          WHERE conversation_id = $1 AND seq >= $2 AND ($3::bigint IS NULL OR seq < $3::bigint) ORDER BY seq`,
+        [conversationId, fromSeq, beforeSeq],
       );
       return rows.map(toMessage);
     },

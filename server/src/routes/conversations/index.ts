@@ -123,6 +123,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           content: message.content,
           images: message.images,
           createdAt: message.createdAt.toISOString(),
+          ...(message.ending ? { ending: message.ending } : {}),
         })),
         nextCursor: page.nextCursor,
       };
