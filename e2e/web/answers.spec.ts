@@ -1,8 +1,16 @@
 // Answers as a trader uses them: the plan table rendered as a table with a plan card whose Copy puts the plan on
 // the clipboard; Regenerate, Edit & resend and Continue after Stop (what the coach was asked, what the thread
-// shows); focus back in the question box after Stop; a reader scrolled up keeps the place while the answer
-// streams, and Jump to latest takes them back.
+// shows, and what the conversation holds once reopened after a reload); focus back in the question box after
+// Stop; a reader scrolled up keeps the place while the answer streams, and Jump to latest takes them back.
+import type { CoachPage } from './pages/coach-page';
 import { expect, test } from './fixtures';
+
+/** A reload, then the conversation opened again from History: what the server kept of it. */
+async function reopen(coach: CoachPage, title: string): Promise<void> {
+  await coach.page.reload();
+  await expect(coach.question).toBeVisible();
+  await coach.openConversation(title);
+}
 
 const PLAN_ANSWER = [
   '### Setup\n\nA **2-1-2 reversal up**.\n\n',
@@ -65,6 +73,13 @@ test('Regenerate asks the same question again and replaces the answer', async ({
   await expect(page.getByTestId('question-bubble')).toHaveText(['Is the daily green?']);
   const requests = await server.upstreamRequests();
   expect(requests.map((request) => request.question)).toEqual(['Is the daily green?', 'Is the daily green?']);
+  // The coach was asked afresh: the first take was not in what it saw.
+  expect(requests[1]?.messageCount).toBe(1);
+
+  await reopen(coach, 'Is the daily green?');
+  await expect(page.getByTestId('history-answer')).toHaveText(['Second take.']);
+  await expect(page.getByTestId('question-bubble')).toHaveText(['Is the daily green?']);
+  await expect(page.getByTestId('thread')).not.toContainText('First take.');
 });
 
 test('Edit & resend puts the question back in the box; sending replaces the last turn', async ({
@@ -88,6 +103,12 @@ test('Edit & resend puts the question back in the box; sending replaces the last
   await expect(coach.liveAnswer).toContainText('The 15m is a 1.');
   const requests = await server.upstreamRequests();
   expect(requests.map((request) => request.question)).toEqual(['What is the 60m doing?', 'What is the 15m doing?']);
+  expect(requests[1]?.messageCount).toBe(1);
+
+  await reopen(coach, 'What is the 60m doing?');
+  await expect(page.getByTestId('question-bubble')).toHaveText(['What is the 15m doing?']);
+  await expect(page.getByTestId('history-answer')).toHaveText(['The 15m is a 1.']);
+  await expect(page.getByTestId('thread')).not.toContainText('The 60m is a 2U.');
 });
 
 test('after Stop focus is in the question box, and Continue carries on from the stored partial answer', async ({
@@ -118,6 +139,14 @@ test('after Stop focus is in the question box, and Continue carries on from the 
   expect(requests[1]?.question).toBe('Continue');
   // The question, the partial answer the server kept, and Continue.
   expect(requests[1]?.messageCount).toBe(3);
+
+  // Reopened, the stopped answer still says it was stopped; the whole one says nothing.
+  await reopen(coach, 'Walk me through a 3-1-2.');
+  await expect(page.getByTestId('history-answer')).toHaveText([
+    'A 3-1-2 needs the outside bar first,',
+    'then the inside bar.',
+  ]);
+  await expect(page.getByTestId('answer-ending')).toHaveText([/Stopped/]);
 });
 
 test('a reader scrolled up keeps the place while the answer streams; Jump to latest goes back', async ({

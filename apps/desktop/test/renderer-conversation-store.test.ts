@@ -242,6 +242,37 @@ describe('the conversation store', () => {
     expect(store().history.map((message) => message.content)).toEqual(['Explain everything', 'Point one, point']);
   });
 
+  it('Regenerate and Edit & resend name the question they replace, so the server replaces it too', async () => {
+    ask('Is the daily green?');
+    scripted.asked[0]!.send(start('c-3', 'a-1', 'q-1'));
+    scripted.asked[0]!.send(delta('Yes.'));
+    scripted.asked[0]!.send(complete);
+    store().regenerate();
+    expect(scripted.asked[1]?.request).toEqual({
+      message: 'Is the daily green?',
+      conversationId: 'c-3',
+      replaces: 'q-1',
+    });
+    scripted.asked[1]!.send(start('c-3', 'a-2', 'q-2'));
+    scripted.asked[1]!.send(complete);
+    store().editLast();
+    ask('Is the 60m green?');
+    expect(scripted.asked[2]?.request).toEqual({
+      message: 'Is the 60m green?',
+      conversationId: 'c-3',
+      replaces: 'q-2',
+    });
+
+    // A reopened conversation: its last question's id is the server's.
+    scripted.history.push(
+      { id: 'q9', role: 'user', content: 'D?', images: [], createdAt: '2026-01-01T00:00:00.000Z' },
+      { id: 'a9', role: 'assistant', content: 'A 2-1-2.', images: [], createdAt: '2026-01-01T00:00:01.000Z' },
+    );
+    await store().openConversation('c-4');
+    store().regenerate();
+    expect(scripted.asked[3]?.request).toEqual({ message: 'D?', conversationId: 'c-4', replaces: 'q9' });
+  });
+
   it('Retry asks the same question again in the same conversation, replacing the failed turn', () => {
     ask('Try me');
     const failed = scripted.asked[0]!;

@@ -1,9 +1,20 @@
 // Contract events as the coach client delivers them, for tests that drive the renderer's answer state.
 import type { CoachEvent, CoachState, Quota } from '@strat-coach/server/contract';
 
-export const streamStart = (conversationId: string, messageId = `${conversationId}-answer`): CoachEvent => ({
+export const streamStart = (
+  conversationId: string,
+  messageId = `${conversationId}-answer`,
+  questionId?: string,
+): CoachEvent => ({
   event: 'stream_start',
-  data: { requestId: 'r', conversationId, messageId, model: 'claude', coachingVersion: '1.0.0' },
+  data: {
+    requestId: 'r',
+    conversationId,
+    messageId,
+    ...(questionId ? { questionId } : {}),
+    model: 'claude',
+    coachingVersion: '1.0.0',
+  },
 });
 
 export const contentDelta = (text: string): CoachEvent => ({ event: 'content_delta', data: { text } });

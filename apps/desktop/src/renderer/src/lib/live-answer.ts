@@ -1,6 +1,6 @@
 // The answer being streamed, as plain data: each contract event moves it on, Stop freezes it, and once
 // the next question goes out it becomes two ordinary history messages. Pure, so it is tested in Node.
-import type { CoachEvent, MessageItem, Quota, StreamErrorEvent } from '@strat-coach/server/contract';
+import type { CoachEvent, MessageEnding, MessageItem, Quota, StreamErrorEvent } from '@strat-coach/server/contract';
 
 /** A chart this window sent with a question: shown in the thread without asking the server for it. */
 export interface QuestionChart {
@@ -12,16 +12,16 @@ export interface QuestionChart {
   label: string | null;
 }
 
-/** How an answer ended short of complete: the thread keeps saying so once the turn is history. */
-export type AnswerEnding = 'stopped' | 'cut_short';
+/** How an answer ended short of complete: the thread (and the server's history) keeps saying so. */
+export type AnswerEnding = MessageEnding;
 
 /**
- * A message of the thread: the server's, or one this window wrote (its charts kept here, and how the answer
- * ended, which the server does not store).
+ * A message of the thread: the server's, or one this window wrote (its charts kept here, and for a question
+ * the server's id of it, which Regenerate and Edit & resend name to replace it).
  */
 export interface ThreadMessage extends MessageItem {
   charts?: QuestionChart[];
-  ending?: AnswerEnding;
+  storedId?: string;
 }
 
 /** waiting: asked, nothing back yet; thinking: the model reasons before writing (nothing to show). */
@@ -41,6 +41,8 @@ export interface LiveAnswer {
   phase: AnswerPhase;
   conversationId: string | null;
   messageId: string | null;
+  /** The server's id of the stored question (stream_start); null until then, or when it did not say. */
+  questionId: string | null;
   error: StreamErrorEvent | null;
   /** When Retry may be pressed (epoch ms, from retryAfterMs); null: at once. */
   retryAt: number | null;
@@ -69,6 +71,7 @@ export function startAnswer(
     phase: 'waiting',
     conversationId: null,
     messageId: null,
+    questionId: null,
     error: null,
     retryAt: null,
     quota: null,
@@ -80,7 +83,12 @@ export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): 
   if (!isOpen(answer)) return answer;
   switch (event.event) {
     case 'stream_start':
-      return { ...answer, conversationId: event.data.conversationId, messageId: event.data.messageId };
+      return {
+        ...answer,
+        conversationId: event.data.conversationId,
+        messageId: event.data.messageId,
+        questionId: event.data.questionId ?? null,
+      };
     case 'message_start':
       return answer;
     case 'coach_status':
@@ -140,6 +148,7 @@ export function toHistory(answer: LiveAnswer, at: Date, localId: string): Thread
     images,
     createdAt,
     ...(answer.charts.length > 0 ? { charts: answer.charts } : {}),
+    ...(answer.questionId ? { storedId: answer.questionId } : {}),
     ...(answer.text === '' && ending ? { ending } : {}),
   };
   if (answer.text === '') return [question];

@@ -84,6 +84,20 @@ function lastTurn(
   return { question: history[start] ?? null, start: Math.max(0, start) };
 }
 
+/** The server's id of the thread's last question, which a replacement names; null when the server has none. */
+function lastQuestionId(history: ThreadMessage[], live: LiveAnswer | null): string | null {
+  if (live) return live.questionId;
+  const question = lastTurn(history, null).question;
+  if (question?.storedId) return question.storedId;
+  return question && !question.id.startsWith('local-') ? question.id : null;
+}
+
+/** `replaces` for a question that takes the last turn's place, on the server as on screen. */
+const replacing = (history: ThreadMessage[], live: LiveAnswer | null): { replaces?: string } => {
+  const id = lastQuestionId(history, live);
+  return id ? { replaces: id } : {};
+};
+
 const initial: ConversationState = {
   ...noConversation,
   draft: '',
@@ -139,11 +153,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
    */
   const send = (
     request: ChatStreamRequest,
-    options: {
-      replaceLive: boolean;
-      replaceLast?: boolean;
-      charts?: QuestionChart[];
-    },
+    options: { replaceLive: boolean; replaceLast?: boolean; charts?: QuestionChart[] },
   ): void => {
     const { live, history } = get();
     const askId = ++asks;
@@ -178,11 +188,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
       onError(error) {
         if (askId !== asks) return;
         // Refused before the stream: nothing was stored, so the question (and its chart) goes back.
-        set({
-          live: null,
-          notice: noticeFor(error, Date.now()),
-          draft: get().draft || request.message,
-        });
+        set({ live: null, notice: noticeFor(error, Date.now()), draft: get().draft || request.message });
         if ((request.images?.length ?? 0) > 0) useChartStore.getState().unsend();
         if (error.code === 'offline') useServerStore.getState().markOffline();
         if (error.code === 'upstream_unconfigured') useServerStore.getState().markUnconfigured();
@@ -213,16 +219,8 @@ export const useConversationStore = create<ConversationState & ConversationActio
       // The newest page: a conversation opens at its end, earlier pages come when asked for.
       const result = await host().api.messages(id);
       if (get().currentId !== id) return;
-      if (!result.ok)
-        return set({
-          historyStatus: 'error',
-          notice: noticeFor(result.error, Date.now()),
-        });
-      set({
-        history: result.value.items,
-        historyStatus: 'ready',
-        earlierCursor: result.value.nextCursor,
-      });
+      if (!result.ok) return set({ historyStatus: 'error', notice: noticeFor(result.error, Date.now()) });
+      set({ history: result.value.items, historyStatus: 'ready', earlierCursor: result.value.nextCursor });
       // The conversation's charts are the last ones a question sent; the server shows them to the model.
       const charts = result.value.items.findLast((item) => item.role === 'user' && item.images.length > 0);
       if (charts) useChartStore.getState().showSent(charts.images);
@@ -234,11 +232,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
       set({ earlierStatus: 'loading' });
       const result = await host().api.messages(currentId, earlierCursor);
       if (get().currentId !== currentId || get().earlierCursor !== earlierCursor) return;
-      if (!result.ok)
-        return set({
-          earlierStatus: 'error',
-          notice: noticeFor(result.error, Date.now()),
-        });
+      if (!result.ok) return set({ earlierStatus: 'error', notice: noticeFor(result.error, Date.now()) });
       set({
         history: [...result.value.items, ...get().history],
         earlierCursor: result.value.nextCursor,
@@ -262,7 +256,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
     },
 
     askQuestion(question) {
-      const { live, notice, currentId } = get();
+      const { live, notice, currentId, editing, history } = get();
       const message = question.trim();
       if (message === '' || isOpen(live) || rateLimited(notice, Date.now())) return;
       // Only new charts go out, higher timeframe first; the conversation's charts are already on the server.
@@ -272,12 +266,9 @@ export const useConversationStore = create<ConversationState & ConversationActio
           message,
           ...(currentId ? { conversationId: currentId } : {}),
           ...(charts.length > 0 ? { images: charts.map(chartImage) } : {}),
+          ...(editing && currentId ? replacing(history, live) : {}),
         },
-        {
-          replaceLive: false,
-          replaceLast: get().editing,
-          charts: charts.map(questionChart),
-        },
+        { replaceLive: false, replaceLast: get().editing, charts: charts.map(questionChart) },
       );
       if (charts.length > 0) useChartStore.getState().markSent();
     },
@@ -293,8 +284,11 @@ export const useConversationStore = create<ConversationState & ConversationActio
       if (isOpen(live) || !currentId || rateLimited(notice, Date.now())) return;
       const question = live?.question ?? lastTurn(history, null).question?.content;
       if (!question) return;
-      // The conversation's charts are on the server already: the same question goes out without them.
-      send({ message: question, conversationId: currentId }, { replaceLive: live !== null, replaceLast: true });
+      // The question's charts are on the server already: the same question goes out without them, and keeps them.
+      send(
+        { message: question, conversationId: currentId, ...replacing(history, live) },
+        { replaceLive: live !== null, replaceLast: true },
+      );
     },
 
     editLast() {
