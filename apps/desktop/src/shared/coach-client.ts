@@ -72,46 +72,49 @@ export function createCoachClient(options: CoachClientOptions) {
     return { ...extra, ...(token ? { authorization: `Bearer ${token}` } : {}) };
   };
 
+  /** One call: an offline error when the server cannot be reached, the contract's error for a refusal. */
+  const call = async <T>(
+    path: string,
+    init: RequestInit,
+    read: (response: Response) => Promise<T>,
+  ): Promise<HostResult<T>> => {
+    let response: Response;
+    try {
+      response = await doFetch(url(path), init);
+    } catch {
+      return { ok: false, error: offline() };
+    }
+    if (!response.ok) return { ok: false, error: await readError(response) };
+    return { ok: true, value: await read(response) };
+  };
+
   return {
     async get<T>(path: string, signal?: AbortSignal): Promise<HostResult<T>> {
-      let response: Response;
-      try {
-        response = await doFetch(url(path), { headers: await headers(), ...(signal ? { signal } : {}) });
-      } catch {
-        return { ok: false, error: offline() };
-      }
-      if (!response.ok) return { ok: false, error: await readError(response) };
-      return { ok: true, value: (await response.json()) as T };
+      return call(
+        path,
+        { headers: await headers(), ...(signal ? { signal } : {}) },
+        (response) => response.json() as Promise<T>,
+      );
     },
 
     /** A change (rename, delete): a JSON body when given; a 204 answers `undefined`. */
     async send<T>(method: 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HostResult<T>> {
-      let response: Response;
-      try {
-        response = await doFetch(url(path), {
-          method,
-          headers: await headers(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      } catch {
-        return { ok: false, error: offline() };
-      }
-      if (!response.ok) return { ok: false, error: await readError(response) };
-      if (response.status === 204) return { ok: true, value: undefined as T };
-      return { ok: true, value: (await response.json()) as T };
+      const init: RequestInit = {
+        method,
+        headers: await headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      };
+      return call(path, init, async (response) =>
+        response.status === 204 ? (undefined as T) : ((await response.json()) as T),
+      );
     },
 
     /** A binary resource (a stored chart): its bytes and media type. */
     async getBytes(path: string, signal?: AbortSignal): Promise<HostResult<StoredBytes>> {
-      let response: Response;
-      try {
-        response = await doFetch(url(path), { headers: await headers(), ...(signal ? { signal } : {}) });
-      } catch {
-        return { ok: false, error: offline() };
-      }
-      if (!response.ok) return { ok: false, error: await readError(response) };
-      const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? 'application/octet-stream';
-      return { ok: true, value: { mediaType, bytes: new Uint8Array(await response.arrayBuffer()) } };
+      return call(path, { headers: await headers(), ...(signal ? { signal } : {}) }, async (response) => ({
+        mediaType: response.headers.get('content-type')?.split(';')[0]?.trim() ?? 'application/octet-stream',
+        bytes: new Uint8Array(await response.arrayBuffer()),
+      }));
     },
 
     /**
