@@ -1,11 +1,18 @@
 // window.coach's main side against the real server and the fake Anthropic upstream, called the way the
 // preload calls it (through the IPC router, from the app's main frame): answers stream to the renderer
 // under their stream id and end with one `end`; cancel stops the upstream call; refusals arrive as errors;
-// session changes are pushed; no token ever reaches the renderer; the tray's meter follows the quota.
+// session changes are pushed; no token ever reaches the renderer; the tray's meter follows the quota; the
+// history is searched, renamed and deleted through main.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { pngOfSize, startTestServer, type TestServer } from '@strat-coach/server/testing';
 import type { IncomingMessage } from 'node:http';
-import type { MessagesResponse, UsageCurrentResponse, UsageHistoryResponse } from '@strat-coach/server/contract';
+import type {
+  ConversationsResponse,
+  ConversationSummary,
+  MessagesResponse,
+  UsageCurrentResponse,
+  UsageHistoryResponse,
+} from '@strat-coach/server/contract';
 import type { HostResult, StoredChart } from '../src/shared/host-api';
 import { createSessionClient } from '../src/shared/auth/session-client';
 import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
@@ -81,8 +88,8 @@ function mainProcess() {
     settings: {} as BridgeDeps['settings'],
     push,
   });
-  const invoke = (channel: string, ...args: unknown[]) =>
-    listeners.get(channel)!({ senderFrame: appFrame, sender: renderer }, ...args);
+  const invoke = <T = unknown>(channel: string, ...args: unknown[]) =>
+    listeners.get(channel)!({ senderFrame: appFrame, sender: renderer }, ...args) as Promise<T>;
   const ended = (streamId: string) =>
     vi.waitFor(() => expect(streamed).toContainEqual({ streamId, kind: 'end' }), { timeout: 10_000 });
   const of = (streamId: string) => streamed.filter((message) => message.streamId === streamId);
@@ -305,15 +312,15 @@ describe('session and API calls', () => {
     for (let n = 0; n < 60; n += 1)
       await server.app.repos.conversations.addMessage(conversationId, { role: 'user', content: `later ${n}` });
 
-    const newest = (await main.invoke('api:messages', conversationId)) as HostResult<MessagesResponse>;
+    const newest = await main.invoke<HostResult<MessagesResponse>>('api:messages', conversationId);
     if (!newest.ok) throw new Error(newest.error.message);
     expect(newest.value.items.map((item) => item.content).at(-1)).toBe('later 59');
     expect(newest.value.items).toHaveLength(50);
-    const earlier = (await main.invoke(
+    const earlier = await main.invoke<HostResult<MessagesResponse>>(
       'api:messages',
       conversationId,
       newest.value.nextCursor,
-    )) as HostResult<MessagesResponse>;
+    );
     if (!earlier.ok) throw new Error(earlier.error.message);
     expect(earlier.value.items.map((item) => item.content).slice(0, 3)).toEqual([
       'First question',
@@ -340,12 +347,12 @@ describe('session and API calls', () => {
     const started = main.of('stream-chart')[0];
     if (started?.kind !== 'event' || started.event.event !== 'stream_start') throw new Error('no stream_start');
     const conversationId = started.event.data.conversationId;
-    const page = (await main.invoke('api:messages', conversationId)) as HostResult<MessagesResponse>;
+    const page = await main.invoke<HostResult<MessagesResponse>>('api:messages', conversationId);
     if (!page.ok) throw new Error(page.error.message);
     const question = page.value.items.find((item) => item.role === 'user');
     if (!question) throw new Error('no question stored');
 
-    const chart = (await main.invoke('api:chart', conversationId, question.id, 0)) as HostResult<StoredChart>;
+    const chart = await main.invoke<HostResult<StoredChart>>('api:chart', conversationId, question.id, 0);
     if (!chart.ok) throw new Error(chart.error.message);
     expect(chart.value.mediaType).toBe('image/png');
     expect(Buffer.from(chart.value.bytes).equals(png)).toBe(true);
@@ -360,6 +367,99 @@ describe('session and API calls', () => {
     expect(await main.invoke('api:chart', conversationId, question.id, 4)).toMatchObject({
       ok: false,
       error: { code: 'invalid_request', status: null },
+    });
+    main.stop();
+  });
+});
+
+/**
+ * The history's host API on main's side: a search finds a conversation by a word of its answer (with the
+ * snippet) and pages with the same words; rename and delete reach the server; ids that are not ids never
+ * leave main. `ask` waits for the stored answer; `list` reads a page of the list or of a search.
+ */
+function historyMain() {
+  const main = mainProcess();
+  let asked = 0;
+  const ask = async (message: string, answer: string): Promise<void> => {
+    server.fake!.script({ chunks: [answer] });
+    const streamId = `stream-history-${(asked += 1)}`;
+    await main.invoke('coach:ask', streamId, { message });
+    await main.ended(streamId);
+  };
+  const list = async (cursor?: string, q?: string): Promise<ConversationsResponse> => {
+    const result = await main.invoke<HostResult<ConversationsResponse>>('api:conversations', cursor, q);
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value;
+  };
+  return { invoke: main.invoke, ask, list, stop: main.stop };
+}
+
+describe('the history through main', () => {
+  it('searches titles and answers, with a snippet for a word in an answer', async () => {
+    const main = historyMain();
+    await main.invoke('session:sign-in');
+    await main.ask('Is SPY a 2-1-2 on the 60?', 'Yes: the inside bar breaks up, a hammer on the daily.');
+    await main.ask('What about gold?', 'Gold is a 1, inside the prior range.');
+
+    // The local issuer has one trader: the other tests' conversations may be listed too, after these.
+    expect((await main.list()).items.slice(0, 2).map((item) => item.title)).toEqual([
+      'What about gold?',
+      'Is SPY a 2-1-2 on the 60?',
+    ]);
+    const found = await main.list(undefined, '  hammer ');
+    expect(found.items).toEqual([
+      expect.objectContaining({ title: 'Is SPY a 2-1-2 on the 60?', snippet: expect.stringContaining('hammer') }),
+    ]);
+    expect((await main.list(undefined, 'gold')).items.map((item) => item.title)).toEqual(['What about gold?']);
+    expect((await main.list(undefined, 'nothing-like-this')).items).toEqual([]);
+    // Blank is no search: every conversation.
+    expect(await main.list(undefined, '   ')).toEqual(await main.list());
+    main.stop();
+  });
+
+  it('renames and deletes on the server; the list shows the new title, then not the conversation', async () => {
+    const main = historyMain();
+    await main.invoke('session:sign-in');
+    await main.ask('First question', 'An answer.');
+    const [conversation] = (await main.list()).items;
+    if (!conversation) throw new Error('no conversation listed');
+
+    const renamed = await main.invoke<HostResult<ConversationSummary>>(
+      'api:rename-conversation',
+      conversation.id,
+      '  SPY   60m plan ',
+    );
+    expect(renamed).toMatchObject({ ok: true, value: { id: conversation.id, title: 'SPY 60m plan' } });
+    expect((await main.list()).items[0]?.title).toBe('SPY 60m plan');
+    expect(await main.invoke('api:rename-conversation', conversation.id, '   ')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', status: 400 },
+    });
+
+    expect(await main.invoke('api:delete-conversation', conversation.id)).toEqual({ ok: true, value: undefined });
+    expect((await main.list()).items.map((item) => item.id)).not.toContain(conversation.id);
+    expect(await main.invoke('api:delete-conversation', conversation.id)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', status: 404 },
+    });
+    main.stop();
+  });
+
+  it('refuses ids, cursors and words that could not be ours before they reach the server', async () => {
+    const main = historyMain();
+    await main.invoke('session:sign-in');
+    const refused = { ok: false, error: { code: 'invalid_request', status: null } };
+    expect(await main.invoke('api:rename-conversation', '../usage/current', 'x')).toMatchObject(refused);
+    expect(await main.invoke('api:rename-conversation', '00000000-0000-4000-8000-000000000000', 42)).toMatchObject(
+      refused,
+    );
+    expect(await main.invoke('api:delete-conversation', '../usage/current')).toMatchObject(refused);
+    expect(await main.invoke('api:conversations', 'not-a-cursor')).toMatchObject(refused);
+    expect(await main.invoke('api:conversations', undefined, 'x'.repeat(5000))).toMatchObject(refused);
+    // A word the server refuses (too long for a search) is its to explain.
+    expect(await main.invoke('api:conversations', undefined, 'x'.repeat(201))).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', status: 400 },
     });
     main.stop();
   });
