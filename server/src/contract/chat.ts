@@ -85,6 +85,43 @@ export interface StreamCompleteEvent {
   quota: { limit: number | null; used: number; remaining: number | null; percent: number | null };
 }
 
+/** A candle as the local chart reader measured it, in the image's own pixels (y grows down). */
+export interface ChartAnalysisCandle {
+  /** Centre, from the image's left edge. */
+  x: number;
+  highPx: number;
+  lowPx: number;
+  openPx: number;
+  closePx: number;
+  /** The Strat number against the candle before it; null when within a pixel or a wick end is hidden. */
+  type: '1' | '2U' | '2D' | '3' | null;
+  confidence: number;
+}
+
+/** Why a chart has no reading: not a candlestick chart the reader understands, too big to read in budget. */
+export type ChartAnalysisSkip = 'no_candles' | 'image_too_large' | 'unreadable_image' | 'timeout';
+
+export interface ChartAnalysisImage {
+  /** Position of the chart in the question's images (0-based). */
+  index: number;
+  /** The image's size in pixels: the candles' coordinates are in this space. */
+  width: number;
+  height: number;
+  /** The last 12 candles, oldest first; the right-most is the live bar. Empty when skipped. */
+  candles: ChartAnalysisCandle[];
+  /** The last bars' numbers, oldest first, "?" where unsure: "2D-1-2U". */
+  sequence: string;
+  combo: { name: string; bars: string; side: 'long' | 'short' | 'both'; status: string } | null;
+  /** The trigger bar, as an index into `candles`, and which of its ends triggers. */
+  trigger: { candle: number; side: 'long' | 'short' | 'both' } | null;
+  skipped?: ChartAnalysisSkip;
+}
+
+/** The local reader's reading of each chart: sent before message_start (and when no model is configured). */
+export interface ChartAnalysisEvent {
+  images: ChartAnalysisImage[];
+}
+
 /** Stable codes of a failed stream. */
 export const STREAM_ERROR_CODES = [
   'upstream_rate_limited',
@@ -111,6 +148,7 @@ export interface StreamErrorEvent {
 /** Every event of the stream, by its SSE `event:` name. */
 export interface CoachEventMap {
   stream_start: StreamStartEvent;
+  chart_analysis: ChartAnalysisEvent;
   message_start: MessageStartEvent;
   coach_status: CoachStatusEvent;
   content_delta: ContentDeltaEvent;
