@@ -24,6 +24,7 @@ export type StreamOutcome = 'completed' | 'failed' | 'refused' | 'cancelled';
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<CoachEventName>([
   'stream_start',
+  'chart_analysis',
   'message_start',
   'coach_status',
   'content_delta',
@@ -97,8 +98,8 @@ export function createCoachClient(options: CoachClientOptions) {
       );
     },
 
-    /** A change (rename, delete): a JSON body when given; a 204 answers `undefined`. */
-    async send<T>(method: 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HostResult<T>> {
+    /** A change or a computation (read a chart, rename, delete): a JSON body when given; a 204 answers `undefined`. */
+    async send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HostResult<T>> {
       const init: RequestInit = {
         method,
         headers: await headers(body === undefined ? {} : { 'content-type': 'application/json' }),

@@ -2,6 +2,8 @@
 // to the main process) and the web host in a plain browser. The renderer never sees a token, an API key
 // or a path on disk: the host holds the session and makes every authenticated call.
 import type {
+  ChartAnalysisImage,
+  ChatImage,
   ChatStreamRequest,
   CoachEvent,
   ConversationsResponse,
@@ -133,6 +135,12 @@ export interface CoachHostApi {
     messages(conversationId: string, cursor?: string): Promise<HostResult<MessagesResponse>>;
     /** A question's stored chart, `n` its place in the message's images (0-based): its bytes, to show in the thread. */
     chart(conversationId: string, messageId: string, n: number): Promise<HostResult<StoredChart>>;
+    /**
+     * The local chart reader's reading of one chart (POST /charts/read: the bars' numbers for the preview; no
+     * tokens spent). Optional: a host that cannot reach it yet (Electron's main, until it forwards the call)
+     * leaves it out, and the preview shows the chart without its numbers.
+     */
+    readChart?(image: ChatImage): Promise<HostResult<ChartAnalysisImage>>;
     /**
      * The usage the host read after each answer (however it ended, once its stream is over), on sign-in and
      * every few minutes: the window's meter follows it instead of reading the usage itself.

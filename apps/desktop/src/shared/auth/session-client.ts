@@ -53,7 +53,7 @@ export function createSessionClient(options: {
       );
     },
 
-    send<T>(method: 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HostResult<T>> {
+    send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HostResult<T>> {
       return withRecovery(
         (client) => client.send<T>(method, path, body),
         (result) => !result.ok && result.error.status === 401,

@@ -3,6 +3,7 @@
 // capture is getDisplayMedia cropped in the page's own overlay, settings live in localStorage. Used when the
 // renderer runs as the web version (and in the e2e suite).
 import type {
+  ChartAnalysisImage,
   ChatStreamRequest,
   CoachEvent,
   ConversationSummary,
@@ -29,6 +30,9 @@ export interface WebHostOptions {
   /** Shows the crop overlay over a captured frame; resolves with the chosen region, or null when cancelled. */
   presentCrop: (frame: CropFrame) => Promise<Rect | null>;
 }
+
+/** The local chart reader (POST, one chart, no tokens): the preview's bar numbers. */
+const CHARTS_READ_PATH = '/charts/read';
 
 /** localStorage, or null where the browser blocks it (reading the property itself can throw). */
 function pageStorage(): Storage | null {
@@ -85,6 +89,10 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
         await session.restore();
         const id = encodeURIComponent;
         return client.getBytes(`/conversations/${id(conversationId)}/messages/${id(messageId)}/charts/${n}`);
+      },
+      readChart: async (image) => {
+        await session.restore();
+        return client.send<ChartAnalysisImage>('POST', CHARTS_READ_PATH, { image });
       },
       onUsage(listener) {
         usageListeners.add(listener);
