@@ -1,5 +1,6 @@
 // The signed-in user's conversation history.
 import { Type, type Static } from 'typebox';
+import { ChartAnalysis } from './charts.js';
 
 /** Longest search a trader can type, and longest title a conversation can be given. */
 export const MAX_SEARCH_CHARS = 200;
@@ -56,6 +57,11 @@ export const ImageMeta = Type.Object(
     height: Type.Union([Type.Integer(), Type.Null()]),
     /** The timeframe label the trader gave the chart, when there was one. */
     label: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /**
+     * The local chart reader's reading of this chart (the stream's chart_analysis image without its index), for
+     * drawing bar numbers on it; absent or null when it was not read (charts stored before the reader).
+     */
+    analysis: Type.Optional(Type.Union([ChartAnalysis, Type.Null()])),
   },
   { additionalProperties: false },
 );

@@ -6,4 +6,5 @@ export * from './health.js';
 export * from './usage.js';
 export * from './conversations.js';
 export * from './chat.js';
+export * from './charts.js';
 export const API_PREFIX = '/api/v1';
