@@ -10,6 +10,7 @@ export const INTEGRATION_TEST_FILES = [
   'server/test/app.test.ts',
   'server/test/auth.test.ts',
   'server/test/chaos.test.ts',
+  'server/test/chat-charts.test.ts',
   'server/test/chat-conversation.test.ts',
   'server/test/chat-limits.test.ts',
   'server/test/chat-settlement.test.ts',

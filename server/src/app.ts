@@ -10,6 +10,7 @@ import type { Config } from './config/env.js';
 import { API_PREFIX } from './contract/index.js';
 import type { Database } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
+import { chartAnalysisPlugin } from './plugins/chart-analysis.js';
 import { chartRetentionPlugin } from './plugins/chart-retention.js';
 import { databasePlugin } from './plugins/database.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -18,6 +19,7 @@ import { redisPlugin } from './plugins/redis.js';
 import { streamSlotsPlugin } from './plugins/stream-slots.js';
 import { turnSettlementPlugin } from './plugins/turn-settlement.js';
 import { authConfigRoutes } from './routes/auth/index.js';
+import { chartRoutes } from './routes/charts/index.js';
 import { chatRoutes } from './routes/chat/index.js';
 import { conversationRoutes } from './routes/conversations/index.js';
 import { healthRoutes } from './routes/health/index.js';
@@ -90,6 +92,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   await app.register(authPlugin, { config });
   await app.register(rateLimitPlugin, { config });
   await app.register(streamSlotsPlugin, { config });
+  await app.register(chartAnalysisPlugin);
 
   if (app.localIssuer) await app.register(localAuthRoutes, { issuer: app.localIssuer });
   await app.register(
@@ -99,6 +102,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
       await api.register(usageRoutes, { config });
       await api.register(conversationRoutes);
       await api.register(chatRoutes, { config });
+      await api.register(chartRoutes);
     },
     { prefix: API_PREFIX },
   );

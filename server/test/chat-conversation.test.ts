@@ -258,7 +258,23 @@ describe('stored charts', () => {
     const bob = await h.trader();
     const { conversationId, question } = await askWithChart(alice.headers);
     expect(question.images).toEqual([
-      { mediaType: 'image/png', bytes: chart.length, width: 1_200, height: 700, label: 'QQQ 15' },
+      {
+        mediaType: 'image/png',
+        bytes: chart.length,
+        width: 1_200,
+        height: 700,
+        label: 'QQQ 15',
+        // A plain grey image: the local reader found no candles in it.
+        analysis: {
+          width: 1_200,
+          height: 700,
+          candles: [],
+          sequence: '',
+          combo: null,
+          trigger: null,
+          skipped: 'no_candles',
+        },
+      },
     ]);
 
     const own = await h.test.app.inject({
@@ -518,7 +534,23 @@ describe('Regenerate and Edit & resend (replaces)', () => {
     expect(question.id).toBe(again.events[0]!.data.questionId);
     expect(question.id).not.toBe(questionId);
     expect(question.images).toEqual([
-      { mediaType: 'image/png', bytes: chart.length, width: 1_200, height: 700, label: 'SPY 60m' },
+      {
+        mediaType: 'image/png',
+        bytes: chart.length,
+        width: 1_200,
+        height: 700,
+        label: 'SPY 60m',
+        // A plain grey image: the local reader found no candles in it.
+        analysis: {
+          width: 1_200,
+          height: 700,
+          candles: [],
+          sequence: '',
+          combo: null,
+          trigger: null,
+          skipped: 'no_candles',
+        },
+      },
     ]);
     const stored = await h.test.app.inject({
       method: 'GET',

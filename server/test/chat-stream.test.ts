@@ -210,7 +210,25 @@ describe('chart images', () => {
       `SELECT images, content FROM messages WHERE conversation_id = $1 AND role = 'user'`,
       [result.events[0]!.data.conversationId],
     );
-    expect(rows[0]!.images).toEqual([{ mediaType: 'image/png', bytes: png.length, width: 1_200, height: 800 }]);
+    // With the local reader's reading (a plain grey image: no candles), and nothing the model was given.
+    expect(rows[0]!.images).toEqual([
+      {
+        mediaType: 'image/png',
+        bytes: png.length,
+        width: 1_200,
+        height: 800,
+        analysis: {
+          width: 1_200,
+          height: 800,
+          candles: [],
+          sequence: '',
+          combo: null,
+          trigger: null,
+          skipped: 'no_candles',
+        },
+        reader: { text: null, target: null },
+      },
+    ]);
   });
 
   it('a declared type that disagrees with the bytes is 400', async () => {

@@ -13,6 +13,7 @@ import {
   type Message,
   type ReplacedQuestion,
 } from '../db/repositories/conversations.js';
+import { READING_TOKENS, type ChartRead } from './chart-analysis.js';
 import { imageTokens, MAX_LONG_EDGE_PX, type CheckedImage } from './chart-images.js';
 import { estimateTextTokens, windowStart } from './coach-history.js';
 import type { ContextMessage, ConversationCharts } from './coach-messages.js';
@@ -24,11 +25,28 @@ export interface TurnContext {
   /** The history window, oldest first, then this turn's question; refused questions left out. */
   window: ContextMessage[];
   charts: ConversationCharts;
+  /**
+   * This question's own charts (sent with it, or taken over from the question it replaces), in order, for the
+   * local reader: their bytes, and the reading stored with them when they were read before. Empty when the
+   * question has none (a follow-up about an earlier chart).
+   */
+  questionCharts: QuestionChart[];
   /** The stored question this turn retries (it got no answer), or null for a new question. */
   retryOf: string | null;
   /** Upper-bound estimate of the window's text and the charts, for the quota reservation. */
   estimatedTokens: number;
 }
+
+export interface QuestionChart {
+  bytes: Buffer;
+  stored: ChartRead | null;
+}
+
+/** A chart's stored reading, when it was read (and what the model was given of it kept). */
+const storedRead = (meta: ImageMeta | undefined): ChartRead | null =>
+  meta?.analysis && meta.reader
+    ? { analysis: meta.analysis, text: meta.reader.text, target: meta.reader.target }
+    : null;
 
 const codePoints = (text: string): number => Array.from(text).length;
 
@@ -94,9 +112,15 @@ export async function loadTurnContext(
     images: carried ? replacing.images : metas,
   };
   const window = [...stored.filter((message) => !message.refused).map(toContext), current];
-  const { charts, tokens } = await conversationCharts(db, conversationId, current, question.images, replacing);
+  const { charts, questionCharts, tokens } = await conversationCharts(
+    db,
+    conversationId,
+    current,
+    question.images,
+    replacing,
+  );
   const textTokens = window.reduce((sum, message) => sum + estimateTextTokens(message.content) + NOTE_TOKENS, 0);
-  return { window, charts, retryOf, estimatedTokens: textTokens + tokens };
+  return { window, charts, questionCharts, retryOf, estimatedTokens: textTokens + tokens };
 }
 
 const chartKey = (image: ImageMeta): string =>
@@ -116,31 +140,43 @@ async function conversationCharts(
   current: ContextMessage,
   images: readonly CheckedImage[],
   replacing: ReplacedQuestion | null,
-): Promise<{ charts: ConversationCharts; tokens: number }> {
+): Promise<{ charts: ConversationCharts; questionCharts: QuestionChart[]; tokens: number }> {
+  // Each chart may get its pixel reading (read later, or stored): counted at its bound.
   if (images.length > 0) {
     return {
       charts: {
         holderId: current.id,
-        charts: images.map((image) => ({ mediaType: image.mediaType, data: image.data, label: image.label })),
+        charts: images.map((image) => ({
+          mediaType: image.mediaType,
+          data: image.data,
+          label: image.label,
+          reading: null,
+        })),
       },
-      tokens: images.reduce((sum, image) => sum + image.tokens, 0),
+      questionCharts: images.map((image) => ({ bytes: image.bytes, stored: null })),
+      tokens: images.reduce((sum, image) => sum + image.tokens + READING_TOKENS, 0),
     };
   }
   // Looked up on its own: the holder can be older than the history index reaches.
   // The replaced question, when it holds them, hands its charts to this one (current carries their metadata).
-  const holderId = conversationId ? await conversationsRepository(db).lastChartHolder(conversationId) : null;
-  if (!holderId) return { charts: { holderId: null, charts: [] }, tokens: 0 };
-  const stored = await chartsRepository(db).forMessage(holderId);
+  const holder = conversationId ? await conversationsRepository(db).lastChartHolder(conversationId) : null;
+  if (!holder) return { charts: { holderId: null, charts: [] }, questionCharts: [], tokens: 0 };
+  const stored = await chartsRepository(db).forMessage(holder.id);
+  const taken = holder.id === replacing?.id;
   return {
     charts: {
-      holderId: holderId === replacing?.id ? current.id : holderId,
+      holderId: taken ? current.id : holder.id,
       charts: stored.map((chart) => ({
         mediaType: chart.mediaType,
         data: chart.data.toString('base64'),
         label: chart.label,
+        reading: holder.images[chart.position]?.reader?.text ?? null,
       })),
     },
-    tokens: stored.reduce((sum, chart) => sum + storedChartTokens(chart.data), 0),
+    questionCharts: taken
+      ? stored.map((chart) => ({ bytes: chart.data, stored: storedRead(holder.images[chart.position]) }))
+      : [],
+    tokens: stored.reduce((sum, chart) => sum + storedChartTokens(chart.data) + READING_TOKENS, 0),
   };
 }
 

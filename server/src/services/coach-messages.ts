@@ -24,6 +24,8 @@ export interface ChartForModel {
   /** Base64 of the image bytes. */
   data: string;
   label: string | null;
+  /** The local reader's pixel reading of the chart, given to the model right after it; null when not read. */
+  reading: string | null;
 }
 
 export interface ConversationCharts {
@@ -44,7 +46,7 @@ const labelsOf = (images: readonly ImageMeta[]): string => {
   return labels.length > 0 ? ` (${labels.join(', ')})` : '';
 };
 
-/** "Chart 2 of 3 — SPY 60m", then the image, for each chart. */
+/** "Chart 2 of 3 — SPY 60m", then the image, then its pixel reading when there is one, for each chart. */
 function chartBlocks(charts: readonly ChartForModel[]): ContentBlockParam[] {
   return charts.flatMap((chart, index): ContentBlockParam[] => {
     const image: ImageBlockParam = {
@@ -52,7 +54,9 @@ function chartBlocks(charts: readonly ChartForModel[]): ContentBlockParam[] {
       source: { type: 'base64', media_type: chart.mediaType, data: chart.data },
     };
     const title = `Chart ${index + 1} of ${charts.length}${chart.label ? ` — ${chart.label}` : ''}`;
-    return [text(title), image];
+    if (!chart.reading) return [text(title), image];
+    const about = `Pixel reading of chart ${index + 1}${chart.label ? ` (${chart.label})` : ''}:`;
+    return [text(title), image, text(`${about}\n${chart.reading}`)];
   });
 }
 

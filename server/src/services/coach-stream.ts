@@ -25,14 +25,18 @@ import { usageRepository } from '../db/repositories/usage.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError, notFound } from '../errors.js';
 import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
+import { READING_TOKENS, type ChartAnalyzer } from './chart-analysis.js';
 import { checkImages } from './chart-images.js';
-import { loadTurnContext } from './coach-context.js';
+import { keepReadings, messagesWithReadings, readTurnCharts } from './coach-charts.js';
+import { loadTurnContext, type QuestionChart } from './coach-context.js';
 import { estimateOutputTokens } from './coach-history.js';
-import { buildMessages } from './coach-messages.js';
+import { buildMessages, type ContextMessage, type ConversationCharts } from './coach-messages.js';
 import { MIN_ANSWER_TOKENS, planAnswer, type AnswerPlan } from './coach-plan.js';
 import type { CoachingPrompt } from './coaching-prompt.js';
 import { classifyUpstreamError, type CoachUpstream, type UpstreamUsage } from './coach-upstream.js';
 import { titleFor } from './conversation-title.js';
+import { LOCAL_READER_MODEL } from './local-answer.js';
+import { streamLocalAnswer } from './local-turn.js';
 import type { SharedPromptSize } from './shared-prompt.js';
 import type { EventSink } from './sse-writer.js';
 import type { Settlement } from './turn-settlement.js';
@@ -40,7 +44,10 @@ import { quotaOf, quotaTokensOf } from './usage-summary.js';
 
 export interface CoachDeps {
   db: Database;
-  upstream: CoachUpstream;
+  /** null: no ANTHROPIC_API_KEY, and the local chart reader answers alone (no tokens, no quota). */
+  upstream: CoachUpstream | null;
+  /** The local chart reader, for the question's charts before the model call. */
+  charts: Pick<ChartAnalyzer, 'read'>;
   coaching: CoachingPrompt;
   /** The coaching prompt's size in tokens, learned from the model's usage. */
   sharedPrompt: SharedPromptSize;
@@ -65,6 +72,11 @@ export interface PreparedTurn {
   questionId: string | null;
   assistantMessageId: string;
   messages: MessageParam[];
+  /** What `messages` was built from (the history window and the conversation's charts), to add the readings. */
+  window: ContextMessage[];
+  charts: ConversationCharts;
+  /** The question's own charts, for the local reader. */
+  questionCharts: QuestionChart[];
   /** The request carries earlier turns (so a cache read is more than the coaching prompt). */
   hasHistory: boolean;
   plan: AnswerPlan;
@@ -116,7 +128,9 @@ export async function prepareTurn(
   // An upper bound of what the call can count against the quota: the window, the question and the charts
   // (text at one token per UTF-8 byte, which no tokenizer exceeds), and the coaching prompt's share that is
   // not yet known to be the shared prompt (none, once its size has been measured).
-  const inputEstimate = context.estimatedTokens + promptShareBound(deps);
+  // Without a model (the local reader answers) nothing is counted and nothing is reserved, whatever the quota.
+  const local = deps.upstream === null;
+  const inputEstimate = local ? 0 : context.estimatedTokens + promptShareBound(deps);
   const period = billingPeriodAt(user.periodStart, new Date());
   const rules = TIER_RULES[user.tier];
   const turns = coachingTurnsRepository(deps.db);
@@ -129,14 +143,14 @@ export async function prepareTurn(
       .start({
         turnId,
         requestId,
-        model: deps.coach.id,
+        model: local ? LOCAL_READER_MODEL : deps.coach.id,
         userId: user.id,
         periodStart: period.start,
         inputTokens,
-        maxAnswerTokens: deps.coach.maxTokens,
-        minAnswerTokens: MIN_ANSWER_TOKENS,
+        maxAnswerTokens: local ? 0 : deps.coach.maxTokens,
+        minAnswerTokens: local ? 0 : MIN_ANSWER_TOKENS,
         // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
-        limit: rules.blockAtQuota ? rules.monthlyTokens : null,
+        limit: rules.blockAtQuota && !local ? rules.monthlyTokens : null,
         conversationId: existing?.id ?? null,
         title: titleFor(
           body.message,
@@ -161,12 +175,15 @@ export async function prepareTurn(
       });
   let started = await start(inputEstimate);
   const usage = usageRepository(deps.db);
-  if (!started && rules.monthlyTokens !== null && rules.blockAtQuota) {
+  if (!started && !local && rules.monthlyTokens !== null && rules.blockAtQuota) {
     // The upper bound does not fit, but the real input may: near the quota, ask the model's own count (only when
     // there is room for an answer at all, so a trader with nothing left costs no count).
     const { used, reserved } = await usage.quotaState(user.id, period.start);
     if (rules.monthlyTokens - used - reserved > MIN_ANSWER_TOKENS) {
-      const exact = await exactInput(deps, messages, gone);
+      // The charts' readings are not in `messages` yet: their bound is added.
+      const pending = context.questionCharts.filter((chart) => chart.stored === null).length * READING_TOKENS;
+      const counted = await exactInput(deps, messages, gone);
+      const exact = counted === null ? null : counted + pending;
       if (exact !== null && exact < inputEstimate) started = await start(exact);
     }
   }
@@ -183,6 +200,9 @@ export async function prepareTurn(
     questionId: started.questionId ?? context.retryOf,
     assistantMessageId: turnId,
     messages,
+    window: context.window,
+    charts: context.charts,
+    questionCharts: context.questionCharts,
     hasHistory: context.window.length > 1,
     plan: planAnswer(deps.coach, started.answerTokens),
     period,
@@ -215,6 +235,7 @@ async function questionToReplace(
  * free), and the coaching prompt's share as for the bound (none once measured). Null when it cannot be had.
  */
 async function exactInput(deps: CoachDeps, messages: MessageParam[], gone: AbortSignal): Promise<number | null> {
+  if (!deps.upstream) return null;
   try {
     return (await deps.upstream.countTokens({ model: deps.coach.id, messages }, gone)) + promptShareBound(deps);
   } catch (error) {
@@ -316,10 +337,14 @@ export async function streamTurn(
     conversationId: turn.conversation.id,
     messageId: turn.assistantMessageId,
     ...(turn.questionId ? { questionId: turn.questionId } : {}),
-    model: deps.coach.id,
+    model: deps.upstream ? deps.coach.id : LOCAL_READER_MODEL,
     coachingVersion: deps.coaching.version,
   };
   await sink.send('stream_start', start);
+  // The local reader's reading of the question's charts, before the model: the trader sees it first, the model
+  // gets it with each chart, and it is kept with the question while the model answers.
+  const reads = stop.aborted ? [] : await readTurnCharts(deps.charts, turn, sink);
+  const kept = keepReadings(deps.db, turn, reads, deps.log);
   if (stop.aborted) {
     // Gone before the model was called (while the turn was prepared, or the stream opened): the reservation
     // goes back and nothing is billed.
@@ -331,7 +356,18 @@ export async function streamTurn(
     });
     clearTimeout(deadline);
     stop.removeEventListener('abort', abortUpstream);
+    await kept;
     sent();
+    sink.end();
+    return;
+  }
+  const upstream = deps.upstream;
+  if (!upstream) {
+    clearTimeout(deadline);
+    stop.removeEventListener('abort', abortUpstream);
+    sent();
+    await streamLocalAnswer(deps, turn, sink, reads, startedAt);
+    await kept;
     sink.end();
     return;
   }
@@ -339,14 +375,14 @@ export async function streamTurn(
   let answerComplete = false;
   try {
     watchIdle();
-    const events = deps.upstream(
+    const events = upstream(
       {
         model: deps.coach.id,
         maxTokens: turn.plan.maxTokens,
         thinking: turn.plan.thinking,
         effort: turn.plan.effort,
         system: deps.coaching.text,
-        messages: turn.messages,
+        messages: messagesWithReadings(turn, reads),
         userId: turn.user.id,
       },
       upstreamAbort.signal,
@@ -413,6 +449,7 @@ export async function streamTurn(
   // Never more than the answer's budget: the model stops there, whatever an estimate says.
   if (usage) usage = { ...usage, outputTokens: Math.min(usage.outputTokens, turn.plan.maxTokens) };
   const latencyMs = Math.round(performance.now() - startedAt);
+  await kept;
   await finish(deps, turn, sink, { ...progress, usage, latencyMs, outcome });
 }
 

@@ -197,7 +197,10 @@ export function coachingTurnsRepository(db: Queryable) {
                 SELECT role, content, images, refused FROM messages
                  WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1
               ) last
-              WHERE last.role = 'user' AND last.content = $9 AND last.images = $10::jsonb AND NOT last.refused
+              WHERE last.role = 'user' AND last.content = $9 AND NOT last.refused
+                -- The same charts: their metadata as sent, the local reader's readings kept since left aside.
+                AND (SELECT coalesce(jsonb_agg(image - 'analysis' - 'reader' ORDER BY n), '[]'::jsonb)
+                       FROM jsonb_array_elements(last.images) WITH ORDINALITY AS i(image, n)) = $10::jsonb
             )
            RETURNING id
          ), charts AS (

@@ -1,5 +1,6 @@
 // conversations and their messages. Every read and write is scoped to the owner: another user's id reads as
 // absent.
+import type { ChartAnalysis } from '../../contract/charts.js';
 import type { MessageEnding } from '../../contract/conversations.js';
 import type { Queryable } from '../database.js';
 
@@ -24,6 +25,13 @@ export interface ImageMeta {
   width: number | null;
   height: number | null;
   label?: string | null;
+  /** The local chart reader's reading, shown on the chart in history (the API's ImageMeta.analysis). */
+  analysis?: ChartAnalysis | null;
+  /**
+   * Not in the API: what the model was given of that reading (text) and the combo's target candle (an index into
+   * analysis.candles), kept so that a follow-up sends the model the very same blocks (its cached prefix).
+   */
+  reader?: { text: string | null; target: number | null };
 }
 
 export interface Message {
@@ -329,14 +337,28 @@ export function conversationsRepository(db: Queryable) {
     },
 
     /** The last question that sent charts and was not refused: its charts are the conversation's. */
-    async lastChartHolder(conversationId: string): Promise<string | null> {
-      const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM messages
+    async lastChartHolder(conversationId: string): Promise<{ id: string; images: ImageMeta[] } | null> {
+      const { rows } = await db.query<{ id: string; images: ImageMeta[] }>(
+        `SELECT id, images FROM messages
           WHERE conversation_id = $1 AND jsonb_array_length(images) > 0 AND NOT refused
           ORDER BY seq DESC LIMIT 1`,
         [conversationId],
       );
-      return rows[0]?.id ?? null;
+      return rows[0] ?? null;
+    },
+
+    /**
+     * Stores the local reader's readings in a question's chart metadata (read once the stream has begun, after
+     * the question was stored); `images` is the question's whole list, in order. False when the question is gone
+     * or holds other charts (it was replaced meanwhile).
+     */
+    async setChartReadings(messageId: string, images: readonly ImageMeta[]): Promise<boolean> {
+      const { rowCount } = await db.query(
+        `UPDATE messages SET images = $2::jsonb
+          WHERE id = $1 AND role = 'user' AND jsonb_array_length(images) = $3`,
+        [messageId, JSON.stringify(images), images.length],
+      );
+      return rowCount > 0;
     },
 
     /** The messages from `fromSeq` on (up to `beforeSeq`, excluded, when given), in order (the history window). */

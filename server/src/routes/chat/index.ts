@@ -43,25 +43,27 @@ const BUSY_RETRY_AFTER_S = 2;
 export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { anthropic } = config;
   const coaching = await loadCoachingPrompt();
-  const deps: CoachDeps | null = anthropic.apiKey
-    ? {
-        db: app.db,
-        upstream: createCoachUpstream({
+  // Without ANTHROPIC_API_KEY there is no upstream: the local chart reader answers alone (services/local-turn.ts).
+  const deps: CoachDeps = {
+    db: app.db,
+    upstream: anthropic.apiKey
+      ? createCoachUpstream({
           apiKey: anthropic.apiKey,
           baseUrl: anthropic.baseUrl,
           maxRetries: anthropic.maxRetries,
-        }),
-        coaching,
-        sharedPrompt: sharedPromptSize(coaching.estimatedTokens),
-        coach: anthropic.coach,
-        priceFor: priceLookup(anthropic.coach),
-        log: app.log,
-        idleTimeoutMs: anthropic.idleTimeoutMs,
-        thinkingTimeoutMs: anthropic.thinkingTimeoutMs,
-        streamTimeoutMs: anthropic.streamTimeoutMs,
-        settle: (turn) => app.turns.settle(turn),
-      }
-    : null;
+        })
+      : null,
+    charts: app.chartAnalyzer,
+    coaching,
+    sharedPrompt: sharedPromptSize(coaching.estimatedTokens),
+    coach: anthropic.coach,
+    priceFor: priceLookup(anthropic.coach),
+    log: app.log,
+    idleTimeoutMs: anthropic.idleTimeoutMs,
+    thinkingTimeoutMs: anthropic.thinkingTimeoutMs,
+    streamTimeoutMs: anthropic.streamTimeoutMs,
+    settle: (turn) => app.turns.settle(turn),
+  };
   const memory = createMemoryGuard(config.memoryGuard);
 
   // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close.
@@ -172,12 +174,6 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       schema: { body: ChatStreamRequest },
     },
     async (request, reply) => {
-      if (!deps) {
-        throw new AppError(
-          'upstream_unconfigured',
-          'Coaching is not set up on this server: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint), then restart it.',
-        );
-      }
       const scope = scopeOf(request);
       let turn;
       try {

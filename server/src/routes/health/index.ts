@@ -36,7 +36,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
           mode: 'unconfigured' as const,
           ok: false,
           latencyMs: null,
-          message: 'set ANTHROPIC_API_KEY to enable coaching',
+          message:
+            'no model: coaching answers from the local chart reader only; set ANTHROPIC_API_KEY to enable the coach',
           ...model,
         };
     const embedded = [database.mode === 'pglite', redis.mode === 'memory', auth.mode === 'local'];
