@@ -97,6 +97,12 @@ export default tseslint.config(
     ['routes', 'plugins', 'services', 'db', 'errors', 'app', 'server'],
     'config sits just above the contract: it imports the contract only.',
   ),
+  // The chart reader stands beside the stack (services use it): it imports nothing of the server.
+  layerRule(
+    'chart-reader',
+    ['routes', 'plugins', 'services', 'db', 'config', 'errors', 'contract', 'app', 'server'],
+    'chart-reader is pure: it imports nothing of the server (services import it).',
+  ),
   restrict(
     ['server/src/errors.ts'],
     [
