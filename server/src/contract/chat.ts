@@ -50,11 +50,13 @@ export interface StreamStartEvent {
   messageId: string;
   /** The stored question this turn answers (what `replaces` names to ask it again); absent when not known. */
   questionId?: string;
+  /** The model that answers; 'local-chart-reader' when the server has no ANTHROPIC_API_KEY (the reader alone). */
   model: string;
   coachingVersion: string;
 }
 
 export interface MessageStartEvent {
+  /** 'local-chart-reader': the answer is the local reader's read-out, not coaching (no API key on the server). */
   model: string;
 }
 
@@ -98,7 +100,10 @@ export interface ChartAnalysisCandle {
   confidence: number;
 }
 
-/** Why a chart has no reading: not a candlestick chart the reader understands, too big to read in budget. */
+/**
+ * Why a chart has no reading: no_candles (not a candlestick chart the reader understands), image_too_large (over
+ * 7680 × 4320 pixels), unreadable_image (not decodable), timeout (not read within the server's budget, 1.5 s).
+ */
 export type ChartAnalysisSkip = 'no_candles' | 'image_too_large' | 'unreadable_image' | 'timeout';
 
 export interface ChartAnalysisImage {
@@ -117,7 +122,11 @@ export interface ChartAnalysisImage {
   skipped?: ChartAnalysisSkip;
 }
 
-/** The local reader's reading of each chart: sent before message_start (and when no model is configured). */
+/**
+ * The local reader's reading of each chart of the question (sent with it, or kept from the question it replaces):
+ * after stream_start, before message_start; also when no model is configured. Not sent for a question without
+ * charts of its own. History keeps each image, without `index`, as ImageMeta.analysis.
+ */
 export interface ChartAnalysisEvent {
   images: ChartAnalysisImage[];
 }
