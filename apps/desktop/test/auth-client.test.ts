@@ -294,9 +294,10 @@ describe('the session client (shared/auth/session-client.ts)', () => {
       { onEvent: () => undefined, onError: (error) => errors.push({ status: error.status, code: error.code }) },
     );
 
-    // Past the 401, the signed-in request meets this server's next refusal: no Anthropic key.
-    expect(outcome).toBe('refused');
-    expect(errors).toEqual([{ status: 503, code: 'upstream_unconfigured' }]);
+    // Past the 401, the signed-in request is answered (this server has no Anthropic key: by the local chart
+    // reader), and the refused first ask is not reported.
+    expect(outcome).toBe('completed');
+    expect(errors).toEqual([]);
     expect(session.calls).toEqual(['recover stale']);
   });
 });
