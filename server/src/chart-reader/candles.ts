@@ -1,12 +1,13 @@
-// From labelled pixels to candles: which colour clusters are candles (bodies, wicks, borders), which shapes are
-// not (text, volume bars, the price label), and each candle's centre, wick ends and body, in image pixels.
-import { colourDirection, colourDistance, type Palette } from './colours.js';
-import { findShapes, type Lines, type Shape } from './components.js';
+// From classed pixels to candles. Candles sit on a regular grid (one bar every `spacing` pixels, fractional), so
+// the grid is found first: in each column the longest vertical run of candle pixels (bridged across a moving
+// average or label drawn over it), then the spacing and phase whose comb of columns meets the longest runs (the
+// wick columns). Each slot of the grid is then measured on its own: wick ends from its longest run, the body
+// from the rows where the candle is wider than its wick. Bodies that touch (small spacing) are still apart.
+import { OTHER, type CandleColours } from './candle-colours.js';
+import type { RgbImage } from './image.js';
 
 export interface CandleShape {
   x: number;
-  left: number;
-  right: number;
   highPx: number;
   lowPx: number;
   bodyTopPx: number;
@@ -19,207 +20,466 @@ export interface CandleShape {
 export interface CandleScan {
   candles: CandleShape[];
   pane: { left: number; top: number; right: number; bottom: number };
-  /** Median distance between neighbouring candle centres. */
+  /** Pixels between neighbouring candle centres. */
   spacing: number;
-  candleLabels: number[];
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0;
-};
+/** Runs of candle pixels carry on across this many rows of another drawing (a moving average 2 px wide at
+ * dpr 2, anti-aliased). */
+const BRIDGE = 8;
 
-/** Candle clusters: the two with the most candle-like height, plus wick/border colours that touch them. */
-function candleLabels(shapes: Shape[], width: number, palette: Palette): number[] {
-  const score = new Float64Array(palette.clusters.length + 1);
-  const maxWidth = Math.max(4, width * 0.05);
-  // Candles stand out from the background; grids and watermarks are faint.
-  const strong = palette.clusters.map((colour) => colourDistance(colour, palette.background) >= 70);
-  for (const s of shapes)
-    if (strong[s.label - 1] && s.right - s.left + 1 <= maxWidth && s.bottom - s.top >= 2)
-      score[s.label]! += s.bottom - s.top + 1;
-  const ranked = [...score.keys()]
-    .filter((label) => label > 0 && score[label]! > 0)
-    .sort((a, b) => score[b]! - score[a]!);
-  const best = ranked[0];
-  if (best === undefined) return [];
-  const chosen = [best];
-  const xs = shapes.filter((s) => s.label === best).map((s) => (s.left + s.right) / 2);
-  const sortedXs = xs.sort((a, b) => a - b);
-  const from = sortedXs[Math.floor(sortedXs.length * 0.05)] ?? 0;
-  const to = sortedXs[Math.floor(sortedXs.length * 0.95)] ?? width;
-  for (const label of ranked.slice(1, 6)) {
-    if (score[label]! < score[best]! * 0.12) break;
-    const own = shapes.filter((s) => s.label === label && s.right - s.left + 1 <= maxWidth && s.bottom - s.top >= 2);
-    const middle = median(own.map((s) => (s.left + s.right) / 2));
-    if (middle >= from && middle <= to) chosen.push(label);
-  }
-  return chosen;
+export function classify(image: RgbImage, colours: CandleColours): Uint8Array {
+  const { width, height, data } = image;
+  const classes = new Uint8Array(width * height);
+  const table = colours.table;
+  for (let p = 0, i = 0; p < classes.length; p += 1, i += 3)
+    classes[p] = table[((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3)]!;
+  return classes;
 }
 
-interface Group {
-  left: number;
+const isCandle = (c: number) => c !== 0 && c !== OTHER;
+
+interface Layout {
+  /** Rows holding a horizontal line in a candle colour (the last-price line). */
+  lineRow: Uint8Array;
+  top: number;
+  bottom: number;
   right: number;
-  shapes: Shape[];
 }
 
-function groupByColumns(shapes: Shape[]): Group[] {
-  const sorted = [...shapes].sort((a, b) => a.left - b.left);
-  const groups: Group[] = [];
-  for (const shape of sorted) {
-    const last = groups[groups.length - 1];
-    if (last && shape.left <= last.right) {
-      last.right = Math.max(last.right, shape.right);
-      last.shapes.push(shape);
-    } else groups.push({ left: shape.left, right: shape.right, shapes: [shape] });
+/** The price pane: above a volume pane (bars standing on one baseline), left of the last-price label, and the
+ * rows where a candle-coloured horizontal line runs (thin runs across much of the width). */
+function layout(classes: Uint8Array, width: number, height: number): Layout {
+  const thin = new Uint32Array(height);
+  const bottoms = new Uint32Array(height);
+  const start = new Int32Array(width).fill(-1);
+  let boxLeft = width;
+  let boxRows = 0;
+  for (let y = 0; y <= height; y += 1) {
+    const base = y * width;
+    for (let x = 0; x < width; x += 1) {
+      const candle = y < height && isCandle(classes[base + x]!);
+      const open = start[x]!;
+      if (candle) {
+        if (open < 0) start[x] = y;
+        continue;
+      }
+      if (open < 0) continue;
+      const length = y - open;
+      if (length <= 3) for (let row = open; row < y; row += 1) thin[row]! += 1;
+      else bottoms[y - 1]! += 1;
+      start[x] = -1;
+    }
+    // The last-price label: a candle-coloured run reaching the image's right edge.
+    if (y < height && isCandle(classes[base + width - 2]!)) {
+      let x = width - 2;
+      while (x > 0 && isCandle(classes[base + x - 1]!)) x -= 1;
+      if (width - x >= 30) {
+        boxLeft = Math.min(boxLeft, x);
+        boxRows += 1;
+      }
+    }
   }
-  return groups;
-}
-
-const top = (g: Group) => Math.min(...g.shapes.map((s) => s.top));
-const bottom = (g: Group) => Math.max(...g.shapes.map((s) => s.bottom));
-
-/** Volume bars stand on one baseline: a bottom row shared by many groups. Returns that row, or null. */
-function volumeBaseline(shapes: Shape[], height: number): number | null {
-  const counts = new Map<number, number>();
-  for (const s of shapes) counts.set(s.bottom, (counts.get(s.bottom) ?? 0) + 1);
-  let row: number | null = null;
+  const lineRow = new Uint8Array(height);
+  const lineLength = Math.max(30, width * 0.12);
+  for (let y = 0; y < height; y += 1) if (thin[y]! >= lineLength) lineRow[y] = 1;
+  // Volume bars end on one row: far more run bottoms there than anywhere candles end.
+  let baseline = -1;
   let most = 0;
-  for (const [y, n] of counts) {
-    if (y < height * 0.55) continue;
-    const near = n + (counts.get(y - 1) ?? 0) + (counts.get(y + 1) ?? 0);
-    if (near > most) [row, most] = [y, near];
+  for (let y = Math.floor(height * 0.5); y < height; y += 1)
+    if (bottoms[y]! > most) [baseline, most] = [y, bottoms[y]!];
+  let bottom = height;
+  if (baseline >= 0 && most >= Math.max(40, width * 0.15)) {
+    const tops: number[] = [];
+    for (let x = 0; x < width; x += 1) {
+      if (!isCandle(classes[baseline * width + x]!)) continue;
+      let y = baseline;
+      while (y > 0 && isCandle(classes[(y - 1) * width + x]!)) y -= 1;
+      tops.push(y);
+    }
+    tops.sort((a, b) => a - b);
+    bottom = Math.max(0, (tops[Math.floor(tops.length * 0.03)] ?? baseline) - 2);
   }
-  return most >= Math.max(6, shapes.length * 0.15) ? row : null;
+  return { lineRow, top: 0, bottom, right: boxRows >= 6 ? boxLeft - 1 : width };
 }
 
-/** Rows of small shapes with aligned tops and bottoms: legend and axis text, not candles. */
-function isTextLine(group: Group, all: Group[]): boolean {
-  const height = bottom(group) - top(group);
-  if (height > 30) return false;
-  const aligned = all.filter(
-    (g) =>
-      Math.abs(top(g) - top(group)) <= 2 &&
-      Math.abs(bottom(g) - bottom(group)) <= 3 &&
-      Math.abs(g.left - group.left) < height * 8,
-  );
-  return aligned.length >= 5;
+/** Another drawing at (x, row): a pixel of another colour with another beside it (a line or a label). A lone
+ * off-colour pixel at a wick's tip is the wick fading (JPEG), not a drawing over it. */
+function drawingAt(classes: Uint8Array, width: number, base: number, x: number): boolean {
+  if (base < 0 || classes[base + x] !== OTHER) return false;
+  return (x > 0 && classes[base + x - 1] === OTHER) || (x + 1 < width && classes[base + x + 1] === OTHER);
 }
 
-export function scanCandles(
-  labels: Uint8Array,
-  width: number,
-  height: number,
-  palette: Palette,
-  lines: Lines,
-): CandleScan {
-  const wantedAll = new Uint8Array(256).fill(1);
-  wantedAll[0] = 0;
-  const everything = findShapes(labels, width, { left: 0, top: 0, right: width, bottom: height }, wantedAll);
-  const chosen = candleLabels(everything, width, palette);
-  const isCandle = new Uint8Array(256);
-  for (const label of chosen) isCandle[label] = 1;
-  const maxWidth = Math.max(4, width * 0.05);
-  let shapes = everything.filter((s) => isCandle[s.label] && s.right - s.left + 1 <= maxWidth * 1.6);
-  // A separate volume pane, or volume bars in candle colours: bars on one baseline, and all below their pane's top.
-  const baseline = volumeBaseline(shapes, height);
-  let paneBottom = height;
-  if (baseline !== null) {
-    const volumeTop = Math.min(...shapes.filter((s) => Math.abs(s.bottom - baseline) <= 1).map((s) => s.top));
-    const separator = lines.rows.filter((y) => y < volumeTop && y > volumeTop - height * 0.08).pop();
-    paneBottom = separator ?? volumeTop - 1;
-    shapes = shapes.filter((s) => s.bottom < paneBottom && Math.abs(s.bottom - baseline) > 1);
+interface Runs {
+  start: Int32Array;
+  end: Int32Array;
+  coveredTop: Uint8Array;
+  coveredBottom: Uint8Array;
+}
+
+/** For each column, its longest vertical run of candle pixels within the pane. */
+function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
+  const best = {
+    start: new Int32Array(width).fill(-1),
+    end: new Int32Array(width).fill(-2),
+    coveredTop: new Uint8Array(width),
+    coveredBottom: new Uint8Array(width),
+  };
+  const start = new Int32Array(width).fill(-1);
+  const last = new Int32Array(width);
+  const coveredTop = new Uint8Array(width);
+  const close = (x: number, coveredBottom: boolean) => {
+    if (last[x]! - start[x]! > best.end[x]! - best.start[x]!) {
+      best.start[x] = start[x]!;
+      best.end[x] = last[x]!;
+      best.coveredTop[x] = coveredTop[x]!;
+      best.coveredBottom[x] = coveredBottom ? 1 : 0;
+    }
+    start[x] = -1;
+  };
+  for (let y = pane.top; y < pane.bottom; y += 1) {
+    const base = y * width;
+    const line = pane.lineRow[y] === 1;
+    for (let x = 0; x < pane.right; x += 1) {
+      let c = classes[base + x]!;
+      // A candle-coloured price line: candle only where the candle goes on through it.
+      if (line && c !== 0 && c !== OTHER) {
+        const above = y > 0 ? classes[base + x - width]! : 0;
+        const below = y + 1 < pane.bottom ? classes[base + x + width]! : 0;
+        if (!isCandle(above) || !isCandle(below)) c = OTHER;
+      }
+      const open = start[x]! >= 0;
+      if (c !== 0 && c !== OTHER) {
+        if (!open) {
+          start[x] = y;
+          coveredTop[x] =
+            y === pane.top || pane.lineRow[y - 1] === 1 || drawingAt(classes, width, base - width, x) ? 1 : 0;
+        }
+        last[x] = y;
+      } else if (open) {
+        if (c === 0) close(x, last[x]! < y - 1 && drawingAt(classes, width, (last[x]! + 1) * width, x));
+        else if (y - last[x]! > BRIDGE) close(x, true);
+      }
+    }
   }
-  let groups = groupByColumns(shapes);
-  groups = groups.filter((g) => !isTextLine(g, groups));
-  // The price scale's edge: the right-most long vertical line with no candle-like run of groups beyond it.
-  const bodyWidth = median(groups.map((g) => g.right - g.left + 1));
-  let paneRight = width;
-  for (const x of [...lines.columns].reverse()) {
-    if (x < width * 0.5) break;
-    const beyond = groups.filter((g) => g.left > x && g.right - g.left + 1 <= bodyWidth * 1.5);
-    if (beyond.length <= 1) paneRight = x;
-    else break;
+  for (let x = 0; x < pane.right; x += 1) if (start[x]! >= 0) close(x, true);
+  return best;
+}
+
+/** Peaks of the run lengths: the middle of each plateau (within a pixel) standing above both of its sides,
+ * which is a candle's wick column, or the middle of a body without wicks. Spread a pixel either side, so a comb
+ * rounded to the other column of a 2-pixel wick still meets it. */
+function peaks(lengths: Float64Array, to: number): Float64Array {
+  const peak = new Float64Array(to);
+  for (let x = 0; x < to;) {
+    const level = lengths[x]!;
+    if (level === 0) {
+      x += 1;
+      continue;
+    }
+    let end = x;
+    while (end + 1 < to && Math.abs(lengths[end + 1]! - level) <= 1) end += 1;
+    const lowerLeft = x === 0 || lengths[x - 1]! < level - 1;
+    const lowerRight = end === to - 1 || lengths[end + 1]! < level - 1;
+    if (lowerLeft && lowerRight) {
+      const middle = Math.round((x + end) / 2);
+      for (let k = Math.max(0, middle - 1); k <= Math.min(to - 1, middle + 1); k += 1)
+        peak[k] = Math.max(peak[k]!, level);
+    }
+    x = end + 1;
   }
-  groups = groups.filter(
-    (g) => g.right < paneRight && g.left > 0 && g.right - g.left + 1 <= Math.max(bodyWidth * 2.2, 3),
-  );
-  const centres = groups.map((g) => (g.left + g.right) / 2);
-  const spacing = median(centres.slice(1).map((x, k) => x - centres[k]!));
-  groups = groups.filter((g, k) => {
-    const gapLeft = k > 0 ? centres[k]! - centres[k - 1]! : Infinity;
-    const gapRight = k < centres.length - 1 ? centres[k + 1]! - centres[k]! : Infinity;
-    return Math.min(gapLeft, gapRight) <= spacing * 4;
-  });
-  const directions = new Map(chosen.map((label) => [label, colourDirection(palette.clusters[label - 1]!)]));
-  const candles = groups.map((g) => measure(g, labels, width, isCandle, directions));
-  const paneTop = candles.length ? Math.max(0, Math.min(...candles.map((c) => c.highPx)) - 1) : 0;
+  return peak;
+}
+
+/** When the candles stand apart (background columns between them), each group of columns with candle pixels is
+ * one candle, hollow ones included, and its middle is the candle's centre: a cleaner signal than the wick
+ * peaks. Null when the groups are not mostly one candle wide (bodies touching at small spacings). */
+function blobCentres(lengths: Float64Array, to: number): Float64Array | null {
+  const blobs: { left: number; right: number; level: number }[] = [];
+  for (let x = 0; x < to;) {
+    if (lengths[x] === 0) {
+      x += 1;
+      continue;
+    }
+    let end = x;
+    let level = 0;
+    while (end < to && lengths[end]! > 0) level = Math.max(level, lengths[end++]!);
+    blobs.push({ left: x, right: end - 1, level });
+    x = end;
+  }
+  const strong = blobs.filter((blob) => blob.level >= 3);
+  if (strong.length < 5) return null;
+  const widths = strong.map((blob) => blob.right - blob.left + 1).sort((a, b) => a - b);
+  const median = widths[Math.floor(widths.length / 2)]!;
+  const single = widths.filter((w) => w <= median * 1.6 + 1).length;
+  if (single < strong.length * 0.95) return null;
+  const peak = new Float64Array(to);
+  for (const blob of strong) {
+    const middle = Math.round((blob.left + blob.right) / 2);
+    for (let k = Math.max(0, middle - 1); k <= Math.min(to - 1, middle + 1); k += 1) peak[k] = blob.level;
+  }
+  return peak;
+}
+
+/** How much more of the peaks a comb of columns round(phase + k * spacing) meets than a comb as dense would by
+ * chance: a comb on every candle beats one on every other candle (half the peaks) and one three times as dense
+ * (the same peaks, but three times the chance). */
+function combScore(peak: Float64Array, spacing: number, phase: number, chance: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let x = phase; x < peak.length; x += spacing) {
+    sum += peak[Math.round(x)] ?? 0;
+    n += 1;
+  }
+  return sum - n * chance;
+}
+
+function bestPhase(peak: Float64Array, spacing: number, step: number, chance: number) {
+  let phase = 0;
+  let score = -Infinity;
+  for (let p = 0; p < spacing; p += step) {
+    const s = combScore(peak, spacing, p, chance);
+    if (s > score) [phase, score] = [p, s];
+  }
+  return { phase, score };
+}
+
+/** The grid's spacing and phase. The spacing's whole pixels come from the autocorrelation of the peaks (the
+ * smallest strong lag: twice the spacing correlates as well), then a fine comb search finds the fraction; a
+ * hundredth of a pixel matters when the comb runs over 150 candles. */
+function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: number } | null {
+  const longest = Math.min(160, Math.floor(to / 3));
+  if (longest < 3) return null;
+  const peak = blobCentres(lengths, to) ?? peaks(lengths, to);
+  const correlation = new Float64Array(longest + 2);
+  for (let lag = 2; lag <= longest + 1; lag += 1) {
+    let sum = 0;
+    for (let x = 0; x + lag < to; x += 1) {
+      const a = peak[x]!;
+      if (a !== 0) sum += a * peak[x + lag]!;
+    }
+    correlation[lag] = sum;
+  }
+  let top = 0;
+  for (let lag = 3; lag <= longest; lag += 1) top = Math.max(top, correlation[lag]!);
+  if (top <= 0) return null;
+  // Candidate whole-pixel spacings: the correlation's strong local maxima. A fine comb search on each finds its
+  // fraction; the comb that meets the most peaks beyond chance wins (twice the spacing meets half of them).
+  const candidates: number[] = [];
+  for (let lag = 3; lag <= longest; lag += 1)
+    if (
+      correlation[lag]! >= top * 0.45 &&
+      correlation[lag]! >= correlation[lag - 1]! &&
+      correlation[lag]! >= correlation[lag + 1]!
+    )
+      candidates.push(lag);
+  const chance = peak.reduce((sum, value) => sum + value, 0) / Math.max(1, to);
+  let best = { spacing: 0, phase: 0, score: -Infinity };
+  for (const lag of candidates.slice(0, 4)) {
+    const step = lag < 12 ? 0.005 : 0.01;
+    for (let spacing = Math.max(3, lag - 1); spacing <= lag + 1; spacing += step) {
+      const { phase, score } = bestPhase(peak, spacing, spacing < 12 ? 0.5 : 1, chance);
+      if (score > best.score) best = { spacing, phase, score };
+    }
+  }
+  if (best.score <= 0) return null;
+  return { spacing: best.spacing, phase: best.phase };
+}
+
+export function scanCandles(image: RgbImage, colours: CandleColours, classes: Uint8Array): CandleScan {
+  const { width, height } = image;
+  const pane = layout(classes, width, height);
+  const runs = longestRuns(classes, width, pane);
+  const lengths = new Float64Array(width);
+  for (let x = 0; x < pane.right; x += 1) lengths[x] = Math.max(0, runs.end[x]! - runs.start[x]! + 1);
+  const grid = findGrid(lengths, pane.right);
+  const empty = { candles: [], pane: { left: 0, top: 0, right: pane.right, bottom: pane.bottom }, spacing: 0 };
+  if (!grid) return empty;
+  const half = Math.max(0, Math.floor((grid.spacing - 1) / 2));
+  const slots: (CandleShape | null)[] = [];
+  for (let centre = grid.phase; centre < pane.right; centre += grid.spacing) {
+    const c = Math.round(centre);
+    const from = Math.max(0, c - half);
+    const to = Math.min(pane.right - 1, c + half);
+    let column = -1;
+    for (let x = from; x <= to; x += 1)
+      if (
+        lengths[x]! > 0 &&
+        (column < 0 ||
+          lengths[x]! > lengths[column]! ||
+          (lengths[x] === lengths[column] && Math.abs(x - c) < Math.abs(column - c)))
+      )
+        column = x;
+    slots.push(column < 0 ? null : measure(classes, width, colours, runs, column, from, to, pane));
+  }
+  // The candles are the longest unbroken chain of filled slots (axis text or a legend beyond a gap is not).
+  let bestFrom = 0;
+  let bestLength = 0;
+  for (let k = 0; k < slots.length;) {
+    if (!slots[k]) {
+      k += 1;
+      continue;
+    }
+    let end = k;
+    while (end < slots.length && slots[end]) end += 1;
+    if (end - k > bestLength) [bestFrom, bestLength] = [k, end - k];
+    k = end;
+  }
+  let candles = slots.slice(bestFrom, bestFrom + bestLength) as CandleShape[];
+  // A legend's text in a candle colour joins the chain at its start or end: slots wholly in the top band.
+  const inText = (c: CandleShape) => c.lowPx < height * 0.12 || c.highPx > height * 0.92;
+  while (candles.length && inText(candles[0]!)) candles = candles.slice(1);
+  while (candles.length && inText(candles[candles.length - 1]!)) candles = candles.slice(0, -1);
+  const top = candles.length ? Math.max(0, Math.min(...candles.map((c) => c.highPx)) - 1) : 0;
   return {
     candles,
-    pane: { left: 0, top: paneTop, right: paneRight, bottom: paneBottom },
-    spacing: median(candles.slice(1).map((c, k) => c.x - candles[k]!.x)),
-    candleLabels: chosen,
+    pane: { left: 0, top, right: pane.right, bottom: pane.bottom },
+    spacing: grid.spacing,
   };
 }
 
-/** One candle's wick ends and body, from the span of candle pixels on each row. */
-function measure(
-  g: Group,
-  labels: Uint8Array,
+/** From the end of a slot's longest run, the candle's pixels further up (step -1) or down (+1), connected within
+ * the slot's columns: a hollow body's outline leads from the upper wick to the lower one. Rows of another
+ * drawing (a moving average) are crossed when the candle goes on beyond them. Returns the last candle row, and
+ * whether another drawing touches it there (the true end may be hidden). */
+function follow(
+  classes: Uint8Array,
   width: number,
-  isCandle: Uint8Array,
-  directions: Map<number, 'up' | 'down' | null>,
+  from: number,
+  to: number,
+  column: number,
+  row: number,
+  step: 1 | -1,
+  pane: Layout,
+): { row: number; covered: boolean } {
+  const count = to - from + 1;
+  let active = new Uint8Array(count);
+  let next = new Uint8Array(count);
+  const expand = (set: Uint8Array, y: number) => {
+    const base = y * width;
+    for (let k = 0; k < count; k += 1) {
+      if (!set[k]) continue;
+      for (let j = k - 1; j >= 0 && !set[j] && isCandle(classes[base + from + j]!); j -= 1) set[j] = 1;
+      for (let j = k + 1; j < count && !set[j] && isCandle(classes[base + from + j]!); j += 1) set[j] = 1;
+    }
+  };
+  active[column - from] = 1;
+  expand(active, row);
+  let last = row;
+  let crossing = 0;
+  for (let y = row + step; y >= pane.top && y < pane.bottom; y += step) {
+    const base = y * width;
+    next.fill(0);
+    let any = false;
+    let other = false;
+    for (let k = 0; k < count; k += 1) {
+      if (!(active[k] || (k > 0 && active[k - 1]) || (k + 1 < count && active[k + 1]))) continue;
+      const c = classes[base + from + k]!;
+      if (isCandle(c) && !(pane.lineRow[y] === 1 && crossing === 0 && !active[k])) {
+        next[k] = 1;
+        any = true;
+      } else if (c === OTHER && active[k]) other = true;
+    }
+    if (any) {
+      expand(next, y);
+      [active, next] = [next, active];
+      last = y;
+      crossing = 0;
+      continue;
+    }
+    // Across another drawing's rows, in the same columns, when the candle continues beyond it.
+    if (other && crossing < BRIDGE) {
+      crossing += 1;
+      continue;
+    }
+    break;
+  }
+  const beyond = last + step;
+  let covered = beyond < pane.top || beyond >= pane.bottom || pane.lineRow[beyond] === 1;
+  for (let k = 0; k < count && !covered; k += 1)
+    if (active[k] && drawingAt(classes, width, beyond * width, from + k)) covered = true;
+  return { row: last, covered };
+}
+
+/** One slot: its longest run gives the wick ends; rows wider than the wick are the body. */
+function measure(
+  classes: Uint8Array,
+  width: number,
+  colours: CandleColours,
+  runs: Runs,
+  column: number,
+  from: number,
+  to: number,
+  pane: Layout,
 ): CandleShape {
-  const highPx = top(g);
-  const lowPx = bottom(g);
-  const spans: number[] = [];
-  const votes = new Map<number, number>();
+  const up = follow(classes, width, from, to, column, runs.start[column]!, -1, pane);
+  const down = follow(classes, width, from, to, column, runs.end[column]!, 1, pane);
+  const highPx = up.row;
+  const lowPx = down.row;
+  const spans = new Int32Array(lowPx - highPx + 1);
+  const lefts = new Int32Array(spans.length);
   let widest = 0;
   for (let y = highPx; y <= lowPx; y += 1) {
-    let first = -1;
-    let last = -1;
-    for (let x = g.left; x <= g.right; x += 1) {
-      const label = labels[y * width + x]!;
-      if (!isCandle[label]) continue;
-      if (first < 0) first = x;
-      last = x;
-    }
-    const span = first < 0 ? 0 : last - first + 1;
-    spans.push(span);
-    widest = Math.max(widest, span);
+    const base = y * width;
+    let left = column;
+    let right = column;
+    while (left > from && isCandle(classes[base + left - 1]!)) left -= 1;
+    while (right < to && isCandle(classes[base + right + 1]!)) right += 1;
+    // A hollow body's row: its border's far side, across the background inside it.
+    for (let x = to; x > right + 1; x -= 1)
+      if (isCandle(classes[base + x]!)) {
+        right = x;
+        break;
+      }
+    for (let x = from; x < left - 1; x += 1)
+      if (isCandle(classes[base + x]!)) {
+        left = x;
+        break;
+      }
+    spans[y - highPx] = right - left + 1;
+    lefts[y - highPx] = left;
+    widest = Math.max(widest, right - left + 1);
   }
-  const bodyRows = spans.map((span, k) => (span >= Math.max(1, widest * 0.6) ? k : -1)).filter((k) => k >= 0);
-  const bodyTop = highPx + (bodyRows[0] ?? 0);
-  const bodyBottom = highPx + (bodyRows[bodyRows.length - 1] ?? lowPx - highPx);
-  for (let y = bodyTop; y <= bodyBottom; y += 1)
-    for (let x = g.left; x <= g.right; x += 1) {
-      const label = labels[y * width + x]!;
-      if (isCandle[label]) votes.set(label, (votes.get(label) ?? 0) + 1);
+  let bodyTop = -1;
+  let bodyBottom = -1;
+  const threshold = Math.max(2, widest * 0.6);
+  for (let k = 0; k < spans.length; k += 1)
+    if (spans[k]! >= threshold || widest < 2) {
+      if (bodyTop < 0) bodyTop = highPx + k;
+      bodyBottom = highPx + k;
     }
-  // A hollow body (background inside its border) is a rising candle on every platform that draws them.
-  const centre = Math.round((bodyTop + bodyBottom) / 2) * width + Math.round((g.left + g.right) / 2);
-  const hollow = bodyBottom - bodyTop >= 3 && g.right - g.left >= 2 && !isCandle[labels[centre]!];
-  let bodyLabel = 0;
-  for (const [label, n] of votes) if (bodyLabel === 0 || n > (votes.get(bodyLabel) ?? 0)) bodyLabel = label;
-  const direction = hollow ? 'up' : (directions.get(bodyLabel) ?? null);
-  const x = (g.left + g.right) / 2;
-  const touches = (y: number) => {
-    if (y < 0 || y * width >= labels.length) return false;
-    for (let col = Math.floor(x) - 1; col <= Math.ceil(x) + 1; col += 1) {
-      const label = labels[y * width + col]!;
-      if (label !== 0 && !isCandle[label]) return true;
+  if (bodyTop < 0) [bodyTop, bodyBottom] = [highPx, lowPx];
+  // Direction: the body's commonest candle colour; background inside the outline is a hollow (rising) candle.
+  const votes = new Uint32Array(colours.colours.length + 1);
+  let inside = 0;
+  let insideBackground = 0;
+  let left = width;
+  let right = 0;
+  for (let y = bodyTop; y <= bodyBottom; y += 1) {
+    const k = y - highPx;
+    if (spans[k]! < threshold && widest >= 2) continue;
+    left = Math.min(left, lefts[k]!);
+    right = Math.max(right, lefts[k]! + spans[k]! - 1);
+    for (let x = lefts[k]!; x < lefts[k]! + spans[k]!; x += 1) {
+      const c = classes[y * width + x]!;
+      if (isCandle(c)) votes[c]! += 1;
     }
-    return false;
-  };
+  }
+  const middle = Math.round((left + right) / 2);
+  for (let y = bodyTop + 2; y <= bodyBottom - 2; y += 1) {
+    inside += 1;
+    if (classes[y * width + middle] === 0) insideBackground += 1;
+  }
+  let body = 0;
+  for (let c = 1; c < votes.length; c += 1) if (votes[c]! > (votes[body] ?? 0)) body = c;
+  const hollow = right - left >= 2 && inside >= 2 && insideBackground >= inside * 0.6;
   return {
-    x,
-    left: g.left,
-    right: g.right,
+    x: left <= right ? (left + right) / 2 : column,
     highPx,
     lowPx,
     bodyTopPx: bodyTop,
     bodyBottomPx: bodyBottom,
-    direction,
-    covered: touches(highPx - 1) || touches(lowPx + 1),
+    direction: hollow ? 'up' : (colours.directions[body] ?? null),
+    covered: up.covered || down.covered,
   };
 }

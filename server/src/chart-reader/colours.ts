@@ -20,8 +20,8 @@ const CLUSTER_RADIUS = 42;
 const MAX_CLUSTERS = 14;
 
 const distance = (a: Colour, b: Colour) => Math.hypot(a.r - b.r, a.g - b.g, a.b - b.b);
-const bin15 = (r: number, g: number, b: number) => ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
-const binColour = (bin: number): Colour => ({
+export const bin15 = (r: number, g: number, b: number) => ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
+export const binColour = (bin: number): Colour => ({
   r: ((bin >> 10) << 3) + 4,
   g: (((bin >> 5) & 31) << 3) + 4,
   b: ((bin & 31) << 3) + 4,
@@ -65,34 +65,6 @@ export function learnPalette(image: RgbImage): Palette {
     .sort((a, b) => b.n - a.n)
     .map((cluster) => ({ r: cluster.r / cluster.n, g: cluster.g / cluster.n, b: cluster.b / cluster.n }));
   return { background, clusters };
-}
-
-/** Per pixel: 0 background (or unlike every cluster), k + 1 for clusters[k]. */
-export function labelPixels(image: RgbImage, palette: Palette): Uint8Array {
-  const table = new Uint8Array(32768);
-  const all = [palette.background, ...palette.clusters];
-  const limit = (CLUSTER_RADIUS * 1.6) ** 2;
-  for (let bin = 0; bin < 32768; bin += 1) {
-    const r = ((bin >> 10) << 3) + 4;
-    const g = (((bin >> 5) & 31) << 3) + 4;
-    const b = ((bin & 31) << 3) + 4;
-    let best = 0;
-    let bestDistance = Infinity;
-    for (let index = 0; index < all.length; index += 1) {
-      const c = all[index]!;
-      const d = (r - c.r) ** 2 + (g - c.g) ** 2 + (b - c.b) ** 2;
-      if (d < bestDistance) {
-        best = index;
-        bestDistance = d;
-      }
-    }
-    table[bin] = bestDistance <= limit ? best : 0;
-  }
-  const { width, height, data } = image;
-  const labels = new Uint8Array(width * height);
-  for (let p = 0, i = 0; p < labels.length; p += 1, i += 3)
-    labels[p] = table[bin15(data[i] as number, data[i + 1] as number, data[i + 2] as number)]!;
-  return labels;
 }
 
 /** Up or down from the colour alone: green/blue/teal rise, red/orange/magenta fall (null when grey). */

@@ -1,9 +1,9 @@
 // The local Strat chart reader: a candlestick screenshot in, the candles and their Strat numbers out, from the
 // pixels alone. readChart decodes and reads; readPixels reads decoded pixels (for a worker given a transferred
 // buffer, and for tests that draw their own images); pixelReading words a reading for the model.
-import { scanCandles } from './candles.js';
-import { labelPixels, learnPalette } from './colours.js';
-import { eraseLines } from './components.js';
+import { candleColours } from './candle-colours.js';
+import { classify, scanCandles } from './candles.js';
+import { learnPalette } from './colours.js';
 import { decodeImage, type RgbImage } from './image.js';
 import { comboOf, sequenceOf, shapeOf, stratType, type Combo, type Shape, type StratType } from './strat.js';
 
@@ -51,9 +51,8 @@ function confidenceOf(previous: CandleReading, candle: CandleReading): number {
 /** Reads decoded pixels; synchronous and allocation-light, so a worker thread can run it. */
 export function readPixels(image: RgbImage): ChartReading {
   const palette = learnPalette(image);
-  const labels = labelPixels(image, palette);
-  const lines = eraseLines(labels, image.width, image.height);
-  const scan = scanCandles(labels, image.width, image.height, palette, lines);
+  const colours = candleColours(image, palette);
+  const scan = scanCandles(image, colours, classify(image, colours));
   const candles: CandleReading[] = [];
   scan.candles.forEach((shape, index) => {
     const up = shape.direction !== 'down';
@@ -71,8 +70,7 @@ export function readPixels(image: RgbImage): ChartReading {
     candle.shape = shapeOf(candle);
     const previous = candles[index - 1];
     const previousShape = scan.candles[index - 1];
-    const adjacent = previous && previousShape && shape.x - previousShape.x <= scan.spacing * 1.6;
-    if (adjacent && !shape.covered && !previousShape.covered) {
+    if (previous && previousShape && !shape.covered && !previousShape.covered) {
       candle.type = stratType(previous, candle);
       candle.confidence = candle.type ? confidenceOf(previous, candle) : 0;
     }

@@ -1,0 +1,163 @@
+// Which colours are candles, and a class for every pixel. Candle colours are the clusters with the most
+// vertical mass (bodies are tall runs in every column they cover), the ones that share that mass's columns,
+// and wick or border colours (thin, touching a body at one end and the background at the other). Each pixel is
+// then background (0), a candle colour (1..n: the colour, or its anti-aliased blend with the background at
+// least half-way to it), or another drawing (OTHER: a moving average, text, a label over the candles).
+import { bin15, binColour, colourDirection, colourDistance, type Colour, type Palette } from './colours.js';
+import type { RgbImage } from './image.js';
+
+export const OTHER = 255;
+
+export interface CandleColours {
+  /** The candle colours; class k + 1 is colours[k]. */
+  colours: Colour[];
+  /** Up, down or null (a grey wick or border) for each class 1..n (index 0 unused). */
+  directions: ('up' | 'down' | null)[];
+  /** 15-bit colour to class: 0 background, 1..n a candle colour, OTHER anything else. */
+  table: Uint8Array;
+}
+
+/** Projection of `colour` on the line from the background to `candle`: how far along (alpha) and how far off. */
+function blendOf(colour: Colour, background: Colour, candle: Colour): { alpha: number; off: number } {
+  const dr = candle.r - background.r;
+  const dg = candle.g - background.g;
+  const db = candle.b - background.b;
+  const length2 = dr * dr + dg * dg + db * db || 1;
+  const alpha =
+    ((colour.r - background.r) * dr + (colour.g - background.g) * dg + (colour.b - background.b) * db) / length2;
+  const off = Math.hypot(
+    colour.r - background.r - alpha * dr,
+    colour.g - background.g - alpha * dg,
+    colour.b - background.b - alpha * db,
+  );
+  return { alpha, off };
+}
+
+const MIN_RUN = 5;
+const MAX_LABELS = 16;
+
+/** Per cluster label: vertical mass (pixels in vertical runs of MIN_RUN or more), vertical contacts with other
+ * labels, horizontal run lengths, and where its vertical mass lies (32 bins across the width). Every second
+ * column is enough for this. */
+function clusterStats(image: RgbImage, labelOf: Uint8Array) {
+  const { width, height, data } = image;
+  const columns = Math.ceil(width / 2);
+  const mass = new Float64Array(MAX_LABELS);
+  const contacts = new Float64Array(MAX_LABELS * MAX_LABELS);
+  const where = new Float64Array(MAX_LABELS * 32);
+  const runs = new Float64Array(MAX_LABELS);
+  const runPixels = new Float64Array(MAX_LABELS);
+  const runLabel = new Uint8Array(columns);
+  const runLength = new Uint32Array(columns);
+  for (let y = 0; y < height; y += 1) {
+    let previous = -1;
+    for (let c = 0, x = 0; c < columns; c += 1, x += 2) {
+      const i = (y * width + x) * 3;
+      const label = labelOf[bin15(data[i]!, data[i + 1]!, data[i + 2]!)]!;
+      // Horizontal runs along this row of sampled columns (twice the true length, consistently).
+      if (label !== previous && label !== 0) {
+        runs[label]! += 1;
+      }
+      if (label !== 0) runPixels[label]! += 1;
+      previous = label;
+      const open = runLabel[c]!;
+      if (label === open) {
+        runLength[c]! += 1;
+        continue;
+      }
+      if (open !== 0 && runLength[c]! >= MIN_RUN) {
+        mass[open]! += runLength[c]!;
+        where[open * 32 + Math.floor((x * 32) / width)]! += runLength[c]!;
+      }
+      contacts[open * MAX_LABELS + label]! += 1;
+      contacts[label * MAX_LABELS + open]! += 1;
+      runLabel[c] = label;
+      runLength[c] = 1;
+    }
+  }
+  return { mass, contacts, where, meanRun: runPixels.map((n, label) => (runs[label] ? (2 * n) / runs[label] : 0)) };
+}
+
+export function candleColours(image: RgbImage, palette: Palette): CandleColours {
+  const all = [palette.background, ...palette.clusters].slice(0, MAX_LABELS);
+  const labelOf = new Uint8Array(32768);
+  for (let bin = 0; bin < 32768; bin += 1) {
+    const colour = binColour(bin);
+    let best = 0;
+    let bestDistance = Infinity;
+    all.forEach((candidate, label) => {
+      const d = colourDistance(candidate, colour);
+      if (d < bestDistance) [best, bestDistance] = [label, d];
+    });
+    labelOf[bin] = best;
+  }
+  const stats = clusterStats(image, labelOf);
+  const labels = all.map((_, label) => label).slice(1);
+  // Anti-aliased shades of a stronger colour, and translucent drawings in it (volume bars), are not candles.
+  const blendOfAnother = (label: number) =>
+    labels.some((other) => {
+      if (other === label || colourDistance(all[other]!, palette.background) < 60) return false;
+      if (stats.mass[other]! < stats.mass[label]! * 0.2) return false;
+      const { alpha, off } = blendOf(all[label]!, palette.background, all[other]!);
+      return alpha > 0.1 && alpha < 0.92 && off < 22;
+    });
+  const strong = (label: number) => colourDistance(all[label]!, palette.background) >= 60;
+  const ranked = labels
+    .filter((label) => strong(label) && !blendOfAnother(label))
+    .sort((a, b) => stats.mass[b]! - stats.mass[a]!);
+  const best = ranked[0];
+  const chosen: number[] = [];
+  if (best !== undefined && stats.mass[best]! > 0) {
+    chosen.push(best);
+    // Bodies of the other direction (or a hollow outline) share the best colour's columns.
+    const spread = (label: number) => {
+      let total = 0;
+      let shared = 0;
+      for (let bin = 0; bin < 32; bin += 1) {
+        total += stats.where[label * 32 + bin]!;
+        if (stats.where[best * 32 + bin]! > 0) shared += stats.where[label * 32 + bin]!;
+      }
+      return total ? shared / total : 0;
+    };
+    for (const label of ranked.slice(1)) {
+      if (stats.mass[label]! < stats.mass[best]! * 0.1) break;
+      if (stats.meanRun[label]! > 40) continue;
+      if (spread(label) >= 0.5) chosen.push(label);
+      if (chosen.length === 3) break;
+    }
+    // Wicks (or borders) in a colour of their own: thin, in the bodies' columns, touching the bodies about as
+    // often as anything else (text and lines touch bodies rarely).
+    const bodies = [...chosen];
+    for (const label of labels) {
+      if (chosen.includes(label) || !strong(label) || blendOfAnother(label)) continue;
+      let withBodies = 0;
+      let withOthers = 0;
+      for (let other = 0; other < all.length; other += 1) {
+        const n = stats.contacts[label * MAX_LABELS + other]!;
+        if (bodies.includes(other)) withBodies += n;
+        else if (other !== label) withOthers += n;
+      }
+      if (withBodies >= 12 && withBodies >= withOthers * 0.35 && stats.meanRun[label]! <= 6 && spread(label) >= 0.8)
+        chosen.push(label);
+    }
+  }
+  const colours = chosen.map((label) => all[label]!);
+  const table = new Uint8Array(32768);
+  for (let bin = 0; bin < 32768; bin += 1) {
+    const colour = binColour(bin);
+    let cls = colourDistance(colour, palette.background) < 40 ? 0 : OTHER;
+    let bestOff = Infinity;
+    colours.forEach((candle, k) => {
+      const { alpha, off } = blendOf(colour, palette.background, candle);
+      const limit = 34 + 10 * Math.min(1, alpha);
+      if (off > limit || alpha > 1.5 || alpha <= 0.12) return;
+      if (alpha < 0.5) {
+        if (bestOff === Infinity) cls = 0;
+        return;
+      }
+      if (off < bestOff) [cls, bestOff] = [k + 1, off];
+    });
+    table[bin] = cls;
+  }
+  return { colours, directions: [null, ...colours.map(colourDirection)], table };
+}
