@@ -31,6 +31,7 @@ const UPWARD = {
   db: 'db sits below services',
   config: 'config sits just above the contract',
   errors: 'errors.ts sits on the contract',
+  chartReader: 'chart-reader is pure',
 };
 
 /** [file, an import it must not make, the rule's message]. */
@@ -52,6 +53,8 @@ const REFUSED: [string, string, string][] = [
   ['server/src/services/coach-stream.ts', "import { buildApp } from '../app.js';", UPWARD.services],
   ['server/src/plugins/auth.ts', "import chatRoutes from '../routes/chat/index.js';", UPWARD.plugins],
   ['server/src/routes/chat/index.ts', "import { buildApp } from '../../app.js';", UPWARD.routes],
+  ['server/src/chart-reader/index.ts', "import type { ChatImage } from '../contract/chat.js';", UPWARD.chartReader],
+  ['server/src/chart-reader/index.ts', "import { loadConfig } from '../config/env.js';", UPWARD.chartReader],
   ['server/src/app.ts', "import { host } from '@strat-coach/desktop/renderer';", 'does not import the desktop app'],
   // Desktop.
   ['apps/desktop/src/renderer/src/ui/Thread.tsx', "import { host } from '../host';", 'ui/ never imports the host'],
@@ -81,6 +84,8 @@ const ALLOWED: [string, string][] = [
   ['server/src/plugins/auth.ts', "import { createTokenVerifier } from '../services/token-verifier.js';"],
   ['server/src/routes/chat/index.ts', "import { requireAuth } from '../../plugins/auth.js';"],
   ['server/src/app.ts', "import chatRoutes from './routes/chat/index.js';"],
+  ['server/src/chart-reader/image.ts', "import sharp from 'sharp';"],
+  ['server/src/services/chart-analysis.ts', "import { readChart } from '../chart-reader/index.js';"],
   ['apps/desktop/src/renderer/src/ui/Thread.tsx', "import { useUsageStore } from '../state/usage-store';"],
   ['apps/desktop/src/renderer/src/state/usage-store.ts', "import { host } from '../host';"],
   ['apps/desktop/src/main/ipc-router-electron.ts', "import { ipcMain } from 'electron';"],
