@@ -3,18 +3,22 @@
 // and wick or border colours (thin, touching a body at one end and the background at the other). Each pixel is
 // then background (0), a candle colour (1..n: the colour, or its anti-aliased blend with the background at
 // least half-way to it), or another drawing (OTHER: a moving average, text, a label over the candles).
-import { bin15, binColour, colourDirection, colourDistance, type Colour, type Palette } from './colours.js';
+import { bin15, colourDirection, colourDistance, type Colour, type Palette } from './colours.js';
 import type { RgbImage } from './image.js';
 
 export const OTHER = 255;
+/** A table entry not yet worked out. */
+export const UNKNOWN = 254;
 
 export interface CandleColours {
   /** The candle colours; class k + 1 is colours[k]. */
   colours: Colour[];
   /** Up, down or null (a grey wick or border) for each class 1..n (index 0 unused). */
   directions: ('up' | 'down' | null)[];
-  /** 15-bit colour to class: 0 background, 1..n a candle colour, OTHER anything else. */
+  /** 15-bit colour to class: 0 background, 1..n a candle colour, OTHER anything else; UNKNOWN until resolved. */
   table: Uint8Array;
+  /** Classes a 15-bit colour (and fills its table entry). */
+  resolve: (bin: number) => number;
 }
 
 /** Projection of `colour` on the line from the background to `candle`: how far along (alpha) and how far off. */
@@ -39,7 +43,7 @@ const MAX_LABELS = 16;
 /** Per cluster label: vertical mass (pixels in vertical runs of MIN_RUN or more), vertical contacts with other
  * labels, horizontal run lengths, and where its vertical mass lies (32 bins across the width). Every second
  * column is enough for this. */
-function clusterStats(image: RgbImage, labelOf: Uint8Array) {
+function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: number) => number) {
   const { width, height, data } = image;
   const columns = Math.ceil(width / 2);
   const mass = new Float64Array(MAX_LABELS);
@@ -53,7 +57,9 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array) {
     let previous = -1;
     for (let c = 0, x = 0; c < columns; c += 1, x += 2) {
       const i = (y * width + x) * 3;
-      const label = labelOf[bin15(data[i]!, data[i + 1]!, data[i + 2]!)]!;
+      const bin = bin15(data[i]!, data[i + 1]!, data[i + 2]!);
+      let label = labelOf[bin]!;
+      if (label === UNKNOWN) label = nearest(bin);
       // Horizontal runs along this row of sampled columns (twice the true length, consistently).
       if (label !== previous && label !== 0) {
         runs[label]! += 1;
@@ -80,18 +86,23 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array) {
 
 export function candleColours(image: RgbImage, palette: Palette): CandleColours {
   const all = [palette.background, ...palette.clusters].slice(0, MAX_LABELS);
-  const labelOf = new Uint8Array(32768);
-  for (let bin = 0; bin < 32768; bin += 1) {
-    const colour = binColour(bin);
+  // Filled on first use: a chart has a few thousand of the 32K colours.
+  const labelOf = new Uint8Array(32768).fill(UNKNOWN);
+  const nearest = (bin: number) => {
+    const r = ((bin >> 10) << 3) + 4;
+    const g = (((bin >> 5) & 31) << 3) + 4;
+    const b = ((bin & 31) << 3) + 4;
     let best = 0;
     let bestDistance = Infinity;
-    all.forEach((candidate, label) => {
-      const d = colourDistance(candidate, colour);
+    for (let label = 0; label < all.length; label += 1) {
+      const c = all[label]!;
+      const d = (r - c.r) ** 2 + (g - c.g) ** 2 + (b - c.b) ** 2;
       if (d < bestDistance) [best, bestDistance] = [label, d];
-    });
+    }
     labelOf[bin] = best;
-  }
-  const stats = clusterStats(image, labelOf);
+    return best;
+  };
+  const stats = clusterStats(image, labelOf, nearest);
   const labels = all.map((_, label) => label).slice(1);
   // Anti-aliased shades of a stronger colour, and translucent drawings in it (volume bars), are not candles.
   const blendOfAnother = (label: number) =>
@@ -142,22 +153,30 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     }
   }
   const colours = chosen.map((label) => all[label]!);
-  const table = new Uint8Array(32768);
-  for (let bin = 0; bin < 32768; bin += 1) {
-    const colour = binColour(bin);
-    let cls = colourDistance(colour, palette.background) < 40 ? 0 : OTHER;
+  const table = new Uint8Array(32768).fill(UNKNOWN);
+  const background = palette.background;
+  const axes = colours.map((c) => {
+    const d = [c.r - background.r, c.g - background.g, c.b - background.b] as const;
+    return { d, length2: d[0] * d[0] + d[1] * d[1] + d[2] * d[2] || 1 };
+  });
+  const resolve = (bin: number): number => {
+    const r = ((bin >> 10) << 3) + 4 - background.r;
+    const g = (((bin >> 5) & 31) << 3) + 4 - background.g;
+    const b = ((bin & 31) << 3) + 4 - background.b;
+    let cls = r * r + g * g + b * b < 40 * 40 ? 0 : OTHER;
     let bestOff = Infinity;
-    colours.forEach((candle, k) => {
-      const { alpha, off } = blendOf(colour, palette.background, candle);
-      const limit = 34 + 10 * Math.min(1, alpha);
-      if (off > limit || alpha > 1.5 || alpha <= 0.12) return;
+    for (let k = 0; k < axes.length; k += 1) {
+      const { d, length2 } = axes[k]!;
+      const alpha = (r * d[0] + g * d[1] + b * d[2]) / length2;
+      if (alpha > 1.5 || alpha <= 0.12) continue;
+      const off = Math.hypot(r - alpha * d[0], g - alpha * d[1], b - alpha * d[2]);
+      if (off > 34 + 10 * Math.min(1, alpha)) continue;
       if (alpha < 0.5) {
         if (bestOff === Infinity) cls = 0;
-        return;
-      }
-      if (off < bestOff) [cls, bestOff] = [k + 1, off];
-    });
+      } else if (off < bestOff) [cls, bestOff] = [k + 1, off];
+    }
     table[bin] = cls;
-  }
-  return { colours, directions: [null, ...colours.map(colourDirection)], table };
+    return cls;
+  };
+  return { colours, directions: [null, ...colours.map(colourDirection)], table, resolve };
 }

@@ -3,7 +3,7 @@
 // average or label drawn over it), then the spacing and phase whose comb of columns meets the longest runs (the
 // wick columns). Each slot of the grid is then measured on its own: wick ends from its longest run, the body
 // from the rows where the candle is wider than its wick. Bodies that touch (small spacing) are still apart.
-import { OTHER, type CandleColours } from './candle-colours.js';
+import { OTHER, UNKNOWN, type CandleColours } from './candle-colours.js';
 import type { RgbImage } from './image.js';
 
 export interface CandleShape {
@@ -31,9 +31,12 @@ const BRIDGE = 8;
 export function classify(image: RgbImage, colours: CandleColours): Uint8Array {
   const { width, height, data } = image;
   const classes = new Uint8Array(width * height);
-  const table = colours.table;
-  for (let p = 0, i = 0; p < classes.length; p += 1, i += 3)
-    classes[p] = table[((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3)]!;
+  const { table, resolve } = colours;
+  for (let p = 0, i = 0; p < classes.length; p += 1, i += 3) {
+    const bin = ((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3);
+    const c = table[bin]!;
+    classes[p] = c === UNKNOWN ? resolve(bin) : c;
+  }
   return classes;
 }
 
@@ -234,12 +237,23 @@ function combScore(peak: Float64Array, spacing: number, phase: number, chance: n
   return sum - n * chance;
 }
 
-function bestPhase(peak: Float64Array, spacing: number, step: number, chance: number) {
-  let phase = 0;
+/** The comb's phase for a spacing: the peaks' circular mean (each peak an angle 2 pi x / spacing, weighted by
+ * its height), then the best comb within a pixel of it. */
+function bestPhase(peak: Float64Array, points: Int32Array, spacing: number, chance: number) {
+  let cos = 0;
+  let sin = 0;
+  for (const x of points) {
+    const angle = (2 * Math.PI * x) / spacing;
+    cos += peak[x]! * Math.cos(angle);
+    sin += peak[x]! * Math.sin(angle);
+  }
+  let centre = (Math.atan2(sin, cos) / (2 * Math.PI)) * spacing;
+  if (centre < 0) centre += spacing;
+  let phase = centre;
   let score = -Infinity;
-  for (let p = 0; p < spacing; p += step) {
-    const s = combScore(peak, spacing, p, chance);
-    if (s > score) [phase, score] = [p, s];
+  for (let p = centre - 1; p <= centre + 1; p += 0.5) {
+    const s = combScore(peak, spacing, p < 0 ? p + spacing : p, chance);
+    if (s > score) [phase, score] = [p < 0 ? p + spacing : p, s];
   }
   return { phase, score };
 }
@@ -274,11 +288,16 @@ function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: 
     )
       candidates.push(lag);
   const chance = peak.reduce((sum, value) => sum + value, 0) / Math.max(1, to);
+  // The middle column of each spread peak (the comb's phase needs each peak once).
+  const points = Int32Array.from(peak.keys()).filter((x) => peak[x]! > 0 && peak[x - 1] !== peak[x]);
   let best = { spacing: 0, phase: 0, score: -Infinity };
   for (const lag of candidates.slice(0, 4)) {
     const step = lag < 12 ? 0.005 : 0.01;
-    for (let spacing = Math.max(3, lag - 1); spacing <= lag + 1; spacing += step) {
-      const { phase, score } = bestPhase(peak, spacing, spacing < 12 ? 0.5 : 1, chance);
+    // The correlation's peak between whole lags (a parabola through three): the fraction to search around.
+    const [a, b, c] = [correlation[lag - 1]!, correlation[lag]!, correlation[lag + 1]!];
+    const centre = lag + (a - c === 0 ? 0 : (0.5 * (a - c)) / (a - 2 * b + c));
+    for (let spacing = Math.max(3, centre - 0.8); spacing <= centre + 0.8; spacing += step) {
+      const { phase, score } = bestPhase(peak, points, spacing, chance);
       if (score > best.score) best = { spacing, phase, score };
     }
   }
