@@ -105,7 +105,8 @@ describe('the live answer', () => {
         images: [{ mediaType: 'image/png', bytes: 0, width: null, height: null }],
         createdAt: at.toISOString(),
       },
-      { id: 'm-1', role: 'assistant', content: 'Yes.', images: [], createdAt: at.toISOString() },
+      // The answering model (stream_start's) stays with the answer: the local reader's says so in the thread.
+      { id: 'm-1', role: 'assistant', content: 'Yes.', images: [], createdAt: at.toISOString(), model: 'claude' },
     ]);
     expect(toHistory(startAnswer('Nothing came back', false, 0), at, 'local-2')).toHaveLength(1);
   });

@@ -1,6 +1,18 @@
 // The answer being streamed, as plain data: each contract event moves it on, Stop freezes it, and once
 // the next question goes out it becomes two ordinary history messages. Pure, so it is tested in Node.
-import type { CoachEvent, MessageEnding, MessageItem, Quota, StreamErrorEvent } from '@strat-coach/server/contract';
+import type {
+  ChartAnalysisImage,
+  CoachEvent,
+  ImageMeta,
+  MessageEnding,
+  MessageItem,
+  Quota,
+  StreamErrorEvent,
+} from '@strat-coach/server/contract';
+import type { ChartReading } from '../chart/bar-labels';
+
+/** The model name of an answer the local chart reader wrote alone: the server has no model to ask. */
+export const LOCAL_READER_MODEL = 'local-chart-reader';
 
 /** A chart this window sent with a question: shown in the thread without asking the server for it. */
 export interface QuestionChart {
@@ -10,7 +22,12 @@ export interface QuestionChart {
   width: number;
   height: number;
   label: string | null;
+  /** The local chart reader's reading (the question's chart_analysis, or the preview's until it comes). */
+  analysis?: ChartReading | undefined;
 }
+
+/** A question's chart as the thread lists it: the server's ImageMeta, with the reader's reading when known. */
+export type ThreadImage = ImageMeta & { analysis?: ChartReading | null | undefined };
 
 /** How an answer ended short of complete: the thread (and the server's history) keeps saying so. */
 export type AnswerEnding = MessageEnding;
@@ -20,8 +37,11 @@ export type AnswerEnding = MessageEnding;
  * the server's id of it, which Regenerate and Edit & resend name to replace it).
  */
 export interface ThreadMessage extends MessageItem {
+  images: ThreadImage[];
   charts?: QuestionChart[];
   storedId?: string;
+  /** The model that wrote an answer this window streamed (the server's history does not say). */
+  model?: string;
 }
 
 /** waiting: asked, nothing back yet; thinking: the model reasons before writing (nothing to show). */
@@ -47,6 +67,8 @@ export interface LiveAnswer {
   /** When Retry may be pressed (epoch ms, from retryAfterMs); null: at once. */
   retryAt: number | null;
   quota: Quota | null;
+  /** Which model answers (stream_start, message_start): LOCAL_READER_MODEL when the server has none. */
+  model: string | null;
 }
 
 export const isOpen = (answer: LiveAnswer | null): boolean =>
@@ -75,7 +97,17 @@ export function startAnswer(
     error: null,
     retryAt: null,
     quota: null,
+    model: null,
   };
+}
+
+/** The question's charts with the reader's readings: each image's reading goes to the chart at its index. */
+function withReadings(charts: QuestionChart[], images: ChartAnalysisImage[]): QuestionChart[] {
+  if (charts.length === 0 || images.length === 0) return charts;
+  return charts.map((chart, index) => {
+    const reading = images.find((image) => image.index === index);
+    return reading ? { ...chart, analysis: reading } : chart;
+  });
 }
 
 export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): LiveAnswer {
@@ -88,9 +120,12 @@ export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): 
         conversationId: event.data.conversationId,
         messageId: event.data.messageId,
         questionId: event.data.questionId ?? null,
+        model: event.data.model,
       };
+    case 'chart_analysis':
+      return { ...answer, charts: withReadings(answer.charts, event.data.images) };
     case 'message_start':
-      return answer;
+      return { ...answer, model: event.data.model };
     case 'coach_status':
       return { ...answer, phase: event.data.state === 'thinking' ? 'thinking' : 'streaming' };
     case 'content_delta':
@@ -137,6 +172,7 @@ export function toHistory(answer: LiveAnswer, at: Date, localId: string): Thread
           width: chart.width,
           height: chart.height,
           label: chart.label,
+          ...(chart.analysis ? { analysis: chart.analysis } : {}),
         }))
       : answer.withChart
         ? [{ mediaType: 'image/png', bytes: 0, width: null, height: null }]
@@ -159,6 +195,7 @@ export function toHistory(answer: LiveAnswer, at: Date, localId: string): Thread
     images: [],
     createdAt,
     ...(ending ? { ending } : {}),
+    ...(answer.model ? { model: answer.model } : {}),
   };
   return [question, reply];
 }

@@ -4,6 +4,7 @@
 // every follow-up, so they are not sent again ("same chart") until new ones replace them.
 import { MAX_IMAGES } from '@strat-coach/server/contract';
 import { create } from 'zustand';
+import type { ChartReading } from '../chart/bar-labels';
 import { encodeChart, wholeImage } from '../chart/encode-chart';
 import { host } from '../host';
 import {
@@ -23,6 +24,8 @@ export interface PendingChart {
   label: string | null;
   /** Where it was cut from (to pin it); null for a pasted or dropped image. */
   region: ChartRegion | null;
+  /** The local chart reader's bar numbers (POST /charts/read), once it answered with candles. */
+  reading?: ChartReading | undefined;
 }
 
 /** A chart the conversation already has on the server; its image only when this window sent it. */
@@ -31,6 +34,7 @@ export interface SentChart {
   label: string | null;
   image: ChartImage | null;
   region: ChartRegion | null;
+  reading?: ChartReading | undefined;
 }
 
 interface ChartStore {
@@ -57,7 +61,14 @@ interface ChartStore {
   markSent: () => void;
   /** Edit & resend: the last question's charts (those this window holds) back in the composer. */
   restore: (
-    charts: Array<{ mediaType: string; data: string; width: number; height: number; label: string | null }>,
+    charts: Array<{
+      mediaType: string;
+      data: string;
+      width: number;
+      height: number;
+      label: string | null;
+      analysis?: ChartReading | undefined;
+    }>,
   ) => void;
   /** The question was refused before it reached the server: its charts go back to the composer. */
   unsend: () => void;
@@ -95,6 +106,24 @@ const COULD_NOT_CAPTURE = 'The capture failed inside the app. Try again.';
 let sentBefore: SentChart[] = [];
 
 export const useChartStore = create<ChartStore>()((set, get) => {
+  /**
+   * Asks the local chart reader for the chart's bar numbers, for the preview. A reading with no candles, a
+   * refusal or a host without the reader leave the chart as it is: no numbers, no message.
+   */
+  const read = async (chart: PendingChart): Promise<void> => {
+    try {
+      const api = host().api;
+      if (!api.readChart) return;
+      const result = await api.readChart({ mediaType: chart.image.mediaType, data: chart.image.data });
+      if (!result.ok || result.value.skipped || result.value.candles.length === 0) return;
+      const reading = result.value;
+      const withReading = <T extends { id: string }>(list: T[]): T[] =>
+        list.map((each) => (each.id === chart.id ? { ...each, reading } : each));
+      set({ charts: withReading(get().charts), sent: withReading(get().sent) });
+    } catch {
+      // No reading: the chart shows without numbers.
+    }
+  };
   const fail = (message: string | null): void => set({ busy: false, error: message });
   /** The charts besides any that `label` would replace (a recaptured region replaces its earlier capture). */
   const besides = (label: string | null): PendingChart[] =>
@@ -143,6 +172,7 @@ export const useChartStore = create<ChartStore>()((set, get) => {
       }
       const chart: PendingChart = { id: localId(), image: captured.image, label, region: captured.region };
       set({ charts: inStratOrder([...others, chart]), error: null });
+      void read(chart);
       return true;
     },
 
@@ -191,6 +221,7 @@ export const useChartStore = create<ChartStore>()((set, get) => {
                 image: { mediaType: chart.mediaType, data: chart.data, width: chart.width, height: chart.height },
                 label: chart.label,
                 region: null,
+                ...(chart.analysis ? { reading: chart.analysis } : {}),
               },
             ]
           : [],

@@ -117,6 +117,8 @@ const questionChart = (chart: PendingChart): QuestionChart => ({
   width: chart.image.width,
   height: chart.image.height,
   label: chart.label,
+  // The preview's reading until the question's own chart_analysis comes.
+  ...(chart.reading ? { analysis: chart.reading } : {}),
 });
 
 /** A chart as the request carries it, with its label. */

@@ -1,4 +1,5 @@
 // Every store back to its first state: between tests, and when the trader signs out.
+import { useBarNumbersStore } from './bar-numbers-store';
 import { useChartStore } from './chart-store';
 import { useConversationStore } from './conversation-store';
 import { useCropStore } from './crop-store';
@@ -25,4 +26,5 @@ export function resetAllStores(): void {
   resetTraderData();
   useServerStore.getState().reset();
   useSessionStore.getState().reset();
+  useBarNumbersStore.getState().reset();
 }

@@ -3,6 +3,7 @@
 // the whole window, and the theme the trader chose is set on the page.
 import { useEffect, useState, type DragEvent } from 'react';
 import { CropOverlay } from '../chart/CropOverlay';
+import { useBarNumbersStore } from '../state/bar-numbers-store';
 import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
 import { useCropStore } from '../state/crop-store';
@@ -54,10 +55,16 @@ function useWindowKeys(): void {
 /** Back to the question box, so closing a panel never leaves focus on the page's body. */
 const focusQuestion = (): void => document.getElementById(QUESTION_ID)?.focus();
 
-/** The chosen theme on <html> (data-theme), read once from the host; System leaves it to the OS. */
+/**
+ * The chosen theme on <html> (data-theme), read once from the host; System leaves it to the OS. The window's
+ * other display preference (the bar numbers) is read with it.
+ */
 function useTheme(): void {
   const theme = useThemeStore((state) => state.theme);
-  useEffect(() => void useThemeStore.getState().load(), []);
+  useEffect(() => {
+    void useThemeStore.getState().load();
+    useBarNumbersStore.getState().load();
+  }, []);
   useEffect(() => {
     if (theme === 'system') delete document.documentElement.dataset.theme;
     else document.documentElement.dataset.theme = theme;

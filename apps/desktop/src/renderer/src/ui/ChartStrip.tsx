@@ -3,8 +3,11 @@
 // one — Capture (the last screen or window used), Screen or window… (a picker), Image…, Recapture pinned.
 import { MAX_IMAGES } from '@strat-coach/server/contract';
 import { useRef, useState, type ChangeEvent } from 'react';
+import { BarLabels } from '../chart/BarLabels';
+import { readingText } from '../chart/bar-labels';
 import { chartUrl } from '../chart/encode-chart';
 import { joinLabel, splitLabel, TIMEFRAME_CHOICES, type LabelParts } from '../lib/chart-labels';
+import { useBarNumbersStore } from '../state/bar-numbers-store';
 import { useChartStore, type PendingChart, type SentChart } from '../state/chart-store';
 import { usePinnedStore } from '../state/pinned-store';
 import { ChartViewer } from './ChartViewer';
@@ -19,7 +22,9 @@ function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
   const [pinned, setPinned] = useState(false);
   const [enlarged, setEnlarged] = useState(false);
   const enlarge = useRef<HTMLButtonElement>(null);
+  const image = useRef<HTMLImageElement>(null);
   const name = `chart ${index + 1}`;
+  const words = useBarNumbersStore((state) => (state.shown ? readingText(chart.reading) : null));
 
   const change = (next: LabelParts): void => {
     setParts(next);
@@ -49,10 +54,12 @@ function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
           onClick={() => setEnlarged(true)}
         >
           <img
+            ref={image}
             src={chartUrl(chart.image)}
             alt={`Chart ${chart.label ?? 'without a label'}, ${chart.image.width} × ${chart.image.height}`}
           />
         </button>
+        <BarLabels reading={chart.reading} image={image} size="small" />
         <button
           type="button"
           className="thumb-remove"
@@ -67,7 +74,7 @@ function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
       </div>
       {enlarged && (
         <ChartViewer
-          chart={{ src: chartUrl(chart.image), title: chart.label ?? `Chart ${index + 1}` }}
+          chart={{ src: chartUrl(chart.image), title: chart.label ?? `Chart ${index + 1}`, reading: chart.reading }}
           onClose={() => {
             setEnlarged(false);
             enlarge.current?.focus();
@@ -107,6 +114,11 @@ function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
           </button>
         )}
       </figcaption>
+      {words && (
+        <p className="chart-reading" data-testid="chart-reading">
+          {words}
+        </p>
+      )}
       {problem && (
         <p className="chart-problem" role="alert">
           {problem}

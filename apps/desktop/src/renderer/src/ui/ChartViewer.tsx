@@ -1,12 +1,20 @@
 // A chart at full size, over the window: zoom (buttons, wheel, + and -), pan (drag or the arrow keys), Fit; Esc
 // or Close shuts it and focus goes back to the image that opened it (the native modal <dialog> keeps focus in).
+// With the local chart reader's reading, the bar numbers are drawn over the candles (following the zoom and
+// pan), the reading is said in words under the chart, and "Bar numbers" switches them off everywhere.
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
+import { BarLabels } from '../chart/BarLabels';
+import { hasBars, readingText, type ChartReading } from '../chart/bar-labels';
+import { useBarNumbersStore } from '../state/bar-numbers-store';
+import { BarNumbersToggle } from './BarNumbersToggle';
 import './thread.css';
 
 export interface ViewedChart {
   src: string;
   /** "SPY 60m", or "Chart 1" without a label. */
   title: string;
+  /** The local chart reader's reading of it, when there is one. */
+  reading?: ChartReading | null | undefined;
 }
 
 const MIN_ZOOM = 1;
@@ -19,6 +27,10 @@ export function ChartViewer({ chart, onClose }: { chart: ViewedChart; onClose: (
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
   const drag = useRef<{ x: number; y: number; panX: number; panY: number } | null>(null);
+  const image = useRef<HTMLImageElement>(null);
+  const numbersShown = useBarNumbersStore((state) => state.shown);
+  const read = hasBars(chart.reading);
+  const words = numbersShown ? readingText(chart.reading) : null;
 
   useEffect(() => {
     const element = dialog.current;
@@ -91,6 +103,7 @@ export function ChartViewer({ chart, onClose }: { chart: ViewedChart; onClose: (
         <button type="button" className="secondary" onClick={() => zoomTo(1)} disabled={zoom === 1}>
           Fit
         </button>
+        {read && <BarNumbersToggle />}
         <button type="button" className="primary" onClick={close} autoFocus>
           Close
         </button>
@@ -105,13 +118,20 @@ export function ChartViewer({ chart, onClose }: { chart: ViewedChart; onClose: (
         onPointerCancel={() => (drag.current = null)}
       >
         <img
+          ref={image}
           src={chart.src}
           alt={chart.title}
           draggable={false}
           data-testid="viewer-image"
           style={{ transform: `translate(${pan.x}px, ${pan.y}px) scale(${zoom})` }}
         />
+        <BarLabels reading={chart.reading} image={image} view={{ zoom, pan }} />
       </div>
+      {words && (
+        <p className="viewer-reading" data-testid="viewer-reading">
+          {words}
+        </p>
+      )}
       <p className="viewer-hint">Drag or use the arrow keys to pan · + / − to zoom · Esc closes</p>
     </dialog>
   );

@@ -1,9 +1,12 @@
 // A question's charts in the thread, as images with their labels: those this window sent from their data,
-// history's from the server (through the host). A click opens the chart full size; closing the viewer gives
-// focus back to the image's button.
-import type { ImageMeta } from '@strat-coach/server/contract';
+// history's from the server (through the host). The local chart reader's bar numbers are drawn over each (the
+// question's chart_analysis, or history's stored reading) and said in words under it. A click opens the chart
+// full size; closing the viewer gives focus back to the image's button.
 import { useEffect, useRef, useState } from 'react';
-import type { QuestionChart } from '../lib/live-answer';
+import { BarLabels } from '../chart/BarLabels';
+import { readingText, type ChartReading } from '../chart/bar-labels';
+import type { QuestionChart, ThreadImage } from '../lib/live-answer';
+import { useBarNumbersStore } from '../state/bar-numbers-store';
 import { storedKey, useChartStore } from '../state/chart-store';
 import { ChartViewer, type ViewedChart } from './ChartViewer';
 import './thread.css';
@@ -12,17 +15,20 @@ interface Shown {
   src: string | null;
   title: string;
   missing: boolean;
+  reading: ChartReading | null;
 }
 
 function ChartButton({ shown }: { shown: Shown }) {
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
+  const image = useRef<HTMLImageElement>(null);
+  const words = useBarNumbersStore((state) => (state.shown ? readingText(shown.reading) : null));
   const close = (): void => {
     setOpen(false);
     button.current?.focus();
   };
   if (shown.missing) return <span className="chip">{shown.title}: no longer kept</span>;
-  const viewed: ViewedChart | null = shown.src ? { src: shown.src, title: shown.title } : null;
+  const viewed: ViewedChart | null = shown.src ? { src: shown.src, title: shown.title, reading: shown.reading } : null;
   return (
     <figure className="turn-chart">
       <button
@@ -33,9 +39,21 @@ function ChartButton({ shown }: { shown: Shown }) {
         onClick={() => setOpen(true)}
         aria-label={`Enlarge ${shown.title}`}
       >
-        {shown.src ? <img src={shown.src} alt="" /> : <span className="turn-chart-loading">Loading chart…</span>}
+        {shown.src ? (
+          <img ref={image} src={shown.src} alt="" />
+        ) : (
+          <span className="turn-chart-loading">Loading chart…</span>
+        )}
+        {shown.src && <BarLabels reading={shown.reading} image={image} size="small" />}
       </button>
-      <figcaption>{shown.title}</figcaption>
+      <figcaption>
+        {shown.title}
+        {words && (
+          <span className="turn-chart-reading" data-testid="turn-chart-reading">
+            {words}
+          </span>
+        )}
+      </figcaption>
       {open && viewed && <ChartViewer chart={viewed} onClose={close} />}
     </figure>
   );
@@ -49,7 +67,7 @@ export function QuestionCharts({
   conversationId,
   messageId,
 }: {
-  images: ImageMeta[];
+  images: ThreadImage[];
   /** The charts' data, when this window sent them. */
   charts?: QuestionChart[] | undefined;
   conversationId: string | null;
@@ -69,10 +87,16 @@ export function QuestionCharts({
         src: `data:${chart.mediaType};base64,${chart.data}`,
         title: titleOf(chart.label, index),
         missing: false,
+        reading: chart.analysis ?? images[index]?.analysis ?? null,
       }))
     : images.map((image, n) => {
         const url = messageId ? stored[storedKey(messageId, n)] : undefined;
-        return { src: url ?? null, title: titleOf(image.label, n), missing: url === null || !fromServer };
+        return {
+          src: url ?? null,
+          title: titleOf(image.label, n),
+          missing: url === null || !fromServer,
+          reading: image.analysis ?? null,
+        };
       });
   if (shown.length === 0) return null;
   return (

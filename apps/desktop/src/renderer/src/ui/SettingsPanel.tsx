@@ -1,4 +1,4 @@
-// Settings: the theme (System, Light, Dark), the quick questions (at most eight: a chip title and the question
+// Settings: the theme (System, Light, Dark), the bar numbers on charts (on or off), the quick questions (at most eight: a chip title and the question
 // it asks), the pinned regions (rename, remove, recapture), and — in the desktop app — the global shortcuts,
 // with the ones another app holds said plainly.
 import { useEffect, useState } from 'react';
@@ -12,7 +12,9 @@ import {
 } from '../shared';
 import { usePinnedStore } from '../state/pinned-store';
 import { usePresetStore } from '../state/preset-store';
+import { useBarNumbersStore } from '../state/bar-numbers-store';
 import { useThemeStore } from '../state/theme-store';
+import { BarNumbersToggle } from './BarNumbersToggle';
 import { useDismissable } from './use-dismissable';
 
 const SHORTCUT_NAMES: Record<ShortcutAction, string> = {
@@ -44,6 +46,25 @@ function ThemeChooser() {
         ))}
       </div>
       <p className="hint">System follows your computer’s light or dark setting.</p>
+      {problem && (
+        <p className="status-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+function ChartSettings() {
+  const problem = useBarNumbersStore((state) => state.problem);
+  return (
+    <fieldset className="theme-choice chart-settings">
+      <legend>Charts</legend>
+      <BarNumbersToggle />
+      <p className="hint">
+        The local chart reader’s Strat number (1, 2U, 2D, 3; ? when unsure) above each of the latest candles, and the
+        trigger bar’s level.
+      </p>
       {problem && (
         <p className="status-error" role="alert">
           {problem}
@@ -214,6 +235,7 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         </button>
       </div>
       <ThemeChooser />
+      <ChartSettings />
       <PresetsEditor />
       <PinnedList />
       <ShortcutsEditor />
