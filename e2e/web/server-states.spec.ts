@@ -1,5 +1,5 @@
-// The server's own states: unreachable (offline), no Anthropic key (coaching not set up), and a failed
-// answer that may be retried after the wait the server gave.
+// The server's own states: unreachable (offline), no Anthropic key (the local chart reader answers alone),
+// and a failed answer that may be retried after the wait the server gave.
 import { expect, test } from './fixtures';
 
 test('an unreachable server shows the offline state', async ({ coach, startServer }) => {
@@ -15,13 +15,18 @@ test('an unreachable server shows the offline state', async ({ coach, startServe
   await coach.screenshot('09-offline');
 });
 
-test('a server without ANTHROPIC_API_KEY says the admin must set it', async ({ coach, startServer }) => {
+test('a server without ANTHROPIC_API_KEY says the local chart reader answers, and how to enable the coach', async ({
+  coach,
+  startServer,
+}) => {
   const server = await startServer({ upstream: false });
   await coach.signIn(server.url);
-  await expect(coach.notice).toHaveAttribute('data-kind', 'unconfigured');
+  await expect(coach.notice).toHaveAttribute('data-kind', 'local_reader');
+  await expect(coach.notice).toContainText('Local chart reader only');
   await expect(coach.notice).toContainText('the administrator must set ANTHROPIC_API_KEY');
+  // Not refused: the reader answers (bar-labels.spec.ts asks it).
   await coach.question.fill('Anything?');
-  await expect(coach.sendButton).toBeDisabled();
+  await expect(coach.sendButton).toBeEnabled();
   await coach.screenshot('10-upstream-unconfigured');
 });
 

@@ -6,6 +6,8 @@ import type { HostError } from '../shared';
 export type Notice =
   | { kind: 'offline'; message: string }
   | { kind: 'unconfigured'; message: string }
+  /** No Anthropic key, and the server answers from its local chart reader alone: said, not refused. */
+  | { kind: 'local_reader'; message: string }
   | { kind: 'rate_limited'; message: string; until: number; window: 'minute' | 'hour' | null }
   /** Refused for now, not for the trader's rate: answers already streaming (429), or a server near its limit (503). */
   | { kind: 'busy'; code: 'too_many_streams' | 'busy'; message: string; until: number }
@@ -16,6 +18,12 @@ export type Notice =
 export const OFFLINE_MESSAGE = 'The coach server cannot be reached. Check that it is running, then try again.';
 export const UNCONFIGURED_MESSAGE =
   'This server has no Anthropic API key: the administrator must set ANTHROPIC_API_KEY and restart it.';
+/** The window's banner on a server without a key, which answers from the local chart reader alone. */
+export const LOCAL_READER_MESSAGE =
+  'No API key on this server: the local chart reader answers with bar numbers, not coaching. To enable the coach, the administrator must set ANTHROPIC_API_KEY and restart the server.';
+/** On an answer the local chart reader wrote. */
+export const LOCAL_READER_ANSWER =
+  'Answered by the local chart reader — no AI model is configured on this server. Set ANTHROPIC_API_KEY on the server to enable the coach.';
 
 const isQuota = (value: unknown): value is Quota =>
   typeof value === 'object' && value !== null && typeof (value as { used?: unknown }).used === 'number';

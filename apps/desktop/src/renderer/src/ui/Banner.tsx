@@ -1,7 +1,8 @@
 // The one banner above the question box: why the last question was refused (rate limited, too many answers
-// at once or a busy server, each with the wait counting down; quota spent, …) or, failing that, what is wrong with the server (offline, no API key).
+// at once or a busy server, each with the wait counting down; quota spent, …) or, failing that, what is wrong
+// with the server (offline; no API key, so the local chart reader answers alone).
 import { formatDay, formatTokens, formatWait } from '../lib/format';
-import { OFFLINE_MESSAGE, UNCONFIGURED_MESSAGE, type Notice } from '../lib/notices';
+import { LOCAL_READER_MESSAGE, OFFLINE_MESSAGE, type Notice } from '../lib/notices';
 import { useConversationStore } from '../state/conversation-store';
 import { useServerStore } from '../state/server-store';
 import { useSessionStore } from '../state/session-store';
@@ -72,6 +73,13 @@ function Body({ notice, dismiss }: { notice: Notice; dismiss: () => void }) {
           <p>{notice.message}</p>
         </>
       );
+    case 'local_reader':
+      return (
+        <>
+          <strong>Local chart reader only</strong>
+          <p>{notice.message}</p>
+        </>
+      );
     case 'offline':
       return (
         <>
@@ -106,11 +114,11 @@ export function Banner() {
     (reachability === 'offline'
       ? { kind: 'offline', message: OFFLINE_MESSAGE }
       : upstreamConfigured === false
-        ? { kind: 'unconfigured', message: UNCONFIGURED_MESSAGE }
+        ? { kind: 'local_reader', message: LOCAL_READER_MESSAGE }
         : null);
   if (!shown) return null;
-  // A wait is news, not an alarm: announced politely.
-  const severe = shown.kind !== 'rate_limited' && shown.kind !== 'busy';
+  // A wait, or the local reader answering, is news, not an alarm: announced politely.
+  const severe = shown.kind !== 'rate_limited' && shown.kind !== 'busy' && shown.kind !== 'local_reader';
   return (
     <section
       className={`banner banner-${shown.kind}`}

@@ -3,7 +3,6 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { isOpen } from '../lib/live-answer';
 import { useConversationStore } from '../state/conversation-store';
-import { useServerStore } from '../state/server-store';
 import { ChartStrip } from './ChartStrip';
 import { focusQuestion, QUESTION_ID } from './focus-question';
 import { PresetChips } from './PresetChips';
@@ -33,7 +32,6 @@ export function Composer() {
   const stop = useConversationStore((state) => state.stop);
   const answering = useConversationStore((state) => isOpen(state.live));
   const notice = useConversationStore((state) => state.notice);
-  const unconfigured = useServerStore((state) => state.upstreamConfigured === false);
   const wait = useCountdown(notice?.kind === 'rate_limited' ? notice.until : null);
   const failed = useConversationStore((state) => state.live?.phase === 'failed' || state.notice !== null);
   const editing = useConversationStore((state) => state.editing);
@@ -46,7 +44,8 @@ export function Composer() {
     ask();
   };
 
-  const blocked = wait > 0 || unconfigured;
+  // A server without an API key still answers, from its local chart reader (the banner says so).
+  const blocked = wait > 0;
   return (
     <footer className="composer">
       <ChartStrip />

@@ -1,12 +1,21 @@
 // The open conversation: earlier turns from the server's history (its newest page, with "Show earlier
 // messages" for the rest), then the answer streaming in now with its state (reading the chart with the
 // seconds it takes, streaming, cut short with Continue, stopped, failed with Retry). Each turn is labelled
-// "You" or "Coach"; questions show their charts; answers their plan card and actions. The thread follows a
-// streaming answer only while the reader is at the bottom ("Jump to latest" otherwise), and says once, politely,
-// when an answer is done.
+// "You" or "Coach"; questions show their charts (with the local chart reader's bar numbers); answers their plan
+// card and actions, and say so when the local chart reader wrote them (a server without a model). The thread
+// follows a streaming answer only while the reader is at the bottom ("Jump to latest" otherwise), and says once,
+// politely, when an answer is done.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatWait } from '../lib/format';
-import { canContinue, canRetry, type AnswerEnding, type LiveAnswer, type ThreadMessage } from '../lib/live-answer';
+import {
+  canContinue,
+  canRetry,
+  LOCAL_READER_MODEL,
+  type AnswerEnding,
+  type LiveAnswer,
+  type ThreadMessage,
+} from '../lib/live-answer';
+import { LOCAL_READER_ANSWER } from '../lib/notices';
 import { chartQuestionsText } from '../shared';
 import { useChartStore } from '../state/chart-store';
 import { useConversationStore } from '../state/conversation-store';
@@ -44,9 +53,20 @@ function Question({ message, conversationId }: { message: ThreadMessage; convers
   );
 }
 
+/** An answer the local chart reader wrote alone: the server has no model to ask. */
+function LocalReaderNote({ model }: { model: string | null | undefined }) {
+  if (model !== LOCAL_READER_MODEL) return null;
+  return (
+    <p className="local-reader-note" data-testid="local-reader-note">
+      {LOCAL_READER_ANSWER}
+    </p>
+  );
+}
+
 function HistoryAnswer({ message, last }: { message: ThreadMessage; last: boolean }) {
   return (
     <article className="turn turn-coach" aria-label="Coach">
+      <LocalReaderNote model={message.model} />
       <PlanCard markdown={message.content} />
       <div className="answer" data-testid="history-answer">
         <AnswerMarkdown text={message.content} />
@@ -134,6 +154,7 @@ function Live({ answer, conversationId }: { answer: LiveAnswer; conversationId: 
     <>
       <Question message={question} conversationId={conversationId} />
       <article className="turn turn-coach" aria-label="Coach">
+        <LocalReaderNote model={answer.model} />
         {settled && <PlanCard markdown={answer.text} />}
         <div
           className={answer.phase === 'streaming' ? 'answer live streaming' : 'answer live'}
