@@ -51,6 +51,7 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
   const where = new Float64Array(MAX_LABELS * 32);
   const runs = new Float64Array(MAX_LABELS);
   const runPixels = new Float64Array(MAX_LABELS);
+  const bottoms = new Uint32Array(MAX_LABELS * height);
   const runLabel = new Uint8Array(columns);
   const runLength = new Uint32Array(columns);
   for (let y = 0; y < height; y += 1) {
@@ -73,6 +74,7 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
       }
       if (open !== 0 && runLength[c]! >= MIN_RUN) {
         mass[open]! += runLength[c]!;
+        bottoms[open * height + y - 1]! += 1;
         where[open * 32 + Math.floor((x * 32) / width)]! += runLength[c]!;
       }
       contacts[open * MAX_LABELS + label]! += 1;
@@ -81,7 +83,25 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
       runLength[c] = 1;
     }
   }
-  return { mass, contacts, where, meanRun: runPixels.map((n, label) => (runs[label] ? (2 * n) / runs[label] : 0)) };
+  // Volume bars stand on one baseline: the share of a colour's runs ending on its commonest bottom row (+-1).
+  const baseline = new Float64Array(MAX_LABELS);
+  for (let label = 1; label < MAX_LABELS; label += 1) {
+    let total = 0;
+    let most = 0;
+    for (let y = 1; y + 1 < height; y += 1) {
+      const at = bottoms[label * height + y]!;
+      total += at;
+      most = Math.max(most, at + bottoms[label * height + y - 1]! + bottoms[label * height + y + 1]!);
+    }
+    baseline[label] = total ? most / total : 0;
+  }
+  return {
+    mass,
+    contacts,
+    where,
+    baseline,
+    meanRun: runPixels.map((n, label) => (runs[label] ? (2 * n) / runs[label] : 0)),
+  };
 }
 
 export function candleColours(image: RgbImage, palette: Palette): CandleColours {
@@ -108,7 +128,9 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
   const blendOfAnother = (label: number) =>
     labels.some((other) => {
       if (other === label || colourDistance(all[other]!, palette.background) < 60) return false;
-      if (stats.mass[other]! < stats.mass[label]! * 0.2) return false;
+      // A shade of a far rarer colour is a colour of its own (a grey wick is not a shade of grey text), unless
+      // it stands on a baseline: volume bars drawn translucent in the candles' colours.
+      if (stats.mass[other]! < stats.mass[label]! * 0.2 && stats.baseline[label]! < 0.3) return false;
       const { alpha, off } = blendOf(all[label]!, palette.background, all[other]!);
       return alpha > 0.1 && alpha < 0.92 && off < 22;
     });
