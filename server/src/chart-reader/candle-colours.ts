@@ -130,7 +130,7 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
       if (other === label || colourDistance(all[other]!, palette.background) < 60) return false;
       // A shade of a far rarer colour is a colour of its own (a grey wick is not a shade of grey text), unless
       // it stands on a baseline: volume bars drawn translucent in the candles' colours.
-      if (stats.mass[other]! < stats.mass[label]! * 0.2 && stats.baseline[label]! < 0.3) return false;
+      if (stats.mass[other]! < stats.mass[label]! && stats.baseline[label]! < 0.3) return false;
       const { alpha, off } = blendOf(all[label]!, palette.background, all[other]!);
       return alpha > 0.1 && alpha < 0.92 && off < 22;
     });
