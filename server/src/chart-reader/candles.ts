@@ -13,8 +13,10 @@ export interface CandleShape {
   bodyTopPx: number;
   bodyBottomPx: number;
   direction: 'up' | 'down' | null;
-  /** A wick end touches another drawing (a line, a label): the true end may be hidden. */
-  covered: boolean;
+  /** Rows beyond the high (above it) and the low (below it) that another drawing covers, where the wick may go
+   * on unseen: 0 when the end is clear; HIDDEN_ALL when it meets the pane's edge. */
+  highHidden: number;
+  lowHidden: number;
 }
 
 export interface CandleScan {
@@ -23,6 +25,10 @@ export interface CandleScan {
   /** Pixels between neighbouring candle centres. */
   spacing: number;
 }
+
+/** A wick end at the pane's edge: it may go on anywhere beyond. */
+export const HIDDEN_ALL = 1e6;
+const y0Edge = (y: number, pane: Layout) => y < pane.top || y >= pane.bottom;
 
 /** Runs of candle pixels carry on across this many rows of another drawing (a moving average 2 px wide at
  * dpr 2, anti-aliased). */
@@ -116,27 +122,17 @@ function drawingAt(classes: Uint8Array, width: number, base: number, x: number):
 interface Runs {
   start: Int32Array;
   end: Int32Array;
-  coveredTop: Uint8Array;
-  coveredBottom: Uint8Array;
 }
 
 /** For each column, its longest vertical run of candle pixels within the pane. */
 function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
-  const best = {
-    start: new Int32Array(width).fill(-1),
-    end: new Int32Array(width).fill(-2),
-    coveredTop: new Uint8Array(width),
-    coveredBottom: new Uint8Array(width),
-  };
+  const best = { start: new Int32Array(width).fill(-1), end: new Int32Array(width).fill(-2) };
   const start = new Int32Array(width).fill(-1);
   const last = new Int32Array(width);
-  const coveredTop = new Uint8Array(width);
-  const close = (x: number, coveredBottom: boolean) => {
+  const close = (x: number) => {
     if (last[x]! - start[x]! > best.end[x]! - best.start[x]!) {
       best.start[x] = start[x]!;
       best.end[x] = last[x]!;
-      best.coveredTop[x] = coveredTop[x]!;
-      best.coveredBottom[x] = coveredBottom ? 1 : 0;
     }
     start[x] = -1;
   };
@@ -153,19 +149,12 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
       }
       const open = start[x]! >= 0;
       if (c !== 0 && c !== OTHER) {
-        if (!open) {
-          start[x] = y;
-          coveredTop[x] =
-            y === pane.top || pane.lineRow[y - 1] === 1 || drawingAt(classes, width, base - width, x) ? 1 : 0;
-        }
+        if (!open) start[x] = y;
         last[x] = y;
-      } else if (open) {
-        if (c === 0) close(x, last[x]! < y - 1 && drawingAt(classes, width, (last[x]! + 1) * width, x));
-        else if (y - last[x]! > BRIDGE) close(x, true);
-      }
+      } else if (open && (c === 0 || y - last[x]! > BRIDGE)) close(x);
     }
   }
-  for (let x = 0; x < pane.right; x += 1) if (start[x]! >= 0) close(x, true);
+  for (let x = 0; x < pane.right; x += 1) if (start[x]! >= 0) close(x);
   return best;
 }
 
@@ -370,7 +359,7 @@ function follow(
   row: number,
   step: 1 | -1,
   pane: Layout,
-): { row: number; covered: boolean } {
+): { row: number; hidden: number } {
   const count = to - from + 1;
   let active = new Uint8Array(count);
   let next = new Uint8Array(count);
@@ -414,10 +403,20 @@ function follow(
     break;
   }
   const beyond = last + step;
-  let covered = beyond < pane.top || beyond >= pane.bottom || pane.lineRow[beyond] === 1;
+  if (beyond < pane.top || beyond >= pane.bottom) return { row: last, hidden: HIDDEN_ALL };
+  let covered = pane.lineRow[beyond] === 1;
   for (let k = 0; k < count && !covered; k += 1)
     if (active[k] && drawingAt(classes, width, beyond * width, from + k)) covered = true;
-  return { row: last, covered };
+  if (!covered) return { row: last, hidden: 0 };
+  // How far the drawing goes on over the candle's columns: the wick may end anywhere under it.
+  let hidden = 0;
+  for (let y = beyond; y >= pane.top && y < pane.bottom && hidden < 3 * BRIDGE; y += step) {
+    let over = pane.lineRow[y] === 1;
+    for (let k = 0; k < count && !over; k += 1) if (active[k] && classes[y * width + from + k] === OTHER) over = true;
+    if (!over) break;
+    hidden += 1;
+  }
+  return { row: last, hidden: y0Edge(beyond + step * hidden, pane) ? HIDDEN_ALL : hidden };
 }
 
 /** One slot: its longest run gives the wick ends; rows wider than the wick are the body. */
@@ -499,6 +498,7 @@ function measure(
     bodyTopPx: bodyTop,
     bodyBottomPx: bodyBottom,
     direction: hollow ? 'up' : (colours.directions[body] ?? null),
-    covered: up.covered || down.covered,
+    highHidden: up.hidden,
+    lowHidden: down.hidden,
   };
 }

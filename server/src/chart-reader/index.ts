@@ -5,7 +5,7 @@ import { candleColours } from './candle-colours.js';
 import { classify, scanCandles } from './candles.js';
 import { learnPalette } from './colours.js';
 import { decodeImage, type RgbImage } from './image.js';
-import { comboOf, sequenceOf, shapeOf, stratType, type Combo, type Shape, type StratType } from './strat.js';
+import { comboOf, sequenceOf, shapeOf, stratTypeWithin, type Combo, type Shape, type StratType } from './strat.js';
 
 export { ChartImageError, decodeImage, MAX_PIXELS, type RgbImage } from './image.js';
 export { pixelReading } from './reading-text.js';
@@ -70,8 +70,8 @@ export function readPixels(image: RgbImage): ChartReading {
     candle.shape = shapeOf(candle);
     const previous = candles[index - 1];
     const previousShape = scan.candles[index - 1];
-    if (previous && previousShape && !shape.covered && !previousShape.covered) {
-      candle.type = stratType(previous, candle);
+    if (previous && previousShape) {
+      candle.type = stratTypeWithin(previousShape, shape);
       candle.confidence = candle.type ? confidenceOf(previous, candle) : 0;
     }
     candles.push(candle);

@@ -24,6 +24,45 @@ export function stratType(previous: StratCandle, candle: StratCandle): StratType
   return '1';
 }
 
+/** A wick end seen at `px`, possibly going on unseen for `hidden` more rows (under a moving average, a line). */
+export interface SeenRange {
+  highPx: number;
+  lowPx: number;
+  highHidden: number;
+  lowHidden: number;
+}
+
+/** Compares ends that may be partly hidden: a take-out only when every row the hidden end could reach says the
+ * same, by more than PIXEL_TOLERANCE; otherwise null. With nothing hidden this is stratType. */
+export function stratTypeWithin(previous: SeenRange, candle: SeenRange): StratType | null {
+  // Rows the highs could be at (a higher high is a smaller row), and the lows.
+  const higher = side(
+    previous.highPx - previous.highHidden,
+    previous.highPx,
+    candle.highPx - candle.highHidden,
+    candle.highPx,
+  );
+  const lower = side(
+    candle.lowPx,
+    candle.lowPx + candle.lowHidden,
+    previous.lowPx,
+    previous.lowPx + previous.lowHidden,
+  );
+  if (higher === null || lower === null) return null;
+  if (higher && lower) return '3';
+  if (higher) return '2U';
+  if (lower) return '2D';
+  return '1';
+}
+
+/** True when every value in [aMin, aMax] exceeds every value in [bMin, bMax] by more than the tolerance, false
+ * when every one is below by more than it, null otherwise. */
+function side(aMin: number, aMax: number, bMin: number, bMax: number): boolean | null {
+  if (aMin - bMax > PIXEL_TOLERANCE) return true;
+  if (bMin - aMax > PIXEL_TOLERANCE) return false;
+  return null;
+}
+
 export type ComboName = '2-1-2' | '3-1-2' | '1-2-2 RevStrat' | '2-2' | '3-2-2';
 export type ComboStatus = 'pending' | 'in force' | 'failed';
 
