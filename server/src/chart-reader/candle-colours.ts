@@ -85,6 +85,8 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
   }
   // Volume bars stand on one baseline: the share of a colour's runs ending on its commonest bottom row (+-1).
   const baseline = new Float64Array(MAX_LABELS);
+  // Vertical grid lines and a scale's border: thin, with runs a large part of the height (candles cross them).
+  const tall = new Float64Array(MAX_LABELS);
   for (let label = 1; label < MAX_LABELS; label += 1) {
     let total = 0;
     let most = 0;
@@ -94,12 +96,14 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
       most = Math.max(most, at + bottoms[label * height + y - 1]! + bottoms[label * height + y + 1]!);
     }
     baseline[label] = total ? most / total : 0;
+    tall[label] = total ? mass[label]! / total / height : 0;
   }
   return {
     mass,
     contacts,
     where,
     baseline,
+    tall,
     meanRun: runPixels.map((n, label) => (runs[label] ? (2 * n) / runs[label] : 0)),
   };
 }
@@ -136,7 +140,9 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     });
   const strong = (label: number) => colourDistance(all[label]!, palette.background) >= 60;
   const ranked = labels
-    .filter((label) => strong(label) && !blendOfAnother(label))
+    .filter(
+      (label) => strong(label) && !blendOfAnother(label) && !(stats.tall[label]! >= 0.15 && stats.meanRun[label]! <= 4),
+    )
     .sort((a, b) => stats.mass[b]! - stats.mass[a]!);
   const best = ranked[0];
   const chosen: number[] = [];
@@ -155,7 +161,7 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     for (const label of ranked.slice(1)) {
       if (stats.mass[label]! < stats.mass[best]! * 0.1) break;
       if (stats.meanRun[label]! > 40) continue;
-      if (spread(label) >= 0.5) chosen.push(label);
+      if (spread(label) >= 0.3) chosen.push(label);
       if (chosen.length === 3) break;
     }
     // Wicks (or borders) in a colour of their own: thin, in the bodies' columns, touching the bodies about as
