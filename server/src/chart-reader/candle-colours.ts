@@ -52,6 +52,7 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
   const runs = new Float64Array(MAX_LABELS);
   const runPixels = new Float64Array(MAX_LABELS);
   const bottoms = new Uint32Array(MAX_LABELS * height);
+  const longest = new Float64Array(MAX_LABELS);
   const runLabel = new Uint8Array(columns);
   const runLength = new Uint32Array(columns);
   for (let y = 0; y < height; y += 1) {
@@ -74,6 +75,7 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
       }
       if (open !== 0 && runLength[c]! >= MIN_RUN) {
         mass[open]! += runLength[c]!;
+        longest[open] = Math.max(longest[open]!, runLength[c]!);
         bottoms[open * height + y - 1]! += 1;
         where[open * 32 + Math.floor((x * 32) / width)]! += runLength[c]!;
       }
@@ -85,8 +87,6 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
   }
   // Volume bars stand on one baseline: the share of a colour's runs ending on its commonest bottom row (+-1).
   const baseline = new Float64Array(MAX_LABELS);
-  // Vertical grid lines and a scale's border: thin, with runs a large part of the height (candles cross them).
-  const tall = new Float64Array(MAX_LABELS);
   for (let label = 1; label < MAX_LABELS; label += 1) {
     let total = 0;
     let most = 0;
@@ -96,14 +96,14 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
       most = Math.max(most, at + bottoms[label * height + y - 1]! + bottoms[label * height + y + 1]!);
     }
     baseline[label] = total ? most / total : 0;
-    tall[label] = total ? mass[label]! / total / height : 0;
   }
   return {
     mass,
     contacts,
     where,
     baseline,
-    tall,
+    /** The longest vertical run, as a share of the height: grid lines and a scale's border run most of it. */
+    tall: longest.map((n) => n / height),
     meanRun: runPixels.map((n, label) => (runs[label] ? (2 * n) / runs[label] : 0)),
   };
 }
@@ -141,7 +141,7 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
   const strong = (label: number) => colourDistance(all[label]!, palette.background) >= 60;
   const ranked = labels
     .filter(
-      (label) => strong(label) && !blendOfAnother(label) && !(stats.tall[label]! >= 0.15 && stats.meanRun[label]! <= 4),
+      (label) => strong(label) && !blendOfAnother(label) && !(stats.tall[label]! >= 0.6 && stats.meanRun[label]! <= 4),
     )
     .sort((a, b) => stats.mass[b]! - stats.mass[a]!);
   const best = ranked[0];
