@@ -198,7 +198,8 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
       const alpha = (r * d[0] + g * d[1] + b * d[2]) / length2;
       if (alpha > 1.5 || alpha <= 0.12) continue;
       const off = Math.hypot(r - alpha * d[0], g - alpha * d[1], b - alpha * d[2]);
-      if (off > 34 + 10 * Math.min(1, alpha)) continue;
+      // Wide near the full colour: a JPEG's chroma subsampling greys a thin wick (0,230,118 comes out 100,170,140).
+      if (off > 34 + 56 * Math.min(1, alpha)) continue;
       if (alpha < 0.5) {
         if (bestOff === Infinity) cls = 0;
       } else if (off < bestOff) [cls, bestOff] = [k + 1, off];
