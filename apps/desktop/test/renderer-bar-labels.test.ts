@@ -138,8 +138,26 @@ describe('the pills', () => {
     expect(second!.box.top + second!.box.height).toBeLessThanOrEqual(labels[0]!.box.top);
   });
 
+  it('never hides a neighbour’s wick end: the pill goes above it, with a leader, or the run stops', () => {
+    // The older candle's high (794, 215) is where the newest one's pill would go (above its high at y 230).
+    const older = [candle(760, 240, 300, '2D'), candle(794, 215, 300, '3'), candle(800, 230, 290, '1')];
+    const { labels } = placeBarLabels(reading({ candles: older, trigger: null }), full, bounds);
+    const inside = labels.find((label) => label.text === '1')!;
+    expect(inside.lifted).toBe(true);
+    expect(inside.box.top + inside.box.height).toBeLessThanOrEqual(215 - 3);
+    expect(inside.anchor).toEqual({ x: 800, y: 227 });
+    // The 3's own pill would stand where the lifted one is: the run stops before it.
+    expect(labels.map((label) => label.text)).toEqual(['1']);
+
+    // The newer candle's high (806, 210) is where the older one's pill would go, under the newer one's pill.
+    const newer = [candle(800, 230, 300, '1'), candle(806, 210, 290, '2U')];
+    expect(placeBarLabels(reading({ candles: newer, trigger: null }), full, bounds).labels.map((l) => l.text)).toEqual([
+      '2U',
+    ]);
+  });
+
   it('does not stack a pill over a newer one its leader would cross (a thumbnail’s candles a few px apart)', () => {
-    const candles = [candle(800, 220, 260, '1'), candle(804, 230, 250, '2U')];
+    const candles = [candle(800, 240, 260, '1'), candle(804, 230, 250, '2U')];
     const { labels } = placeBarLabels(reading({ candles, trigger: null }), full, bounds, 'small');
     expect(labels.map((label) => label.text)).toEqual(['2U']);
   });

@@ -147,6 +147,27 @@ export function placeBarLabels(
   const gap = PILLS[size].gap;
   const triggerCandle = reading.trigger?.candle ?? -1;
   const labels: PlacedLabel[] = [];
+  // Every candle's wick ends where shown: a pill may cross a neighbour's wick, never hide the end of one (the
+  // highs and lows the numbers are read from).
+  const ends = reading.candles.flatMap((candle, index) =>
+    usable(candle)
+      ? [
+          { candle: index, ...toShown(natural, shown, candle.x, candle.highPx) },
+          { candle: index, ...toShown(natural, shown, candle.x, candle.lowPx) },
+        ]
+      : [],
+  );
+  const endsUnder = (box: Box, own: number) =>
+    ends.filter(
+      (end) =>
+        end.candle !== own &&
+        end.x >= box.left - 1 &&
+        end.x <= box.left + box.width + 1 &&
+        end.y >= box.top - 1 &&
+        end.y <= box.top + box.height + 1,
+    );
+  const blocked = (box: Box, own: number): boolean =>
+    endsUnder(box, own).length > 0 || labels.some((placed) => overlaps(placed.box, box, 1));
 
   for (let index = reading.candles.length - 1; index >= 0; index -= 1) {
     const candle = reading.candles[index]!;
@@ -163,17 +184,21 @@ export function placeBarLabels(
     const left = Math.min(Math.max(0, high.x - pill.width / 2), bounds.width - pill.width);
     let box: Box = { left, top, width: pill.width, height: pill.height };
     let lifted = false;
-    const inTheWay = labels.filter((placed) => overlaps(placed.box, box, 1));
-    if (inTheWay.length > 0) {
-      // A second row: just above the pill in the way (itself on the first row), still over its own candle, as
-      // long as the leader down to its candle clears that pill (else the two would read as one stack).
+    if (blocked(box, index)) {
+      // A second row: above the pills (on the first row) and the wick ends in the way, still over its own candle,
+      // as long as the leader down to its candle clears those pills (else they would read as one stack).
+      const inTheWay = labels.filter((placed) => overlaps(placed.box, box, 1));
       const clear = inTheWay.every(
         (placed) => !placed.lifted && Math.abs(placed.anchor.x - high.x) > placed.box.width / 2 + 1,
       );
       if (below || !clear) break;
-      const liftedTop = Math.min(...inTheWay.map((placed) => placed.box.top)) - pill.height - ROW_GAP;
+      const liftedTop =
+        Math.min(
+          ...inTheWay.map((placed) => placed.box.top - ROW_GAP),
+          ...endsUnder(box, index).map((end) => end.y - gap),
+        ) - pill.height;
       box = { ...box, top: liftedTop };
-      if (liftedTop < 0 || labels.some((placed) => overlaps(placed.box, box, 1))) break;
+      if (liftedTop < 0 || blocked(box, index)) break;
       lifted = true;
     }
     labels.push({

@@ -3,7 +3,6 @@
 import type {
   ChartAnalysisImage,
   CoachEvent,
-  ImageMeta,
   MessageEnding,
   MessageItem,
   Quota,
@@ -26,9 +25,6 @@ export interface QuestionChart {
   analysis?: ChartReading | undefined;
 }
 
-/** A question's chart as the thread lists it: the server's ImageMeta, with the reader's reading when known. */
-export type ThreadImage = ImageMeta & { analysis?: ChartReading | null | undefined };
-
 /** How an answer ended short of complete: the thread (and the server's history) keeps saying so. */
 export type AnswerEnding = MessageEnding;
 
@@ -37,7 +33,6 @@ export type AnswerEnding = MessageEnding;
  * the server's id of it, which Regenerate and Edit & resend name to replace it).
  */
 export interface ThreadMessage extends MessageItem {
-  images: ThreadImage[];
   charts?: QuestionChart[];
   storedId?: string;
   /** The model that wrote an answer this window streamed (the server's history does not say). */

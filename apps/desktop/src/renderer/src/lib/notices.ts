@@ -20,7 +20,7 @@ export const UNCONFIGURED_MESSAGE =
   'This server has no Anthropic API key: the administrator must set ANTHROPIC_API_KEY and restart it.';
 /** The window's banner on a server without a key, which answers from the local chart reader alone. */
 export const LOCAL_READER_MESSAGE =
-  'No API key on this server: the local chart reader answers with bar numbers, not coaching. To enable the coach, the administrator must set ANTHROPIC_API_KEY and restart the server.';
+  'No API key on this server: answers are the local chart reader’s bar numbers, not coaching. To enable the coach, the administrator must set ANTHROPIC_API_KEY and restart the server.';
 /** On an answer the local chart reader wrote. */
 export const LOCAL_READER_ANSWER =
   'Answered by the local chart reader — no AI model is configured on this server. Set ANTHROPIC_API_KEY on the server to enable the coach.';

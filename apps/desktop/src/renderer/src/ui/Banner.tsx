@@ -1,6 +1,7 @@
 // The one banner above the question box: why the last question was refused (rate limited, too many answers
 // at once or a busy server, each with the wait counting down; quota spent, …) or, failing that, what is wrong
 // with the server (offline; no API key, so the local chart reader answers alone).
+import { useState } from 'react';
 import { formatDay, formatTokens, formatWait } from '../lib/format';
 import { LOCAL_READER_MESSAGE, OFFLINE_MESSAGE, type Notice } from '../lib/notices';
 import { useConversationStore } from '../state/conversation-store';
@@ -106,16 +107,19 @@ function Body({ notice, dismiss }: { notice: Notice; dismiss: () => void }) {
 
 export function Banner() {
   const notice = useConversationStore((state) => state.notice);
-  const dismiss = useConversationStore((state) => state.dismissNotice);
+  const dismissNotice = useConversationStore((state) => state.dismissNotice);
   const reachability = useServerStore((state) => state.reachability);
   const upstreamConfigured = useServerStore((state) => state.upstreamConfigured);
+  // Once read, the local reader's banner may go: each of its answers says so again.
+  const [readerSeen, setReaderSeen] = useState(false);
   const shown: Notice | null =
     notice ??
     (reachability === 'offline'
       ? { kind: 'offline', message: OFFLINE_MESSAGE }
-      : upstreamConfigured === false
+      : upstreamConfigured === false && !readerSeen
         ? { kind: 'local_reader', message: LOCAL_READER_MESSAGE }
         : null);
+  const dismiss = notice ? dismissNotice : shown?.kind === 'local_reader' ? () => setReaderSeen(true) : null;
   if (!shown) return null;
   // A wait, or the local reader answering, is news, not an alarm: announced politely.
   const severe = shown.kind !== 'rate_limited' && shown.kind !== 'busy' && shown.kind !== 'local_reader';
@@ -127,9 +131,9 @@ export function Banner() {
       role={severe ? 'alert' : 'status'}
     >
       <div className="banner-body">
-        <Body notice={shown} dismiss={dismiss} />
+        <Body notice={shown} dismiss={dismissNotice} />
       </div>
-      {notice && (
+      {dismiss && (
         <button type="button" className="icon-button" aria-label="Dismiss" onClick={dismiss}>
           ×
         </button>

@@ -2,10 +2,11 @@
 // history's from the server (through the host). The local chart reader's bar numbers are drawn over each (the
 // question's chart_analysis, or history's stored reading) and said in words under it. A click opens the chart
 // full size; closing the viewer gives focus back to the image's button.
+import type { ImageMeta } from '@strat-coach/server/contract';
 import { useEffect, useRef, useState } from 'react';
 import { BarLabels } from '../chart/BarLabels';
 import { readingText, type ChartReading } from '../chart/bar-labels';
-import type { QuestionChart, ThreadImage } from '../lib/live-answer';
+import type { QuestionChart } from '../lib/live-answer';
 import { useBarNumbersStore } from '../state/bar-numbers-store';
 import { storedKey, useChartStore } from '../state/chart-store';
 import { ChartViewer, type ViewedChart } from './ChartViewer';
@@ -67,7 +68,7 @@ export function QuestionCharts({
   conversationId,
   messageId,
 }: {
-  images: ThreadImage[];
+  images: ImageMeta[];
   /** The charts' data, when this window sent them. */
   charts?: QuestionChart[] | undefined;
   conversationId: string | null;
