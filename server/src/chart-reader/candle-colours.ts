@@ -132,11 +132,12 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
   const blendOfAnother = (label: number) =>
     labels.some((other) => {
       if (other === label || colourDistance(all[other]!, palette.background) < 60) return false;
-      // A shade of a far rarer colour is a colour of its own (a grey wick is not a shade of grey text), unless
-      // it stands on a baseline: volume bars drawn translucent in the candles' colours.
-      if (stats.mass[other]! < stats.mass[label]! && stats.baseline[label]! < 0.3) return false;
       const { alpha, off } = blendOf(all[label]!, palette.background, all[other]!);
-      return alpha > 0.1 && alpha < 0.92 && off < 22;
+      if (alpha <= 0.1 || alpha >= 0.92 || off >= 22) return false;
+      // Under half-way to another colour, it is translucent (volume bars drawn in the candles' colours), however
+      // common. Nearer, a shade of a rarer colour is a colour of its own (a grey wick is not a shade of grey
+      // text), unless it stands on a baseline like volume bars.
+      return alpha < 0.55 || stats.mass[other]! >= stats.mass[label]! || stats.baseline[label]! >= 0.3;
     });
   const strong = (label: number) => colourDistance(all[label]!, palette.background) >= 60;
   const ranked = labels
