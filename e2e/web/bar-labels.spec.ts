@@ -149,7 +149,11 @@ test('bar numbers on the preview, in the viewer and in the thread; switched off 
   await expect(coach.chartThumbnail.getByTestId('bar-label').first()).toBeVisible();
 });
 
-test('without an API key the local reader answers, and the answer says so', async ({ coach, startServer, page }) => {
+test('without an API key the local reader answers, and the answer says so; history keeps the numbers', async ({
+  coach,
+  startServer,
+  page,
+}) => {
   const server = await startServer({ upstream: false });
   await coach.signIn(server.url);
   await expect(coach.notice).toHaveAttribute('data-kind', 'local_reader');
@@ -169,4 +173,15 @@ test('without an API key the local reader answers, and the answer says so', asyn
   await expect(coach.notice).toHaveCount(0);
   await note.scrollIntoViewIfNeeded();
   await coach.screenshot('bar-labels-local-reader');
+
+  // Reopened from history, the stored chart keeps its reading (ImageMeta.analysis).
+  await coach.historyButton.click();
+  await coach.historyPanel.getByRole('button', { name: 'New' }).click();
+  await expect(page.getByRole('article', { name: 'You' })).toHaveCount(0);
+  await coach.openConversation('Is this a 2-1-2?');
+  const stored = page.getByRole('article', { name: 'You' }).getByRole('button', { name: 'Enlarge Chart 1' });
+  await expect(stored.locator('img')).toHaveJSProperty('complete', true);
+  await expect(stored.getByTestId('bar-label').first()).toBeVisible();
+  await expectPillsOnCandles(stored.locator('img'), stored.getByTestId('bar-labels'));
+  await expect(page.getByTestId('turn-chart-reading')).toHaveText(/^Reader: .*1-2U/);
 });
