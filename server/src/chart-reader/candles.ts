@@ -129,8 +129,11 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
   const best = { start: new Int32Array(width).fill(-1), end: new Int32Array(width).fill(-2) };
   const start = new Int32Array(width).fill(-1);
   const last = new Int32Array(width);
+  // A legend's text in a candle colour sits in the top band: any run below it in the column wins over it.
+  const band = Math.floor(pane.bottom * 0.12);
+  const weight = (from: number, to: number) => (to < band ? (to - from) / 16 : to - from);
   const close = (x: number) => {
-    if (last[x]! - start[x]! > best.end[x]! - best.start[x]!) {
+    if (weight(start[x]!, last[x]!) > weight(best.start[x]!, best.end[x]!)) {
       best.start[x] = start[x]!;
       best.end[x] = last[x]!;
     }
@@ -320,6 +323,10 @@ export function scanCandles(image: RgbImage, colours: CandleColours, classes: Ui
         column = x;
     slots.push(column < 0 ? null : measure(classes, width, colours, runs, column, from, to, pane));
   }
+  // A slot holding only text in the top band (a legend) is empty; the time axis's text in the bottom band can
+  // only join the chain at its ends.
+  const legend = (c: CandleShape) => c.lowPx < height * 0.1 && c.lowPx - c.highPx < height * 0.03;
+  for (let k = 0; k < slots.length; k += 1) if (slots[k] && legend(slots[k]!)) slots[k] = null;
   // The candles are the longest unbroken chain of filled slots (axis text or a legend beyond a gap is not).
   let bestFrom = 0;
   let bestLength = 0;
@@ -334,10 +341,9 @@ export function scanCandles(image: RgbImage, colours: CandleColours, classes: Ui
     k = end;
   }
   let candles = slots.slice(bestFrom, bestFrom + bestLength) as CandleShape[];
-  // A legend's text in a candle colour joins the chain at its start or end: slots wholly in the top band.
-  const inText = (c: CandleShape) => c.lowPx < height * 0.12 || c.highPx > height * 0.92;
-  while (candles.length && inText(candles[0]!)) candles = candles.slice(1);
-  while (candles.length && inText(candles[candles.length - 1]!)) candles = candles.slice(0, -1);
+  const inAxis = (c: CandleShape) => c.highPx > height * 0.92;
+  while (candles.length && inAxis(candles[0]!)) candles = candles.slice(1);
+  while (candles.length && inAxis(candles[candles.length - 1]!)) candles = candles.slice(0, -1);
   const top = candles.length ? Math.max(0, Math.min(...candles.map((c) => c.highPx)) - 1) : 0;
   return {
     candles,
