@@ -98,7 +98,7 @@ function layout(classes: Uint8Array, width: number, height: number): Layout {
   for (let y = Math.floor(height * 0.5); y < height; y += 1)
     if (bottoms[y]! > most) [baseline, most] = [y, bottoms[y]!];
   let bottom = height;
-  if (baseline >= 0 && most >= Math.max(40, width * 0.15)) {
+  if (baseline >= 0 && most >= Math.max(40, width * 0.08)) {
     const tops: number[] = [];
     for (let x = 0; x < width; x += 1) {
       if (!isCandle(classes[baseline * width + x]!)) continue;
