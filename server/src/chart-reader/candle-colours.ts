@@ -9,13 +9,16 @@ import type { RgbImage } from './image.js';
 export const OTHER = 255;
 /** A table entry not yet worked out. */
 export const UNKNOWN = 254;
+/** A candle colour a quarter to half strength: anti-aliasing, or a translucent drawing in it (volume bars). */
+export const WEAK = 253;
 
 export interface CandleColours {
   /** The candle colours; class k + 1 is colours[k]. */
   colours: Colour[];
   /** Up, down or null (a grey wick or border) for each class 1..n (index 0 unused). */
   directions: ('up' | 'down' | null)[];
-  /** 15-bit colour to class: 0 background, 1..n a candle colour, OTHER anything else; UNKNOWN until resolved. */
+  /** 15-bit colour to class: 0 background, 1..n a candle colour, WEAK a faint one, OTHER anything else; UNKNOWN
+   * until resolved. */
   table: Uint8Array;
   /** Classes a 15-bit colour (and fills its table entry). */
   resolve: (bin: number) => number;
@@ -202,7 +205,7 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
       // Wide near the full colour: a JPEG's chroma subsampling greys a thin wick (0,230,118 comes out 100,170,140).
       if (off > 34 + 56 * Math.min(1, alpha)) continue;
       if (alpha < 0.5) {
-        if (bestOff === Infinity) cls = 0;
+        if (bestOff === Infinity) cls = alpha >= 0.25 ? WEAK : 0;
       } else if (off < bestOff) [cls, bestOff] = [k + 1, off];
     }
     table[bin] = cls;

@@ -3,7 +3,7 @@
 // average or label drawn over it), then the spacing and phase whose comb of columns meets the longest runs (the
 // wick columns). Each slot of the grid is then measured on its own: wick ends from its longest run, the body
 // from the rows where the candle is wider than its wick. Bodies that touch (small spacing) are still apart.
-import { OTHER, UNKNOWN, type CandleColours } from './candle-colours.js';
+import { OTHER, UNKNOWN, WEAK, type CandleColours } from './candle-colours.js';
 import type { RgbImage } from './image.js';
 
 export interface CandleShape {
@@ -46,7 +46,9 @@ export function classify(image: RgbImage, colours: CandleColours): Uint8Array {
   return classes;
 }
 
-const isCandle = (c: number) => c !== 0 && c !== OTHER;
+const isCandle = (c: number) => c !== 0 && c < WEAK;
+/** Background, or a faint candle colour (treated as background). */
+const isBackground = (c: number) => c === 0 || c === WEAK;
 
 interface Layout {
   /** Rows holding a horizontal line in a candle colour (the last-price line). */
@@ -119,6 +121,9 @@ function drawingAt(classes: Uint8Array, width: number, base: number, x: number):
   return (x > 0 && classes[base + x - 1] === OTHER) || (x + 1 < width && classes[base + x + 1] === OTHER);
 }
 
+const faintAround = (classes: Uint8Array, p: number) =>
+  classes[p - 1] === WEAK && classes[p - 2] === WEAK && classes[p + 1] === WEAK && classes[p + 2] === WEAK;
+
 interface Runs {
   start: Int32Array;
   end: Int32Array;
@@ -145,16 +150,19 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
     for (let x = 0; x < pane.right; x += 1) {
       let c = classes[base + x]!;
       // A candle-coloured price line: candle only where the candle goes on through it.
-      if (line && c !== 0 && c !== OTHER) {
+      if (line && isCandle(c)) {
         const above = y > 0 ? classes[base + x - width]! : 0;
         const below = y + 1 < pane.bottom ? classes[base + x + width]! : 0;
         if (!isCandle(above) || !isCandle(below)) c = OTHER;
       }
       const open = start[x]! >= 0;
-      if (c !== 0 && c !== OTHER) {
+      // Inside a faint area (two faint pixels either side): where translucent volume bars overlap, not a candle
+      // (a JPEG's faint fringe beside a wick is one pixel wide).
+      if (isCandle(c) && x > 1 && faintAround(classes, base + x)) c = WEAK;
+      if (isCandle(c)) {
         if (!open) start[x] = y;
         last[x] = y;
-      } else if (open && (c === 0 || y - last[x]! > BRIDGE)) close(x);
+      } else if (open && (isBackground(c) || y - last[x]! > BRIDGE)) close(x);
     }
   }
   for (let x = 0; x < pane.right; x += 1) if (start[x]! >= 0) close(x);
@@ -492,7 +500,7 @@ function measure(
   const middle = Math.round((left + right) / 2);
   for (let y = bodyTop + 2; y <= bodyBottom - 2; y += 1) {
     inside += 1;
-    if (classes[y * width + middle] === 0) insideBackground += 1;
+    if (isBackground(classes[y * width + middle]!)) insideBackground += 1;
   }
   let body = 0;
   for (let c = 1; c < votes.length; c += 1) if (votes[c]! > (votes[body] ?? 0)) body = c;
