@@ -24,7 +24,13 @@ test('two charts labelled 60 and D go in one question, the daily first, each tit
 
   await coach.askAndWait('Is timeframe continuity with me?');
   const [request] = await server.upstreamRequests();
-  expect(request?.chartTitles).toEqual(['Chart 1 of 2 — SPY D', 'Chart 2 of 2 — 60m']);
+  // Each chart's title, then the local reader's pixel reading of it (issue 14), before its image.
+  const titles = request?.chartTitles ?? [];
+  expect(titles.filter((text) => text.startsWith('Chart '))).toEqual(['Chart 1 of 2 — SPY D', 'Chart 2 of 2 — 60m']);
+  expect(titles.filter((text) => text.startsWith('Pixel reading of chart')).map((text) => text.split(':')[0])).toEqual([
+    'Pixel reading of chart 1 (SPY D)',
+    'Pixel reading of chart 2 (60m)',
+  ]);
   expect(request?.images.map((image) => image.width)).toEqual([1000, 1200]);
   await expect(page.getByTestId('same-chart')).toContainText('SPY D');
 });
