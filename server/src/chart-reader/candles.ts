@@ -264,7 +264,13 @@ function bestPhase(peak: Float64Array, points: Int32Array, spacing: number, chan
 function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: number } | null {
   const longest = Math.min(160, Math.floor(to / 3));
   if (longest < 3) return null;
-  const peak = blobCentres(lengths, to) ?? peaks(lengths, to);
+  // Blob centres when the candles stand apart: a blob for every wick peak or three (a hollow candle has three
+  // peaks: its wick and its two sides), not a legend's glyphs alone.
+  const wicks = peaks(lengths, to);
+  const blobs = blobCentres(lengths, to);
+  const count = (signal: Float64Array) =>
+    signal.reduce((n, value, x) => (value > 0 && signal[x - 1] !== value ? n + 1 : n), 0);
+  const peak = blobs && count(blobs) >= count(wicks) * 0.3 ? blobs : wicks;
   const correlation = new Float64Array(longest + 2);
   for (let lag = 2; lag <= longest + 1; lag += 1) {
     let sum = 0;
