@@ -145,7 +145,12 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
   const strong = (label: number) => colourDistance(all[label]!, palette.background) >= 60;
   const ranked = labels
     .filter(
-      (label) => strong(label) && !blendOfAnother(label) && !(stats.tall[label]! >= 0.6 && stats.meanRun[label]! <= 4),
+      (label) =>
+        strong(label) &&
+        !blendOfAnother(label) &&
+        !(stats.tall[label]! >= 0.6 && stats.meanRun[label]! <= 4) &&
+        // Mostly bars on one baseline: volume, even in a colour no candle has (hollow candles' own outline).
+        stats.baseline[label]! < 0.75,
     )
     .sort((a, b) => stats.mass[b]! - stats.mass[a]!);
   const best = ranked[0];
