@@ -2,6 +2,8 @@
 // candles whose high and low each differ from the previous candle's by more than 1.5 px, and ms per
 // 1920x1080 image (decode included), p50 and p99. `npm run bench:reader`; renders the split in Chromium the
 // first time (server/bench/reader-data/, git-ignored); writes server/bench/results/reader.json.
+// `npm run bench:reader -- tune` scores the tune split instead (40 charts a style; reader-tune.json): the one to
+// work against while changing the reader, keeping the held-out split for the figures.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -9,28 +11,30 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readChart } from '../src/chart-reader/index.js';
 import { DATA_DIR, generate, type TruthChart } from './reader-charts/generate.js';
+import type { Split } from './reader-charts/specs.js';
 import { scoreChart, type ChartScore } from './reader-charts/score.js';
 
-const PER_STYLE = Number(process.env.BENCH_READER_PER_STYLE ?? 12);
+const SPLIT: Split = process.argv[2] === 'tune' ? 'tune' : 'heldout';
+const PER_STYLE = Number(process.env.BENCH_READER_PER_STYLE ?? (SPLIT === 'tune' ? 40 : 12));
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 
-async function heldOut(): Promise<TruthChart[]> {
-  const truth = join(DATA_DIR, 'heldout', 'truth.json');
+async function charts(): Promise<TruthChart[]> {
+  const truth = join(DATA_DIR, SPLIT, 'truth.json');
   if (existsSync(truth)) {
     const charts = JSON.parse(await readFile(truth, 'utf8')) as TruthChart[];
     if (charts.length >= PER_STYLE * 6) return charts;
   }
-  return generate('heldout', PER_STYLE);
+  return generate(SPLIT, PER_STYLE);
 }
 
-const charts = await heldOut();
+const split = await charts();
 const load = loadavg()[0] ?? 0;
 // One warm-up read: the first call loads libvips.
-await readChart(await readFile(join(DATA_DIR, 'heldout', charts[0]!.file)));
+await readChart(await readFile(join(DATA_DIR, SPLIT, split[0]!.file)));
 const scores: ChartScore[] = [];
-for (const chart of charts) {
-  const bytes = await readFile(join(DATA_DIR, 'heldout', chart.file));
+for (const chart of split) {
+  const bytes = await readFile(join(DATA_DIR, SPLIT, chart.file));
   const started = performance.now();
   const reading = await readChart(bytes);
   scores.push(scoreChart(chart, reading, performance.now() - started));
@@ -61,12 +65,16 @@ const result = {
   cpus: cpus().length,
   loadAverageAtStart: Number(load.toFixed(2)),
   loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
-  split: 'heldout',
+  split: SPLIT,
   perStyle: PER_STYLE,
   styles: table,
   charts: scores,
 };
-const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results', 'reader.json');
+const resultsFile = join(
+  dirname(fileURLToPath(import.meta.url)),
+  'results',
+  SPLIT === 'tune' ? 'reader-tune.json' : 'reader.json',
+);
 await mkdir(dirname(resultsFile), { recursive: true });
 await writeFile(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
 console.log(

@@ -71,6 +71,27 @@ describe('readPixels', () => {
     expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
   });
 
+  it('calls a take-out whose wick end is under a moving average only when every covered row agrees', () => {
+    // A flat 2 px line across rows 109-110 hides candle 6's high (row 110): it may reach row 109.
+    const line = { rows: Array.from({ length: 8 }, () => 109), colour: [41, 98, 255] as const };
+    const reading = read([...BASE, [70, 150], [110, 145], [60, 175]], { movingAverage: line });
+    // Every row it could reach is well under candle 5's high (70): an inside bar; and candle 7 outside it.
+    expect(types(reading).slice(6)).toEqual(['1', '3']);
+    // Against a high at row 108, the hidden end could be within a pixel of it: no number.
+    const close = read([...BASE, [108, 150], [110, 140]], { movingAverage: line });
+    expect(close.candles[6]).toMatchObject({ type: null, confidence: 0 });
+  });
+
+  it('tells candles apart when their bodies touch (a small bar spacing)', () => {
+    const ranges: [number, number][] = [...BASE, [70, 150], [75, 140], [60, 175], [80, 150], [90, 140]];
+    const image = drawChart(candlesOf(ranges), { spacing: 5, bodyWidth: 5 });
+    const reading = readPixels(image);
+    // Each candle found, its centre within a pixel (a 5 px slot leaves no background column between bodies).
+    expect(reading.candles).toHaveLength(image.xs.length);
+    reading.candles.forEach((candle, k) => expect(Math.abs(candle.x - image.xs[k]!)).toBeLessThanOrEqual(1));
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3', '1', '1']);
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,

@@ -251,9 +251,11 @@ function bestPhase(peak: Float64Array, points: Int32Array, spacing: number, chan
   if (centre < 0) centre += spacing;
   let phase = centre;
   let score = -Infinity;
-  for (let p = centre - 1; p <= centre + 1; p += 0.5) {
-    const s = combScore(peak, spacing, p < 0 ? p + spacing : p, chance);
-    if (s > score) [phase, score] = [p < 0 ? p + spacing : p, s];
+  // The circular mean first: a spread peak scores the same a pixel either side, and the mean is its middle.
+  for (const shift of [0, -0.5, 0.5, -1, 1]) {
+    const p = centre + shift < 0 ? centre + shift + spacing : centre + shift;
+    const s = combScore(peak, spacing, p, chance);
+    if (s > score) [phase, score] = [p, s];
   }
   return { phase, score };
 }
