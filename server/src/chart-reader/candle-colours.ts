@@ -42,16 +42,19 @@ function blendOf(colour: Colour, background: Colour, candle: Colour): { alpha: n
 
 const MIN_RUN = 5;
 const MAX_LABELS = 16;
+/** Columns of the image, for where a colour's mass lies: wide enough that an up-leg and the down-leg after it
+ * share one. */
+const BINS = 8;
 
 /** Per cluster label: vertical mass (pixels in vertical runs of MIN_RUN or more), vertical contacts with other
- * labels, horizontal run lengths, and where its vertical mass lies (32 bins across the width). Every second
+ * labels, horizontal run lengths, and where its vertical mass lies (BINS across the width). Every second
  * column is enough for this. */
 function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: number) => number) {
   const { width, height, data } = image;
   const columns = Math.ceil(width / 2);
   const mass = new Float64Array(MAX_LABELS);
   const contacts = new Float64Array(MAX_LABELS * MAX_LABELS);
-  const where = new Float64Array(MAX_LABELS * 32);
+  const where = new Float64Array(MAX_LABELS * BINS);
   const runs = new Float64Array(MAX_LABELS);
   const runPixels = new Float64Array(MAX_LABELS);
   const bottoms = new Uint32Array(MAX_LABELS * height);
@@ -80,7 +83,7 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
         mass[open]! += runLength[c]!;
         longest[open] = Math.max(longest[open]!, runLength[c]!);
         bottoms[open * height + y - 1]! += 1;
-        where[open * 32 + Math.floor((x * 32) / width)]! += runLength[c]!;
+        where[open * BINS + Math.floor((x * BINS) / width)]! += runLength[c]!;
       }
       contacts[open * MAX_LABELS + label]! += 1;
       contacts[label * MAX_LABELS + open]! += 1;
@@ -161,9 +164,9 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     const spread = (label: number) => {
       let total = 0;
       let shared = 0;
-      for (let bin = 0; bin < 32; bin += 1) {
-        total += stats.where[label * 32 + bin]!;
-        if (stats.where[best * 32 + bin]! > 0) shared += stats.where[label * 32 + bin]!;
+      for (let bin = 0; bin < BINS; bin += 1) {
+        total += stats.where[label * BINS + bin]!;
+        if (stats.where[best * BINS + bin]! > 0) shared += stats.where[label * BINS + bin]!;
       }
       return total ? shared / total : 0;
     };
