@@ -6,7 +6,7 @@ export const DEFAULT_CONTROL_PORT = 47_123;
 export const controlPort = (): number => Number(process.env.E2E_CONTROL_PORT ?? DEFAULT_CONTROL_PORT);
 
 export interface StartServerRequest {
-  /** false: no ANTHROPIC_API_KEY, so coaching answers 503 upstream_unconfigured. Default true. */
+  /** false: no ANTHROPIC_API_KEY, so the local chart reader answers (model local-chart-reader). Default true. */
   upstream?: boolean;
 }
 

@@ -3,6 +3,8 @@
 // under their stream id and end with one `end`; cancel stops the upstream call; refusals arrive as errors;
 // session changes are pushed; no token ever reaches the renderer; the tray's meter follows the quota; the
 // history is searched, renamed and deleted through main.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { pngOfSize, startTestServer, type TestServer } from '@strat-coach/server/testing';
 import type { IncomingMessage } from 'node:http';
@@ -14,6 +16,7 @@ import type {
   UsageHistoryResponse,
 } from '@strat-coach/server/contract';
 import type { HostResult, StoredChart } from '../src/shared/host-api';
+import type { ChartAnalysisImage } from '@strat-coach/server/contract';
 import { createSessionClient } from '../src/shared/auth/session-client';
 import type { CoachStreamMessage, PushChannel } from '../src/shared/ipc-channels';
 import { createMainAuthSession, type AuthSession } from '../src/main/auth/session';
@@ -332,6 +335,29 @@ describe('session and API calls', () => {
       ok: false,
       error: { code: 'invalid_request', status: null },
     });
+    main.stop();
+  });
+
+  it('reads a chart for the preview through the server’s local reader, and refuses what is not a chart', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    // The e2e chart: 50 candles whose last bars read 2D-2D-2D-1-2U (e2e/web/charts/spy-60m.ts).
+    const png = readFileSync(fileURLToPath(new URL('../../../e2e/web/charts/spy-60m.png', import.meta.url)));
+    const reading = await main.invoke<HostResult<ChartAnalysisImage>>('api:read-chart', {
+      mediaType: 'image/png',
+      data: png.toString('base64'),
+    });
+    if (!reading.ok) throw new Error(reading.error.message);
+    expect(reading.value).toMatchObject({ index: 0, width: 800, height: 450, sequence: '2D-2D-2D-1-2U' });
+    expect(reading.value.candles).toHaveLength(12);
+    expect(await main.invoke('api:read-chart', 'not a chart')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', status: null },
+    });
+    // The server checks the bytes: a PNG header and nothing else is its 400, relayed.
+    expect(
+      await main.invoke('api:read-chart', { mediaType: 'image/png', data: png.subarray(0, 16).toString('base64') }),
+    ).toMatchObject({ ok: false, error: { status: 400 } });
     main.stop();
   });
 

@@ -2,6 +2,7 @@
 // IPC router. Tokens stay here — the renderer gets results, events and session states, never a credential.
 import { MAX_IMAGES } from '@strat-coach/server/contract';
 import type {
+  ChartAnalysisImage,
   ChatStreamRequest,
   ConversationsResponse,
   ConversationSummary,
@@ -96,6 +97,14 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
     if (typeof messageId !== 'string' || !UUID.test(messageId)) return invalid('Bad message id.');
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= MAX_IMAGES) return invalid('Bad chart number.');
     return client.getBytes(`/conversations/${conversationId}/messages/${messageId}/charts/${n}`);
+  });
+
+  router.handle('api:read-chart', (_caller, [image]) => {
+    // The shape only, as for a question's images: the server checks the type, the bytes and the size.
+    if (typeof image !== 'object' || image === null) return invalid('Bad chart.');
+    const { mediaType, data } = image as Record<string, unknown>;
+    if (typeof mediaType !== 'string' || typeof data !== 'string') return invalid('Bad chart.');
+    return client.send<ChartAnalysisImage>('POST', '/charts/read', { image });
   });
 
   router.handle('coach:ask', ({ sender }, [streamId, request]) => {

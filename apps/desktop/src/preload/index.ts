@@ -39,6 +39,7 @@ const coach: CoachHostApi = {
     deleteConversation: (id) => invoke('api:delete-conversation', id),
     messages: (conversationId, cursor) => invoke('api:messages', conversationId, cursor),
     chart: (conversationId, messageId, n) => invoke('api:chart', conversationId, messageId, n),
+    readChart: (image) => invoke('api:read-chart', image),
     onUsage: (listener) => subscribe('usage:changed', listener),
   },
   coach: {

@@ -137,8 +137,8 @@ export interface CoachHostApi {
     chart(conversationId: string, messageId: string, n: number): Promise<HostResult<StoredChart>>;
     /**
      * The local chart reader's reading of one chart (POST /charts/read: the bars' numbers for the preview; no
-     * tokens spent). Optional: a host that cannot reach it yet (Electron's main, until it forwards the call)
-     * leaves it out, and the preview shows the chart without its numbers.
+     * tokens spent). Optional: a host that cannot reach it leaves it out, and the preview shows the chart
+     * without its numbers.
      */
     readChart?(image: ChatImage): Promise<HostResult<ChartAnalysisImage>>;
     /**

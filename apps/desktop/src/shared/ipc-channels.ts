@@ -1,6 +1,8 @@
 // The IPC contract between the preload (window.coach) and the main process: every channel that exists,
 // with its arguments and results. Pure: main's IPC wrapper refuses any channel not listed here.
 import type {
+  ChartAnalysisImage,
+  ChatImage,
   ChatStreamRequest,
   CoachEvent,
   ConversationsResponse,
@@ -38,6 +40,7 @@ export const INVOKE_CHANNELS = [
   'api:delete-conversation',
   'api:messages',
   'api:chart',
+  'api:read-chart',
   'coach:ask',
   'coach:cancel',
   'capture:sources',
@@ -93,6 +96,8 @@ export interface InvokeContract {
   'api:delete-conversation': { args: [id: string]; result: HostResult<void> };
   'api:messages': { args: [conversationId: string, cursor?: string]; result: HostResult<MessagesResponse> };
   'api:chart': { args: [conversationId: string, messageId: string, n: number]; result: HostResult<StoredChart> };
+  /** The local chart reader's reading of one chart (POST /charts/read), for the preview's bar numbers. */
+  'api:read-chart': { args: [image: ChatImage]; result: HostResult<ChartAnalysisImage> };
   /** Resolves once the stream is accepted; its events follow on `coach:stream`. */
   'coach:ask': { args: [streamId: string, request: ChatStreamRequest]; result: void };
   'coach:cancel': { args: [streamId: string]; result: void };
