@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { ChartReading } from '../chart/bar-labels';
 import { encodeChart, wholeImage } from '../chart/encode-chart';
 import { host } from '../host';
+import type { QuestionChart } from '../lib/live-answer';
 import {
   orderByTimeframe,
   validateLabel,
@@ -60,16 +61,7 @@ interface ChartStore {
   /** The charts went out with a question: they are now the conversation's. */
   markSent: () => void;
   /** Edit & resend: the last question's charts (those this window holds) back in the composer. */
-  restore: (
-    charts: Array<{
-      mediaType: string;
-      data: string;
-      width: number;
-      height: number;
-      label: string | null;
-      analysis?: ChartReading | undefined;
-    }>,
-  ) => void;
+  restore: (charts: readonly QuestionChart[]) => void;
   /** The question was refused before it reached the server: its charts go back to the composer. */
   unsend: () => void;
   /** Another conversation: its charts (if any) are on the server, not here. */
