@@ -147,6 +147,7 @@ describe('together', () => {
     await coach.api.deleteConversation('id');
     await coach.api.messages('id');
     await coach.api.chart('id', 'id', 0);
+    await coach.api.readChart!({ mediaType: 'image/png', data: 'AAAA' });
     coach.coach.ask({ message: 'hi' }, { onEvent: () => undefined, onError: () => undefined }).cancel();
     await coach.capture.sources();
     await coach.capture.chart();
