@@ -354,9 +354,12 @@ describe('session and API calls', () => {
       ok: false,
       error: { code: 'invalid_request', status: null },
     });
-    // The server checks the bytes: a PNG header and nothing else is its 400, relayed.
+    // The server checks the bytes: text sent as a PNG is its 400, relayed.
     expect(
-      await main.invoke('api:read-chart', { mediaType: 'image/png', data: png.subarray(0, 16).toString('base64') }),
+      await main.invoke('api:read-chart', {
+        mediaType: 'image/png',
+        data: Buffer.from('not an image at all').toString('base64'),
+      }),
     ).toMatchObject({ ok: false, error: { status: 400 } });
     main.stop();
   });
