@@ -1,12 +1,11 @@
 // The chart-reading service around the local reader: a reading cut to the window's last 12 candles with its
 // trigger re-indexed, the worker thread giving the same reading as the event loop, the codes of charts that are
 // not read, and the no-key answer's Markdown.
-import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readChart, type CandleReading, type ChartReading } from '../src/chart-reader/index.js';
 import { chartRead, createChartAnalyzer, type ChartRead } from '../src/services/chart-analysis.js';
 import { localAnswer } from '../src/services/local-answer.js';
-import { candlesOf, drawChart } from './support/drawn-chart.js';
+import { drawnChartPng } from './support/drawn-chart.js';
 import { pngOfSize } from './support/png.js';
 
 const candle = (k: number, type: CandleReading['type']): CandleReading => ({
@@ -87,21 +86,7 @@ describe('createChartAnalyzer', () => {
   });
 
   it('reads a chart in the worker thread exactly as on the event loop', async () => {
-    const image = drawChart(
-      candlesOf([
-        [100, 160],
-        [90, 150],
-        [80, 140],
-        [95, 170],
-        [100, 165],
-        [105, 190],
-        [110, 180],
-        [95, 170],
-      ]),
-    );
-    const png = await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } })
-      .png()
-      .toBuffer();
+    const png = await drawnChartPng();
     expect(await analyzer.read(png)).toEqual(chartRead(await readChart(png)));
     // The worker is reused for the next chart.
     expect(await analyzer.read(png)).toEqual(chartRead(await readChart(png)));

@@ -3,7 +3,6 @@
 // for history, huge charts declined with a code while the answer streams, POST /charts/read, and the answer
 // without ANTHROPIC_API_KEY (the local reader alone: no tokens, no quota, stored as a turn).
 import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChart } from '../src/chart-reader/index.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
@@ -11,30 +10,12 @@ import { chartRead, type ChartRead } from '../src/services/chart-analysis.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { startChatHarness, type ChatHarness } from './support/chat-harness.js';
 import { postChat, type ReceivedEvent } from './support/coach-client.js';
-import { candlesOf, drawChart } from './support/drawn-chart.js';
+import { drawnChartPng, TWO_ONE_TWO } from './support/drawn-chart.js';
 import { pngOfSize } from './support/png.js';
 
-/**
- * Five clear bars, then a 2D, an inside bar and a break of its high: a 2-1-2 long, trigger the 1. What the stream
- * carries is held to what the reader itself reads of it (its accuracy is chart-reader.test.ts's business).
- */
-const RANGES: [number, number][] = [
-  [100, 160],
-  [90, 150],
-  [80, 140],
-  [95, 170],
-  [100, 165],
-  [105, 190],
-  [110, 180],
-  [95, 170],
-];
-
-async function chartPng(scale = 1): Promise<Buffer> {
-  const image = drawChart(candlesOf(RANGES));
-  const raw = sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } });
-  const scaled = scale === 1 ? raw : raw.resize(image.width * scale, image.height * scale, { kernel: 'nearest' });
-  return scaled.png().toBuffer();
-}
+/** The 2-1-2 chart; what the stream carries is held to what the reader itself reads of it (its accuracy is
+ * chart-reader.test.ts's business). */
+const chartPng = (scale = 1) => drawnChartPng(TWO_ONE_TWO, scale);
 
 const names = (events: ReceivedEvent[]) => events.map((event) => event.event);
 const analysisOf = (events: ReceivedEvent[]) =>

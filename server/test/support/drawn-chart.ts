@@ -1,5 +1,6 @@
 // Candlestick charts drawn straight into RGB pixels, for the chart reader's unit tests: crisp candles at known
 // rows, with the things a reader must see past (a moving average, a grid, hollow bodies, a light theme).
+import sharp from 'sharp';
 import type { RgbImage } from '../../src/chart-reader/index.js';
 
 export type Rgb = readonly [number, number, number];
@@ -88,4 +89,27 @@ export function candlesOf(ranges: readonly (readonly [number, number])[], rising
       ? { high, low, open: low - quarter, close: high + quarter }
       : { high, low, open: high + quarter, close: low - quarter };
   });
+}
+
+/** Five clear bars, then a 2D, an inside bar and a break of its high: a 2-1-2 long, trigger the 1. */
+export const TWO_ONE_TWO: readonly (readonly [number, number])[] = [
+  [100, 160],
+  [90, 150],
+  [80, 140],
+  [95, 170],
+  [100, 165],
+  [105, 190],
+  [110, 180],
+  [95, 170],
+];
+
+/** A drawn chart as PNG bytes (as a screenshot arrives), scaled up `scale` times without smoothing. */
+export async function drawnChartPng(
+  ranges: readonly (readonly [number, number])[] = TWO_ONE_TWO,
+  scale = 1,
+): Promise<Buffer> {
+  const image = drawChart(candlesOf(ranges));
+  const raw = sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } });
+  const scaled = scale === 1 ? raw : raw.resize(image.width * scale, image.height * scale, { kernel: 'nearest' });
+  return scaled.png().toBuffer();
 }
