@@ -11,6 +11,17 @@ import { eventually } from './support/eventually.js';
 import { pngOfSize } from './support/png.js';
 import { sentText } from './support/upstream-request.js';
 
+/** What the local reader stores for the plain grey 1200 x 700 chart these tests send: no candles in it. */
+const GREY_CHART_ANALYSIS = {
+  width: 1_200,
+  height: 700,
+  candles: [],
+  sequence: '',
+  combo: null,
+  trigger: null,
+  skipped: 'no_candles',
+};
+
 let h: ChatHarness;
 beforeAll(async () => {
   h = await startChatHarness();
@@ -264,16 +275,7 @@ describe('stored charts', () => {
         width: 1_200,
         height: 700,
         label: 'QQQ 15',
-        // A plain grey image: the local reader found no candles in it.
-        analysis: {
-          width: 1_200,
-          height: 700,
-          candles: [],
-          sequence: '',
-          combo: null,
-          trigger: null,
-          skipped: 'no_candles',
-        },
+        analysis: GREY_CHART_ANALYSIS,
       },
     ]);
 
@@ -540,16 +542,7 @@ describe('Regenerate and Edit & resend (replaces)', () => {
         width: 1_200,
         height: 700,
         label: 'SPY 60m',
-        // A plain grey image: the local reader found no candles in it.
-        analysis: {
-          width: 1_200,
-          height: 700,
-          candles: [],
-          sequence: '',
-          combo: null,
-          trigger: null,
-          skipped: 'no_candles',
-        },
+        analysis: GREY_CHART_ANALYSIS,
       },
     ]);
     const stored = await h.test.app.inject({
