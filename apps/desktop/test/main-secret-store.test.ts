@@ -1,32 +1,12 @@
 // The refresh token's file store: encrypted through safeStorage when the OS has a keychain, refused (and
 // nothing written) when safeStorage would only pretend to encrypt; unreadable files are forgotten.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEncryptedFileStore, NO_KEYCHAIN_REASON, type SafeStorageLike } from '../src/main/auth/secret-store';
+import { createEncryptedFileStore, NO_KEYCHAIN_REASON } from '../src/main/auth/secret-store';
 import { silentLogger } from '../src/main/log';
-
-/** Stands in for Electron's safeStorage (no Electron binary here): AES-GCM under a key "in the keychain". */
-function keychain(options: { available?: boolean; backend?: string } = {}): SafeStorageLike {
-  const key = randomBytes(32);
-  return {
-    isEncryptionAvailable: () => options.available ?? true,
-    getSelectedStorageBackend: () => options.backend ?? 'gnome_libsecret',
-    encryptString(plainText) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plainText, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(encrypted) {
-      const decipher = createDecipheriv('aes-256-gcm', key, encrypted.subarray(0, 12));
-      decipher.setAuthTag(encrypted.subarray(12, 28));
-      return Buffer.concat([decipher.update(encrypted.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
-}
+import { keychain } from './support/keychain';
 
 const SECRET = 'refresh-token-0123456789abcdefghijklmnopqrstuvwxyz';
 let dir: string;

@@ -20,6 +20,13 @@ import type { PinnedSource } from './region-geometry';
 import type { ShortcutAction, ShortcutStatus } from './shortcut-settings';
 import type { ThemeChoice } from './theme';
 
+/** A downloaded update the desktop app offers ("Restart to update"); the web version never has one. */
+export interface UpdateOffer {
+  version: string;
+  /** The trader asked to restart while an answer streams: it restarts when the answer ends. */
+  waitingForAnswer: boolean;
+}
+
 export type SessionState =
   | { status: 'signed_out'; reason?: string }
   | { status: 'signing_in' }
