@@ -1,35 +1,49 @@
-// Benchmark of the coaching stream: N concurrent streams (1, 100, 500) through the server versus the
-// same fake upstream called directly, all on loopback, each in its own process. Prints the time the
-// server adds to the first token (p50/p99) and to each chunk, writes server/bench/results/stream.json.
-// `npx tsx server/bench/stream.ts`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL).
+// Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
+// loopback, each in its own process. Two loads: closed loops (N traders, each asking again as soon as its answer
+// ends: 1, 100, 500) and bursts (N questions arriving at once: 100, 2,000). Prints the time the server adds to
+// the first token (p50/p99) and to each chunk, why any stream failed, and the server's CPU time per stream and
+// per chunk and its peak RSS; writes server/bench/results/stream.json.
+// `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
+// production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
 import pg from 'pg';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
-import { freePort, startProcess, waitForHealth } from '../test/support/process.js';
+import { watchProcess } from './process-stats.js';
+import { freePort, REPO_ROOT, startProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SERVER_FROM = process.env.BENCH_STREAM_SERVER === 'source' ? 'source' : 'build';
 /**
  * Each level keeps `concurrency` streams open for `durationMs`: every virtual trader starts its next
  * question as soon as the previous answer ends (closed loop), so arrivals are staggered as in real use.
- * BENCH_STREAM_LEVELS=1:8000,100:10000 overrides.
+ * BENCH_STREAM_LEVELS=1:8000,100:10000 overrides; BENCH_STREAM_LEVELS= (empty) runs none.
  */
-const LEVELS: ReadonlyArray<{ concurrency: number; durationMs: number }> = process.env.BENCH_STREAM_LEVELS
-  ? process.env.BENCH_STREAM_LEVELS.split(',').map((level) => {
-      const [concurrency, durationMs] = level.split(':').map(Number);
-      return { concurrency: concurrency ?? 1, durationMs: durationMs ?? 10_000 };
-    })
-  : [
-      { concurrency: 1, durationMs: 8_000 },
-      { concurrency: 100, durationMs: 12_000 },
-      { concurrency: 500, durationMs: 12_000 },
-    ];
+const LEVELS: ReadonlyArray<{ concurrency: number; durationMs: number }> =
+  process.env.BENCH_STREAM_LEVELS !== undefined
+    ? process.env.BENCH_STREAM_LEVELS.split(',')
+        .filter(Boolean)
+        .map((level) => {
+          const [concurrency, durationMs] = level.split(':').map(Number);
+          return { concurrency: concurrency ?? 1, durationMs: durationMs ?? 10_000 };
+        })
+    : [
+        { concurrency: 1, durationMs: 8_000 },
+        { concurrency: 100, durationMs: 12_000 },
+        { concurrency: 500, durationMs: 12_000 },
+      ];
+/** Bursts: N questions sent at the same moment, each from its own trader. BENCH_STREAM_BURSTS=100,2000 overrides. */
+const BURSTS: readonly number[] =
+  process.env.BENCH_STREAM_BURSTS !== undefined
+    ? process.env.BENCH_STREAM_BURSTS.split(',').filter(Boolean).map(Number)
+    : [100, 2_000];
 const FIRST_CHUNK_DELAY_MS = 50;
 /** About what the Messages API does for Sonnet: a text delta every 20-50 ms. */
 const CHUNK_DELAY_MS = 25;
@@ -37,6 +51,8 @@ const CHUNKS = 40;
 
 interface StreamSample {
   ok: boolean;
+  /** Why a stream failed: `http 429 rate_limited`, `stream_error upstream_timeout`, `fetch ECONNRESET`, … */
+  failure?: string;
   ttftMs: number;
   /** Mean gap between consecutive text chunks. */
   chunkGapMs: number;
@@ -48,36 +64,124 @@ const percentile = (values: number[], p: number) => {
 };
 const round = (value: number) => Math.round(value * 100) / 100;
 
-/** Reads one SSE answer; `textEvent` is the event that carries answer text on this path. */
-async function timeStream(url: string, init: RequestInit, textEvent: string): Promise<StreamSample> {
+const failed = (failure: string): StreamSample => ({ ok: false, failure, ttftMs: 0, chunkGapMs: 0 });
+
+/** The stable code of an error body (`{ error: { code } }`) or a stream_error's data, if it has one. */
+const codeOf = (json: string): string => {
+  try {
+    const parsed = JSON.parse(json) as { code?: unknown; error?: { code?: unknown } };
+    const code = parsed.error?.code ?? parsed.code;
+    return typeof code === 'string' ? code : 'unknown';
+  } catch {
+    return 'unparsable';
+  }
+};
+
+/** How a path's answer shows: which events carry answer text, and which one ends it whole. */
+interface AnswerEvents {
+  isText(event: string, data: string): boolean;
+  end: string;
+}
+const DIRECT_EVENTS: AnswerEvents = {
+  // Thinking deltas are content_block_delta too: only text counts as the first token.
+  isText: (event, data) => event === 'content_block_delta' && data.includes('"text_delta"'),
+  end: 'message_stop',
+};
+const SERVER_EVENTS: AnswerEvents = { isText: (event) => event === 'content_delta', end: 'stream_complete' };
+
+/** Reads one SSE answer. */
+async function timeStream(url: string, init: RequestInit, answer: AnswerEvents): Promise<StreamSample> {
   const started = performance.now();
   const arrivals: number[] = [];
   let ended = false;
+  const seen: { streamError: string | null } = { streamError: null };
   try {
     const response = await fetch(url, init);
-    if (!response.ok || !response.body) return { ok: false, ttftMs: 0, chunkGapMs: 0 };
+    if (!response.ok || !response.body) return failed(`http ${response.status} ${codeOf(await response.text())}`);
     const parser = createParser({
       onEvent: (event) => {
-        if (event.event === textEvent) arrivals.push(performance.now());
-        if (event.event === 'message_stop' || event.event === 'stream_complete') ended = true;
+        if (answer.isText(event.event ?? '', event.data)) arrivals.push(performance.now());
+        if (event.event === answer.end) ended = true;
+        if (event.event === 'stream_error' || event.event === 'error') seen.streamError = codeOf(event.data);
       },
     });
     const decoder = new TextDecoder();
     for await (const chunk of response.body as AsyncIterable<Uint8Array>)
       parser.feed(decoder.decode(chunk, { stream: true }));
-  } catch {
-    return { ok: false, ttftMs: 0, chunkGapMs: 0 };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return failed(`fetch ${cause?.code ?? (error as Error).message}`);
   }
+  if (seen.streamError !== null) return failed(`stream_error ${seen.streamError}`);
+  if (!ended || arrivals.length === 0) return failed(ended ? 'no text' : 'cut off');
   const first = arrivals[0] ?? started;
   const last = arrivals.at(-1) ?? first;
   return {
-    ok: ended && arrivals.length > 0,
+    ok: true,
     ttftMs: first - started,
     chunkGapMs: arrivals.length > 1 ? (last - first) / (arrivals.length - 1) : 0,
   };
 }
 
+/** The closed loop: `concurrency` traders, each asking again as soon as its answer ends, until the time is up. */
+async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  ask: (trader: number) => Promise<StreamSample>,
+): Promise<StreamSample[]> {
+  const samples: StreamSample[] = [];
+  const until = performance.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, trader) => {
+      // Staggered starts: the first wave does not arrive in one millisecond.
+      await new Promise((resolve) => setTimeout(resolve, (trader / concurrency) * 1_000));
+      while (performance.now() < until) samples.push(await ask(trader));
+    }),
+  );
+  return samples;
+}
+
+/** A burst: `size` questions, one per trader, sent at the same moment. */
+const burst = (size: number, ask: (trader: number) => Promise<StreamSample>): Promise<StreamSample[]> =>
+  Promise.all(Array.from({ length: size }, (_, trader) => ask(trader)));
+
+/** One row of the table: the server's figures beside the direct ones, and what the server spent on them. */
+function compare(
+  load: string,
+  streams: number,
+  directSamples: StreamSample[],
+  serverSamples: StreamSample[],
+  server: { cpuMs: number; peakRssMb: number },
+) {
+  const ok = (samples: StreamSample[]) => samples.filter((sample) => sample.ok);
+  const stat = (samples: StreamSample[], pick: (sample: StreamSample) => number, p: number) =>
+    percentile(ok(samples).map(pick), p);
+  const failures: Record<string, number> = {};
+  for (const sample of serverSamples)
+    if (sample.failure) failures[sample.failure] = (failures[sample.failure] ?? 0) + 1;
+  const completed = ok(serverSamples).length;
+  return {
+    load,
+    streams,
+    done: serverSamples.length,
+    errors: serverSamples.length - completed,
+    directErrors: directSamples.length - ok(directSamples).length,
+    directTtftP50Ms: round(stat(directSamples, (s) => s.ttftMs, 50)),
+    serverTtftP50Ms: round(stat(serverSamples, (s) => s.ttftMs, 50)),
+    addedTtftP50Ms: round(stat(serverSamples, (s) => s.ttftMs, 50) - stat(directSamples, (s) => s.ttftMs, 50)),
+    addedTtftP99Ms: round(stat(serverSamples, (s) => s.ttftMs, 99) - stat(directSamples, (s) => s.ttftMs, 99)),
+    addedChunkDelayP50Ms: round(
+      stat(serverSamples, (s) => s.chunkGapMs, 50) - stat(directSamples, (s) => s.chunkGapMs, 50),
+    ),
+    cpuMsPerStream: completed > 0 ? round(server.cpuMs / completed) : Number.NaN,
+    cpuMsPerChunk: completed > 0 ? round(server.cpuMs / (completed * CHUNKS)) : Number.NaN,
+    peakRssMb: server.peakRssMb,
+    failures,
+  };
+}
+
 async function main() {
+  if (SERVER_FROM === 'build') execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: REPO_ROOT });
   const issuer = await startTestIssuer();
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
@@ -107,7 +211,8 @@ async function main() {
     {},
   );
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const server = startProcess('node', [...nodeArgs, '--import', 'tsx', 'server/src/server.ts'], {
+  const entry = SERVER_FROM === 'build' ? ['server/dist/server.js'] : ['--import', 'tsx', 'server/src/server.ts'];
+  const server = startProcess('node', [...nodeArgs, ...entry], {
     PORT: String(serverPort),
     DATA_DIR: dataDir,
     DATABASE_URL: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
@@ -124,27 +229,27 @@ async function main() {
       throw error;
     });
 
-    const total = Math.max(...LEVELS.map((level) => level.concurrency));
+    const total = Math.max(...LEVELS.map((level) => level.concurrency), ...BURSTS);
     console.log(`preparing ${total} traders…`);
-    const tokens: string[] = [];
-    for (let index = 0; index < total; index += 1) {
-      const token = await issuer.sessionToken({ sub: `user_bench${index}x${schema}`, expiresIn: 3_600 });
-      tokens.push(token);
-    }
-    // Create every trader first, so the measured streams are not first requests, on the enterprise
-    // tier: one trader asks about once every two seconds, inside its 60 a minute.
-    for (let index = 0; index < tokens.length; index += 50) {
+    const mint = (index: number, round: string) =>
+      issuer.sessionToken({ sub: `user_bench${index}x${schema}`, expiresIn: 3_600, claims: { jti: round } });
+    // Create every trader first, so the measured streams are not first requests, on the enterprise tier: one
+    // trader asks about once every two seconds, inside its 60 a minute.
+    for (let index = 0; index < total; index += 50) {
       await Promise.all(
-        tokens
-          .slice(index, index + 50)
-          .map((token) =>
-            fetch(`${serverUrl}/api/v1/usage/current`, { headers: { authorization: `Bearer ${token}` } }).then((r) =>
-              r.arrayBuffer(),
-            ),
-          ),
+        Array.from({ length: Math.min(50, total - index) }, async (_, offset) => {
+          const token = await mint(index + offset, 'signup');
+          const response = await fetch(`${serverUrl}/api/v1/usage/current`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          await response.arrayBuffer();
+        }),
       );
     }
     await admin.query(`UPDATE ${schema}.users SET tier = 'enterprise'`);
+    // New tokens: the server keeps a verified token's user (and so its tier) for 30 s. Reusing the sign-up
+    // tokens ran the first half-minute of streams on the free tier, whose 10 a minute refused some of them.
+    const tokens = await Promise.all(Array.from({ length: total }, (_, index) => mint(index, 'bench')));
 
     const upstreamBody = JSON.stringify({
       model: 'claude-sonnet-5-5',
@@ -160,66 +265,53 @@ async function main() {
           headers: { 'content-type': 'application/json', 'x-api-key': 'bench', 'anthropic-version': '2023-06-01' },
           body: upstreamBody,
         },
-        'content_block_delta',
+        DIRECT_EVENTS,
       );
-    const through = (trader: number) => {
-      const token = tokens[trader] as string;
-      return timeStream(
+    const through = (trader: number) =>
+      timeStream(
         `${serverUrl}/api/v1/chat/stream`,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[trader] as string}` },
           body: JSON.stringify({ message: 'Is this a 2-1-2 up?' }),
         },
-        'content_delta',
+        SERVER_EVENTS,
       );
-    };
-
-    /** `concurrency` loops, each asking again as soon as its answer ends, until the time is up. */
-    const closedLoop = async (
-      concurrency: number,
-      durationMs: number,
-      ask: (trader: number) => Promise<StreamSample>,
-    ) => {
-      const samples: StreamSample[] = [];
-      const until = performance.now() + durationMs;
-      await Promise.all(
-        Array.from({ length: concurrency }, async (_, trader) => {
-          // Staggered starts: the first wave does not arrive in one millisecond.
-          await new Promise((resolve) => setTimeout(resolve, (trader / concurrency) * 1_000));
-          while (performance.now() < until) samples.push(await ask(trader));
-        }),
-      );
-      return samples;
+    const measured = async (load: () => Promise<StreamSample[]>) => {
+      const watch = watchProcess(server.child.pid as number);
+      const samples = await load();
+      return { samples, server: await watch.stop() };
     };
 
     const rows = [];
     for (const level of LEVELS) {
       const directSamples = await closedLoop(level.concurrency, level.durationMs, direct);
-      const serverSamples = await closedLoop(level.concurrency, level.durationMs, through);
-      const ok = (samples: StreamSample[]) => samples.filter((sample) => sample.ok);
-      const stat = (samples: StreamSample[], pick: (sample: StreamSample) => number, p: number) =>
-        percentile(ok(samples).map(pick), p);
-      rows.push({
-        concurrency: level.concurrency,
-        streams: serverSamples.length,
-        errors: serverSamples.length - ok(serverSamples).length,
-        directErrors: directSamples.length - ok(directSamples).length,
-        directTtftP50Ms: round(stat(directSamples, (s) => s.ttftMs, 50)),
-        serverTtftP50Ms: round(stat(serverSamples, (s) => s.ttftMs, 50)),
-        addedTtftP50Ms: round(stat(serverSamples, (s) => s.ttftMs, 50) - stat(directSamples, (s) => s.ttftMs, 50)),
-        addedTtftP99Ms: round(stat(serverSamples, (s) => s.ttftMs, 99) - stat(directSamples, (s) => s.ttftMs, 99)),
-        addedChunkDelayP50Ms: round(
-          stat(serverSamples, (s) => s.chunkGapMs, 50) - stat(directSamples, (s) => s.chunkGapMs, 50),
-        ),
-      });
+      const { samples, server: spent } = await measured(() => closedLoop(level.concurrency, level.durationMs, through));
+      rows.push(compare('closed loop', level.concurrency, directSamples, samples, spent));
+    }
+    for (const size of BURSTS) {
+      // A pause between loads, so a burst does not land on the previous load's tail.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const directSamples = await burst(size, direct);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const { samples, server: spent } = await measured(() => burst(size, through));
+      rows.push(compare('burst', size, directSamples, samples, spent));
     }
 
-    console.table(rows);
+    console.table(rows.map(({ failures: _failures, ...row }) => row));
+    for (const row of rows) {
+      if (row.errors > 0) console.log(`${row.load} ${row.streams}: failures`, row.failures);
+    }
     const result = {
       node: process.version,
+      server: SERVER_FROM,
+      machine: { cpus: cpus().length, loadAverage: loadavg().map(round) },
       upstream: { firstChunkDelayMs: FIRST_CHUNK_DELAY_MS, chunkDelayMs: CHUNK_DELAY_MS, chunks: CHUNKS },
-      targets: { addedTtftP50MsAt100: 5, addedTtftP99MsAt100: 25, errorsAt500: 0 },
+      targets: {
+        closedLoop100: { addedTtftP50Ms: 5, addedTtftP99Ms: 25 },
+        burst100: { addedTtftP50Ms: 50, addedTtftP99Ms: 100 },
+        burst2000: { errors: 0 },
+      },
       rows,
     };
     const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'stream.json');

@@ -1,0 +1,40 @@
+// What a benchmark reads about the server process from /proc (Linux): CPU time used so far and resident memory,
+// sampled while a load runs so its peak is seen.
+import { readFile } from 'node:fs/promises';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+/** User + system CPU time the process has used, in ms (10 ms resolution). */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields from after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [utime, stime] = [Number(fields[11]), Number(fields[12])];
+  return ((utime + stime) * 1000) / TICKS_PER_S;
+}
+
+/** VmRSS and VmHWM (the kernel's high-water mark), in KB. */
+export async function memoryKb(pid: number): Promise<{ rssKb: number; hwmKb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+}
+
+/** Samples RSS every `everyMs` until stopped; resolves the CPU ms used and the highest RSS (MB) seen meanwhile. */
+export function watchProcess(pid: number, everyMs = 100): { stop(): Promise<{ cpuMs: number; peakRssMb: number }> } {
+  let peakKb = 0;
+  const sample = async () => {
+    peakKb = Math.max(peakKb, (await memoryKb(pid).catch(() => ({ rssKb: 0 }))).rssKb);
+  };
+  const cpuAtStart = cpuMs(pid);
+  void sample();
+  const timer = setInterval(() => void sample(), everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return { cpuMs: (await cpuMs(pid)) - (await cpuAtStart), peakRssMb: Math.round(peakKb / 102.4) / 10 };
+    },
+  };
+}
