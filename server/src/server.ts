@@ -10,7 +10,7 @@ function describeMode(config: Config): string {
   const auth = config.auth.mode === 'clerk' ? `clerk (${config.auth.issuer})` : 'local issuer';
   const upstream = config.anthropic.apiKey ? `anthropic (${config.anthropic.model})` : 'unconfigured';
   const embedded = !config.databaseUrl && !config.redisUrl && config.auth.mode === 'local';
-  return `mode: ${embedded ? 'embedded' : 'production'} — database ${database}, limiter ${limiter}, auth ${auth}, upstream ${upstream}`;
+  return `mode: ${embedded ? 'embedded' : 'production'} — instance ${config.instanceId}, database ${database}, limiter ${limiter}, auth ${auth}, upstream ${upstream}`;
 }
 
 // Everything the server writes (the embedded database, the issuer's key, DATA_DIR itself) is its owner's.

@@ -1,4 +1,5 @@
 // The app's common behaviour: liveness and status, one error shape everywhere, limits, headers.
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteTestDatabase, postgresTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/database.js';
 import { buildTestApp, type TestApp } from './support/app.js';
@@ -41,6 +42,8 @@ describe('GET /api/v1/status', () => {
     expect(response.json()).toEqual({
       status: 'ok',
       version: expect.any(String),
+      // No INSTANCE_ID (nor Railway's replica id): the host and the process.
+      instance: `${hostname()}:${process.pid}`,
       mode: 'embedded',
       dependencies: {
         database: { mode: 'pglite', ok: true, latencyMs: expect.any(Number) },

@@ -27,8 +27,15 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL is invalid/],
     [{ AUTH_ISSUER: 'not a url' }, /^AUTH_ISSUER is invalid/],
     [{ CLERK_PUBLISHABLE_KEY: 'sk_live_secret' }, /^CLERK_PUBLISHABLE_KEY is invalid/],
+    [{ INSTANCE_ID: 'a b' }, /^INSTANCE_ID is invalid/],
   ])('fails fast naming the variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('names the instance by INSTANCE_ID, else by Railway replica id, else by host and process', () => {
+    expect(loadConfig({ INSTANCE_ID: 'server-a', RAILWAY_REPLICA_ID: 'r1' }).instanceId).toBe('server-a');
+    expect(loadConfig({ RAILWAY_REPLICA_ID: 'r1' }).instanceId).toBe('r1');
+    expect(loadConfig({}).instanceId).toMatch(new RegExp(`:${process.pid}$`));
   });
 
   it('configures Clerk from AUTH_ISSUER with a derived JWKS URL and authorized parties', () => {

@@ -1,7 +1,7 @@
 // The one place the server reads its environment: a schema, defaults, and a clear error that names the
 // variable when one is malformed. Everything else receives a typed Config.
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
@@ -47,6 +47,9 @@ export const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.Optional(Type.String()),
   AUTH_OAUTH_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' })),
   WEB_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** This instance's name in /status and the logs; Railway's replica id, else host:pid. */
+  INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,100}$' })),
+  RAILWAY_REPLICA_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   LOG_LEVEL: Type.Union(
     LOG_LEVELS.map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -84,6 +87,8 @@ export interface SettlementSettings {
 }
 
 export interface Config {
+  /** Which of the instances behind the load balancer this is (INSTANCE_ID). */
+  instanceId: string;
   host: string;
   port: number;
   dataDir: string;
@@ -168,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
   const auth = readAuth(env);
   const coach = resolveCoachModel(env, now);
   return {
+    instanceId: env.INSTANCE_ID ?? env.RAILWAY_REPLICA_ID ?? `${hostname()}:${process.pid}`,
     host: env.HOST,
     port: env.PORT,
     dataDir: env.DATA_DIR ?? join(homedir(), '.strat-coach', 'data'),

@@ -49,6 +49,8 @@ export const StatusResponse = Type.Object(
   {
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     version: Type.String(),
+    /** Which instance answered (INSTANCE_ID; Railway's replica id; else host:pid): each reports its own. */
+    instance: Type.String(),
     mode: Type.Union([Type.Literal('embedded'), Type.Literal('production'), Type.Literal('mixed')]),
     dependencies: Type.Object(
       { database: DatabaseStatus, redis: RedisStatus, upstream: UpstreamStatus, auth: AuthStatus },

@@ -48,6 +48,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
         : 'production';
     const dependencies = { database, redis, upstream, auth };
     const degraded = [database, redis, auth].some((dependency) => !dependency.ok);
-    return { status: degraded ? ('degraded' as const) : ('ok' as const), version: SERVER_VERSION, mode, dependencies };
+    return {
+      status: degraded ? ('degraded' as const) : ('ok' as const),
+      version: SERVER_VERSION,
+      instance: config.instanceId,
+      mode,
+      dependencies,
+    };
   });
 };
