@@ -321,15 +321,20 @@ export async function streamTurn(
     timedOut = true;
     upstreamAbort.abort(new Error('stream deadline'));
   }, deps.streamTimeoutMs);
+  let idleMs = 0;
   const watchIdle = () => {
+    const wanted = progress.state === 'thinking' ? deps.thinkingTimeoutMs : deps.idleTimeoutMs;
+    // Once per upstream event: restart the same timer rather than make a new one.
+    if (idle !== undefined && idleMs === wanted) {
+      idle.refresh();
+      return;
+    }
     clearTimeout(idle);
-    idle = setTimeout(
-      () => {
-        timedOut = true;
-        upstreamAbort.abort(new Error('upstream idle'));
-      },
-      progress.state === 'thinking' ? deps.thinkingTimeoutMs : deps.idleTimeoutMs,
-    );
+    idleMs = wanted;
+    idle = setTimeout(() => {
+      timedOut = true;
+      upstreamAbort.abort(new Error('upstream idle'));
+    }, wanted);
   };
 
   const start: StreamStartEvent = {
@@ -398,10 +403,12 @@ export async function streamTurn(
         if (event.kind !== 'other') await status(event.kind === 'thinking' ? 'thinking' : 'writing');
         watchIdle(); // a thinking block may be silent for longer
       } else if (event.type === 'text') {
-        await status('writing');
+        if (progress.state !== 'writing') await status('writing');
         progress.ttftMs ??= Math.round(performance.now() - startedAt);
         progress.text += event.text;
-        await sink.send('content_delta', { text: event.text });
+        // Awaited only when the trader's connection has fallen behind: most deltas cost no await.
+        const backlog = sink.send('content_delta', { text: event.text });
+        if (backlog) await backlog;
       } else if (event.type === 'delta') {
         // Cumulative counts: overwrite, never add.
         if (progress.usage) progress.usage = { ...progress.usage, ...event.usage };
