@@ -18,6 +18,7 @@ export const INTEGRATION_TEST_FILES = [
   'server/test/chat-stream.test.ts',
   'server/test/chat-thinking.test.ts',
   'server/test/coach-context.test.ts',
+  'server/test/compiled-server.test.ts',
   'server/test/conversations-routes.test.ts',
   'server/test/data-dir.test.ts',
   'server/test/db/coaching-turns.test.ts',
@@ -33,6 +34,7 @@ export const INTEGRATION_TEST_FILES = [
   'server/test/rate-limit.test.ts',
   'server/test/smoke.test.ts',
   'server/test/stream-slots.test.ts',
+  'server/test/two-instances.test.ts',
   'server/test/usage-routes.test.ts',
 ];
 

@@ -1,0 +1,146 @@
+// Two compiled server instances (`node server/dist/server.js`) on one PostgreSQL schema and one Redis, as behind a
+// load balancer: a trader's rate limit counts both, a free trader's quota holds under 50 concurrent questions split
+// over both, and a rolling restart loses nothing — an instance stopped with SIGTERM mid-answer ends each of its
+// streams with stream_complete or stream_error `unavailable`, the client asks the other instance again, and every
+// call to the model has its usage row. Loopback only: the fake upstream and the Clerk-shaped issuer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingPeriodAt } from '../src/services/billing-period.js';
+import { postChat, type ChatResult } from './support/coach-client.js';
+import { buildServer, startCompiledStack, type CompiledServer, type CompiledStack } from './support/compiled-server.js';
+
+const FAST = { chunks: ['The 1 ', 'held.'], chunkDelayMs: 0 };
+/** Long enough to be stopped mid-answer: 40 chunks, 50 ms apart. */
+const SLOW = { chunks: Array.from({ length: 40 }, (_, index) => `w${index} `), chunkDelayMs: 50 };
+
+let stack: CompiledStack;
+let a: CompiledServer;
+let b: CompiledServer;
+
+beforeAll(async () => {
+  await buildServer();
+  stack = await startCompiledStack({ defaultScript: FAST });
+  // One after the other: the first applies the migrations (the second would wait on their lock).
+  a = await stack.start('instance-a');
+  b = await stack.start('instance-b');
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+const ask = (server: CompiledServer, headers: Record<string, string>, options = {}) =>
+  postChat(server.url, headers, { message: 'Is this a 2-1-2 up?' }, options);
+const lastEvent = (result: ChatResult) => result.events.at(-1);
+const usageRows = async (userIds: string[]) =>
+  Number(
+    (
+      await stack.database.db.query<{ count: string }>(
+        'SELECT count(*) AS count FROM token_usage WHERE user_id = ANY($1)',
+        [userIds],
+      )
+    ).rows[0]!.count,
+  );
+
+describe('two compiled instances on one PostgreSQL and one Redis', () => {
+  it('each names itself in /status', async () => {
+    for (const [server, id] of [
+      [a, 'instance-a'],
+      [b, 'instance-b'],
+    ] as const) {
+      expect(await (await fetch(`${server.url}/api/v1/status`)).json()).toMatchObject({
+        instance: id,
+        mode: 'production',
+      });
+    }
+  });
+
+  it('count a trader’s questions on both: five on each, then both refuse the 11th a minute', async () => {
+    const trader = await stack.trader(a);
+    for (let question = 0; question < 10; question += 1) {
+      const answer = await ask(question % 2 === 0 ? a : b, trader.headers);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('x-ratelimit-remaining')).toBe(String(9 - question));
+      expect(lastEvent(answer)?.event).toBe('stream_complete');
+    }
+    for (const server of [a, b]) {
+      const refused = await ask(server, trader.headers);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ error: { code: 'rate_limited' } });
+    }
+    expect(await usageRows([trader.id])).toBe(10);
+  });
+
+  it('hold a free trader’s quota under 50 concurrent questions split over both', async () => {
+    const trader = await stack.trader(a);
+    const { rows } = await stack.database.db.query<{ period_start: Date }>(
+      'SELECT period_start FROM users WHERE id = $1',
+      [trader.id],
+    );
+    // Room for about one answer's reservation: the rest must be refused, whichever instance they reach.
+    await stack.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
+      trader.id,
+      billingPeriodAt(rows[0]!.period_start, new Date()).start,
+      100_000 - 30_000,
+    ]);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => ask(index % 2 === 0 ? a : b, trader.headers)),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.every((status) => [200, 402, 429].includes(status))).toBe(true);
+    const completed = answers.filter((answer) => lastEvent(answer)?.event === 'stream_complete');
+    expect(completed.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(completed.length);
+    const after = (
+      await stack.database.db.query<{ quota_used: string; quota_reserved: string }>(
+        'SELECT quota_used, quota_reserved FROM users WHERE id = $1',
+        [trader.id],
+      )
+    ).rows[0]!;
+    expect(Number(after.quota_used)).toBeLessThanOrEqual(100_000);
+    expect(Number(after.quota_reserved)).toBe(0);
+    expect(await usageRows([trader.id])).toBe(completed.length);
+  });
+
+  it('lose nothing in a rolling restart: a stopped instance’s streams end cleanly and their retries land on the other', async () => {
+    stack.fake.setDefault(SLOW);
+    const leaving = await stack.start('instance-c');
+    const traders = await Promise.all(Array.from({ length: 6 }, () => stack.trader(b)));
+    // SIGTERM once every trader is reading an answer from the instance.
+    let streaming = 0;
+    let everyoneStreaming!: () => void;
+    const allStreaming = new Promise<void>((resolve) => (everyoneStreaming = resolve));
+    const first = traders.map((trader) => {
+      let seen = false;
+      return ask(leaving, trader.headers, {
+        onEvent: (event: { event: string }) => {
+          if (event.event !== 'content_delta' || seen) return;
+          seen = true;
+          streaming += 1;
+          if (streaming === traders.length) everyoneStreaming();
+        },
+      });
+    });
+    await allStreaming;
+    const stopped = leaving.process.stop('SIGTERM');
+    const endings = await Promise.all(first);
+    expect(await stopped).toBe(0);
+
+    for (const ending of endings) {
+      expect(ending.status).toBe(200);
+      const last = lastEvent(ending);
+      if (last?.event === 'stream_error') expect(last.data).toMatchObject({ code: 'unavailable', retryable: true });
+      else expect(last?.event).toBe('stream_complete');
+    }
+    // The client asks again where it was told to retry; the stopped instance takes no more connections.
+    await expect(fetch(`${leaving.url}/api/v1/health`)).rejects.toThrow();
+    const retried = await Promise.all(
+      endings.flatMap((ending, index) =>
+        lastEvent(ending)?.event === 'stream_error' ? [ask(b, traders[index]!.headers)] : [],
+      ),
+    );
+    // Stopped after the first text of 40 chunks: the instance handed its streams back rather than finish them.
+    expect(retried.length).toBeGreaterThan(0);
+    for (const retry of retried) expect(lastEvent(retry)?.event).toBe('stream_complete');
+    // One usage row per call to the model: each first attempt (finished or cut by the restart) and each retry.
+    expect(await usageRows(traders.map((trader) => trader.id))).toBe(endings.length + retried.length);
+  });
+});
