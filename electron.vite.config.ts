@@ -6,9 +6,19 @@ import { defineConfig } from 'electron-vite';
 
 const desktop = resolve(import.meta.dirname, 'apps/desktop');
 
+/**
+ * The server an installed app talks to unless its server.json says otherwise: set it for a release build
+ * (STRAT_COACH_BUILD_SERVER_URL=https://coach.example.com npm run dist). Unset: this machine's server.
+ */
+const buildServerUrl = process.env.STRAT_COACH_BUILD_SERVER_URL ?? 'http://127.0.0.1:3001';
+if (!/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost)(:|\/|$))/.test(buildServerUrl)) {
+  throw new Error(`STRAT_COACH_BUILD_SERVER_URL must be https (or http on loopback): ${buildServerUrl}`);
+}
+
 export default defineConfig({
   // ESM (the workspace is "type": "module"): out/main/index.js, which loads out/preload/index.cjs.
   main: {
+    define: { __STRAT_COACH_BUILD_SERVER_URL__: JSON.stringify(buildServerUrl) },
     build: {
       outDir: 'out/main',
       rolldownOptions: { input: { index: resolve(desktop, 'src/main/index.ts') } },

@@ -41,6 +41,7 @@ function bridge(deps: Pick<BridgeDeps, 'capture' | 'settings'>) {
     session: { onChange: () => () => undefined } as unknown as BridgeDeps['session'],
     client: {} as BridgeDeps['client'],
     streams: {} as BridgeDeps['streams'],
+    updates: {} as BridgeDeps['updates'],
     push: () => undefined,
     ...deps,
   });

@@ -89,6 +89,7 @@ function mainProcess() {
     // Capture and settings have their own tests (main-capture-session, main-app-settings, main-ipc).
     capture: {} as BridgeDeps['capture'],
     settings: {} as BridgeDeps['settings'],
+    updates: {} as BridgeDeps['updates'],
     push,
   });
   const invoke = <T = unknown>(channel: string, ...args: unknown[]) =>

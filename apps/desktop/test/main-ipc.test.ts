@@ -195,6 +195,7 @@ describe('the bridge', () => {
       streams: {} as BridgeDeps['streams'],
       capture: {} as BridgeDeps['capture'],
       settings: {} as BridgeDeps['settings'],
+      updates: {} as BridgeDeps['updates'],
       push: () => {
         throw new Error('not called while registering');
       },

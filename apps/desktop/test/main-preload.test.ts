@@ -161,6 +161,8 @@ describe('together', () => {
     await coach.settings.saveShortcuts({ quickQuestion: '', recapturePinned: '' });
     await coach.settings.theme();
     await coach.settings.saveTheme('dark');
+    await coach.app.updateOffer();
+    await coach.app.restartToUpdate();
     record();
     const crop = (await preloadIn('#crop')).get('coachCrop') as CropHostApi;
     await crop.frame();

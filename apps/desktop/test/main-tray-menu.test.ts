@@ -35,6 +35,7 @@ const state = (overrides: Partial<TrayState> = {}): TrayState => ({
   pinnedCount: 2,
   shortcuts,
   platform: 'darwin',
+  update: null,
   ...overrides,
 });
 
@@ -63,8 +64,22 @@ describe('trayMenu', () => {
       '---',
       'Sign out -> sign-out',
       '---',
+      'Open logs folder -> open-logs',
+      'Copy diagnostics -> copy-diagnostics',
+      '---',
       'Quit Strat Coach -> quit',
     ]);
+  });
+
+  it('offers "Restart to update" once an update is downloaded, and greys it while it waits for an answer', () => {
+    const ready = lines(trayMenu(state({ update: { version: '1.5.0', waitingForAnswer: false } })));
+    expect(
+      ready.slice(ready.indexOf('Show Strat Coach -> show'), ready.indexOf('Show Strat Coach -> show') + 2),
+    ).toEqual(['Show Strat Coach -> show', 'Restart to update (1.5.0) -> restart-to-update']);
+    expect(lines(trayMenu(state({ update: { version: '1.5.0', waitingForAnswer: true } })))).toContain(
+      'Restarting to update to 1.5.0 after the answer… [disabled]',
+    );
+    expect(lines(trayMenu(state())).join('\n')).not.toContain('update');
   });
 
   it('shows each bound shortcut beside its item', () => {

@@ -12,6 +12,7 @@ import type {
 } from '@strat-coach/server/contract';
 import type { CoachClient } from '../shared/coach-client';
 import { conversationPath, conversationsPath, isConversationId, isShortText } from '../shared/conversation-paths';
+import type { UpdateOffer } from '../shared/host-api';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
 import type { AppSettings } from './app-settings';
 import type { AuthSession } from './auth/session';
@@ -39,6 +40,7 @@ export interface BridgeDeps {
     | 'theme'
     | 'saveTheme'
   >;
+  updates: { offer(): UpdateOffer | null; restart(): void };
   /** Sends to the coach window, if there is one. */
   push<C extends PushChannel>(channel: C, payload: PushContract[C]): void;
 }
@@ -134,6 +136,9 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
   router.handle('settings:save-shortcuts', (_caller, [bindings]) => settings.saveShortcuts(bindings));
   router.handle('settings:theme', () => settings.theme());
   router.handle('settings:save-theme', (_caller, [theme]) => settings.saveTheme(theme));
+
+  router.handle('app:update-offer', () => deps.updates.offer());
+  router.handle('app:restart-to-update', () => deps.updates.restart());
 
   // The crop window's: the router takes these only from its main frame.
   router.handle('crop:frame', () => capture.cropFrame());

@@ -1,8 +1,10 @@
 // Electron main process entry: one instance, the app:// scheme, the locked-down coach window, the crop
-// overlay, the tray's meter and menu, global shortcuts, settings and the IPC bridge. Wiring only: the logic
-// is in pure modules.
+// overlay, the tray's meter and menu, the app menu, global shortcuts, settings, updates, the log file and
+// the IPC bridge. Wiring only: the logic is in pure modules.
 import * as nodeFs from 'node:fs/promises';
-import { app, net, protocol, session, shell, type BrowserWindow } from 'electron';
+import { app, clipboard, dialog, Menu, net, protocol, session, shell, type BrowserWindow } from 'electron';
+import electronLog from 'electron-log/node';
+import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { createSessionClient } from '../shared/auth/session-client';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
@@ -18,7 +20,13 @@ import { createCoachStreams } from './coach-streams';
 import { createCropWindows } from './crop-window';
 import { electronCapturePorts, electronGlobalShortcuts, electronSecretStore } from './electron-ports';
 import { createElectronIpcRouter } from './ipc-router-electron';
-import { consoleLogger, describeError } from './log';
+import { appMenuTemplate, debugEnabled } from './app-menu';
+import { diagnosticsText } from './diagnostics';
+import { describeError } from './log';
+import { createAppLog } from './log-file';
+import { createCrashRecovery } from './renderer-crash';
+import { resolveServerUrl, SERVER_URL_VARIABLE } from './server-url';
+import { startUpdater } from './updater';
 import { createShortcuts } from './shortcuts';
 import { createCoachTray } from './tray';
 import type { TrayCommand } from './tray-menu';
@@ -27,16 +35,18 @@ import { usageCurrentPath } from '../shared/usage-after-answer';
 import { createUsageMeter } from './usage-meter';
 import { bringToFront, createCoachWindow, lockDown, showTheme, whenLoaded } from './window';
 
-const SERVER_URL = (process.env.STRAT_COACH_SERVER_URL ?? 'http://127.0.0.1:3001').replace(/\/+$/, '');
+/** The production server, set at build time (electron.vite.config.ts, STRAT_COACH_BUILD_SERVER_URL). */
+declare const __STRAT_COACH_BUILD_SERVER_URL__: string;
 /** `strat-coach --quick-question` (e.g. bound to a Stream Deck key) asks the running instance. */
 const QUICK_QUESTION_ARG = '--quick-question';
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/.
 const PRELOAD = join(import.meta.dirname, '../preload/index.cjs');
 const RENDERER_DIR = join(import.meta.dirname, '../renderer');
 
-const log = consoleLogger;
-
 app.setName('Strat Coach');
+// electron-log's Node flavour: its Electron flavour would open IPC channels of its own, outside the router.
+const log = createAppLog({ logger: electronLog.create({ logId: 'strat-coach' }), userData: app.getPath('userData') });
+const debug = debugEnabled(process.env);
 // Before `ready`: a standard, secure scheme gets an origin, so 'self', fetch and storage work as on https.
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
@@ -68,7 +78,7 @@ function start(): void {
 
   void app
     .whenReady()
-    .then(() => {
+    .then(async () => {
       const ses = session.defaultSession;
       ses.setPermissionRequestHandler((_contents, permission, callback, details) =>
         callback(policy.isPermissionAllowed(permission, details.requestingUrl)),
@@ -78,22 +88,46 @@ function start(): void {
       );
       protocol.handle(APP_SCHEME, (request) => serveAppFile(RENDERER_DIR, request));
 
+      const secretStore = electronSecretStore(log);
+      const server = await resolveServerUrl({
+        dir: app.getPath('userData'),
+        fs: nodeFs,
+        packaged: app.isPackaged,
+        environment: process.env[SERVER_URL_VARIABLE],
+        buildUrl: __STRAT_COACH_BUILD_SERVER_URL__,
+        store: secretStore,
+        log,
+      });
       const authSession = createMainAuthSession({
-        serverUrl: SERVER_URL,
+        serverUrl: server.url,
         // Looked up at call time, so the e2e suite can stand in for the browser.
         openExternal: (url) => shell.openExternal(url),
-        store: electronSecretStore(log),
+        store: secretStore,
         log,
         onOnline: pollOnline(() => net.isOnline()),
       });
       // Every API call of main (window, tray meter, answers): a 401 refreshes once and asks again.
-      const client = createSessionClient({ baseUrl: SERVER_URL, session: authSession });
+      const client = createSessionClient({ baseUrl: server.url, session: authSession });
 
       const liveWindow = () => (coachWindow && !coachWindow.isDestroyed() ? coachWindow : null);
       const push = <C extends PushChannel>(channel: C, payload: PushContract[C]) => {
         liveWindow()?.webContents.send(channel, payload);
       };
       const showWindow = () => bringToFront(ensureWindow());
+      // Checks at start and every 6 hours (packaged only); its offer shows in the tray, the app menu and the window.
+      const updater = startUpdater({
+        enabled: app.isPackaged,
+        log,
+        streaming: () => streams.active,
+        onOffer: (offer) => {
+          showTray();
+          showAppMenu();
+          push('app:update', offer);
+        },
+        beforeInstall: () => {
+          quitting = true;
+        },
+      });
       /** Tray and shortcuts: the coach window comes forward, then its renderer captures and asks. */
       const askRenderer = <C extends 'app:quick-question' | 'app:recapture-pinned'>(
         channel: C,
@@ -143,8 +177,32 @@ function start(): void {
         else if (command.kind === 'show') showWindow();
         else if (command.kind === 'sign-in') void authSession.signIn();
         else if (command.kind === 'sign-out') void authSession.signOut();
-        else app.quit();
+        else if (command.kind === 'restart-to-update') updater.restart();
+        else if (command.kind === 'open-logs') void shell.openPath(log.dir);
+        else if (command.kind === 'copy-diagnostics') {
+          clipboard
+            .writeText(diagnostics())
+            .catch((error: unknown) => log.warn('could not copy the diagnostics', { error: describeError(error) }));
+        } else app.quit();
       };
+      const diagnostics = () =>
+        diagnosticsText({
+          appVersion: app.getVersion(),
+          versions: process.versions,
+          os: { platform: process.platform, release: release(), arch: arch() },
+          server,
+          packaged: app.isPackaged,
+          session: authSession.state().status,
+          update: updater.describe(),
+          logFile: log.file,
+          recentProblems: log.recentProblems(),
+        });
+      const showAppMenu = () =>
+        Menu.setApplicationMenu(
+          Menu.buildFromTemplate(
+            appMenuTemplate({ platform: process.platform, debug, update: updater.offer() }, runTrayCommand),
+          ),
+        );
       const tray = createCoachTray(runTrayCommand);
       // Rebuilt whenever what it shows changes: the meter, the session, presets, pinned regions, shortcuts.
       const showTray = () =>
@@ -154,6 +212,7 @@ function start(): void {
           ...settings.snapshot(),
           shortcuts: settings.shortcuts(),
           platform: process.platform,
+          update: updater.offer(),
         });
       const meter = createUsageMeter({
         session: () => authSession.state(),
@@ -163,7 +222,14 @@ function start(): void {
         onUsage: (usage) => push('usage:changed', usage),
       });
       settings.onChange(showTray);
-      const streams = createCoachStreams({ client, log, onFinished: meter.afterAnswer });
+      const streams = createCoachStreams({
+        client,
+        log,
+        onFinished: (end) => {
+          meter.afterAnswer(end);
+          updater.streamsChanged(streams.active);
+        },
+      });
 
       const router = createElectronIpcRouter({
         coachFrame: () => liveWindow()?.webContents.mainFrame ?? null,
@@ -171,7 +237,16 @@ function start(): void {
         isAppUrl: policy.isAppUrl,
         log,
       });
-      registerCoachHandlers({ router, session: authSession, client, streams, capture, settings, push });
+      registerCoachHandlers({
+        router,
+        session: authSession,
+        client,
+        streams,
+        capture,
+        settings,
+        updates: updater,
+        push,
+      });
       authSession.onChange(() => void meter.refresh());
 
       function ensureWindow(): BrowserWindow {
@@ -187,13 +262,28 @@ function start(): void {
         window.webContents.on('did-start-navigation', (details) => {
           if (details.isMainFrame && !details.isSameDocument) streams.cancelAll();
         });
-        window.webContents.on('render-process-gone', () => streams.cancelAll());
+        window.webContents.on('render-process-gone', (_event, details) => {
+          streams.cancelAll();
+          if (quitting) return;
+          const decision = crashRecovery.onGone(details.reason);
+          if (decision.action === 'none') return;
+          log.error('coach window renderer gone', { reason: details.reason, exitCode: details.exitCode });
+          if (decision.action === 'give-up') {
+            dialog.showErrorBox('Strat Coach', decision.message);
+            return;
+          }
+          // A blank window is worse than a reload: reload it, then tell the trader what happened.
+          window.webContents.once('did-finish-load', () => push('app:notice', decision.notice));
+          window.webContents.reload();
+        });
         coachWindow = window;
         return window;
       }
 
+      const crashRecovery = createCrashRecovery();
       ensureWindow();
       showTray();
+      showAppMenu();
       // The tray lists the presets and says whether anything is pinned; the shortcuts are bound as saved.
       void Promise.all([
         settings.presets(),
@@ -216,13 +306,20 @@ function start(): void {
         capture.cropCancel();
         streams.cancelAll();
         meter.stop();
+        updater.stop();
         authSession.dispose();
         tray.destroy();
       });
 
       void authSession.restore();
       if (process.argv.includes(QUICK_QUESTION_ARG)) quickQuestion(null);
-      log.info('strat coach started', { server: SERVER_URL, renderer: policy.entryUrl });
+      log.info('strat coach started', {
+        version: app.getVersion(),
+        server: server.url,
+        serverFrom: server.source,
+        renderer: policy.entryUrl,
+        log: log.file,
+      });
     })
     .catch((error: unknown) => {
       log.error('startup failed', { error: describeError(error) });

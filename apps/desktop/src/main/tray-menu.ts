@@ -1,6 +1,6 @@
 // The tray menu as data: which lines it has, which are enabled and what each one asks of the app (a preset
 // question, an open question, recapturing the pinned regions …). tray.ts only turns it into Electron's menu.
-import type { SessionState } from '../shared/host-api';
+import type { SessionState, UpdateOffer } from '../shared/host-api';
 import type { Preset } from '../shared/presets';
 import { SHORTCUT_ACTIONS, type ShortcutAction, type ShortcutStatus } from '../shared/shortcut-settings';
 import type { MeterView } from './usage-meter';
@@ -11,6 +11,9 @@ export type TrayCommand =
   | { kind: 'show' }
   | { kind: 'sign-in' }
   | { kind: 'sign-out' }
+  | { kind: 'restart-to-update' }
+  | { kind: 'open-logs' }
+  | { kind: 'copy-diagnostics' }
   | { kind: 'quit' };
 
 export type TrayMenuEntry =
@@ -24,6 +27,8 @@ export interface TrayState {
   pinnedCount: number;
   shortcuts: ShortcutStatus;
   platform: string;
+  /** A downloaded update: "Restart to update" (or, asked mid-answer, that it restarts after the answer). */
+  update: UpdateOffer | null;
 }
 
 const SHORTCUT_NAMES: Readonly<Record<ShortcutAction, string>> = {
@@ -59,8 +64,23 @@ function shortcutProblems(shortcuts: ShortcutStatus): TrayMenuEntry[] {
   });
 }
 
+/** The update line of the tray and the app menu: offered once downloaded; greyed while it waits for an answer. */
+export function updateItem(update: UpdateOffer | null): TrayMenuEntry[] {
+  if (!update) return [];
+  return update.waitingForAnswer
+    ? [item(`Restarting to update to ${update.version} after the answer…`, null)]
+    : [item(`Restart to update (${update.version})`, { kind: 'restart-to-update' })];
+}
+
+/** Help for a bug report: the log folder, and the diagnostics on the clipboard (never a token). */
+export const supportItems = (): TrayMenuEntry[] => [
+  item('Open logs folder', { kind: 'open-logs' }),
+  item('Copy diagnostics', { kind: 'copy-diagnostics' }),
+];
+
 export function trayMenu(state: TrayState): TrayMenuEntry[] {
-  const { view, session, presets, pinnedCount, shortcuts, platform } = state;
+  const { view, session, presets, pinnedCount, shortcuts, platform, update } = state;
+  const updateLines = updateItem(update);
   // Offline keeps the session (it reconnects by itself): what the trader can do with it is sign out.
   const signedIn = session.status === 'signed_in' || session.status === 'offline';
   const presetItems = presets.map((preset) =>
@@ -80,10 +100,13 @@ export function trayMenu(state: TrayState): TrayMenuEntry[] {
     ...shortcutProblems(shortcuts),
     separator,
     item('Show Strat Coach', { kind: 'show' }),
+    ...updateLines,
     separator,
     signedIn
       ? item('Sign out', { kind: 'sign-out' })
       : item('Sign in…', { kind: 'sign-in' }, { enabled: session.status !== 'signing_in' }),
+    separator,
+    ...supportItems(),
     separator,
     item('Quit Strat Coach', { kind: 'quit' }),
   ];

@@ -1,6 +1,7 @@
 // The tray: the usage meter's gauge, tooltip and (macOS) title, and the menu of tray-menu.ts turned into
 // Electron's. Thin: the words come from usage-meter.ts, the lines and their commands from tray-menu.ts.
-import { Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
+import { Menu, nativeImage, Tray, type NativeImage } from 'electron';
+import { menuItems } from './app-menu';
 import { trayMenu, trayTitle, type TrayCommand, type TrayState } from './tray-menu';
 import { meterIcon, type MeterView } from './usage-meter';
 
@@ -28,17 +29,7 @@ export function createCoachTray(run: (command: TrayCommand) => void): CoachTray 
       tray.setImage(gaugeImage(state.view));
       tray.setToolTip(state.view.tooltip);
       if (state.platform === 'darwin') tray.setTitle(trayTitle(state.view, state.platform));
-      const template = trayMenu(state).map((entry): MenuItemConstructorOptions => {
-        if (entry.type === 'separator') return { type: 'separator' };
-        const { command } = entry;
-        return {
-          label: entry.label,
-          enabled: entry.enabled,
-          ...(entry.accelerator ? { accelerator: entry.accelerator } : {}),
-          ...(command ? { click: () => run(command) } : {}),
-        };
-      });
-      tray.setContextMenu(Menu.buildFromTemplate(template));
+      tray.setContextMenu(Menu.buildFromTemplate(menuItems(trayMenu(state), run)));
     },
 
     destroy() {

@@ -94,6 +94,10 @@ const coach: CoachHostApi = {
   app: {
     onQuickQuestion: (listener) => subscribe('app:quick-question', (presetId) => listener(presetId)),
     onRecapturePinned: (listener) => subscribe('app:recapture-pinned', () => listener()),
+    updateOffer: () => invoke('app:update-offer'),
+    onUpdate: (listener) => subscribe('app:update', listener),
+    restartToUpdate: () => invoke('app:restart-to-update'),
+    onNotice: (listener) => subscribe('app:notice', listener),
   },
 };
 

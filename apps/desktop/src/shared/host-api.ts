@@ -198,6 +198,12 @@ export interface CoachHostApi {
     onQuickQuestion(listener: (presetId: string | null) => void): () => void;
     /** The tray or the shortcut recaptures the pinned regions into the question box. */
     onRecapturePinned(listener: () => void): () => void;
+    /** The downloaded update waiting for a restart: now, and on every change (never on the web). */
+    updateOffer(): Promise<UpdateOffer | null>;
+    onUpdate(listener: (offer: UpdateOffer | null) => void): () => void;
+    restartToUpdate(): Promise<void>;
+    /** What the app did by itself that the trader should know (the window reloaded after a crash). */
+    onNotice(listener: (message: string) => void): () => void;
   };
 }
 

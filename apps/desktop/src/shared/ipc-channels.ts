@@ -22,6 +22,7 @@ import type {
   Loaded,
   SessionState,
   StoredChart,
+  UpdateOffer,
 } from './host-api';
 import type { PinnedRegion } from './pinned-regions';
 import type { Preset } from './presets';
@@ -55,6 +56,8 @@ export const INVOKE_CHANNELS = [
   'settings:save-shortcuts',
   'settings:theme',
   'settings:save-theme',
+  'app:update-offer',
+  'app:restart-to-update',
   // The crop window's own channels: only its main frame may call them (and it may call nothing else).
   'crop:frame',
   'crop:done',
@@ -75,6 +78,8 @@ export const PUSH_CHANNELS = [
   'usage:changed',
   'app:quick-question',
   'app:recapture-pinned',
+  'app:update',
+  'app:notice',
 ] as const;
 export type PushChannel = (typeof PUSH_CHANNELS)[number];
 
@@ -113,6 +118,10 @@ export interface InvokeContract {
   'settings:save-shortcuts': { args: [bindings: Record<ShortcutAction, string>]; result: ShortcutStatus | null };
   'settings:theme': { args: []; result: ThemeChoice };
   'settings:save-theme': { args: [theme: ThemeChoice]; result: HostResult<ThemeChoice> };
+  /** The downloaded update waiting for a restart, if any (later changes come on `app:update`). */
+  'app:update-offer': { args: []; result: UpdateOffer | null };
+  /** Restarts into the downloaded update, or, while an answer streams, as soon as it ends. */
+  'app:restart-to-update': { args: []; result: void };
   /** The frozen frame the crop window shows (at native resolution on the display it covers). */
   'crop:frame': { args: []; result: CropFrame };
   /** The trader confirmed: the chart the crop window encoded, and the region in the frame's pixels. */
@@ -128,6 +137,9 @@ export interface PushContract {
   /** A preset's id, or null for an open quick question. */
   'app:quick-question': string | null;
   'app:recapture-pinned': null;
+  'app:update': UpdateOffer | null;
+  /** Something the app did by itself that the trader should know (the window reloaded after a crash). */
+  'app:notice': string;
 }
 
 export type InvokeArgs<C extends InvokeChannel> = InvokeContract[C]['args'];

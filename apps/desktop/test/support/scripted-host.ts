@@ -130,7 +130,14 @@ export function scriptedHost() {
       theme: async () => 'system',
       saveTheme: async (theme) => ({ ok: true, value: theme }),
     },
-    app: { onQuickQuestion: () => () => undefined, onRecapturePinned: () => () => undefined },
+    app: {
+      onQuickQuestion: () => () => undefined,
+      onRecapturePinned: () => () => undefined,
+      updateOffer: async () => null,
+      onUpdate: () => () => undefined,
+      restartToUpdate: async () => undefined,
+      onNotice: () => () => undefined,
+    },
   };
   return {
     host,

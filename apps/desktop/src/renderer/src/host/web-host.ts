@@ -143,6 +143,11 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
       // The tray and its shortcuts exist only in the desktop app.
       onQuickQuestion: () => () => undefined,
       onRecapturePinned: () => () => undefined,
+      // The web version is updated by its server: nothing to restart.
+      updateOffer: async () => null,
+      onUpdate: () => () => undefined,
+      restartToUpdate: async () => undefined,
+      onNotice: () => () => undefined,
     },
   };
 }
