@@ -2,7 +2,7 @@
 // the renderer asks, lets the test send the answer's events or refuse it, push a usage read as the host does
 // after an answer, and scripts captures and settings.
 import type { ChatStreamRequest, CoachEvent, MessageItem, UsageCurrentResponse } from '@strat-coach/server/contract';
-import type { CapturedChart, CoachHostApi, HostError, HostResult } from '../../src/shared/host-api';
+import type { CapturedChart, CoachHostApi, HostError, HostResult, UpdateOffer } from '../../src/shared/host-api';
 import { afterEach, beforeEach } from 'vitest';
 import { setHostForTests } from '../../src/renderer/src/host';
 import { resetAllStores } from '../../src/renderer/src/state/reset';
@@ -39,6 +39,10 @@ export function scriptedHost() {
   let usageCalls = 0;
   let conversationCalls = 0;
   const usageListeners = new Set<(usage: UsageCurrentResponse) => void>();
+  const updateListeners = new Set<(offer: UpdateOffer | null) => void>();
+  const noticeListeners = new Set<(message: string) => void>();
+  let updateOffer: UpdateOffer | null = null;
+  let restarts = 0;
   /** What each pinned region's capture answers (by region id), and what the display under the cursor does. */
   const regionResults = new Map<string, HostResult<CapturedChart>>();
   let underCursorResult: HostResult<CapturedChart> = cancelled;
@@ -133,10 +137,18 @@ export function scriptedHost() {
     app: {
       onQuickQuestion: () => () => undefined,
       onRecapturePinned: () => () => undefined,
-      updateOffer: async () => null,
-      onUpdate: () => () => undefined,
-      restartToUpdate: async () => undefined,
-      onNotice: () => () => undefined,
+      updateOffer: async () => updateOffer,
+      onUpdate: (listener) => {
+        updateListeners.add(listener);
+        return () => void updateListeners.delete(listener);
+      },
+      restartToUpdate: async () => {
+        restarts += 1;
+      },
+      onNotice: (listener) => {
+        noticeListeners.add(listener);
+        return () => void noticeListeners.delete(listener);
+      },
     },
   };
   return {
@@ -147,6 +159,13 @@ export function scriptedHost() {
     conversationCalls: () => conversationCalls,
     /** The host's usage read after an answer, as main (or the web host) pushes it. */
     pushUsage: (usage: UsageCurrentResponse) => usageListeners.forEach((listener) => listener(usage)),
+    /** Main's update offer: what updateOffer() answers from now on, pushed to whoever follows it. */
+    pushUpdate: (offer: UpdateOffer | null) => {
+      updateOffer = offer;
+      updateListeners.forEach((listener) => listener(offer));
+    },
+    pushNotice: (message: string) => noticeListeners.forEach((listener) => listener(message)),
+    restarts: () => restarts,
     captured,
     history,
     messageCalls,

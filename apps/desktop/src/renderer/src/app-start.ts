@@ -2,6 +2,7 @@
 // follows a sign-in or sign-out (usage, conversations, quick questions, pinned regions), and the tray's
 // quick questions and recapture (Electron only; they never fire on the web).
 import { host } from './host';
+import { useAppUpdateStore } from './state/app-update-store';
 import { useChartStore } from './state/chart-store';
 import { useHistoryStore } from './state/history-store';
 import { usePinnedStore } from './state/pinned-store';
@@ -41,6 +42,8 @@ export function startApp(): () => void {
   });
   // After each answer the host reads the usage once (main, for the tray too) and hands it over.
   const stopUsage = useUsageStore.getState().followHost();
+  // Desktop only: a downloaded update, and what the app did by itself (a reload after a crash).
+  const stopAppUpdates = useAppUpdateStore.getState().follow();
   void useServerStore.getState().check();
   void useSessionStore.getState().start();
   return () => {
@@ -48,5 +51,6 @@ export function startApp(): () => void {
     stopQuickQuestion();
     stopRecapture();
     stopUsage();
+    stopAppUpdates();
   };
 }

@@ -1,4 +1,5 @@
 // Every store back to its first state: between tests, and when the trader signs out.
+import { useAppUpdateStore } from './app-update-store';
 import { useBarNumbersStore } from './bar-numbers-store';
 import { useChartStore } from './chart-store';
 import { useConversationStore } from './conversation-store';
@@ -27,4 +28,5 @@ export function resetAllStores(): void {
   useServerStore.getState().reset();
   useSessionStore.getState().reset();
   useBarNumbersStore.getState().reset();
+  useAppUpdateStore.getState().reset();
 }

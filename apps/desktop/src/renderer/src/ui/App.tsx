@@ -9,6 +9,7 @@ import { useConversationStore } from '../state/conversation-store';
 import { useCropStore } from '../state/crop-store';
 import { useSessionStore } from '../state/session-store';
 import { useThemeStore } from '../state/theme-store';
+import { AppNotices } from './AppNotices';
 import { Banner } from './Banner';
 import { ChartPane } from './ChartPane';
 import { Composer, QUESTION_ID } from './Composer';
@@ -127,6 +128,7 @@ function Coach() {
             section is not announced as the page's contentinfo). */}
         <div className="coach-main">
           <Thread />
+          <AppNotices />
           <Banner />
           <section className="ask" aria-label="Ask the coach">
             <Composer />
