@@ -302,6 +302,15 @@ async function main() {
     for (const row of rows) {
       if (row.errors > 0) console.log(`${row.load} ${row.streams}: failures`, row.failures);
     }
+    // What the server logged about them (pino, level error): the first few distinct messages.
+    const logged = new Set(
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":50'))
+        .map((line) => line.replace(/"(time|pid|reqId|hostname)":[^,]*,/g, '').slice(0, 400)),
+    );
+    if (logged.size > 0) console.log('server errors:', [...logged].slice(0, 5));
     const result = {
       node: process.version,
       server: SERVER_FROM,

@@ -55,4 +55,10 @@ const onStopSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onStopSignal);
 process.on('SIGTERM', onStopSignal);
 
-await app.listen({ host: config.host, port: config.port });
+/**
+ * Connections the kernel may hold for us while the event loop is busy. Node's default (511) overflowed under a burst
+ * of 2,000 questions: the kernel dropped handshakes and the clients saw ECONNRESET. Capped by net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4_096;
+
+await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
