@@ -3,6 +3,7 @@
 import { OFFLINE_MESSAGE } from '../lib/notices';
 import { useServerStore } from '../state/server-store';
 import { useSessionStore } from '../state/session-store';
+import { AppNotices } from './AppNotices';
 
 function Reconnecting({ reason, tryNow, signOut }: { reason: string; tryNow: () => void; signOut: () => void }) {
   return (
@@ -36,6 +37,8 @@ export function SignedOut() {
         <p className="tagline">
           Capture a chart, ask a question, and get coaching on The Strat — bar types, combos and timeframe continuity.
         </p>
+        {/* Desktop: an update ready to install, or the window reloaded after a crash. */}
+        <AppNotices />
         {session.status === 'offline' ? (
           // The saved session renews itself once the server answers; "Try now" does it at once, no browser.
           <Reconnecting reason={session.reason} tryNow={() => void signIn()} signOut={() => void signOut()} />
