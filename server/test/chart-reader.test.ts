@@ -1,4 +1,5 @@
 // The chart reader on images drawn in the test: bar types from wick ends, and what it must not be fooled by.
+import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { pixelReading, readChart, readPixels, type ChartReading } from '../src/chart-reader/index.js';
@@ -92,6 +93,29 @@ describe('readPixels', () => {
     expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3', '1', '1']);
   });
 
+  it('reads a candle that a thick moving average covers whole, within the rows it could be', () => {
+    // Candle 6 (rows 103-106) lies under a 6 px line across rows 102-107: no pixel of it shows.
+    const line = { rows: Array.from({ length: 8 }, () => 102), colour: [41, 98, 255] as const, thickness: 6 };
+    const image = drawChart(candlesOf([...BASE, [70, 150], [103, 106], [60, 175]]), { movingAverage: line });
+    const reading = readPixels(image);
+    expect(reading.candles).toHaveLength(8);
+    expect(Math.abs(reading.candles[6]!.x - image.xs[6]!)).toBeLessThanOrEqual(1);
+    // Wherever under the line it is, it is inside candle 5, and candle 7 takes out both of its ends.
+    expect(types(reading).slice(5)).toEqual(['2U', '1', '3']);
+    expect(reading.candles[6]).toMatchObject({ direction: null, shape: null });
+  });
+
+  it('reads hollow candles over a volume pane drawn in the candles own colours', () => {
+    const ranges: [number, number][] = [...BASE, [70, 150], [75, 140], [60, 175], [80, 150], [90, 140]];
+    const rising = ranges.map((_, k) => k % 3 !== 1);
+    const volume = ranges.map((_, k) => 40 + ((k * 7) % 25));
+    const image = drawChart(candlesOf(ranges, rising), { hollow: true, height: 320, volume });
+    const reading = readPixels(image);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3', '1', '1']);
+    // The price pane ends above the volume bars.
+    expect(reading.pane.bottom).toBeLessThan(320 - 4 - 40);
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,
@@ -112,6 +136,74 @@ describe('readPixels', () => {
       triggerCandle: 6,
       targetCandle: 5,
     });
+  });
+});
+
+describe('readChart on a lightweight-charts screenshot', () => {
+  // A 760 x 420 crop of a chart rendered by the reader benchmark's generator (server/bench/reader-charts): hollow
+  // rising candles with near-black wicks and outlines on white, and a grey moving average whose pixels read as
+  // a blend of the teal. Each hollow body's two sides and its wick are three peaks a third of the spacing apart.
+  const TRUTH = {
+    // Candle centres from the renderer, and each candle's type where both of its ends are more than 1.5 px from
+    // the previous candle's (null: a close call, or the first candle).
+    xs: [
+      42.4, 59.5, 76.6, 93.7, 110.8, 127.9, 145, 162.1, 179.2, 196.3, 213.4, 230.5, 247.6, 264.7, 281.8, 298.9, 316,
+      333.1, 350.2, 367.3, 384.4, 401.5, 418.6, 435.8, 452.8, 469.9, 487.1, 504.1, 521.3, 538.3, 555.4, 572.6, 589.6,
+      606.8, 623.8, 640.9, 658.1, 675.1, 692.3, 709.3, 726.4, 743.6,
+    ],
+    types: [
+      null,
+      '2U',
+      '1',
+      '3',
+      '3',
+      '1',
+      '1',
+      null,
+      '2D',
+      '2U',
+      null,
+      '2U',
+      '3',
+      '1',
+      '2D',
+      '1',
+      null,
+      '3',
+      '2D',
+      null,
+      '2U',
+      '2U',
+      '2D',
+      '1',
+      '2D',
+      '2U',
+      '1',
+      '3',
+      null,
+      '3',
+      '3',
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      '2U',
+      '2D',
+      '1',
+    ],
+  };
+
+  it('finds every candle at the bar spacing, and no clear type contradicts the renderer', async () => {
+    const reading = await readChart(await readFile(new URL('./fixtures/lwc-hollow-dark-wicks.png', import.meta.url)));
+    expect(reading.candles).toHaveLength(TRUTH.xs.length);
+    reading.candles.forEach((candle, k) => expect(Math.abs(candle.x - TRUTH.xs[k]!)).toBeLessThanOrEqual(1.5));
+    const clear = TRUTH.types.flatMap((type, k) => (type ? [[type, reading.candles[k]!.type] as const] : []));
+    expect(clear.filter(([truth, read]) => read !== null && read !== truth)).toEqual([]);
+    expect(clear.filter(([truth, read]) => read === truth).length).toBeGreaterThanOrEqual(clear.length - 2);
   });
 });
 

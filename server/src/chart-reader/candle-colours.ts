@@ -58,6 +58,7 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
   const runs = new Float64Array(MAX_LABELS);
   const runPixels = new Float64Array(MAX_LABELS);
   const bottoms = new Uint32Array(MAX_LABELS * height);
+  const bottomMass = new Float64Array(MAX_LABELS * height);
   const longest = new Float64Array(MAX_LABELS);
   const runLabel = new Uint8Array(columns);
   const runLength = new Uint32Array(columns);
@@ -83,6 +84,7 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
         mass[open]! += runLength[c]!;
         longest[open] = Math.max(longest[open]!, runLength[c]!);
         bottoms[open * height + y - 1]! += 1;
+        bottomMass[open * height + y - 1]! += runLength[c]!;
         where[open * BINS + Math.floor((x * BINS) / width)]! += runLength[c]!;
       }
       contacts[open * MAX_LABELS + label]! += 1;
@@ -91,15 +93,29 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
       runLength[c] = 1;
     }
   }
-  // Volume bars stand on one baseline: the share of a colour's runs ending on its commonest bottom row (+-1).
+  // Volume bars stand on one baseline: the row in the lower half where most runs end, when far more do than
+  // candles ever share. Runs ending there are volume, whatever their colour (a volume pane is often drawn in
+  // the candles' own colours), and leave each colour's mass.
+  let volumeRow = -1;
+  let volumeRuns = 0;
+  for (let y = Math.floor(height / 2); y + 1 < height; y += 1) {
+    let at = 0;
+    for (let label = 1; label < MAX_LABELS; label += 1)
+      at += bottoms[label * height + y - 1]! + bottoms[label * height + y]! + bottoms[label * height + y + 1]!;
+    if (at > volumeRuns) [volumeRow, volumeRuns] = [y, at];
+  }
+  if (volumeRuns < Math.max(20, columns * 0.08)) volumeRow = -1;
+  // What is left, by colour: its mass, and the share of its runs ending on its commonest bottom row (+-1), which
+  // is high for volume bars in a colour of their own (cut by grid lines, they end on a few rows).
   const baseline = new Float64Array(MAX_LABELS);
   for (let label = 1; label < MAX_LABELS; label += 1) {
     let total = 0;
     let most = 0;
+    const at = (y: number) => (Math.abs(y - volumeRow) <= 1 ? 0 : bottoms[label * height + y]!);
     for (let y = 1; y + 1 < height; y += 1) {
-      const at = bottoms[label * height + y]!;
-      total += at;
-      most = Math.max(most, at + bottoms[label * height + y - 1]! + bottoms[label * height + y + 1]!);
+      total += at(y);
+      most = Math.max(most, at(y) + at(y - 1) + at(y + 1));
+      if (Math.abs(y - volumeRow) <= 1) mass[label]! -= bottomMass[label * height + y]!;
     }
     baseline[label] = total ? most / total : 0;
   }
@@ -173,6 +189,8 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     for (const label of ranked.slice(1)) {
       if (stats.mass[label]! < stats.mass[best]! * 0.1) break;
       if (stats.meanRun[label]! > 40) continue;
+      // A moving average's steep stretches are short vertical runs: a body colour's tallest run is tall.
+      if (stats.tall[label]! < stats.tall[best]! * 0.15) continue;
       if (spread(label) >= 0.3) chosen.push(label);
       if (chosen.length === 3) break;
     }

@@ -17,6 +17,9 @@ export interface CandleShape {
    * on unseen: 0 when the end is clear; HIDDEN_ALL when it meets the pane's edge. */
   highHidden: number;
   lowHidden: number;
+  /** No candle pixel shows: another drawing (a thick moving average) covers the whole candle, which lies
+   * somewhere within highPx..lowPx (the drawing's rows). */
+  covered: boolean;
 }
 
 export interface CandleScan {
@@ -264,15 +267,30 @@ function bestPhase(peak: Float64Array, points: Int32Array, spacing: number, chan
  * smallest strong lag: twice the spacing correlates as well), then a fine comb search finds the fraction; a
  * hundredth of a pixel matters when the comb runs over 150 candles. */
 function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: number } | null {
-  const longest = Math.min(160, Math.floor(to / 3));
-  if (longest < 3) return null;
   // Blob centres when the candles stand apart: a blob for every wick peak or three (a hollow candle has three
   // peaks: its wick and its two sides), not a legend's glyphs alone.
   const wicks = peaks(lengths, to);
   const blobs = blobCentres(lengths, to);
-  const count = (signal: Float64Array) =>
-    signal.reduce((n, value, x) => (value > 0 && signal[x - 1] !== value ? n + 1 : n), 0);
-  const peak = blobs && count(blobs) >= count(wicks) * 0.3 ? blobs : wicks;
+  const points = (signal: Float64Array) =>
+    Int32Array.from(signal.keys()).filter((x) => signal[x]! > 0 && signal[x - 1] !== signal[x]);
+  if (blobs) {
+    const centres = points(blobs);
+    if (centres.length >= points(wicks).length * 0.3) {
+      const grid = combGrid(blobs, centres, to);
+      // Blobs that are runs of touching candles give a comb far sparser than the blobs: not the grid.
+      const gaps = centres
+        .slice(1)
+        .map((x, k) => x - centres[k]!)
+        .sort((a, b) => a - b);
+      if (grid && grid.spacing <= 2.5 * (gaps[Math.floor(gaps.length / 2)] ?? Infinity)) return grid;
+    }
+  }
+  return combGrid(wicks, points(wicks), to);
+}
+
+function combGrid(peak: Float64Array, points: Int32Array, to: number): { spacing: number; phase: number } | null {
+  const longest = Math.min(160, Math.floor(to / 3));
+  if (longest < 3) return null;
   const correlation = new Float64Array(longest + 2);
   for (let lag = 2; lag <= longest + 1; lag += 1) {
     let sum = 0;
@@ -296,8 +314,6 @@ function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: 
     )
       candidates.push(lag);
   const chance = peak.reduce((sum, value) => sum + value, 0) / Math.max(1, to);
-  // The middle column of each spread peak (the comb's phase needs each peak once).
-  const points = Int32Array.from(peak.keys()).filter((x) => peak[x]! > 0 && peak[x - 1] !== peak[x]);
   let best = { spacing: 0, phase: 0, score: -Infinity };
   for (const lag of candidates.slice(0, 4)) {
     const step = lag < 12 ? 0.005 : 0.01;
@@ -322,27 +338,74 @@ export function scanCandles(image: RgbImage, colours: CandleColours, classes: Ui
   const grid = findGrid(lengths, pane.right);
   const empty = { candles: [], pane: { left: 0, top: 0, right: pane.right, bottom: pane.bottom }, spacing: 0 };
   if (!grid) return empty;
-  const half = Math.max(0, Math.floor((grid.spacing - 1) / 2));
-  const slots: (CandleShape | null)[] = [];
-  for (let centre = grid.phase; centre < pane.right; centre += grid.spacing) {
-    const c = Math.round(centre);
-    const from = Math.max(0, c - half);
-    const to = Math.min(pane.right - 1, c + half);
-    let column = -1;
-    for (let x = from; x <= to; x += 1)
-      if (
-        lengths[x]! > 0 &&
-        (column < 0 ||
-          lengths[x]! > lengths[column]! ||
-          (lengths[x] === lengths[column] && Math.abs(x - c) < Math.abs(column - c)))
-      )
-        column = x;
-    slots.push(column < 0 ? null : measure(classes, width, colours, runs, column, from, to, pane));
+  const slotsOf = (spacing: number, phase: number) => {
+    const half = Math.max(0, Math.floor((spacing - 1) / 2));
+    const slots: (CandleShape | null)[] = [];
+    for (let centre = phase; centre < pane.right; centre += spacing) {
+      const c = Math.round(centre);
+      const from = Math.max(0, c - half);
+      const to = Math.min(pane.right - 1, c + half);
+      let column = -1;
+      for (let x = from; x <= to; x += 1)
+        if (
+          lengths[x]! > 0 &&
+          (column < 0 ||
+            lengths[x]! > lengths[column]! ||
+            (lengths[x] === lengths[column] && Math.abs(x - c) < Math.abs(column - c)))
+        )
+          column = x;
+      slots.push(column < 0 ? null : measure(classes, width, colours, runs, column, from, to, pane));
+    }
+    return slots;
+  };
+  // Slots one or two apart that read the same high and low: the same candle seen twice, so the comb is a fraction of
+  // the grid (a hollow candle's sides and wick make three peaks a third of the spacing apart).
+  const repeats = (slots: (CandleShape | null)[]) => {
+    let pairs = 0;
+    let same = 0;
+    for (let k = 1; k < slots.length; k += 1)
+      for (const a of [slots[k - 1], slots[k - 2]]) {
+        const b = slots[k];
+        if (!a || !b) continue;
+        pairs += 1;
+        if (Math.abs(a.highPx - b.highPx) <= 1 && Math.abs(a.lowPx - b.lowPx) <= 1) same += 1;
+      }
+    return pairs ? same / pairs : 0;
+  };
+  let slots = slotsOf(grid.spacing, grid.phase);
+  let { spacing, phase } = grid;
+  if (repeats(slots) > 0.1) {
+    const original = repeats(slots);
+    let best = { slots, spacing, phase, repeats: original };
+    for (const m of [2, 3]) {
+      // Of the m combs m times as sparse, the one on the wicks: the longest runs.
+      let start = grid.phase;
+      let most = -1;
+      for (let j = 0; j < m; j += 1) {
+        let sum = 0;
+        for (let x = grid.phase + j * grid.spacing; x < pane.right; x += m * grid.spacing)
+          sum += lengths[Math.round(x)]!;
+        if (sum > most) [start, most] = [grid.phase + j * grid.spacing, sum];
+      }
+      const candidate = slotsOf(m * grid.spacing, start);
+      const r = repeats(candidate);
+      if (r < best.repeats && r < original * 0.4)
+        best = { slots: candidate, spacing: m * grid.spacing, phase: start, repeats: r };
+    }
+    ({ slots, spacing, phase } = best);
   }
   // A slot holding only text in the top band (a legend) is empty; the time axis's text in the bottom band can
   // only join the chain at its ends.
   const legend = (c: CandleShape) => c.lowPx < height * 0.1 && c.lowPx - c.highPx < height * 0.03;
   for (let k = 0; k < slots.length; k += 1) if (slots[k] && legend(slots[k]!)) slots[k] = null;
+  // An empty slot between candles with another drawing over its middle is a candle covered by it.
+  for (let k = 1; k + 1 < slots.length; k += 1) {
+    if (slots[k]) continue;
+    const before = slots[k - 1];
+    const after = slots[k + 1] ?? slots[k + 2];
+    if (!before || !after) continue;
+    slots[k] = coveredCandle(classes, width, Math.round(phase + k * spacing), before, after, pane);
+  }
   // The candles are the longest unbroken chain of filled slots (axis text or a legend beyond a gap is not).
   let bestFrom = 0;
   let bestLength = 0;
@@ -364,7 +427,42 @@ export function scanCandles(image: RgbImage, colours: CandleColours, classes: Ui
   return {
     candles,
     pane: { left: 0, top, right: pane.right, bottom: pane.bottom },
-    spacing: grid.spacing,
+    spacing,
+  };
+}
+
+/** A candle hidden under another drawing at column c, between two candles seen: the drawing's rows in that
+ * column (and either side of it) near the neighbours' range. Null when nothing is drawn there. */
+function coveredCandle(
+  classes: Uint8Array,
+  width: number,
+  c: number,
+  before: CandleShape,
+  after: CandleShape,
+  pane: Layout,
+): CandleShape | null {
+  const high = Math.min(before.highPx, after.highPx);
+  const low = Math.max(before.lowPx, after.lowPx);
+  const margin = Math.max(4, low - high);
+  let top = -1;
+  let bottom = -1;
+  for (let y = Math.max(pane.top, high - margin); y < Math.min(pane.bottom, low + margin + 1); y += 1)
+    for (let x = Math.max(0, c - 1); x <= Math.min(width - 1, c + 1); x += 1)
+      if (classes[y * width + x] === OTHER) {
+        if (top < 0) top = y;
+        bottom = y;
+      }
+  if (top < 0) return null;
+  return {
+    x: c,
+    highPx: top,
+    lowPx: bottom,
+    bodyTopPx: top,
+    bodyBottomPx: bottom,
+    direction: null,
+    highHidden: 0,
+    lowHidden: 0,
+    covered: true,
   };
 }
 
@@ -522,5 +620,6 @@ function measure(
     direction: hollow ? 'up' : (colours.directions[body] ?? null),
     highHidden: up.hidden,
     lowHidden: down.hidden,
+    covered: false,
   };
 }

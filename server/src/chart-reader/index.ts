@@ -2,10 +2,19 @@
 // pixels alone. readChart decodes and reads; readPixels reads decoded pixels (for a worker given a transferred
 // buffer, and for tests that draw their own images); pixelReading words a reading for the model.
 import { candleColours } from './candle-colours.js';
-import { classify, scanCandles } from './candles.js';
+import { classify, scanCandles, type CandleShape } from './candles.js';
 import { learnPalette } from './colours.js';
 import { decodeImage, type RgbImage } from './image.js';
-import { comboOf, sequenceOf, shapeOf, stratTypeWithin, type Combo, type Shape, type StratType } from './strat.js';
+import {
+  comboOf,
+  sequenceOf,
+  shapeOf,
+  stratTypeWithin,
+  type Combo,
+  type SeenRange,
+  type Shape,
+  type StratType,
+} from './strat.js';
 
 export { ChartImageError, decodeImage, MAX_PIXELS, type RgbImage } from './image.js';
 export { pixelReading } from './reading-text.js';
@@ -48,6 +57,13 @@ function confidenceOf(previous: CandleReading, candle: CandleReading): number {
   return margin >= 3 ? 0.95 : margin >= 2 ? 0.7 : 0;
 }
 
+/** Where a candle's ends may be: a covered candle's high and low are each anywhere under the drawing. */
+function seenRange(shape: CandleShape): SeenRange {
+  if (!shape.covered) return shape;
+  const rows = shape.lowPx - shape.highPx;
+  return { highPx: shape.lowPx, highHidden: rows, lowPx: shape.highPx, lowHidden: rows };
+}
+
 /** Reads decoded pixels; synchronous and allocation-light, so a worker thread can run it. */
 export function readPixels(image: RgbImage): ChartReading {
   const palette = learnPalette(image);
@@ -67,11 +83,11 @@ export function readPixels(image: RgbImage): ChartReading {
       direction: shape.direction,
       shape: null,
     };
-    candle.shape = shapeOf(candle);
+    candle.shape = shape.covered ? null : shapeOf(candle);
     const previous = candles[index - 1];
     const previousShape = scan.candles[index - 1];
     if (previous && previousShape) {
-      candle.type = stratTypeWithin(previousShape, shape);
+      candle.type = stratTypeWithin(seenRange(previousShape), seenRange(shape));
       candle.confidence = candle.type ? confidenceOf(previous, candle) : 0;
     }
     candles.push(candle);

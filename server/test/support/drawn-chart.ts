@@ -24,8 +24,10 @@ export interface DrawnChartOptions {
   bodyWidth?: number;
   /** Horizontal grid lines every this many rows. */
   grid?: { every: number; colour: Rgb } | null;
-  /** A 2 px line through these rows, one per candle, drawn over the candles. */
-  movingAverage?: { rows: number[]; colour: Rgb } | null;
+  /** A line through these rows, one per candle, drawn over the candles (2 px unless given). */
+  movingAverage?: { rows: number[]; colour: Rgb; thickness?: number } | null;
+  /** A volume pane along the bottom: a bar this many rows tall under each candle, in the candle's colour. */
+  volume?: number[] | null;
 }
 
 export const DARK: Rgb = [19, 23, 34];
@@ -65,15 +67,17 @@ export function drawChart(
         const edge = y === bodyTop || y === bodyBottom || k === 0 || k === bodyWidth - 1;
         if (!options.hollow || !up || edge) set(left + k, y, colour);
       }
+    const bar = options.volume?.[index] ?? 0;
+    for (let y = height - 4 - bar; y < height - 4; y += 1)
+      for (let k = 0; k < bodyWidth; k += 1) set(left + k, y, colour);
   });
   if (options.movingAverage) {
-    const { rows, colour } = options.movingAverage;
+    const { rows, colour, thickness = 2 } = options.movingAverage;
     for (let k = 1; k < rows.length; k += 1) {
       const [x0, x1, y0, y1] = [xs[k - 1]!, xs[k]!, rows[k - 1]!, rows[k]!];
       for (let x = x0; x <= x1; x += 1) {
         const y = Math.round(y0 + ((y1 - y0) * (x - x0)) / (x1 - x0));
-        set(x, y, colour);
-        set(x, y + 1, colour);
+        for (let t = 0; t < thickness; t += 1) set(x, y + t, colour);
       }
     }
   }
