@@ -3,27 +3,16 @@
 // Where no Electron binary exists (these machines cannot download it) every spec skips and says why.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron as electron, test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
+import { findElectronBinary } from '../../apps/desktop/scripts/electron-binary';
 import { startTestServer, type TestServer } from '@strat-coach/server/testing';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const MAIN_ENTRY = join(ROOT, 'out/main/index.js');
 
-/** `require('electron')` is the binary's path, or throws when the binary was never downloaded. */
-function findElectron(): { path: string; reason: null } | { path: null; reason: string } {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    if (typeof path !== 'string') return { path: null, reason: 'require("electron") did not name a binary' };
-    return existsSync(path) ? { path, reason: null } : { path: null, reason: `${path} does not exist` };
-  } catch (error) {
-    return { path: null, reason: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-const electronBinary = findElectron();
+const electronBinary = findElectronBinary();
 export const hasElectron = electronBinary.path !== null;
 export const skipReason = `Electron binary not installed: ${electronBinary.reason ?? ''}`;
 if (!hasElectron) console.log(`[e2e/electron] skipping the Electron specs. ${skipReason}`);

@@ -2,9 +2,8 @@
 // whatever the environment configures), then opens the desktop app — or, where no Electron binary can
 // be had, says so in one line and serves the web version at the server's address.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { findElectronBinary } from './electron-binary';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const mode = process.argv.includes('--web') ? 'web' : 'desktop';
@@ -42,14 +41,7 @@ process.once('SIGINT', () => stopAll(0));
 process.once('SIGTERM', () => stopAll(0));
 
 /** The Electron binary, when its installer could fetch it (it cannot on machines without internet). */
-function electronBinary(): string | null {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
+const electronBinary = (): string | null => findElectronBinary().path;
 
 async function waitForServer(child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 600; attempt += 1) {
