@@ -438,6 +438,8 @@ export async function streamTurn(
       deps.log.warn({ err: error, code: outcome.error?.code }, 'upstream failed');
     }
   } finally {
+    // The answer's last words go out now, before the turn is recorded.
+    sink.flush();
     sent();
     clearTimeout(idle);
     clearTimeout(deadline);

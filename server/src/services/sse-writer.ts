@@ -15,6 +15,8 @@ export interface EventSink {
    * before sending more); undefined while the socket keeps up.
    */
   send<Name extends CoachEventName>(event: Name, data: CoachEventMap[Name]): Promise<void> | undefined;
+  /** Writes what this turn has queued now, rather than at the turn's end. */
+  flush(): void;
   /** The client went away (or the stream was ended). */
   readonly closed: boolean;
   end(): void;
@@ -106,6 +108,7 @@ export function openEventStream(
     get closed() {
       return isClosed();
     },
+    flush,
     send(event, data) {
       if (isClosed()) return undefined;
       enqueue(sseFrame(event, data));
