@@ -5,22 +5,23 @@
 // client paging back to the first message). Each load gets a fresh server process (so its peak is its own)
 // on PostgreSQL (a fresh schema), Redis, the fake Anthropic upstream and a Clerk-shaped test issuer. Prints
 // target, measured and pass/fail per load and the machine it ran on; writes server/bench/results/memory.json.
-// The server runs as plain JavaScript under node (bundled here with esbuild, as a production build runs it, with
-// no TypeScript loader), and load (a) once more under tsx, as `npm run start:server` runs it today.
+// The server runs as production runs it, plain JavaScript under node (`npm run build:server`, no TypeScript
+// loader), and load (a) once more under tsx, as `npm run start:server` runs it today.
 // `npx tsx server/bench/memory.ts [a|b|TEXT]` (a letter runs only those loads; TEXT, the loads whose name has it).
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import pg from 'pg';
 import type { MessagesResponse } from '../src/contract/conversations.js';
 import { postChat } from '../test/support/coach-client.js';
 import { AUTHORIZED_PARTY, startTestIssuer, type TestIssuer } from '../test/support/issuer.js';
 import { pngOfSize } from '../test/support/png.js';
 import { dropBenchData } from './cleanup.js';
-import { freePort, REPO_ROOT, startProcess, type RunningProcess, waitForHealth } from '../test/support/process.js';
+import { memoryKb } from './process-stats.js';
+import { buildServer } from '../test/support/compiled-server.js';
+import { freePort, startProcess, type RunningProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -53,19 +54,13 @@ interface Measured {
 
 const mb = (kb: number): number => Math.round(kb / 102.4) / 10;
 
-async function memoryOf(pid: number): Promise<{ rssKb: number; hwmKb: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
-}
-
 /** Samples the process's RSS until stopped; resolves with the highest sample. */
 function watchRss(pid: number): { stop: () => Promise<number> } {
   let peak = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
-      peak = Math.max(peak, (await memoryOf(pid)).rssKb);
+      peak = Math.max(peak, (await memoryKb(pid)).rssKb);
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
     }
   })();
@@ -85,28 +80,11 @@ interface Bench {
   fakeUrl: string;
 }
 
-/**
- * At the sources' depth (server/<dir>/<dir>/): they find package.json, coaching/, migrations/ and out/renderer
- * by paths relative to their own module, and so does the bundle.
- */
-const BUNDLE = join(REPO_ROOT, 'server', 'out', 'bench', 'server.mjs');
 type Runtime = 'node' | 'tsx';
 const COMMAND: Record<Runtime, string[]> = {
-  node: [BUNDLE],
+  node: ['server/dist/server.js'],
   tsx: ['--import', 'tsx', 'server/src/server.ts'],
 };
-
-async function bundleServer(): Promise<void> {
-  await build({
-    entryPoints: [join(REPO_ROOT, 'server', 'src', 'server.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-}
 
 interface Server {
   url: string;
@@ -163,13 +141,13 @@ async function measure(
   const server = await startServer(bench, runtime);
   try {
     const run = await prepare(server);
-    const baseline = await memoryOf(server.pid);
+    const baseline = await memoryKb(server.pid);
     const watch = watchRss(server.pid);
     const started = performance.now();
     const outcomes = await run();
     const seconds = (performance.now() - started) / 1_000;
     const peakKb = await watch.stop();
-    const { hwmKb } = await memoryOf(server.pid);
+    const { hwmKb } = await memoryKb(server.pid);
     const peakRssMb = mb(Math.max(peakKb, hwmKb));
     const counted: Record<string, number> = {};
     for (const outcome of outcomes) counted[outcome] = (counted[outcome] ?? 0) + 1;
@@ -267,7 +245,7 @@ async function main(): Promise<void> {
   const rows: Measured[] = [];
   try {
     await fake.waitFor(/listening on/);
-    await bundleServer();
+    await buildServer();
     const loads: { name: string; target: number; prepare: ReturnType<typeof parallelQuestions>; runtime: Runtime }[] = [
       {
         name: `(a) ${PARALLEL_QUESTIONS} parallel questions from one free trader, ${CHARTS} charts of 5 MB base64`,

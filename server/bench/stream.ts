@@ -5,7 +5,6 @@
 // per chunk and its peak RSS; writes server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,7 +15,8 @@ import pg from 'pg';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
 import { watchProcess } from './process-stats.js';
-import { freePort, REPO_ROOT, startProcess, waitForHealth } from '../test/support/process.js';
+import { buildServer } from '../test/support/compiled-server.js';
+import { freePort, startProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -181,7 +181,7 @@ function compare(
 }
 
 async function main() {
-  if (SERVER_FROM === 'build') execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: REPO_ROOT });
+  if (SERVER_FROM === 'build') await buildServer();
   const issuer = await startTestIssuer();
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
