@@ -15,9 +15,19 @@ import { freePort, REPO_ROOT, startProcess, waitForHealth, type RunningProcess }
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Compiles the server into server/dist, as `npm run build:server` does for a deploy. */
+/** Written after a build: a source newer than it means server/dist is stale. */
+const BUILT_STAMP = 'server/dist/.built';
+
+/**
+ * Compiles the server into server/dist, as `npm run build:server` does for a deploy — unless no source changed
+ * since the last build. Test files run in parallel: one builds (under a lock) while the others wait, then find the
+ * build fresh, so a running instance never has its files rewritten under it.
+ */
 export async function buildServer(): Promise<void> {
-  await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { cwd: REPO_ROOT });
+  const script = `[ -f ${BUILT_STAMP} ] && [ -z "$(find server/src server/tsconfig.build.json tsconfig.base.json -newer ${BUILT_STAMP} -print -quit)" ] || { npm run --silent build:server && touch ${BUILT_STAMP}; }`;
+  await promisify(execFile)('flock', [join(tmpdir(), 'strat-coach-server-build.lock'), 'sh', '-c', script], {
+    cwd: REPO_ROOT,
+  });
 }
 
 export interface CompiledServer {
