@@ -47,40 +47,25 @@ describe('checkServerUrl', () => {
 
 describe('chooseServerUrl', () => {
   const BUILD = 'https://coach.strat.example';
+  const LOCAL = 'http://127.0.0.1:9';
+  const choose = (packaged: boolean, environment: string | undefined, file: string | null) =>
+    chooseServerUrl({ packaged, environment, file, buildUrl: BUILD });
 
   it('installed: the environment variable is ignored; server.json is used', () => {
-    expect(chooseServerUrl({ packaged: true, environment: 'http://127.0.0.1:9', file: null, buildUrl: BUILD })).toEqual(
-      {
-        url: BUILD,
-        source: 'build',
-        refused: null,
-      },
-    );
-    expect(
-      chooseServerUrl({
-        packaged: true,
-        environment: 'http://127.0.0.1:9',
-        file: 'https://mine.example',
-        buildUrl: BUILD,
-      }),
-    ).toEqual({ url: 'https://mine.example', source: 'file', refused: null });
+    expect(choose(true, LOCAL, null)).toEqual({ url: BUILD, source: 'build', refused: null });
+    expect(choose(true, LOCAL, 'https://mine.example')).toEqual({
+      url: 'https://mine.example',
+      source: 'file',
+      refused: null,
+    });
   });
 
   it('in development the environment variable wins', () => {
-    expect(
-      chooseServerUrl({
-        packaged: false,
-        environment: 'http://127.0.0.1:9',
-        file: 'https://mine.example',
-        buildUrl: BUILD,
-      }),
-    ).toEqual({ url: 'http://127.0.0.1:9', source: 'environment', refused: null });
+    expect(choose(false, LOCAL, 'https://mine.example')).toEqual({ url: LOCAL, source: 'environment', refused: null });
   });
 
   it('a refused URL falls back to the build URL and says why', () => {
-    expect(
-      chooseServerUrl({ packaged: true, environment: undefined, file: 'http://evil.example', buildUrl: BUILD }),
-    ).toEqual({
+    expect(choose(true, undefined, 'http://evil.example')).toEqual({
       url: BUILD,
       source: 'build',
       refused: 'server.json: plain http to evil.example is refused: use https:// (http only for this machine)',
@@ -89,6 +74,7 @@ describe('chooseServerUrl', () => {
 });
 
 describe('resolveServerUrl, in a user-data folder', () => {
+  const BUILD = 'https://coach.strat.example';
   let dir: string;
   let store: SecretStore;
   const start = (serverUrl: string) =>
@@ -121,6 +107,14 @@ describe('resolveServerUrl, in a user-data folder', () => {
     expect(choice).toMatchObject({ url: 'https://desk.example.com', source: 'file', signedOut: false });
   });
 
+  /** Signed in against the build's server, then server.json set to `serverUrl` and the app started again. */
+  const restartWith = async (serverUrl: string) => {
+    await start(BUILD);
+    await store.save('refresh-token-of-coach');
+    await writeFile(join(dir, 'server.json'), JSON.stringify({ serverUrl }));
+    return start(BUILD);
+  };
+
   it('keeps the session across restarts against the same server', async () => {
     await start('https://coach.strat.example');
     await store.save('refresh-token-of-coach');
@@ -130,10 +124,7 @@ describe('resolveServerUrl, in a user-data folder', () => {
   });
 
   it('a changed server URL signs the trader out: the saved session is gone', async () => {
-    await start('https://coach.strat.example');
-    await store.save('refresh-token-of-coach');
-    await writeFile(join(dir, 'server.json'), JSON.stringify({ serverUrl: 'https://other.example' }));
-    const changed = await start('https://coach.strat.example');
+    const changed = await restartWith('https://other.example');
     expect(changed).toMatchObject({ url: 'https://other.example', signedOut: true });
     expect(await store.load()).toBeNull();
     expect(JSON.parse(await readFile(join(dir, 'session-server.json'), 'utf8'))).toEqual({
@@ -142,11 +133,8 @@ describe('resolveServerUrl, in a user-data folder', () => {
   });
 
   it('a refused server.json keeps the build URL, and the session with it', async () => {
-    await start('https://coach.strat.example');
-    await store.save('refresh-token-of-coach');
-    await writeFile(join(dir, 'server.json'), JSON.stringify({ serverUrl: 'http://evil.example' }));
-    const choice = await start('https://coach.strat.example');
-    expect(choice).toMatchObject({ url: 'https://coach.strat.example', signedOut: false });
+    const choice = await restartWith('http://evil.example');
+    expect(choice).toMatchObject({ url: BUILD, signedOut: false });
     expect(choice.refused).toMatch(/evil\.example/);
     expect(await store.load()).toBe('refresh-token-of-coach');
   });
