@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEncryptedFileStore, type SecretStore } from '../src/main/auth/secret-store';
 import { silentLogger } from '../src/main/log';
-import { checkServerUrl, chooseServerUrl, resolveServerUrl } from '../src/main/server-url';
+import { checkServerUrl, chooseServerUrl, resolveServerUrl, serverNotice } from '../src/main/server-url';
 import { keychain } from './support/keychain';
 
 describe('checkServerUrl', () => {
@@ -120,12 +120,16 @@ describe('resolveServerUrl, in a user-data folder', () => {
     await store.save('refresh-token-of-coach');
     const again = await start('https://coach.strat.example');
     expect(again.signedOut).toBe(false);
+    expect(serverNotice(again)).toBeNull();
     expect(await store.load()).toBe('refresh-token-of-coach');
   });
 
   it('a changed server URL signs the trader out: the saved session is gone', async () => {
     const changed = await restartWith('https://other.example');
     expect(changed).toMatchObject({ url: 'https://other.example', signedOut: true });
+    expect(serverNotice(changed)).toBe(
+      'Strat Coach now uses https://other.example, so you were signed out: sign in again.',
+    );
     expect(await store.load()).toBeNull();
     expect(JSON.parse(await readFile(join(dir, 'session-server.json'), 'utf8'))).toEqual({
       serverUrl: 'https://other.example',
@@ -136,6 +140,9 @@ describe('resolveServerUrl, in a user-data folder', () => {
     const choice = await restartWith('http://evil.example');
     expect(choice).toMatchObject({ url: BUILD, signedOut: false });
     expect(choice.refused).toMatch(/evil\.example/);
+    expect(serverNotice(choice)).toMatch(
+      /^Strat Coach is using https:\/\/coach\.strat\.example, not the address configured \(server\.json: plain http to evil\.example is refused/,
+    );
     expect(await store.load()).toBe('refresh-token-of-coach');
   });
 });

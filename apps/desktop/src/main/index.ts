@@ -25,7 +25,7 @@ import { diagnosticsText } from './diagnostics';
 import { describeError } from './log';
 import { createAppLog } from './log-file';
 import { createCrashRecovery } from './renderer-crash';
-import { resolveServerUrl, SERVER_URL_VARIABLE } from './server-url';
+import { resolveServerUrl, SERVER_URL_VARIABLE, serverNotice } from './server-url';
 import { startUpdater } from './updater';
 import { createShortcuts } from './shortcuts';
 import { createCoachTray } from './tray';
@@ -281,7 +281,9 @@ function start(): void {
       }
 
       const crashRecovery = createCrashRecovery();
-      ensureWindow();
+      const startNotice = serverNotice(server);
+      const firstWindow = ensureWindow();
+      if (startNotice) whenLoaded(firstWindow, () => push('app:notice', startNotice));
       showTray();
       showAppMenu();
       // The tray lists the presets and says whether anything is pinned; the shortcuts are bound as saved.

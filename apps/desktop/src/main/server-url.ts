@@ -134,3 +134,10 @@ export async function resolveServerUrl(options: {
   });
   return { ...choice, signedOut };
 }
+
+/** What the window says at start when the server is not the one configured, or changed and signed out. */
+export function serverNotice(choice: ServerUrlChoice & { signedOut: boolean }): string | null {
+  if (choice.refused) return `Strat Coach is using ${choice.url}, not the address configured (${choice.refused}).`;
+  if (choice.signedOut) return `Strat Coach now uses ${choice.url}, so you were signed out: sign in again.`;
+  return null;
+}
