@@ -65,6 +65,8 @@ export function createAppLog(options: {
   const dir = join(userData, LOG_DIR);
   const file = join(dir, LOG_FILE);
   const fileTransport = logger.transports.file;
+  // Otherwise electron-log looks for a package.json to name the app, and throws on every line without one.
+  fileTransport.setAppName('Strat Coach');
   fileTransport.resolvePathFn = () => file;
   fileTransport.maxSize = options.maxBytes ?? MAX_LOG_BYTES;
   // stderr gets our JSON lines instead; nothing is sent to the windows or over the network.
