@@ -406,9 +406,7 @@ export async function streamTurn(
         if (progress.state !== 'writing') await status('writing');
         progress.ttftMs ??= Math.round(performance.now() - startedAt);
         progress.text += event.text;
-        // Awaited only when the trader's connection has fallen behind: most deltas cost no await.
-        const backlog = sink.send('content_delta', { text: event.text });
-        if (backlog) await backlog;
+        await sink.send('content_delta', { text: event.text });
       } else if (event.type === 'delta') {
         // Cumulative counts: overwrite, never add.
         if (progress.usage) progress.usage = { ...progress.usage, ...event.usage };
@@ -438,8 +436,6 @@ export async function streamTurn(
       deps.log.warn({ err: error, code: outcome.error?.code }, 'upstream failed');
     }
   } finally {
-    // The answer's last words go out now, before the turn is recorded.
-    sink.flush();
     sent();
     clearTimeout(idle);
     clearTimeout(deadline);

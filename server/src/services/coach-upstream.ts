@@ -3,7 +3,6 @@
 // on: only that a thinking block began. Usage from message_start is overwritten, never added to, by
 // message_delta. Failures become stable stream error codes.
 import Anthropic from '@anthropic-ai/sdk';
-import { Agent, fetch as undiciFetch } from 'undici';
 import type { MessageParam, RefusalStopDetails, ThinkingConfigParam } from '@anthropic-ai/sdk/resources/messages';
 import type { Effort } from '../config/models.js';
 import type { StreamErrorEvent } from '../contract/chat.js';
@@ -61,31 +60,12 @@ const readUsage = (usage: {
   return picked;
 };
 
-/**
- * The connection pool to the API. Every answer streams on a connection of its own (HTTP/1.1), so a busy server
- * holds as many as it has answers in flight; between answers they stay open for the next question instead of
- * closing after undici's default 4 s, which made a new TCP (and TLS) handshake for most questions. The API's own
- * Keep-Alive hint, when it sends one, still wins up to keepAliveMaxTimeout.
- */
-export const upstreamAgentOptions: Agent.Options = {
-  keepAliveTimeout: 30_000,
-  keepAliveMaxTimeout: 120_000,
-  connections: null,
-  pipelining: 1,
-};
-
-type ClientOptions = NonNullable<ConstructorParameters<typeof Anthropic>[0]>;
-
 export function createCoachUpstream(options: UpstreamOptions) {
-  const agent = new Agent(upstreamAgentOptions);
   const client = new Anthropic({
     apiKey: options.apiKey,
     ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
     maxRetries: options.maxRetries ?? 2,
     timeout: 60_000,
-    // undici's own fetch with its own pool: the global fetch's dispatcher cannot be tuned per client.
-    fetch: undiciFetch as unknown as ClientOptions['fetch'],
-    fetchOptions: { dispatcher: agent } as ClientOptions['fetchOptions'],
   });
 
   // The methodology is the same for every trader: cached, so later requests read it at 0.1x.
@@ -159,9 +139,7 @@ export function createCoachUpstream(options: UpstreamOptions) {
       }
     }
   }
-  /** Closes the pool's idle connections and waits for those in use (the streams end first at shutdown). */
-  const close = () => agent.close();
-  return Object.assign(streamCoaching, { countTokens, close });
+  return Object.assign(streamCoaching, { countTokens });
 }
 
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;

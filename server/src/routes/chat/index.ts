@@ -65,10 +65,6 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     settle: (turn) => app.turns.settle(turn),
   };
   const memory = createMemoryGuard(config.memoryGuard);
-  // After preClose has ended the streams: the upstream's pooled connections close with the app.
-  app.addHook('onClose', async () => {
-    await deps.upstream?.close();
-  });
 
   // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close.
   const active = new Set<{ stop: AbortController; done: Promise<void> }>();
