@@ -116,6 +116,15 @@ describe('readPixels', () => {
     expect(reading.pane.bottom).toBeLessThan(320 - 4 - 40);
   });
 
+  it('reads the same from pixels not 4-byte aligned in memory (no background skipped four pixels at a time)', () => {
+    const image = drawChart(candlesOf([...BASE, [70, 150], [75, 140], [60, 175]]), {
+      grid: { every: 40, colour: [42, 46, 57] },
+    });
+    const shifted = new Uint8Array(new ArrayBuffer(image.data.length + 1), 1);
+    shifted.set(image.data);
+    expect(readPixels({ ...image, data: shifted })).toEqual(readPixels(image));
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,

@@ -3,7 +3,7 @@
 // and wick or border colours (thin, touching a body at one end and the background at the other). Each pixel is
 // then background (0), a candle colour (1..n: the colour, or its anti-aliased blend with the background at
 // least half-way to it), or another drawing (OTHER: a moving average, text, a label over the candles).
-import { bin15, colourDirection, colourDistance, type Colour, type Palette } from './colours.js';
+import { backgroundWords, bin15, colourDirection, colourDistance, type Colour, type Palette } from './colours.js';
 import type { RgbImage } from './image.js';
 
 export const OTHER = 255;
@@ -22,6 +22,8 @@ export interface CandleColours {
   table: Uint8Array;
   /** Classes a 15-bit colour (and fills its table entry). */
   resolve: (bin: number) => number;
+  /** The background's exact colour, as bytes. */
+  backgroundBytes: readonly [number, number, number];
 }
 
 /** Projection of `colour` on the line from the background to `candle`: how far along (alpha) and how far off. */
@@ -49,7 +51,12 @@ const BINS = 8;
 /** Per cluster label: vertical mass (pixels in vertical runs of MIN_RUN or more), vertical contacts with other
  * labels, horizontal run lengths, and where its vertical mass lies (BINS across the width). Every second
  * column is enough for this. */
-function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: number) => number) {
+function clusterStats(
+  image: RgbImage,
+  backgroundBytes: readonly [number, number, number],
+  labelOf: Uint8Array,
+  nearest: (bin: number) => number,
+) {
   const { width, height, data } = image;
   const columns = Math.ceil(width / 2);
   const mass = new Float64Array(MAX_LABELS);
@@ -62,10 +69,37 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
   const longest = new Float64Array(MAX_LABELS);
   const runLabel = new Uint8Array(columns);
   const runLength = new Uint32Array(columns);
+  // The last row each sampled column was looked at: rows skipped since were background (see below).
+  const seen = new Int32Array(columns).fill(-1);
+  /** Column c's run of `open` has ended on row `last`, with `label` below it. */
+  const ended = (c: number, open: number, last: number, label: number) => {
+    const length = runLength[c]!;
+    if (open !== 0 && length >= MIN_RUN) {
+      mass[open]! += length;
+      longest[open] = Math.max(longest[open]!, length);
+      bottoms[open * height + last]! += 1;
+      bottomMass[open * height + last]! += length;
+      where[open * BINS + Math.floor((2 * c * BINS) / width)]! += length;
+    }
+    contacts[open * MAX_LABELS + label]! += 1;
+    contacts[label * MAX_LABELS + open]! += 1;
+  };
+  // Four background pixels are three 32-bit words, compared at once and skipped (a chart is mostly background):
+  // a column's run of another colour ends at the first background row skipped, found when the column is next
+  // looked at, or at the end.
+  const background = backgroundWords(image, backgroundBytes);
   for (let y = 0; y < height; y += 1) {
     let previous = -1;
-    for (let c = 0, x = 0; c < columns; c += 1, x += 2) {
-      const i = (y * width + x) * 3;
+    const base = y * width;
+    for (let c = 0, x = 0; c < columns;) {
+      const p = base + x;
+      if (background && (p & 3) === 0 && x + 4 <= width && background.matches(p)) {
+        previous = 0;
+        c += 2;
+        x += 4;
+        continue;
+      }
+      const i = p * 3;
       const bin = bin15(data[i]!, data[i + 1]!, data[i + 2]!);
       let label = labelOf[bin]!;
       if (label === UNKNOWN) label = nearest(bin);
@@ -75,24 +109,24 @@ function clusterStats(image: RgbImage, labelOf: Uint8Array, nearest: (bin: numbe
       }
       if (label !== 0) runPixels[label]! += 1;
       previous = label;
+      if (seen[c]! < y - 1 && runLabel[c] !== 0) {
+        ended(c, runLabel[c]!, seen[c]!, 0);
+        runLabel[c] = 0;
+      }
+      seen[c] = y;
       const open = runLabel[c]!;
-      if (label === open) {
-        runLength[c]! += 1;
-        continue;
+      if (label === open) runLength[c]! += 1;
+      else {
+        ended(c, open, y - 1, label);
+        runLabel[c] = label;
+        runLength[c] = 1;
       }
-      if (open !== 0 && runLength[c]! >= MIN_RUN) {
-        mass[open]! += runLength[c]!;
-        longest[open] = Math.max(longest[open]!, runLength[c]!);
-        bottoms[open * height + y - 1]! += 1;
-        bottomMass[open * height + y - 1]! += runLength[c]!;
-        where[open * BINS + Math.floor((x * BINS) / width)]! += runLength[c]!;
-      }
-      contacts[open * MAX_LABELS + label]! += 1;
-      contacts[label * MAX_LABELS + open]! += 1;
-      runLabel[c] = label;
-      runLength[c] = 1;
+      c += 1;
+      x += 2;
     }
   }
+  for (let c = 0; c < columns; c += 1)
+    if (seen[c]! < height - 1 && runLabel[c] !== 0) ended(c, runLabel[c]!, seen[c]!, 0);
   // Volume bars stand on one baseline: the row in the lower half where most runs end, when far more do than
   // candles ever share. Runs ending there are volume, whatever their colour (a volume pane is often drawn in
   // the candles' own colours), and leave each colour's mass.
@@ -148,7 +182,7 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     labelOf[bin] = best;
     return best;
   };
-  const stats = clusterStats(image, labelOf, nearest);
+  const stats = clusterStats(image, palette.backgroundBytes, labelOf, nearest);
   const labels = all.map((_, label) => label).slice(1);
   // Anti-aliased shades of a stronger colour, and translucent drawings in it (volume bars), are not candles.
   const blendOfAnother = (label: number) =>
@@ -237,5 +271,11 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     table[bin] = cls;
     return cls;
   };
-  return { colours, directions: [null, ...colours.map(colourDirection)], table, resolve };
+  return {
+    colours,
+    directions: [null, ...colours.map(colourDirection)],
+    table,
+    resolve,
+    backgroundBytes: palette.backgroundBytes,
+  };
 }

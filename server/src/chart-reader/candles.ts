@@ -4,6 +4,7 @@
 // wick columns). Each slot of the grid is then measured on its own: wick ends from its longest run, the body
 // from the rows where the candle is wider than its wick. Bodies that touch (small spacing) are still apart.
 import { OTHER, UNKNOWN, WEAK, type CandleColours } from './candle-colours.js';
+import { backgroundWords } from './colours.js';
 import type { RgbImage } from './image.js';
 
 export interface CandleShape {
@@ -37,18 +38,6 @@ const y0Edge = (y: number, pane: Layout) => y < pane.top || y >= pane.bottom;
  * dpr 2, anti-aliased). */
 const BRIDGE = 8;
 
-export function classify(image: RgbImage, colours: CandleColours): Uint8Array {
-  const { width, height, data } = image;
-  const classes = new Uint8Array(width * height);
-  const { table, resolve } = colours;
-  for (let p = 0, i = 0; p < classes.length; p += 1, i += 3) {
-    const bin = ((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3);
-    const c = table[bin]!;
-    classes[p] = c === UNKNOWN ? resolve(bin) : c;
-  }
-  return classes;
-}
-
 const isCandle = (c: number) => c !== 0 && c < WEAK;
 /** Background, or a faint candle colour (treated as background). */
 const isBackground = (c: number) => c === 0 || c === WEAK;
@@ -61,31 +50,68 @@ interface Layout {
   right: number;
 }
 
-/** The price pane: above a volume pane (bars standing on one baseline), left of the last-price label, and the
- * rows where a candle-coloured horizontal line runs (thin runs across much of the width). */
-function layout(classes: Uint8Array, width: number, height: number): Layout {
+/** Classes every pixel (background 0, a candle colour 1..n, WEAK or OTHER, through the colours' table) and, in
+ * the same pass, finds the price pane: above a volume pane (bars standing on one baseline), left of the
+ * last-price label, and the rows where a candle-coloured horizontal line runs (thin runs across much of the
+ * width). */
+function classifyAndLayout(
+  image: RgbImage,
+  colours: CandleColours,
+): { classes: Uint8Array; pane: Layout; drawn: Drawn } {
+  const { width, height, data } = image;
+  const classes = new Uint8Array(width * height);
+  const { table, resolve } = colours;
+  const rowStart = new Int32Array(height + 1);
+  let columns = new Uint16Array(Math.max(1024, (width * height) >> 3));
+  let drawnCount = 0;
   const thin = new Uint32Array(height);
   const bottoms = new Uint32Array(height);
-  const start = new Int32Array(width).fill(-1);
+  // Each column's vertical run of candle pixels: where it started and its last row. A run has ended when the
+  // column's next candle pixel is not on the row after; runs of 3 rows or fewer are thin (a horizontal line).
+  const runStart = new Int32Array(width).fill(-1);
+  const runLast = new Int32Array(width).fill(-2);
+  const ended = (x: number) => {
+    const [from, to] = [runStart[x]!, runLast[x]!];
+    if (to - from < 3) for (let row = from; row <= to; row += 1) thin[row]! += 1;
+    else bottoms[to]! += 1;
+  };
+  // Four background pixels at once (classes start at 0): a chart is mostly background.
+  const background = backgroundWords(image, colours.backgroundBytes);
   let boxLeft = width;
   let boxRows = 0;
-  for (let y = 0; y <= height; y += 1) {
+  for (let y = 0; y < height; y += 1) {
     const base = y * width;
-    for (let x = 0; x < width; x += 1) {
-      const candle = y < height && isCandle(classes[base + x]!);
-      const open = start[x]!;
-      if (candle) {
-        if (open < 0) start[x] = y;
+    for (let x = 0; x < width;) {
+      const p = base + x;
+      if (background && (p & 3) === 0 && x + 4 <= width && background.matches(p)) {
+        x += 4;
         continue;
       }
-      if (open < 0) continue;
-      const length = y - open;
-      if (length <= 3) for (let row = open; row < y; row += 1) thin[row]! += 1;
-      else bottoms[y - 1]! += 1;
-      start[x] = -1;
+      const i = p * 3;
+      const bin = ((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3);
+      let c = table[bin]!;
+      if (c === UNKNOWN) c = resolve(bin);
+      classes[p] = c;
+      if (isCandle(c)) {
+        if (runLast[x] !== y - 1) {
+          if (runStart[x]! >= 0) ended(x);
+          runStart[x] = y;
+        }
+        runLast[x] = y;
+      }
+      if (isCandle(c) || c === OTHER) {
+        if (drawnCount === columns.length) {
+          const grown = new Uint16Array(columns.length * 2);
+          grown.set(columns);
+          columns = grown;
+        }
+        columns[drawnCount++] = x;
+      }
+      x += 1;
     }
+    rowStart[y + 1] = drawnCount;
     // The last-price label: a candle-coloured run reaching the image's right edge.
-    if (y < height && isCandle(classes[base + width - 2]!)) {
+    if (isCandle(classes[base + width - 2]!)) {
       let x = width - 2;
       while (x > 0 && isCandle(classes[base + x - 1]!)) x -= 1;
       if (width - x >= 30) {
@@ -94,6 +120,7 @@ function layout(classes: Uint8Array, width: number, height: number): Layout {
       }
     }
   }
+  for (let x = 0; x < width; x += 1) if (runStart[x]! >= 0) ended(x);
   const lineRow = new Uint8Array(height);
   const lineLength = Math.max(30, width * 0.12);
   for (let y = 0; y < height; y += 1) if (thin[y]! >= lineLength) lineRow[y] = 1;
@@ -114,7 +141,11 @@ function layout(classes: Uint8Array, width: number, height: number): Layout {
     tops.sort((a, b) => a - b);
     bottom = Math.max(0, (tops[Math.floor(tops.length * 0.03)] ?? baseline) - 2);
   }
-  return { lineRow, top: 0, bottom, right: boxRows >= 6 ? boxLeft - 1 : width };
+  return {
+    classes,
+    pane: { lineRow, top: 0, bottom, right: boxRows >= 6 ? boxLeft - 1 : width },
+    drawn: { rowStart, columns },
+  };
 }
 
 /** Another drawing at (x, row): a pixel of another colour with another beside it (a line or a label). A lone
@@ -132,11 +163,22 @@ interface Runs {
   end: Int32Array;
 }
 
-/** For each column, its longest vertical run of candle pixels within the pane. */
-function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
+/** The pixels in a candle colour or another drawing, row by row: row y's columns are columns[rowStart[y] ..
+ * rowStart[y + 1]). Most of a chart is background, which the runs skip. */
+interface Drawn {
+  rowStart: Int32Array;
+  columns: Uint16Array;
+}
+
+/** For each column, its longest vertical run of candle pixels within the pane, bridged across up to BRIDGE rows
+ * of another drawing. Only drawn pixels are visited: a background row between two of a column's drawn pixels
+ * ends its run. */
+function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Drawn): Runs {
   const best = { start: new Int32Array(width).fill(-1), end: new Int32Array(width).fill(-2) };
   const start = new Int32Array(width).fill(-1);
   const last = new Int32Array(width);
+  // The last row each column had a drawn pixel (a gap since: background, which ends a run).
+  const seen = new Int32Array(width).fill(-2);
   // A legend's text in a candle colour sits in the top band: any run below it in the column wins over it.
   const band = Math.floor(pane.bottom * 0.12);
   const weight = (from: number, to: number) => (to < band ? (to - from) / 16 : to - from);
@@ -147,10 +189,15 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
     }
     start[x] = -1;
   };
+  const { rowStart, columns } = drawn;
   for (let y = pane.top; y < pane.bottom; y += 1) {
     const base = y * width;
     const line = pane.lineRow[y] === 1;
-    for (let x = 0; x < pane.right; x += 1) {
+    for (let k = rowStart[y]!, end = rowStart[y + 1]!; k < end; k += 1) {
+      const x = columns[k]!;
+      if (x >= pane.right) continue;
+      if (seen[x] !== y - 1 && start[x]! >= 0) close(x);
+      seen[x] = y;
       let c = classes[base + x]!;
       // A candle-coloured price line: candle only where the candle goes on through it.
       if (line && isCandle(c)) {
@@ -158,14 +205,17 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout): Runs {
         const below = y + 1 < pane.bottom ? classes[base + x + width]! : 0;
         if (!isCandle(above) || !isCandle(below)) c = OTHER;
       }
-      const open = start[x]! >= 0;
       // Inside a faint area (two faint pixels either side): where translucent volume bars overlap, not a candle
-      // (a JPEG's faint fringe beside a wick is one pixel wide).
-      if (isCandle(c) && x > 1 && faintAround(classes, base + x)) c = WEAK;
+      // (a JPEG's faint fringe beside a wick is one pixel wide). Background, so it ends the run.
+      if (isCandle(c) && x > 1 && faintAround(classes, base + x)) {
+        if (start[x]! >= 0) close(x);
+        seen[x] = -2;
+        continue;
+      }
       if (isCandle(c)) {
-        if (!open) start[x] = y;
+        if (start[x]! < 0) start[x] = y;
         last[x] = y;
-      } else if (open && (isBackground(c) || y - last[x]! > BRIDGE)) close(x);
+      } else if (start[x]! >= 0 && y - last[x]! > BRIDGE) close(x);
     }
   }
   for (let x = 0; x < pane.right; x += 1) if (start[x]! >= 0) close(x);
@@ -240,16 +290,9 @@ function combScore(peak: Float64Array, spacing: number, phase: number, chance: n
   return sum - n * chance;
 }
 
-/** The comb's phase for a spacing: the peaks' circular mean (each peak an angle 2 pi x / spacing, weighted by
- * its height), then the best comb within a pixel of it. */
-function bestPhase(peak: Float64Array, points: Int32Array, spacing: number, chance: number) {
-  let cos = 0;
-  let sin = 0;
-  for (const x of points) {
-    const angle = (2 * Math.PI * x) / spacing;
-    cos += peak[x]! * Math.cos(angle);
-    sin += peak[x]! * Math.sin(angle);
-  }
+/** The comb's phase for a spacing, from the peaks' circular mean (cos and sin: the sums of each peak's height
+ * times the cosine and sine of its angle 2 pi x / spacing): the best comb within a pixel of the mean. */
+function bestPhase(peak: Float64Array, spacing: number, chance: number, cos: number, sin: number) {
   let centre = (Math.atan2(sin, cos) / (2 * Math.PI)) * spacing;
   if (centre < 0) centre += spacing;
   let phase = centre;
@@ -266,7 +309,7 @@ function bestPhase(peak: Float64Array, points: Int32Array, spacing: number, chan
 /** The grid's spacing and phase. The spacing's whole pixels come from the autocorrelation of the peaks (the
  * smallest strong lag: twice the spacing correlates as well), then a fine comb search finds the fraction; a
  * hundredth of a pixel matters when the comb runs over 150 candles. */
-function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: number } | null {
+function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: number; fromBlobs: boolean } | null {
   // Blob centres when the candles stand apart: a blob for every wick peak or three (a hollow candle has three
   // peaks: its wick and its two sides), not a legend's glyphs alone.
   const wicks = peaks(lengths, to);
@@ -282,10 +325,12 @@ function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: 
         .slice(1)
         .map((x, k) => x - centres[k]!)
         .sort((a, b) => a - b);
-      if (grid && grid.spacing <= 2.5 * (gaps[Math.floor(gaps.length / 2)] ?? Infinity)) return grid;
+      if (grid && grid.spacing <= 2.5 * (gaps[Math.floor(gaps.length / 2)] ?? Infinity))
+        return { ...grid, fromBlobs: true };
     }
   }
-  return combGrid(wicks, points(wicks), to);
+  const grid = combGrid(wicks, points(wicks), to);
+  return grid && { ...grid, fromBlobs: false };
 }
 
 function combGrid(peak: Float64Array, points: Int32Array, to: number): { spacing: number; phase: number } | null {
@@ -315,13 +360,42 @@ function combGrid(peak: Float64Array, points: Int32Array, to: number): { spacing
       candidates.push(lag);
   const chance = peak.reduce((sum, value) => sum + value, 0) / Math.max(1, to);
   let best = { spacing: 0, phase: 0, score: -Infinity };
+  const cosines = new Float64Array(points.length);
+  const sines = new Float64Array(points.length);
+  const turnCos = new Float64Array(points.length);
+  const turnSin = new Float64Array(points.length);
+  const weights = new Float64Array(points.length);
   for (const lag of candidates.slice(0, 4)) {
     const step = lag < 12 ? 0.005 : 0.01;
     // The correlation's peak between whole lags (a parabola through three): the fraction to search around.
     const [a, b, c] = [correlation[lag - 1]!, correlation[lag]!, correlation[lag + 1]!];
     const centre = lag + (a - c === 0 ? 0 : (0.5 * (a - c)) / (a - 2 * b + c));
-    for (let spacing = Math.max(3, centre - 0.8); spacing <= centre + 0.8; spacing += step) {
-      const { phase, score } = bestPhase(peak, points, spacing, chance);
+    // Spacings from centre + 0.8 down to centre - 0.8, evenly in frequency (2 pi / spacing): each peak's angle
+    // then turns by a fixed amount per step, a rotation instead of a cosine and a sine per peak and step.
+    const [wide, narrow] = [centre + 0.8, Math.max(3, centre - 0.8)];
+    const steps = Math.ceil((wide - narrow) / step);
+    const [from, by] = [(2 * Math.PI) / wide, ((2 * Math.PI) / narrow - (2 * Math.PI) / wide) / steps];
+    for (let k = 0; k < points.length; k += 1) {
+      const x = points[k]!;
+      cosines[k] = Math.cos(x * from);
+      sines[k] = Math.sin(x * from);
+      turnCos[k] = Math.cos(x * by);
+      turnSin[k] = Math.sin(x * by);
+      weights[k] = peak[x]!;
+    }
+    for (let j = 0; j <= steps; j += 1) {
+      let cos = 0;
+      let sin = 0;
+      for (let k = 0; k < points.length; k += 1) {
+        const c = cosines[k]!;
+        const s = sines[k]!;
+        cos += weights[k]! * c;
+        sin += weights[k]! * s;
+        cosines[k] = c * turnCos[k]! - s * turnSin[k]!;
+        sines[k] = s * turnCos[k]! + c * turnSin[k]!;
+      }
+      const spacing = (2 * Math.PI) / (from + j * by);
+      const { phase, score } = bestPhase(peak, spacing, chance, cos, sin);
       if (score > best.score) best = { spacing, phase, score };
     }
   }
@@ -329,10 +403,10 @@ function combGrid(peak: Float64Array, points: Int32Array, to: number): { spacing
   return { spacing: best.spacing, phase: best.phase };
 }
 
-export function scanCandles(image: RgbImage, colours: CandleColours, classes: Uint8Array): CandleScan {
+export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan {
   const { width, height } = image;
-  const pane = layout(classes, width, height);
-  const runs = longestRuns(classes, width, pane);
+  const { classes, pane, drawn } = classifyAndLayout(image, colours);
+  const runs = longestRuns(classes, width, pane, drawn);
   const lengths = new Float64Array(width);
   for (let x = 0; x < pane.right; x += 1) lengths[x] = Math.max(0, runs.end[x]! - runs.start[x]! + 1);
   const grid = findGrid(lengths, pane.right);
@@ -358,8 +432,8 @@ export function scanCandles(image: RgbImage, colours: CandleColours, classes: Ui
     }
     return slots;
   };
-  // Slots one or two apart that read the same high and low: the same candle seen twice, so the comb is a fraction of
-  // the grid (a hollow candle's sides and wick make three peaks a third of the spacing apart).
+  // Slots one or two apart that read the same high and low: the same candle seen twice, so the comb is a
+  // fraction of the grid (a hollow candle's sides and wick make three peaks a third of the spacing apart).
   const repeats = (slots: (CandleShape | null)[]) => {
     let pairs = 0;
     let same = 0;
@@ -372,13 +446,37 @@ export function scanCandles(image: RgbImage, colours: CandleColours, classes: Ui
       }
     return pairs ? same / pairs : 0;
   };
+  // The grid through the candles a coarse grid found (m times the comb's spacing carries m times its error): a
+  // least-squares line through the slots' centres, slot k at phase + k * spacing.
+  const fitted = (coarse: (CandleShape | null)[], spacing: number, phase: number) => {
+    let [n, sk, sx, skk, skx] = [0, 0, 0, 0, 0];
+    coarse.forEach((slot, k) => {
+      if (!slot || slot.covered) return;
+      n += 1;
+      sk += k;
+      sx += slot.x;
+      skk += k * k;
+      skx += k * slot.x;
+    });
+    const slope = n >= 3 ? (n * skx - sk * sx) / (n * skk - sk * sk) : spacing;
+    if (!(Math.abs(slope - spacing) < spacing * 0.05)) return { slots: coarse, spacing, phase, off: 1 };
+    const intercept = (sx - slope * sk) / n;
+    const start = intercept - Math.floor(intercept / slope) * slope;
+    const slots = slotsOf(slope, start);
+    // How far the candles measured sit from the grid's teeth, in spacings: small when each slot holds its candle.
+    let off = 0;
+    slots.forEach((slot, k) => {
+      if (slot && !slot.covered) off += Math.abs(slot.x - start - k * slope);
+    });
+    return { slots, spacing: slope, phase: start, off: off / Math.max(1, n) / slope };
+  };
   let slots = slotsOf(grid.spacing, grid.phase);
   let { spacing, phase } = grid;
-  if (repeats(slots) > 0.1) {
-    const original = repeats(slots);
-    let best = { slots, spacing, phase, repeats: original };
-    for (const m of [2, 3]) {
-      // Of the m combs m times as sparse, the one on the wicks: the longest runs.
+  // (Blob centres are one per candle already.)
+  const original = grid.fromBlobs ? 0 : repeats(slots);
+  if (original > 0.1) {
+    // Combs m times as sparse that read far fewer repeats, each on the wicks (the longest runs) of its m phases.
+    const sparser = [2, 3].flatMap((m) => {
       let start = grid.phase;
       let most = -1;
       for (let j = 0; j < m; j += 1) {
@@ -387,11 +485,12 @@ export function scanCandles(image: RgbImage, colours: CandleColours, classes: Ui
           sum += lengths[Math.round(x)]!;
         if (sum > most) [start, most] = [grid.phase + j * grid.spacing, sum];
       }
-      const candidate = slotsOf(m * grid.spacing, start);
-      const r = repeats(candidate);
-      if (r < best.repeats && r < original * 0.4)
-        best = { slots: candidate, spacing: m * grid.spacing, phase: start, repeats: r };
-    }
+      const coarse = slotsOf(m * grid.spacing, start);
+      return repeats(coarse) < original * 0.6 ? [fitted(coarse, m * grid.spacing, start)] : [];
+    });
+    // The one whose candles sit on its teeth, far closer than on the comb's own.
+    let best = { slots, spacing, phase, off: sparser.length ? fitted(slots, spacing, phase).off * 0.5 : 0 };
+    for (const candidate of sparser) if (candidate.off < best.off) best = candidate;
     ({ slots, spacing, phase } = best);
   }
   // A slot holding only text in the top band (a legend) is empty; the time axis's text in the bottom band can

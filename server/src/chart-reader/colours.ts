@@ -10,6 +10,8 @@ export interface Colour {
 
 export interface Palette {
   background: Colour;
+  /** The background's exact colour (the commonest in a sample), as bytes. */
+  backgroundBytes: [number, number, number];
   /** Clusters of non-background colours, most common first; label k + 1 is clusters[k]. */
   clusters: Colour[];
 }
@@ -64,7 +66,44 @@ export function learnPalette(image: RgbImage): Palette {
   const clusters = sums
     .sort((a, b) => b.n - a.n)
     .map((cluster) => ({ r: cluster.r / cluster.n, g: cluster.g / cluster.n, b: cluster.b / cluster.n }));
-  return { background, clusters };
+  return { background, backgroundBytes: backgroundBytes(image), clusters };
+}
+
+/** The commonest exact colour among a sample of pixels (the background), as its three bytes. */
+function backgroundBytes(image: RgbImage): [number, number, number] {
+  const { data } = image;
+  const counts = new Map<number, number>();
+  const pixels = image.width * image.height;
+  const step = Math.max(1, Math.floor(pixels / 4096));
+  let best = 0;
+  let most = 0;
+  for (let p = 0; p < pixels; p += step) {
+    const rgb = (data[p * 3]! << 16) | (data[p * 3 + 1]! << 8) | data[p * 3 + 2]!;
+    const n = (counts.get(rgb) ?? 0) + 1;
+    counts.set(rgb, n);
+    if (n > most) [best, most] = [rgb, n];
+  }
+  return [best >> 16, (best >> 8) & 255, best & 255];
+}
+
+/** Four pixels are twelve bytes, three 32-bit words: `matches(p)` (p a multiple of 4) says whether pixels p to
+ * p + 3 are all the background, in three comparisons. Null when the pixels are not 4-byte aligned in memory.
+ * Whole-image passes skip most of a chart this way. */
+export function backgroundWords(
+  image: RgbImage,
+  bytes: readonly [number, number, number],
+): { matches: (p: number) => boolean } | null {
+  const { data } = image;
+  if (data.byteOffset % 4 !== 0) return null;
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
+  const pattern = new Uint32Array(new Uint8Array(12).map((_, k) => bytes[k % 3]!).buffer);
+  const [w0, w1, w2] = [pattern[0]!, pattern[1]!, pattern[2]!];
+  return {
+    matches: (p: number) => {
+      const w = (p >> 2) * 3;
+      return words[w] === w0 && words[w + 1] === w1 && words[w + 2] === w2;
+    },
+  };
 }
 
 /** Up or down from the colour alone: green/blue/teal rise, red/orange/magenta fall (null when grey). */

@@ -2,7 +2,7 @@
 // pixels alone. readChart decodes and reads; readPixels reads decoded pixels (for a worker given a transferred
 // buffer, and for tests that draw their own images); pixelReading words a reading for the model.
 import { candleColours } from './candle-colours.js';
-import { classify, scanCandles, type CandleShape } from './candles.js';
+import { scanCandles, type CandleShape } from './candles.js';
 import { learnPalette } from './colours.js';
 import { decodeImage, type RgbImage } from './image.js';
 import {
@@ -68,7 +68,7 @@ function seenRange(shape: CandleShape): SeenRange {
 export function readPixels(image: RgbImage): ChartReading {
   const palette = learnPalette(image);
   const colours = candleColours(image, palette);
-  const scan = scanCandles(image, colours, classify(image, colours));
+  const scan = scanCandles(image, colours);
   const candles: CandleReading[] = [];
   scan.candles.forEach((shape, index) => {
     const up = shape.direction !== 'down';
