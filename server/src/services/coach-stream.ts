@@ -406,7 +406,9 @@ export async function streamTurn(
         if (progress.state !== 'writing') await status('writing');
         progress.ttftMs ??= Math.round(performance.now() - startedAt);
         progress.text += event.text;
-        await sink.send('content_delta', { text: event.text });
+        // Awaited only when the trader's connection has fallen behind: most deltas cost no await.
+        const backlog = sink.send('content_delta', { text: event.text });
+        if (backlog) await backlog;
       } else if (event.type === 'delta') {
         // Cumulative counts: overwrite, never add.
         if (progress.usage) progress.usage = { ...progress.usage, ...event.usage };
@@ -436,6 +438,8 @@ export async function streamTurn(
       deps.log.warn({ err: error, code: outcome.error?.code }, 'upstream failed');
     }
   } finally {
+    // The answer's last words go out now, before the turn is recorded.
+    sink.flush();
     sent();
     clearTimeout(idle);
     clearTimeout(deadline);

@@ -1,14 +1,22 @@
-// Writes server-sent events on a raw response with backpressure: when the socket's buffer is full the
-// writer waits for 'drain' (and stops pulling from upstream), so a slow reader never makes the server
-// hold the whole answer in memory. A reader that stops reading altogether is dropped after a timeout, so it
-// cannot hold a stream (and its trader's stream slot) open for ever. Comments keep proxies from closing an
-// idle stream.
+// Writes server-sent events on a raw response. Events are coalesced: those sent in one event-loop turn go out in
+// one write (flushed on setImmediate), so a stream costs one socket write per upstream read, not one per event.
+// Backpressure is kept: when the socket's buffer is full, send() returns a promise that settles on 'drain' (and
+// the caller stops pulling from upstream), so a slow reader never makes the server hold the whole answer in
+// memory; while the socket keeps up, send() returns nothing and the caller need not await. A reader that stops
+// reading altogether is dropped after a timeout, so it cannot hold a stream (and its trader's stream slot) open
+// for ever. Comments keep proxies from closing an idle stream.
 import { once } from 'node:events';
 import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { PING_INTERVAL_S, type CoachEventMap, type CoachEventName } from '../contract/chat.js';
 
 export interface EventSink {
-  send<Name extends CoachEventName>(event: Name, data: CoachEventMap[Name]): Promise<void>;
+  /**
+   * Queues the event for this turn's write. Returns a promise only when the client has fallen behind (await it
+   * before sending more); undefined while the socket keeps up.
+   */
+  send<Name extends CoachEventName>(event: Name, data: CoachEventMap[Name]): Promise<void> | undefined;
+  /** Writes what this turn has queued now, rather than at the turn's end. */
+  flush(): void;
   /** The client went away (or the stream was ended). */
   readonly closed: boolean;
   end(): void;
@@ -16,6 +24,9 @@ export interface EventSink {
 
 /** How long a write may wait for the client to read before the connection is dropped (SSE_WRITE_TIMEOUT_MS). */
 export const DEFAULT_SSE_WRITE_TIMEOUT_MS = 30_000;
+
+/** Past this many queued characters the turn's events are written at once, without waiting for the turn's end. */
+const FLUSH_AT_CHARS = 16 * 1024;
 
 /** One event as it goes on the wire. The answer's text deltas, most of a stream, skip building an object. */
 export function sseFrame<Name extends CoachEventName>(event: Name, data: CoachEventMap[Name]): string {
@@ -50,20 +61,28 @@ export function openEventStream(
       resolve();
     });
   });
-  const ping = setInterval(() => {
-    if (!closed && !raw.writableNeedDrain) raw.write(': ping\n\n');
-  }, pingIntervalMs);
-  ping.unref();
-  void gone.then(() => clearInterval(ping));
+  const isClosed = () => closed || raw.destroyed;
 
-  return {
-    get closed() {
-      return closed || raw.destroyed;
-    },
-    async send(event, data) {
-      if (closed || raw.destroyed) return;
-      const accepted = raw.write(sseFrame(event, data));
-      if (accepted) return;
+  let queued = '';
+  let flushing: NodeJS.Immediate | null = null;
+  const flush = (): void => {
+    if (flushing !== null) clearImmediate(flushing);
+    flushing = null;
+    if (queued === '' || isClosed()) return;
+    const text = queued;
+    queued = '';
+    raw.write(text);
+  };
+  const enqueue = (text: string): void => {
+    queued += text;
+    if (queued.length >= FLUSH_AT_CHARS) flush();
+    else flushing ??= setImmediate(flush);
+  };
+
+  let draining: Promise<void> | null = null;
+  /** Settles when the socket has drained, the client has gone, or it read nothing for writeTimeoutMs (dropped). */
+  const drained = (): Promise<void> => {
+    draining ??= (async () => {
       let stalled: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
         stalled = setTimeout(() => {
@@ -74,10 +93,31 @@ export function openEventStream(
       });
       await Promise.race([once(raw, 'drain').catch(() => undefined), gone, timeout]);
       clearTimeout(stalled);
+      draining = null;
+    })();
+    return draining;
+  };
+
+  const ping = setInterval(() => {
+    if (!isClosed() && !raw.writableNeedDrain) enqueue(': ping\n\n');
+  }, pingIntervalMs);
+  ping.unref();
+  void gone.then(() => clearInterval(ping));
+
+  return {
+    get closed() {
+      return isClosed();
+    },
+    flush,
+    send(event, data) {
+      if (isClosed()) return undefined;
+      enqueue(sseFrame(event, data));
+      return raw.writableNeedDrain ? drained() : undefined;
     },
     end() {
       clearInterval(ping);
-      if (!closed && !raw.destroyed) raw.end();
+      flush();
+      if (!isClosed()) raw.end();
     },
   };
 }
