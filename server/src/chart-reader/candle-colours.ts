@@ -3,7 +3,15 @@
 // and wick or border colours (thin, touching a body at one end and the background at the other). Each pixel is
 // then background (0), a candle colour (1..n: the colour, or its anti-aliased blend with the background at
 // least half-way to it), or another drawing (OTHER: a moving average, text, a label over the candles).
-import { backgroundWords, bin15, colourDirection, colourDistance, type Colour, type Palette } from './colours.js';
+import {
+  backgroundWords,
+  bin15,
+  NO_WORDS,
+  colourDirection,
+  colourDistance,
+  type Colour,
+  type Palette,
+} from './colours.js';
 import type { RgbImage } from './image.js';
 
 export const OTHER = 255;
@@ -87,13 +95,20 @@ function clusterStats(
   // Four background pixels are three 32-bit words, compared at once and skipped (a chart is mostly background):
   // a column's run of another colour ends at the first background row skipped, found when the column is next
   // looked at, or at the end.
-  const background = backgroundWords(image, backgroundBytes);
+  const { words, w0, w1, w2 } = backgroundWords(image, backgroundBytes) ?? NO_WORDS;
   for (let y = 0; y < height; y += 1) {
     let previous = -1;
     const base = y * width;
     for (let c = 0, x = 0; c < columns;) {
       const p = base + x;
-      if (background && (p & 3) === 0 && x + 4 <= width && background.matches(p)) {
+      if (
+        words &&
+        (p & 3) === 0 &&
+        x + 4 <= width &&
+        words[(p >> 2) * 3] === w0 &&
+        words[(p >> 2) * 3 + 1] === w1 &&
+        words[(p >> 2) * 3 + 2] === w2
+      ) {
         previous = 0;
         c += 2;
         x += 4;

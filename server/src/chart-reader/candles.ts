@@ -4,7 +4,7 @@
 // wick columns). Each slot of the grid is then measured on its own: wick ends from its longest run, the body
 // from the rows where the candle is wider than its wick. Bodies that touch (small spacing) are still apart.
 import { OTHER, UNKNOWN, WEAK, type CandleColours } from './candle-colours.js';
-import { backgroundWords } from './colours.js';
+import { backgroundWords, NO_WORDS } from './colours.js';
 import type { RgbImage } from './image.js';
 
 export interface CandleShape {
@@ -76,14 +76,21 @@ function classifyAndLayout(
     else bottoms[to]! += 1;
   };
   // Four background pixels at once (classes start at 0): a chart is mostly background.
-  const background = backgroundWords(image, colours.backgroundBytes);
+  const { words, w0, w1, w2 } = backgroundWords(image, colours.backgroundBytes) ?? NO_WORDS;
   let boxLeft = width;
   let boxRows = 0;
   for (let y = 0; y < height; y += 1) {
     const base = y * width;
     for (let x = 0; x < width;) {
       const p = base + x;
-      if (background && (p & 3) === 0 && x + 4 <= width && background.matches(p)) {
+      if (
+        words &&
+        (p & 3) === 0 &&
+        x + 4 <= width &&
+        words[(p >> 2) * 3] === w0 &&
+        words[(p >> 2) * 3 + 1] === w1 &&
+        words[(p >> 2) * 3 + 2] === w2
+      ) {
         x += 4;
         continue;
       }
@@ -383,6 +390,8 @@ function combGrid(peak: Float64Array, points: Int32Array, to: number): { spacing
       turnSin[k] = Math.sin(x * by);
       weights[k] = peak[x]!;
     }
+    const sums = new Float64Array(2 * (steps + 1));
+    const strength = new Float64Array(steps + 1);
     for (let j = 0; j <= steps; j += 1) {
       let cos = 0;
       let sin = 0;
@@ -394,9 +403,27 @@ function combGrid(peak: Float64Array, points: Int32Array, to: number): { spacing
         cosines[k] = c * turnCos[k]! - s * turnSin[k]!;
         sines[k] = s * turnCos[k]! + c * turnSin[k]!;
       }
-      const spacing = (2 * Math.PI) / (from + j * by);
-      const { phase, score } = bestPhase(peak, spacing, chance, cos, sin);
-      if (score > best.score) best = { spacing, phase, score };
+      sums[2 * j] = cos;
+      sums[2 * j + 1] = sin;
+      strength[j] = cos * cos + sin * sin;
+    }
+    // The peaks line up best (their angles agree most) at a few spacings: the comb is scored near the strongest
+    // three of those local maxima only, across each one's top (within 80 % of it, and 4 steps either side: the
+    // comb's own best is that close on the tune split; the top is wide when there are few candles).
+    const maxima: number[] = [];
+    for (let j = 0; j <= steps; j += 1)
+      if ((j === 0 || strength[j]! >= strength[j - 1]!) && (j === steps || strength[j]! > strength[j + 1]!))
+        maxima.push(j);
+    maxima.sort((p, q) => strength[q]! - strength[p]!);
+    for (const top of maxima.slice(0, 3)) {
+      let [left, right] = [Math.max(0, top - 4), Math.min(steps, top + 4)];
+      while (left > 0 && strength[left - 1]! >= strength[top]! * 0.8) left -= 1;
+      while (right < steps && strength[right + 1]! >= strength[top]! * 0.8) right += 1;
+      for (let j = left; j <= right; j += 1) {
+        const spacing = (2 * Math.PI) / (from + j * by);
+        const { phase, score } = bestPhase(peak, spacing, chance, sums[2 * j]!, sums[2 * j + 1]!);
+        if (score > best.score) best = { spacing, phase, score };
+      }
     }
   }
   if (best.score <= 0) return null;
@@ -446,6 +473,16 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
       }
     return pairs ? same / pairs : 0;
   };
+  // How far the candles measured sit from the grid's teeth, in spacings: small when each slot holds its candle.
+  const offTeeth = (slots: (CandleShape | null)[], spacing: number, phase: number) => {
+    let [off, n] = [0, 0];
+    slots.forEach((slot, k) => {
+      if (!slot || slot.covered) return;
+      off += Math.abs(slot.x - phase - k * spacing);
+      n += 1;
+    });
+    return off / Math.max(1, n) / spacing;
+  };
   // The grid through the candles a coarse grid found (m times the comb's spacing carries m times its error): a
   // least-squares line through the slots' centres, slot k at phase + k * spacing.
   const fitted = (coarse: (CandleShape | null)[], spacing: number, phase: number) => {
@@ -463,12 +500,7 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
     const intercept = (sx - slope * sk) / n;
     const start = intercept - Math.floor(intercept / slope) * slope;
     const slots = slotsOf(slope, start);
-    // How far the candles measured sit from the grid's teeth, in spacings: small when each slot holds its candle.
-    let off = 0;
-    slots.forEach((slot, k) => {
-      if (slot && !slot.covered) off += Math.abs(slot.x - start - k * slope);
-    });
-    return { slots, spacing: slope, phase: start, off: off / Math.max(1, n) / slope };
+    return { slots, spacing: slope, phase: start, off: offTeeth(slots, slope, start) };
   };
   let slots = slotsOf(grid.spacing, grid.phase);
   let { spacing, phase } = grid;

@@ -86,26 +86,25 @@ function backgroundBytes(image: RgbImage): [number, number, number] {
   return [best >> 16, (best >> 8) & 255, best & 255];
 }
 
-/** Four pixels are twelve bytes, three 32-bit words: `matches(p)` (p a multiple of 4) says whether pixels p to
- * p + 3 are all the background, in three comparisons. Null when the pixels are not 4-byte aligned in memory.
- * Whole-image passes skip most of a chart this way. */
+export const NO_WORDS = { words: null, w0: 0, w1: 0, w2: 0 };
+
+/** Four pixels are twelve bytes, three 32-bit words: pixels p to p + 3 (p a multiple of 4) are all the background
+ * when words[3p / 4 ..] equal w0, w1 and w2, three comparisons (written out where used: a closure was not
+ * inlined). Null when the pixels are not 4-byte aligned in memory. Whole-image passes skip most of a chart so. */
 export function backgroundWords(
   image: RgbImage,
   bytes: readonly [number, number, number],
-): { matches: (p: number) => boolean } | null {
+): { words: Uint32Array; w0: number; w1: number; w2: number } | null {
   const { data } = image;
   if (data.byteOffset % 4 !== 0) return null;
-  const words = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
   const pattern = new Uint32Array(new Uint8Array(12).map((_, k) => bytes[k % 3]!).buffer);
-  const [w0, w1, w2] = [pattern[0]!, pattern[1]!, pattern[2]!];
   return {
-    matches: (p: number) => {
-      const w = (p >> 2) * 3;
-      return words[w] === w0 && words[w + 1] === w1 && words[w + 2] === w2;
-    },
+    words: new Uint32Array(data.buffer, data.byteOffset, data.length >> 2),
+    w0: pattern[0]!,
+    w1: pattern[1]!,
+    w2: pattern[2]!,
   };
 }
-
 /** Up or down from the colour alone: green/blue/teal rise, red/orange/magenta fall (null when grey). */
 export function colourDirection(colour: Colour): 'up' | 'down' | null {
   const max = Math.max(colour.r, colour.g, colour.b);
