@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { pixelReading, readChart, readPixels, type ChartReading } from '../src/chart-reader/index.js';
-import { candlesOf, drawChart, LIGHT, type DrawnChartOptions } from './support/drawn-chart.js';
+import { candlesOf, drawChart, LIGHT, TEAL, type DrawnChartOptions } from './support/drawn-chart.js';
 
 const types = (reading: ChartReading) => reading.candles.map((candle) => candle.type);
 const read = (ranges: [number, number][], options: DrawnChartOptions = {}, rising?: boolean[]) =>
@@ -103,6 +103,16 @@ describe('readPixels', () => {
     // Wherever under the line it is, it is inside candle 5, and candle 7 takes out both of its ends.
     expect(types(reading).slice(5)).toEqual(['2U', '1', '3']);
     expect(reading.candles[6]).toMatchObject({ direction: null, shape: null });
+  });
+
+  it('reads a short candle under a legend written in a candle colour, not the legend above it', () => {
+    // Candle 5 is 5 rows tall; the legend's strokes above it are 7 (rows 6-12), in the up colour.
+    const reading = read([...BASE, [100, 104], [95, 140], [90, 150]], {
+      legend: { rows: [6, 12], to: 130, colour: TEAL },
+    });
+    expect(reading.candles).toHaveLength(8);
+    expect(reading.candles[5]).toMatchObject({ highPx: 100, lowPx: 104 });
+    expect(types(reading).slice(5)).toEqual([null, '3', '3']);
   });
 
   it('reads hollow candles over a volume pane drawn in the candles own colours', () => {

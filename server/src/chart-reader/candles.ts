@@ -316,11 +316,16 @@ function bestPhase(peak: Float64Array, spacing: number, chance: number, cos: num
 /** The grid's spacing and phase. The spacing's whole pixels come from the autocorrelation of the peaks (the
  * smallest strong lag: twice the spacing correlates as well), then a fine comb search finds the fraction; a
  * hundredth of a pixel matters when the comb runs over 150 candles. */
-function findGrid(lengths: Float64Array, to: number): { spacing: number; phase: number; fromBlobs: boolean } | null {
+function findGrid(
+  lengths: Float64Array,
+  weighted: Float64Array,
+  to: number,
+): { spacing: number; phase: number; fromBlobs: boolean } | null {
   // Blob centres when the candles stand apart: a blob for every wick peak or three (a hollow candle has three
-  // peaks: its wick and its two sides), not a legend's glyphs alone.
+  // peaks: its wick and its two sides), not a legend's glyphs alone (weighted: a glyph's run in the legend's band
+  // counts a sixteenth, too short for a blob).
   const wicks = peaks(lengths, to);
-  const blobs = blobCentres(lengths, to);
+  const blobs = blobCentres(weighted, to);
   const points = (signal: Float64Array) =>
     Int32Array.from(signal.keys()).filter((x) => signal[x]! > 0 && signal[x - 1] !== signal[x]);
   if (blobs) {
@@ -435,8 +440,15 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
   const { classes, pane, drawn } = classifyAndLayout(image, colours);
   const runs = longestRuns(classes, width, pane, drawn);
   const lengths = new Float64Array(width);
-  for (let x = 0; x < pane.right; x += 1) lengths[x] = Math.max(0, runs.end[x]! - runs.start[x]! + 1);
-  const grid = findGrid(lengths, pane.right);
+  // For a slot's column, a run in the legend's band counts a sixteenth (as in longestRuns): the slot's column is
+  // a candle's, not a glyph's of the legend above it.
+  const band = Math.floor(pane.bottom * 0.12);
+  const weighted = new Float64Array(width);
+  for (let x = 0; x < pane.right; x += 1) {
+    lengths[x] = Math.max(0, runs.end[x]! - runs.start[x]! + 1);
+    weighted[x] = runs.end[x]! < band ? lengths[x]! / 16 : lengths[x]!;
+  }
+  const grid = findGrid(lengths, weighted, pane.right);
   const empty = { candles: [], pane: { left: 0, top: 0, right: pane.right, bottom: pane.bottom }, spacing: 0 };
   if (!grid) return empty;
   const slotsOf = (spacing: number, phase: number) => {
@@ -449,10 +461,10 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
       let column = -1;
       for (let x = from; x <= to; x += 1)
         if (
-          lengths[x]! > 0 &&
+          weighted[x]! > 0 &&
           (column < 0 ||
-            lengths[x]! > lengths[column]! ||
-            (lengths[x] === lengths[column] && Math.abs(x - c) < Math.abs(column - c)))
+            weighted[x]! > weighted[column]! ||
+            (weighted[x] === weighted[column] && Math.abs(x - c) < Math.abs(column - c)))
         )
           column = x;
       slots.push(column < 0 ? null : measure(classes, width, colours, runs, column, from, to, pane));

@@ -28,6 +28,9 @@ export interface DrawnChartOptions {
   movingAverage?: { rows: number[]; colour: Rgb; thickness?: number } | null;
   /** A volume pane along the bottom: a bar this many rows tall under each candle, in the candle's colour. */
   volume?: number[] | null;
+  /** A legend's text in the top band, as glyph strokes (2 px wide, every 5 px) across these rows, from the left
+   * edge to column `to`. */
+  legend?: { rows: readonly [number, number]; to: number; colour: Rgb } | null;
 }
 
 export const DARK: Rgb = [19, 23, 34];
@@ -71,6 +74,11 @@ export function drawChart(
     for (let y = height - 4 - bar; y < height - 4; y += 1)
       for (let k = 0; k < bodyWidth; k += 1) set(left + k, y, colour);
   });
+  if (options.legend) {
+    const { rows, to, colour } = options.legend;
+    for (let x = 4; x + 1 < to; x += 5)
+      for (let y = rows[0]; y <= rows[1]; y += 1) [x, x + 1].forEach((column) => set(column, y, colour));
+  }
   if (options.movingAverage) {
     const { rows, colour, thickness = 2 } = options.movingAverage;
     for (let k = 1; k < rows.length; k += 1) {
