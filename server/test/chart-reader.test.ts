@@ -115,6 +115,30 @@ describe('readPixels', () => {
     expect(types(reading).slice(5)).toEqual([null, '3', '3']);
   });
 
+  it('follows a wick across a moving average with anti-aliased edges to its end beyond', () => {
+    // Candle 6's lower wick (rows 132-150) crosses a 2 px line at rows 141-142, with faint edge rows 140 and 143
+    // (the line's colour a quarter of the way from the background); the line runs above the candles before it.
+    const line = {
+      rows: [40, 40, 40, 40, 40, 40, 141, 141],
+      colour: [41, 98, 255] as const,
+      edge: [24, 42, 89] as const,
+    };
+    const reading = read([...BASE, [70, 140], [75, 150], [60, 175]], { movingAverage: line });
+    expect(reading.candles[6]).toMatchObject({ highPx: 75, lowPx: 150 });
+    expect(types(reading).slice(5)).toEqual(['2U', '2D', '3']);
+  });
+
+  it('reads short candles over half-transparent volume bars taller than they are', () => {
+    const ranges: [number, number][] = [...BASE, [100, 112], [96, 116], [90, 108], [94, 120], [98, 114]];
+    // Bars under four of them only: too few for a volume pane's baseline on a chart this wide, but far more
+    // columns end on one low row than candles share.
+    const volume = [0, 0, 0, 0, 0, 60, 0, 55, 58, 62];
+    const image = drawChart(candlesOf(ranges), { width: 960, height: 260, volume, volumeAlpha: 0.55 });
+    const reading = readPixels(image);
+    expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', null, '3', '2U', '2D', '1']);
+  });
+
   it('reads hollow candles over a volume pane drawn in the candles own colours', () => {
     const ranges: [number, number][] = [...BASE, [70, 150], [75, 140], [60, 175], [80, 150], [90, 140]];
     const rising = ranges.map((_, k) => k % 3 !== 1);

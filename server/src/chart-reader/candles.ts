@@ -48,6 +48,9 @@ interface Layout {
   top: number;
   bottom: number;
   right: number;
+  /** The lowest row in the pane on which many runs end (40 or more, +-1 row): the foot of volume bars
+   * drawn over the pane, whose half-transparent shades partly read as a candle colour. -1 when none. */
+  foot: number;
 }
 
 /** Classes every pixel (background 0, a candle colour 1..n, WEAK or OTHER, through the colours' table) and, in
@@ -148,9 +151,12 @@ function classifyAndLayout(
     tops.sort((a, b) => a - b);
     bottom = Math.max(0, (tops[Math.floor(tops.length * 0.03)] ?? baseline) - 2);
   }
+  let foot = -1;
+  for (let y = bottom - 2; y > height / 2 && foot < 0; y -= 1)
+    if (bottoms[y - 1]! + bottoms[y]! + bottoms[y + 1]! >= 40) foot = y;
   return {
     classes,
-    pane: { lineRow, top: 0, bottom, right: boxRows >= 6 ? boxLeft - 1 : width },
+    pane: { lineRow, top: 0, bottom, right: boxRows >= 6 ? boxLeft - 1 : width, foot },
     drawn: { rowStart, columns },
   };
 }
@@ -186,9 +192,11 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Dr
   const last = new Int32Array(width);
   // The last row each column had a drawn pixel (a gap since: background, which ends a run).
   const seen = new Int32Array(width).fill(-2);
-  // A legend's text in a candle colour sits in the top band: any run below it in the column wins over it.
+  // A legend's text in a candle colour sits in the top band, and volume bars stand on the pane's foot: any other
+  // run in the column wins over them.
   const band = Math.floor(pane.bottom * 0.12);
-  const weight = (from: number, to: number) => (to < band ? (to - from) / 16 : to - from);
+  const weight = (from: number, to: number) =>
+    to < band || (pane.foot >= 0 && Math.abs(to - pane.foot) <= 1) ? (to - from) / 16 : to - from;
   const close = (x: number) => {
     if (weight(start[x]!, last[x]!) > weight(best.start[x]!, best.end[x]!)) {
       best.start[x] = start[x]!;
@@ -440,13 +448,14 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
   const { classes, pane, drawn } = classifyAndLayout(image, colours);
   const runs = longestRuns(classes, width, pane, drawn);
   const lengths = new Float64Array(width);
-  // For a slot's column, a run in the legend's band counts a sixteenth (as in longestRuns): the slot's column is
-  // a candle's, not a glyph's of the legend above it.
+  // For a slot's column, a run in the legend's band or ending on the pane's foot counts a sixteenth (as in
+  // longestRuns): the slot's column is a candle's, not a glyph's of the legend above it or a volume bar's below.
   const band = Math.floor(pane.bottom * 0.12);
   const weighted = new Float64Array(width);
   for (let x = 0; x < pane.right; x += 1) {
     lengths[x] = Math.max(0, runs.end[x]! - runs.start[x]! + 1);
-    weighted[x] = runs.end[x]! < band ? lengths[x]! / 16 : lengths[x]!;
+    const end = runs.end[x]!;
+    weighted[x] = end < band || (pane.foot >= 0 && Math.abs(end - pane.foot) <= 1) ? lengths[x]! / 16 : lengths[x]!;
   }
   const grid = findGrid(lengths, weighted, pane.right);
   const empty = { candles: [], pane: { left: 0, top: 0, right: pane.right, bottom: pane.bottom }, spacing: 0 };
@@ -643,6 +652,7 @@ function follow(
     next.fill(0);
     let any = false;
     let other = false;
+    let faint = false;
     for (let k = 0; k < count; k += 1) {
       if (!(active[k] || (k > 0 && active[k - 1]) || (k + 1 < count && active[k + 1]))) continue;
       const c = classes[base + from + k]!;
@@ -650,6 +660,16 @@ function follow(
         next[k] = 1;
         any = true;
       } else if (c === OTHER && active[k]) other = true;
+      else if (c === WEAK && active[k]) faint = true;
+    }
+    // A faint row is the anti-aliased edge of a drawing being crossed (already, or on the next row), not the
+    // background.
+    if (!any && !other && faint && crossing < BRIDGE) {
+      const beyond = y + step;
+      if (crossing > 0) other = true;
+      else if (beyond >= pane.top && beyond < pane.bottom)
+        for (let k = 0; k < count && !other; k += 1)
+          if (active[k] && classes[beyond * width + from + k] === OTHER) other = true;
     }
     if (any) {
       expand(next, y);

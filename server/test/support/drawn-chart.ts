@@ -24,10 +24,13 @@ export interface DrawnChartOptions {
   bodyWidth?: number;
   /** Horizontal grid lines every this many rows. */
   grid?: { every: number; colour: Rgb } | null;
-  /** A line through these rows, one per candle, drawn over the candles (2 px unless given). */
-  movingAverage?: { rows: number[]; colour: Rgb; thickness?: number } | null;
-  /** A volume pane along the bottom: a bar this many rows tall under each candle, in the candle's colour. */
+  /** A line through these rows, one per candle, drawn over the candles (2 px unless given), with an anti-aliased
+   * edge row above and below it in `edge` when given. */
+  movingAverage?: { rows: number[]; colour: Rgb; thickness?: number; edge?: Rgb } | null;
+  /** A volume pane along the bottom: a bar this many rows tall under each candle, in the candle's colour (blended
+   * with the background at volumeAlpha, 1 unless given: translucent bars overlaid on the price pane). */
   volume?: number[] | null;
+  volumeAlpha?: number;
   /** A legend's text in the top band, as glyph strokes (2 px wide, every 5 px) across these rows, from the left
    * edge to column `to`. */
   legend?: { rows: readonly [number, number]; to: number; colour: Rgb } | null;
@@ -71,8 +74,10 @@ export function drawChart(
         if (!options.hollow || !up || edge) set(left + k, y, colour);
       }
     const bar = options.volume?.[index] ?? 0;
+    const alpha = options.volumeAlpha ?? 1;
+    const shade = colour.map((v, k) => Math.round(background[k]! + alpha * (v - background[k]!))) as unknown as Rgb;
     for (let y = height - 4 - bar; y < height - 4; y += 1)
-      for (let k = 0; k < bodyWidth; k += 1) set(left + k, y, colour);
+      for (let k = 0; k < bodyWidth; k += 1) set(left + k, y, shade);
   });
   if (options.legend) {
     const { rows, to, colour } = options.legend;
@@ -80,12 +85,13 @@ export function drawChart(
       for (let y = rows[0]; y <= rows[1]; y += 1) [x, x + 1].forEach((column) => set(column, y, colour));
   }
   if (options.movingAverage) {
-    const { rows, colour, thickness = 2 } = options.movingAverage;
+    const { rows, colour, thickness = 2, edge } = options.movingAverage;
     for (let k = 1; k < rows.length; k += 1) {
       const [x0, x1, y0, y1] = [xs[k - 1]!, xs[k]!, rows[k - 1]!, rows[k]!];
       for (let x = x0; x <= x1; x += 1) {
         const y = Math.round(y0 + ((y1 - y0) * (x - x0)) / (x1 - x0));
         for (let t = 0; t < thickness; t += 1) set(x, y + t, colour);
+        if (edge) [y - 1, y + thickness].forEach((row) => set(x, row, edge));
       }
     }
   }
