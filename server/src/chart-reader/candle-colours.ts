@@ -17,6 +17,9 @@ import type { RgbImage } from './image.js';
 export const OTHER = 255;
 /** A table entry not yet worked out. */
 export const UNKNOWN = 254;
+/** Added to a candle colour's class for a pixel of it at half to three-quarter strength: an anti-aliased edge, or a
+ * half-transparent drawing in it (volume bars) that a candle's full-strength pixels are not. */
+export const HALF = 16;
 /** A candle colour a quarter to half strength: anti-aliasing, or a translucent drawing in it (volume bars). */
 export const WEAK = 253;
 
@@ -25,8 +28,8 @@ export interface CandleColours {
   colours: Colour[];
   /** Up, down or null (a grey wick or border) for each class 1..n (index 0 unused). */
   directions: ('up' | 'down' | null)[];
-  /** 15-bit colour to class: 0 background, 1..n a candle colour, WEAK a faint one, OTHER anything else; UNKNOWN
-   * until resolved. */
+  /** 15-bit colour to class: 0 background, 1..n a candle colour (HALF + 1..n at half strength), WEAK a faint one,
+   * OTHER anything else; UNKNOWN until resolved. */
   table: Uint8Array;
   /** Classes a 15-bit colour (and fills its table entry). */
   resolve: (bin: number) => number;
@@ -281,7 +284,7 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
       if (off > 34 + 56 * Math.min(1, alpha)) continue;
       if (alpha < 0.5) {
         if (bestOff === Infinity) cls = alpha >= 0.25 ? WEAK : 0;
-      } else if (off < bestOff) [cls, bestOff] = [k + 1, off];
+      } else if (off < bestOff) [cls, bestOff] = [alpha >= 0.75 ? k + 1 : k + 1 + HALF, off];
     }
     table[bin] = cls;
     return cls;

@@ -3,7 +3,7 @@
 // average or label drawn over it), then the spacing and phase whose comb of columns meets the longest runs (the
 // wick columns). Each slot of the grid is then measured on its own: wick ends from its longest run, the body
 // from the rows where the candle is wider than its wick. Bodies that touch (small spacing) are still apart.
-import { OTHER, UNKNOWN, WEAK, type CandleColours } from './candle-colours.js';
+import { HALF, OTHER, UNKNOWN, WEAK, type CandleColours } from './candle-colours.js';
 import { backgroundWords, NO_WORDS } from './colours.js';
 import type { RgbImage } from './image.js';
 
@@ -174,6 +174,8 @@ const faintAround = (classes: Uint8Array, p: number) =>
 interface Runs {
   start: Int32Array;
   end: Int32Array;
+  /** 1 where the run has a pixel at full strength. */
+  full: Uint8Array;
 }
 
 /** The pixels in a candle colour or another drawing, row by row: row y's columns are columns[rowStart[y] ..
@@ -187,20 +189,27 @@ interface Drawn {
  * of another drawing. Only drawn pixels are visited: a background row between two of a column's drawn pixels
  * ends its run. */
 function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Drawn): Runs {
-  const best = { start: new Int32Array(width).fill(-1), end: new Int32Array(width).fill(-2) };
+  const best = {
+    start: new Int32Array(width).fill(-1),
+    end: new Int32Array(width).fill(-2),
+    full: new Uint8Array(width),
+  };
   const start = new Int32Array(width).fill(-1);
   const last = new Int32Array(width);
+  // Whether the open run has a pixel at full strength: a run with none is a half-transparent drawing.
+  const full = new Uint8Array(width);
   // The last row each column had a drawn pixel (a gap since: background, which ends a run).
   const seen = new Int32Array(width).fill(-2);
   // A legend's text in a candle colour sits in the top band, and volume bars stand on the pane's foot: any other
   // run in the column wins over them.
   const band = Math.floor(pane.bottom * 0.12);
-  const weight = (from: number, to: number) =>
-    to < band || (pane.foot >= 0 && Math.abs(to - pane.foot) <= 1) ? (to - from) / 16 : to - from;
+  const weight = (from: number, to: number, strong: number) =>
+    to < band || (pane.foot >= 0 && Math.abs(to - pane.foot) <= 1) || !strong ? (to - from) / 16 : to - from;
   const close = (x: number) => {
-    if (weight(start[x]!, last[x]!) > weight(best.start[x]!, best.end[x]!)) {
+    if (weight(start[x]!, last[x]!, full[x]!) > weight(best.start[x]!, best.end[x]!, best.full[x]!)) {
       best.start[x] = start[x]!;
       best.end[x] = last[x]!;
+      best.full[x] = full[x]!;
     }
     start[x] = -1;
   };
@@ -228,7 +237,11 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Dr
         continue;
       }
       if (isCandle(c)) {
-        if (start[x]! < 0) start[x] = y;
+        if (start[x]! < 0) {
+          start[x] = y;
+          full[x] = 0;
+        }
+        if (c < HALF) full[x] = 1;
         last[x] = y;
       } else if (start[x]! >= 0 && y - last[x]! > BRIDGE) close(x);
     }
@@ -455,7 +468,10 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
   for (let x = 0; x < pane.right; x += 1) {
     lengths[x] = Math.max(0, runs.end[x]! - runs.start[x]! + 1);
     const end = runs.end[x]!;
-    weighted[x] = end < band || (pane.foot >= 0 && Math.abs(end - pane.foot) <= 1) ? lengths[x]! / 16 : lengths[x]!;
+    weighted[x] =
+      end < band || (pane.foot >= 0 && Math.abs(end - pane.foot) <= 1) || !runs.full[x]
+        ? lengths[x]! / 16
+        : lengths[x]!;
   }
   const grid = findGrid(lengths, weighted, pane.right);
   const empty = { candles: [], pane: { left: 0, top: 0, right: pane.right, bottom: pane.bottom }, spacing: 0 };
@@ -763,7 +779,7 @@ function measure(
     right = Math.max(right, lefts[k]! + spans[k]! - 1);
     for (let x = lefts[k]!; x < lefts[k]! + spans[k]!; x += 1) {
       const c = classes[y * width + x]!;
-      if (isCandle(c)) votes[c]! += 1;
+      if (isCandle(c)) votes[c % HALF]! += 1;
     }
   }
   const middle = Math.round((left + right) / 2);
