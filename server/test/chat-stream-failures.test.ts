@@ -240,10 +240,16 @@ describe('the monthly quota', () => {
       const results = await Promise.all(Array.from({ length: 20 }, () => h.chat(headers, { message: 'quick check' })));
       const statuses = results.map((result) => result.status);
       expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
-      expect(statuses.filter((status) => status === 402).length).toBeGreaterThan(0);
       expect(statuses.every((status) => [200, 402, 429].includes(status))).toBe(true);
-      const refused = results.find((result) => result.status === 402)!;
-      expect(refused.body).toMatchObject({ error: { code: 'quota_exceeded', quota: { limit: 100_000 } } });
+      // Whether any of the twenty met the quota depends on how the free tier's two stream slots fell (the rest are
+      // refused 429 while both are busy); once the answers are in, the room is spent and the next is refused.
+      let refused = results.find((result) => result.status === 402);
+      for (let attempt = 0; !refused && attempt < 5; attempt += 1) {
+        const next = await h.chat(headers, { message: 'quick check' });
+        expect([200, 402]).toContain(next.status);
+        if (next.status === 402) refused = next;
+      }
+      expect(refused?.body).toMatchObject({ error: { code: 'quota_exceeded', quota: { limit: 100_000 } } });
 
       const { rows } = await h.database.db.query<{ quota_used: number; quota_reserved: number }>(
         'SELECT quota_used, quota_reserved FROM users WHERE id = $1',
