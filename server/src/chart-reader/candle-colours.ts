@@ -6,6 +6,7 @@
 import {
   backgroundWords,
   bin15,
+  fourBackground,
   NO_WORDS,
   colourDirection,
   colourDistance,
@@ -104,14 +105,7 @@ function clusterStats(
     const base = y * width;
     for (let c = 0, x = 0; c < columns;) {
       const p = base + x;
-      if (
-        words &&
-        (p & 3) === 0 &&
-        x + 4 <= width &&
-        words[(p >> 2) * 3] === w0 &&
-        words[(p >> 2) * 3 + 1] === w1 &&
-        words[(p >> 2) * 3 + 2] === w2
-      ) {
+      if (words && (p & 3) === 0 && x + 4 <= width && fourBackground(words, w0, w1, w2, p)) {
         previous = 0;
         c += 2;
         x += 4;

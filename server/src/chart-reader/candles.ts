@@ -4,7 +4,7 @@
 // wick columns). Each slot of the grid is then measured on its own: wick ends from its longest run, the body
 // from the rows where the candle is wider than its wick. Bodies that touch (small spacing) are still apart.
 import { HALF, OTHER, UNKNOWN, WEAK, type CandleColours } from './candle-colours.js';
-import { backgroundWords, NO_WORDS } from './colours.js';
+import { backgroundWords, fourBackground, NO_WORDS } from './colours.js';
 import type { RgbImage } from './image.js';
 
 export interface CandleShape {
@@ -86,14 +86,7 @@ function classifyAndLayout(
     const base = y * width;
     for (let x = 0; x < width;) {
       const p = base + x;
-      if (
-        words &&
-        (p & 3) === 0 &&
-        x + 4 <= width &&
-        words[(p >> 2) * 3] === w0 &&
-        words[(p >> 2) * 3 + 1] === w1 &&
-        words[(p >> 2) * 3 + 2] === w2
-      ) {
+      if (words && (p & 3) === 0 && x + 4 <= width && fourBackground(words, w0, w1, w2, p)) {
         x += 4;
         continue;
       }

@@ -88,9 +88,16 @@ function backgroundBytes(image: RgbImage): [number, number, number] {
 
 export const NO_WORDS = { words: null, w0: 0, w1: 0, w2: 0 };
 
+/** Whether pixels p to p + 3 (p a multiple of 4) are all the background: their three words equal w0, w1, w2. A
+ * plain function of numbers, which V8 inlines into the passes' loops (a closure over the words was not). */
+export function fourBackground(words: Uint32Array, w0: number, w1: number, w2: number, p: number): boolean {
+  const w = (p >> 2) * 3;
+  return words[w] === w0 && words[w + 1] === w1 && words[w + 2] === w2;
+}
+
 /** Four pixels are twelve bytes, three 32-bit words: pixels p to p + 3 (p a multiple of 4) are all the background
- * when words[3p / 4 ..] equal w0, w1 and w2, three comparisons (written out where used: a closure was not
- * inlined). Null when the pixels are not 4-byte aligned in memory. Whole-image passes skip most of a chart so. */
+ * when words[3p / 4 ..] equal w0, w1 and w2 (fourBackground). Null when the pixels are not 4-byte aligned in
+ * memory. Whole-image passes skip most of a chart so. */
 export function backgroundWords(
   image: RgbImage,
   bytes: readonly [number, number, number],
