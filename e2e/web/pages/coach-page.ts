@@ -90,10 +90,13 @@ export class CoachPage {
     await expect(this.liveAnswer).toHaveAttribute('data-phase', 'complete');
   }
 
-  /** Pastes (Ctrl/Cmd+V) a chart PNG of this size into the question box. */
+  /** Pastes (Ctrl/Cmd+V) a chart PNG of this size into the question box, and waits for its thumbnail there (as a
+   * trader sees it before sending: a question sent sooner goes without it). */
   async pasteChart(width: number, height: number): Promise<void> {
+    const before = await this.chartThumbnail.count();
     await this.question.focus();
     await this.page.evaluate(drawChartPng, { width, height, as: 'paste' as const });
+    await expect(this.chartThumbnail).toHaveCount(before + 1);
   }
 
   /** Drops a chart PNG onto the window. */
