@@ -270,7 +270,8 @@ function peaks(lengths: Float64Array, to: number): Float64Array {
 
 /** When the candles stand apart (background columns between them), each group of columns with candle pixels is
  * one candle, hollow ones included, and its middle is the candle's centre: a cleaner signal than the wick
- * peaks. Null when the groups are not mostly one candle wide (bodies touching at small spacings). */
+ * peaks. Groups much wider than most (candles joined by a line drawn across them) are left out. Null when fewer
+ * than 85 % of the groups are one candle wide (bodies touching at small spacings). */
 function blobCentres(lengths: Float64Array, to: number): Float64Array | null {
   const blobs: { left: number; right: number; level: number }[] = [];
   for (let x = 0; x < to;) {
@@ -289,9 +290,10 @@ function blobCentres(lengths: Float64Array, to: number): Float64Array | null {
   const widths = strong.map((blob) => blob.right - blob.left + 1).sort((a, b) => a - b);
   const median = widths[Math.floor(widths.length / 2)]!;
   const single = widths.filter((w) => w <= median * 1.6 + 1).length;
-  if (single < strong.length * 0.95) return null;
+  if (single < strong.length * 0.85) return null;
   const peak = new Float64Array(to);
   for (const blob of strong) {
+    if (blob.right - blob.left + 1 > median * 1.6 + 1) continue;
     const middle = Math.round((blob.left + blob.right) / 2);
     for (let k = Math.max(0, middle - 1); k <= Math.min(to - 1, middle + 1); k += 1) peak[k] = blob.level;
   }
