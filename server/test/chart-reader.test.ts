@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { pixelReading, readChart, readPixels, type ChartReading } from '../src/chart-reader/index.js';
-import { candlesOf, drawChart, LIGHT, TEAL, type DrawnChartOptions } from './support/drawn-chart.js';
+import { candlesOf, drawChart, LIGHT, RED, TEAL, type DrawnChartOptions } from './support/drawn-chart.js';
 
 const types = (reading: ChartReading) => reading.candles.map((candle) => candle.type);
 const read = (ranges: [number, number][], options: DrawnChartOptions = {}, rising?: boolean[]) =>
@@ -137,6 +137,18 @@ describe('readPixels', () => {
     const reading = readPixels(image);
     expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
     expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', null, '3', '2U', '2D', '1']);
+  });
+
+  it('reads short candles over half-transparent volume bars a JPEG speckled with full-strength pixels', () => {
+    const ranges: [number, number][] = [...BASE, [100, 112], [96, 116], [90, 108], [94, 120], [98, 114]];
+    // Three bars (no foot of 40 run ends), one row in twenty of each lifted to the candle's full colour.
+    const volume = [0, 0, 0, 0, 0, 60, 0, 55, 0, 62];
+    const image = drawChart(candlesOf(ranges), { width: 960, height: 260, volume, volumeAlpha: 0.55 });
+    for (const k of [5, 7, 9])
+      for (let y = 256 - volume[k]!; y < 256; y += 20)
+        for (let x = image.xs[k]! - 5; x <= image.xs[k]! + 5; x += 1) image.data.set(RED, (y * 960 + x) * 3);
+    const reading = readPixels(image);
+    expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
   });
 
   it('reads hollow candles over a volume pane drawn in the candles own colours', () => {

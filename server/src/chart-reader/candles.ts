@@ -167,7 +167,7 @@ const faintAround = (classes: Uint8Array, p: number) =>
 interface Runs {
   start: Int32Array;
   end: Int32Array;
-  /** 1 where the run has a pixel at full strength. */
+  /** 1 where at least FULL_SHARE of the run's pixels are at full strength. */
   full: Uint8Array;
 }
 
@@ -181,6 +181,8 @@ interface Drawn {
 /** For each column, its longest vertical run of candle pixels within the pane, bridged across up to BRIDGE rows
  * of another drawing. Only drawn pixels are visited: a background row between two of a column's drawn pixels
  * ends its run. */
+/** A run with under this share of its pixels at full strength is a half-transparent drawing. */
+const FULL_SHARE = 0.1;
 function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Drawn): Runs {
   const best = {
     start: new Int32Array(width).fill(-1),
@@ -189,8 +191,9 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Dr
   };
   const start = new Int32Array(width).fill(-1);
   const last = new Int32Array(width);
-  // Whether the open run has a pixel at full strength: a run with none is a half-transparent drawing.
-  const full = new Uint8Array(width);
+  // How many of the open run's pixels are at full strength: a run with under FULL_SHARE of them is a
+  // half-transparent drawing (a JPEG's noise lifts a few of a volume bar's pixels to full strength).
+  const fullCount = new Uint32Array(width);
   // The last row each column had a drawn pixel (a gap since: background, which ends a run).
   const seen = new Int32Array(width).fill(-2);
   // A legend's text in a candle colour sits in the top band, and volume bars stand on the pane's foot: any other
@@ -199,10 +202,11 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Dr
   const weight = (from: number, to: number, strong: number) =>
     to < band || (pane.foot >= 0 && Math.abs(to - pane.foot) <= 1) || !strong ? (to - from) / 16 : to - from;
   const close = (x: number) => {
-    if (weight(start[x]!, last[x]!, full[x]!) > weight(best.start[x]!, best.end[x]!, best.full[x]!)) {
+    const strong = fullCount[x]! >= Math.max(1, (last[x]! - start[x]! + 1) * FULL_SHARE) ? 1 : 0;
+    if (weight(start[x]!, last[x]!, strong) > weight(best.start[x]!, best.end[x]!, best.full[x]!)) {
       best.start[x] = start[x]!;
       best.end[x] = last[x]!;
-      best.full[x] = full[x]!;
+      best.full[x] = strong;
     }
     start[x] = -1;
   };
@@ -232,9 +236,9 @@ function longestRuns(classes: Uint8Array, width: number, pane: Layout, drawn: Dr
       if (isCandle(c)) {
         if (start[x]! < 0) {
           start[x] = y;
-          full[x] = 0;
+          fullCount[x] = 0;
         }
-        if (c < HALF) full[x] = 1;
+        if (c < HALF) fullCount[x]! += 1;
         last[x] = y;
       } else if (start[x]! >= 0 && y - last[x]! > BRIDGE) close(x);
     }
