@@ -9,6 +9,9 @@ export const TEST_FILES = ['server/test/**/*.test.ts', 'apps/desktop/test/**/*.t
 export const INTEGRATION_TEST_FILES = [
   'server/test/app.test.ts',
   'server/test/auth.test.ts',
+  'server/test/billing-routes.test.ts',
+  'server/test/billing-overage.test.ts',
+  'server/test/billing-webhook.test.ts',
   'server/test/chaos.test.ts',
   'server/test/chat-charts.test.ts',
   'server/test/chat-conversation.test.ts',

@@ -10,6 +10,7 @@ import type { Config } from './config/env.js';
 import { API_PREFIX } from './contract/index.js';
 import type { Database } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
+import { billingPlugin } from './plugins/billing.js';
 import { chartAnalysisPlugin } from './plugins/chart-analysis.js';
 import { chartRetentionPlugin } from './plugins/chart-retention.js';
 import { databasePlugin } from './plugins/database.js';
@@ -19,6 +20,7 @@ import { redisPlugin } from './plugins/redis.js';
 import { streamSlotsPlugin } from './plugins/stream-slots.js';
 import { turnSettlementPlugin } from './plugins/turn-settlement.js';
 import { authConfigRoutes } from './routes/auth/index.js';
+import { billingRoutes } from './routes/billing/index.js';
 import { chartRoutes } from './routes/charts/index.js';
 import { chatRoutes } from './routes/chat/index.js';
 import { conversationRoutes } from './routes/conversations/index.js';
@@ -90,6 +92,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   await app.register(turnSettlementPlugin, { config });
   await app.register(redisPlugin, { config });
   await app.register(authPlugin, { config });
+  await app.register(billingPlugin, { config });
   await app.register(rateLimitPlugin, { config });
   await app.register(streamSlotsPlugin, { config });
   await app.register(chartAnalysisPlugin);
@@ -103,6 +106,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
       await api.register(conversationRoutes);
       await api.register(chatRoutes, { config });
       await api.register(chartRoutes);
+      await api.register(billingRoutes);
     },
     { prefix: API_PREFIX },
   );

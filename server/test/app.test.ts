@@ -57,6 +57,13 @@ describe('GET /api/v1/status', () => {
           priceSource: 'table',
         },
         auth: { mode: 'local', ok: true, latencyMs: 0 },
+        billing: {
+          mode: 'unconfigured',
+          ok: true,
+          latencyMs: null,
+          overage: 'off',
+          message: expect.stringContaining('STRIPE_SECRET_KEY'),
+        },
       },
     });
   });

@@ -44,6 +44,7 @@ describe('the compiled server', () => {
         redis: { mode: 'redis', ok: true, latencyMs: expect.any(Number) },
         upstream: { mode: 'anthropic', ok: true, latencyMs: null, model: 'claude-sonnet-5-5', priceSource: 'table' },
         auth: { mode: 'clerk', ok: true, latencyMs: expect.any(Number) },
+        billing: { mode: 'unconfigured', ok: true, latencyMs: null, overage: 'off', message: expect.any(String) },
       },
     });
   });

@@ -71,6 +71,7 @@ describe('GET /api/v1/usage/current', () => {
       period: { start: anchor.toISOString(), end: addMonths(anchor, 1).toISOString() },
       tokens: { input: 4_000, output: 8_000, cacheRead: 40_000, cacheWrite: 1_500 },
       quota: { limit: 100_000, used: 12_000, remaining: 88_000, percent: 12 },
+      overage: { tokens: 0, reportedTokens: 0 },
       requests: 40,
       costUsd: 0.044,
       // 40,000 of 45,500 prompt tokens came from the cache; each saved (2.00 - 0.10) USD per million (the

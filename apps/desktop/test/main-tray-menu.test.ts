@@ -16,6 +16,7 @@ const usage = (percent: number): { ok: true; value: UsageCurrentResponse } => ({
     period: { start: '2030-05-01T00:00:00.000Z', end: '2030-06-01T00:00:00.000Z' },
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
     quota: { limit: 100_000, used: percent * 1000, remaining: 100_000 - percent * 1000, percent },
+    overage: { tokens: 0, reportedTokens: 0 },
     requests: 1,
     costUsd: 0,
     cache: { hitRate: 0, savingsUsd: 0 },

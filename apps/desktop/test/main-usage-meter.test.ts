@@ -12,6 +12,7 @@ const usage = (quota: UsageCurrentResponse['quota']): { ok: true; value: UsageCu
     period: { start: '2030-05-01T00:00:00.000Z', end: '2030-06-01T00:00:00.000Z' },
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
     quota,
+    overage: { tokens: 0, reportedTokens: 0 },
     requests: 3,
     costUsd: 0.01,
     cache: { hitRate: 0, savingsUsd: 0 },

@@ -21,6 +21,7 @@ const usage = (q: Quota): { ok: true; value: UsageCurrentResponse } => ({
     period,
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
     quota: q,
+    overage: { tokens: 0, reportedTokens: 0 },
     requests: 1,
     costUsd: 0,
     cache: { hitRate: 0, savingsUsd: 0 },

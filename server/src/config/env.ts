@@ -50,6 +50,16 @@ export const EnvSchema = Type.Object({
   /** This instance's name in /status and the logs; Railway's replica id, else host:pid. */
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,100}$' })),
   RAILWAY_REPLICA_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_(test|live)_[A-Za-z0-9]+$' })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
+  STRIPE_PRICE_PRO: Type.Optional(Type.String({ pattern: '^price_[A-Za-z0-9]+$' })),
+  STRIPE_PRICE_ENTERPRISE: Type.Optional(Type.String({ pattern: '^price_[A-Za-z0-9]+$' })),
+  /** The meter's event name: overage is reported to it when set. */
+  STRIPE_METER_EVENT: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' })),
+  /** The metered price of that meter, added to each checkout so that the overage is billed. */
+  STRIPE_PRICE_OVERAGE: Type.Optional(Type.String({ pattern: '^price_[A-Za-z0-9]+$' })),
+  /** Where Checkout and the Customer Portal send the trader back (default: this server's /api/v1/billing/return). */
+  BILLING_RETURN_URL: Type.Optional(Url(['https', 'http'])),
   LOG_LEVEL: Type.Union(
     LOG_LEVELS.map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -84,6 +94,19 @@ export interface SettlementSettings {
   recoverIntervalMs?: number;
   /** A reservation older than this is settled by the sweeper (default: the longest stream plus 5 minutes). */
   staleAfterMs?: number;
+}
+
+/** Stripe billing; null (billing off) when its variables are unset. */
+export interface BillingConfig {
+  secretKey: string;
+  webhookSecret: string;
+  prices: { pro: string; enterprise: string; overage: string | null };
+  meterEventName: string | null;
+  returnUrl: string | null;
+  /** Tests only: the loopback fake Stripe the SDK talks to instead of api.stripe.com. */
+  api?: { host: string; port: number; protocol: 'http' | 'https' };
+  /** How often unreported overage is queued and sent (tests call `app.billing.reportOverage()` instead). */
+  overageIntervalMs?: number;
 }
 
 export interface Config {
@@ -129,6 +152,7 @@ export interface Config {
   warnings: string[];
   rateLimit?: RateLimitSettings;
   settlement?: SettlementSettings;
+  billing: BillingConfig | null;
   /** Tests only: the memory guard's heap limit and its reading of the heap (services/memory-guard.ts). */
   memoryGuard?: MemoryGuardOptions;
 }
@@ -198,7 +222,42 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
     webDir: env.WEB_DIR ?? (existsSync(DEFAULT_WEB_DIR) ? DEFAULT_WEB_DIR : null),
     logLevel: env.LOG_LEVEL,
     chartRetentionDays: env.CHART_RETENTION_DAYS,
+    billing: readBilling(env),
     warnings: [...(auth.mode === 'local' && auth.warning ? [auth.warning] : []), ...coach.warnings],
+  };
+}
+
+const BILLING_REQUIRED = [
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_PRICE_PRO',
+  'STRIPE_PRICE_ENTERPRISE',
+] as const;
+
+/** Billing is on when its four variables are set, off when none is; some but not all is a mistake. */
+function readBilling(env: Env): BillingConfig | null {
+  const missing = BILLING_REQUIRED.filter((name) => env[name] === undefined);
+  if (missing.length === BILLING_REQUIRED.length) {
+    const stray = (['STRIPE_METER_EVENT', 'STRIPE_PRICE_OVERAGE'] as const).find((name) => env[name] !== undefined);
+    if (stray) throw new ConfigError(`${stray} is set but billing is off: set ${BILLING_REQUIRED.join(', ')} too`);
+    return null;
+  }
+  if (missing.length > 0) {
+    throw new ConfigError(`${missing.join(', ')} unset: billing needs all of ${BILLING_REQUIRED.join(', ')}`);
+  }
+  if (env.STRIPE_PRICE_PRO === env.STRIPE_PRICE_ENTERPRISE) {
+    throw new ConfigError('STRIPE_PRICE_PRO and STRIPE_PRICE_ENTERPRISE are the same price: each tier needs its own');
+  }
+  return {
+    secretKey: env.STRIPE_SECRET_KEY as string,
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET as string,
+    prices: {
+      pro: env.STRIPE_PRICE_PRO as string,
+      enterprise: env.STRIPE_PRICE_ENTERPRISE as string,
+      overage: env.STRIPE_PRICE_OVERAGE ?? null,
+    },
+    meterEventName: env.STRIPE_METER_EVENT ?? null,
+    returnUrl: env.BILLING_RETURN_URL ?? null,
   };
 }
 

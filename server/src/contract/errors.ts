@@ -10,11 +10,15 @@ export const ERROR_STATUS = {
   quota_exceeded: 402,
   forbidden: 403,
   not_found: 404,
+  /** Checkout for a trader who already has a paid plan: change it in the Customer Portal. */
+  already_subscribed: 409,
   payload_too_large: 413,
   rate_limited: 429,
   /** The trader already has as many answers streaming as the plan allows. */
   too_many_streams: 429,
   upstream_unconfigured: 503,
+  /** Billing's variables (STRIPE_*) are unset on this server. */
+  billing_unconfigured: 503,
   unavailable: 503,
   /** The server is near its memory limit: retry after Retry-After. */
   busy: 503,

@@ -45,6 +45,18 @@ export type UpstreamStatus = Static<typeof UpstreamStatus>;
 export const AuthStatus = Dependency(Type.Union([Type.Literal('clerk'), Type.Literal('local')]));
 export type AuthStatus = Static<typeof AuthStatus>;
 
+/** Stripe billing: `unconfigured` when its variables are unset (the billing routes answer 503). */
+export const BillingStatus = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('stripe'), Type.Literal('unconfigured')]),
+    ...dependencyFields,
+    /** `metered`: overage past a paid tier's quota is reported to Stripe's meter (STRIPE_METER_EVENT). */
+    overage: Type.Union([Type.Literal('metered'), Type.Literal('off')]),
+  },
+  { additionalProperties: false },
+);
+export type BillingStatus = Static<typeof BillingStatus>;
+
 export const StatusResponse = Type.Object(
   {
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
@@ -53,7 +65,13 @@ export const StatusResponse = Type.Object(
     instance: Type.String(),
     mode: Type.Union([Type.Literal('embedded'), Type.Literal('production'), Type.Literal('mixed')]),
     dependencies: Type.Object(
-      { database: DatabaseStatus, redis: RedisStatus, upstream: UpstreamStatus, auth: AuthStatus },
+      {
+        database: DatabaseStatus,
+        redis: RedisStatus,
+        upstream: UpstreamStatus,
+        auth: AuthStatus,
+        billing: BillingStatus,
+      },
       { additionalProperties: false },
     ),
   },

@@ -7,4 +7,5 @@ export * from './usage.js';
 export * from './conversations.js';
 export * from './chat.js';
 export * from './charts.js';
+export * from './billing.js';
 export const API_PREFIX = '/api/v1';

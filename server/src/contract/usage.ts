@@ -30,6 +30,8 @@ export const UsageCurrentResponse = Type.Object(
       { additionalProperties: false },
     ),
     quota: Quota,
+    /** Tokens past a paid tier's quota this period, and how many of them Stripe's meter has been sent. */
+    overage: Type.Object({ tokens: Type.Integer(), reportedTokens: Type.Integer() }, { additionalProperties: false }),
     requests: Type.Integer(),
     costUsd: Type.Number(),
     cache: Type.Object(

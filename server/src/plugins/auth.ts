@@ -25,6 +25,8 @@ declare module 'fastify' {
     /** The embedded default's issuer; null when an external issuer (Clerk) is configured. */
     localIssuer: LocalIssuer | null;
     authStatus(): Promise<AuthStatus>;
+    /** Drops the user's cached identities on this instance: their next request reads the row (a new tier). */
+    forgetUser(userId: string): void;
   }
   interface FastifyRequest {
     user: User | null;
@@ -137,6 +139,11 @@ export const authPlugin = fp<AuthPluginOptions>(
       );
     };
 
+    app.decorate('forgetUser', (userId: string) => {
+      for (const [token, known] of identities.entries()) {
+        if (known.user.id === userId) identities.delete(token);
+      }
+    });
     app.decorateRequest('user', null);
     app.decorateRequest('token', null);
     app.decorate('localIssuer', localIssuer);

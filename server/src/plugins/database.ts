@@ -6,6 +6,7 @@ import type { Config } from '../config/env.js';
 import { connectDatabase } from '../db/connect.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { billingRepository, type BillingRepository } from '../db/repositories/billing.js';
 import { conversationsRepository, type ConversationsRepository } from '../db/repositories/conversations.js';
 import { refreshTokensRepository, type RefreshTokensRepository } from '../db/repositories/refresh-tokens.js';
 import { usageRepository, type UsageRepository } from '../db/repositories/usage.js';
@@ -16,6 +17,7 @@ export interface Repositories {
   usage: UsageRepository;
   conversations: ConversationsRepository;
   refreshTokens: RefreshTokensRepository;
+  billing: BillingRepository;
 }
 
 declare module 'fastify' {
@@ -44,6 +46,7 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       usage: usageRepository(db),
       conversations: conversationsRepository(db),
       refreshTokens: refreshTokensRepository(db),
+      billing: billingRepository(db),
     });
   },
   { name: 'database' },

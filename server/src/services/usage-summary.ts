@@ -20,6 +20,13 @@ export function quotaOf(tier: Tier, used: number): Quota {
   };
 }
 
+/** Tokens past the quota of a tier that continues past it (paid); free is blocked at its quota instead. */
+export function overageOf(tier: Tier, used: number): number {
+  const rules = TIER_RULES[tier];
+  if (rules.blockAtQuota || rules.monthlyTokens === null) return 0;
+  return Math.max(0, used - rules.monthlyTokens);
+}
+
 const roundUsd = (value: number): number => Math.round(value * 1_000_000) / 1_000_000;
 
 export function summarizeUsage(
@@ -29,6 +36,8 @@ export function summarizeUsage(
   priceFor: PriceLookup,
   /** The quota counter the gate reads (users.quota_used): the rows' sum by construction, one figure for both. */
   quotaUsed: number,
+  /** Overage tokens already sent to Stripe's meter this period. */
+  reportedOverage = 0,
 ): UsageCurrentResponse {
   const sum = (pick: (row: ModelTotals) => number) => totals.reduce((total, row) => total + pick(row), 0);
   const input = sum((row) => row.inputTokens);
@@ -45,6 +54,7 @@ export function summarizeUsage(
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     tokens: { input, output, cacheRead, cacheWrite },
     quota: quotaOf(tier, quotaUsed),
+    overage: { tokens: overageOf(tier, quotaUsed), reportedTokens: reportedOverage },
     requests: sum((row) => row.requests),
     costUsd: roundUsd(sum((row) => row.costUsd)),
     cache: {

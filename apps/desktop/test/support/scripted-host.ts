@@ -24,6 +24,7 @@ export const USAGE: UsageCurrentResponse = {
   period: { start: '2026-01-01T00:00:00.000Z', end: '2026-02-01T00:00:00.000Z' },
   tokens: { input: 1_500, output: 500, cacheRead: 0, cacheWrite: 0 },
   quota: QUOTA,
+  overage: { tokens: 0, reportedTokens: 0 },
   requests: 1,
   costUsd: 0.01,
   cache: { hitRate: 0, savingsUsd: 0 },

@@ -8,6 +8,8 @@ export interface User {
   email: string | null;
   tier: Tier;
   subscriptionStatus: string;
+  /** Stripe's customer, once the trader has been through Checkout. */
+  stripeCustomerId: string | null;
   periodStart: Date;
   createdAt: Date;
   lastActiveAt: Date;
@@ -19,12 +21,14 @@ interface UserRow {
   email: string | null;
   tier: Tier;
   subscription_status: string;
+  stripe_customer_id: string | null;
   period_start: Date;
   created_at: Date;
   last_active_at: Date;
 }
 
-const COLUMNS = 'id, clerk_user_id, email, tier, subscription_status, period_start, created_at, last_active_at';
+const COLUMNS =
+  'id, clerk_user_id, email, tier, subscription_status, stripe_customer_id, period_start, created_at, last_active_at';
 
 const toUser = (row: UserRow): User => ({
   id: row.id,
@@ -32,6 +36,7 @@ const toUser = (row: UserRow): User => ({
   email: row.email,
   tier: row.tier,
   subscriptionStatus: row.subscription_status,
+  stripeCustomerId: row.stripe_customer_id,
   periodStart: row.period_start,
   createdAt: row.created_at,
   lastActiveAt: row.last_active_at,

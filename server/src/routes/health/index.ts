@@ -46,7 +46,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
       : embedded.some(Boolean)
         ? 'mixed'
         : 'production';
-    const dependencies = { database, redis, upstream, auth };
+    const dependencies = { database, redis, upstream, auth, billing: app.billingStatus() };
     const degraded = [database, redis, auth].some((dependency) => !dependency.ok);
     return {
       status: degraded ? ('degraded' as const) : ('ok' as const),

@@ -35,11 +35,12 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
       // client let go. Waiting here for it (bounded) spares the client a guessed pause or repeated reads.
       if (request.query.settled) await app.turns.whenSettled(user.id, request.query.settled, SETTLED_WAIT_MS);
       const period = billingPeriodAt(user.periodStart, new Date());
-      const [totals, quotaUsed] = await Promise.all([
+      const [totals, quotaUsed, reportedOverage] = await Promise.all([
         app.repos.usage.periodTotals(user.id, period.start),
         app.repos.usage.quotaUsed(user.id, period.start),
+        app.repos.billing.reportedOverage(user.id, period.start),
       ]);
-      return summarizeUsage(user.tier, period, totals, priceFor, quotaUsed);
+      return summarizeUsage(user.tier, period, totals, priceFor, quotaUsed, reportedOverage);
     },
   );
 

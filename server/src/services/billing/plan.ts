@@ -1,0 +1,61 @@
+// What a Stripe subscription makes of a trader's plan: the tier from its price and status, and the quota
+// period it anchors. Pure, so every status is tested without Stripe.
+import type Stripe from 'stripe';
+import type { Tier } from '../../contract/usage.js';
+import type { PlanChange } from '../../db/repositories/billing.js';
+
+export interface PlanPrices {
+  pro: string;
+  enterprise: string;
+}
+
+/**
+ * Statuses that keep the paid tier. `past_due` is the grace period: Stripe retries the card on its own
+ * schedule (Billing settings, "Manage failed payments") and the trader keeps the plan meanwhile; when the
+ * retries run out Stripe moves the subscription to `canceled` or `unpaid`, which is free.
+ */
+const PAID_STATUSES: ReadonlySet<string> = new Set(['active', 'trialing', 'past_due']);
+
+const NEVER_STARTED: ReadonlySet<string> = new Set(['incomplete']);
+
+/** The start of the calendar month (UTC) that contains `at`: the free tier's quota period. */
+export const calendarMonthStart = (at: Date): Date => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+
+/** The paid tier a price stands for, or null for a price that is not one of ours (the metered overage price). */
+export function tierOfPrice(priceId: string, prices: PlanPrices): Exclude<Tier, 'free'> | null {
+  if (priceId === prices.pro) return 'pro';
+  if (priceId === prices.enterprise) return 'enterprise';
+  return null;
+}
+
+const seconds = (unix: number): Date => new Date(unix * 1000);
+
+/** The plan a subscription (as an event carries it) gives; deleted subscriptions end as free. */
+export function planOf(
+  subscription: Stripe.Subscription,
+  prices: PlanPrices,
+  eventAt: Date,
+  options: { deleted?: boolean } = {},
+): PlanChange {
+  const item = subscription.items.data.find((candidate) => tierOfPrice(candidate.price.id, prices) !== null);
+  const tier = item ? tierOfPrice(item.price.id, prices) : null;
+  if (!options.deleted && item && tier && PAID_STATUSES.has(subscription.status)) {
+    return {
+      tier,
+      status: subscription.status,
+      subscriptionId: subscription.id,
+      periodStart: seconds(item.current_period_start),
+      periodEnd: seconds(item.current_period_end),
+      eventAt,
+    };
+  }
+  return {
+    tier: 'free',
+    status: options.deleted ? 'canceled' : subscription.status,
+    subscriptionId: subscription.id,
+    // A subscription still waiting for its first payment never moved the trader's period.
+    periodStart: !options.deleted && NEVER_STARTED.has(subscription.status) ? null : calendarMonthStart(eventAt),
+    periodEnd: null,
+    eventAt,
+  };
+}

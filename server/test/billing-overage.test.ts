@@ -1,0 +1,153 @@
+// Overage past a paid tier's quota, reported to Stripe's meter through the outbox: once, in one event per pass
+// however many answers are behind it, retried after failures and across a restart (a new server on the same
+// database). Real PostgreSQL, the loopback fake Stripe; what the trader sees is read from /usage/current.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
+import { bearer, buildTestApp, type TestApp } from './support/app.js';
+import { stripeApi } from './support/billing-harness.js';
+import { postgresTestDatabase, type TestDatabase } from './support/database.js';
+import { METER_EVENT, PRICE_PRO, startFakeStripe, type FakeStripe } from './support/fake-stripe.js';
+import { startTestIssuer, type TestIssuer } from './support/issuer.js';
+import { newCustomerId, signed, stripeEvent, subscription } from './support/stripe-events.js';
+
+let stripe: FakeStripe;
+let database: TestDatabase;
+let issuer: TestIssuer;
+beforeAll(async () => {
+  [stripe, database, issuer] = await Promise.all([startFakeStripe(), postgresTestDatabase(), startTestIssuer()]);
+});
+afterAll(async () => {
+  await database.drop();
+  await Promise.all([stripe.close(), issuer.close()]);
+});
+
+const PRO_QUOTA = 2_000_000;
+const startServer = (): Promise<TestApp> =>
+  buildTestApp({ database: database.db, env: { ...issuer.env, ...stripe.env }, tweak: stripeApi(stripe) });
+
+/** A pro trader (through the webhook) whose period started ten days ago, and a way to record their usage. */
+async function proTrader(server: TestApp, sub: string) {
+  const headers = bearer(await issuer.sessionToken({ sub, expiresIn: 900 }));
+  expect((await server.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers })).statusCode).toBe(200);
+  const customer = newCustomerId();
+  const anchor = new Date(Math.floor(Date.now() / 1000 - 10 * 24 * 3600) * 1000);
+  const { payload, signature } = signed(
+    stripeEvent(
+      'customer.subscription.created',
+      subscription({ customer, price: PRICE_PRO, periodStart: anchor, metadata: { strat_coach_subject: sub } }),
+    ),
+  );
+  const delivered = await server.app.inject({
+    method: 'POST',
+    url: '/api/v1/billing/webhook',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    payload,
+  });
+  expect(delivered.statusCode).toBe(200);
+  const user = await server.app.repos.users.findByClerkId(sub);
+  if (!user) throw new Error('trader not created');
+  const use = (quotaTokens: number) =>
+    usageRepository(database.db).insert({
+      userId: user.id,
+      conversationId: null,
+      requestId: 'req',
+      model: 'claude-sonnet-5-5',
+      inputTokens: quotaTokens,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      quotaTokens,
+      costUsd: 0,
+      latencyMs: 1000,
+      ttftMs: 200,
+      status: 'ok',
+      errorCode: null,
+      billingPeriodStart: anchor,
+    } satisfies NewUsageRecord);
+  return { headers, customer, use };
+}
+
+const overageOf = async (server: TestApp, headers: Record<string, string>) => {
+  const response = await server.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+  return response.json<{ tier: string; overage: { tokens: number; reportedTokens: number } }>().overage;
+};
+
+describe('overage reporting', () => {
+  it('fails twice, with a restart between, then reports the overage exactly once', async () => {
+    let server = await startServer();
+    try {
+      const trader = await proTrader(server, `user_over${Date.now()}`);
+      await trader.use(PRO_QUOTA - 1_000);
+      await trader.use(5_000);
+      await trader.use(7_345);
+      expect(await overageOf(server, trader.headers)).toEqual({ tokens: 11_345, reportedTokens: 0 });
+
+      stripe.failMeterEvents(2);
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 1, sent: 0, failed: 1 });
+      expect(await overageOf(server, trader.headers)).toEqual({ tokens: 11_345, reportedTokens: 0 });
+
+      // A restart: the queued report lives in the database, not in the process.
+      await server.close();
+      server = await startServer();
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 0, sent: 0, failed: 1 });
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 0, sent: 1, failed: 0 });
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 0, sent: 0, failed: 0 });
+
+      const counted = stripe.meterEvents.filter((event) => event.customer === trader.customer);
+      expect(counted).toEqual([
+        {
+          identifier: expect.any(String),
+          eventName: METER_EVENT,
+          customer: trader.customer,
+          value: 11_345,
+          timestamp: expect.any(Number),
+        },
+      ]);
+      expect(await overageOf(server, trader.headers)).toEqual({ tokens: 11_345, reportedTokens: 11_345 });
+
+      // More answers past the quota: only what is new is reported.
+      await trader.use(655);
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 1, sent: 1, failed: 0 });
+      expect(stripe.meterEvents.filter((event) => event.customer === trader.customer).map((e) => e.value)).toEqual([
+        11_345, 655,
+      ]);
+      expect(await overageOf(server, trader.headers)).toEqual({ tokens: 12_000, reportedTokens: 12_000 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a send repeated after a lost reply is counted once by Stripe (the same idempotency key)', async () => {
+    const server = await startServer();
+    try {
+      const trader = await proTrader(server, `user_lost${Date.now()}`);
+      await trader.use(PRO_QUOTA + 500);
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 1, sent: 1, failed: 0 });
+      // As if the reply had been lost: the row is unsent again and the next pass sends it once more.
+      await database.db.query(`UPDATE overage_reports SET sent_at = NULL WHERE customer_id = $1`, [trader.customer]);
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 0, sent: 1, failed: 0 });
+      expect(stripe.meterEvents.filter((event) => event.customer === trader.customer).map((e) => e.value)).toEqual([
+        500,
+      ]);
+      const sends = stripe.requests.filter(
+        (request) =>
+          request.path === '/v1/billing/meter_events' &&
+          (request.params.payload as Record<string, string>).stripe_customer_id === trader.customer,
+      );
+      expect(sends).toHaveLength(2);
+      expect(sends[1]?.idempotencyKey).toBe(sends[0]?.idempotencyKey);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a free trader has no overage: blocked at the quota instead', async () => {
+    const server = await startServer();
+    try {
+      const headers = bearer(await issuer.sessionToken({ sub: `user_free${Date.now()}`, expiresIn: 900 }));
+      expect(await overageOf(server, headers)).toEqual({ tokens: 0, reportedTokens: 0 });
+    } finally {
+      await server.close();
+    }
+  });
+});

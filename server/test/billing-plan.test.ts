@@ -1,0 +1,102 @@
+// What a Stripe subscription makes of the trader's plan (every status, the metered price beside the tier's),
+// and billing's configuration: all four variables, none, or a clear error naming what is missing.
+import type Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/env.js';
+import { calendarMonthStart, planOf } from '../src/services/billing/plan.js';
+
+const prices = { pro: 'price_pro', enterprise: 'price_ent' };
+const eventAt = new Date('2030-05-17T12:00:00Z');
+const start = new Date('2030-05-03T08:00:00Z');
+const end = new Date('2030-06-03T08:00:00Z');
+
+const sub = (status: Stripe.Subscription.Status, priceIds: string[] = ['price_pro']): Stripe.Subscription =>
+  ({
+    id: 'sub_1',
+    status,
+    items: {
+      data: priceIds.map((id) => ({
+        price: { id },
+        current_period_start: start.getTime() / 1000,
+        current_period_end: end.getTime() / 1000,
+      })),
+    },
+  }) as unknown as Stripe.Subscription;
+
+describe('planOf', () => {
+  it.each(['active', 'trialing', 'past_due'] as const)(
+    '%s keeps the price’s tier, anchored at its period',
+    (status) => {
+      expect(planOf(sub(status), prices, eventAt)).toEqual({
+        tier: 'pro',
+        status,
+        subscriptionId: 'sub_1',
+        periodStart: start,
+        periodEnd: end,
+        eventAt,
+      });
+    },
+  );
+
+  it('finds the tier’s price beside the metered overage price', () => {
+    expect(planOf(sub('active', ['price_overage', 'price_ent']), prices, eventAt).tier).toBe('enterprise');
+  });
+
+  it.each(['canceled', 'unpaid', 'incomplete_expired', 'paused'] as const)(
+    '%s is free from the start of the calendar month',
+    (status) => {
+      expect(planOf(sub(status), prices, eventAt)).toMatchObject({
+        tier: 'free',
+        status,
+        periodStart: new Date('2030-05-01T00:00:00Z'),
+        periodEnd: null,
+      });
+    },
+  );
+
+  it('incomplete (the first payment not made) is free and keeps the period; deleted is free', () => {
+    expect(planOf(sub('incomplete'), prices, eventAt)).toMatchObject({ tier: 'free', periodStart: null });
+    expect(planOf(sub('active'), prices, eventAt, { deleted: true })).toMatchObject({
+      tier: 'free',
+      status: 'canceled',
+      periodStart: calendarMonthStart(eventAt),
+    });
+  });
+
+  it('a price that is not ours is free', () => {
+    expect(planOf(sub('active', ['price_other']), prices, eventAt).tier).toBe('free');
+  });
+});
+
+describe('billing configuration', () => {
+  const full = {
+    STRIPE_SECRET_KEY: 'sk_test_abc123',
+    STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+    STRIPE_PRICE_PRO: 'price_pro1',
+    STRIPE_PRICE_ENTERPRISE: 'price_ent1',
+  };
+
+  it('is off when nothing is set, on with the four variables', () => {
+    expect(loadConfig({}).billing).toBeNull();
+    expect(loadConfig({ ...full, STRIPE_METER_EVENT: 'coach_tokens' }).billing).toEqual({
+      secretKey: 'sk_test_abc123',
+      webhookSecret: 'whsec_abc123',
+      prices: { pro: 'price_pro1', enterprise: 'price_ent1', overage: null },
+      meterEventName: 'coach_tokens',
+      returnUrl: null,
+    });
+  });
+
+  it('names what is missing or malformed', () => {
+    const partial: Record<string, string> = { ...full };
+    delete partial.STRIPE_WEBHOOK_SECRET;
+    expect(() => loadConfig(partial)).toThrow(
+      new ConfigError(
+        'STRIPE_WEBHOOK_SECRET unset: billing needs all of STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_PRICE_PRO, STRIPE_PRICE_ENTERPRISE',
+      ),
+    );
+    expect(() => loadConfig({ ...full, STRIPE_SECRET_KEY: 'pk_test_abc' })).toThrow(/^STRIPE_SECRET_KEY is invalid/);
+    expect(() => loadConfig({ ...full, STRIPE_PRICE_ENTERPRISE: 'price_pro1' })).toThrow(/the same price/);
+    expect(() => loadConfig({ STRIPE_METER_EVENT: 'coach_tokens' })).toThrow(/billing is off/);
+  });
+});

@@ -1,0 +1,167 @@
+// Checkout and the Customer Portal through HTTP, against the loopback fake Stripe: the exact parameters the
+// server sends (mode, prices, client_reference_id, customer, return URLs) and what the trader gets back. And
+// a server without billing: every billing route answers 503 billing_unconfigured, /status says so.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+import { stripeApi } from './support/billing-harness.js';
+import { PRICE_ENTERPRISE, PRICE_PRO, startFakeStripe, type FakeStripe } from './support/fake-stripe.js';
+import { newCustomerId, signed, stripeEvent, subscription } from './support/stripe-events.js';
+
+const RETURN_URL = 'https://coach.example.com/billing/done';
+
+describe('billing on', () => {
+  let stripe: FakeStripe;
+  let h: ApiHarness;
+  beforeAll(async () => {
+    stripe = await startFakeStripe();
+    h = await startApiHarness({ env: { ...stripe.env, BILLING_RETURN_URL: RETURN_URL }, tweak: stripeApi(stripe) });
+  });
+  afterAll(async () => {
+    await h.close();
+    await stripe.close();
+  });
+
+  const post = (url: string, headers: Record<string, string>, payload?: unknown) =>
+    h.test.app.inject({ method: 'POST', url: `/api/v1/billing/${url}`, headers, ...(payload ? { payload } : {}) });
+  const lastRequest = (path: string) => stripe.requests.filter((request) => request.path === path).at(-1);
+
+  it('checkout: a subscription-mode session for the tier price, the trader named by their subject', async () => {
+    const { user, headers } = await h.trader();
+    const response = await post('checkout', headers, { tier: 'enterprise' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ url: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\/c\/cs_test_/) });
+    const sent = lastRequest('/v1/checkout/sessions');
+    expect(sent?.method).toBe('POST');
+    expect(sent?.params).toEqual({
+      mode: 'subscription',
+      line_items: [{ price: PRICE_ENTERPRISE, quantity: '1' }],
+      client_reference_id: user.clerkUserId,
+      metadata: { strat_coach_subject: user.clerkUserId },
+      subscription_data: { metadata: { strat_coach_subject: user.clerkUserId } },
+      success_url: `${RETURN_URL}?checkout=success`,
+      cancel_url: `${RETURN_URL}?checkout=cancelled`,
+    });
+    expect(sent?.idempotencyKey).toEqual(expect.any(String));
+  });
+
+  it('checkout reuses the Stripe customer of a trader who had a plan; a paid trader is sent to the portal', async () => {
+    const { user, headers } = await h.trader();
+    const customer = newCustomerId();
+    const sub = subscription({
+      customer,
+      price: PRICE_PRO,
+      periodStart: new Date(Math.floor(Date.now() / 1000 - 3600) * 1000),
+      metadata: { strat_coach_subject: user.clerkUserId },
+    });
+    const deliver = async (type: string, object: object, created: Date) => {
+      const { payload, signature } = signed(stripeEvent(type, object, created));
+      const response = await h.test.app.inject({
+        method: 'POST',
+        url: '/api/v1/billing/webhook',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        payload,
+      });
+      expect(response.statusCode).toBe(200);
+    };
+    await deliver('customer.subscription.created', sub, new Date(Date.now() - 10_000));
+
+    const paid = await post('checkout', headers, { tier: 'pro' });
+    expect(paid.statusCode).toBe(409);
+    expect(paid.json()).toMatchObject({ error: { code: 'already_subscribed', tier: 'pro' } });
+
+    await deliver('customer.subscription.deleted', { ...sub, status: 'canceled' }, new Date());
+    const again = await post('checkout', headers, { tier: 'pro' });
+    expect(again.statusCode).toBe(200);
+    expect(lastRequest('/v1/checkout/sessions')?.params).toMatchObject({
+      mode: 'subscription',
+      customer,
+      client_reference_id: user.clerkUserId,
+      line_items: [{ price: PRICE_PRO, quantity: '1' }],
+    });
+    expect(lastRequest('/v1/checkout/sessions')?.params).not.toHaveProperty('customer_email');
+
+    const portal = await post('portal', headers);
+    expect(portal.statusCode).toBe(200);
+    expect(portal.json()).toEqual({ url: expect.stringMatching(/^https:\/\/billing\.stripe\.test\/p\//) });
+    expect(lastRequest('/v1/billing_portal/sessions')?.params).toEqual({
+      customer,
+      return_url: `${RETURN_URL}?portal=done`,
+    });
+  });
+
+  it('the portal before any checkout is 404; bad input and no token are refused before Stripe is called', async () => {
+    const { headers } = await h.trader();
+    const calls = stripe.requests.length;
+    const portal = await post('portal', headers);
+    expect(portal.statusCode).toBe(404);
+    expect(portal.json()).toMatchObject({ error: { code: 'not_found' } });
+    for (const body of [{ tier: 'free' }, { tier: 'gold' }, {}, { tier: 'PRO' }]) {
+      const refused = await post('checkout', headers, body);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+    const anonymous = await post('checkout', {}, { tier: 'pro' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(stripe.requests.length).toBe(calls);
+  });
+
+  it('/status reports billing on and overage metered', async () => {
+    const status = await h.test.app.inject({ method: 'GET', url: '/api/v1/status' });
+    expect(status.json().dependencies.billing).toEqual({
+      mode: 'stripe',
+      ok: true,
+      latencyMs: null,
+      overage: 'metered',
+    });
+  });
+});
+
+describe('Stripe unreachable', () => {
+  it('checkout answers 503 unavailable, with nothing of Stripe in the answer', async () => {
+    const gone = await startFakeStripe();
+    await gone.close();
+    const h = await startApiHarness({ env: gone.env, tweak: stripeApi(gone) });
+    try {
+      const { headers } = await h.trader();
+      const response = await h.test.app.inject({
+        method: 'POST',
+        url: '/api/v1/billing/checkout',
+        headers,
+        payload: { tier: 'pro' },
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()).toEqual({
+        error: { code: 'unavailable', message: 'Billing cannot be reached right now. Try again shortly.' },
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('billing off', () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('every billing route answers 503 billing_unconfigured and /status says so', async () => {
+    const { headers } = await h.trader();
+    for (const [url, extra] of [
+      ['checkout', { headers, payload: { tier: 'pro' } }],
+      ['portal', { headers }],
+      ['webhook', { headers: { 'stripe-signature': 't=1,v1=x', 'content-type': 'application/json' }, payload: '{}' }],
+    ] as const) {
+      const response = await h.test.app.inject({ method: 'POST', url: `/api/v1/billing/${url}`, ...extra });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ error: { code: 'billing_unconfigured' } });
+    }
+    const status = await h.test.app.inject({ method: 'GET', url: '/api/v1/status' });
+    expect(status.json().dependencies.billing).toMatchObject({ mode: 'unconfigured', ok: true, overage: 'off' });
+    expect(status.json().status).toBe('ok');
+  });
+});

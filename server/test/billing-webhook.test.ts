@@ -1,0 +1,252 @@
+// Stripe's webhook through HTTP: events signed with the SDK's test-header helper, against real PostgreSQL and
+// Redis, the loopback fake Stripe and the fake Anthropic upstream. What the trader sees after each event is
+// read from /usage/current and from their next question.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingPeriodAt } from '../src/services/billing-period.js';
+import { startBillingHarness, type BillingHarness } from './support/billing-harness.js';
+import { PRICE_ENTERPRISE, PRICE_PRO } from './support/fake-stripe.js';
+import {
+  checkoutCompleted,
+  newCustomerId,
+  signed,
+  stripeEvent,
+  subscription,
+  type SubscriptionOptions,
+} from './support/stripe-events.js';
+import type { Trader } from './support/api-harness.js';
+
+let h: BillingHarness;
+beforeAll(async () => {
+  h = await startBillingHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const DAY_MS = 24 * 3600 * 1000;
+const secondsAgo = (seconds: number): Date => new Date(Math.floor(Date.now() / 1000 - seconds) * 1000);
+
+/** A free trader whose quota period started ten days ago, on a whole second (Stripe's clock has seconds). */
+async function freeTrader(): Promise<Trader & { anchor: Date; customer: string }> {
+  const trader = await h.trader();
+  const anchor = secondsAgo(10 * 24 * 3600);
+  await h.test.app.repos.users.setPlan(trader.user.id, { periodStart: anchor });
+  return { ...trader, headers: await trader.fresh(), anchor, customer: newCustomerId() };
+}
+
+const usage = async (headers: Record<string, string>) => {
+  const response = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+  expect(response.statusCode).toBe(200);
+  return response.json<{
+    tier: string;
+    period: { start: string; end: string };
+    quota: { limit: number | null; used: number };
+  }>();
+};
+
+const setQuotaUsed = async (userId: string, anchor: Date, used: number) => {
+  await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
+    userId,
+    billingPeriodAt(anchor, new Date()).start,
+    used,
+  ]);
+};
+
+const subscribed =
+  (trader: { user: { clerkUserId: string }; anchor: Date; customer: string }) =>
+  (options: Partial<SubscriptionOptions> = {}) =>
+    subscription({
+      customer: trader.customer,
+      price: PRICE_PRO,
+      periodStart: trader.anchor,
+      metadata: { strat_coach_subject: trader.user.clerkUserId },
+      ...options,
+    });
+
+describe('POST /api/v1/billing/webhook: signatures', () => {
+  it('refuses a bad signature with 400 and changes nothing; the same event signed properly is then applied', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)();
+    h.stripe.subscriptions.set(sub.id, sub);
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
+    );
+    const good = signed(event);
+    const refusals = [
+      await h.webhook(good.payload, signed(event, { secret: 'whsec_someoneelse' }).signature),
+      await h.webhook(good.payload.replace('"complete"', '"expired"'), good.signature),
+      await h.webhook(good.payload, 't=1,v1=deadbeef'),
+      await h.webhook(good.payload, null),
+    ];
+    for (const refused of refusals) {
+      expect(refused).toEqual({
+        statusCode: 400,
+        body: { error: { code: 'invalid_request', message: expect.any(String), field: 'stripe-signature' } },
+      });
+    }
+    expect((await usage(trader.headers)).tier).toBe('free');
+    const { rows } = await h.database.db.query('SELECT 1 FROM billing_events WHERE id = $1', [event.id]);
+    expect(rows).toEqual([]);
+
+    expect(await h.webhook(good.payload, good.signature)).toEqual({ statusCode: 200, body: { received: true } });
+    expect((await usage(trader.headers)).tier).toBe('pro');
+  });
+
+  it('refuses an event signed more than 300 s ago', async () => {
+    const trader = await freeTrader();
+    const event = stripeEvent('customer.subscription.created', subscribed(trader)());
+    const stale = signed(event, { timestamp: secondsAgo(301) });
+    const refused = await h.webhook(stale.payload, stale.signature);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatchObject({ error: { code: 'invalid_request', field: 'stripe-signature' } });
+    expect((await usage(trader.headers)).tier).toBe('free');
+  });
+});
+
+describe('POST /api/v1/billing/webhook: plans', () => {
+  it('checkout completed, then the subscription updated to the pro price: the next request is pro', async () => {
+    const trader = await freeTrader();
+    // At the free quota: the next question is refused.
+    await setQuotaUsed(trader.user.id, trader.anchor, 100_000);
+    const refused = await h.chat(trader.headers, { message: 'Is this 2-1-2 live?' });
+    expect(refused.status).toBe(402);
+
+    const sub = subscribed(trader)({ status: 'incomplete' });
+    h.stripe.subscriptions.set(sub.id, sub);
+    const completed = checkoutCompleted({
+      subject: trader.user.clerkUserId,
+      customer: trader.customer,
+      subscription: sub.id,
+    });
+    expect((await h.deliver(stripeEvent('checkout.session.completed', completed, secondsAgo(2)))).statusCode).toBe(200);
+    expect((await usage(trader.headers)).tier).toBe('free');
+
+    const active = { ...sub, status: 'active' as const };
+    expect((await h.deliver(stripeEvent('customer.subscription.updated', active, secondsAgo(1)))).statusCode).toBe(200);
+    // The same token as before the upgrade: the cached identity was dropped.
+    const now = await usage(trader.headers);
+    expect(now).toMatchObject({ tier: 'pro', quota: { limit: 2_000_000, used: 100_000 } });
+    expect(now.period.start).toBe(billingPeriodAt(trader.anchor, new Date()).start.toISOString());
+    const answered = await h.chat(trader.headers, { message: 'Is this 2-1-2 live?' });
+    expect(answered.status).toBe(200);
+    expect(answered.events.at(-1)?.event).toBe('stream_complete');
+  });
+
+  it('deleted: back to free, its quota period the calendar month', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)({ price: PRICE_ENTERPRISE });
+    await h.deliver(stripeEvent('customer.subscription.created', sub, secondsAgo(5)));
+    expect((await usage(trader.headers)).tier).toBe('enterprise');
+
+    expect(
+      (await h.deliver(stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }))).statusCode,
+    ).toBe(200);
+    const now = await usage(trader.headers);
+    expect(now).toMatchObject({ tier: 'free', quota: { limit: 100_000, used: 0 } });
+    const today = new Date();
+    expect(now.period.start).toBe(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)).toISOString());
+  });
+
+  it('a renewal starts a new quota period: the counter starts again at zero', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)();
+    await h.deliver(stripeEvent('customer.subscription.created', sub, secondsAgo(10)));
+    await setQuotaUsed(trader.user.id, trader.anchor, 1_500_000);
+    expect((await usage(trader.headers)).quota.used).toBe(1_500_000);
+
+    const renewedAt = secondsAgo(3600);
+    const renewed = subscribed(trader)({ id: sub.id, periodStart: renewedAt });
+    await h.deliver(stripeEvent('customer.subscription.updated', renewed, secondsAgo(5)));
+    const now = await usage(trader.headers);
+    expect(now).toMatchObject({ tier: 'pro', quota: { limit: 2_000_000, used: 0 } });
+    expect(now.period.start).toBe(renewedAt.toISOString());
+    expect(new Date(now.period.end).getTime() - renewedAt.getTime()).toBeGreaterThanOrEqual(28 * DAY_MS);
+  });
+
+  it('the same event twice has one effect and answers 200 both times', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)();
+    h.stripe.subscriptions.set(sub.id, sub);
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
+    );
+    const lookups = () => h.stripe.requests.filter((request) => request.path === `/v1/subscriptions/${sub.id}`).length;
+    expect(await h.deliver(event)).toEqual({ statusCode: 200, body: { received: true } });
+    expect(await h.deliver(event)).toEqual({ statusCode: 200, body: { received: true } });
+    expect(lookups()).toBe(1);
+    expect((await usage(trader.headers)).tier).toBe('pro');
+    const { rows } = await h.database.db.query('SELECT id FROM billing_events WHERE id = $1', [event.id]);
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('POST /api/v1/billing/webhook: Stripe failing', () => {
+  it('a checkout completion whose subscription cannot be read is 503 and applied when delivered again', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)();
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
+    );
+    const failed = await h.deliver(event);
+    expect(failed).toEqual({
+      statusCode: 503,
+      body: { error: { code: 'unavailable', message: 'Billing cannot be reached right now. Try again shortly.' } },
+    });
+    expect((await usage(trader.headers)).tier).toBe('free');
+    h.stripe.subscriptions.set(sub.id, sub);
+    expect((await h.deliver(event)).statusCode).toBe(200);
+    expect((await usage(trader.headers)).tier).toBe('pro');
+  });
+});
+
+describe('POST /api/v1/billing/webhook: events out of order', () => {
+  it('the subscription before the checkout completion: pro either way', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)();
+    h.stripe.subscriptions.set(sub.id, sub);
+    await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(1)));
+    expect((await usage(trader.headers)).tier).toBe('pro');
+    const completed = checkoutCompleted({
+      subject: trader.user.clerkUserId,
+      customer: trader.customer,
+      subscription: sub.id,
+    });
+    await h.deliver(stripeEvent('checkout.session.completed', completed, secondsAgo(3)));
+    expect((await usage(trader.headers)).tier).toBe('pro');
+  });
+
+  it('an older event arriving after a newer one changes nothing', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)();
+    await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(10)));
+    // created (incomplete) was sent first by Stripe but arrives last.
+    await h.deliver(stripeEvent('customer.subscription.created', { ...sub, status: 'incomplete' }, secondsAgo(20)));
+    expect((await usage(trader.headers)).tier).toBe('pro');
+
+    await h.deliver(stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }, secondsAgo(2)));
+    await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(5)));
+    expect((await usage(trader.headers)).tier).toBe('free');
+  });
+
+  it('the end of a replaced subscription leaves the new one in place', async () => {
+    const trader = await freeTrader();
+    const first = subscribed(trader)();
+    const second = subscribed(trader)({ price: PRICE_ENTERPRISE });
+    await h.deliver(stripeEvent('customer.subscription.created', first, secondsAgo(30)));
+    await h.deliver(stripeEvent('customer.subscription.created', second, secondsAgo(20)));
+    await h.deliver(stripeEvent('customer.subscription.deleted', { ...first, status: 'canceled' }, secondsAgo(10)));
+    expect((await usage(trader.headers)).tier).toBe('enterprise');
+  });
+
+  it('past_due keeps the plan (the grace period); unpaid ends it', async () => {
+    const trader = await freeTrader();
+    const sub = subscribed(trader)();
+    await h.deliver(stripeEvent('customer.subscription.updated', { ...sub, status: 'past_due' }, secondsAgo(10)));
+    expect((await usage(trader.headers)).tier).toBe('pro');
+    await h.deliver(stripeEvent('customer.subscription.updated', { ...sub, status: 'unpaid' }, secondsAgo(5)));
+    expect((await usage(trader.headers)).tier).toBe('free');
+  });
+});

@@ -1,0 +1,50 @@
+// The coaching server with billing on: the chat harness (PostgreSQL, Redis, the issuer, the fake Anthropic
+// upstream) plus the loopback fake Stripe, and a way to deliver signed webhook events.
+import type { Config } from '../../src/config/env.js';
+import { startChatHarness, type ChatHarness } from './chat-harness.js';
+import { startFakeStripe, type FakeStripe } from './fake-stripe.js';
+import { signed, type StripeEventJson } from './stripe-events.js';
+
+export interface BillingHarness extends ChatHarness {
+  stripe: FakeStripe;
+  /** POSTs a body to the webhook with the given signature; `deliver` signs it properly. */
+  webhook(payload: string, signature: string | null): Promise<{ statusCode: number; body: unknown }>;
+  deliver(event: StripeEventJson): Promise<{ statusCode: number; body: unknown }>;
+}
+
+export const stripeApi = (stripe: FakeStripe) => (config: Config) => {
+  if (!config.billing) throw new Error('billing is off: the fake Stripe needs its environment');
+  config.billing.api = stripe.api;
+  // Tests run the overage pass themselves.
+  config.billing.overageIntervalMs = 3_600_000;
+};
+
+export async function startBillingHarness(): Promise<BillingHarness> {
+  const stripe = await startFakeStripe();
+  const chat = await startChatHarness(stripeApi(stripe), stripe.env);
+  const webhook = async (payload: string, signature: string | null) => {
+    const response = await chat.test.app.inject({
+      method: 'POST',
+      url: '/api/v1/billing/webhook',
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        ...(signature === null ? {} : { 'stripe-signature': signature }),
+      },
+      payload,
+    });
+    return { statusCode: response.statusCode, body: response.json<unknown>() };
+  };
+  return {
+    ...chat,
+    stripe,
+    webhook,
+    deliver: (event) => {
+      const { payload, signature } = signed(event);
+      return webhook(payload, signature);
+    },
+    async close() {
+      await chat.close();
+      await stripe.close();
+    },
+  };
+}
