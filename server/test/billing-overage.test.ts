@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
 import { bearer, buildTestApp, type TestApp } from './support/app.js';
-import { stripeApi } from './support/billing-harness.js';
+import { deliverEvent, stripeApi } from './support/billing-harness.js';
 import { postgresTestDatabase, type TestDatabase } from './support/database.js';
 import { METER_EVENT, PRICE_PRO, startFakeStripe, type FakeStripe } from './support/fake-stripe.js';
 import { startTestIssuer, type TestIssuer } from './support/issuer.js';
-import { newCustomerId, signed, stripeEvent, subscription } from './support/stripe-events.js';
+import { newCustomerId, stripeEvent, subscription } from './support/stripe-events.js';
 
 let stripe: FakeStripe;
 let database: TestDatabase;
@@ -31,18 +31,13 @@ async function proTrader(server: TestApp, sub: string) {
   expect((await server.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers })).statusCode).toBe(200);
   const customer = newCustomerId();
   const anchor = new Date(Math.floor(Date.now() / 1000 - 10 * 24 * 3600) * 1000);
-  const { payload, signature } = signed(
-    stripeEvent(
-      'customer.subscription.created',
-      subscription({ customer, price: PRICE_PRO, periodStart: anchor, metadata: { strat_coach_subject: sub } }),
-    ),
-  );
-  const delivered = await server.app.inject({
-    method: 'POST',
-    url: '/api/v1/billing/webhook',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-    payload,
+  const subscribed = subscription({
+    customer,
+    price: PRICE_PRO,
+    periodStart: anchor,
+    metadata: { strat_coach_subject: sub },
   });
+  const delivered = await deliverEvent(server.app, stripeEvent('customer.subscription.created', subscribed));
   expect(delivered.statusCode).toBe(200);
   const user = await server.app.repos.users.findByClerkId(sub);
   if (!user) throw new Error('trader not created');

@@ -3,9 +3,9 @@
 // a server without billing: every billing route answers 503 billing_unconfigured, /status says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
-import { stripeApi } from './support/billing-harness.js';
+import { deliverEvent, stripeApi } from './support/billing-harness.js';
 import { PRICE_ENTERPRISE, PRICE_PRO, startFakeStripe, type FakeStripe } from './support/fake-stripe.js';
-import { newCustomerId, signed, stripeEvent, subscription } from './support/stripe-events.js';
+import { newCustomerId, stripeEvent, subscription } from './support/stripe-events.js';
 
 const RETURN_URL = 'https://coach.example.com/billing/done';
 
@@ -54,14 +54,7 @@ describe('billing on', () => {
       metadata: { strat_coach_subject: user.clerkUserId },
     });
     const deliver = async (type: string, object: object, created: Date) => {
-      const { payload, signature } = signed(stripeEvent(type, object, created));
-      const response = await h.test.app.inject({
-        method: 'POST',
-        url: '/api/v1/billing/webhook',
-        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-        payload,
-      });
-      expect(response.statusCode).toBe(200);
+      expect((await deliverEvent(h.test.app, stripeEvent(type, object, created))).statusCode).toBe(200);
     };
     await deliver('customer.subscription.created', sub, new Date(Date.now() - 10_000));
 

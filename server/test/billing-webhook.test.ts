@@ -63,15 +63,22 @@ const subscribed =
       ...options,
     });
 
+type Subscriber = Awaited<ReturnType<typeof freeTrader>>;
+
+/** Stripe's checkout.session.completed for the trader's subscription `sub`, sent `created`. */
+const checkoutEvent = (trader: Subscriber, sub: { id: string }, created?: Date) =>
+  stripeEvent(
+    'checkout.session.completed',
+    checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
+    created,
+  );
+
 describe('POST /api/v1/billing/webhook: signatures', () => {
   it('refuses a bad signature with 400 and changes nothing; the same event signed properly is then applied', async () => {
     const trader = await freeTrader();
     const sub = subscribed(trader)();
     h.stripe.subscriptions.set(sub.id, sub);
-    const event = stripeEvent(
-      'checkout.session.completed',
-      checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
-    );
+    const event = checkoutEvent(trader, sub);
     const good = signed(event);
     const refusals = [
       await h.webhook(good.payload, signed(event, { secret: 'whsec_someoneelse' }).signature),
@@ -114,12 +121,7 @@ describe('POST /api/v1/billing/webhook: plans', () => {
 
     const sub = subscribed(trader)({ status: 'incomplete' });
     h.stripe.subscriptions.set(sub.id, sub);
-    const completed = checkoutCompleted({
-      subject: trader.user.clerkUserId,
-      customer: trader.customer,
-      subscription: sub.id,
-    });
-    expect((await h.deliver(stripeEvent('checkout.session.completed', completed, secondsAgo(2)))).statusCode).toBe(200);
+    expect((await h.deliver(checkoutEvent(trader, sub, secondsAgo(2)))).statusCode).toBe(200);
     expect((await usage(trader.headers)).tier).toBe('free');
 
     const active = { ...sub, status: 'active' as const };
@@ -168,10 +170,7 @@ describe('POST /api/v1/billing/webhook: plans', () => {
     const trader = await freeTrader();
     const sub = subscribed(trader)();
     h.stripe.subscriptions.set(sub.id, sub);
-    const event = stripeEvent(
-      'checkout.session.completed',
-      checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
-    );
+    const event = checkoutEvent(trader, sub);
     const lookups = () => h.stripe.requests.filter((request) => request.path === `/v1/subscriptions/${sub.id}`).length;
     expect(await h.deliver(event)).toEqual({ statusCode: 200, body: { received: true } });
     expect(await h.deliver(event)).toEqual({ statusCode: 200, body: { received: true } });
@@ -186,10 +185,7 @@ describe('POST /api/v1/billing/webhook: Stripe failing', () => {
   it('a checkout completion whose subscription cannot be read is 503 and applied when delivered again', async () => {
     const trader = await freeTrader();
     const sub = subscribed(trader)();
-    const event = stripeEvent(
-      'checkout.session.completed',
-      checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
-    );
+    const event = checkoutEvent(trader, sub);
     const failed = await h.deliver(event);
     expect(failed).toEqual({
       statusCode: 503,
@@ -209,12 +205,7 @@ describe('POST /api/v1/billing/webhook: events out of order', () => {
     h.stripe.subscriptions.set(sub.id, sub);
     await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(1)));
     expect((await usage(trader.headers)).tier).toBe('pro');
-    const completed = checkoutCompleted({
-      subject: trader.user.clerkUserId,
-      customer: trader.customer,
-      subscription: sub.id,
-    });
-    await h.deliver(stripeEvent('checkout.session.completed', completed, secondsAgo(3)));
+    await h.deliver(checkoutEvent(trader, sub, secondsAgo(3)));
     expect((await usage(trader.headers)).tier).toBe('pro');
   });
 

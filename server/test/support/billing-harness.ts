@@ -1,5 +1,6 @@
 // The coaching server with billing on: the chat harness (PostgreSQL, Redis, the issuer, the fake Anthropic
 // upstream) plus the loopback fake Stripe, and a way to deliver signed webhook events.
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config/env.js';
 import { startChatHarness, type ChatHarness } from './chat-harness.js';
 import { startFakeStripe, type FakeStripe } from './fake-stripe.js';
@@ -19,29 +20,34 @@ export const stripeApi = (stripe: FakeStripe) => (config: Config) => {
   config.billing.overageIntervalMs = 3_600_000;
 };
 
+/** POSTs a body to the app's webhook with the given Stripe-Signature (none: null). */
+export async function postWebhook(app: FastifyInstance, payload: string, signature: string | null) {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/billing/webhook',
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      ...(signature === null ? {} : { 'stripe-signature': signature }),
+    },
+    payload,
+  });
+  return { statusCode: response.statusCode, body: response.json<unknown>() };
+}
+
+/** Delivers an event as Stripe would: signed now with the webhook secret. */
+export function deliverEvent(app: FastifyInstance, event: StripeEventJson) {
+  const { payload, signature } = signed(event);
+  return postWebhook(app, payload, signature);
+}
+
 export async function startBillingHarness(): Promise<BillingHarness> {
   const stripe = await startFakeStripe();
   const chat = await startChatHarness(stripeApi(stripe), stripe.env);
-  const webhook = async (payload: string, signature: string | null) => {
-    const response = await chat.test.app.inject({
-      method: 'POST',
-      url: '/api/v1/billing/webhook',
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        ...(signature === null ? {} : { 'stripe-signature': signature }),
-      },
-      payload,
-    });
-    return { statusCode: response.statusCode, body: response.json<unknown>() };
-  };
   return {
     ...chat,
     stripe,
-    webhook,
-    deliver: (event) => {
-      const { payload, signature } = signed(event);
-      return webhook(payload, signature);
-    },
+    webhook: (payload, signature) => postWebhook(chat.test.app, payload, signature),
+    deliver: (event) => deliverEvent(chat.test.app, event),
     async close() {
       await chat.close();
       await stripe.close();
