@@ -171,6 +171,21 @@ describe('readPixels', () => {
     expect(readPixels({ ...image, data: shifted })).toEqual(readPixels(image));
   });
 
+  it('reads past a pane separator in a candle colour that runs into the last-price label', () => {
+    // A last-price label at the right edge (rows 100-111) and a 2 px line across the whole width (rows 200-201,
+    // the colour of the candles: a light theme's separator above a volume pane, in a hollow outline's grey).
+    const image = drawChart(candlesOf([...BASE, [70, 150], [75, 140], [60, 175]]), { height: 260 });
+    const paint = (rows: [number, number], from: number) => {
+      for (let y = rows[0]; y <= rows[1]; y += 1)
+        for (let x = from; x < image.width; x += 1) image.data.set(TEAL, (y * image.width + x) * 3);
+    };
+    paint([100, 111], image.width - 60);
+    paint([200, 201], 0);
+    const reading = readPixels(image);
+    expect(reading.pane.right).toBe(image.width - 61);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,

@@ -42,7 +42,13 @@ async function renderAll(browser: Browser, specs: ChartSpec[], folder: string): 
   );
   const renderers = await readFile(join(dirname(fileURLToPath(import.meta.url)), 'page.js'), 'utf8');
   const charts: TruthChart[] = [];
-  for (const dpr of [1, 2] as const) {
+  // A fresh page every 150 charts: one page rendering a thousand crashed (its memory grows with every chart).
+  const batches = [1, 2].flatMap((dpr) => {
+    const ofDpr = specs.filter((spec) => spec.dpr === dpr);
+    return Array.from({ length: Math.ceil(ofDpr.length / 150) }, (_, k) => ofDpr.slice(k * 150, k * 150 + 150));
+  });
+  for (const batch of batches) {
+    const dpr = batch[0]!.dpr;
     const context = await browser.newContext({
       viewport: { width: 1920 / dpr, height: 1080 / dpr },
       deviceScaleFactor: dpr,
@@ -53,7 +59,7 @@ async function renderAll(browser: Browser, specs: ChartSpec[], folder: string): 
     );
     await page.addScriptTag({ path: library });
     await page.addScriptTag({ content: renderers });
-    for (const spec of specs.filter((s) => s.dpr === dpr)) {
+    for (const spec of batch) {
       const fn = spec.renderer === 'lightweight' ? 'renderLightweight' : 'renderOwn';
       const candles = await page.evaluate(
         ([name, arg]) => (globalThis as unknown as Record<string, (s: unknown) => Promise<TruthCandle[]>>)[name]!(arg),

@@ -113,11 +113,12 @@ function classifyAndLayout(
       x += 1;
     }
     rowStart[y + 1] = drawnCount;
-    // The last-price label: a candle-coloured run reaching the image's right edge.
+    // The last-price label: a candle-coloured run reaching the image's right edge, 30 px to a fifth of the width
+    // long (a run across the whole image is a line, not a label).
     if (isCandle(classes[base + width - 2]!)) {
       let x = width - 2;
       while (x > 0 && isCandle(classes[base + x - 1]!)) x -= 1;
-      if (width - x >= 30) {
+      if (width - x >= 30 && width - x <= width * 0.2) {
         boxLeft = Math.min(boxLeft, x);
         boxRows += 1;
       }
