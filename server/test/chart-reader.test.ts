@@ -186,6 +186,24 @@ describe('readPixels', () => {
     expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
   });
 
+  it('reads wicks in a grey of their own that meet the bodies across an anti-aliased row', () => {
+    const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
+      background: LIGHT,
+      up: [41, 98, 255],
+      down: [255, 152, 0],
+      wick: [93, 96, 107],
+      // Every other wick on an even column (the colour statistics read every second column).
+      spacing: 15,
+    });
+    expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual([
+      ...BASE,
+      [70, 150],
+      [75, 140],
+      [60, 175],
+    ]);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,

@@ -197,8 +197,8 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
   const stats = clusterStats(image, palette.backgroundBytes, labelOf, nearest);
   const labels = all.map((_, label) => label).slice(1);
   // Anti-aliased shades of a stronger colour, and translucent drawings in it (volume bars), are not candles.
-  const blendOfAnother = (label: number) =>
-    labels.some((other) => {
+  const blendOfAnother = (label: number, others: readonly number[] = labels) =>
+    others.some((other) => {
       if (other === label || colourDistance(all[other]!, palette.background) < 60) return false;
       const { alpha, off } = blendOf(all[label]!, palette.background, all[other]!);
       if (alpha <= 0.1 || alpha >= 0.92 || off >= 22) return false;
@@ -243,13 +243,15 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
     // Wicks (or borders) in a colour of their own: thin, in the bodies' columns, touching the bodies about as
     // often as anything else (text and lines touch bodies rarely).
     const bodies = [...chosen];
+    // The bodies' own anti-aliased shades sit between a wick and its body: touching one is touching the body.
+    const edges = labels.filter((label) => !bodies.includes(label) && blendOfAnother(label, bodies));
     for (const label of labels) {
       if (chosen.includes(label) || !strong(label) || blendOfAnother(label)) continue;
       let withBodies = 0;
       let withOthers = 0;
       for (let other = 0; other < all.length; other += 1) {
         const n = stats.contacts[label * MAX_LABELS + other]!;
-        if (bodies.includes(other)) withBodies += n;
+        if (bodies.includes(other) || edges.includes(other)) withBodies += n;
         else if (other !== label) withOthers += n;
       }
       if (withBodies >= 12 && withBodies >= withOthers * 0.35 && stats.meanRun[label]! <= 6 && spread(label) >= 0.8)

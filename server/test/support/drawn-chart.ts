@@ -27,6 +27,9 @@ export interface DrawnChartOptions {
   /** A line through these rows, one per candle, drawn over the candles (2 px unless given), with an anti-aliased
    * edge row above and below it in `edge` when given. */
   movingAverage?: { rows: number[]; colour: Rgb; thickness?: number; edge?: Rgb } | null;
+  /** Wicks in a colour of their own, meeting the body across a row of the body's colour blended 60 % with the
+   * background (anti-aliasing). */
+  wick?: Rgb;
   /** A volume pane along the bottom: a bar this many rows tall under each candle, in the candle's colour (blended
    * with the background at volumeAlpha, 1 unless given: translucent bars overlaid on the price pane). */
   volume?: number[] | null;
@@ -66,7 +69,10 @@ export function drawChart(
     const colour = up ? (options.up ?? TEAL) : (options.down ?? RED);
     const bodyTop = Math.min(candle.open, candle.close);
     const bodyBottom = Math.max(candle.open, candle.close);
-    for (let y = candle.high; y <= candle.low; y += 1) if (y < bodyTop || y > bodyBottom) set(x, y, colour);
+    const edge = colour.map((v, k) => Math.round(background[k]! + 0.6 * (v - background[k]!))) as unknown as Rgb;
+    for (let y = candle.high; y <= candle.low; y += 1)
+      if (y < bodyTop || y > bodyBottom)
+        set(x, y, !options.wick ? colour : y === bodyTop - 1 || y === bodyBottom + 1 ? edge : options.wick);
     const left = x - Math.floor(bodyWidth / 2);
     for (let y = bodyTop; y <= bodyBottom; y += 1)
       for (let k = 0; k < bodyWidth; k += 1) {
