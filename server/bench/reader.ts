@@ -2,7 +2,7 @@
 // candles whose high and low each differ from the previous candle's by more than 1.5 px, and ms per
 // 1920x1080 image (decode included), p50 and p99. `npm run bench:reader`; renders the split in Chromium the
 // first time (server/bench/reader-data/, git-ignored); writes server/bench/results/reader.json.
-// `npm run bench:reader -- tune` scores the tune split instead (80 charts a style; reader-tune.json): the one to
+// `npm run bench:reader -- tune` scores the tune split instead (160 charts a style; reader-tune.json): the one to
 // work against while changing the reader, keeping the held-out split for the figures.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import type { Split } from './reader-charts/specs.js';
 import { scoreChart, type ChartScore } from './reader-charts/score.js';
 
 const SPLIT: Split = process.argv[2] === 'tune' ? 'tune' : 'heldout';
-const PER_STYLE = Number(process.env.BENCH_READER_PER_STYLE ?? (SPLIT === 'tune' ? 80 : 40));
+const PER_STYLE = Number(process.env.BENCH_READER_PER_STYLE ?? (SPLIT === 'tune' ? 160 : 40));
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 
