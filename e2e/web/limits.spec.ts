@@ -55,4 +55,8 @@ test('the meter turns amber at 80 %, red at 100 %, and then the quota is exceede
   await expect(coach.page.getByTestId('quota-renews')).toHaveText(/^Your quota renews on \d{1,2} \w{3} \d{4}\.$/);
   await coach.screenshot('07-quota-exceeded');
   expect(await server.upstreamRequests()).toHaveLength(2);
+
+  // The way out is offered there: Upgrade. This server has no billing set up, and says so.
+  await coach.notice.getByRole('button', { name: 'Upgrade to Pro' }).click();
+  await expect(coach.notice.getByRole('alert')).toContainText('Billing is not set up on this server');
 });

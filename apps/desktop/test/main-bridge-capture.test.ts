@@ -42,6 +42,7 @@ function bridge(deps: Pick<BridgeDeps, 'capture' | 'settings'>) {
     client: {} as BridgeDeps['client'],
     streams: {} as BridgeDeps['streams'],
     updates: {} as BridgeDeps['updates'],
+    openBillingPage: async () => undefined,
     push: () => undefined,
     ...deps,
   });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { pngOfSize, startTestServer, type TestServer } from '@strat-coach/server/testing';
+import { pngOfSize, startFakeStripe, startTestServer, stripeApi, type TestServer } from '@strat-coach/server/testing';
 import type { IncomingMessage } from 'node:http';
 import type {
   ConversationsResponse,
@@ -43,7 +43,8 @@ beforeEach(() => {
 const appFrame: FrameLike = { url: 'app://strat-coach/index.html', processId: 1, frameToken: 'coach' };
 
 /** The main process as index.ts wires it, minus Electron: what the renderer receives is recorded. */
-function mainProcess() {
+function mainProcess(target: TestServer = server) {
+  const server = target;
   const session: AuthSession = createMainAuthSession({
     serverUrl: server.url,
     openExternal: fakeBrowser().openExternal,
@@ -74,6 +75,8 @@ function mainProcess() {
     log: silentLogger,
   });
   const streamed: CoachStreamMessage[] = [];
+  /** Pages main opened in the system browser. */
+  const opened: string[] = [];
   const renderer = {
     gone: false,
     send: (channel: string, message: unknown) => {
@@ -90,6 +93,7 @@ function mainProcess() {
     capture: {} as BridgeDeps['capture'],
     settings: {} as BridgeDeps['settings'],
     updates: {} as BridgeDeps['updates'],
+    openBillingPage: async (url) => void opened.push(url),
     push,
   });
   const invoke = <T = unknown>(channel: string, ...args: unknown[]) =>
@@ -102,6 +106,7 @@ function mainProcess() {
   return {
     session,
     client,
+    opened,
     meter,
     views,
     streams,
@@ -492,5 +497,49 @@ describe('the history through main', () => {
       error: { code: 'invalid_request', status: 400 },
     });
     main.stop();
+  });
+});
+
+describe('Upgrade and Manage plan', () => {
+  it('open Stripe Checkout and the Customer Portal in the system browser; the renderer gets no URL', async () => {
+    const stripe = await startFakeStripe();
+    const billed = await startTestServer({ fakeUpstream: true, env: stripe.env, tweak: stripeApi(stripe) });
+    onTestFinished(async () => {
+      await billed.close();
+      await stripe.close();
+    });
+    const main = mainProcess(billed);
+    await main.invoke('session:sign-in');
+
+    expect(await main.invoke('api:open-billing', { kind: 'checkout', tier: 'pro' })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(main.opened).toEqual([expect.stringMatching(/^https:\/\/checkout\.stripe\.test\/c\/cs_test_/)]);
+    expect(stripe.requests.at(-1)?.params).toMatchObject({
+      mode: 'subscription',
+      line_items: [{ price: 'price_pro' }],
+    });
+
+    // No plan yet: the portal has nothing to manage, and says so.
+    expect(await main.invoke('api:open-billing', { kind: 'portal' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await main.invoke('api:open-billing', { kind: 'checkout', tier: 'free' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(main.opened).toHaveLength(1);
+  });
+
+  it('a server without billing answers billing_unconfigured and nothing opens', async () => {
+    const main = mainProcess();
+    await main.invoke('session:sign-in');
+    expect(await main.invoke('api:open-billing', { kind: 'checkout', tier: 'pro' })).toMatchObject({
+      ok: false,
+      error: { code: 'billing_unconfigured' },
+    });
+    expect(main.opened).toEqual([]);
   });
 });

@@ -196,6 +196,7 @@ describe('the bridge', () => {
       capture: {} as BridgeDeps['capture'],
       settings: {} as BridgeDeps['settings'],
       updates: {} as BridgeDeps['updates'],
+      openBillingPage: async () => undefined,
       push: () => {
         throw new Error('not called while registering');
       },

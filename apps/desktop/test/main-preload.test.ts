@@ -148,6 +148,7 @@ describe('together', () => {
     await coach.api.messages('id');
     await coach.api.chart('id', 'id', 0);
     await coach.api.readChart!({ mediaType: 'image/png', data: 'AAAA' });
+    await coach.api.openBilling!({ kind: 'portal' });
     coach.coach.ask({ message: 'hi' }, { onEvent: () => undefined, onError: () => undefined }).cancel();
     await coach.capture.sources();
     await coach.capture.chart();

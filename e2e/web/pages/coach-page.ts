@@ -63,7 +63,8 @@ export class CoachPage {
     this.historyPanel = page.getByTestId('history-panel');
     this.settingsButton = page.getByRole('button', { name: 'Settings' });
     this.settingsPanel = page.getByTestId('settings-panel');
-    this.meterButton = this.meter.getByRole('button');
+    // The button that opens the details (the details hold Upgrade / Manage plan, also buttons).
+    this.meterButton = this.meter.locator('button[aria-expanded]');
     this.meterDetails = this.meter.getByRole('group', { name: 'Usage this month' });
     this.chartPane = page.getByTestId('chart-pane');
   }

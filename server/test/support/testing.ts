@@ -12,6 +12,8 @@ import { freePort } from './process.js';
 
 export { startFakeAnthropic, type FakeAnthropic, type FakeScript } from './fake-anthropic.js';
 export { startTestIssuer, type TestIssuer } from './issuer.js';
+export { startFakeStripe, type FakeStripe } from './fake-stripe.js';
+export { stripeApi } from './billing-harness.js';
 export { freePort } from './process.js';
 export { pngOfSize } from './png.js';
 

@@ -2,6 +2,7 @@
 // IPC router. Tokens stay here — the renderer gets results, events and session states, never a credential.
 import { MAX_IMAGES } from '@strat-coach/server/contract';
 import type {
+  BillingUrlResponse,
   ChartAnalysisImage,
   ChatStreamRequest,
   ConversationsResponse,
@@ -12,6 +13,7 @@ import type {
 } from '@strat-coach/server/contract';
 import type { CoachClient } from '../shared/coach-client';
 import { conversationPath, conversationsPath, isConversationId, isShortText } from '../shared/conversation-paths';
+import { billingRequest, isBillingPage } from '../shared/billing-page';
 import type { UpdateOffer } from '../shared/host-api';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
 import type { AppSettings } from './app-settings';
@@ -41,6 +43,11 @@ export interface BridgeDeps {
     | 'saveTheme'
   >;
   updates: { offer(): UpdateOffer | null; restart(): void };
+  /**
+   * Opens Stripe's page in the system browser (shell.openExternal); when the trader comes back to the window, the
+   * plan is read again for the window and the tray.
+   */
+  openBillingPage(url: string): Promise<void>;
   /** Sends to the coach window, if there is one. */
   push<C extends PushChannel>(channel: C, payload: PushContract[C]): void;
 }
@@ -109,6 +116,16 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
     return client.send<ChartAnalysisImage>('POST', '/charts/read', { image });
   });
 
+  router.handle('api:open-billing', async (_caller, [page]) => {
+    if (!isBillingPage(page)) return invalid('not a billing page');
+    const { path, body } = billingRequest(page);
+    const opened = await client.send<BillingUrlResponse>('POST', path, body);
+    if (!opened.ok) return opened;
+    // Only Stripe's own https pages leave the app: the server's answer is not trusted to name any other.
+    if (!/^https:\/\//.test(opened.value.url)) return invalid('the billing page is not https');
+    await deps.openBillingPage(opened.value.url);
+    return { ok: true as const, value: undefined };
+  });
   router.handle('coach:ask', ({ sender }, [streamId, request]) => {
     if (typeof streamId !== 'string') throw new Error('stream id missing');
     if (!isChatRequest(request)) throw new Error('malformed chat request');

@@ -245,6 +245,11 @@ function start(): void {
         capture,
         settings,
         updates: updater,
+        openBillingPage: async (url) => {
+          await shell.openExternal(url);
+          // Back from paying (or changing the plan): the webhook has moved the tier; show it at once.
+          liveWindow()?.once('focus', () => void meter.refresh());
+        },
         push,
       });
       authSession.onChange(() => void meter.refresh());

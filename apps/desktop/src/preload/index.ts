@@ -34,6 +34,7 @@ const coach: CoachHostApi = {
   api: {
     status: () => invoke('api:status'),
     usage: () => invoke('api:usage'),
+    openBilling: (page) => invoke('api:open-billing', page),
     conversations: (cursor, q) => invoke('api:conversations', cursor, q),
     renameConversation: (id, title) => invoke('api:rename-conversation', id, title),
     deleteConversation: (id) => invoke('api:delete-conversation', id),

@@ -10,6 +10,7 @@ import type {
   ConversationSummary,
   ImageMediaType,
   MessagesResponse,
+  PaidTier,
   StatusResponse,
   UsageCurrentResponse,
 } from '@strat-coach/server/contract';
@@ -118,6 +119,9 @@ export interface CoachAnswerHandle {
   done: Promise<void>;
 }
 
+/** A Stripe page the trader opens in the system browser: Checkout for a paid plan, or the Customer Portal. */
+export type BillingPage = { kind: 'checkout'; tier: PaidTier } | { kind: 'portal' };
+
 export interface CoachHostApi {
   readonly kind: 'electron' | 'web';
   session: {
@@ -148,6 +152,11 @@ export interface CoachHostApi {
      * without its numbers.
      */
     readChart?(image: ChatImage): Promise<HostResult<ChartAnalysisImage>>;
+    /**
+     * Opens Stripe's Checkout (Upgrade) or Customer Portal (Manage plan) in the system browser (the web version: a
+     * new tab). Optional: a host without it offers neither.
+     */
+    openBilling?(page: BillingPage): Promise<HostResult<void>>;
     /**
      * The usage the host read after each answer (however it ended, once its stream is over), on sign-in and
      * every few minutes: the window's meter follows it instead of reading the usage itself.

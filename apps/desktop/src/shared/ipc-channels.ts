@@ -13,6 +13,7 @@ import type {
 } from '@strat-coach/server/contract';
 import type { Rect } from './capture-geometry';
 import type {
+  BillingPage,
   CapturedChart,
   CaptureSourceInfo,
   ChartImage,
@@ -42,6 +43,7 @@ export const INVOKE_CHANNELS = [
   'api:messages',
   'api:chart',
   'api:read-chart',
+  'api:open-billing',
   'coach:ask',
   'coach:cancel',
   'capture:sources',
@@ -103,6 +105,7 @@ export interface InvokeContract {
   'api:chart': { args: [conversationId: string, messageId: string, n: number]; result: HostResult<StoredChart> };
   /** The local chart reader's reading of one chart (POST /charts/read), for the preview's bar numbers. */
   'api:read-chart': { args: [image: ChatImage]; result: HostResult<ChartAnalysisImage> };
+  'api:open-billing': { args: [page: BillingPage]; result: HostResult<void> };
   /** Resolves once the stream is accepted; its events follow on `coach:stream`. */
   'coach:ask': { args: [streamId: string, request: ChatStreamRequest]; result: void };
   'coach:cancel': { args: [streamId: string]; result: void };

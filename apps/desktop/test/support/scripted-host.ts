@@ -2,7 +2,14 @@
 // the renderer asks, lets the test send the answer's events or refuse it, push a usage read as the host does
 // after an answer, and scripts captures and settings.
 import type { ChatStreamRequest, CoachEvent, MessageItem, UsageCurrentResponse } from '@strat-coach/server/contract';
-import type { CapturedChart, CoachHostApi, HostError, HostResult, UpdateOffer } from '../../src/shared/host-api';
+import type {
+  BillingPage,
+  CapturedChart,
+  CoachHostApi,
+  HostError,
+  HostResult,
+  UpdateOffer,
+} from '../../src/shared/host-api';
 import { afterEach, beforeEach } from 'vitest';
 import { setHostForTests } from '../../src/renderer/src/host';
 import { resetAllStores } from '../../src/renderer/src/state/reset';
@@ -38,6 +45,9 @@ const cancelled: HostResult<CapturedChart> = {
 export function scriptedHost() {
   const asked: Asked[] = [];
   let usageCalls = 0;
+  /** Pages the renderer asked to open (Upgrade, Manage plan), and what the next one answers. */
+  const billingPages: BillingPage[] = [];
+  let billingResult: HostResult<void> = { ok: true, value: undefined };
   let conversationCalls = 0;
   const usageListeners = new Set<(usage: UsageCurrentResponse) => void>();
   const updateListeners = new Set<(offer: UpdateOffer | null) => void>();
@@ -64,6 +74,10 @@ export function scriptedHost() {
       usage: async () => {
         usageCalls += 1;
         return { ok: true, value: USAGE };
+      },
+      openBilling: async (page) => {
+        billingPages.push(page);
+        return billingResult;
       },
       conversations: async () => {
         conversationCalls += 1;
@@ -157,6 +171,10 @@ export function scriptedHost() {
     asked,
     /** The renderer's own usage reads (api.usage); the host's reads after answers arrive by pushUsage. */
     usageCalls: () => usageCalls,
+    billingPages,
+    scriptBilling: (result: HostResult<void>) => {
+      billingResult = result;
+    },
     conversationCalls: () => conversationCalls,
     /** The host's usage read after an answer, as main (or the web host) pushes it. */
     pushUsage: (usage: UsageCurrentResponse) => usageListeners.forEach((listener) => listener(usage)),

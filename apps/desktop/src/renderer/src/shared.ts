@@ -13,6 +13,7 @@ export * from '../../shared/shortcut-settings';
 export * from '../../shared/theme';
 export * from '../../shared/meter';
 export * from '../../shared/usage-after-answer';
+export * from '../../shared/billing-page';
 export * from '../../shared/auth/errors';
 export * from '../../shared/auth/oauth-client';
 export * from '../../shared/auth/session';

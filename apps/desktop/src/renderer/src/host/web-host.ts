@@ -3,6 +3,7 @@
 // capture is getDisplayMedia cropped in the page's own overlay, settings live in localStorage. Used when the
 // renderer runs as the web version (and in the e2e suite).
 import type {
+  BillingUrlResponse,
   ChartAnalysisImage,
   ChatStreamRequest,
   CoachEvent,
@@ -10,6 +11,7 @@ import type {
   UsageCurrentResponse,
 } from '@strat-coach/server/contract';
 import {
+  billingRequest,
   conversationPath,
   conversationsPath,
   createSessionClient,
@@ -55,9 +57,9 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
 
   // The web version's stand-in for main's push: one usage read after each answer, to every listener.
   const usageListeners = new Set<(usage: UsageCurrentResponse) => void>();
-  const pushUsage = async (end: AnswerEnd): Promise<void> => {
+  const pushUsage = async (end?: AnswerEnd): Promise<void> => {
     if (usageListeners.size === 0) return;
-    const usage = await authedGet<UsageCurrentResponse>(usageCurrentPath(settledAfter(end)));
+    const usage = await authedGet<UsageCurrentResponse>(usageCurrentPath(end && settledAfter(end)));
     if (usage.ok) for (const listener of usageListeners) listener(usage.value);
   };
 
@@ -93,6 +95,16 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
       readChart: async (image) => {
         await session.restore();
         return client.send<ChartAnalysisImage>('POST', CHARTS_READ_PATH, { image });
+      },
+      openBilling: async (page) => {
+        await session.restore();
+        const { path, body } = billingRequest(page);
+        const opened = await client.send<BillingUrlResponse>('POST', path, body);
+        if (!opened.ok) return opened;
+        window.open(opened.value.url, '_blank', 'noopener');
+        // Back in this tab (paid, or changed the plan): the plan is read again, as after an answer.
+        window.addEventListener('focus', () => void pushUsage(), { once: true });
+        return { ok: true, value: undefined };
       },
       onUsage(listener) {
         usageListeners.add(listener);

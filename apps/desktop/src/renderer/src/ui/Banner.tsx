@@ -9,6 +9,7 @@ import { useServerStore } from '../state/server-store';
 import { useSessionStore } from '../state/session-store';
 import { useUsageStore } from '../state/usage-store';
 import { useCountdown } from './use-countdown';
+import { PlanAction } from './UsageMeter';
 
 /** "You can ask again in 42 s.", counting down to "You can ask again now." */
 function Wait({ until }: { until: number }) {
@@ -37,6 +38,7 @@ function Refused({ title, message, until }: { title: string; message: string; un
 
 function QuotaExceeded({ notice }: { notice: Extract<Notice, { kind: 'quota_exceeded' }> }) {
   const renews = useUsageStore((state) => state.usage?.period.end ?? null);
+  const tier = useUsageStore((state) => state.usage?.tier ?? null);
   const quota = notice.quota;
   return (
     <>
@@ -49,6 +51,7 @@ function QuotaExceeded({ notice }: { notice: Extract<Notice, { kind: 'quota_exce
       <p data-testid="quota-renews">
         {renews ? `Your quota renews on ${formatDay(renews)}.` : 'Your quota renews with your next billing period.'}
       </p>
+      {tier && <PlanAction tier={tier} />}
     </>
   );
 }

@@ -20,6 +20,31 @@ function useOutsidePress(ref: RefObject<HTMLElement | null>, open: boolean, onCl
   }, [ref, open, onClose]);
 }
 
+/** Upgrade (free: Stripe Checkout for Pro) or Manage plan (paid: the Customer Portal), in the system browser. */
+export function PlanAction({ tier }: { tier: Tier }) {
+  const openBilling = useUsageStore((state) => state.openBilling);
+  const error = useUsageStore((state) => state.billingError);
+  if (!useUsageStore.getState().canOpenBilling()) return null;
+  return (
+    <div className="plan-action">
+      {tier === 'free' ? (
+        <button type="button" onClick={() => void openBilling({ kind: 'checkout', tier: 'pro' })}>
+          Upgrade to Pro
+        </button>
+      ) : (
+        <button type="button" onClick={() => void openBilling({ kind: 'portal' })}>
+          Manage plan
+        </button>
+      )}
+      {error && (
+        <p className="hint" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function UsageMeter() {
   const quota = useUsageStore((state) => state.quota);
   const usage = useUsageStore((state) => state.usage);
@@ -71,6 +96,7 @@ export function UsageMeter() {
       </button>
       <div id={detailsId} className="meter-details" role="group" aria-label="Usage this month" hidden={!open}>
         {usage && <p className="meter-plan">{PLAN_NAMES[usage.tier]}</p>}
+        {usage && <PlanAction tier={usage.tier} />}
         <dl>
           {quota?.limit != null && (
             <>
