@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe('billing setup', () => {
   it('creates what is missing, prints the variables, and creates nothing the second time', async () => {
-    const client = createStripe({ secretKey: FAKE_STRIPE_KEY, api: stripe.api });
+    const client = await createStripe({ secretKey: FAKE_STRIPE_KEY, api: stripe.api });
     const webhookUrl = 'https://coach.example.com/api/v1/billing/webhook';
     const first = await setUpBilling(client, { webhookUrl });
     expect(first.created).toHaveLength(5);

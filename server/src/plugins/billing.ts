@@ -55,7 +55,7 @@ export const billingPlugin = fp<{ config: Pick<Config, 'billing'> }>(
       app.decorate('billing', null);
       return;
     }
-    const stripe = createStripe(settings);
+    const stripe = await createStripe(settings);
     const limits = { pro: paidLimit('pro'), enterprise: paidLimit('enterprise') };
     const prices = { pro: settings.prices.pro, enterprise: settings.prices.enterprise };
 

@@ -3,13 +3,13 @@
 // send the trader back). Billing off: 503 billing_unconfigured.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { BillingUrlResponse, CheckoutRequest, WebhookResponse } from '../../contract/billing.js';
 import { ErrorBody } from '../../contract/errors.js';
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import type { Billing } from '../../plugins/billing.js';
-import { WEBHOOK_TOLERANCE_S } from '../../services/billing/stripe-client.js';
+import { isStripeError, WEBHOOK_TOLERANCE_S } from '../../services/billing/stripe-client.js';
 import { SUBJECT_METADATA_KEY } from '../../services/billing/webhook.js';
 
 const RETURN_PATH = '/api/v1/billing/return';
@@ -22,7 +22,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody,
 
 /** Stripe failed or could not be reached: the trader may try again; what Stripe said goes to the log only. */
 function stripeUnavailable(request: FastifyRequest, error: unknown): AppError {
-  if (error instanceof Stripe.errors.StripeError) {
+  if (isStripeError(error)) {
     request.log.warn({ stripeError: { type: error.type, code: error.code, message: error.message } }, 'stripe failed');
   } else {
     request.log.warn({ err: error }, 'stripe failed');
@@ -149,7 +149,7 @@ export const billingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           outcome = await billing().apply(event);
         } catch (error) {
           // Stripe answers 503 with a retry; it delivers the event again later (nothing was claimed).
-          if (error instanceof Stripe.errors.StripeError) throw stripeUnavailable(request, error);
+          if (isStripeError(error)) throw stripeUnavailable(request, error);
           throw error;
         }
         request.log.info({ event: event.id, type: event.type, outcome }, 'billing event');

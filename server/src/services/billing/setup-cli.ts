@@ -12,7 +12,7 @@ if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(secretKey)) {
   process.exit(1);
 }
 try {
-  const stripe = createStripe({ secretKey });
+  const stripe = await createStripe({ secretKey });
   const { env, created } = await setUpBilling(
     stripe,
     values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {},
