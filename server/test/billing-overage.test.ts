@@ -3,6 +3,7 @@
 // database). Real PostgreSQL, the loopback fake Stripe; what the trader sees is read from /usage/current.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
+import { addMonths } from '../src/services/billing-period.js';
 import { bearer, buildTestApp, type TestApp } from './support/app.js';
 import { deliverEvent, stripeApi } from './support/billing-harness.js';
 import { postgresTestDatabase, type TestDatabase } from './support/database.js';
@@ -25,12 +26,18 @@ const PRO_QUOTA = 2_000_000;
 const startServer = (): Promise<TestApp> =>
   buildTestApp({ database: database.db, env: { ...issuer.env, ...stripe.env }, tweak: stripeApi(stripe) });
 
-/** A pro trader (through the webhook) whose period started ten days ago, and a way to record their usage. */
-async function proTrader(server: TestApp, sub: string) {
+/**
+ * A pro trader (through the webhook) whose period started at `anchor` (ten days ago), and a way to record their
+ * usage in it (or, `at` and `period`, in another).
+ */
+async function proTrader(
+  server: TestApp,
+  sub: string,
+  anchor = new Date(Math.floor(Date.now() / 1000 - 10 * 24 * 3600) * 1000),
+) {
   const headers = bearer(await issuer.sessionToken({ sub, expiresIn: 900 }));
   expect((await server.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers })).statusCode).toBe(200);
   const customer = newCustomerId();
-  const anchor = new Date(Math.floor(Date.now() / 1000 - 10 * 24 * 3600) * 1000);
   const subscribed = subscription({
     customer,
     price: PRICE_PRO,
@@ -41,7 +48,7 @@ async function proTrader(server: TestApp, sub: string) {
   expect(delivered.statusCode).toBe(200);
   const user = await server.app.repos.users.findByClerkId(sub);
   if (!user) throw new Error('trader not created');
-  const use = (quotaTokens: number) =>
+  const use = (quotaTokens: number, at?: { createdAt: Date; period: Date }) =>
     usageRepository(database.db).insert({
       userId: user.id,
       conversationId: null,
@@ -57,7 +64,8 @@ async function proTrader(server: TestApp, sub: string) {
       ttftMs: 200,
       status: 'ok',
       errorCode: null,
-      billingPeriodStart: anchor,
+      billingPeriodStart: at?.period ?? anchor,
+      ...(at ? { createdAt: at.createdAt } : {}),
     } satisfies NewUsageRecord);
   return { headers, customer, use };
 }
@@ -133,6 +141,59 @@ describe('overage reporting', () => {
       expect(sends[1]?.idempotencyKey).toBe(sends[0]?.idempotencyKey);
     } finally {
       await server.close();
+    }
+  });
+
+  it('reports the last answers of a period that settle after the next period began, counted in their own', async () => {
+    const server = await startServer();
+    try {
+      // The subscription's period ended a minute ago (its renewal event not here yet): the counter has moved on.
+      const previous = addMonths(new Date(Math.floor(Date.now() / 1000 - 60) * 1000), -1);
+      const renewal = addMonths(previous, 1);
+      const trader = await proTrader(server, `user_tail${Date.now()}`, previous);
+      const inPrevious = (secondsBeforeEnd: number) => ({
+        createdAt: new Date(renewal.getTime() - secondsBeforeEnd * 1000),
+        period: previous,
+      });
+      await trader.use(PRO_QUOTA + 1_000, inPrevious(120));
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 1, sent: 1, failed: 0 });
+
+      // This period's first answer, then the previous period's last one, settling late (between two passes).
+      await trader.use(10_000, { createdAt: new Date(), period: renewal });
+      await trader.use(500, inPrevious(10));
+      expect(await overageOf(server, trader.headers)).toEqual({ tokens: 0, reportedTokens: 0 });
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 1, sent: 1, failed: 0 });
+      expect(await server.app.billing!.reportOverage()).toEqual({ queued: 0, sent: 0, failed: 0 });
+
+      const counted = stripe.meterEvents.filter((event) => event.customer === trader.customer);
+      expect(counted.map((event) => event.value)).toEqual([1_000, 500]);
+      // Each stamped when its usage happened: within the previous period, where Stripe counts it.
+      expect(counted.map((event) => event.timestamp)).toEqual([
+        inPrevious(120).createdAt.getTime() / 1000,
+        inPrevious(10).createdAt.getTime() / 1000,
+      ]);
+      const { rows } = await database.db.query<{ reported: string }>(
+        `SELECT sum(tokens)::text AS reported FROM overage_reports WHERE customer_id = $1 AND period_start = $2`,
+        [trader.customer, previous],
+      );
+      expect(rows[0]?.reported).toBe('1500');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('two passes at once (two instances) queue the same overage once', async () => {
+    const [first, second] = await Promise.all([startServer(), startServer()]);
+    try {
+      const trader = await proTrader(first, `user_twice${Date.now()}`);
+      await trader.use(PRO_QUOTA + 2_000);
+      const passes = await Promise.all([first.app.billing!.reportOverage(), second.app.billing!.reportOverage()]);
+      expect(passes.reduce((queued, pass) => queued + (pass?.queued ?? 0), 0)).toBe(1);
+      await first.app.billing!.reportOverage();
+      const counted = stripe.meterEvents.filter((event) => event.customer === trader.customer);
+      expect(counted.map((event) => event.value)).toEqual([2_000]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
     }
   });
 

@@ -1,4 +1,4 @@
-// Monthly periods anchored at the user's period start.
+// Monthly periods anchored at the user's period start; a free trader's anchor (a month's start) gives calendar months.
 import { describe, expect, it } from 'vitest';
 import { addMonths, billingPeriodAt } from '../src/services/billing-period.js';
 
@@ -34,5 +34,21 @@ describe('billingPeriodAt', () => {
       start: at('2026-12-20T00:00:00Z'),
       end: at('2027-01-20T00:00:00Z'),
     });
+  });
+
+  it('from a month’s first instant (a free trader’s anchor) runs calendar month to calendar month (UTC)', () => {
+    const anchor = at('2026-11-01T00:00:00Z');
+    expect(billingPeriodAt(anchor, at('2027-02-28T23:59:59.999Z'))).toEqual({
+      start: at('2027-02-01T00:00:00Z'),
+      end: at('2027-03-01T00:00:00Z'),
+    });
+    expect(billingPeriodAt(anchor, at('2027-03-01T00:00:00Z')).start).toEqual(at('2027-03-01T00:00:00Z'));
+    expect(billingPeriodAt(anchor, at('2026-12-31T23:59:59.999Z'))).toEqual({
+      start: at('2026-12-01T00:00:00Z'),
+      end: at('2027-01-01T00:00:00Z'),
+    });
+    // Any month's start gives the same periods: an anchor in the past, or a month not yet begun.
+    const now = at('2027-07-15T12:00:00Z');
+    expect(billingPeriodAt(at('2020-02-01T00:00:00Z'), now)).toEqual(billingPeriodAt(at('2027-08-01T00:00:00Z'), now));
   });
 });

@@ -42,10 +42,10 @@ describe('planOf', () => {
     expect(planOf(sub('active', ['price_overage', 'price_ent']), prices, eventAt).tier).toBe('enterprise');
   });
 
-  it.each(['canceled', 'unpaid', 'incomplete_expired', 'paused'] as const)(
-    '%s is free from the start of the calendar month',
+  it.each(['canceled', 'unpaid', 'incomplete_expired', 'paused', 'incomplete'] as const)(
+    '%s is free, its period the calendar month (UTC) that contains now',
     (status) => {
-      expect(planOf(sub(status), prices, eventAt)).toMatchObject({
+      expect(planOf(sub(status), prices, eventAt, { now: eventAt })).toMatchObject({
         tier: 'free',
         status,
         periodStart: new Date('2030-05-01T00:00:00Z'),
@@ -54,13 +54,14 @@ describe('planOf', () => {
     },
   );
 
-  it('incomplete (the first payment not made) is free and keeps the period; deleted is free', () => {
-    expect(planOf(sub('incomplete'), prices, eventAt)).toMatchObject({ tier: 'free', periodStart: null });
-    expect(planOf(sub('active'), prices, eventAt, { deleted: true })).toMatchObject({
+  it('deleted is free from the calendar month of now, not of the event (a retried delivery)', () => {
+    const now = new Date('2030-06-01T00:00:00Z');
+    expect(planOf(sub('active'), prices, eventAt, { deleted: true, now })).toMatchObject({
       tier: 'free',
       status: 'canceled',
-      periodStart: calendarMonthStart(eventAt),
+      periodStart: calendarMonthStart(now),
     });
+    expect(calendarMonthStart(new Date('2030-05-31T23:59:59.999Z'))).toEqual(new Date('2030-05-01T00:00:00Z'));
   });
 
   it('a price that is not ours is free', () => {

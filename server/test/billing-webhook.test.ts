@@ -26,12 +26,22 @@ afterAll(async () => {
 const DAY_MS = 24 * 3600 * 1000;
 const secondsAgo = (seconds: number): Date => new Date(Math.floor(Date.now() / 1000 - seconds) * 1000);
 
-/** A free trader whose quota period started ten days ago, on a whole second (Stripe's clock has seconds). */
+/** The calendar month (UTC) that contains now: a free trader's quota period. */
+const thisMonth = () => {
+  const now = new Date();
+  return {
+    start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+    end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+  };
+};
+
+/**
+ * A free trader (their quota period the calendar month) and the anchor of the subscription they will take out:
+ * ten days ago, on a whole second (Stripe's clock has seconds).
+ */
 async function freeTrader(): Promise<Trader & { anchor: Date; customer: string }> {
   const trader = await h.trader();
-  const anchor = secondsAgo(10 * 24 * 3600);
-  await h.test.app.repos.users.setPlan(trader.user.id, { periodStart: anchor });
-  return { ...trader, headers: await trader.fresh(), anchor, customer: newCustomerId() };
+  return { ...trader, anchor: secondsAgo(10 * 24 * 3600), customer: newCustomerId() };
 }
 
 const usage = async (headers: Record<string, string>) => {
@@ -44,6 +54,7 @@ const usage = async (headers: Record<string, string>) => {
   }>();
 };
 
+/** The trader's counter, as if they had used `used` tokens in the period `anchor` puts now in. */
 const setQuotaUsed = async (userId: string, anchor: Date, used: number) => {
   await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE id = $1', [
     userId,
@@ -115,7 +126,7 @@ describe('POST /api/v1/billing/webhook: plans', () => {
   it('checkout completed, then the subscription updated to the pro price: the next request is pro', async () => {
     const trader = await freeTrader();
     // At the free quota: the next question is refused.
-    await setQuotaUsed(trader.user.id, trader.anchor, 100_000);
+    await setQuotaUsed(trader.user.id, thisMonth().start, 100_000);
     const refused = await h.chat(trader.headers, { message: 'Is this 2-1-2 live?' });
     expect(refused.status).toBe(402);
 
@@ -126,28 +137,35 @@ describe('POST /api/v1/billing/webhook: plans', () => {
 
     const active = { ...sub, status: 'active' as const };
     expect((await h.deliver(stripeEvent('customer.subscription.updated', active, secondsAgo(1)))).statusCode).toBe(200);
-    // The same token as before the upgrade: the cached identity was dropped.
+    // The same token as before the upgrade: the cached identity was dropped. The subscription's period is a new
+    // quota period: the free month's tokens do not count against it.
     const now = await usage(trader.headers);
-    expect(now).toMatchObject({ tier: 'pro', quota: { limit: 2_000_000, used: 100_000 } });
-    expect(now.period.start).toBe(billingPeriodAt(trader.anchor, new Date()).start.toISOString());
+    expect(now).toMatchObject({ tier: 'pro', quota: { limit: 2_000_000, used: 0 } });
+    expect(now.period.start).toBe(trader.anchor.toISOString());
     const answered = await h.chat(trader.headers, { message: 'Is this 2-1-2 live?' });
     expect(answered.status).toBe(200);
     expect(answered.events.at(-1)?.event).toBe('stream_complete');
   });
 
-  it('deleted: back to free, its quota period the calendar month', async () => {
+  it('deleted: back to free, its quota period the calendar month that contains now, counted afresh', async () => {
     const trader = await freeTrader();
     const sub = subscribed(trader)({ price: PRICE_ENTERPRISE });
     await h.deliver(stripeEvent('customer.subscription.created', sub, secondsAgo(5)));
-    expect((await usage(trader.headers)).tier).toBe('enterprise');
+    await setQuotaUsed(trader.user.id, trader.anchor, 3_000_000);
+    expect(await usage(trader.headers)).toMatchObject({ tier: 'enterprise', quota: { used: 3_000_000 } });
 
     expect(
       (await h.deliver(stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }))).statusCode,
     ).toBe(200);
-    const now = await usage(trader.headers);
-    expect(now).toMatchObject({ tier: 'free', quota: { limit: 100_000, used: 0 } });
-    const today = new Date();
-    expect(now.period.start).toBe(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)).toISOString());
+    const month = thisMonth();
+    expect(await usage(trader.headers)).toMatchObject({
+      tier: 'free',
+      period: { start: month.start.toISOString(), end: month.end.toISOString() },
+      quota: { limit: 100_000, used: 0 },
+    });
+    const answered = await h.chat(trader.headers, { message: 'Is this 2-1-2 live?' });
+    expect(answered.status).toBe(200);
+    expect((await usage(trader.headers)).quota.used).toBeGreaterThan(0);
   });
 
   it('a renewal starts a new quota period: the counter starts again at zero', async () => {
@@ -178,6 +196,29 @@ describe('POST /api/v1/billing/webhook: plans', () => {
     expect((await usage(trader.headers)).tier).toBe('pro');
     const { rows } = await h.database.db.query('SELECT id FROM billing_events WHERE id = $1', [event.id]);
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('POST /api/v1/billing/webhook: billing_events pruned', () => {
+  it('forgets events older than 30 days as new ones arrive; younger ones still count as replays', async () => {
+    const day = (days: number) => new Date(Date.now() - days * DAY_MS);
+    const old = `evt_old${Date.now()}`;
+    const young = `evt_young${Date.now()}`;
+    await h.database.db.query(
+      `INSERT INTO billing_events (id, type, created_at) VALUES ($1, 'invoice.paid', $2), ($3, 'invoice.paid', $4)`,
+      [old, day(31), young, day(29)],
+    );
+    const replay = { ...stripeEvent('invoice.paid', { id: 'in_1', object: 'invoice' }, day(29)), id: young };
+    expect(await h.deliver(replay)).toEqual({ statusCode: 200, body: { received: true } });
+    const { rows } = await h.database.db.query<{ id: string }>(
+      'SELECT id FROM billing_events WHERE id = ANY($1) ORDER BY id',
+      [[old, young]],
+    );
+    expect(rows.map((row) => row.id)).toEqual([young]);
+    const { rows: stale } = await h.database.db.query(
+      `SELECT 1 FROM billing_events WHERE created_at < now() - interval '30 days'`,
+    );
+    expect(stale).toEqual([]);
   });
 });
 

@@ -34,9 +34,10 @@ const record = (userId: string, overrides: Partial<NewUsageRecord>): NewUsageRec
 describe('GET /api/v1/usage/current', () => {
   it('sums every record of the current period and none of the previous one', async () => {
     const { user, fresh } = await h.trader();
-    const anchor = new Date(Date.now() - 10 * 24 * 3600 * 1000);
-    anchor.setUTCMilliseconds(0);
-    await h.test.app.repos.users.setPlan(user.id, { periodStart: anchor });
+    // A free trader's period is the calendar month (UTC).
+    const today = new Date();
+    const anchor = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1));
+    expect(user.periodStart).toEqual(anchor);
     const previous = addMonths(anchor, -1);
     const usage = usageRepository(h.database.db);
     // Just before the boundary: last period. Just after: this one.

@@ -1,13 +1,16 @@
 // Authentication: verifies bearer tokens (Clerk's JWKS, or the built-in local issuer in the embedded
-// default), loads or creates the user, and offers the `authenticate` pre-handler.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// default), loads or creates the user, and offers the `authenticate` pre-handler. Verified identities are cached
+// briefly; a tier change drops them on every instance (Redis pub/sub) or on this one (no Redis).
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { AuthConfig, Config } from '../config/env.js';
 import type { AuthStatus } from '../contract/health.js';
 import type { User } from '../db/repositories/users.js';
 import { AppError } from '../errors.js';
 import { createLocalIssuer, type LocalIssuer } from '../services/local-issuer.js';
+import { timeBoxed } from '../services/rate-limiter-redis.js';
 import {
   createTokenVerifier,
   KeySetUnavailableError,
@@ -25,8 +28,12 @@ declare module 'fastify' {
     /** The embedded default's issuer; null when an external issuer (Clerk) is configured. */
     localIssuer: LocalIssuer | null;
     authStatus(): Promise<AuthStatus>;
-    /** Drops the user's cached identities on this instance: their next request reads the row (a new tier). */
-    forgetUser(userId: string): void;
+    /**
+     * Drops the user's cached identities on every instance (published through Redis when there is one), so their
+     * next request, wherever it lands, reads the row (a new tier). Never rejects: should Redis not take the
+     * message, other instances see the change when their cache entry expires (IDENTITY_CACHE_TTL_MS).
+     */
+    forgetUser(userId: string): Promise<void>;
   }
   interface FastifyRequest {
     user: User | null;
@@ -40,6 +47,49 @@ export interface AuthPluginOptions {
 
 /** How long a verified token and its user row are reused without checking again. */
 export const IDENTITY_CACHE_TTL_MS = 30_000;
+
+/** The Redis channel on which an instance names a user whose cached identities every instance drops. */
+export const FORGET_USER_CHANNEL = 'strat-coach:identity:forget';
+
+/** How long start waits for the subscription (a server whose Redis is down still starts). */
+const SUBSCRIBE_WAIT_MS = 2_000;
+
+/**
+ * Listens on FORGET_USER_CHANNEL on a connection of its own (a subscribed connection can do nothing else). After
+ * a disconnection every identity is dropped: what was published meanwhile is lost. Resolves once subscribed, or
+ * after SUBSCRIBE_WAIT_MS.
+ */
+async function subscribeToForgets(
+  redis: Redis,
+  log: FastifyBaseLogger,
+  handlers: { forget(userId: string): void; forgetAll(): void },
+): Promise<Redis> {
+  const subscriber = redis.duplicate();
+  let subscribed = false;
+  subscriber.on('message', (channel: string, userId: string) => {
+    if (channel === FORGET_USER_CHANNEL) handlers.forget(userId);
+  });
+  subscriber.on('error', () => undefined); // the main client's monitor reports Redis trouble
+  const first = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+    const subscribe = () =>
+      subscriber.subscribe(FORGET_USER_CHANNEL).then(
+        () => {
+          subscribed = true;
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => log.warn({ err: error }, 'identity invalidation not subscribed yet; retrying on reconnect'),
+      );
+    subscriber.on('ready', () => {
+      // ioredis subscribes again by itself on a reconnection; what was published while away is lost.
+      if (subscribed) handlers.forgetAll();
+      else void subscribe();
+    });
+  });
+  await first;
+  return subscriber;
+}
 
 const MESSAGES = {
   token_missing: 'Sign in: this request needs an Authorization: Bearer token.',
@@ -95,13 +145,33 @@ export const authPlugin = fp<AuthPluginOptions>(
 
     // A token verified moments ago is not verified again: a trader's app sends several requests a minute
     // with the same token, and the signature check plus the user lookup are most of an API call's cost.
-    // Entries live until the token expires, at most IDENTITY_CACHE_TTL_MS, so a tier change shows within it.
+    // Entries live until the token expires, at most IDENTITY_CACHE_TTL_MS; a tier change drops them at once
+    // (forgetUser), and the TTL bounds what a lost invalidation can leave.
     const identities = new LRUCache<string, { user: User; verified: VerifiedToken }>({
       max: 10_000,
       ttl: IDENTITY_CACHE_TTL_MS,
     });
 
+    // Each forget counts; an identity read before the latest forget of its user is not cached (its row may be
+    // the one the forget was about), so a request racing a tier change cannot keep the old tier for 30 s.
+    let forgets = 0;
+    const forgottenAt = new LRUCache<string, number>({ max: 10_000, ttl: IDENTITY_CACHE_TTL_MS });
+    const forgetLocally = (userId: string): void => {
+      forgets += 1;
+      forgottenAt.set(userId, forgets);
+      for (const [token, known] of identities.entries()) {
+        if (known.user.id === userId) identities.delete(token);
+      }
+    };
+    let allForgottenAt = 0;
+    const forgetAll = (): void => {
+      forgets += 1;
+      allForgottenAt = forgets;
+      identities.clear();
+    };
+
     const identify = async (request: FastifyRequest, token: string): Promise<void> => {
+      const forgetsBefore = forgets;
       const known = identities.get(token);
       if (known && known.verified.expiresAt.getTime() > Date.now()) {
         request.user = known.user;
@@ -132,6 +202,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       });
       request.user = user;
       request.token = verified;
+      if (Math.max(forgottenAt.get(user.id) ?? 0, allForgottenAt) > forgetsBefore) return;
       identities.set(
         token,
         { user, verified },
@@ -139,9 +210,23 @@ export const authPlugin = fp<AuthPluginOptions>(
       );
     };
 
-    app.decorate('forgetUser', (userId: string) => {
-      for (const [token, known] of identities.entries()) {
-        if (known.user.id === userId) identities.delete(token);
+    const redis = app.redis;
+    if (redis) {
+      const subscriber = await subscribeToForgets(redis, app.log, { forget: forgetLocally, forgetAll });
+      app.addHook('onClose', async () => {
+        subscriber.disconnect();
+      });
+    }
+    app.decorate('forgetUser', async (userId: string) => {
+      forgetLocally(userId);
+      if (!redis) return;
+      try {
+        await timeBoxed(redis.publish(FORGET_USER_CHANNEL, userId));
+      } catch (error) {
+        app.log.warn(
+          { err: error, userId },
+          `other instances could not be told of the plan change: they see it within ${IDENTITY_CACHE_TTL_MS / 1000} s`,
+        );
       }
     });
     app.decorateRequest('user', null);
@@ -158,7 +243,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         : probeJwks(auth),
     );
   },
-  { name: 'auth', dependencies: ['database'] },
+  { name: 'auth', dependencies: ['database', 'redis'] },
 );
 
 /** The signed-in user of a route behind `authenticate`. */

@@ -87,8 +87,9 @@ export const billingPlugin = fp<{ config: Pick<Config, 'billing'> }>(
       config: settings,
       stripe,
       async apply(event: Stripe.Event) {
-        const outcome = await applyWebhookEvent({ db: app.db, stripe, prices, limits, log: app.log }, event);
-        if (outcome.applied && outcome.userId) app.forgetUser(outcome.userId);
+        const outcome = await applyWebhookEvent({ db: app.db, stripe, prices, log: app.log }, event);
+        // Every instance's cached identities (through Redis when there is one), before Stripe hears back.
+        if (outcome.applied && outcome.userId) await app.forgetUser(outcome.userId);
         return outcome;
       },
       reportOverage: overage,

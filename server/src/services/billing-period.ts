@@ -1,5 +1,8 @@
-// Monthly billing periods anchored at the user's period start: the 31st rolls to the last day of shorter
-// months, and the time of day is kept. Pure, so the rollover rule is tested without a clock.
+// Monthly quota periods anchored at the user's period start (users.period_start): the 31st rolls to the last day
+// of shorter months, and the time of day is kept. A paid trader's anchor is the subscription's current period
+// start (each renewal event moves it; until it arrives the period rolls on by itself); a free trader's is the
+// first instant of a calendar month (UTC), so their periods are calendar months. Pure: the rollover rule is tested
+// without a clock. The one place the quota gate and /usage/current take their period from.
 export interface BillingPeriod {
   start: Date;
   end: Date;

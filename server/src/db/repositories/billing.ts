@@ -8,11 +8,8 @@ export interface PlanChange {
   tier: Tier;
   status: string;
   subscriptionId: string | null;
-  /**
-   * The quota period's anchor: the subscription's current period start (paid), the calendar month (a paid plan
-   * ended); null keeps the period (a subscription that never started).
-   */
-  periodStart: Date | null;
+  /** The quota period's anchor: the subscription's current period start (paid), the calendar month's (free). */
+  periodStart: Date;
   periodEnd: Date | null;
   /** Stripe's `created` of the event that says so. */
   eventAt: Date;
@@ -23,8 +20,21 @@ export interface OverageReport {
   id: string;
   customerId: string;
   tokens: number;
-  createdAt: Date;
+  /** When the last usage it reports happened (when it was queued, for rows from before migration 011). */
+  usageAt: Date;
 }
+
+/** Each paid tier's quota: a period's overage is its rows' quota tokens past it. */
+export type PaidQuotas = Record<'pro' | 'enterprise', number>;
+
+/** Stripe retries a delivery for 3 days and keeps events for 30: an older event id need not be remembered. */
+export const BILLING_EVENT_RETENTION_DAYS = 30;
+
+/**
+ * A period's overage is looked for while its start is this recent: the current monthly period and the one
+ * before, whose last answers can settle after the next one began.
+ */
+const OVERAGE_LOOKBACK_DAYS = 62;
 
 export function billingRepository(db: Queryable) {
   return {
@@ -59,24 +69,42 @@ export function billingRepository(db: Queryable) {
     },
 
     /**
-     * Applies a plan unless a newer event already did (out of order: the older one changes nothing). A new
-     * anchor starts a new quota period with fresh counters; turns still answering settle into the old one.
-     * True when it changed the row.
+     * Applies a plan unless a newer event already did (out of order: the older one changes nothing). The counters
+     * move to `quotaPeriodStart`, the quota period that contains now under the new anchor: when that is not the
+     * period they count (an upgrade, a renewal, the end of a plan) they start anew, and turns still answering
+     * settle into their own period; when it is (a renewal the gate already rolled into, a status change) they
+     * are kept. True when it changed the row.
      */
-    async applyPlan(userId: string, plan: PlanChange): Promise<boolean> {
+    async applyPlan(userId: string, plan: PlanChange, quotaPeriodStart: Date): Promise<boolean> {
       const { rowCount } = await db.query(
         `UPDATE users
-            SET tier = $2, subscription_status = $3, stripe_subscription_id = $4,
+            SET tier = $2, subscription_status = $3, stripe_subscription_id = $4, period_start = $5,
                 subscription_period_end = $6, subscription_event_at = $7,
-                quota_used = CASE WHEN coalesce($5, period_start) = period_start THEN quota_used ELSE 0 END,
-                quota_reserved = CASE WHEN coalesce($5, period_start) = period_start THEN quota_reserved ELSE 0 END,
-                quota_period_start = CASE WHEN coalesce($5, period_start) = period_start THEN quota_period_start
-                                          ELSE $5 END,
-                period_start = coalesce($5, period_start)
+                quota_used = CASE WHEN quota_period_start = $8 THEN quota_used ELSE 0 END,
+                quota_reserved = CASE WHEN quota_period_start = $8 THEN quota_reserved ELSE 0 END,
+                quota_period_start = $8
           WHERE id = $1 AND (subscription_event_at IS NULL OR subscription_event_at <= $7)`,
-        [userId, plan.tier, plan.status, plan.subscriptionId, plan.periodStart, plan.periodEnd, plan.eventAt],
+        [
+          userId,
+          plan.tier,
+          plan.status,
+          plan.subscriptionId,
+          plan.periodStart,
+          plan.periodEnd,
+          plan.eventAt,
+          quotaPeriodStart,
+        ],
       );
       return rowCount === 1;
+    },
+
+    /** Forgets events older than BILLING_EVENT_RETENTION_DAYS; returns how many. */
+    async pruneEvents(): Promise<number> {
+      const { rowCount } = await db.query(
+        `DELETE FROM billing_events WHERE created_at < now() - make_interval(days => $1)`,
+        [BILLING_EVENT_RETENTION_DAYS],
+      );
+      return rowCount;
     },
 
     /** The subscription the trader's row names, to tell a stale subscription's deletion from the current one's. */
@@ -89,39 +117,45 @@ export function billingRepository(db: Queryable) {
     },
 
     /**
-     * Queues each paid trader's overage not yet queued (this period's quota_used past the tier's quota, less
-     * what earlier rows cover): one row per trader per pass, whatever the number of answers behind it. The
-     * unique running total makes a concurrent pass (another instance) queue nothing twice. `onlyUserId` limits
-     * it to one trader (before their period changes). Returns the rows queued.
+     * Queues the overage no row covers yet, per trader and period, from the period's own usage rows: the quota
+     * tokens of every row keyed to the period, past the quota of the paid tier its rows were recorded under (the
+     * larger, after an upgrade within the period; a period with only free rows has none). So the last answers of
+     * a period are reported even when they settle after the counter moved on. One row per trader and period per
+     * pass, whatever the number of answers behind it; a concurrent pass (another instance) that read the same
+     * running total queues nothing (the rows' unique start). Returns the rows queued.
      */
-    async queueOverage(
-      limits: Record<'pro' | 'enterprise', number>,
-      onlyUserId: string | null = null,
-    ): Promise<number> {
+    async queueOverage(quotas: PaidQuotas): Promise<number> {
       const { rowCount } = await db.query(
-        `WITH over AS (
-           SELECT u.id, u.stripe_customer_id, u.quota_period_start,
-                  u.quota_used - CASE u.tier WHEN 'pro' THEN $1::bigint ELSE $2::bigint END AS tokens
-             FROM users u
-            WHERE u.tier IN ('pro', 'enterprise') AND u.stripe_customer_id IS NOT NULL
-              AND u.quota_period_start IS NOT NULL AND ($3::uuid IS NULL OR u.id = $3::uuid)
+        `WITH periods AS (
+           SELECT t.user_id, t.billing_period_start AS period_start, max(t.created_at) AS usage_at,
+                  sum(coalesce(t.quota_tokens, t.input_tokens + t.output_tokens)) AS used,
+                  max(CASE t.tier WHEN 'pro' THEN $1::bigint WHEN 'enterprise' THEN $2::bigint END) AS quota
+             FROM users u JOIN token_usage t ON t.user_id = u.id
+            WHERE u.stripe_customer_id IS NOT NULL
+              AND t.billing_period_start > now() - make_interval(days => $3)
+            GROUP BY t.user_id, t.billing_period_start
          ), pending AS (
-           SELECT o.*, coalesce((SELECT max(r.up_to_tokens) FROM overage_reports r
-                                  WHERE r.user_id = o.id AND r.period_start = o.quota_period_start), 0) AS queued
-             FROM over o WHERE o.tokens > 0
+           SELECT p.user_id, p.period_start, p.usage_at, p.used - p.quota AS tokens,
+                  coalesce((SELECT max(r.up_to_tokens) FROM overage_reports r
+                             WHERE r.user_id = p.user_id AND r.period_start = p.period_start), 0) AS queued
+             FROM periods p
+            WHERE p.used > p.quota
          )
-         INSERT INTO overage_reports (user_id, customer_id, period_start, up_to_tokens, tokens)
-         SELECT id, stripe_customer_id, quota_period_start, tokens, tokens - queued FROM pending WHERE tokens > queued
-         ON CONFLICT (user_id, period_start, up_to_tokens) DO NOTHING`,
-        [limits.pro, limits.enterprise, onlyUserId],
+         INSERT INTO overage_reports (user_id, customer_id, period_start, up_to_tokens, tokens, usage_at)
+         SELECT p.user_id, u.stripe_customer_id, p.period_start, p.tokens, p.tokens - p.queued, p.usage_at
+           FROM pending p JOIN users u ON u.id = p.user_id
+          WHERE p.tokens > p.queued
+         ON CONFLICT DO NOTHING`,
+        [quotas.pro, quotas.enterprise, OVERAGE_LOOKBACK_DAYS],
       );
       return rowCount;
     },
 
     /** The oldest unsent reports, at most `limit`. */
     async unsentOverage(limit: number): Promise<OverageReport[]> {
-      const { rows } = await db.query<{ id: string; customer_id: string; tokens: number; created_at: Date }>(
-        `SELECT id, customer_id, tokens::int8 AS tokens, created_at FROM overage_reports
+      const { rows } = await db.query<{ id: string; customer_id: string; tokens: number; usage_at: Date }>(
+        `SELECT id, customer_id, tokens::int8 AS tokens, coalesce(usage_at, created_at) AS usage_at
+           FROM overage_reports
           WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1`,
         [limit],
       );
@@ -129,7 +163,7 @@ export function billingRepository(db: Queryable) {
         id: row.id,
         customerId: row.customer_id,
         tokens: row.tokens,
-        createdAt: row.created_at,
+        usageAt: row.usage_at,
       }));
     },
 

@@ -82,17 +82,18 @@ const toRecord = (row: UsageRow): UsageRecord => ({
 });
 
 /**
- * The one INSERT INTO token_usage, as the body of a CTE returning the row's id and quota_tokens. `owner` is a
+ * The one INSERT INTO token_usage, as the body of a CTE returning the row's id and quota_tokens. The row keeps the
+ * tier the trader is on as it is recorded: a period's overage is computed from its rows. `owner` is a
  * query of at most one row naming the row's user_id, conversation_id and billing_period_start; `values` is the
  * statement's parameter holding usageValues(record).
  */
 export const insertUsage = (owner: string, values: string): string =>
   `INSERT INTO token_usage (user_id, conversation_id, billing_period_start, request_id, model, input_tokens,
      output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, ttft_ms, status, error_code,
-     quota_tokens, created_at)
+     quota_tokens, tier, created_at)
    SELECT o.user_id, o.conversation_id, o.billing_period_start, v.request_id, v.model, v.input_tokens,
           v.output_tokens, v.cache_read_tokens, v.cache_write_tokens, v.cost_usd, v.latency_ms, v.ttft_ms, v.status,
-          v.error_code, v.quota_tokens, coalesce(v.created_at, now())
+          v.error_code, v.quota_tokens, (SELECT tier FROM users WHERE id = o.user_id), coalesce(v.created_at, now())
      FROM (${owner}) o CROSS JOIN jsonb_populate_record(NULL::token_usage, ${values}::jsonb) v
    RETURNING id, quota_tokens`;
 

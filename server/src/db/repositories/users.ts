@@ -10,6 +10,11 @@ export interface User {
   subscriptionStatus: string;
   /** Stripe's customer, once the trader has been through Checkout. */
   stripeCustomerId: string | null;
+  /**
+   * The anchor the quota's monthly periods run from (services/billing-period.ts): a paid trader's subscription's
+   * current period start; a free trader's a calendar month's first instant (UTC), so their periods are calendar
+   * months.
+   */
   periodStart: Date;
   createdAt: Date;
   lastActiveAt: Date;
@@ -79,9 +84,19 @@ export function usersRepository(db: Queryable) {
       );
     },
 
+    /**
+     * Sets the tier and the quota period's anchor directly (billing's webhook is the production path). A move to
+     * free anchors at the calendar month; a free trader's anchor must be a month's start (a database check).
+     * The counters follow on the next question.
+     */
     async setPlan(userId: string, plan: { tier?: Tier; periodStart?: Date }): Promise<void> {
       await db.query(
-        `UPDATE users SET tier = coalesce($2, tier), period_start = coalesce($3, period_start) WHERE id = $1`,
+        `UPDATE users
+            SET tier = coalesce($2, tier),
+                period_start = coalesce($3, CASE WHEN $2 = 'free' AND tier <> 'free'
+                                                 THEN date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                                                 ELSE period_start END)
+          WHERE id = $1`,
         [userId, plan.tier ?? null, plan.periodStart ?? null],
       );
     },

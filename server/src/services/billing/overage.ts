@@ -1,16 +1,17 @@
 // Reports paid traders' overage to Stripe's meter through the overage_reports outbox: a pass queues what is
-// new (one row per trader, however many answers), then sends the unsent rows. Each row goes out under its own
+// new (one row per trader and period, however many answers; computed from the period's usage rows, so the last
+// answers of a period that ended are caught too), then sends the unsent rows. Each row goes out under its own
 // id as the idempotency key and the meter event's identifier, so a send repeated after a lost reply or a
 // restart is counted once; a failed row stays unsent and the next pass tries it again.
 import type { FastifyBaseLogger } from 'fastify';
 import type Stripe from 'stripe';
-import type { BillingRepository } from '../../db/repositories/billing.js';
+import type { BillingRepository, PaidQuotas } from '../../db/repositories/billing.js';
 
 export interface OverageDeps {
   billing: BillingRepository;
   stripe: Stripe;
   meterEventName: string;
-  limits: Record<'pro' | 'enterprise', number>;
+  limits: PaidQuotas;
   log: FastifyBaseLogger;
   /** Rows sent in one pass. */
   batchSize?: number;
@@ -35,7 +36,8 @@ export async function reportOverage(deps: OverageDeps): Promise<OveragePass> {
         {
           event_name: deps.meterEventName,
           identifier: report.id,
-          timestamp: Math.floor(report.createdAt.getTime() / 1000),
+          // When the usage happened (Stripe aggregates meter events by their timestamp), not when it was queued.
+          timestamp: Math.floor(report.usageAt.getTime() / 1000),
           payload: { stripe_customer_id: report.customerId, value: String(report.tokens) },
         },
         { idempotencyKey: `overage-${report.id}` },

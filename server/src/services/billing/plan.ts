@@ -16,8 +16,6 @@ export interface PlanPrices {
  */
 const PAID_STATUSES: ReadonlySet<string> = new Set(['active', 'trialing', 'past_due']);
 
-const NEVER_STARTED: ReadonlySet<string> = new Set(['incomplete']);
-
 /** The start of the calendar month (UTC) that contains `at`: the free tier's quota period. */
 export const calendarMonthStart = (at: Date): Date => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 
@@ -30,12 +28,16 @@ export function tierOfPrice(priceId: string, prices: PlanPrices): Exclude<Tier, 
 
 const seconds = (unix: number): Date => new Date(unix * 1000);
 
-/** The plan a subscription (as an event carries it) gives; deleted subscriptions end as free. */
+/**
+ * The plan a subscription (as an event carries it) gives. Paid: anchored at the subscription's current period.
+ * Free (a deleted subscription, a status without the plan, or one whose first payment is not made yet): the
+ * calendar month that contains `options.now`, whenever the event was sent.
+ */
 export function planOf(
   subscription: Stripe.Subscription,
   prices: PlanPrices,
   eventAt: Date,
-  options: { deleted?: boolean } = {},
+  options: { deleted?: boolean; now?: Date } = {},
 ): PlanChange {
   const item = subscription.items.data.find((candidate) => tierOfPrice(candidate.price.id, prices) !== null);
   const tier = item ? tierOfPrice(item.price.id, prices) : null;
@@ -53,8 +55,7 @@ export function planOf(
     tier: 'free',
     status: options.deleted ? 'canceled' : subscription.status,
     subscriptionId: subscription.id,
-    // A subscription still waiting for its first payment never moved the trader's period.
-    periodStart: !options.deleted && NEVER_STARTED.has(subscription.status) ? null : calendarMonthStart(eventAt),
+    periodStart: calendarMonthStart(options.now ?? new Date()),
     periodEnd: null,
     eventAt,
   };

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type Stripe from 'stripe';
 import type { Database } from '../../db/database.js';
 import { billingRepository, type BillingRepository } from '../../db/repositories/billing.js';
+import { billingPeriodAt } from '../billing-period.js';
 import { planOf, type PlanPrices } from './plan.js';
 import { idOf } from './stripe-client.js';
 
@@ -12,8 +13,6 @@ export interface WebhookDeps {
   db: Database;
   stripe: Stripe;
   prices: PlanPrices;
-  /** Each paid tier's quota, to queue the overage of a period before the plan moves it. */
-  limits: Record<'pro' | 'enterprise', number>;
   log: FastifyBaseLogger;
 }
 
@@ -29,7 +28,17 @@ const SUBSCRIPTION_EVENTS = new Set([
   'customer.subscription.deleted',
 ]);
 
+/** Applies the event, then forgets events old enough that Stripe will not deliver them again. */
 export async function applyWebhookEvent(deps: WebhookDeps, event: Stripe.Event): Promise<WebhookOutcome> {
+  const outcome = await applyOnce(deps, event);
+  // Outside the event's transaction, and never its failure: an event applied is applied.
+  await billingRepository(deps.db)
+    .pruneEvents()
+    .catch((error: unknown) => deps.log.warn({ err: error }, 'billing events not pruned; the next event tries again'));
+  return outcome;
+}
+
+async function applyOnce(deps: WebhookDeps, event: Stripe.Event): Promise<WebhookOutcome> {
   const eventAt = new Date(event.created * 1000);
   const claim = { id: event.id, type: event.type, createdAt: eventAt };
   if (event.type === 'checkout.session.completed') {
@@ -92,10 +101,10 @@ async function applySubscription(
   eventAt: Date,
   deleted: boolean,
 ): Promise<void> {
-  // The period's overage is queued before a new period's fresh counters would hide it.
-  await billing.queueOverage(deps.limits, userId);
-  const plan = planOf(subscription, deps.prices, eventAt, { deleted });
-  const changed = await billing.applyPlan(userId, plan);
+  // The server's clock, as the quota gate's: which period the new anchor puts the trader in now.
+  const now = new Date();
+  const plan = planOf(subscription, deps.prices, eventAt, { deleted, now });
+  const changed = await billing.applyPlan(userId, plan, billingPeriodAt(plan.periodStart, now).start);
   deps.log.info(
     { userId, tier: plan.tier, status: plan.status, changed },
     changed ? 'billing: plan applied' : 'billing: a newer event already applied',
