@@ -11,6 +11,7 @@ export const INTEGRATION_TEST_FILES = [
   'server/test/auth.test.ts',
   'server/test/billing-routes.test.ts',
   'server/test/billing-overage.test.ts',
+  'server/test/billing-instances.test.ts',
   'server/test/billing-quota-period.test.ts',
   'server/test/billing-webhook.test.ts',
   'server/test/chaos.test.ts',
