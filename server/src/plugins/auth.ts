@@ -56,14 +56,14 @@ const SUBSCRIBE_WAIT_MS = 2_000;
 
 /**
  * Listens on FORGET_USER_CHANNEL on a connection of its own (a subscribed connection can do nothing else). After
- * a disconnection every identity is dropped: what was published meanwhile is lost. Resolves once subscribed, or
- * after SUBSCRIBE_WAIT_MS.
+ * a disconnection every identity is dropped: what was published meanwhile is lost. `subscribed` resolves once
+ * subscribed, or after SUBSCRIBE_WAIT_MS.
  */
-async function subscribeToForgets(
+function subscribeToForgets(
   redis: Redis,
   log: FastifyBaseLogger,
   handlers: { forget(userId: string): void; forgetAll(): void },
-): Promise<Redis> {
+): { subscriber: Redis; subscribed: Promise<void> } {
   const subscriber = redis.duplicate();
   let subscribed = false;
   subscriber.on('message', (channel: string, userId: string) => {
@@ -87,8 +87,7 @@ async function subscribeToForgets(
       else void subscribe();
     });
   });
-  await first;
-  return subscriber;
+  return { subscriber, subscribed: first };
 }
 
 const MESSAGES = {
@@ -212,10 +211,12 @@ export const authPlugin = fp<AuthPluginOptions>(
 
     const redis = app.redis;
     if (redis) {
-      const subscriber = await subscribeToForgets(redis, app.log, { forget: forgetLocally, forgetAll });
+      const { subscriber, subscribed } = subscribeToForgets(redis, app.log, { forget: forgetLocally, forgetAll });
       app.addHook('onClose', async () => {
         subscriber.disconnect();
       });
+      // Redis up: serve once subscribed. Down at start: do not wait for it twice (the redis plugin did).
+      if (app.redisAvailability?.up) await subscribed;
     }
     app.decorate('forgetUser', async (userId: string) => {
       forgetLocally(userId);
