@@ -1,6 +1,13 @@
-// PostgreSQL driver over a pg Pool (at most 20 connections per instance).
+// PostgreSQL driver over a pg Pool (at most 20 connections per instance). Parameterized statements are prepared
+// once per connection, so PostgreSQL parses and plans a coaching turn's long statements once, not per request.
 import pg from 'pg';
 import { INT8_OID, parseInt8, type Database, type QueryResult, type Transaction } from './database.js';
+
+/** How many distinct statement texts are prepared; the rest run unnamed. */
+const MAX_PREPARED = 500;
+
+const isStalePlan = (error: unknown): boolean =>
+  (error as { code?: unknown }).code === '0A000' && /cached plan/.test((error as Error).message);
 
 export interface PostgresOptions {
   connectionString: string;
@@ -32,13 +39,38 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
 
+  // Each statement text gets one name for the pool's life (pg prepares it on a connection at its first use).
+  // Parsing and planning the turn's start statement (a dozen CTEs) was about a third of its cost, and under
+  // a burst of questions the database's CPU is what they queue for. Bounded: a text past the first
+  // MAX_PREPARED runs unnamed, as every statement did before.
+  const names = new Map<string, string | null>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `s${names.size}`;
+      names.set(text, name);
+    }
+    return name ?? undefined;
+  };
   const run = async <Row extends object>(
     client: pg.Pool | pg.PoolClient,
     text: string,
     params?: readonly unknown[],
   ): Promise<QueryResult<Row>> => {
-    const result = await client.query<Row>(text, params as unknown[] | undefined);
-    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    const values = params as unknown[] | undefined;
+    const name = values === undefined ? undefined : nameOf(text);
+    try {
+      const result = await client.query<Row>(name === undefined ? { text, values } : { name, text, values });
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      // A migration changed the columns a prepared `SELECT *` returns (a rolling deploy migrates under running
+      // instances): PostgreSQL refuses the old plan before running it. The text runs unnamed from then on.
+      if (name === undefined || !isStalePlan(error)) throw error;
+      names.set(text, null);
+      if (client !== pool) throw error;
+      const result = await client.query<Row>({ text, values });
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    }
   };
 
   return {

@@ -3,7 +3,7 @@ import { conversationsRepository, HISTORY_ANCHOR_EVERY } from '../../src/db/repo
 import { refreshTokensRepository } from '../../src/db/repositories/refresh-tokens.js';
 import { usageRepository, type NewUsageRecord } from '../../src/db/repositories/usage.js';
 import { usersRepository } from '../../src/db/repositories/users.js';
-import { DRIVERS, type TestDatabase } from '../support/database.js';
+import { DRIVERS, postgresTestDatabase, type TestDatabase } from '../support/database.js';
 
 let sequence = 0;
 const uniqueSubject = () => `user_repo_${Date.now()}_${(sequence += 1)}`;
@@ -289,5 +289,25 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       await tokens.store('old-token', grant, new Date(Date.now() - 1_000));
       expect(await tokens.consume('old-token')).toBeUndefined();
     });
+  });
+});
+
+describe('the PostgreSQL driver', () => {
+  it('prepares its statements, and a table changed under a prepared `SELECT *` (a rolling migration) still reads', async () => {
+    const test = await postgresTestDatabase({ migrated: false });
+    try {
+      // Statements one after another reuse the pool's idle connection: the later reads meet the prepared one.
+      const db = test.another();
+      await db.query('CREATE TABLE bars (id int PRIMARY KEY, pattern text)');
+      await db.query(`INSERT INTO bars VALUES (1, '2-1-2')`);
+      const read = () => db.query<Record<string, unknown>>('SELECT * FROM bars WHERE id = $1', [1]);
+      expect((await read()).rows).toEqual([{ id: 1, pattern: '2-1-2' }]);
+      await db.query(`ALTER TABLE bars ADD COLUMN timeframe text NOT NULL DEFAULT '60m'`);
+      for (let attempt = 0; attempt < 6; attempt += 1) {
+        expect((await read()).rows).toEqual([{ id: 1, pattern: '2-1-2', timeframe: '60m' }]);
+      }
+    } finally {
+      await test.drop();
+    }
   });
 });
