@@ -1,5 +1,6 @@
 // Billing's tables: the webhook events applied (billing_events), Stripe's customer and subscription on the
-// user row, and the overage outbox (overage_reports). See migrations/010_billing.sql.
+// user row, and the overage outbox (overage_reports). See migrations/010_billing.sql and
+// 011_quota_periods.sql.
 import type { Tier } from '../../contract/usage.js';
 import type { Queryable } from '../database.js';
 
