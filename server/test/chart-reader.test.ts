@@ -204,6 +204,22 @@ describe('readPixels', () => {
     expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
   });
 
+  it('reads grey wicks on a light theme that are a half-way shade of the dark legend text they never touch', () => {
+    // lightweight-charts at dpr 2 draws a #5d606b wick 1.5 px wide across two columns: (133, 135, 144), half-way
+    // from white to the legend's #131722. Not anti-aliasing of the text (it never touches it): a wick colour.
+    const ranges: [number, number][] = [...BASE, [70, 150], [75, 140], [60, 175]];
+    const reading = read(ranges, {
+      background: LIGHT,
+      up: [41, 98, 255],
+      down: [255, 152, 0],
+      wick: [133, 135, 144],
+      spacing: 15,
+      legend: { rows: [4, 16], to: 40, colour: [19, 23, 34] },
+    });
+    expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,

@@ -196,16 +196,30 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
   };
   const stats = clusterStats(image, palette.backgroundBytes, labelOf, nearest);
   const labels = all.map((_, label) => label).slice(1);
+  /** Whether at least a tenth of a colour's vertical contacts with other colours (not the background) are with
+   * `other`. */
+  const touching = (label: number, other: number) => {
+    let total = 0;
+    for (let k = 1; k < MAX_LABELS; k += 1) if (k !== label) total += stats.contacts[label * MAX_LABELS + k]!;
+    return stats.contacts[label * MAX_LABELS + other]! >= total * 0.1;
+  };
   // Anti-aliased shades of a stronger colour, and translucent drawings in it (volume bars), are not candles.
   const blendOfAnother = (label: number, others: readonly number[] = labels) =>
     others.some((other) => {
       if (other === label || colourDistance(all[other]!, palette.background) < 60) return false;
       const { alpha, off } = blendOf(all[label]!, palette.background, all[other]!);
       if (alpha <= 0.1 || alpha >= 0.92 || off >= 22) return false;
-      // Under half-way to another colour, it is translucent (volume bars drawn in the candles' colours), however
-      // common. Nearer, a shade of a rarer colour is a colour of its own (a grey wick is not a shade of grey
-      // text), unless it stands on a baseline like volume bars.
-      return alpha < 0.55 || stats.mass[other]! >= stats.mass[label]! || stats.baseline[label]! >= 0.3;
+      // Under 40 % of the way to another colour, it is translucent (volume bars drawn in the candles' colours),
+      // however common. From 40 to 55 %, only if it touches that colour (its anti-aliased edge) or runs most of
+      // the height (a grid line): lightweight-charts draws a grey wick 1.5 px wide over two columns, half-way from
+      // white to the legend's dark text, which it never touches. Nearer, a shade of a rarer colour is a colour of
+      // its own (a grey wick is not a shade of grey text), unless it stands on a baseline like volume bars.
+      return (
+        alpha < 0.4 ||
+        (alpha < 0.55 && (stats.tall[label]! >= 0.5 || touching(label, other))) ||
+        stats.mass[other]! >= stats.mass[label]! ||
+        stats.baseline[label]! >= 0.3
+      );
     });
   const strong = (label: number) => colourDistance(all[label]!, palette.background) >= 60;
   const ranked = labels
