@@ -1,6 +1,7 @@
 // A turn is never lost, and never billed for what did not happen (issue 11, findings 2 and 6): the database
 // link is cut between the stream's end and the statement that records it, then comes back; a turn that could
-// not even be kept is settled by the sweeper; a trader who leaves while the turn is prepared pays nothing.
+// not even be kept is settled by the sweeper; a trader who leaves while the turn is prepared pays nothing. A
+// paid trader's question goes to the model while the turn is stored: leaving then bills a stopped answer.
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,5 +231,95 @@ describe('recording a turn when the database fails at its end', () => {
     expect(await outboxFiles()).toEqual([]);
     expect((await readdir(join(outbox, 'failed'))).sort()).toEqual([`${poisonedId}.json`, 'torn.json'].sort());
     expect(await ledgerOf(h.database, user.id)).toMatchObject({ quota_reserved: 0, reservations: 0 });
+  });
+});
+
+describe('a paid trader’s question reaches the model while its turn is stored', () => {
+  let h: ProxiedChat;
+  beforeAll(async () => {
+    h = await startProxiedChat();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** A pro trader with a token the server has already checked (checking one reads the database). */
+  const proTrader = async () => {
+    const { user } = await h.trader();
+    await h.database.db.query(`UPDATE users SET tier = 'pro' WHERE id = $1`, [user.id]);
+    const headers = bearer(
+      await h.issuer.sessionToken({ sub: user.clerkUserId, expiresIn: 900, claims: { jti: crypto.randomUUID() } }),
+    );
+    const me = await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+    expect(JSON.parse(me.body)).toMatchObject({ tier: 'pro' });
+    return { user, headers };
+  };
+  const modelAsked = (calls: number) =>
+    eventually(() => h.fake.requests[calls], 5_000, 'the model asked while the database stalls');
+  const usageOf = async (userId: string) =>
+    (
+      await h.database.db.query<{ status: string; request_id: string }>(
+        'SELECT status, request_id FROM token_usage WHERE user_id = $1',
+        [userId],
+      )
+    ).rows;
+
+  it('the answer streams whole once the turn is stored, and is recorded once', async () => {
+    const { user, headers } = await proTrader();
+    const calls = h.fake.requests.length;
+    h.fake.script({ chunks: ['Inside bar, ', 'then 2U.'] });
+    h.proxy.setMode('stall');
+    const answer = h.chat(headers, { message: 'Asked while stored' });
+    await modelAsked(calls);
+    h.proxy.setMode('forward');
+    const result = await answer;
+    expect(result.status).toBe(200);
+    expect(result.events[0]!.event).toBe('stream_start');
+    expect(result.text()).toBe('Inside bar, then 2U.');
+    expect(result.events.at(-1)!.event).toBe('stream_complete');
+    expect(h.fake.requests.length).toBe(calls + 1);
+    const ledger = await eventually(async () => {
+      const current = await ledgerOf(h.database, user.id);
+      return current.reservations === 0 && current.request_ids.length === 1 ? current : undefined;
+    });
+    expect(ledger.quota_used).toBe(ledger.usage_quota);
+    expect(await usageOf(user.id)).toEqual([{ status: 'ok', request_id: result.events[0]!.data.requestId }]);
+  });
+
+  it('a trader who leaves meanwhile stops the call at once, and it is billed as a stopped answer', async () => {
+    const { user, headers } = await proTrader();
+    const calls = h.fake.requests.length;
+    h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000 });
+    const leave = new AbortController();
+    h.proxy.setMode('stall');
+    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
+    const call = await modelAsked(calls);
+    leave.abort();
+    expect(await left).toBe('left');
+    await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
+    h.proxy.setMode('forward');
+    const ledger = await eventually(async () => {
+      const current = await ledgerOf(h.database, user.id);
+      return current.reservations === 0 && current.request_ids.length === 1 ? current : undefined;
+    });
+    expect(ledger).toMatchObject({ quota_reserved: 0 });
+    expect((await usageOf(user.id)).map((row) => row.status)).toEqual(['cancelled']);
+    expect(h.fake.requests.length).toBe(calls + 1);
+  });
+
+  it('a turn the database refuses stops the call and answers 500, with nothing billed', async () => {
+    const { user, headers } = await proTrader();
+    const calls = h.fake.requests.length;
+    h.fake.script({ chunks: ['Never ', 'sent.'], chunkDelayMs: 2_000 });
+    h.proxy.setMode('stall');
+    const answer = h.chat(headers, { message: 'Refused' });
+    const call = await modelAsked(calls);
+    h.proxy.setMode('refuse');
+    const result = await answer;
+    h.proxy.setMode('forward');
+    expect(result.status).toBe(500);
+    expect(result.body).toMatchObject({ error: { code: 'internal' } });
+    await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
+    expect(await usageOf(user.id)).toEqual([]);
   });
 });

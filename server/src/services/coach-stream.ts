@@ -3,7 +3,7 @@
 // upstream fails, refuses, or the trader closes the window. HTTP errors are thrown before the stream opens;
 // after that, every stream ends with exactly one stream_complete or stream_error. A trader who leaves before
 // the model is called is billed nothing, and the turn's record survives a database failure at its end
-// (turn-settlement.ts).
+// (turn-settlement.ts). A paid trader's question goes to the model while the turn is being stored.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
@@ -33,7 +33,13 @@ import { estimateOutputTokens } from './coach-history.js';
 import { buildMessages, type ContextMessage, type ConversationCharts } from './coach-messages.js';
 import { MIN_ANSWER_TOKENS, planAnswer, type AnswerPlan } from './coach-plan.js';
 import type { CoachingPrompt } from './coaching-prompt.js';
-import { classifyUpstreamError, type CoachUpstream, type UpstreamUsage } from './coach-upstream.js';
+import {
+  classifyUpstreamError,
+  type CoachRequest,
+  type CoachUpstream,
+  type UpstreamEvent,
+  type UpstreamUsage,
+} from './coach-upstream.js';
 import { titleFor } from './conversation-title.js';
 import { LOCAL_READER_MODEL } from './local-answer.js';
 import { streamLocalAnswer } from './local-turn.js';
@@ -84,6 +90,14 @@ export interface PreparedTurn {
   reservedTokens: number;
   /** The period's used tokens when the turn started. */
   usedBefore: number;
+  /** The model call, when it was made while the turn was prepared (see prepareTurn); else streamTurn makes it. */
+  call: UpstreamCall | null;
+}
+
+/** A model call in flight: its events, and the controller that stops it. */
+export interface UpstreamCall {
+  events: AsyncIterable<UpstreamEvent>;
+  abort: AbortController;
 }
 
 /** The trader left before the turn reached the model: nothing was billed, and there is no one to answer. */
@@ -138,76 +152,122 @@ export async function prepareTurn(
   const turnId = randomUUID();
   const release = () => deps.settle({ assistantMessageId: turnId, answer: '', usage: null, refusedQuestionId: null });
   const messages = buildMessages(context.window, context.charts);
-  const start = (inputTokens: number) =>
-    turns
-      .start({
-        turnId,
-        requestId,
-        model: local ? LOCAL_READER_MODEL : deps.coach.id,
-        userId: user.id,
-        periodStart: period.start,
-        inputTokens,
-        maxAnswerTokens: local ? 0 : deps.coach.maxTokens,
-        minAnswerTokens: local ? 0 : MIN_ANSWER_TOKENS,
-        // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
-        limit: rules.blockAtQuota && !local ? rules.monthlyTokens : null,
-        conversationId: existing?.id ?? null,
-        title: titleFor(
-          body.message,
-          images.map((image) => image.label),
-        ),
-        question: {
-          content: body.message,
-          images: images.map((image) => image.meta),
-          charts: images.map((image, position) => ({
-            position,
-            mediaType: image.mediaType,
-            label: image.label,
-            bytes: image.bytes,
-          })),
-        },
-        replaces: replacing?.id ?? null,
-      })
-      .catch((error: unknown) => {
-        // The statement may have committed and only its reply been lost: give back a reservation it may hold.
-        void release();
-        throw error;
-      });
-  let started = await start(inputEstimate);
-  const usage = usageRepository(deps.db);
-  if (!started && !local && rules.monthlyTokens !== null && rules.blockAtQuota) {
-    // The upper bound does not fit, but the real input may: near the quota, ask the model's own count (only when
-    // there is room for an answer at all, so a trader with nothing left costs no count).
-    const { used, reserved } = await usage.quotaState(user.id, period.start);
-    if (rules.monthlyTokens - used - reserved > MIN_ANSWER_TOKENS) {
-      // The charts' readings are not in `messages` yet: their bound is added.
-      const pending = context.questionCharts.filter((chart) => chart.stored === null).length * READING_TOKENS;
-      const counted = await exactInput(deps, messages, gone);
-      const exact = counted === null ? null : counted + pending;
-      if (exact !== null && exact < inputEstimate) started = await start(exact);
+  // A paid tier is never refused at its quota (its reservation always grants the full answer budget), so the
+  // model is asked while the turn is written: the first token no longer waits behind the statement (under a
+  // burst of questions, behind the pool's queue). Not for a question with charts of its own: the model gets
+  // their readings, which are read once the stream is open.
+  const call =
+    deps.upstream && !rules.blockAtQuota && context.questionCharts.length === 0
+      ? openCall(deps.upstream, coachRequest(deps, planAnswer(deps.coach, deps.coach.maxTokens), messages, user.id))
+      : null;
+  // A trader who leaves meanwhile stops the call at once (streamTurn bills it as a stopped answer).
+  const leave = () => call?.abort.abort(new Error('stopped: client'));
+  if (call) gone.addEventListener('abort', leave, { once: true });
+  try {
+    return await reserveTurn();
+  } catch (error) {
+    call?.abort.abort(new Error('the turn could not be prepared'));
+    if (call && !(error instanceof AppError)) {
+      deps.log.warn({ err: error }, 'the turn could not be stored: its model call was stopped unbilled');
     }
+    throw error;
+  } finally {
+    gone.removeEventListener('abort', leave);
   }
-  if (!started) throw quotaExceeded(user, await usage.quotaUsed(user.id, period.start));
-  if (gone.aborted) {
-    // Left while the question was being stored: give the reservation back (the question stays, unanswered).
-    await release();
-    throw new ClientGone();
+
+  async function reserveTurn(): Promise<PreparedTurn> {
+    const start = (inputTokens: number) =>
+      turns
+        .start({
+          turnId,
+          requestId,
+          model: local ? LOCAL_READER_MODEL : deps.coach.id,
+          userId: user.id,
+          periodStart: period.start,
+          inputTokens,
+          maxAnswerTokens: local ? 0 : deps.coach.maxTokens,
+          minAnswerTokens: local ? 0 : MIN_ANSWER_TOKENS,
+          // Free is refused at its quota; paid tiers continue past it and the overage is recorded.
+          limit: rules.blockAtQuota && !local ? rules.monthlyTokens : null,
+          conversationId: existing?.id ?? null,
+          title: titleFor(
+            body.message,
+            images.map((image) => image.label),
+          ),
+          question: {
+            content: body.message,
+            images: images.map((image) => image.meta),
+            charts: images.map((image, position) => ({
+              position,
+              mediaType: image.mediaType,
+              label: image.label,
+              bytes: image.bytes,
+            })),
+          },
+          replaces: replacing?.id ?? null,
+        })
+        .catch((error: unknown) => {
+          // The statement may have committed and only its reply been lost: give back a reservation it may hold.
+          void release();
+          throw error;
+        });
+    let started = await start(inputEstimate);
+    const usage = usageRepository(deps.db);
+    if (!started && !local && rules.monthlyTokens !== null && rules.blockAtQuota) {
+      // The upper bound does not fit, but the real input may: near the quota, ask the model's own count (only when
+      // there is room for an answer at all, so a trader with nothing left costs no count).
+      const { used, reserved } = await usage.quotaState(user.id, period.start);
+      if (rules.monthlyTokens - used - reserved > MIN_ANSWER_TOKENS) {
+        // The charts' readings are not in `messages` yet: their bound is added.
+        const pending = context.questionCharts.filter((chart) => chart.stored === null).length * READING_TOKENS;
+        const counted = await exactInput(deps, messages, gone);
+        const exact = counted === null ? null : counted + pending;
+        if (exact !== null && exact < inputEstimate) started = await start(exact);
+      }
+    }
+    if (!started) throw quotaExceeded(user, await usage.quotaUsed(user.id, period.start));
+    // With the model already asked, a trader who left is billed as any who stop an answer (streamTurn settles it).
+    if (gone.aborted && !call) {
+      // Left while the question was being stored: give the reservation back (the question stays, unanswered).
+      await release();
+      throw new ClientGone();
+    }
+    return {
+      user,
+      requestId,
+      conversation: started.conversation,
+      questionId: started.questionId ?? context.retryOf,
+      assistantMessageId: turnId,
+      messages,
+      window: context.window,
+      charts: context.charts,
+      questionCharts: context.questionCharts,
+      hasHistory: context.window.length > 1,
+      plan: planAnswer(deps.coach, started.answerTokens),
+      period,
+      reservedTokens: started.reservedTokens,
+      usedBefore: started.usedBefore,
+      call,
+    };
   }
+}
+
+/** Asks the model now; the call's events are read later. */
+function openCall(upstream: CoachUpstream, request: CoachRequest): UpstreamCall {
+  const abort = new AbortController();
+  return { events: upstream(request, abort.signal), abort };
+}
+
+/** The model request of a turn planned as `plan`. */
+function coachRequest(deps: CoachDeps, plan: AnswerPlan, messages: MessageParam[], userId: string): CoachRequest {
   return {
-    user,
-    requestId,
-    conversation: started.conversation,
-    questionId: started.questionId ?? context.retryOf,
-    assistantMessageId: turnId,
+    model: deps.coach.id,
+    maxTokens: plan.maxTokens,
+    thinking: plan.thinking,
+    effort: plan.effort,
+    system: deps.coaching.text,
     messages,
-    window: context.window,
-    charts: context.charts,
-    questionCharts: context.questionCharts,
-    hasHistory: context.window.length > 1,
-    plan: planAnswer(deps.coach, started.answerTokens),
-    period,
-    reservedTokens: started.reservedTokens,
-    usedBefore: started.usedBefore,
+    userId,
   };
 }
 
@@ -269,9 +329,11 @@ export async function streamTurn(
   sent: () => void = () => undefined,
 ): Promise<void> {
   const startedAt = performance.now();
-  const upstreamAbort = new AbortController();
+  const upstreamAbort = turn.call?.abort ?? new AbortController();
   const abortUpstream = () => upstreamAbort.abort(new Error(`stopped: ${String(stop.reason)}`));
   stop.addEventListener('abort', abortUpstream, { once: true });
+  // Gone while the turn was prepared: a call already made is stopped now (and billed as a stopped answer).
+  if (stop.aborted) abortUpstream();
   const stoppedOutcome = (outcome: Outcome): Outcome =>
     stop.reason === 'shutdown'
       ? {
@@ -350,7 +412,7 @@ export async function streamTurn(
   // gets it with each chart, and it is kept with the question while the model answers.
   const reads = stop.aborted ? [] : await readTurnCharts(deps.charts, turn, sink);
   const kept = keepReadings(deps.db, turn, reads, deps.log);
-  if (stop.aborted) {
+  if (stop.aborted && !turn.call) {
     // Gone before the model was called (while the turn was prepared, or the stream opened): the reservation
     // goes back and nothing is billed.
     await deps.settle({
@@ -380,18 +442,9 @@ export async function streamTurn(
   let answerComplete = false;
   try {
     watchIdle();
-    const events = upstream(
-      {
-        model: deps.coach.id,
-        maxTokens: turn.plan.maxTokens,
-        thinking: turn.plan.thinking,
-        effort: turn.plan.effort,
-        system: deps.coaching.text,
-        messages: messagesWithReadings(turn, reads),
-        userId: turn.user.id,
-      },
-      upstreamAbort.signal,
-    );
+    const events =
+      turn.call?.events ??
+      upstream(coachRequest(deps, turn.plan, messagesWithReadings(turn, reads), turn.user.id), upstreamAbort.signal);
     for await (const event of events) {
       sent();
       watchIdle();

@@ -3,7 +3,12 @@
 // on: only that a thinking block began. Usage from message_start is overwritten, never added to, by
 // message_delta. Failures become stable stream error codes.
 import Anthropic from '@anthropic-ai/sdk';
-import type { MessageParam, RefusalStopDetails, ThinkingConfigParam } from '@anthropic-ai/sdk/resources/messages';
+import type {
+  MessageParam,
+  RawMessageStreamEvent,
+  RefusalStopDetails,
+  ThinkingConfigParam,
+} from '@anthropic-ai/sdk/resources/messages';
 import type { Effort } from '../config/models.js';
 import type { StreamErrorEvent } from '../contract/chat.js';
 
@@ -80,8 +85,12 @@ export function createCoachUpstream(options: UpstreamOptions) {
     return counted.input_tokens;
   };
 
-  async function* streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncGenerator<UpstreamEvent> {
-    const stream = await client.messages.create(
+  /**
+   * Sends the request at once (not at the first read), so a caller can ask the model while it does other work;
+   * the events are read from the returned iterable.
+   */
+  function streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncIterable<UpstreamEvent> {
+    const opened = client.messages.create(
       {
         model: request.model,
         max_tokens: request.maxTokens,
@@ -94,55 +103,65 @@ export function createCoachUpstream(options: UpstreamOptions) {
       },
       { signal },
     );
-    for await (const event of stream) {
-      switch (event.type) {
-        case 'message_start':
-          yield {
-            type: 'start',
-            model: event.message.model,
-            usage: {
-              inputTokens: 0,
-              outputTokens: 0,
-              cacheReadTokens: 0,
-              cacheWriteTokens: 0,
-              ...readUsage(event.message.usage),
-            },
-          };
-          break;
-        case 'content_block_start': {
-          const kind = event.content_block.type;
-          yield {
-            type: 'block',
-            kind: kind === 'thinking' || kind === 'redacted_thinking' ? 'thinking' : kind === 'text' ? 'text' : 'other',
-          };
-          break;
-        }
-        case 'content_block_delta':
-          // thinking_delta and signature_delta are the model's reasoning: never shown, stored or billed apart.
-          if (event.delta.type === 'text_delta' && event.delta.text.length > 0)
-            yield { type: 'text', text: event.delta.text };
-          break;
-        case 'message_delta':
-          yield {
-            type: 'delta',
-            usage: readUsage(event.usage),
-            stopReason: event.delta.stop_reason ?? null,
-            refusal: event.delta.stop_details ?? null,
-          };
-          break;
-        case 'message_stop':
-          yield { type: 'stop' };
-          break;
-        default:
-          // content_block_stop and event types added to the API later carry nothing we show.
-          break;
-      }
-    }
+    // Read (and its failure seen) by the iterable; a call abandoned before it is read must not reject unhandled.
+    opened.catch(() => undefined);
+    return coachingEvents(opened);
   }
   return Object.assign(streamCoaching, { countTokens });
 }
 
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;
+
+/** The raw stream as the few events the coach passes on. */
+async function* coachingEvents(
+  opened: PromiseLike<AsyncIterable<RawMessageStreamEvent>>,
+): AsyncGenerator<UpstreamEvent> {
+  const stream = await opened;
+  for await (const event of stream) {
+    switch (event.type) {
+      case 'message_start':
+        yield {
+          type: 'start',
+          model: event.message.model,
+          usage: {
+            inputTokens: 0,
+            outputTokens: 0,
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+            ...readUsage(event.message.usage),
+          },
+        };
+        break;
+      case 'content_block_start': {
+        const kind = event.content_block.type;
+        yield {
+          type: 'block',
+          kind: kind === 'thinking' || kind === 'redacted_thinking' ? 'thinking' : kind === 'text' ? 'text' : 'other',
+        };
+        break;
+      }
+      case 'content_block_delta':
+        // thinking_delta and signature_delta are the model's reasoning: never shown, stored or billed apart.
+        if (event.delta.type === 'text_delta' && event.delta.text.length > 0)
+          yield { type: 'text', text: event.delta.text };
+        break;
+      case 'message_delta':
+        yield {
+          type: 'delta',
+          usage: readUsage(event.usage),
+          stopReason: event.delta.stop_reason ?? null,
+          refusal: event.delta.stop_details ?? null,
+        };
+        break;
+      case 'message_stop':
+        yield { type: 'stop' };
+        break;
+      default:
+        // content_block_stop and event types added to the API later carry nothing we show.
+        break;
+    }
+  }
+}
 
 const retryAfterMs = (headers: Headers | undefined): number | undefined => {
   const ms = Number(headers?.get('retry-after-ms'));
