@@ -9,6 +9,7 @@ import { postgresTestDatabase, type TestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
 import { PRICE_PRO, startFakeStripe, type FakeStripe } from './support/fake-stripe.js';
 import { startTestIssuer, type TestIssuer } from './support/issuer.js';
+import { startPrivateRedis } from './support/private-redis.js';
 import { freePort } from './support/process.js';
 import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from './support/rate-limit.js';
 import { newCustomerId, stripeEvent, subscription } from './support/stripe-events.js';
@@ -64,7 +65,7 @@ async function trader() {
       metadata: { strat_coach_subject: sub },
     }),
   );
-  return { headers, upgrade };
+  return { sub, headers, upgrade };
 }
 
 describe('a plan change across instances', () => {
@@ -81,6 +82,23 @@ describe('a plan change across instances', () => {
     // The forget travels through Redis: within a second, where the cache alone would take 30.
     await eventually(async () => ((await tierOn(b, headers)) === 'pro' ? true : undefined), 1_000, 'pro on b');
     expect(Date.now() - delivered).toBeLessThan(1_000);
+  });
+
+  it('after losing Redis (messages may have been missed), an instance drops every cached identity', async () => {
+    const redis = await startPrivateRedis();
+    try {
+      const d = await startServer(redis.url);
+      const { sub, headers } = await trader();
+      expect(await tierOn(d, headers)).toBe('free');
+      // A change this instance is never told of, as if its message had been published while Redis was away.
+      await database.db.query(`UPDATE users SET tier = 'pro' WHERE clerk_user_id = $1`, [sub]);
+      expect(await tierOn(d, headers)).toBe('free');
+      await redis.crash();
+      await redis.restart();
+      await eventually(async () => ((await tierOn(d, headers)) === 'pro' ? true : undefined), 10_000, 'pro on d');
+    } finally {
+      await redis.close();
+    }
   });
 
   it('with Redis unreachable, the instance that applied it still answers with the new plan', async () => {
