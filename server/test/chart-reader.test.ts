@@ -311,6 +311,31 @@ describe('readChart on a lightweight-charts screenshot', () => {
   });
 });
 
+describe('readChart on a whole lightweight-charts screenshot with wide hollow candles', () => {
+  // A 1920 x 1080 chart from the reader benchmark's generator (tune split): hollow rising candles 35 px apart with
+  // grey outlines on a dark theme, a 4 px moving average crossing the gaps between them, a legend and a logo.
+  // Each candle is several peaks of the column signal (wick, two sides, the line's crossings), so only the groups
+  // of columns standing apart give the bar spacing; the line's anti-aliased edge must not join them.
+  const xs = [
+    497, 531.8, 566.6, 601.4, 636.2, 671, 705.8, 740.6, 775.4, 810.2, 845, 879.8, 914.6, 949.4, 984.2, 1019, 1053.8,
+    1088.6, 1123.4, 1158.2, 1193, 1227.8, 1262.6, 1297.4, 1332.2, 1367, 1401.8, 1436.6, 1471.4, 1506.2, 1541, 1575.8,
+    1610.6, 1645.4, 1680.2,
+  ];
+  // prettier-ignore
+  const types = [null, null, '1', '1', '2D', null, '2U', '1', '3', '2U', '1', '3', '2D', null, '1', '2U', '2U', '1', '2D', '3', '1', '2U', '2D', '1', '3', '2U', '2D', '2D', '1', '2U', null, '2U', '1', '1', null] as const;
+
+  it('finds each candle once, at the bar spacing, and contradicts at most one clear type', async () => {
+    const reading = await readChart(
+      await readFile(new URL('./fixtures/lwc-hollow-grey-outline-ma.png', import.meta.url)),
+    );
+    expect(reading.candles).toHaveLength(xs.length);
+    reading.candles.forEach((candle, k) => expect(Math.abs(candle.x - xs[k]!)).toBeLessThanOrEqual(3));
+    const clear = types.flatMap((type, k) => (type ? [[type, reading.candles[k]!.type] as const] : []));
+    expect(clear.filter(([truth, read]) => read !== null && read !== truth).length).toBeLessThanOrEqual(1);
+    expect(clear.filter(([truth, read]) => read === truth).length).toBeGreaterThanOrEqual(clear.length - 6);
+  });
+});
+
 describe('readChart and pixelReading', () => {
   it('decodes a PNG screenshot and words the reading for the model', async () => {
     const image = drawChart(candlesOf([...BASE, [105, 190], [110, 180], [95, 170]]));

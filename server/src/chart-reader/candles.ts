@@ -275,18 +275,20 @@ function peaks(lengths: Float64Array, to: number): Float64Array {
 
 /** When the candles stand apart (background columns between them), each group of columns with candle pixels is
  * one candle, hollow ones included, and its middle is the candle's centre: a cleaner signal than the wick
- * peaks. Groups much wider than most (candles joined by a line drawn across them) are left out. Null when fewer
- * than 85 % of the groups are one candle wide (bodies touching at small spacings). */
+ * peaks. Groups much wider than most (candles joined by a line drawn across them) are left out. A column whose
+ * longest run counts under a pixel (a line's anti-aliased edge, weighted a sixteenth) parts groups. Null when
+ * fewer than 85 % of the groups are one candle wide (bodies touching at small spacings), or when those hold
+ * under half of the candle pixels (a few candles apart beside many joined). */
 function blobCentres(lengths: Float64Array, to: number): Float64Array | null {
   const blobs: { left: number; right: number; level: number }[] = [];
   for (let x = 0; x < to;) {
-    if (lengths[x] === 0) {
+    if (lengths[x]! < 1) {
       x += 1;
       continue;
     }
     let end = x;
     let level = 0;
-    while (end < to && lengths[end]! > 0) level = Math.max(level, lengths[end++]!);
+    while (end < to && lengths[end]! >= 1) level = Math.max(level, lengths[end++]!);
     blobs.push({ left: x, right: end - 1, level });
     x = end;
   }
@@ -296,6 +298,13 @@ function blobCentres(lengths: Float64Array, to: number): Float64Array | null {
   const median = widths[Math.floor(widths.length / 2)]!;
   const single = widths.filter((w) => w <= median * 1.6 + 1).length;
   if (single < strong.length * 0.85) return null;
+  let total = 0;
+  let held = 0;
+  for (let x = 0; x < to; x += 1) total += lengths[x]!;
+  for (const blob of strong)
+    if (blob.right - blob.left + 1 <= median * 1.6 + 1)
+      for (let x = blob.left; x <= blob.right; x += 1) held += lengths[x]!;
+  if (held < total * 0.5) return null;
   const peak = new Float64Array(to);
   for (const blob of strong) {
     if (blob.right - blob.left + 1 > median * 1.6 + 1) continue;
@@ -342,25 +351,23 @@ function findGrid(
   weighted: Float64Array,
   to: number,
 ): { spacing: number; phase: number; fromBlobs: boolean } | null {
-  // Blob centres when the candles stand apart: a blob for every wick peak or three (a hollow candle has three
-  // peaks: its wick and its two sides), not a legend's glyphs alone (weighted: a glyph's run in the legend's band
-  // counts a sixteenth, too short for a blob).
+  // Blob centres when the candles stand apart, however many peaks each has (a hollow candle has its wick, its
+  // two sides and more where a line crosses it), not a legend's glyphs alone (weighted: a glyph's run in the
+  // legend's band counts a sixteenth, too short for a blob).
   const wicks = peaks(lengths, to);
   const blobs = blobCentres(weighted, to);
   const points = (signal: Float64Array) =>
     Int32Array.from(signal.keys()).filter((x) => signal[x]! > 0 && signal[x - 1] !== signal[x]);
   if (blobs) {
     const centres = points(blobs);
-    if (centres.length >= points(wicks).length * 0.3) {
-      const grid = combGrid(blobs, centres, to);
-      // Blobs that are runs of touching candles give a comb far sparser than the blobs: not the grid.
-      const gaps = centres
-        .slice(1)
-        .map((x, k) => x - centres[k]!)
-        .sort((a, b) => a - b);
-      if (grid && grid.spacing <= 2.5 * (gaps[Math.floor(gaps.length / 2)] ?? Infinity))
-        return { ...grid, fromBlobs: true };
-    }
+    const grid = combGrid(blobs, centres, to);
+    // Blobs that are runs of touching candles give a comb far sparser than the blobs: not the grid.
+    const gaps = centres
+      .slice(1)
+      .map((x, k) => x - centres[k]!)
+      .sort((a, b) => a - b);
+    if (grid && grid.spacing <= 2.5 * (gaps[Math.floor(gaps.length / 2)] ?? Infinity))
+      return { ...grid, fromBlobs: true };
   }
   const grid = combGrid(wicks, points(wicks), to);
   return grid && { ...grid, fromBlobs: false };
