@@ -77,7 +77,7 @@ describe('a plan change across instances', () => {
     expect(await tierOn(b, headers)).toBe('free');
 
     const delivered = Date.now();
-    expect((await deliverEvent(a.app, upgrade)).statusCode).toBe(200);
+    expect((await deliverEvent(a.app, upgrade, stripe)).statusCode).toBe(200);
     expect(await tierOn(a, headers)).toBe('pro');
     // The forget travels through Redis: within a second, where the cache alone would take 30.
     await eventually(async () => ((await tierOn(b, headers)) === 'pro' ? true : undefined), 1_000, 'pro on b');
@@ -105,7 +105,7 @@ describe('a plan change across instances', () => {
     const c = await startServer(`redis://127.0.0.1:${await freePort()}`);
     const { headers, upgrade } = await trader();
     expect(await tierOn(c, headers)).toBe('free');
-    expect((await deliverEvent(c.app, upgrade)).statusCode).toBe(200);
+    expect((await deliverEvent(c.app, upgrade, stripe)).statusCode).toBe(200);
     expect(await tierOn(c, headers)).toBe('pro');
   });
 });

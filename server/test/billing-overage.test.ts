@@ -44,7 +44,7 @@ async function proTrader(
     periodStart: anchor,
     metadata: { strat_coach_subject: sub },
   });
-  const delivered = await deliverEvent(server.app, stripeEvent('customer.subscription.created', subscribed));
+  const delivered = await deliverEvent(server.app, stripeEvent('customer.subscription.created', subscribed), stripe);
   expect(delivered.statusCode).toBe(200);
   const user = await server.app.repos.users.findByClerkId(sub);
   if (!user) throw new Error('trader not created');

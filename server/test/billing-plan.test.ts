@@ -3,7 +3,7 @@
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/env.js';
-import { calendarMonthStart, planOf } from '../src/services/billing/plan.js';
+import { calendarMonthStart, liveSubscription, planOf } from '../src/services/billing/plan.js';
 
 const prices = { pro: 'price_pro', enterprise: 'price_ent' };
 const eventAt = new Date('2030-05-17T12:00:00Z');
@@ -66,6 +66,35 @@ describe('planOf', () => {
 
   it('a price that is not ours is free', () => {
     expect(planOf(sub('active', ['price_other']), prices, eventAt).tier).toBe('free');
+  });
+});
+
+describe('liveSubscription: the one of a customer’s subscriptions that sets the plan', () => {
+  const of = (id: string, status: Stripe.Subscription.Status, price: string, created: number) =>
+    ({ ...sub(status, [price]), id, created }) as Stripe.Subscription;
+
+  it('is the paid one, whatever a newer unpaid or ended one says', () => {
+    const paying = of('sub_paying', 'active', 'price_pro', 100);
+    for (const status of ['incomplete', 'incomplete_expired', 'canceled', 'unpaid', 'paused'] as const) {
+      expect(liveSubscription([paying, of('sub_new', status, 'price_ent', 200)], prices)).toBe(paying);
+    }
+  });
+
+  it('of several live ones: the higher tier, then paid up over past_due, then the newest', () => {
+    const pro = of('sub_pro', 'active', 'price_pro', 300);
+    const enterprise = of('sub_ent', 'past_due', 'price_ent', 100);
+    expect(liveSubscription([pro, enterprise], prices)).toBe(enterprise);
+    const late = of('sub_late', 'past_due', 'price_pro', 400);
+    expect(liveSubscription([late, pro], prices)).toBe(pro);
+    const newer = of('sub_newer', 'trialing', 'price_pro', 500);
+    expect(liveSubscription([pro, newer], prices)).toBe(newer);
+  });
+
+  it('is none when no subscription is live or none has one of our prices', () => {
+    expect(liveSubscription([], prices)).toBeNull();
+    expect(
+      liveSubscription([of('sub_x', 'active', 'price_other', 1), of('sub_y', 'canceled', 'price_pro', 2)], prices),
+    ).toBeNull();
   });
 });
 

@@ -54,7 +54,7 @@ describe('billing on', () => {
       metadata: { strat_coach_subject: user.clerkUserId },
     });
     const deliver = async (type: string, object: object, created: Date) => {
-      expect((await deliverEvent(h.test.app, stripeEvent(type, object, created))).statusCode).toBe(200);
+      expect((await deliverEvent(h.test.app, stripeEvent(type, object, created), stripe)).statusCode).toBe(200);
     };
     await deliver('customer.subscription.created', sub, new Date(Date.now() - 10_000));
 

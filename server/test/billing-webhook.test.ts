@@ -189,7 +189,10 @@ describe('POST /api/v1/billing/webhook: plans', () => {
     const sub = subscribed(trader)();
     h.stripe.subscriptions.set(sub.id, sub);
     const event = checkoutEvent(trader, sub);
-    const lookups = () => h.stripe.requests.filter((request) => request.path === `/v1/subscriptions/${sub.id}`).length;
+    const lookups = () =>
+      h.stripe.requests.filter(
+        (request) => request.path === '/v1/subscriptions' && request.params.customer === trader.customer,
+      ).length;
     expect(await h.deliver(event)).toEqual({ statusCode: 200, body: { received: true } });
     expect(await h.deliver(event)).toEqual({ statusCode: 200, body: { received: true } });
     expect(lookups()).toBe(1);
@@ -223,17 +226,20 @@ describe('POST /api/v1/billing/webhook: billing_events pruned', () => {
 });
 
 describe('POST /api/v1/billing/webhook: Stripe failing', () => {
-  it('a checkout completion whose subscription cannot be read is 503 and applied when delivered again', async () => {
+  it('a checkout completion whose subscriptions cannot be read is 503 and applied when delivered again', async () => {
     const trader = await freeTrader();
     const sub = subscribed(trader)();
+    h.stripe.subscriptions.set(sub.id, sub);
     const event = checkoutEvent(trader, sub);
+    h.stripe.failNext('/v1/subscriptions', 1);
     const failed = await h.deliver(event);
     expect(failed).toEqual({
       statusCode: 503,
       body: { error: { code: 'unavailable', message: 'Billing cannot be reached right now. Try again shortly.' } },
     });
     expect((await usage(trader.headers)).tier).toBe('free');
-    h.stripe.subscriptions.set(sub.id, sub);
+    const { rows } = await h.database.db.query('SELECT 1 FROM billing_events WHERE id = $1', [event.id]);
+    expect(rows).toEqual([]);
     expect((await h.deliver(event)).statusCode).toBe(200);
     expect((await usage(trader.headers)).tier).toBe('pro');
   });
@@ -246,7 +252,7 @@ describe('POST /api/v1/billing/webhook: events out of order', () => {
     h.stripe.subscriptions.set(sub.id, sub);
     await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(1)));
     expect((await usage(trader.headers)).tier).toBe('pro');
-    await h.deliver(checkoutEvent(trader, sub, secondsAgo(3)));
+    await h.deliverLate(checkoutEvent(trader, sub, secondsAgo(3)));
     expect((await usage(trader.headers)).tier).toBe('pro');
   });
 
@@ -255,11 +261,11 @@ describe('POST /api/v1/billing/webhook: events out of order', () => {
     const sub = subscribed(trader)();
     await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(10)));
     // created (incomplete) was sent first by Stripe but arrives last.
-    await h.deliver(stripeEvent('customer.subscription.created', { ...sub, status: 'incomplete' }, secondsAgo(20)));
+    await h.deliverLate(stripeEvent('customer.subscription.created', { ...sub, status: 'incomplete' }, secondsAgo(20)));
     expect((await usage(trader.headers)).tier).toBe('pro');
 
     await h.deliver(stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }, secondsAgo(2)));
-    await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(5)));
+    await h.deliverLate(stripeEvent('customer.subscription.updated', sub, secondsAgo(5)));
     expect((await usage(trader.headers)).tier).toBe('free');
   });
 
@@ -271,6 +277,45 @@ describe('POST /api/v1/billing/webhook: events out of order', () => {
     await h.deliver(stripeEvent('customer.subscription.created', second, secondsAgo(20)));
     await h.deliver(stripeEvent('customer.subscription.deleted', { ...first, status: 'canceled' }, secondsAgo(10)));
     expect((await usage(trader.headers)).tier).toBe('enterprise');
+  });
+
+  it('a second subscription that is never paid leaves the trader on the plan they pay for', async () => {
+    const trader = await freeTrader();
+    const paying = subscribed(trader)();
+    await h.deliver(stripeEvent('customer.subscription.created', paying, secondsAgo(60)));
+    expect((await usage(trader.headers)).tier).toBe('pro');
+
+    // A second Checkout (another tab, the portal) starts a subscription whose first payment fails: Stripe sends
+    // its events, newer than the paying one's, with status incomplete and then incomplete_expired.
+    const second = subscribed(trader)({ price: PRICE_ENTERPRISE, status: 'incomplete', created: secondsAgo(50) });
+    await h.deliver(stripeEvent('customer.subscription.created', second, secondsAgo(50)));
+    expect(await usage(trader.headers)).toMatchObject({
+      tier: 'pro',
+      period: { start: trader.anchor.toISOString() },
+      quota: { limit: 2_000_000 },
+    });
+    await h.deliver(
+      stripeEvent('customer.subscription.updated', { ...second, status: 'incomplete_expired' }, secondsAgo(40)),
+    );
+    expect((await usage(trader.headers)).tier).toBe('pro');
+    // The pro limits apply to the next question: above the free quota, still answered.
+    await setQuotaUsed(trader.user.id, trader.anchor, 150_000);
+    const answered = await h.chat(trader.headers, { message: 'Is this 2-1-2 live?' });
+    expect(answered.status).toBe(200);
+
+    // Paid after all (a third try, active): the higher plan; its end falls back to the one still paid.
+    const third = subscribed(trader)({ price: PRICE_ENTERPRISE, created: secondsAgo(30), periodStart: secondsAgo(30) });
+    await h.deliver(stripeEvent('customer.subscription.created', third, secondsAgo(30)));
+    expect((await usage(trader.headers)).tier).toBe('enterprise');
+    await h.deliver(stripeEvent('customer.subscription.deleted', { ...third, status: 'canceled' }, secondsAgo(20)));
+    expect(await usage(trader.headers)).toMatchObject({
+      tier: 'pro',
+      period: { start: trader.anchor.toISOString() },
+    });
+    const { rows } = await h.database.db.query('SELECT stripe_subscription_id FROM users WHERE id = $1', [
+      trader.user.id,
+    ]);
+    expect(rows).toEqual([{ stripe_subscription_id: paying.id }]);
   });
 
   it('past_due keeps the plan (the grace period); unpaid ends it', async () => {

@@ -10,7 +10,10 @@ export interface BillingHarness extends ChatHarness {
   stripe: FakeStripe;
   /** POSTs a body to the webhook with the given signature; `deliver` signs it properly. */
   webhook(payload: string, signature: string | null): Promise<{ statusCode: number; body: unknown }>;
+  /** Delivers an event as Stripe does: its subscription is the account's state first (stripe.publish). */
   deliver(event: StripeEventJson): Promise<{ statusCode: number; body: unknown }>;
+  /** Delivers an event as it was, changing nothing at Stripe: one that arrives late, after newer ones. */
+  deliverLate(event: StripeEventJson): Promise<{ statusCode: number; body: unknown }>;
 }
 
 export const stripeApi = (stripe: FakeStripe) => (config: Config) => {
@@ -34,8 +37,9 @@ export async function postWebhook(app: FastifyInstance, payload: string, signatu
   return { statusCode: response.statusCode, body: response.json<unknown>() };
 }
 
-/** Delivers an event as Stripe would: signed now with the webhook secret. */
-export function deliverEvent(app: FastifyInstance, event: StripeEventJson) {
+/** Delivers an event as Stripe would: its state changed first (`stripe`: the fake), signed now with the webhook secret. */
+export function deliverEvent(app: FastifyInstance, event: StripeEventJson, stripe: FakeStripe | null) {
+  stripe?.publish(event);
   const { payload, signature } = signed(event);
   return postWebhook(app, payload, signature);
 }
@@ -47,7 +51,8 @@ export async function startBillingHarness(): Promise<BillingHarness> {
     ...chat,
     stripe,
     webhook: (payload, signature) => postWebhook(chat.test.app, payload, signature),
-    deliver: (event) => deliverEvent(chat.test.app, event),
+    deliver: (event) => deliverEvent(chat.test.app, event, stripe),
+    deliverLate: (event) => deliverEvent(chat.test.app, event, null),
     async close() {
       await chat.close();
       await stripe.close();

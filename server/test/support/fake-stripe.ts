@@ -1,5 +1,5 @@
 // A fake Stripe API on loopback for billing tests: the official SDK points at it with host, port and protocol.
-// It speaks the few endpoints the server calls (Checkout and Portal sessions, a subscription's retrieval, meter
+// It speaks the few endpoints the server calls (Checkout and Portal sessions, a customer's subscriptions, meter
 // events), records every request's parameters as Stripe would decode them, and can be told to fail. Webhook
 // events are built here and signed with the SDK's own test-header helper.
 import { randomUUID } from 'node:crypto';
@@ -39,8 +39,15 @@ export interface FakeStripe {
   requests: StripeRequest[];
   /** Meter events Stripe counted: one per identifier. */
   meterEvents: MeterEvent[];
-  /** What GET /v1/subscriptions/:id answers. */
+  /** The account's subscriptions, by id: what GET /v1/subscriptions/:id and GET /v1/subscriptions answer. */
   subscriptions: Map<string, Stripe.Subscription>;
+  /**
+   * Stripe's side of an event: the subscription it carries becomes the account's state (a deleted one canceled),
+   * as Stripe changes it before it sends the event. Other events change nothing.
+   */
+  publish(event: { type: string; data: { object: object } }): void;
+  /** The next `count` requests to `path` (e.g. "/v1/subscriptions") fail with a 500. */
+  failNext(path: string, count: number): void;
   /** Products, prices, meters and webhook endpoints created in the account (npm run billing:setup). */
   account: { products: object[]; prices: Price[]; meters: object[]; webhookEndpoints: object[] };
   /** The next `count` meter event requests fail with a 500 that Stripe says not to retry at once. */
@@ -92,6 +99,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   /** Idempotency keys already answered, and their answer (Stripe replays it). */
   const answered = new Map<string, { status: number; body: unknown }>();
   let failures = 0;
+  const failing = new Map<string, number>();
   const account: FakeStripe['account'] = { products: [], prices: [], meters: [], webhookEndpoints: [] };
   const list = (data: object[]) => ({ status: 200, body: { object: 'list', data, has_more: false, url: '/v1' } });
   const create = <T extends object>(into: T[], object: T) => {
@@ -115,6 +123,25 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         status: 200,
         body: { id, object: 'billing_portal.session', url: `https://billing.stripe.test/p/${id}`, ...params },
       };
+    }
+    if (failing.get(path)) {
+      failing.set(path, (failing.get(path) ?? 1) - 1);
+      return {
+        status: 500,
+        body: stripeError('api_error', 'Something went wrong on our end.'),
+        headers: { 'stripe-should-retry': 'false' },
+      };
+    }
+    if (method === 'GET' && path === '/v1/subscriptions') {
+      // Stripe's default leaves canceled subscriptions out; status=all includes them.
+      const status = (params.status as string | undefined) ?? 'default';
+      return list(
+        [...subscriptions.values()].filter(
+          (found) =>
+            (params.customer === undefined || found.customer === params.customer) &&
+            (status === 'all' || (status === 'default' ? found.status !== 'canceled' : found.status === status)),
+        ),
+      );
     }
     const subscription = /^\/v1\/subscriptions\/([A-Za-z0-9_]+)$/.exec(path);
     if (method === 'GET' && subscription) {
@@ -229,6 +256,17 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     subscriptions,
     failMeterEvents(count) {
       failures = count;
+    },
+    publish(event) {
+      if (!event.type.startsWith('customer.subscription.')) return;
+      const subscription = event.data.object as Stripe.Subscription;
+      subscriptions.set(
+        subscription.id,
+        event.type === 'customer.subscription.deleted' ? { ...subscription, status: 'canceled' } : subscription,
+      );
+    },
+    failNext(path, count) {
+      failing.set(path, count);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

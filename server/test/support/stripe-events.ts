@@ -15,6 +15,8 @@ export interface SubscriptionOptions {
   periodStart: Date;
   periodEnd?: Date;
   metadata?: Record<string, string>;
+  /** When the subscription was created (default: its period start). */
+  created?: Date;
 }
 
 export function subscription(options: SubscriptionOptions): Stripe.Subscription {
@@ -24,6 +26,7 @@ export function subscription(options: SubscriptionOptions): Stripe.Subscription 
     object: 'subscription',
     customer: options.customer,
     status: options.status ?? 'active',
+    created: unix(options.created ?? options.periodStart),
     metadata: options.metadata ?? {},
     items: {
       object: 'list',

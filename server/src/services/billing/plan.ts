@@ -60,3 +60,30 @@ export function planOf(
     eventAt,
   };
 }
+
+const TIER_RANK: Record<Exclude<Tier, 'free'>, number> = { pro: 1, enterprise: 2 };
+
+/**
+ * The subscription that sets the trader's plan, of all the customer's subscriptions as Stripe holds them now: one
+ * with one of our prices and a status that keeps the plan (active, trialing, past_due); of several, the higher
+ * tier, then one that is paid up (not past_due), then the newest. Null when none is live: the plan is free. So a
+ * second subscription that is not paid (incomplete, or expired before its first payment) never takes the plan
+ * away from the live one.
+ */
+export function liveSubscription(
+  subscriptions: readonly Stripe.Subscription[],
+  prices: PlanPrices,
+): Stripe.Subscription | null {
+  const ranked = subscriptions.flatMap((subscription) => {
+    if (!PAID_STATUSES.has(subscription.status)) return [];
+    const tier = subscription.items.data
+      .map((item) => tierOfPrice(item.price.id, prices))
+      .find((candidate) => candidate !== null);
+    if (!tier) return [];
+    return [
+      { subscription, rank: [TIER_RANK[tier], subscription.status === 'past_due' ? 0 : 1, subscription.created ?? 0] },
+    ];
+  });
+  ranked.sort((a, b) => b.rank[0]! - a.rank[0]! || b.rank[1]! - a.rank[1]! || b.rank[2]! - a.rank[2]!);
+  return ranked[0]?.subscription ?? null;
+}

@@ -1,12 +1,15 @@
 // Applies Stripe's webhook events to the trader's plan, each exactly once (billing_events), in one
-// transaction. Out of order is fine: a checkout completion reads the subscription's current state from Stripe,
-// and a subscription event older than the one applied changes nothing.
+// transaction. An event says that the customer's subscriptions changed; the plan follows them as Stripe holds
+// them when the event is applied (read before the transaction): the live one, or free when none is. So a second
+// subscription that never got paid (incomplete, then incomplete_expired) or the end of a replaced one leaves the
+// trader on the plan they pay for, and events out of order end in the right tier; an event older than the one
+// applied changes nothing.
 import type { FastifyBaseLogger } from 'fastify';
 import type Stripe from 'stripe';
 import type { Database } from '../../db/database.js';
 import { billingRepository, type BillingRepository } from '../../db/repositories/billing.js';
 import { billingPeriodAt } from '../billing-period.js';
-import { planOf, type PlanPrices } from './plan.js';
+import { liveSubscription, planOf, type PlanPrices } from './plan.js';
 import { idOf } from './stripe-client.js';
 
 export interface WebhookDeps {
@@ -41,42 +44,58 @@ export async function applyWebhookEvent(deps: WebhookDeps, event: Stripe.Event):
 async function applyOnce(deps: WebhookDeps, event: Stripe.Event): Promise<WebhookOutcome> {
   const eventAt = new Date(event.created * 1000);
   const claim = { id: event.id, type: event.type, createdAt: eventAt };
+  const change = changeOf(event);
+  if (!change) {
+    const fresh = await deps.db.transaction((tx) => billingRepository(tx).claimEvent(claim));
+    return { applied: false, reason: fresh ? 'ignored' : 'replay' };
+  }
+  // A replay answers at once, without asking Stripe (the transaction below still decides).
+  if (await billingRepository(deps.db).seenEvent(event.id)) return { applied: false, reason: 'replay' };
+  // The customer's subscriptions as they are now: this event's own may have changed since, and events about the
+  // others may have come first or may still be on their way.
+  const subscriptions = change.customerId
+    ? (await deps.stripe.subscriptions.list({ customer: change.customerId, status: 'all', limit: 100 })).data
+    : [];
+  return inTransaction(deps, claim, async (billing) => {
+    if (!change.customerId) return null;
+    let userId = await billing.userIdByCustomer(change.customerId);
+    // Checkout's completion names the trader; a subscription's own events do too (its metadata), so one that
+    // arrives before the completion is not lost.
+    if (!userId && change.subject) userId = await billing.linkCustomer(change.subject, change.customerId);
+    if (!userId) return null;
+    await applySubscriptions(deps, billing, userId, subscriptions, change.subscription, eventAt);
+    return userId;
+  });
+}
+
+/** What a handled event says changed: the customer, the trader it names, and the subscription it is about. */
+interface SubscriptionChange {
+  customerId: string | null;
+  subject: string | null;
+  /** The subscription the event is about, and its status as the event tells it (a checkout's: not paid yet). */
+  subscription: { id: string; status: string } | null;
+}
+
+function changeOf(event: Stripe.Event): SubscriptionChange | null {
   if (event.type === 'checkout.session.completed') {
     const session = event.data.object;
-    // A replay answers at once, without asking Stripe (the transaction below still decides).
-    if (await billingRepository(deps.db).seenEvent(event.id)) return { applied: false, reason: 'replay' };
     const subscriptionId = idOf(session.subscription);
-    // The subscription as it is now: its own events may have come first, or may still be on their way.
-    const subscription = subscriptionId ? await deps.stripe.subscriptions.retrieve(subscriptionId) : null;
-    return inTransaction(deps, claim, async (billing) => {
-      const customerId = idOf(session.customer);
-      const subject = session.client_reference_id;
-      if (!customerId || !subject) return null;
-      const userId = await billing.linkCustomer(subject, customerId);
-      if (userId && subscription) await applySubscription(deps, billing, userId, subscription, eventAt, false);
-      return userId;
-    });
+    return {
+      customerId: idOf(session.customer),
+      subject: session.client_reference_id,
+      subscription: subscriptionId ? { id: subscriptionId, status: 'incomplete' } : null,
+    };
   }
   if (SUBSCRIPTION_EVENTS.has(event.type)) {
     const subscription = event.data.object as Stripe.Subscription;
-    return inTransaction(deps, claim, async (billing) => {
-      const customerId = idOf(subscription.customer);
-      if (!customerId) return null;
-      let userId = await billing.userIdByCustomer(customerId);
-      const subject = subscription.metadata[SUBJECT_METADATA_KEY];
-      // Before the checkout's completion arrives: the subscription names the trader itself.
-      if (!userId && subject) userId = await billing.linkCustomer(subject, customerId);
-      if (!userId) return null;
-      const deleted = event.type === 'customer.subscription.deleted';
-      // The end of a subscription the trader has since replaced changes nothing.
-      const current = await billing.subscriptionOf(userId);
-      if (deleted && current !== null && current !== subscription.id) return userId;
-      await applySubscription(deps, billing, userId, subscription, eventAt, deleted);
-      return userId;
-    });
+    const deleted = event.type === 'customer.subscription.deleted';
+    return {
+      customerId: idOf(subscription.customer),
+      subject: subscription.metadata[SUBJECT_METADATA_KEY] ?? null,
+      subscription: { id: subscription.id, status: deleted ? 'canceled' : subscription.status },
+    };
   }
-  const fresh = await deps.db.transaction((tx) => billingRepository(tx).claimEvent(claim));
-  return { applied: false, reason: fresh ? 'ignored' : 'replay' };
+  return null;
 }
 
 async function inTransaction(
@@ -93,20 +112,33 @@ async function inTransaction(
   });
 }
 
-async function applySubscription(
+async function applySubscriptions(
   deps: WebhookDeps,
   billing: BillingRepository,
   userId: string,
-  subscription: Stripe.Subscription,
+  subscriptions: readonly Stripe.Subscription[],
+  about: SubscriptionChange['subscription'],
   eventAt: Date,
-  deleted: boolean,
 ): Promise<void> {
   // The server's clock, as the quota gate's: which period the new anchor puts the trader in now.
   const now = new Date();
-  const plan = planOf(subscription, deps.prices, eventAt, { deleted, now });
+  const live = liveSubscription(subscriptions, deps.prices);
+  const plan = live
+    ? planOf(live, deps.prices, eventAt, { now })
+    : {
+        ...planOf(EMPTY, deps.prices, eventAt, { now }),
+        // No live subscription: free, naming the one the event is about (the trader's latest), in its status
+        // as Stripe holds it now.
+        status:
+          subscriptions.find((subscription) => subscription.id === about?.id)?.status ?? about?.status ?? 'canceled',
+        subscriptionId: about?.id ?? null,
+      };
   const changed = await billing.applyPlan(userId, plan, billingPeriodAt(plan.periodStart, now).start);
   deps.log.info(
-    { userId, tier: plan.tier, status: plan.status, changed },
+    { userId, tier: plan.tier, status: plan.status, subscription: plan.subscriptionId, changed },
     changed ? 'billing: plan applied' : 'billing: a newer event already applied',
   );
 }
+
+/** No subscription: planOf's free plan. */
+const EMPTY = { id: '', status: 'canceled', items: { data: [] } } as unknown as Stripe.Subscription;
