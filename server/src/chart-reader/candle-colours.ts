@@ -213,12 +213,14 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
       // however common. From 40 to 55 %, only if it touches that colour (its anti-aliased edge) or runs most of
       // the height (a grid line): lightweight-charts draws a grey wick 1.5 px wide over two columns, half-way from
       // white to the legend's dark text, which it never touches. Nearer, a shade of a rarer colour is a colour of
-      // its own (a grey wick is not a shade of grey text), unless it stands on a baseline like volume bars.
+      // its own (a grey wick is not a shade of grey text), unless it stands on a baseline like volume bars: under
+      // 70 % of the way with 30 % of its runs ending on one row; beyond, 40 % (purple falling candles, 80 % of
+      // the way to a magenta moving average, whose lows often end on a few rows).
       return (
         alpha < 0.4 ||
         (alpha < 0.55 && (stats.tall[label]! >= 0.5 || touching(label, other))) ||
         stats.mass[other]! >= stats.mass[label]! ||
-        stats.baseline[label]! >= 0.3
+        stats.baseline[label]! >= (alpha < 0.7 ? 0.3 : 0.4)
       );
     });
   const strong = (label: number) => colourDistance(all[label]!, palette.background) >= 60;
