@@ -59,5 +59,6 @@ test('shows the quota percent beside the gauge on macOS', async ({ coach }) => {
   await signIn(coach);
   await expect.poll(async () => (await trayTitles(coach.app)).at(-1)).toBe('0%');
   const lines = await trayLines(coach.app);
-  expect(lines[0]?.label).toMatch(/^Quota 0% — /);
+  expect(lines[0]?.label).toBe('Free plan');
+  expect(lines[1]?.label).toMatch(/^Quota 0% — /);
 });

@@ -43,6 +43,8 @@ function bridge(deps: Pick<BridgeDeps, 'capture' | 'settings'>) {
     streams: {} as BridgeDeps['streams'],
     updates: {} as BridgeDeps['updates'],
     openBillingPage: async () => undefined,
+    whenBack: () => undefined,
+    refreshUsage: () => undefined,
     push: () => undefined,
     ...deps,
   });

@@ -6,7 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { pngOfSize, startFakeStripe, startTestServer, stripeApi, type TestServer } from '@strat-coach/server/testing';
+import {
+  deliverEvent,
+  newCustomerId,
+  pngOfSize,
+  startFakeStripe,
+  startTestServer,
+  stripeApi,
+  stripeEvent,
+  subscription,
+  type TestServer,
+} from '@strat-coach/server/testing';
 import type { IncomingMessage } from 'node:http';
 import type {
   ConversationsResponse,
@@ -77,6 +87,8 @@ function mainProcess(target: TestServer = server) {
   const streamed: CoachStreamMessage[] = [];
   /** Pages main opened in the system browser. */
   const opened: string[] = [];
+  /** What main does when the trader is back in the window (its next focus). */
+  const backs: (() => void)[] = [];
   const renderer = {
     gone: false,
     send: (channel: string, message: unknown) => {
@@ -94,6 +106,8 @@ function mainProcess(target: TestServer = server) {
     settings: {} as BridgeDeps['settings'],
     updates: {} as BridgeDeps['updates'],
     openBillingPage: async (url) => void opened.push(url),
+    whenBack: (callback) => void backs.push(callback),
+    refreshUsage: () => void meter.refresh(),
     push,
   });
   const invoke = <T = unknown>(channel: string, ...args: unknown[]) =>
@@ -115,6 +129,8 @@ function mainProcess(target: TestServer = server) {
     usagePushes,
     streamed,
     invoke,
+    /** The trader comes back to the window. */
+    back: () => backs.splice(0).forEach((callback) => callback()),
     ended,
     of,
     stop: meter.stop,
@@ -531,6 +547,31 @@ describe('Upgrade and Manage plan', () => {
       error: { code: 'invalid_request' },
     });
     expect(main.opened).toHaveLength(1);
+
+    // Back in the window before Stripe's event has reached the server: the plan is read at once (still free) …
+    const subject = stripe.requests.find((r) => r.path === '/v1/checkout/sessions')?.params
+      .client_reference_id as string;
+    main.back();
+    await vi.waitFor(() => expect(main.usagePushes().at(-1)?.tier).toBe('free'));
+    expect(main.views.at(-1)).toMatchObject({ plan: 'Free plan' });
+    // … and read again seconds later, once it has: the window and the tray show the Pro plan.
+    const paid = subscription({
+      customer: newCustomerId(),
+      price: 'price_pro',
+      periodStart: new Date(Math.floor(Date.now() / 1000 - 60) * 1000),
+      metadata: { strat_coach_subject: subject },
+    });
+    const delivered = await deliverEvent(billed.app, stripeEvent('customer.subscription.created', paid), stripe);
+    expect(delivered.statusCode).toBe(200);
+    await vi.waitFor(() => expect(main.usagePushes().at(-1)?.tier).toBe('pro'), { timeout: 8_000 });
+    expect(main.views.at(-1)).toMatchObject({
+      plan: 'Pro plan',
+      tooltip: expect.stringMatching(/^Strat Coach — Pro plan\n/),
+    });
+
+    // Manage plan now opens the Customer Portal.
+    expect(await main.invoke('api:open-billing', { kind: 'portal' })).toEqual({ ok: true, value: undefined });
+    expect(main.opened.at(-1)).toMatch(/^https:\/\/billing\.stripe\.test\/p\//);
   });
 
   it('a server without billing answers billing_unconfigured and nothing opens', async () => {

@@ -197,6 +197,8 @@ describe('the bridge', () => {
       settings: {} as BridgeDeps['settings'],
       updates: {} as BridgeDeps['updates'],
       openBillingPage: async () => undefined,
+      whenBack: () => undefined,
+      refreshUsage: () => undefined,
       push: () => {
         throw new Error('not called while registering');
       },

@@ -51,8 +51,22 @@ const lines = (menu: TrayMenuEntry[]) =>
   });
 
 describe('trayMenu', () => {
+  it('names the trader’s plan first, then the quota; nothing before the usage is read', () => {
+    const pro = usage(42);
+    pro.value.tier = 'pro';
+    expect(lines(trayMenu(state({ view: meterView(signedIn, pro) }))).slice(0, 2)).toEqual([
+      'Pro plan [disabled]',
+      'Quota 42% — ≈ 27 chart questions left [disabled]',
+    ]);
+    expect(lines(trayMenu(state({ view: meterView(signedIn, null) }))).slice(0, 2)).toEqual([
+      'Quota … [disabled]',
+      '---',
+    ]);
+  });
+
   it('lists the quota, the presets, an open question, recapture, the window, sign-out and quit', () => {
     expect(lines(trayMenu(state()))).toEqual([
+      'Free plan [disabled]',
       'Quota 42% — ≈ 27 chart questions left [disabled]',
       '---',
       'Number the last bars -> quick-question(number-bars)',
@@ -98,7 +112,8 @@ describe('trayMenu', () => {
   });
 
   it('has no preset lines (and no extra separator) when the trader removed every preset', () => {
-    expect(lines(trayMenu(state({ presets: [] }))).slice(0, 4)).toEqual([
+    expect(lines(trayMenu(state({ presets: [] }))).slice(0, 5)).toEqual([
+      'Free plan [disabled]',
       'Quota 42% — ≈ 27 chart questions left [disabled]',
       '---',
       'Ask a question… -> quick-question(null)',
@@ -133,8 +148,8 @@ describe('trayMenu', () => {
 
   it('keeps a preset’s “&” as written on Windows and Linux menus', () => {
     const presets = [{ id: 'ts', title: 'Trigger & stop', question: 'Where?' }];
-    expect(lines(trayMenu(state({ presets, platform: 'win32' })))[2]).toBe('Trigger && stop -> quick-question(ts)');
-    expect(lines(trayMenu(state({ presets, platform: 'darwin' })))[2]).toBe('Trigger & stop -> quick-question(ts)');
+    expect(lines(trayMenu(state({ presets, platform: 'win32' })))[3]).toBe('Trigger && stop -> quick-question(ts)');
+    expect(lines(trayMenu(state({ presets, platform: 'darwin' })))[3]).toBe('Trigger & stop -> quick-question(ts)');
   });
 });
 

@@ -23,8 +23,9 @@ describe('meterView', () => {
   it('shows the quota used and the chart questions left, with the tokens and when it resets in the tooltip', () => {
     const view = meterView(signedIn, usage({ limit: 100_000, used: 42_000, remaining: 58_000, percent: 42 }));
     expect(view).toEqual({
+      plan: 'Free plan',
       label: 'Quota 42% — ≈ 27 chart questions left',
-      tooltip: 'Strat Coach (free)\nQuota 42% — ≈ 27 chart questions left\n58,000 tokens left\nRenews 1 Jun 2030',
+      tooltip: 'Strat Coach — Free plan\nQuota 42% — ≈ 27 chart questions left\n58,000 tokens left\nRenews 1 Jun 2030',
       level: 'ok',
       percent: 42,
       percentText: '42%',

@@ -13,7 +13,8 @@ import { freePort } from './process.js';
 export { startFakeAnthropic, type FakeAnthropic, type FakeScript } from './fake-anthropic.js';
 export { startTestIssuer, type TestIssuer } from './issuer.js';
 export { startFakeStripe, type FakeStripe } from './fake-stripe.js';
-export { stripeApi } from './billing-harness.js';
+export { deliverEvent, stripeApi } from './billing-harness.js';
+export { newCustomerId, stripeEvent, subscription } from './stripe-events.js';
 export { freePort } from './process.js';
 export { pngOfSize } from './png.js';
 

@@ -13,7 +13,7 @@ import type {
 } from '@strat-coach/server/contract';
 import type { CoachClient } from '../shared/coach-client';
 import { conversationPath, conversationsPath, isConversationId, isShortText } from '../shared/conversation-paths';
-import { billingRequest, isBillingPage } from '../shared/billing-page';
+import { billingRequest, isBillingPage, rereadOnReturn } from '../shared/billing-page';
 import type { UpdateOffer } from '../shared/host-api';
 import type { PushChannel, PushContract } from '../shared/ipc-channels';
 import type { AppSettings } from './app-settings';
@@ -43,11 +43,12 @@ export interface BridgeDeps {
     | 'saveTheme'
   >;
   updates: { offer(): UpdateOffer | null; restart(): void };
-  /**
-   * Opens Stripe's page in the system browser (shell.openExternal); when the trader comes back to the window, the
-   * plan is read again for the window and the tray.
-   */
+  /** Opens Stripe's page in the system browser (shell.openExternal). */
   openBillingPage(url: string): Promise<void>;
+  /** Calls back once, when the trader is back in the coach window (its next focus). */
+  whenBack(callback: () => void): void;
+  /** Reads the usage (and so the plan) again, for the tray and the window. */
+  refreshUsage(): void;
   /** Sends to the coach window, if there is one. */
   push<C extends PushChannel>(channel: C, payload: PushContract[C]): void;
 }
@@ -124,6 +125,11 @@ export function registerCoachHandlers(deps: BridgeDeps): () => void {
     // Only Stripe's own https pages leave the app: the server's answer is not trusted to name any other.
     if (!/^https:\/\//.test(opened.value.url)) return invalid('the billing page is not https');
     await deps.openBillingPage(opened.value.url);
+    // Back from paying (or changing the plan): the webhook has moved the tier, or is about to; show it.
+    rereadOnReturn(
+      (callback) => deps.whenBack(callback),
+      () => deps.refreshUsage(),
+    );
     return { ok: true as const, value: undefined };
   });
   router.handle('coach:ask', ({ sender }, [streamId, request]) => {

@@ -245,11 +245,9 @@ function start(): void {
         capture,
         settings,
         updates: updater,
-        openBillingPage: async (url) => {
-          await shell.openExternal(url);
-          // Back from paying (or changing the plan): the webhook has moved the tier; show it at once.
-          liveWindow()?.once('focus', () => void meter.refresh());
-        },
+        openBillingPage: (url) => shell.openExternal(url),
+        whenBack: (callback) => void liveWindow()?.once('focus', callback),
+        refreshUsage: () => void meter.refresh(),
         push,
       });
       authSession.onChange(() => void meter.refresh());

@@ -87,6 +87,7 @@ export function trayMenu(state: TrayState): TrayMenuEntry[] {
     item(menuText(preset.title, platform), { kind: 'quick-question', presetId: preset.id }),
   );
   return [
+    ...(view.plan ? [item(view.plan, null)] : []),
     item(view.label, null),
     separator,
     ...presetItems,

@@ -3,13 +3,15 @@
 // minutes. The figures come from the shared meterView, the same one the window's meter uses.
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
 import type { HostResult, SessionState } from '../shared/host-api';
-import { meterView as quotaView } from '../shared/meter';
+import { PLAN_NAMES, meterView as quotaView } from '../shared/meter';
 import { settledAfter, type AnswerEnd } from '../shared/usage-after-answer';
 
 export type MeterLevel = 'none' | 'ok' | 'warn' | 'full';
 
 export interface MeterView {
-  /** The menu's first line, e.g. "Quota 42% — ≈ 27 chart questions left". */
+  /** The trader's plan, e.g. "Pro plan" (the menu's first line); null until the usage is read. */
+  plan: string | null;
+  /** The quota's line, e.g. "Quota 42% — ≈ 27 chart questions left". */
   label: string;
   tooltip: string;
   level: MeterLevel;
@@ -27,10 +29,18 @@ export function meterView(session: SessionState, usage: HostResult<UsageCurrentR
         : session.status === 'offline'
           ? 'Offline — reconnecting'
           : 'Signed out';
-    return { label, tooltip: `Strat Coach — ${label.toLowerCase()}`, level: 'none', percent: null, percentText: null };
+    return {
+      plan: null,
+      label,
+      tooltip: `Strat Coach — ${label.toLowerCase()}`,
+      level: 'none',
+      percent: null,
+      percentText: null,
+    };
   }
   if (!usage) {
     return {
+      plan: null,
       label: 'Quota …',
       tooltip: 'Strat Coach — reading your usage…',
       level: 'none',
@@ -40,6 +50,7 @@ export function meterView(session: SessionState, usage: HostResult<UsageCurrentR
   }
   if (!usage.ok) {
     return {
+      plan: null,
       label: 'Usage unavailable',
       tooltip: `Strat Coach — ${usage.error.message}`,
       level: 'none',
@@ -50,11 +61,13 @@ export function meterView(session: SessionState, usage: HostResult<UsageCurrentR
   const { quota, tier, period } = usage.value;
   const view = quotaView(quota, period);
   const renews = view.renews ? `\n${view.renews}` : '';
+  const plan = PLAN_NAMES[tier];
   if (view.level === 'unlimited' || view.level === 'unknown') {
     const label = `Unlimited plan — ${view.detail}`;
     return {
+      plan,
       label,
-      tooltip: `Strat Coach (${tier})\n${label}${renews}`,
+      tooltip: `Strat Coach — ${plan}\n${label}${renews}`,
       level: 'ok',
       percent: null,
       percentText: null,
@@ -64,8 +77,9 @@ export function meterView(session: SessionState, usage: HostResult<UsageCurrentR
   const label = `Quota ${view.percentText} — ${view.level === 'full' ? 'used up' : view.questions}`;
   const tokens = view.level === 'full' ? '' : `\n${view.detail}`;
   return {
+    plan,
     label,
-    tooltip: `Strat Coach (${tier})\n${label}${tokens}${renews}`,
+    tooltip: `Strat Coach — ${plan}\n${label}${tokens}${renews}`,
     level: view.level,
     percent: view.fill,
     percentText: view.percentText,

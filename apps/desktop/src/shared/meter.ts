@@ -1,7 +1,14 @@
 // The one reading of a quota that the tray (main) and the window's meter (renderer) both show: colour band,
 // percent, chart questions left (a trader's unit; tokens are the detail) and when the quota renews. One
 // function, so the two can never disagree at the edge.
-import type { Quota } from '@strat-coach/server/contract';
+import type { Quota, Tier } from '@strat-coach/server/contract';
+
+/** The plan's name as the window's meter and the tray say it. */
+export const PLAN_NAMES: Readonly<Record<Tier, string>> = {
+  free: 'Free plan',
+  pro: 'Pro plan',
+  enterprise: 'Enterprise plan',
+};
 
 /** Amber from here; red only once the quota is really spent (nothing left). */
 export const WARN_PERCENT = 80;

@@ -15,6 +15,7 @@ import {
   conversationPath,
   conversationsPath,
   createSessionClient,
+  rereadOnReturn,
   type CoachHostApi,
   type CropFrame,
   type HostError,
@@ -103,7 +104,10 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
         if (!opened.ok) return opened;
         window.open(opened.value.url, '_blank', 'noopener');
         // Back in this tab (paid, or changed the plan): the plan is read again, as after an answer.
-        window.addEventListener('focus', () => void pushUsage(), { once: true });
+        rereadOnReturn(
+          (callback) => window.addEventListener('focus', callback, { once: true }),
+          () => void pushUsage(),
+        );
         return { ok: true, value: undefined };
       },
       onUsage(listener) {

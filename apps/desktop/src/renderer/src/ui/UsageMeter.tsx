@@ -2,11 +2,9 @@
 // questions left — and, one click away, the plan, the tokens behind it and when it renews.
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { Tier } from '@strat-coach/server/contract';
-import { meterView, TOKENS_PER_CHART_QUESTION } from '../shared';
+import { meterView, PLAN_NAMES, TOKENS_PER_CHART_QUESTION } from '../shared';
 import { formatTokens } from '../lib/format';
 import { useUsageStore } from '../state/usage-store';
-
-const PLAN_NAMES: Record<Tier, string> = { free: 'Free plan', pro: 'Pro plan', enterprise: 'Enterprise plan' };
 
 /** Closes `onClose` on a pointer press outside `ref` while `open`. */
 function useOutsidePress(ref: RefObject<HTMLElement | null>, open: boolean, onClose: () => void): void {
