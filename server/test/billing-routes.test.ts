@@ -8,13 +8,17 @@ import { PRICE_ENTERPRISE, PRICE_PRO, startFakeStripe, type FakeStripe } from '.
 import { newCustomerId, stripeEvent, subscription } from './support/stripe-events.js';
 
 const RETURN_URL = 'https://coach.example.com/billing/done';
+const PRICE_OVERAGE = 'price_overage';
 
 describe('billing on', () => {
   let stripe: FakeStripe;
   let h: ApiHarness;
   beforeAll(async () => {
     stripe = await startFakeStripe();
-    h = await startApiHarness({ env: { ...stripe.env, BILLING_RETURN_URL: RETURN_URL }, tweak: stripeApi(stripe) });
+    h = await startApiHarness({
+      env: { ...stripe.env, BILLING_RETURN_URL: RETURN_URL, STRIPE_PRICE_OVERAGE: PRICE_OVERAGE },
+      tweak: stripeApi(stripe),
+    });
   });
   afterAll(async () => {
     await h.close();
@@ -25,7 +29,7 @@ describe('billing on', () => {
     h.test.app.inject({ method: 'POST', url: `/api/v1/billing/${url}`, headers, ...(payload ? { payload } : {}) });
   const lastRequest = (path: string) => stripe.requests.filter((request) => request.path === path).at(-1);
 
-  it('checkout: a subscription-mode session for the tier price, the trader named by their subject', async () => {
+  it('checkout: a subscription-mode session for the tier price and the metered overage price, the trader named by their subject', async () => {
     const { user, headers } = await h.trader();
     const response = await post('checkout', headers, { tier: 'enterprise' });
     expect(response.statusCode).toBe(200);
@@ -34,7 +38,8 @@ describe('billing on', () => {
     expect(sent?.method).toBe('POST');
     expect(sent?.params).toEqual({
       mode: 'subscription',
-      line_items: [{ price: PRICE_ENTERPRISE, quantity: '1' }],
+      // The metered price has no quantity: Stripe bills what the meter counted.
+      line_items: [{ price: PRICE_ENTERPRISE, quantity: '1' }, { price: PRICE_OVERAGE }],
       client_reference_id: user.clerkUserId,
       metadata: { strat_coach_subject: user.clerkUserId },
       subscription_data: { metadata: { strat_coach_subject: user.clerkUserId } },
@@ -65,13 +70,16 @@ describe('billing on', () => {
     await deliver('customer.subscription.deleted', { ...sub, status: 'canceled' }, new Date());
     const again = await post('checkout', headers, { tier: 'pro' });
     expect(again.statusCode).toBe(200);
-    expect(lastRequest('/v1/checkout/sessions')?.params).toMatchObject({
+    expect(lastRequest('/v1/checkout/sessions')?.params).toEqual({
       mode: 'subscription',
-      customer,
+      line_items: [{ price: PRICE_PRO, quantity: '1' }, { price: PRICE_OVERAGE }],
       client_reference_id: user.clerkUserId,
-      line_items: [{ price: PRICE_PRO, quantity: '1' }],
+      customer,
+      metadata: { strat_coach_subject: user.clerkUserId },
+      subscription_data: { metadata: { strat_coach_subject: user.clerkUserId } },
+      success_url: `${RETURN_URL}?checkout=success`,
+      cancel_url: `${RETURN_URL}?checkout=cancelled`,
     });
-    expect(lastRequest('/v1/checkout/sessions')?.params).not.toHaveProperty('customer_email');
 
     const portal = await post('portal', headers);
     expect(portal.statusCode).toBe(200);
