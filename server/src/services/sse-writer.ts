@@ -52,8 +52,9 @@ export function openEventStream(
   pingIntervalMs: number = PING_INTERVAL_S * 1000,
   writeTimeoutMs: number = DEFAULT_SSE_WRITE_TIMEOUT_MS,
 ): EventSink {
+  // Not flushed on their own: the head goes out with the first event (stream_start, sent at once), one socket
+  // write where there were two.
   raw.writeHead(200, { ...headers, ...SSE_HEADERS });
-  raw.flushHeaders();
   let closed = false;
   const gone = new Promise<void>((resolve) => {
     raw.once('close', () => {
