@@ -220,6 +220,15 @@ describe('readPixels', () => {
     expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
   });
 
+  it('reads 1 px grey wicks that all stand on odd columns (candles an even number of pixels apart)', () => {
+    const ranges: [number, number][] = [...BASE, [70, 150], [75, 140], [60, 175]];
+    const image = drawChart(candlesOf(ranges), { wick: [209, 212, 220], spacing: 16 });
+    expect(image.xs.every((x) => x % 2 === 1)).toBe(true);
+    const reading = readPixels(image);
+    expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,
