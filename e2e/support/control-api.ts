@@ -8,6 +8,15 @@ export const controlPort = (): number => Number(process.env.E2E_CONTROL_PORT ?? 
 export interface StartServerRequest {
   /** false: no ANTHROPIC_API_KEY, so the local chart reader answers (model local-chart-reader). Default true. */
   upstream?: boolean;
+  /** true: billing on, against a loopback fake Stripe (Checkout and Portal pages, events sent through /subscribe). */
+  billing?: boolean;
+}
+
+/** Stripe's side of a plan change for the server's trader (the local issuer's subject), sent to its webhook. */
+export interface SubscribeRequest {
+  tier: 'pro' | 'enterprise';
+  /** Default active. */
+  status?: string;
 }
 
 export interface StartedServer {

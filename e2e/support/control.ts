@@ -6,6 +6,7 @@ import {
   type SqlResponse,
   type StartedServer,
   type StartServerRequest,
+  type SubscribeRequest,
   type UpstreamRequest,
 } from './control-api';
 
@@ -20,6 +21,10 @@ export interface ServerHandle {
   script(...steps: FakeScript[]): Promise<void>;
   upstreamRequests(): Promise<UpstreamRequest[]>;
   sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Billing on: Stripe moves the trader to a paid plan and tells the server's webhook. */
+  subscribe(request: SubscribeRequest): Promise<void>;
+  /** Billing on: the parameters of each Checkout Session the server asked the fake Stripe for. */
+  checkoutRequests(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,8 @@ export async function startServer(options: StartServerRequest = {}): Promise<Ser
     upstreamRequests: () => call<UpstreamRequest[]>('GET', `${base}/requests`),
     sql: <Row>(text: string, params: unknown[] = []) =>
       call<SqlResponse>('POST', `${base}/sql`, { text, params }).then(({ rows }) => rows as Row[]),
+    subscribe: (request) => call('POST', `${base}/subscribe`, request).then(() => undefined),
+    checkoutRequests: () => call<Record<string, unknown>[]>('GET', `${base}/checkout-requests`),
     close: () => call('DELETE', base).then(() => undefined),
   };
 }

@@ -5,8 +5,24 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startTestServer, type TestServer } from '@strat-coach/server/testing';
-import { controlPort, type ScriptRequest, type SqlRequest, type StartServerRequest } from './control-api';
+import {
+  deliverEvent,
+  newCustomerId,
+  startFakeStripe,
+  startTestServer,
+  stripeApi,
+  stripeEvent,
+  subscription,
+  type FakeStripe,
+  type TestServer,
+} from '@strat-coach/server/testing';
+import {
+  controlPort,
+  type ScriptRequest,
+  type SqlRequest,
+  type StartServerRequest,
+  type SubscribeRequest,
+} from './control-api';
 import { summarizeRequest } from './upstream-requests';
 
 const WEB_DIR = resolve('out/renderer');
@@ -15,6 +31,8 @@ if (!existsSync(resolve(WEB_DIR, 'index.html'))) {
 }
 
 const servers = new Map<string, TestServer>();
+/** The fake Stripe of each server started with billing on. */
+const stripes = new Map<TestServer, FakeStripe>();
 /** Servers started before the tests asked, one per Playwright worker: a start takes seconds (PGlite). */
 const spares: TestServer[] = [];
 const WARM_SERVERS = Number(process.env.E2E_WARM_SERVERS ?? 2);
@@ -22,10 +40,24 @@ const WARM_SERVERS = Number(process.env.E2E_WARM_SERVERS ?? 2);
 // One start at a time: PGlite's start is CPU-bound, and two at once on a two-core machine can pass
 // Fastify's 10 s plugin timeout.
 let starting: Promise<unknown> = Promise.resolve();
-function start(upstream: boolean, port?: number): Promise<TestServer> {
+function start(upstream: boolean, port?: number, billing = false): Promise<TestServer> {
   const next = starting.then(async () => {
     const startedAt = performance.now();
-    const server = await startTestServer({ fakeUpstream: upstream, webDir: WEB_DIR, ...(port ? { port } : {}) });
+    const stripe = billing ? await startFakeStripe() : null;
+    const server = await startTestServer({
+      fakeUpstream: upstream,
+      webDir: WEB_DIR,
+      ...(port ? { port } : {}),
+      ...(stripe ? { env: stripe.env, tweak: stripeApi(stripe) } : {}),
+    });
+    if (stripe) {
+      stripes.set(server, stripe);
+      const close = server.close.bind(server);
+      server.close = async () => {
+        await close();
+        await stripe.close();
+      };
+    }
     console.log(`e2e server at ${server.url} started in ${Math.round(performance.now() - startedAt)} ms`);
     return server;
   });
@@ -67,8 +99,10 @@ async function route(request: IncomingMessage): Promise<unknown> {
   if (first !== 'servers') throw new HttpError(404, 'unknown route');
 
   if (id === undefined && method === 'POST') {
-    const upstream = (await readJson<StartServerRequest>(request)).upstream ?? true;
-    const server = (upstream ? spares.shift() : undefined) ?? (await start(upstream));
+    const options = await readJson<StartServerRequest>(request);
+    const upstream = options.upstream ?? true;
+    const billing = options.billing ?? false;
+    const server = (upstream && !billing ? spares.shift() : undefined) ?? (await start(upstream, undefined, billing));
     const started = { id: randomUUID(), url: server.url };
     servers.set(started.id, server);
     return started;
@@ -102,6 +136,27 @@ async function route(request: IncomingMessage): Promise<unknown> {
     return { queued: steps.length };
   }
   if (action === 'requests' && method === 'GET') return fakeOf(server).requests.map(summarizeRequest);
+  if (action === 'subscribe' && method === 'POST') {
+    const stripe = stripes.get(server);
+    if (!stripe) throw new HttpError(409, 'this server has no billing');
+    const { tier, status } = await readJson<SubscribeRequest>(request);
+    const subject = 'user_local';
+    const paid = subscription({
+      customer: newCustomerId(),
+      price: stripe.env[tier === 'pro' ? 'STRIPE_PRICE_PRO' : 'STRIPE_PRICE_ENTERPRISE']!,
+      status: status ?? 'active',
+      periodStart: new Date(Math.floor(Date.now() / 1000 - 60) * 1000),
+      metadata: { strat_coach_subject: subject },
+    });
+    const delivered = await deliverEvent(server.app, stripeEvent('customer.subscription.created', paid), stripe);
+    if (delivered.statusCode !== 200) throw new HttpError(502, `the webhook answered ${delivered.statusCode}`);
+    return { subscription: paid.id };
+  }
+  if (action === 'checkout-requests' && method === 'GET') {
+    const stripe = stripes.get(server);
+    if (!stripe) throw new HttpError(409, 'this server has no billing');
+    return stripe.requests.filter((sent) => sent.path === '/v1/checkout/sessions').map((sent) => sent.params);
+  }
   if (action === 'sql' && method === 'POST') {
     const { text, params } = await readJson<SqlRequest>(request);
     const { rows } = await server.app.db.query<Record<string, unknown>>(text, params ?? []);

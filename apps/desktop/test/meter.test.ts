@@ -3,7 +3,13 @@
 import type { Quota, UsageCurrentResponse } from '@strat-coach/server/contract';
 import { describe, expect, it } from 'vitest';
 import { meterView as trayView } from '../src/main/usage-meter';
-import { chartQuestionsLeft, formatTokenCount, meterView, TOKENS_PER_CHART_QUESTION } from '../src/shared/meter';
+import {
+  chartQuestionsLeft,
+  formatTokenCount,
+  meterView,
+  planOffer,
+  TOKENS_PER_CHART_QUESTION,
+} from '../src/shared/meter';
 
 /** As the server sends it: percent rounded to 0.1, so 99,999 of 100,000 arrives as 100. */
 const quota = (used: number, limit = 100_000): Quota => ({
@@ -118,5 +124,14 @@ describe('the tray and the window', () => {
         label: `Quota ${window.percentText} — ${window.level === 'full' ? 'used up' : window.questions}`,
       });
     }
+  });
+});
+
+describe('planOffer', () => {
+  it('says what a plan gives in the meter’s own units: its monthly tokens and the chart questions they pay for', () => {
+    expect(planOffer('pro')).toBe('Pro plan: 2,000,000 tokens a month, ≈ 952 chart questions.');
+    expect(planOffer('enterprise')).toBe('Enterprise plan: 10,000,000 tokens a month, ≈ 4,761 chart questions.');
+    // A Pro trader's fresh meter says the same number.
+    expect(meterView(quota(0, 2_000_000)).questions).toBe('≈ 952 chart questions left');
   });
 });

@@ -1,5 +1,5 @@
 // What each subscription tier may do: request rates, answers streaming at once and the monthly token quota.
-import type { Tier } from '../contract/usage.js';
+import { TIER_MONTHLY_TOKENS, type Tier } from '../contract/usage.js';
 
 export interface TierRules {
   requestsPerMinute: number;
@@ -18,21 +18,21 @@ export const TIER_RULES: Readonly<Record<Tier, TierRules>> = {
     requestsPerMinute: 10,
     requestsPerHour: 50,
     concurrentStreams: 2,
-    monthlyTokens: 100_000,
+    monthlyTokens: TIER_MONTHLY_TOKENS.free,
     blockAtQuota: true,
   },
   pro: {
     requestsPerMinute: 30,
     requestsPerHour: 300,
     concurrentStreams: 4,
-    monthlyTokens: 2_000_000,
+    monthlyTokens: TIER_MONTHLY_TOKENS.pro,
     blockAtQuota: false,
   },
   enterprise: {
     requestsPerMinute: 60,
     requestsPerHour: null,
     concurrentStreams: 8,
-    monthlyTokens: 10_000_000,
+    monthlyTokens: TIER_MONTHLY_TOKENS.enterprise,
     blockAtQuota: false,
   },
 };

@@ -6,6 +6,16 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 export const Tier = Type.Union([Type.Literal('free'), Type.Literal('pro'), Type.Literal('enterprise')]);
 export type Tier = Static<typeof Tier>;
 
+/**
+ * Each tier's monthly quota in the trader's own tokens (null: no cap): the server's rules (config/tiers.ts) and
+ * what the app says a plan gives are this one table.
+ */
+export const TIER_MONTHLY_TOKENS: Readonly<Record<Tier, number | null>> = {
+  free: 100_000,
+  pro: 2_000_000,
+  enterprise: 10_000_000,
+};
+
 export const Quota = Type.Object(
   {
     /** null where the tier has no cap. */

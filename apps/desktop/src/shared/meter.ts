@@ -1,7 +1,7 @@
 // The one reading of a quota that the tray (main) and the window's meter (renderer) both show: colour band,
 // percent, chart questions left (a trader's unit; tokens are the detail) and when the quota renews. One
 // function, so the two can never disagree at the edge.
-import type { Quota, Tier } from '@strat-coach/server/contract';
+import { TIER_MONTHLY_TOKENS, type Quota, type Tier } from '@strat-coach/server/contract';
 
 /** The plan's name as the window's meter and the tray say it. */
 export const PLAN_NAMES: Readonly<Record<Tier, string>> = {
@@ -56,6 +56,13 @@ export function chartQuestionsText(remaining: number): string {
   const questions = chartQuestionsLeft(remaining);
   if (questions === 0) return 'Less than one chart question left';
   return `≈ ${number.format(questions)} chart ${questions === 1 ? 'question' : 'questions'} left`;
+}
+
+/** What a plan gives, as Upgrade offers it: "Pro plan: 2,000,000 tokens a month, ≈ 952 chart questions." */
+export function planOffer(tier: Tier): string {
+  const tokens = TIER_MONTHLY_TOKENS[tier];
+  if (tokens === null) return `${PLAN_NAMES[tier]}: no monthly cap.`;
+  return `${PLAN_NAMES[tier]}: ${number.format(tokens)} tokens a month, ≈ ${number.format(chartQuestionsLeft(tokens))} chart questions.`;
 }
 
 export function meterView(quota: Quota | null, period?: { end: string } | null): MeterView {

@@ -2,7 +2,7 @@
 // questions left — and, one click away, the plan, the tokens behind it and when it renews.
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { Tier } from '@strat-coach/server/contract';
-import { meterView, PLAN_NAMES, TOKENS_PER_CHART_QUESTION } from '../shared';
+import { meterView, PLAN_NAMES, planOffer, TOKENS_PER_CHART_QUESTION } from '../shared';
 import { formatTokens } from '../lib/format';
 import { useUsageStore } from '../state/usage-store';
 
@@ -18,7 +18,10 @@ function useOutsidePress(ref: RefObject<HTMLElement | null>, open: boolean, onCl
   }, [ref, open, onClose]);
 }
 
-/** Upgrade (free: Stripe Checkout for Pro) or Manage plan (paid: the Customer Portal), in the system browser. */
+/**
+ * Upgrade (free: what Pro gives, and Stripe Checkout for it) or Manage plan (paid: the Customer Portal), in the
+ * system browser.
+ */
 export function PlanAction({ tier }: { tier: Tier }) {
   const openBilling = useUsageStore((state) => state.openBilling);
   const error = useUsageStore((state) => state.billingError);
@@ -26,13 +29,19 @@ export function PlanAction({ tier }: { tier: Tier }) {
   return (
     <div className="plan-action">
       {tier === 'free' ? (
-        <button type="button" onClick={() => void openBilling({ kind: 'checkout', tier: 'pro' })}>
-          Upgrade to Pro
-        </button>
+        <>
+          <p className="plan-offer">{planOffer('pro')}</p>
+          <button type="button" className="primary" onClick={() => void openBilling({ kind: 'checkout', tier: 'pro' })}>
+            Upgrade to Pro
+          </button>
+        </>
       ) : (
-        <button type="button" onClick={() => void openBilling({ kind: 'portal' })}>
-          Manage plan
-        </button>
+        <>
+          <p className="plan-offer">Change or cancel the plan, update the card, see invoices.</p>
+          <button type="button" onClick={() => void openBilling({ kind: 'portal' })}>
+            Manage plan
+          </button>
+        </>
       )}
       {error && (
         <p className="hint" role="alert">
@@ -94,7 +103,6 @@ export function UsageMeter() {
       </button>
       <div id={detailsId} className="meter-details" role="group" aria-label="Usage this month" hidden={!open}>
         {usage && <p className="meter-plan">{PLAN_NAMES[usage.tier]}</p>}
-        {usage && <PlanAction tier={usage.tier} />}
         <dl>
           {quota?.limit != null && (
             <>
@@ -108,6 +116,7 @@ export function UsageMeter() {
           <dd data-testid="usage-left">{view.detail}</dd>
         </dl>
         {view.renews && <p>{view.renews}</p>}
+        {usage && <PlanAction tier={usage.tier} />}
         <p className="hint">
           A chart question uses about {formatTokens(TOKENS_PER_CHART_QUESTION)} tokens: the chart, your question and the
           answer.
