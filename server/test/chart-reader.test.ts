@@ -229,6 +229,16 @@ describe('readPixels', () => {
     expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3']);
   });
 
+  it('reads wide hollow rising candles, thin outlines among filled falling bodies 31 px wide', () => {
+    // The outlines' vertical mass is a tenth of the filled bodies' or less: still a candle colour.
+    const ranges: [number, number][] = [...BASE, [70, 150], [75, 140], [60, 175], [80, 150], [70, 160]];
+    const rising = ranges.map((_, k) => k % 2 === 0);
+    const reading = read(ranges, { hollow: true, spacing: 40, bodyWidth: 31, width: 520 }, rising);
+    expect(reading.candles.map((candle) => [candle.highPx, candle.lowPx])).toEqual(ranges);
+    expect(reading.candles.map((candle) => candle.direction)).toEqual(rising.map((up) => (up ? 'up' : 'down')));
+    expect(types(reading)).toEqual([null, '2U', '2U', '2D', '1', '2U', '1', '3', '1', '3']);
+  });
+
   it('reads a light theme', () => {
     const reading = read([...BASE, [70, 150], [75, 140], [60, 175]], {
       background: LIGHT,

@@ -253,7 +253,10 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
       return total ? shared / total : 0;
     };
     for (const label of ranked.slice(1)) {
-      if (stats.mass[label]! < stats.mass[best]! * 0.1) break;
+      // A hollow outline 1 px wide has a twentieth of the mass of filled bodies 20 px wide: from 5 to 10 % of the
+      // best's mass, a colour needs tall runs (a quarter of the best's tallest), as an outline's sides are.
+      if (stats.mass[label]! < stats.mass[best]! * 0.05) break;
+      if (stats.mass[label]! < stats.mass[best]! * 0.1 && stats.tall[label]! < stats.tall[best]! * 0.25) continue;
       if (stats.meanRun[label]! > 40) continue;
       // A moving average's steep stretches are short vertical runs: a body colour's tallest run is tall.
       if (stats.tall[label]! < stats.tall[best]! * 0.15) continue;
