@@ -34,6 +34,19 @@ describe('billing on', () => {
     const response = await post('checkout', headers, { tier: 'enterprise' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ url: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\/c\/cs_test_/) });
+    // The trader's Stripe customer is made first, named by their subject, and kept on their row.
+    const customers = stripe.requests.filter((request) => request.path === '/v1/customers');
+    expect(customers.at(-1)).toMatchObject({
+      method: 'POST',
+      params: { metadata: { strat_coach_subject: user.clerkUserId } },
+      idempotencyKey: `strat-coach-customer-${user.id}`,
+    });
+    const { rows } = await h.database.db.query<{ stripe_customer_id: string }>(
+      'SELECT stripe_customer_id FROM users WHERE id = $1',
+      [user.id],
+    );
+    const customer = rows[0]!.stripe_customer_id;
+    expect(customer).toMatch(/^cus_/);
     const sent = lastRequest('/v1/checkout/sessions');
     expect(sent?.method).toBe('POST');
     expect(sent?.params).toEqual({
@@ -41,12 +54,39 @@ describe('billing on', () => {
       // The metered price has no quantity: Stripe bills what the meter counted.
       line_items: [{ price: PRICE_ENTERPRISE, quantity: '1' }, { price: PRICE_OVERAGE }],
       client_reference_id: user.clerkUserId,
+      customer,
       metadata: { strat_coach_subject: user.clerkUserId },
       subscription_data: { metadata: { strat_coach_subject: user.clerkUserId } },
       success_url: `${RETURN_URL}?checkout=success`,
       cancel_url: `${RETURN_URL}?checkout=cancelled`,
     });
     expect(sent?.idempotencyKey).toEqual(expect.any(String));
+  });
+
+  it('two checkouts before either is paid (two tabs, at once): one Stripe customer for both', async () => {
+    const { user, headers } = await h.trader();
+    const [first, second] = await Promise.all([
+      post('checkout', headers, { tier: 'pro' }),
+      post('checkout', headers, { tier: 'pro' }),
+    ]);
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    const sessions = stripe.requests.filter(
+      (request) => request.path === '/v1/checkout/sessions' && request.params.client_reference_id === user.clerkUserId,
+    );
+    expect(sessions).toHaveLength(2);
+    const { rows } = await h.database.db.query<{ stripe_customer_id: string }>(
+      'SELECT stripe_customer_id FROM users WHERE id = $1',
+      [user.id],
+    );
+    expect(sessions.map((session) => session.params.customer)).toEqual([
+      rows[0]!.stripe_customer_id,
+      rows[0]!.stripe_customer_id,
+    ]);
+    // A third, later: the customer on the trader's row, no new one asked for.
+    const made = stripe.requests.filter((request) => request.path === '/v1/customers').length;
+    expect((await post('checkout', headers, { tier: 'enterprise' })).statusCode).toBe(200);
+    expect(stripe.requests.filter((request) => request.path === '/v1/customers')).toHaveLength(made);
+    expect(lastRequest('/v1/checkout/sessions')?.params.customer).toBe(rows[0]!.stripe_customer_id);
   });
 
   it('checkout reuses the Stripe customer of a trader who had a plan; a paid trader is sent to the portal', async () => {

@@ -190,6 +190,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         ...pick(params, 'lookup_key'),
       });
     }
+    if (method === 'POST' && path === '/v1/customers') {
+      return { status: 200, body: { ...params, id: newId('cus'), object: 'customer' } };
+    }
     if (method === 'POST' && path === '/v1/products') {
       return create(account.products, { ...params, id: newId('prod'), object: 'product' });
     }

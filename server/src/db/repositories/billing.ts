@@ -62,6 +62,19 @@ export function billingRepository(db: Queryable) {
       return rows[0]?.id ?? null;
     },
 
+    /**
+     * The trader's Stripe customer: the one already linked if there is one (a concurrent checkout's), else
+     * `customerId`, linked now. Null for no such user.
+     */
+    async ensureCustomer(userId: string, customerId: string): Promise<string | null> {
+      const { rows } = await db.query<{ stripe_customer_id: string }>(
+        `UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2) WHERE id = $1
+         RETURNING stripe_customer_id`,
+        [userId, customerId],
+      );
+      return rows[0]?.stripe_customer_id ?? null;
+    },
+
     async userIdByCustomer(customerId: string): Promise<string | null> {
       const { rows } = await db.query<{ id: string }>(`SELECT id FROM users WHERE stripe_customer_id = $1`, [
         customerId,

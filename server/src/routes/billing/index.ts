@@ -70,6 +70,23 @@ export const billingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const back = returnUrl(request);
       const subject = { [SUBJECT_METADATA_KEY]: user.clerkUserId };
+      // One Stripe customer per trader, made before their first Checkout and kept: two Checkouts started before
+      // either is paid (two tabs) put both subscriptions on it, where the plan follows the live one, rather than on
+      // two customers. The same key for the same trader: a concurrent request is given the same customer.
+      let customer = user.stripeCustomerId;
+      if (!customer) {
+        let created: Stripe.Customer;
+        try {
+          created = await stripe.customers.create(
+            { ...(user.email ? { email: user.email } : {}), metadata: subject },
+            { idempotencyKey: `strat-coach-customer-${user.id}` },
+          );
+        } catch (error) {
+          throw stripeUnavailable(request, error);
+        }
+        customer = (await app.repos.billing.ensureCustomer(user.id, created.id)) ?? created.id;
+        await app.forgetUser(user.id);
+      }
       const params: Stripe.Checkout.SessionCreateParams = {
         mode: 'subscription',
         line_items: [
@@ -78,11 +95,7 @@ export const billingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...(config.prices.overage ? [{ price: config.prices.overage }] : []),
         ],
         client_reference_id: user.clerkUserId,
-        ...(user.stripeCustomerId
-          ? { customer: user.stripeCustomerId }
-          : user.email
-            ? { customer_email: user.email }
-            : {}),
+        customer,
         metadata: subject,
         subscription_data: { metadata: subject },
         success_url: withQuery(back, 'checkout=success'),
