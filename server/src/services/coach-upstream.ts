@@ -47,6 +47,8 @@ export interface UpstreamOptions {
   baseUrl?: string | undefined;
   /** Retries the SDK makes itself for 408/409/429/5xx before the stream starts. */
   maxRetries?: number;
+  /** The SDK's fetch (coach-fetch.ts); the global fetch when absent. */
+  fetch?: typeof fetch;
 }
 
 const readUsage = (usage: {
@@ -71,6 +73,7 @@ export function createCoachUpstream(options: UpstreamOptions) {
     ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
     maxRetries: options.maxRetries ?? 2,
     timeout: 60_000,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
   // The methodology is the same for every trader: cached, so later requests read it at 0.1x.

@@ -17,6 +17,7 @@ import {
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { ClientGone, prepareTurn, streamTurn, type CoachDeps, type StopReason } from '../../services/coach-stream.js';
+import { createCoachFetch } from '../../services/coach-fetch.js';
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
 import { validateImages } from '../../services/chart-images.js';
@@ -43,6 +44,9 @@ const BUSY_RETRY_AFTER_S = 2;
 export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { anthropic } = config;
   const coaching = await loadCoachingPrompt();
+  // The model's connections: kept alive between questions, closed with the app.
+  const upstreamFetch = createCoachFetch();
+  app.addHook('onClose', () => upstreamFetch.close());
   // Without ANTHROPIC_API_KEY there is no upstream: the local chart reader answers alone (services/local-turn.ts).
   const deps: CoachDeps = {
     db: app.db,
@@ -51,6 +55,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           apiKey: anthropic.apiKey,
           baseUrl: anthropic.baseUrl,
           maxRetries: anthropic.maxRetries,
+          fetch: upstreamFetch.fetch,
         })
       : null,
     charts: app.chartAnalyzer,

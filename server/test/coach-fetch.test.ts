@@ -1,0 +1,118 @@
+// The model's fetch (coach-fetch.ts) through the real Anthropic SDK, against the fake upstream on loopback:
+// answers stream whole, questions reuse one kept-alive connection, a stopped answer closes its connection,
+// and the API's refusals and an unreachable API keep the stream error codes the trader sees.
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCoachFetch, type CoachFetch } from '../src/services/coach-fetch.js';
+import {
+  classifyUpstreamError,
+  createCoachUpstream,
+  type CoachRequest,
+  type UpstreamEvent,
+} from '../src/services/coach-upstream.js';
+import { eventually } from './support/eventually.js';
+import { startFakeAnthropic, type FakeAnthropic } from './support/fake-anthropic.js';
+
+const question: CoachRequest = {
+  model: 'claude-sonnet-5-5',
+  maxTokens: 1_024,
+  thinking: undefined,
+  effort: undefined,
+  system: 'You coach traders who use The Strat.',
+  messages: [{ role: 'user', content: 'Is this a 2-1-2 up?' }],
+  userId: 'user-1',
+};
+
+const textOf = async (events: AsyncIterable<UpstreamEvent>): Promise<string> => {
+  let text = '';
+  for await (const event of events) if (event.type === 'text') text += event.text;
+  return text;
+};
+
+describe('the model’s fetch', () => {
+  let fake: FakeAnthropic;
+  let coachFetch: CoachFetch;
+  beforeAll(async () => {
+    fake = await startFakeAnthropic();
+  });
+  afterEach(() => coachFetch?.close());
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  const upstream = (baseUrl = fake.url) => {
+    coachFetch = createCoachFetch();
+    return createCoachUpstream({ apiKey: 'sk-ant-test', baseUrl, maxRetries: 0, fetch: coachFetch.fetch });
+  };
+
+  it('streams the answer whole, as the SDK reads it', async () => {
+    const ask = upstream();
+    fake.script({ chunks: ['Inside bar, ', 'then ', '2U.'] });
+    expect(await textOf(ask(question, new AbortController().signal))).toBe('Inside bar, then 2U.');
+    expect(fake.requests.at(-1)!.body.system).toEqual([
+      { type: 'text', text: question.system, cache_control: { type: 'ephemeral' } },
+    ]);
+  });
+
+  it('asks one question after another over one kept-alive connection', async () => {
+    const connections: number[] = [];
+    const server = http.createServer((request, response) => {
+      connections.push(request.socket.remotePort ?? 0);
+      request.resume();
+      request.once('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ input_tokens: 12 }));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const ask = upstream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      for (let turn = 0; turn < 3; turn += 1) {
+        expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
+      }
+      expect(connections).toHaveLength(3);
+      expect(new Set(connections).size).toBe(1);
+    } finally {
+      coachFetch.close();
+      server.close();
+    }
+  });
+
+  it('a stopped answer closes its connection: the API sees the client go', async () => {
+    const ask = upstream();
+    fake.script({ chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 });
+    const stop = new AbortController();
+    const events = ask(question, stop.signal);
+    const read = (async () => {
+      for await (const event of events) if (event.type === 'text') stop.abort(new Error('stopped: client'));
+    })();
+    await expect(read).rejects.toThrow();
+    const call = fake.requests.at(-1)!;
+    await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the fake to see the client go');
+    expect(call.chunksSent).toBeLessThan(3);
+  });
+
+  it('keeps the stream error codes: a refused request, an overloaded API, an API that cannot be reached', async () => {
+    const failure = async (baseUrl?: string) => {
+      try {
+        await textOf(upstream(baseUrl)(question, new AbortController().signal));
+      } catch (error) {
+        return classifyUpstreamError(error);
+      }
+      throw new Error('the call did not fail');
+    };
+    fake.script({ failBeforeStream: { status: 400 } });
+    expect(await failure()).toMatchObject({ code: 'upstream_rejected', retryable: false });
+    fake.script({ failBeforeStream: { status: 529, retryAfter: '3' } });
+    expect(await failure()).toMatchObject({ code: 'upstream_overloaded', retryable: true, retryAfterMs: 3_000 });
+    const closed = http.createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    closed.close();
+    expect(await failure(`http://127.0.0.1:${port}`)).toMatchObject({ code: 'upstream_error', retryable: true });
+  });
+});
