@@ -526,6 +526,11 @@ describe('Upgrade and Manage plan', () => {
     });
     const main = mainProcess(billed);
     await main.invoke('session:sign-in');
+    // Never upgraded: the portal has nothing to manage, and says so.
+    expect(await main.invoke('api:open-billing', { kind: 'portal' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
 
     expect(await main.invoke('api:open-billing', { kind: 'checkout', tier: 'pro' })).toEqual({
       ok: true,
@@ -537,11 +542,6 @@ describe('Upgrade and Manage plan', () => {
       line_items: [{ price: 'price_pro' }],
     });
 
-    // No plan yet: the portal has nothing to manage, and says so.
-    expect(await main.invoke('api:open-billing', { kind: 'portal' })).toMatchObject({
-      ok: false,
-      error: { code: 'not_found' },
-    });
     expect(await main.invoke('api:open-billing', { kind: 'checkout', tier: 'free' })).toMatchObject({
       ok: false,
       error: { code: 'invalid_request' },
