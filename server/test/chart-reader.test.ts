@@ -350,6 +350,13 @@ describe('readChart on whole charts from the reader benchmark generator (tune sp
       file: 'lwc-scheme-purple-near-magenta-ma.jpg',
       clearMissed: 8,
     },
+    {
+      // Hollow candles 13 px apart on a dark theme, a grey 2 px moving average, and a legend in light grey text
+      // with as much vertical mass as the outlines. The text is not a third body colour (its shade, the line,
+      // would join the candles): read as 126 candles, a third of the spacing, before.
+      file: 'lwc-hollow-grey-ma-text.png',
+      clearMissed: 2,
+    },
   ];
 
   it.each(FIXTURES)(

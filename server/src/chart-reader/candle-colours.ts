@@ -260,7 +260,21 @@ export function candleColours(image: RgbImage, palette: Palette): CandleColours 
       if (stats.meanRun[label]! > 40) continue;
       // A moving average's steep stretches are short vertical runs: a body colour's tallest run is tall.
       if (stats.tall[label]! < stats.tall[best]! * 0.15) continue;
-      if (spread(label) >= 0.3) chosen.push(label);
+      if (spread(label) < 0.3) continue;
+      // With a rising and a falling colour found, a third grey (an outline in a colour of its own) touches them or
+      // their anti-aliased shades somewhere; a legend's or an axis's text never does.
+      if (
+        chosen.length === 2 &&
+        colourDirection(all[label]!) === null &&
+        new Set(chosen.map((k) => colourDirection(all[k]!))).size === 2 &&
+        !labels.some(
+          (k) =>
+            (chosen.includes(k) || (k !== label && blendOfAnother(k, chosen))) &&
+            stats.contacts[label * MAX_LABELS + k]! > 0,
+        )
+      )
+        continue;
+      chosen.push(label);
       if (chosen.length === 3) break;
     }
     // Wicks (or borders) in a colour of their own: thin, in the bodies' columns, touching the bodies about as
