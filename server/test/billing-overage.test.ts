@@ -2,7 +2,9 @@
 // however many answers are behind it, retried after failures and across a restart (a new server on the same
 // database). Real PostgreSQL, the loopback fake Stripe; what the trader sees is read from /usage/current.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingRepository } from '../src/db/repositories/billing.js';
 import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
+import { reportOverage } from '../src/services/billing/overage.js';
 import { addMonths } from '../src/services/billing-period.js';
 import { bearer, buildTestApp, type TestApp } from './support/app.js';
 import { deliverEvent, stripeApi } from './support/billing-harness.js';
@@ -194,6 +196,35 @@ describe('overage reporting', () => {
       expect(counted.map((event) => event.value)).toEqual([2_000]);
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('a report Stripe keeps refusing goes behind the others: it does not hold back other traders’ overage', async () => {
+    const server = await startServer();
+    try {
+      const refused = await proTrader(server, `user_gone${Date.now()}`);
+      const other = await proTrader(server, `user_next${Date.now()}`);
+      stripe.refuseCustomer(refused.customer);
+      await refused.use(PRO_QUOTA + 100);
+      await other.use(PRO_QUOTA + 200);
+      // One row a pass: the refused trader's, queued first, is tried first and fails; the next pass sends the other's.
+      const pass = () =>
+        reportOverage({
+          billing: billingRepository(database.db),
+          stripe: server.app.billing!.stripe,
+          meterEventName: METER_EVENT,
+          limits: { pro: PRO_QUOTA, enterprise: 10_000_000 },
+          log: server.app.log,
+          batchSize: 1,
+        });
+      expect(await pass()).toMatchObject({ sent: 0, failed: 1 });
+      expect(await pass()).toMatchObject({ sent: 1, failed: 0 });
+      expect(stripe.meterEvents.filter((event) => event.customer === other.customer).map((e) => e.value)).toEqual([
+        200,
+      ]);
+      expect(await overageOf(server, refused.headers)).toEqual({ tokens: 100, reportedTokens: 0 });
+    } finally {
+      await server.close();
     }
   });
 

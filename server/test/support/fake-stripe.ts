@@ -46,6 +46,8 @@ export interface FakeStripe {
    * as Stripe changes it before it sends the event. Other events change nothing.
    */
   publish(event: { type: string; data: { object: object } }): void;
+  /** Meter events for this customer are refused (400), as for a customer deleted in the Dashboard. */
+  refuseCustomer(customer: string): void;
   /** The next `count` requests to `path` (e.g. "/v1/subscriptions") fail with a 500. */
   failNext(path: string, count: number): void;
   /** Products, prices, meters and webhook endpoints created in the account (npm run billing:setup). */
@@ -100,6 +102,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const answered = new Map<string, { status: number; body: unknown }>();
   let failures = 0;
   const failing = new Map<string, number>();
+  const refused = new Set<string>();
   const account: FakeStripe['account'] = { products: [], prices: [], meters: [], webhookEndpoints: [] };
   const list = (data: object[]) => ({ status: 200, body: { object: 'list', data, has_more: false, url: '/v1' } });
   const create = <T extends object>(into: T[], object: T) => {
@@ -161,6 +164,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       }
       const payload = params.payload as Record<string, string>;
       const identifier = params.identifier as string;
+      if (refused.has(payload.stripe_customer_id as string)) {
+        return {
+          status: 400,
+          body: stripeError('invalid_request_error', `No such customer: '${payload.stripe_customer_id}'`),
+        };
+      }
       if (meterEvents.some((event) => event.identifier === identifier)) {
         return { status: 400, body: stripeError('invalid_request_error', `identifier ${identifier} already exists`) };
       }
@@ -267,6 +276,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         subscription.id,
         event.type === 'customer.subscription.deleted' ? { ...subscription, status: 'canceled' } : subscription,
       );
+    },
+    refuseCustomer(customer) {
+      refused.add(customer);
     },
     failNext(path, count) {
       failing.set(path, count);

@@ -165,12 +165,15 @@ export function billingRepository(db: Queryable) {
       return rowCount;
     },
 
-    /** The oldest unsent reports, at most `limit`. */
+    /**
+     * Unsent reports, at most `limit`: the least tried first, then the oldest, so a row Stripe keeps refusing (a
+     * customer deleted in the Dashboard) goes behind the others instead of holding back every trader's report.
+     */
     async unsentOverage(limit: number): Promise<OverageReport[]> {
       const { rows } = await db.query<{ id: string; customer_id: string; tokens: number; usage_at: Date }>(
         `SELECT id, customer_id, tokens::int8 AS tokens, coalesce(usage_at, created_at) AS usage_at
            FROM overage_reports
-          WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1`,
+          WHERE sent_at IS NULL ORDER BY attempts, created_at, id LIMIT $1`,
         [limit],
       );
       return rows.map((row) => ({
