@@ -205,9 +205,7 @@ describe('overage reporting', () => {
       const refused = await proTrader(server, `user_gone${Date.now()}`);
       const other = await proTrader(server, `user_next${Date.now()}`);
       stripe.refuseCustomer(refused.customer);
-      await refused.use(PRO_QUOTA + 100);
-      await other.use(PRO_QUOTA + 200);
-      // One row a pass: the refused trader's, queued first, is tried first and fails; the next pass sends the other's.
+      // One row a pass.
       const pass = () =>
         reportOverage({
           billing: billingRepository(database.db),
@@ -217,8 +215,11 @@ describe('overage reporting', () => {
           log: server.app.log,
           batchSize: 1,
         });
-      expect(await pass()).toMatchObject({ sent: 0, failed: 1 });
-      expect(await pass()).toMatchObject({ sent: 1, failed: 0 });
+      await refused.use(PRO_QUOTA + 100);
+      expect(await pass()).toEqual({ queued: 1, sent: 0, failed: 1 });
+      // The other trader's overage, queued later: sent on the next pass, ahead of the older row that failed.
+      await other.use(PRO_QUOTA + 200);
+      expect(await pass()).toEqual({ queued: 1, sent: 1, failed: 0 });
       expect(stripe.meterEvents.filter((event) => event.customer === other.customer).map((e) => e.value)).toEqual([
         200,
       ]);
