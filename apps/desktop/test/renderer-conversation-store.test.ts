@@ -55,6 +55,20 @@ describe('the conversation store', () => {
     expect(scripted.usageCalls()).toBe(0);
   });
 
+  it('a question sent while a pasted chart is still being prepared waits for it and goes with it', () => {
+    useChartStore.setState({ charts: [], busy: true });
+    ask('What is this bar?');
+    expect(store().draft).toBe('');
+    expect(scripted.asked).toHaveLength(0);
+    // The encoding ends: the chart is in the box and the question goes out with it.
+    useChartStore.setState({ charts: [pending('iVBORw0KGgo=')], busy: false });
+    expect(scripted.asked).toHaveLength(1);
+    expect(scripted.asked[0]?.request).toEqual({
+      message: 'What is this bar?',
+      images: [{ mediaType: 'image/png', data: 'iVBORw0KGgo=' }],
+    });
+  });
+
   it('the meter takes the usage the host pushes after an answer, until it stops following', () => {
     const stop = useUsageStore.getState().followHost();
     const later = { ...USAGE, quota: { limit: 100_000, used: 99_999, remaining: 1, percent: 100 } };

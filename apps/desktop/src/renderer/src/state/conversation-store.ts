@@ -258,6 +258,16 @@ export const useConversationStore = create<ConversationState & ConversationActio
     },
 
     askQuestion(question) {
+      // A chart pasted or dropped a moment ago is still being encoded: the question was meant to go with it, so it
+      // waits (the encoding ends in the chart or in its error, either way with busy cleared).
+      if (useChartStore.getState().busy) {
+        const unsubscribe = useChartStore.subscribe((charts) => {
+          if (charts.busy) return;
+          unsubscribe();
+          get().askQuestion(question);
+        });
+        return;
+      }
       const { live, notice, currentId, editing, history } = get();
       const message = question.trim();
       if (message === '' || isOpen(live) || rateLimited(notice, Date.now())) return;
