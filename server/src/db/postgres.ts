@@ -34,18 +34,19 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     connectionTimeoutMillis: 30_000,
     idleTimeoutMillis: 30_000,
     types: typeParsers,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // Prepared statements run on one plan made without their parameters. PostgreSQL otherwise re-plans a statement
+    // for each set of parameters when that plan's estimate is cheaper, as it is for the turn's start statement
+    // (its branches for a new or an existing conversation fold away): 100 of them at once took p50 35-56 ms
+    // re-planned, 21-31 ms on one plan. The app's statements are key and index lookups, for which a plan made
+    // without the values is as good. A startup parameter, so it holds from the connection's first statement
+    // without a query of its own.
+    options: [
+      '-c plan_cache_mode=force_generic_plan',
+      ...(options.schema ? [`-c search_path=${options.schema}`] : []),
+    ].join(' '),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  // Prepared statements run on one plan made without their parameters. PostgreSQL otherwise re-plans a statement
-  // for each set of parameters when that plan's estimate is cheaper, as it is for the turn's start statement
-  // (its branches for a new or an existing conversation fold away): 100 of them at once took p50 35-56 ms
-  // re-planned, 21-31 ms on one plan. The app's statements are key and index lookups, for which a plan made
-  // without the values is as good. Queued first on the connection, before any query of the app's.
-  pool.on('connect', (client) => {
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
-  });
 
   // Each statement text gets one name for the pool's life (pg prepares it on a connection at its first use).
   // Parsing and planning the turn's start statement (a dozen CTEs) was about a third of its cost, and under

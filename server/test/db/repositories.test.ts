@@ -293,6 +293,25 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
 });
 
 describe('the PostgreSQL driver', () => {
+  it('runs every connection on one generic plan, in its own schema', async () => {
+    const test = await postgresTestDatabase({ migrated: false });
+    try {
+      // Five connections at once: each is a fresh one, set from its first statement.
+      const settings = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          test.db.query<{ plan: string; path: string }>(
+            `SELECT current_setting('plan_cache_mode') AS plan, current_setting('search_path') AS path, pg_sleep(0.05)`,
+          ),
+        ),
+      );
+      for (const { rows } of settings) {
+        expect(rows[0]).toMatchObject({ plan: 'force_generic_plan', path: expect.stringMatching(/^t_[0-9a-f]+$/) });
+      }
+    } finally {
+      await test.drop();
+    }
+  });
+
   it('prepares its statements, and a table changed under a prepared `SELECT *` (a rolling migration) still reads', async () => {
     const test = await postgresTestDatabase({ migrated: false });
     try {
