@@ -4,6 +4,7 @@
 // the answer's budget, and every event stream carries our request id.
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { request as httpRequest } from 'node:http';
+import { getHeapStatistics } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES, MAX_IMAGES, MAX_MESSAGE_CHARS } from '../src/contract/chat.js';
 import { CHAT_BODY_LIMIT_BYTES } from '../src/routes/chat/index.js';
@@ -36,8 +37,8 @@ beforeAll(async () => {
       used: () => {
         heapReads += 1;
         if (heapInUse !== null) return heapInUse;
-        const memory = process.memoryUsage();
-        return memory.heapUsed + memory.external;
+        const heap = getHeapStatistics();
+        return heap.used_heap_size + heap.external_memory;
       },
     };
   });
@@ -266,6 +267,16 @@ describe('the memory guard', () => {
     used = 450;
     expect(guard.open().add(25)).toBe(true);
     expect(guard.open().add(26)).toBe(false);
+  });
+
+  it("reads the process's own heap by default: on-heap and external buffers", () => {
+    const { used_heap_size: heap, external_memory: external } = getHeapStatistics();
+    // A ceiling just under what is in use refuses even an empty body; one well above it takes a small one.
+    expect(createMemoryGuard({ heapLimitBytes: heap, ceiling: 1 }).fits(0)).toBe(false);
+    const ballast = Buffer.alloc(64 * MB, 1);
+    expect(createMemoryGuard({ heapLimitBytes: heap + 32 * MB, ceiling: 1, costFactor: 1 }).fits(0)).toBe(false);
+    ballast.fill(0);
+    expect(createMemoryGuard({ heapLimitBytes: 4 * (heap + external + 64 * MB), ceiling: 1 }).fits(MB)).toBe(true);
   });
 });
 

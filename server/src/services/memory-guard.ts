@@ -29,11 +29,13 @@ export function createMemoryGuard(options: MemoryGuardOptions = {}): MemoryGuard
   const limit = options.heapLimitBytes ?? getHeapStatistics().heap_size_limit;
   const ceiling = (options.ceiling ?? 0.7) * limit;
   const factor = options.costFactor ?? 5;
+  // V8's own figures, as process.memoryUsage() reports them (heapUsed, external) without its read of the
+  // resident set from /proc, which made it some 25 times dearer on every chat request.
   const used =
     options.used ??
     (() => {
-      const memory = process.memoryUsage();
-      return memory.heapUsed + memory.external;
+      const heap = getHeapStatistics();
+      return heap.used_heap_size + heap.external_memory;
     });
   let inFlight = 0;
   // What is in use already includes part of what is in flight: counting both errs on the safe side.
