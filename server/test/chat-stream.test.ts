@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelSpec, priceRowAt } from '../src/config/models.js';
 import { costUsd } from '../src/config/pricing.js';
+import { loadCoachingPrompt } from '../src/services/coaching-prompt.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { sentText } from './support/upstream-request.js';
 import { jpegHeader, pngOfSize } from './support/png.js';
@@ -102,6 +103,10 @@ describe('a coaching answer', () => {
     const sent = h.fake.requests[0]!.body;
     expect(sent.system).toEqual([expect.objectContaining({ type: 'text', cache_control: { type: 'ephemeral' } })]);
     expect(JSON.stringify(sent.system)).toMatch(/timeframe continuity/i);
+    // Word for word, its dashes and all, in both requests (the server serializes it once).
+    const { text } = await loadCoachingPrompt();
+    expect(text).toMatch(/[\u2013\u2014]/);
+    for (const request of h.fake.requests) expect((request.body.system as { text: string }[])[0]!.text).toBe(text);
     const firstRow = await usageRow(h, String(first.events[0]!.data.requestId));
     const secondRow = await usageRow(h, String(second.events[0]!.data.requestId));
     // The first request writes the system prompt and its question; a new conversation reads the system prompt.

@@ -77,7 +77,9 @@ export function createCoachUpstream(options: UpstreamOptions) {
   });
 
   // The methodology is the same for every trader: cached, so later requests read it at 0.1x.
-  const system = (text: string) => [{ type: 'text' as const, text, cache_control: { type: 'ephemeral' as const } }];
+  const system = (text: string) => [
+    { type: 'text' as const, text: serializedOnce(text), cache_control: { type: 'ephemeral' as const } },
+  ];
 
   /** Exact input tokens of `messages` alone (free; no answer): for a trader near the quota, where a bound won't do. */
   const countTokens = async (request: { model: string; messages: MessageParam[] }, signal: AbortSignal) => {
@@ -114,6 +116,31 @@ export function createCoachUpstream(options: UpstreamOptions) {
 }
 
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;
+
+/** JSON.rawJSON (Node 21+): a value JSON.stringify writes as the given JSON text, as it is. */
+const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
+
+/** The coaching prompt as JSON, made once per text (one text per process, replaced only by a new prompt). */
+let serialized: { text: string; json: unknown } | null = null;
+
+/**
+ * The system text as the SDK's JSON.stringify of the request body will write it: the same string, serialized once
+ * instead of on every request (it is most of the body), and in plain ASCII (others escaped as \uXXXX, which
+ * the API reads as the same text), so that one dash in the prompt no longer makes every request body a
+ * two-byte string, twice as dear to serialize, measure and encode for the socket.
+ */
+function serializedOnce(text: string): string {
+  if (!rawJSON) return text;
+  if (serialized?.text !== text) {
+    const ascii = JSON.stringify(text).replace(
+      /[\u0080-\uffff]/g,
+      (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    serialized = { text, json: rawJSON(ascii) };
+  }
+  // Typed as the string it stands for: JSON.stringify writes exactly that string's JSON.
+  return serialized.json as string;
+}
 
 /** The raw stream as the few events the coach passes on. */
 async function* coachingEvents(
