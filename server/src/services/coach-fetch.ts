@@ -20,7 +20,7 @@ export function createCoachFetch(): CoachFetch {
   const options: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1_000, scheduling: 'lifo' };
   const agents = { 'http:': new http.Agent(options), 'https:': new https.Agent(options) };
 
-  const viaHttp = (url: URL, init: RequestInit, body: string | Uint8Array | undefined): Promise<Response> =>
+  const viaHttp = (url: URL, init: RequestInit, text: string | Uint8Array | undefined): Promise<Response> =>
     new Promise((resolve, reject) => {
       const signal = init.signal ?? undefined;
       if (signal?.aborted) {
@@ -28,10 +28,13 @@ export function createCoachFetch(): CoachFetch {
         return;
       }
       const headers: Record<string, string> = {};
-      new Headers(init.headers).forEach((value, name) => {
+      // The SDK passes a Headers: read as it is, not copied into another first.
+      (init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((value, name) => {
         headers[name] = value;
       });
-      if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+      // Encoded once: its length is the buffer's, and the socket is given bytes, not the string to encode again.
+      const body = typeof text === 'string' ? Buffer.from(text) : text;
+      if (body !== undefined) headers['content-length'] = String(body.byteLength);
       const request = (url.protocol === 'https:' ? https : http).request(url, {
         method: init.method ?? 'GET',
         headers,
