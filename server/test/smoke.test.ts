@@ -1,20 +1,23 @@
 // `npm start` on a machine with nothing configured (and, here, no Electron binary): the real process
 // builds the app, serves health and status in the embedded mode and the web version at `/`, and a token
 // from the local issuer's PKCE flow reads usage. Stops gracefully.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInLocally } from './support/pkce.js';
 import { freePort, startProcess, type RunningProcess } from './support/process.js';
 
 /** Where Electron's installer could fetch its binary, `npm start` opens the desktop app. */
 function hasElectronBinary(): boolean {
+  // Not require('electron'): since Electron 45 it downloads a missing binary on first use (a failed fetch here).
+  // The same path.txt and dist/ it reads (apps/desktop/scripts/electron-binary.ts, which the server may not import).
   try {
-    const binary = createRequire(import.meta.url)('electron') as unknown;
-    return typeof binary === 'string' && existsSync(binary);
+    const packageDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    const executable = readFileSync(join(packageDir, 'path.txt'), 'utf8').trim();
+    return existsSync(join(packageDir, 'dist', executable));
   } catch {
     return false;
   }
