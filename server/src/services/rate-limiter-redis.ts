@@ -209,32 +209,12 @@ function parseReply(reply: unknown, windows: number): { admitted: boolean; count
   return { admitted: numbers[0] === 1, counts, log };
 }
 
-const corked = new WeakSet<Redis>();
-
-/**
- * Holds the connection's writes until this turn of the event loop has run (setImmediate comes after the poll
- * phase's callbacks): the scripts of a burst of questions then leave in one write instead of one system call
- * each, which was most of what the limiter and the stream slots cost (ioredis writes every command at once).
- * Alone, a command waits only for the callbacks already running.
- */
-function coalesceWrites(redis: Redis): void {
-  const { stream } = redis;
-  if (corked.has(redis) || !stream) return;
-  corked.add(redis);
-  stream.cork();
-  setImmediate(() => {
-    corked.delete(redis);
-    stream.uncork();
-  });
-}
-
 /**
  * Runs a script on one key (the first argument), bulk replies as Buffers. Not connected: fails at once
  * rather than after a timeout (the client queues nothing offline anyway).
  */
 export async function runScript(redis: Redis, script: RedisScript, args: (string | number | Buffer)[]) {
   if (redis.status !== 'ready') throw new RedisUnavailableError(`redis is ${redis.status}`);
-  coalesceWrites(redis);
   try {
     return await redis.callBuffer('EVALSHA', [script.sha, 1, ...args]);
   } catch (error) {
