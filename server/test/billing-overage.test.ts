@@ -3,7 +3,7 @@
 // database). Real PostgreSQL, the loopback fake Stripe; what the trader sees is read from /usage/current.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingRepository } from '../src/db/repositories/billing.js';
-import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
+import { usageRepository } from '../src/db/repositories/usage.js';
 import { reportOverage } from '../src/services/billing/overage.js';
 import { addMonths } from '../src/services/billing-period.js';
 import { bearer, buildTestApp, type TestApp } from './support/app.js';
@@ -12,6 +12,7 @@ import { postgresTestDatabase, type TestDatabase } from './support/database.js';
 import { METER_EVENT, PRICE_PRO, startFakeStripe, type FakeStripe } from './support/fake-stripe.js';
 import { startTestIssuer, type TestIssuer } from './support/issuer.js';
 import { newCustomerId, stripeEvent, subscription } from './support/stripe-events.js';
+import { usageRecord } from './support/usage-records.js';
 
 let stripe: FakeStripe;
 let database: TestDatabase;
@@ -51,24 +52,15 @@ async function proTrader(
   const user = await server.app.repos.users.findByClerkId(sub);
   if (!user) throw new Error('trader not created');
   const use = (quotaTokens: number, at?: { createdAt: Date; period: Date }) =>
-    usageRepository(database.db).insert({
-      userId: user.id,
-      conversationId: null,
-      requestId: 'req',
-      model: 'claude-sonnet-5-5',
-      inputTokens: quotaTokens,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      quotaTokens,
-      costUsd: 0,
-      latencyMs: 1000,
-      ttftMs: 200,
-      status: 'ok',
-      errorCode: null,
-      billingPeriodStart: at?.period ?? anchor,
-      ...(at ? { createdAt: at.createdAt } : {}),
-    } satisfies NewUsageRecord);
+    usageRepository(database.db).insert(
+      usageRecord(user.id, {
+        requestId: 'req',
+        inputTokens: quotaTokens,
+        quotaTokens,
+        billingPeriodStart: at?.period ?? anchor,
+        ...(at ? { createdAt: at.createdAt } : {}),
+      }),
+    );
   return { headers, customer, use };
 }
 

@@ -16,6 +16,7 @@ import { startBillingHarness, type BillingHarness } from './support/billing-harn
 import { postgresTestDatabase } from './support/database.js';
 import { PRICE_PRO } from './support/fake-stripe.js';
 import { newCustomerId, stripeEvent, subscription } from './support/stripe-events.js';
+import { usageRecord } from './support/usage-records.js';
 
 let h: BillingHarness;
 beforeAll(async () => {
@@ -49,23 +50,13 @@ const quotaAfter = (answer: ChatResult): { limit: number; used: number } => {
 const monthStart = (at: Date, months = 0): Date =>
   new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + months, 1));
 
-const record = (userId: string, at: Date, period: Date, tokens: number): NewUsageRecord => ({
-  userId,
-  conversationId: null,
-  requestId: `req-${at.getTime()}`,
-  model: 'claude-sonnet-5-5',
-  inputTokens: tokens,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  costUsd: 0,
-  latencyMs: 1000,
-  ttftMs: 200,
-  status: 'ok',
-  errorCode: null,
-  billingPeriodStart: period,
-  createdAt: at,
-});
+const record = (userId: string, at: Date, period: Date, tokens: number): NewUsageRecord =>
+  usageRecord(userId, {
+    requestId: `req-${at.getTime()}`,
+    inputTokens: tokens,
+    billingPeriodStart: period,
+    createdAt: at,
+  });
 
 describe('a free trader’s quota period is the calendar month (UTC)', () => {
   it('refused at the quota within the month; the next month counts from zero and answers again', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths } from '../src/services/billing-period.js';
 import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+import { usageRecord } from './support/usage-records.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -13,23 +14,8 @@ afterAll(async () => {
   await h.close();
 });
 
-const record = (userId: string, overrides: Partial<NewUsageRecord>): NewUsageRecord => ({
-  userId,
-  conversationId: null,
-  requestId: 'req',
-  model: 'claude-sonnet-5-5',
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  costUsd: 0,
-  latencyMs: 1000,
-  ttftMs: 200,
-  status: 'ok',
-  errorCode: null,
-  billingPeriodStart: new Date(),
-  ...overrides,
-});
+const record = (userId: string, overrides: Partial<NewUsageRecord>): NewUsageRecord =>
+  usageRecord(userId, { requestId: 'req', ...overrides });
 
 describe('GET /api/v1/usage/current', () => {
   it('sums every record of the current period and none of the previous one', async () => {
