@@ -10,6 +10,19 @@ import { newCustomerId, stripeEvent, subscription } from './support/stripe-event
 const RETURN_URL = 'https://coach.example.com/billing/done';
 const PRICE_OVERAGE = 'price_overage';
 
+/** Every parameter a Checkout Session is created with, exactly: the plan's price beside the metered overage price
+ * (no quantity: Stripe bills what the meter counted), the trader as reference and metadata, the return URLs. */
+const checkoutParams = (price: string, subject: string, customer: string) => ({
+  mode: 'subscription',
+  line_items: [{ price, quantity: '1' }, { price: PRICE_OVERAGE }],
+  client_reference_id: subject,
+  customer,
+  metadata: { strat_coach_subject: subject },
+  subscription_data: { metadata: { strat_coach_subject: subject } },
+  success_url: `${RETURN_URL}?checkout=success`,
+  cancel_url: `${RETURN_URL}?checkout=cancelled`,
+});
+
 describe('billing on', () => {
   let stripe: FakeStripe;
   let h: ApiHarness;
@@ -49,17 +62,7 @@ describe('billing on', () => {
     expect(customer).toMatch(/^cus_/);
     const sent = lastRequest('/v1/checkout/sessions');
     expect(sent?.method).toBe('POST');
-    expect(sent?.params).toEqual({
-      mode: 'subscription',
-      // The metered price has no quantity: Stripe bills what the meter counted.
-      line_items: [{ price: PRICE_ENTERPRISE, quantity: '1' }, { price: PRICE_OVERAGE }],
-      client_reference_id: user.clerkUserId,
-      customer,
-      metadata: { strat_coach_subject: user.clerkUserId },
-      subscription_data: { metadata: { strat_coach_subject: user.clerkUserId } },
-      success_url: `${RETURN_URL}?checkout=success`,
-      cancel_url: `${RETURN_URL}?checkout=cancelled`,
-    });
+    expect(sent?.params).toEqual(checkoutParams(PRICE_ENTERPRISE, user.clerkUserId, customer));
     expect(sent?.idempotencyKey).toEqual(expect.any(String));
   });
 
@@ -110,16 +113,7 @@ describe('billing on', () => {
     await deliver('customer.subscription.deleted', { ...sub, status: 'canceled' }, new Date());
     const again = await post('checkout', headers, { tier: 'pro' });
     expect(again.statusCode).toBe(200);
-    expect(lastRequest('/v1/checkout/sessions')?.params).toEqual({
-      mode: 'subscription',
-      line_items: [{ price: PRICE_PRO, quantity: '1' }, { price: PRICE_OVERAGE }],
-      client_reference_id: user.clerkUserId,
-      customer,
-      metadata: { strat_coach_subject: user.clerkUserId },
-      subscription_data: { metadata: { strat_coach_subject: user.clerkUserId } },
-      success_url: `${RETURN_URL}?checkout=success`,
-      cancel_url: `${RETURN_URL}?checkout=cancelled`,
-    });
+    expect(lastRequest('/v1/checkout/sessions')?.params).toEqual(checkoutParams(PRICE_PRO, user.clerkUserId, customer));
 
     const portal = await post('portal', headers);
     expect(portal.statusCode).toBe(200);
