@@ -1,6 +1,7 @@
 // The chart-reading service around the local reader: a reading cut to the window's last 12 candles with its
 // trigger re-indexed, the worker thread giving the same reading as the event loop, the codes of charts that are
 // not read, and the no-key answer's Markdown.
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readChart, type CandleReading, type ChartReading } from '../src/chart-reader/index.js';
 import { chartRead, createChartAnalyzer, type ChartRead } from '../src/services/chart-analysis.js';
@@ -88,8 +89,9 @@ describe('createChartAnalyzer', () => {
   it('reads a chart in the worker thread exactly as on the event loop', async () => {
     const png = await drawnChartPng();
     expect(await analyzer.read(png)).toEqual(chartRead(await readChart(png)));
-    // The worker is reused for the next chart.
-    expect(await analyzer.read(png)).toEqual(chartRead(await readChart(png)));
+    // The worker is reused for the next chart, a JPEG this time (@napi-rs/image, loaded in the worker).
+    const jpeg = await sharp(png).jpeg({ quality: 90 }).toBuffer();
+    expect(await analyzer.read(jpeg)).toEqual(chartRead(await readChart(jpeg)));
   });
 
   it('answers a code, never an error, for what it cannot read', async () => {

@@ -1,9 +1,18 @@
 // The chart reader on images drawn in the test: bar types from wick ends, and what it must not be fooled by.
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { pixelReading, readChart, readPixels, type ChartReading } from '../src/chart-reader/index.js';
-import { candlesOf, drawChart, LIGHT, RED, TEAL, type DrawnChartOptions } from './support/drawn-chart.js';
+import {
+  candlesOf,
+  drawChart,
+  drawnChartPng,
+  LIGHT,
+  RED,
+  TEAL,
+  type DrawnChartOptions,
+} from './support/drawn-chart.js';
 
 const types = (reading: ChartReading) => reading.candles.map((candle) => candle.type);
 const read = (ranges: [number, number][], options: DrawnChartOptions = {}, rising?: boolean[]) =>
@@ -393,6 +402,28 @@ describe('readChart and pixelReading', () => {
     expect(text).toContain('Sequence: 2D-1-2D-1-2U.');
     expect(text).toContain('Combo: 2-1-2 (2D-1-2U), long');
     expect(text).toContain('trigger bar -1; target bar -2');
+  });
+
+  it('reads a JPEG as it reads the PNG, a CMYK one included', async () => {
+    const png = await drawnChartPng();
+    const expected = types(await readChart(png));
+    expect(expected.slice(-3)).toEqual(['2D', '1', '2U']);
+    expect(types(await readChart(await sharp(png).jpeg({ quality: 90 }).toBuffer()))).toEqual(expected);
+    // A CMYK JPEG (as print and some capture tools save them) is turned into RGB and read all the same.
+    const cmyk = await sharp(png).toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer();
+    expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
+    expect(types(await readChart(cmyk))).toEqual(expected);
+  });
+
+  it('refuses a JPEG whose header declares more than 8K by 8K pixels, before decoding it', async () => {
+    const jpeg = await sharp(await drawnChartPng())
+      .jpeg()
+      .toBuffer();
+    // The frame header (SOF0: FF C0, length, precision, then height and width) rewritten to 8,000 x 4,400.
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    jpeg.writeUInt16BE(4_400, sof + 5);
+    jpeg.writeUInt16BE(8_000, sof + 7);
+    await expect(readChart(jpeg)).rejects.toMatchObject({ code: 'image_too_large' });
   });
 
   it('refuses bytes that are not an image with a stable code', async () => {

@@ -517,7 +517,7 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
       }
     return pairs ? same / pairs : 0;
   };
-  // How far the candles measured sit from the grid's teeth, in spacings: small when each slot holds its candle.
+  // How far the candles measured sit from the grid's teeth, in pixels: small when each slot holds its candle.
   const offTeeth = (slots: (CandleShape | null)[], spacing: number, phase: number) => {
     let [off, n] = [0, 0];
     slots.forEach((slot, k) => {
@@ -525,7 +525,7 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
       off += Math.abs(slot.x - phase - k * spacing);
       n += 1;
     });
-    return off / Math.max(1, n) / spacing;
+    return off / Math.max(1, n);
   };
   // The grid through the candles a coarse grid found (m times the comb's spacing carries m times its error): a
   // least-squares line through the slots' centres, slot k at phase + k * spacing.
@@ -540,7 +540,7 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
       skx += k * slot.x;
     });
     const slope = n >= 3 ? (n * skx - sk * sx) / (n * skk - sk * sk) : spacing;
-    if (!(Math.abs(slope - spacing) < spacing * 0.05)) return { slots: coarse, spacing, phase, off: 1 };
+    if (!(Math.abs(slope - spacing) < spacing * 0.05)) return { slots: coarse, spacing, phase, off: Infinity };
     const intercept = (sx - slope * sk) / n;
     const start = intercept - Math.floor(intercept / slope) * slope;
     const slots = slotsOf(slope, start);
@@ -564,8 +564,10 @@ export function scanCandles(image: RgbImage, colours: CandleColours): CandleScan
       const coarse = slotsOf(m * grid.spacing, start);
       return repeats(coarse) < original * 0.6 ? [fitted(coarse, m * grid.spacing, start)] : [];
     });
-    // The one whose candles sit on its teeth, far closer than on the comb's own.
-    let best = { slots, spacing, phase, off: sparser.length ? fitted(slots, spacing, phase).off * 0.5 : 0 };
+    // The one whose candles sit closest to its teeth, in pixels: in spacings, a comb three times as sparse
+    // looked three times as good for the same misses, and took over a dark chart whose candles the comb's own
+    // teeth held within a pixel (a few neighbours of equal high and low are repeats by chance).
+    let best = { slots, spacing, phase, off: sparser.length ? fitted(slots, spacing, phase).off : 0 };
     for (const candidate of sparser) if (candidate.off < best.off) best = candidate;
     ({ slots, spacing, phase } = best);
   }
