@@ -6,12 +6,13 @@
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
 import pg from 'pg';
+import { eventually } from '../test/support/eventually.js';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
 import { watchProcess } from './process-stats.js';
@@ -207,6 +208,10 @@ async function main() {
       // The server's share of the time to first token is what is measured: no simulated thinking.
       '--thinking-delay',
       '0',
+      // The server's own request to the model (its coaching prompt, 14 KB), sent again on the direct path, so
+      // the fake does the same work for both and only the server's share differs.
+      '--dump-first-request',
+      join(dataDir, 'upstream-request.json'),
     ],
     {},
   );
@@ -251,12 +256,25 @@ async function main() {
     // tokens ran the first half-minute of streams on the free tier, whose 10 a minute refused some of them.
     const tokens = await Promise.all(Array.from({ length: total }, (_, index) => mint(index, 'bench')));
 
-    const upstreamBody = JSON.stringify({
-      model: 'claude-sonnet-5-5',
-      max_tokens: 1024,
-      stream: true,
-      messages: [{ role: 'user', content: 'Is this a 2-1-2 up?' }],
-    });
+    // One question through the server (not measured), whose request to the model the direct path then sends.
+    await timeStream(
+      `${serverUrl}/api/v1/chat/stream`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0] as string}` },
+        body: JSON.stringify({ message: 'Is this a 2-1-2 up?' }),
+      },
+      SERVER_EVENTS,
+    );
+    const upstreamBody = await eventually(
+      () =>
+        readFile(join(dataDir, 'upstream-request.json'), 'utf8').then(
+          (text) => (JSON.parse(text) as unknown, text),
+          () => undefined,
+        ),
+      10_000,
+      "the server's request to the model",
+    );
     const direct = () =>
       timeStream(
         `${fakeUrl}/v1/messages`,

@@ -1,5 +1,6 @@
 // Runs the fake Anthropic upstream with a canned Strat coaching answer, so the whole app runs locally without
 // an API key: `npx tsx server/test/support/fake-anthropic-cli.ts --port 4010`.
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startFakeAnthropic } from './fake-anthropic.js';
 
@@ -49,6 +50,8 @@ const { values } = parseArgs({
     'thinking-delay': { type: 'string', default: '1500' },
     /** Cut the canned answer to this many chunks (benchmarks want many short answers). */
     'max-chunks': { type: 'string' },
+    /** Write the first request's JSON body to this file (a benchmark then sends the same request directly). */
+    'dump-first-request': { type: 'string' },
   },
 });
 
@@ -62,6 +65,13 @@ const fake = await startFakeAnthropic({
     thinking: { delayMs: Number(values['thinking-delay']) },
   },
 });
+const dumpTo = values['dump-first-request'];
+if (dumpTo) {
+  void fake
+    .waitForRequest(0, 24 * 60 * 60 * 1000)
+    .then((request) => writeFile(dumpTo, JSON.stringify(request.body)))
+    .catch(() => undefined);
+}
 console.log(`Fake Anthropic upstream listening on ${fake.url}`);
 console.log(`Run the server with: ANTHROPIC_BASE_URL=${fake.url} ANTHROPIC_API_KEY=fake npm run start:server`);
 
