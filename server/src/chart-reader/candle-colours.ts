@@ -103,6 +103,11 @@ function clusterStats(
   // a column's run of another colour ends at the first background row skipped, found when the column is next
   // looked at, or at the end.
   const { words, w0, w1, w2 } = backgroundWords(image, backgroundBytes) ?? NO_WORDS;
+  // A single pixel of exactly the background is skipped the same way (where the four-pixel test cannot run: every
+  // other sampled column is not at a multiple of four), when its colour's label is the background's.
+  const [b0, b1, b2] = backgroundBytes;
+  const backgroundBin = bin15(b0, b1, b2);
+  const skipOne = (labelOf[backgroundBin] === UNKNOWN ? nearest(backgroundBin) : labelOf[backgroundBin]) === 0;
   for (let y = 0; y < height; y += 1) {
     let previous = -1;
     const base = y * width;
@@ -116,6 +121,12 @@ function clusterStats(
         continue;
       }
       const i = p * 3;
+      if (skipOne && data[i] === b0 && data[i + 1] === b1 && data[i + 2] === b2) {
+        previous = 0;
+        c += 1;
+        x = xOf(c);
+        continue;
+      }
       const bin = bin15(data[i]!, data[i + 1]!, data[i + 2]!);
       let label = labelOf[bin]!;
       if (label === UNKNOWN) label = nearest(bin);

@@ -80,6 +80,11 @@ function classifyAndLayout(
   };
   // Four background pixels at once (classes start at 0): a chart is mostly background.
   const { words, w0, w1, w2 } = backgroundWords(image, colours.backgroundBytes) ?? NO_WORDS;
+  // And one pixel of exactly the background (between a drawing and the next multiple of four), when the table
+  // classes the background's colour as background.
+  const [b0, b1, b2] = colours.backgroundBytes;
+  const backgroundBin = ((b0 >> 3) << 10) | ((b1 >> 3) << 5) | (b2 >> 3);
+  const skipOne = (table[backgroundBin] === UNKNOWN ? resolve(backgroundBin) : table[backgroundBin]) === 0;
   let boxLeft = width;
   let boxRows = 0;
   for (let y = 0; y < height; y += 1) {
@@ -91,6 +96,10 @@ function classifyAndLayout(
         continue;
       }
       const i = p * 3;
+      if (skipOne && data[i] === b0 && data[i + 1] === b1 && data[i + 2] === b2) {
+        x += 1;
+        continue;
+      }
       const bin = ((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3);
       let c = table[bin]!;
       if (c === UNKNOWN) c = resolve(bin);
