@@ -1,6 +1,7 @@
 // The chart-reading service around the local reader: a reading cut to the window's last 12 candles with its
 // trigger re-indexed, the worker thread giving the same reading as the event loop, the codes of charts that are
 // not read, and the no-key answer's Markdown.
+import { imageSize } from 'image-size';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readChart, type CandleReading, type ChartReading } from '../src/chart-reader/index.js';
@@ -8,6 +9,23 @@ import { chartRead, createChartAnalyzer, type ChartRead } from '../src/services/
 import { localAnswer } from '../src/services/local-answer.js';
 import { drawnChartPng } from './support/drawn-chart.js';
 import { pngOfSize } from './support/png.js';
+
+/**
+ * `jpeg` with a 256-byte comment segment after its start marker, holding a frame header of `width` x `height`,
+ * and one stray byte after the segment: a walker that, missing the next marker, shifts a byte and reads a length
+ * from inside the comment lands on the fake header; a JPEG decoder skips the comment and finds the real frame.
+ */
+function withFakeFrameHeader(jpeg: Buffer, width: number, height: number): Buffer {
+  const comment = Buffer.alloc(2 + 2 + 254);
+  comment.writeUInt16BE(0xfffe, 0);
+  comment.writeUInt16BE(256, 2);
+  // Shifted one byte, the walker reads the length 0x00 <first payload byte>: 10 puts it on payload byte 9.
+  comment[4] = 10;
+  Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08]).copy(comment, 4 + 9);
+  comment.writeUInt16BE(height, 4 + 9 + 5);
+  comment.writeUInt16BE(width, 4 + 9 + 7);
+  return Buffer.concat([jpeg.subarray(0, 2), comment, Buffer.from([0x00]), jpeg.subarray(2)]);
+}
 
 const candle = (k: number, type: CandleReading['type']): CandleReading => ({
   x: 20 + 16 * k,
@@ -98,6 +116,27 @@ describe('createChartAnalyzer', () => {
     expect((await analyzer.read(Buffer.from('not an image'))).analysis.skipped).toBe('unreadable_image');
     const huge = await analyzer.read(pngOfSize(8_000, 4_400));
     expect(huge.analysis).toMatchObject({ width: 8_000, height: 4_400, candles: [], skipped: 'image_too_large' });
+  });
+
+  it('sizes a JPEG by its real frame, not by a frame header hidden in a comment', async () => {
+    const real = await sharp({ create: { width: 8_000, height: 4_400, channels: 3, background: '#131722' } })
+      .jpeg()
+      .toBuffer();
+    const crafted = withFakeFrameHeader(real, 16, 16);
+    // The trick works on image-size's walker (what the reader sized JPEGs by): it finds the fake 16 x 16 frame.
+    expect(imageSize(crafted)).toMatchObject({ width: 16, height: 16 });
+    const read = await analyzer.read(crafted);
+    expect(read.analysis).toMatchObject({ width: 8_000, height: 4_400, candles: [], skipped: 'image_too_large' });
+    await expect(readChart(crafted)).rejects.toMatchObject({ code: 'image_too_large' });
+  });
+
+  it('refuses a truncated JPEG rather than read the rows it lacks', async () => {
+    const jpeg = await sharp(await drawnChartPng())
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const cut = jpeg.subarray(0, Math.floor(jpeg.length * 0.6));
+    await expect(readChart(cut)).rejects.toMatchObject({ code: 'unreadable_image' });
+    expect((await analyzer.read(cut)).analysis.skipped).toBe('unreadable_image');
   });
 
   it('answers timeout when the budget runs out before the worker could read it', async () => {

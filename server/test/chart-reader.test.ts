@@ -409,7 +409,8 @@ describe('readChart and pixelReading', () => {
     const expected = types(await readChart(png));
     expect(expected.slice(-3)).toEqual(['2D', '1', '2U']);
     expect(types(await readChart(await sharp(png).jpeg({ quality: 90 }).toBuffer()))).toEqual(expected);
-    // A CMYK JPEG (as print and some capture tools save them) is turned into RGB and read all the same.
+    // A CMYK JPEG (as print and some capture tools save them) goes to sharp, which converts it with colour
+    // management, and is read all the same.
     const cmyk = await sharp(png).toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
     expect(types(await readChart(cmyk))).toEqual(expected);

@@ -16,7 +16,7 @@ import {
   type StratType,
 } from './strat.js';
 
-export { ChartImageError, decodeImage, MAX_PIXELS, type RgbImage } from './image.js';
+export { ChartImageError, decodeImage, imageHeader, MAX_PIXELS, type RgbImage } from './image.js';
 export { pixelReading } from './reading-text.js';
 export type { Combo, ComboName, ComboStatus, Shape, StratType } from './strat.js';
 

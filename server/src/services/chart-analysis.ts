@@ -4,8 +4,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { imageSize } from 'image-size';
-import { MAX_PIXELS, pixelReading, readChart, type ChartReading } from '../chart-reader/index.js';
+import { imageHeader, MAX_PIXELS, pixelReading, readChart, type ChartReading } from '../chart-reader/index.js';
 import type { ChartAnalysisImage, ChartAnalysisSkip } from '../contract/chat.js';
 import type { ChartAnalysis } from '../contract/charts.js';
 import type { ReadJob, ReadResult } from './chart-analysis-worker.js';
@@ -85,15 +84,6 @@ export function chartRead(reading: ChartReading): ChartRead {
 }
 
 export const withIndex = (analysis: ChartAnalysis, index: number): ChartAnalysisImage => ({ index, ...analysis });
-
-function dimensions(bytes: Buffer): { width: number; height: number } | null {
-  try {
-    const { width, height } = imageSize(bytes);
-    return width && height ? { width, height } : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * A new worker over the worker module: the built .js as it is; its .ts source (tsx, vitest) through tsx's
@@ -194,7 +184,8 @@ export function createChartAnalyzer(options: ChartAnalyzerOptions = {}): ChartAn
 
   return {
     async read(bytes) {
-      const size = dimensions(bytes);
+      // The size the decoders will see (libvips's header parse), which decides where the chart is read.
+      const size = await imageHeader(bytes);
       if (!size) return skipped(0, 0, 'unreadable_image');
       // Declined from its header, before any decoding: the reader's own limit.
       if (size.width * size.height > MAX_PIXELS) return skipped(size.width, size.height, 'image_too_large');
