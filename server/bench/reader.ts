@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DATA_DIR, generate, type TruthChart } from './reader-charts/generate.js';
+import type { ChartReading } from '../src/chart-reader/index.js';
 import type { TimedRead } from './reader-charts/read-worker.js';
 import type { Split } from './reader-charts/specs.js';
 import { scoreChart, type ChartScore } from './reader-charts/score.js';
@@ -41,12 +42,20 @@ const workerFile = fileURLToPath(new URL('./reader-charts/read-worker.ts', impor
 const reader = new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(workerFile)});`, {
   eval: true,
 });
+/** One read in the worker; fails, naming the chart, when the reader threw or the worker stopped. */
 const timedRead = (file: string) =>
-  new Promise<TimedRead>((resolve, reject) => {
-    reader.once('message', resolve);
-    reader.once('error', reject);
+  new Promise<{ reading: ChartReading; ms: number }>((resolve, reject) => {
+    const stopped = (code: number) => reject(new Error(`the reader's worker stopped (exit ${code}) reading ${file}`));
+    reader.once('exit', stopped);
+    reader.once('message', (read: TimedRead) => {
+      reader.off('exit', stopped);
+      if ('error' in read) reject(new Error(`${file}: ${read.error}`));
+      else resolve(read);
+    });
     reader.postMessage(join(DATA_DIR, SPLIT, file));
-  }).finally(() => reader.removeAllListeners('error'));
+  });
+// An error in the worker ends it: its 'exit' then fails the read in progress.
+reader.on('error', (error) => console.error("the reader's worker failed:", error));
 // Warm-up, not timed in the table: the first read in a fresh thread loads the decoders and runs the reader's code
 // unoptimised (100-300 ms); V8 optimises it over the next few. The server reads in one long-lived worker, so the
 // table is the steady state; the first read is reported on its own. One chart of each style and format.

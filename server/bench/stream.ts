@@ -257,7 +257,7 @@ async function main() {
     const tokens = await Promise.all(Array.from({ length: total }, (_, index) => mint(index, 'bench')));
 
     // One question through the server (not measured), whose request to the model the direct path then sends.
-    await timeStream(
+    const first = await timeStream(
       `${serverUrl}/api/v1/chat/stream`,
       {
         method: 'POST',
@@ -266,12 +266,17 @@ async function main() {
       },
       SERVER_EVENTS,
     );
+    if (!first.ok) throw new Error(`the first question through the server failed: ${first.failure ?? 'unknown'}`);
     const upstreamBody = await eventually(
-      () =>
-        readFile(join(dataDir, 'upstream-request.json'), 'utf8').then(
-          (text) => (JSON.parse(text) as unknown, text),
-          () => undefined,
-        ),
+      async () => {
+        try {
+          const text = await readFile(join(dataDir, 'upstream-request.json'), 'utf8');
+          JSON.parse(text);
+          return text;
+        } catch {
+          return undefined;
+        }
+      },
       10_000,
       "the server's request to the model",
     );

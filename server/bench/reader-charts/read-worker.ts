@@ -6,20 +6,20 @@ import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { readChart, type ChartReading } from '../../src/chart-reader/index.js';
 
-export interface TimedRead {
-  file: string;
-  reading: ChartReading;
-  ms: number;
-}
+export type TimedRead = { file: string; reading: ChartReading; ms: number } | { file: string; error: string };
 
 const port = parentPort;
 if (!port) throw new Error('read-worker runs as a worker thread');
 
 port.on('message', (file: string) => {
   void (async () => {
-    const bytes = await readFile(file);
-    const started = performance.now();
-    const reading = await readChart(bytes);
-    port.postMessage({ file, reading, ms: performance.now() - started } satisfies TimedRead);
+    try {
+      const bytes = await readFile(file);
+      const started = performance.now();
+      const reading = await readChart(bytes);
+      port.postMessage({ file, reading, ms: performance.now() - started } satisfies TimedRead);
+    } catch (error) {
+      port.postMessage({ file, error: error instanceof Error ? error.message : String(error) } satisfies TimedRead);
+    }
   })();
 });

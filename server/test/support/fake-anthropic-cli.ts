@@ -1,6 +1,6 @@
 // Runs the fake Anthropic upstream with a canned Strat coaching answer, so the whole app runs locally without
 // an API key: `npx tsx server/test/support/fake-anthropic-cli.ts --port 4010`.
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startFakeAnthropic } from './fake-anthropic.js';
 
@@ -69,7 +69,11 @@ const dumpTo = values['dump-first-request'];
 if (dumpTo) {
   void fake
     .waitForRequest(0, 24 * 60 * 60 * 1000)
-    .then((request) => writeFile(dumpTo, JSON.stringify(request.body)))
+    // Renamed into place once written, so a reader never sees half of it.
+    .then(async (request) => {
+      await writeFile(`${dumpTo}.part`, JSON.stringify(request.body));
+      await rename(`${dumpTo}.part`, dumpTo);
+    })
     .catch(() => undefined);
 }
 console.log(`Fake Anthropic upstream listening on ${fake.url}`);
