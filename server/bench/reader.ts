@@ -1,6 +1,7 @@
 // Benchmark of the chart reader on the held-out split (seeds never tuned on): bar-type agreement per style on
 // candles whose high and low each differ from the previous candle's by more than 1.5 px, and ms per
-// 1920x1080 image (decode included), p50, p90 and p99 after a warm-up. `npm run bench:reader`; renders the
+// 1920x1080 image (decode included), p50, p90 and p99 after a warm-up, read by the compiled reader (server/dist,
+// built first) in a worker thread, as the server reads. `npm run bench:reader`; renders the
 // split in Chromium the first time (server/bench/reader-data/, git-ignored); writes
 // server/bench/results/reader.json.
 // `npm run bench:reader -- tune` scores the tune split instead (160 charts a style; reader-tune.json): the one to
@@ -12,6 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { buildServer } from '../test/support/compiled-server.js';
 import { DATA_DIR, generate, type TruthChart } from './reader-charts/generate.js';
 import type { ChartReading } from '../src/chart-reader/index.js';
 import type { TimedRead } from './reader-charts/read-worker.js';
@@ -35,12 +37,16 @@ async function charts(): Promise<TruthChart[]> {
 
 const split = await charts();
 const load = loadavg()[0] ?? 0;
-// The reads run in a worker thread holding only the reader (tsx's require hook loads its TypeScript), as the
-// server reads in its own chart worker.
+// The reads run in a worker thread holding only the reader (tsx's require hook loads the worker's TypeScript), as
+// the server reads in its own chart worker.
 const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
 const workerFile = fileURLToPath(new URL('./reader-charts/read-worker.ts', import.meta.url));
+// The compiled reader, as production runs it: tsx's output read 10-20 % slower on the same charts.
+await buildServer();
+const readerIndex = fileURLToPath(new URL('../dist/chart-reader/index.js', import.meta.url));
 const reader = new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(workerFile)});`, {
   eval: true,
+  workerData: { readerIndex },
 });
 /** One read in the worker; fails, naming the chart, when the reader threw or the worker stopped. */
 const timedRead = (file: string) =>
