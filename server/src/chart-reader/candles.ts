@@ -91,9 +91,15 @@ function classifyAndLayout(
     const base = y * width;
     for (let x = 0; x < width;) {
       const p = base + x;
-      if (words && (p & 3) === 0 && x + 4 <= width && fourBackground(words, w0, w1, w2, p)) {
-        x += 4;
-        continue;
+      if (words && (p & 3) === 0) {
+        // As many fours of background as follow, in one tight loop.
+        let q = p;
+        const last = base + width - 4;
+        while (q <= last && fourBackground(words, w0, w1, w2, q)) q += 4;
+        if (q !== p) {
+          x += q - p;
+          continue;
+        }
       }
       const i = p * 3;
       if (skipOne && data[i] === b0 && data[i + 1] === b1 && data[i + 2] === b2) {
