@@ -3,6 +3,7 @@
 // for history, huge charts declined with a code while the answer streams, POST /charts/read, and the answer
 // without ANTHROPIC_API_KEY (the local reader alone: no tokens, no quota, stored as a turn).
 import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChart } from '../src/chart-reader/index.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
@@ -11,6 +12,7 @@ import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { startChatHarness, type ChatHarness } from './support/chat-harness.js';
 import { postChat, type ReceivedEvent } from './support/coach-client.js';
 import { drawnChartPng, TWO_ONE_TWO } from './support/drawn-chart.js';
+import { withFakeFrameHeader } from './support/jpeg.js';
 import { pngOfSize } from './support/png.js';
 
 /** The 2-1-2 chart; what the stream carries is held to what the reader itself reads of it (its accuracy is
@@ -62,6 +64,29 @@ describe('with a model', () => {
     expect(blocks[3]!.text).toBe('Is this a 2-1-2?');
     // The methodology (the cached system prompt) tells the model what to do with it.
     expect(JSON.stringify(sent.system)).toContain('Pixel reading');
+  });
+
+  it('sizes a JPEG by its real frame, not by a frame header hidden in a comment', async () => {
+    const { headers } = await h.trader();
+    const jpeg = withFakeFrameHeader(
+      await sharp(await chartPng())
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+      16,
+      16,
+    );
+    const result = await h.chat(headers, {
+      message: 'Is this a 2-1-2?',
+      images: [{ mediaType: 'image/jpeg', data: jpeg.toString('base64') }],
+    });
+    expect(result.events.at(-1)?.event).toBe('stream_complete');
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(result.events[0]!.data.conversationId)}/messages`,
+      headers,
+    });
+    // 480 x 240, as the reader and the model see it: the quota's estimate counts its tokens, not a 16 x 16's.
+    expect(messages.json().items[0].images[0]).toMatchObject({ mediaType: 'image/jpeg', width: 480, height: 240 });
   });
 
   it('keeps the reading for history, and gives the model the same reading in a follow-up', async () => {

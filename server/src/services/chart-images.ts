@@ -1,6 +1,7 @@
 // Checks the trader's chart images: decoded size, real type by magic bytes (never the declared field),
 // and dimensions — which also give the image's token cost for the quota estimate.
 import { imageSize } from 'image-size';
+import { imageHeader } from '../chart-reader/index.js';
 import { MAX_IMAGE_BYTES, type ChatImage, type ImageMediaType } from '../contract/chat.js';
 import type { ImageMeta } from '../db/repositories/conversations.js';
 import { AppError } from '../errors.js';
@@ -30,16 +31,22 @@ export interface CheckedImage {
 const HEADER_BASE64_CHARS = 64 * 1024;
 
 /** Checks and decodes the images, all into one allocation (the database gets them as one parameter). */
-export function checkImages(images: readonly ChatImage[]): CheckedImage[] {
+export async function checkImages(images: readonly ChatImage[]): Promise<CheckedImage[]> {
   const data = images.map((image, index) => checkedBase64(image, index));
   const all = Buffer.allocUnsafe(data.reduce((sum, base64) => sum + decodedLength(base64), 0));
   let offset = 0;
-  return images.map((image, index) => {
+  const decoded = images.map((image, index) => {
     const written = all.write(data[index] as string, offset, 'base64');
     const bytes = all.subarray(offset, offset + written);
     offset += written;
-    return { ...inspect(image, index, bytes.length, bytes), bytes };
+    return bytes;
   });
+  return Promise.all(
+    images.map(async (image, index) => {
+      const bytes = decoded[index] as Buffer;
+      return { ...(await inspect(image, index, bytes.length, bytes)), bytes };
+    }),
+  );
 }
 
 /** Bytes that padded base64 decodes to. */
@@ -50,18 +57,18 @@ const decodedLength = (data: string): number =>
  * The same checks without keeping the decoded images: run before the rate limit counts the request (a refused
  * chart is a validation error), reading only each image's header where that tells its type and size.
  */
-export function validateImages(images: readonly ChatImage[]): void {
-  images.forEach((image, index) => {
+export async function validateImages(images: readonly ChatImage[]): Promise<void> {
+  for (const [index, image] of images.entries()) {
     const data = checkedBase64(image, index);
     const length = decodedLength(data);
     try {
-      inspect(image, index, length, Buffer.from(data.slice(0, HEADER_BASE64_CHARS), 'base64'));
+      await inspect(image, index, length, Buffer.from(data.slice(0, HEADER_BASE64_CHARS), 'base64'));
     } catch (error) {
       // A JPEG may keep its size past the first bytes (after its EXIF block): then the whole image decides.
       if (data.length <= HEADER_BASE64_CHARS || (error as AppError).code === 'payload_too_large') throw error;
-      inspect(image, index, length, Buffer.from(data, 'base64'));
+      await inspect(image, index, length, Buffer.from(data, 'base64'));
     }
-  });
+  }
 }
 
 /** Unpadded base64 decodes in Node but not in the database that keeps the chart: refused here, as a 400. */
@@ -81,7 +88,12 @@ function checkedBase64(image: ChatImage, index: number): string {
 }
 
 /** Size, real type (by magic bytes, never the declared field) and dimensions, from `bytes` (whole, or a header). */
-function inspect(image: ChatImage, index: number, length: number, bytes: Buffer): Omit<CheckedImage, 'bytes'> {
+async function inspect(
+  image: ChatImage,
+  index: number,
+  length: number,
+  bytes: Buffer,
+): Promise<Omit<CheckedImage, 'bytes'>> {
   const field = `images[${index}]`;
   if (length > MAX_IMAGE_BYTES) {
     throw new AppError('payload_too_large', `${field} is ${length} bytes; the limit is ${MAX_IMAGE_BYTES}`, {
@@ -95,14 +107,22 @@ function inspect(image: ChatImage, index: number, length: number, bytes: Buffer)
     detected = undefined;
   }
   const actualType = detected?.type ? DETECTED_TYPES[detected.type] : undefined;
-  if (!detected || !actualType || !detected.width || !detected.height) {
-    throw new AppError('invalid_request', `${field} is not a PNG, JPEG or WebP image`, { field });
-  }
+  const notAnImage = () => new AppError('invalid_request', `${field} is not a PNG, JPEG or WebP image`, { field });
+  if (!detected || !actualType || !detected.width || !detected.height) throw notAnImage();
   const declared: string = image.mediaType;
   if (actualType !== declared) {
     throw new AppError('invalid_request', `${field} is declared ${declared} but its bytes are ${actualType}`, {
       field,
     });
+  }
+  let { width, height } = detected;
+  if (actualType === 'image/jpeg') {
+    // image-size's JPEG walker, missing a marker after a segment, shifts a byte and reads on: a frame header hidden
+    // in a comment then gives a small size to a large image (and a small token estimate). The size is libvips's,
+    // read as a decoder walks the markers.
+    const header = await imageHeader(bytes);
+    if (header?.format !== 'jpeg') throw notAnImage();
+    ({ width, height } = header);
   }
   return {
     mediaType: actualType,
@@ -111,10 +131,10 @@ function inspect(image: ChatImage, index: number, length: number, bytes: Buffer)
     meta: {
       mediaType: actualType,
       bytes: length,
-      width: detected.width,
-      height: detected.height,
+      width,
+      height,
       ...(image.label ? { label: image.label.trim() } : {}),
     },
-    tokens: imageTokens(detected.width, detected.height),
+    tokens: imageTokens(width, height),
   };
 }

@@ -132,7 +132,7 @@ export async function prepareTurn(
   /** Aborted when the trader hangs up, from the moment the request arrived. */
   gone: AbortSignal = new AbortController().signal,
 ): Promise<PreparedTurn> {
-  const images = checkImages(body.images ?? []);
+  const images = await checkImages(body.images ?? []);
   const conversations = conversationsRepository(deps.db);
   const existing = body.conversationId ? await conversations.findForUser(body.conversationId, user.id) : undefined;
   if (body.conversationId && !existing) throw notFound('conversation');

@@ -59,7 +59,7 @@ export const chartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const image = checkedImage(request.body);
+      const image = await checkedImage(request.body);
       const read = await app.chartAnalyzer.read(image.bytes);
       return withIndex(read.analysis, 0);
     },
@@ -67,9 +67,9 @@ export const chartRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 /** The chat's image checks (magic bytes, size, padding), with the field named as this body names it. */
-function checkedImage(body: ChartReadRequest): CheckedImage {
+async function checkedImage(body: ChartReadRequest): Promise<CheckedImage> {
   try {
-    const [image] = checkImages([body.image]);
+    const [image] = await checkImages([body.image]);
     if (!image) throw new Error('checkImages returned no image');
     return image;
   } catch (error) {

@@ -165,7 +165,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
    * request. Only their headers are decoded here; the turn decodes them once more, to keep them.
    */
   const checkCharts = async (request: FastifyRequest<{ Body: ChatStreamRequest }>): Promise<void> => {
-    validateImages(request.body.images ?? []);
+    await validateImages(request.body.images ?? []);
   };
 
   app.post(
