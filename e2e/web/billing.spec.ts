@@ -2,7 +2,7 @@
 // loopback fake Stripe): the meter's details offer Upgrade to Pro, which opens Stripe Checkout in a tab; once
 // Stripe's event has moved the trader to Pro and they are back in the app, the meter shows the Pro plan and offers
 // Manage plan. The quota-exceeded notice offers the same way out.
-import type { BrowserContext, Page } from '@playwright/test';
+import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 
 /** Stripe's hosted pages are not reachable from here: a tab that opens one gets a stand-in page. */
@@ -14,6 +14,17 @@ async function standInStripePages(context: BrowserContext): Promise<void> {
     }),
   );
 }
+
+/** Clicks `button` and returns the tab it opens, once that tab is at a `url`. */
+async function opensTab(context: BrowserContext, button: Locator, url: RegExp): Promise<Page> {
+  const opened = context.waitForEvent('page');
+  await button.click();
+  const tab = await opened;
+  await expect.poll(() => tab.url()).toMatch(url);
+  return tab;
+}
+
+const CHECKOUT = /^https:\/\/checkout\.stripe\.test\/c\/cs_test_/;
 
 /** The trader comes back to the app's tab (the web host reads the plan again on the window's focus). */
 async function backTo(page: Page): Promise<void> {
@@ -38,10 +49,7 @@ test('Upgrade opens Checkout in a tab; back in the app the meter shows the Pro p
   await expect(upgrade).toBeVisible();
   await coach.screenshot('45-meter-upgrade');
 
-  const opened = context.waitForEvent('page');
-  await upgrade.click();
-  const checkout = await opened;
-  await expect.poll(() => checkout.url()).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/cs_test_/);
+  const checkout = await opensTab(context, upgrade, CHECKOUT);
   expect(await server.checkoutRequests()).toEqual([
     expect.objectContaining({ mode: 'subscription', client_reference_id: 'user_local' }),
   ]);
@@ -57,9 +65,7 @@ test('Upgrade opens Checkout in a tab; back in the app the meter shows the Pro p
   await expect(manage).toBeVisible();
   await coach.screenshot('46-meter-manage-plan');
 
-  const portalOpened = context.waitForEvent('page');
-  await manage.click();
-  await expect.poll(async () => (await portalOpened).url()).toMatch(/^https:\/\/billing\.stripe\.test\/p\//);
+  await opensTab(context, manage, /^https:\/\/billing\.stripe\.test\/p\//);
 });
 
 test('the quota-exceeded notice offers Upgrade to Pro, which opens Checkout', async ({
@@ -84,8 +90,6 @@ test('the quota-exceeded notice offers Upgrade to Pro, which opens Checkout', as
   await expect(upgrade).toBeVisible();
   await coach.screenshot('47-quota-exceeded-upgrade');
 
-  const opened = context.waitForEvent('page');
-  await upgrade.click();
-  await expect.poll(async () => (await opened).url()).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/cs_test_/);
+  await opensTab(context, upgrade, CHECKOUT);
   expect(await server.upstreamRequests()).toHaveLength(0);
 });
