@@ -416,6 +416,25 @@ describe('readChart and pixelReading', () => {
     expect(types(await readChart(cmyk))).toEqual(expected);
   });
 
+  it('reads a chart the same whatever it read before (its working arrays are kept from one read to the next)', async () => {
+    const small = await drawnChartPng();
+    const first = await readChart(small);
+    // A larger chart of another scheme, with a grid, a moving average and volume: it fills more of the kept arrays.
+    const large = drawChart(candlesOf([...BASE, [70, 200], [60, 210], [65, 190], [80, 185]]), {
+      width: 1400,
+      height: 900,
+      background: LIGHT,
+      grid: { every: 40, colour: [220, 220, 220] },
+      movingAverage: { rows: [130, 125, 120, 125, 130, 135, 140, 138, 134], colour: [250, 160, 0] },
+      volume: [40, 60, 30, 50, 70, 45, 35, 55, 65],
+    });
+    expect(readPixels(large).candles.length).toBe(9);
+    const again = await readChart(small);
+    expect(again).toEqual(first);
+    // The decoded pixels are freed after each read; the caller's bytes are not touched.
+    expect(await readChart(small)).toEqual(first);
+  });
+
   it('refuses a JPEG whose header declares more than 8K by 8K pixels, before decoding it', async () => {
     const jpeg = await sharp(await drawnChartPng())
       .jpeg()

@@ -14,6 +14,7 @@ import {
   type Palette,
 } from './colours.js';
 import type { RgbImage } from './image.js';
+import { scratch } from './scratch.js';
 
 export const OTHER = 255;
 /** A table entry not yet worked out. */
@@ -79,8 +80,8 @@ function clusterStats(
   const where = new Float64Array(MAX_LABELS * BINS);
   const runs = new Float64Array(MAX_LABELS);
   const runPixels = new Float64Array(MAX_LABELS);
-  const bottoms = new Uint32Array(MAX_LABELS * height);
-  const bottomMass = new Float64Array(MAX_LABELS * height);
+  const bottoms = scratch('bottoms', Uint32Array, MAX_LABELS * height);
+  const bottomMass = scratch('bottomMass', Float64Array, MAX_LABELS * height);
   const longest = new Float64Array(MAX_LABELS);
   const runLabel = new Uint8Array(columns);
   const runLength = new Uint32Array(columns);

@@ -6,6 +6,7 @@
 import { HALF, OTHER, UNKNOWN, WEAK, type CandleColours } from './candle-colours.js';
 import { backgroundWords, fourBackground, NO_WORDS } from './colours.js';
 import type { RgbImage } from './image.js';
+import { scratch } from './scratch.js';
 
 export interface CandleShape {
   x: number;
@@ -62,10 +63,10 @@ function classifyAndLayout(
   colours: CandleColours,
 ): { classes: Uint8Array; pane: Layout; drawn: Drawn } {
   const { width, height, data } = image;
-  const classes = new Uint8Array(width * height);
+  const classes = scratch('classes', Uint8Array, width * height);
   const { table, resolve } = colours;
   const rowStart = new Int32Array(height + 1);
-  let columns = new Uint16Array(Math.max(1024, (width * height) >> 3));
+  let columns = scratch('columns', Uint16Array, Math.max(1024, (width * height) >> 3));
   let drawnCount = 0;
   const thin = new Uint32Array(height);
   const bottoms = new Uint32Array(height);

@@ -105,5 +105,26 @@ export function readPixels(image: RgbImage): ChartReading {
 
 /** Decodes a PNG or JPEG screenshot and reads it. Throws ChartImageError for an unreadable or huge image. */
 export async function readChart(bytes: Buffer): Promise<ChartReading> {
-  return readPixels(await decodeImage(bytes));
+  const image = await decodeImage(bytes);
+  try {
+    return readPixels(image);
+  } finally {
+    release(image.data);
+  }
+}
+
+/**
+ * Frees a decoded image's pixels now rather than at the next garbage collection: V8 counts array buffers toward
+ * its limits, and the 6 MB of a chart's pixels left to the collector brought a full mark-compact on about every
+ * other read. Only a buffer of its own (never a slice of a shared pool) is detached; ArrayBuffer.prototype.transfer
+ * is Node 21+ (elsewhere the collector frees it, as before).
+ */
+function release(pixels: Uint8Array): void {
+  const { buffer } = pixels;
+  if (!(buffer instanceof ArrayBuffer) || pixels.byteOffset !== 0 || pixels.byteLength !== buffer.byteLength) return;
+  try {
+    (buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
+  } catch {
+    // A buffer that cannot be detached is left to the collector.
+  }
 }
