@@ -15,6 +15,7 @@ import pg from 'pg';
 import { eventually } from '../test/support/eventually.js';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
+import { describeSpeed, machineSpeed } from './machine-speed.js';
 import { watchProcess } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
 import { freePort, startProcess, waitForHealth } from '../test/support/process.js';
@@ -306,6 +307,8 @@ async function main() {
       return { samples, server: await watch.stop() };
     };
 
+    // How steady the machine is (machine-speed.ts), timed on this process while nothing else of the bench runs.
+    const speedBefore = machineSpeed();
     const rows = [];
     for (const level of LEVELS) {
       const directSamples = await closedLoop(level.concurrency, level.durationMs, direct);
@@ -321,7 +324,9 @@ async function main() {
       rows.push(compare('burst', size, directSamples, samples, spent));
     }
 
+    const speedAfter = machineSpeed();
     console.table(rows.map(({ failures: _failures, ...row }) => row));
+    console.log(`The machine, before the loads: ${describeSpeed(speedBefore)}; after: ${describeSpeed(speedAfter)}.`);
     for (const row of rows) {
       if (row.errors > 0) console.log(`${row.load} ${row.streams}: failures`, row.failures);
     }
@@ -337,7 +342,11 @@ async function main() {
     const result = {
       node: process.version,
       server: SERVER_FROM,
-      machine: { cpus: cpus().length, loadAverage: loadavg().map(round) },
+      machine: {
+        cpus: cpus().length,
+        loadAverage: loadavg().map(round),
+        speed: { before: speedBefore, after: speedAfter },
+      },
       upstream: { firstChunkDelayMs: FIRST_CHUNK_DELAY_MS, chunkDelayMs: CHUNK_DELAY_MS, chunks: CHUNKS },
       targets: {
         closedLoop100: { addedTtftP50Ms: 5, addedTtftP99Ms: 25 },

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChartReading, readChart as ReadChart } from '../../src/chart-reader/index.js';
+import { machineSpeed, type MachineSpeed } from '../machine-speed.js';
 
 /** The compiled reader (server/dist), as the server runs it: the bench builds it first and names its index. */
 const reader = import(pathToFileURL((workerData as { readerIndex: string }).readerIndex).href) as Promise<{
@@ -13,11 +14,19 @@ const reader = import(pathToFileURL((workerData as { readerIndex: string }).read
 }>;
 
 export type TimedRead = { file: string; reading: ChartReading; ms: number } | { file: string; error: string };
+/** What the worker is sent: a file to read, or how many rounds of the machine's speed to time on its thread. */
+export type ReadJob = string | { machineSpeedRounds: number };
+export type SpeedAnswer = { speed: MachineSpeed };
 
 const port = parentPort;
 if (!port) throw new Error('read-worker runs as a worker thread');
 
-port.on('message', (file: string) => {
+port.on('message', (job: ReadJob) => {
+  if (typeof job !== 'string') {
+    port.postMessage({ speed: machineSpeed(job.machineSpeedRounds) } satisfies SpeedAnswer);
+    return;
+  }
+  const file = job;
   void (async () => {
     try {
       const { readChart } = await reader;

@@ -1,0 +1,55 @@
+// How steady the machine's CPU is while a benchmark runs: a fixed piece of arithmetic (no allocation, no I/O, its
+// data in the CPU's cache) timed again and again. On a quiet, dedicated core every round takes about the same time;
+// on a shared host some rounds take up to twice as long while the core is busy with other work. A benchmark prints
+// this beside its own figures, so a tail can be told apart from the code's own cost.
+
+/** One round: about 13 ms on the 2-core machine the figures in the README were measured on. */
+function round(values: Float64Array): number {
+  let sum = 0;
+  for (let pass = 0; pass < 250; pass += 1) {
+    for (let index = 0; index < values.length; index += 1) sum += (values[index] ?? 0) * 1.0000001;
+  }
+  return sum;
+}
+
+export interface MachineSpeed {
+  rounds: number;
+  minMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  /** Rounds that took over 1.5 times the fastest: the share of time the core ran at two thirds of its speed or less. */
+  slowPct: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+const fixed = (ms: number) => Number(ms.toFixed(1));
+
+/** Times `rounds` rounds of the same arithmetic (about 13 ms each), synchronously, on the calling thread. */
+export function machineSpeed(rounds = 100): MachineSpeed {
+  const values = new Float64Array(1 << 16).map((_, index) => index);
+  let sink = 0;
+  const times: number[] = [];
+  for (let index = 0; index < rounds; index += 1) {
+    const started = performance.now();
+    sink += round(values);
+    times.push(performance.now() - started);
+  }
+  // Keeps the sum alive, so the arithmetic cannot be optimised away.
+  if (sink === Number.NEGATIVE_INFINITY) console.log(sink);
+  times.sort((a, b) => a - b);
+  const minMs = times[0] ?? Number.NaN;
+  return {
+    rounds,
+    minMs: fixed(minMs),
+    p50Ms: fixed(percentile(times, 50)),
+    p90Ms: fixed(percentile(times, 90)),
+    p99Ms: fixed(percentile(times, 99)),
+    slowPct: fixed((100 * times.filter((ms) => ms > 1.5 * minMs).length) / times.length),
+  };
+}
+
+export const describeSpeed = (speed: MachineSpeed) =>
+  `a fixed ${speed.minMs} ms of arithmetic took p50 ${speed.p50Ms} ms, p90 ${speed.p90Ms} ms, p99 ${speed.p99Ms} ms; ` +
+  `${speed.slowPct} % of ${speed.rounds} rounds over 1.5x the fastest`;
