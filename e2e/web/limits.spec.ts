@@ -56,7 +56,13 @@ test('the meter turns amber at 80 %, red at 100 %, and then the quota is exceede
   await coach.screenshot('07-quota-exceeded');
   expect(await server.upstreamRequests()).toHaveLength(2);
 
-  // The way out is offered there: Upgrade. This server has no billing set up, and says so.
-  await coach.notice.getByRole('button', { name: 'Upgrade to Pro' }).click();
-  await expect(coach.notice.getByRole('alert')).toContainText('Billing is not set up on this server');
+  // This server sells no plans (no Stripe keys; its status says so): no Upgrade is offered, here or in the
+  // meter's details, only when the quota renews (billing.spec.ts shows Upgrade on a server with billing).
+  await expect(coach.notice.getByRole('button', { name: 'Upgrade to Pro' })).toHaveCount(0);
+  await coach.meter.getByRole('button', { expanded: false }).click();
+  const details = coach.meter.getByRole('group', { name: 'Usage this month' });
+  await expect(details).toBeVisible();
+  await expect(details).toContainText('Quota used up');
+  await expect(coach.page.getByRole('button', { name: 'Upgrade to Pro' })).toHaveCount(0);
+  await coach.screenshot('07b-quota-exceeded-no-billing');
 });

@@ -1,4 +1,5 @@
-// Whether the coach server answers, and whether it can coach at all (an Anthropic key is set).
+// Whether the coach server answers, whether it can coach at all (an Anthropic key is set), and whether it sells
+// plans (Stripe is set up).
 import { create } from 'zustand';
 import { host } from '../host';
 
@@ -8,13 +9,15 @@ interface ServerStore {
   reachability: Reachability;
   /** null until known; false: the server has no ANTHROPIC_API_KEY and answers 503 upstream_unconfigured. */
   upstreamConfigured: boolean | null;
+  /** null until known; false: the server has no Stripe keys, so there is no plan to upgrade to or manage. */
+  billingConfigured: boolean | null;
   check: () => Promise<void>;
   markOffline: () => void;
   markUnconfigured: () => void;
   reset: () => void;
 }
 
-const initial = { reachability: 'unknown' as Reachability, upstreamConfigured: null };
+const initial = { reachability: 'unknown' as Reachability, upstreamConfigured: null, billingConfigured: null };
 
 export const useServerStore = create<ServerStore>()((set) => ({
   ...initial,
@@ -28,6 +31,7 @@ export const useServerStore = create<ServerStore>()((set) => ({
     set({
       reachability: 'online',
       upstreamConfigured: status.value.dependencies.upstream.mode !== 'unconfigured',
+      billingConfigured: status.value.dependencies.billing.mode !== 'unconfigured',
     });
   },
 

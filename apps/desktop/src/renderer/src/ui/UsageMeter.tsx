@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject 
 import type { Tier } from '@strat-coach/server/contract';
 import { meterView, PLAN_NAMES, planOffer, TOKENS_PER_CHART_QUESTION } from '../shared';
 import { formatTokens } from '../lib/format';
+import { useServerStore } from '../state/server-store';
 import { useUsageStore } from '../state/usage-store';
 
 /** Closes `onClose` on a pointer press outside `ref` while `open`. */
@@ -20,12 +21,13 @@ function useOutsidePress(ref: RefObject<HTMLElement | null>, open: boolean, onCl
 
 /**
  * Upgrade (free: what Pro gives, and Stripe Checkout for it) or Manage plan (paid: the Customer Portal), in the
- * system browser.
+ * system browser. Not offered by a server without billing (its status says so), where neither page exists.
  */
 export function PlanAction({ tier }: { tier: Tier }) {
   const openBilling = useUsageStore((state) => state.openBilling);
   const error = useUsageStore((state) => state.billingError);
-  if (!useUsageStore.getState().canOpenBilling()) return null;
+  const billingConfigured = useServerStore((state) => state.billingConfigured);
+  if (!useUsageStore.getState().canOpenBilling() || billingConfigured === false) return null;
   return (
     <div className="plan-action">
       {tier === 'free' ? (
