@@ -1,6 +1,6 @@
 // Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
 // loopback, each in its own process. Two loads: closed loops (N traders, each asking again as soon as its answer
-// ends: 1, 100, 500) and bursts (N questions arriving at once: 100, 2,000). Prints the time the server adds to
+// ends: 1, 100, 500) and bursts (N questions arriving at once: 100, three times, pooled; 2,000 once). Prints the time the server adds to
 // the first token (p50/p99) and to each chunk, why any stream failed, and the server's CPU time per stream and
 // per chunk and its peak RSS; writes server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
@@ -46,6 +46,8 @@ const BURSTS: readonly number[] =
   process.env.BENCH_STREAM_BURSTS !== undefined
     ? process.env.BENCH_STREAM_BURSTS.split(',').filter(Boolean).map(Number)
     : [100, 2_000];
+/** How many times each burst of up to 500 runs (BENCH_STREAM_BURST_REPEATS); its row pools them. */
+const BURST_REPEATS = Math.max(1, Number(process.env.BENCH_STREAM_BURST_REPEATS ?? 3));
 const FIRST_CHUNK_DELAY_MS = 50;
 /** About what the Messages API does for Sonnet: a text delta every 20-50 ms. */
 const CHUNK_DELAY_MS = 25;
@@ -309,23 +311,41 @@ async function main() {
 
     // How steady the machine is (machine-speed.ts), timed on this process while nothing else of the bench runs.
     const speedBefore = machineSpeed();
-    const rows = [];
+    const rows: (ReturnType<typeof compare> & { bursts?: number; eachAddedP50Ms?: number[] })[] = [];
     for (const level of LEVELS) {
       const directSamples = await closedLoop(level.concurrency, level.durationMs, direct);
       const { samples, server: spent } = await measured(() => closedLoop(level.concurrency, level.durationMs, through));
       rows.push(compare('closed loop', level.concurrency, directSamples, samples, spent));
     }
     for (const size of BURSTS) {
-      // A pause between loads, so a burst does not land on the previous load's tail.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const directSamples = await burst(size, direct);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const { samples, server: spent } = await measured(() => burst(size, through));
-      rows.push(compare('burst', size, directSamples, samples, spent));
+      // One burst is one sample of each percentile: bursts up to 500 run BURST_REPEATS times, direct and through
+      // the server in turn, and the row pools their samples (each burst's own added p50 is kept in the JSON).
+      const repeats = size <= 500 ? BURST_REPEATS : 1;
+      const directSamples: StreamSample[] = [];
+      const serverSamples: StreamSample[] = [];
+      const spent = { cpuMs: 0, peakRssMb: 0 };
+      const eachAddedP50Ms: number[] = [];
+      for (let repeat = 0; repeat < repeats; repeat += 1) {
+        // A pause between loads, so a burst does not land on the previous load's tail.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const direct1 = await burst(size, direct);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const { samples, server } = await measured(() => burst(size, through));
+        eachAddedP50Ms.push(compare('burst', size, direct1, samples, server).addedTtftP50Ms);
+        directSamples.push(...direct1);
+        serverSamples.push(...samples);
+        spent.cpuMs += server.cpuMs;
+        spent.peakRssMb = Math.max(spent.peakRssMb, server.peakRssMb);
+      }
+      rows.push({ ...compare('burst', size, directSamples, serverSamples, spent), bursts: repeats, eachAddedP50Ms });
     }
 
     const speedAfter = machineSpeed();
-    console.table(rows.map(({ failures: _failures, ...row }) => row));
+    console.table(rows.map(({ failures: _failures, eachAddedP50Ms: _each, ...row }) => row));
+    for (const row of rows) {
+      if (row.eachAddedP50Ms && row.eachAddedP50Ms.length > 1)
+        console.log(`burst ${row.streams}, each burst's added p50 (ms): ${row.eachAddedP50Ms.join(', ')}`);
+    }
     console.log(`The machine, before the loads: ${describeSpeed(speedBefore)}; after: ${describeSpeed(speedAfter)}.`);
     for (const row of rows) {
       if (row.errors > 0) console.log(`${row.load} ${row.streams}: failures`, row.failures);
