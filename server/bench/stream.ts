@@ -1,8 +1,9 @@
 // Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
 // loopback, each in its own process. Two loads: closed loops (N traders, each asking again as soon as its answer
-// ends: 1, 100, 500) and bursts (N questions arriving at once: 100, three times, pooled; 2,000 once). Prints the time the server adds to
-// the first token (p50/p99) and to each chunk, why any stream failed, and the server's CPU time per stream and
-// per chunk and its peak RSS; writes server/bench/results/stream.json.
+// ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once: 100,
+// three times, pooled; 2,000 once). Prints the time the server adds to the first token (p50/p99) and to each
+// chunk, why any stream failed, the server's CPU time per stream and per chunk and its peak RSS, and how steady
+// the machine was (machine-speed.ts); writes server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
 import { randomBytes } from 'node:crypto';
@@ -46,6 +47,8 @@ const BURSTS: readonly number[] =
   process.env.BENCH_STREAM_BURSTS !== undefined
     ? process.env.BENCH_STREAM_BURSTS.split(',').filter(Boolean).map(Number)
     : [100, 2_000];
+/** How many times each closed loop of up to 100 streams runs on each side (BENCH_STREAM_LOOP_REPEATS), in turn. */
+const LOOP_REPEATS = Math.max(1, Number(process.env.BENCH_STREAM_LOOP_REPEATS ?? 2));
 /** How many times each burst of up to 500 runs (BENCH_STREAM_BURST_REPEATS); its row pools them. */
 const BURST_REPEATS = Math.max(1, Number(process.env.BENCH_STREAM_BURST_REPEATS ?? 3));
 const FIRST_CHUNK_DELAY_MS = 50;
@@ -313,9 +316,20 @@ async function main() {
     const speedBefore = machineSpeed();
     const rows: (ReturnType<typeof compare> & { bursts?: number; eachAddedP50Ms?: number[] })[] = [];
     for (const level of LEVELS) {
-      const directSamples = await closedLoop(level.concurrency, level.durationMs, direct);
-      const { samples, server: spent } = await measured(() => closedLoop(level.concurrency, level.durationMs, through));
-      rows.push(compare('closed loop', level.concurrency, directSamples, samples, spent));
+      // The host's speed changes over seconds to minutes (machine-speed.ts): closed loops of up to 100 run direct,
+      // through, direct, through, and the row pools them, so both sides see the same mix of fast and slow spells.
+      const repeats = level.concurrency <= 100 ? LOOP_REPEATS : 1;
+      const directSamples: StreamSample[] = [];
+      const serverSamples: StreamSample[] = [];
+      const spent = { cpuMs: 0, peakRssMb: 0 };
+      for (let repeat = 0; repeat < repeats; repeat += 1) {
+        directSamples.push(...(await closedLoop(level.concurrency, level.durationMs, direct)));
+        const { samples, server } = await measured(() => closedLoop(level.concurrency, level.durationMs, through));
+        serverSamples.push(...samples);
+        spent.cpuMs += server.cpuMs;
+        spent.peakRssMb = Math.max(spent.peakRssMb, server.peakRssMb);
+      }
+      rows.push(compare('closed loop', level.concurrency, directSamples, serverSamples, spent));
     }
     for (const size of BURSTS) {
       // One burst is one sample of each percentile: bursts up to 500 run BURST_REPEATS times, direct and through
