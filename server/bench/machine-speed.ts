@@ -17,8 +17,9 @@ export interface MachineSpeed {
   minMs: number;
   p50Ms: number;
   p90Ms: number;
+  /** With 100 rounds, the slowest. */
   p99Ms: number;
-  /** Rounds that took over 1.5 times the fastest: the share of time the core ran at two thirds of its speed or less. */
+  /** The share of rounds that took over 1.5 times the fastest: the core ran at two thirds of its speed or less. */
   slowPct: number;
 }
 
@@ -53,3 +54,13 @@ export function machineSpeed(rounds = 100): MachineSpeed {
 export const describeSpeed = (speed: MachineSpeed) =>
   `a fixed ${speed.minMs} ms of arithmetic took p50 ${speed.p50Ms} ms, p90 ${speed.p90Ms} ms, p99 ${speed.p99Ms} ms; ` +
   `${speed.slowPct} % of ${speed.rounds} rounds over 1.5x the fastest`;
+
+/** A count from the environment (at least 1); `fallback` when unset, and an error when it is not a whole number. */
+export function countFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`${name} must be a whole number of at least 1, not ${value}`);
+  return count;
+}

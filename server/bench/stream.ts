@@ -16,7 +16,7 @@ import pg from 'pg';
 import { eventually } from '../test/support/eventually.js';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
-import { describeSpeed, machineSpeed } from './machine-speed.js';
+import { countFromEnv, describeSpeed, machineSpeed } from './machine-speed.js';
 import { watchProcess } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
 import { freePort, startProcess, waitForHealth } from '../test/support/process.js';
@@ -48,9 +48,9 @@ const BURSTS: readonly number[] =
     ? process.env.BENCH_STREAM_BURSTS.split(',').filter(Boolean).map(Number)
     : [100, 2_000];
 /** How many times each closed loop of up to 100 streams runs on each side (BENCH_STREAM_LOOP_REPEATS), in turn. */
-const LOOP_REPEATS = Math.max(1, Number(process.env.BENCH_STREAM_LOOP_REPEATS ?? 2));
+const LOOP_REPEATS = countFromEnv('BENCH_STREAM_LOOP_REPEATS', 2);
 /** How many times each burst of up to 500 runs (BENCH_STREAM_BURST_REPEATS); its row pools them. */
-const BURST_REPEATS = Math.max(1, Number(process.env.BENCH_STREAM_BURST_REPEATS ?? 3));
+const BURST_REPEATS = countFromEnv('BENCH_STREAM_BURST_REPEATS', 3);
 const FIRST_CHUNK_DELAY_MS = 50;
 /** About what the Messages API does for Sonnet: a text delta every 20-50 ms. */
 const CHUNK_DELAY_MS = 25;

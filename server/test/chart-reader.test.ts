@@ -3,7 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { pixelReading, readChart, readPixels, type ChartReading } from '../src/chart-reader/index.js';
+import {
+  decodeImage,
+  pixelReading,
+  readChart,
+  readPixels,
+  releasePixels,
+  type ChartReading,
+} from '../src/chart-reader/index.js';
+import { MAX_KEPT_BYTES, scratchBytes } from '../src/chart-reader/scratch.js';
 import {
   candlesOf,
   drawChart,
@@ -433,6 +441,31 @@ describe('readChart and pixelReading', () => {
     expect(again).toEqual(first);
     // The decoded pixels are freed after each read; the caller's bytes are not touched.
     expect(await readChart(small)).toEqual(first);
+  });
+
+  it('frees the decoders’ pixels once read, never a slice of a buffer that holds other data', async () => {
+    const png = await drawnChartPng();
+    for (const bytes of [png, await sharp(png).jpeg({ quality: 90 }).toBuffer()]) {
+      const image = await decodeImage(bytes);
+      expect(image.data.byteLength).toBe(image.width * image.height * 3);
+      releasePixels(image.data);
+      expect(image.data.byteLength).toBe(0);
+      expect(bytes.byteLength).toBeGreaterThan(0);
+    }
+    const shared = new Uint8Array(24).fill(7);
+    releasePixels(shared.subarray(12));
+    expect(shared.byteLength).toBe(24);
+    expect(shared[20]).toBe(7);
+  });
+
+  it('keeps at most 12 MB of working arrays between reads, whatever the image', () => {
+    const before = types(read([...BASE, [105, 190]]));
+    // 500 x 16,000: each working array is smaller than a 4K chart's pixel classes, but together they pass 12 MB.
+    const tall = BASE.map(([high, low]) => [high * 50, low * 50] as [number, number]);
+    const image = drawChart(candlesOf(tall), { width: 500, height: 16_000, spacing: 40, bodyWidth: 21 });
+    expect(types(readPixels(image))).toEqual(types(read(BASE)));
+    expect(scratchBytes()).toBeLessThanOrEqual(MAX_KEPT_BYTES);
+    expect(types(read([...BASE, [105, 190]]))).toEqual(before);
   });
 
   it('refuses a JPEG whose header declares more than 8K by 8K pixels, before decoding it', async () => {

@@ -109,7 +109,7 @@ export async function readChart(bytes: Buffer): Promise<ChartReading> {
   try {
     return readPixels(image);
   } finally {
-    release(image.data);
+    releasePixels(image.data);
   }
 }
 
@@ -119,7 +119,7 @@ export async function readChart(bytes: Buffer): Promise<ChartReading> {
  * other read. Only a buffer of its own (never a slice of a shared pool) is detached; ArrayBuffer.prototype.transfer
  * is Node 21+ (elsewhere the collector frees it, as before).
  */
-function release(pixels: Uint8Array): void {
+export function releasePixels(pixels: Uint8Array): void {
   const { buffer } = pixels;
   if (!(buffer instanceof ArrayBuffer) || pixels.byteOffset !== 0 || pixels.byteLength !== buffer.byteLength) return;
   try {
