@@ -1,7 +1,13 @@
 // A CoachHostApi driven by the test (the window.coach contract, no Electron and no server): it records what
 // the renderer asks, lets the test send the answer's events or refuse it, push a usage read as the host does
 // after an answer, and scripts captures and settings.
-import type { ChatStreamRequest, CoachEvent, MessageItem, UsageCurrentResponse } from '@strat-coach/server/contract';
+import type {
+  ChatStreamRequest,
+  CoachEvent,
+  MessageItem,
+  StatusResponse,
+  UsageCurrentResponse,
+} from '@strat-coach/server/contract';
 import type {
   BillingPage,
   CapturedChart,
@@ -53,6 +59,7 @@ export function scriptedHost() {
   const updateListeners = new Set<(offer: UpdateOffer | null) => void>();
   const noticeListeners = new Set<(message: string) => void>();
   let updateOffer: UpdateOffer | null = null;
+  let statusResult: HostResult<StatusResponse> = { ok: false, error: { code: 'offline', message: 'x', status: null } };
   let restarts = 0;
   /** What each pinned region's capture answers (by region id), and what the display under the cursor does. */
   const regionResults = new Map<string, HostResult<CapturedChart>>();
@@ -70,7 +77,7 @@ export function scriptedHost() {
       onChange: () => () => undefined,
     },
     api: {
-      status: async () => ({ ok: false, error: { code: 'offline', message: 'x', status: null } }),
+      status: async () => statusResult,
       usage: async () => {
         usageCalls += 1;
         return { ok: true, value: USAGE };
@@ -174,6 +181,10 @@ export function scriptedHost() {
     billingPages,
     scriptBilling: (result: HostResult<void>) => {
       billingResult = result;
+    },
+    /** What api.status() answers from now on (offline until scripted). */
+    scriptStatus: (result: HostResult<StatusResponse>) => {
+      statusResult = result;
     },
     conversationCalls: () => conversationCalls,
     /** The host's usage read after an answer, as main (or the web host) pushes it. */

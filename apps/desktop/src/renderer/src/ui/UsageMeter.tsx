@@ -27,6 +27,11 @@ export function PlanAction({ tier }: { tier: Tier }) {
   const openBilling = useUsageStore((state) => state.openBilling);
   const error = useUsageStore((state) => state.billingError);
   const billingConfigured = useServerStore((state) => state.billingConfigured);
+  // Not known yet (the status read at start failed, offline): asked again when a plan action is about to show;
+  // meanwhile the buttons show, and a server without billing says so when one is pressed.
+  useEffect(() => {
+    if (billingConfigured === null) void useServerStore.getState().check();
+  }, [billingConfigured]);
   if (!useUsageStore.getState().canOpenBilling() || billingConfigured === false) return null;
   return (
     <div className="plan-action">
