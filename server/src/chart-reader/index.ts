@@ -115,8 +115,8 @@ export async function readChart(bytes: Buffer): Promise<ChartReading> {
 
 /**
  * Frees a decoded image's pixels now rather than at the next garbage collection: V8 counts array buffers toward
- * its limits, and the 6 MB of a chart's pixels left to the collector brought a full mark-compact on about every
- * other read. Only a buffer of its own (never a slice of a shared pool) is detached; ArrayBuffer.prototype.transfer
+ * its limits, and the 6 MB of a chart's pixels left to the collector brought a full mark-compact on most
+ * reads. Only a buffer of its own (never a slice of a shared pool) is detached; ArrayBuffer.prototype.transfer
  * is Node 21+ (elsewhere the collector frees it, as before).
  */
 export function releasePixels(pixels: Uint8Array): void {
