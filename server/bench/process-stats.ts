@@ -14,6 +14,16 @@ export async function cpuMs(pid: number): Promise<number> {
   return ((utime + stime) * 1000) / TICKS_PER_S;
 }
 
+/**
+ * The main thread's time (the event loop's) on a CPU and waiting for one while it was ready to run, in ms, from
+ * /proc/<pid>/schedstat (nanoseconds). The wait is the host's contention as the server saw it: on a machine shared
+ * with the load's other processes it is time a request spent in the run queue, not in our code.
+ */
+export async function schedMs(pid: number): Promise<{ runMs: number; waitMs: number }> {
+  const [run, wait] = (await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ').map(Number);
+  return { runMs: (run ?? Number.NaN) / 1e6, waitMs: (wait ?? Number.NaN) / 1e6 };
+}
+
 /** VmRSS and VmHWM (the kernel's high-water mark), in KB. */
 export async function memoryKb(pid: number): Promise<{ rssKb: number; hwmKb: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -21,20 +31,31 @@ export async function memoryKb(pid: number): Promise<{ rssKb: number; hwmKb: num
   return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
 }
 
-/** Samples RSS every `everyMs` until stopped; resolves the CPU ms used and the highest RSS (MB) seen meanwhile. */
-export function watchProcess(pid: number, everyMs = 100): { stop(): Promise<{ cpuMs: number; peakRssMb: number }> } {
+/**
+ * Samples RSS every `everyMs` until stopped; resolves the CPU ms used, the highest RSS (MB) seen meanwhile, and how
+ * long the main thread waited for a CPU (schedMs).
+ */
+export function watchProcess(
+  pid: number,
+  everyMs = 100,
+): { stop(): Promise<{ cpuMs: number; peakRssMb: number; waitedForCpuMs: number }> } {
   let peakKb = 0;
   const sample = async () => {
     peakKb = Math.max(peakKb, (await memoryKb(pid).catch(() => ({ rssKb: 0 }))).rssKb);
   };
   const cpuAtStart = cpuMs(pid);
+  const schedAtStart = schedMs(pid);
   void sample();
   const timer = setInterval(() => void sample(), everyMs);
   return {
     async stop() {
       clearInterval(timer);
       await sample();
-      return { cpuMs: (await cpuMs(pid)) - (await cpuAtStart), peakRssMb: Math.round(peakKb / 102.4) / 10 };
+      return {
+        cpuMs: (await cpuMs(pid)) - (await cpuAtStart),
+        peakRssMb: Math.round(peakKb / 102.4) / 10,
+        waitedForCpuMs: (await schedMs(pid)).waitMs - (await schedAtStart).waitMs,
+      };
     },
   };
 }

@@ -2,8 +2,9 @@
 // loopback, each in its own process. Two loads: closed loops (N traders, each asking again as soon as its answer
 // ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once: 100,
 // three times, pooled; 2,000 once). Prints the time the server adds to the first token (p50/p99) and to each
-// chunk, why any stream failed, the server's CPU time per stream and per chunk and its peak RSS, and how steady
-// the machine was (machine-speed.ts); writes server/bench/results/stream.json.
+// chunk, why any stream failed, the server's CPU time per stream and per chunk and its peak RSS, how long its
+// event loop waited for a CPU, and how steady the machine was (machine-speed.ts); writes
+// server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
 import { randomBytes } from 'node:crypto';
@@ -158,7 +159,7 @@ function compare(
   streams: number,
   directSamples: StreamSample[],
   serverSamples: StreamSample[],
-  server: { cpuMs: number; peakRssMb: number },
+  server: Spent,
 ) {
   const ok = (samples: StreamSample[]) => samples.filter((sample) => sample.ok);
   const stat = (samples: StreamSample[], pick: (sample: StreamSample) => number, p: number) =>
@@ -183,9 +184,24 @@ function compare(
     cpuMsPerStream: completed > 0 ? round(server.cpuMs / completed) : Number.NaN,
     cpuMsPerChunk: completed > 0 ? round(server.cpuMs / (completed * CHUNKS)) : Number.NaN,
     peakRssMb: server.peakRssMb,
+    // The server's event loop, ready to run but without a CPU: the host's share of its latency.
+    waitedForCpuMsPerStream: completed > 0 ? round(server.waitedForCpuMs / completed) : Number.NaN,
     failures,
   };
 }
+
+/** What the server spent on a load (process-stats.ts). */
+interface Spent {
+  cpuMs: number;
+  peakRssMb: number;
+  waitedForCpuMs: number;
+}
+const nothingSpent = (): Spent => ({ cpuMs: 0, peakRssMb: 0, waitedForCpuMs: 0 });
+const addSpent = (total: Spent, more: Spent) => {
+  total.cpuMs += more.cpuMs;
+  total.peakRssMb = Math.max(total.peakRssMb, more.peakRssMb);
+  total.waitedForCpuMs += more.waitedForCpuMs;
+};
 
 async function main() {
   if (SERVER_FROM === 'build') await buildServer();
@@ -314,20 +330,23 @@ async function main() {
 
     // How steady the machine is (machine-speed.ts), timed on this process while nothing else of the bench runs.
     const speedBefore = machineSpeed();
-    const rows: (ReturnType<typeof compare> & { bursts?: number; eachAddedP50Ms?: number[] })[] = [];
+    const rows: (ReturnType<typeof compare> & {
+      bursts?: number;
+      eachAddedP50Ms?: number[];
+      eachWaitedForCpuMs?: number[];
+    })[] = [];
     for (const level of LEVELS) {
       // The host's speed changes over seconds to minutes (machine-speed.ts): closed loops of up to 100 run direct,
       // through, direct, through, and the row pools them, so both sides see the same mix of fast and slow spells.
       const repeats = level.concurrency <= 100 ? LOOP_REPEATS : 1;
       const directSamples: StreamSample[] = [];
       const serverSamples: StreamSample[] = [];
-      const spent = { cpuMs: 0, peakRssMb: 0 };
+      const spent = nothingSpent();
       for (let repeat = 0; repeat < repeats; repeat += 1) {
         directSamples.push(...(await closedLoop(level.concurrency, level.durationMs, direct)));
         const { samples, server } = await measured(() => closedLoop(level.concurrency, level.durationMs, through));
         serverSamples.push(...samples);
-        spent.cpuMs += server.cpuMs;
-        spent.peakRssMb = Math.max(spent.peakRssMb, server.peakRssMb);
+        addSpent(spent, server);
       }
       rows.push(compare('closed loop', level.concurrency, directSamples, serverSamples, spent));
     }
@@ -337,8 +356,9 @@ async function main() {
       const repeats = size <= 500 ? BURST_REPEATS : 1;
       const directSamples: StreamSample[] = [];
       const serverSamples: StreamSample[] = [];
-      const spent = { cpuMs: 0, peakRssMb: 0 };
+      const spent = nothingSpent();
       const eachAddedP50Ms: number[] = [];
+      const eachWaitedForCpuMs: number[] = [];
       for (let repeat = 0; repeat < repeats; repeat += 1) {
         // A pause between loads, so a burst does not land on the previous load's tail.
         await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -346,19 +366,30 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, 1_000));
         const { samples, server } = await measured(() => burst(size, through));
         eachAddedP50Ms.push(compare('burst', size, direct1, samples, server).addedTtftP50Ms);
+        eachWaitedForCpuMs.push(round(server.waitedForCpuMs));
         directSamples.push(...direct1);
         serverSamples.push(...samples);
-        spent.cpuMs += server.cpuMs;
-        spent.peakRssMb = Math.max(spent.peakRssMb, server.peakRssMb);
+        addSpent(spent, server);
       }
-      rows.push({ ...compare('burst', size, directSamples, serverSamples, spent), bursts: repeats, eachAddedP50Ms });
+      rows.push({
+        ...compare('burst', size, directSamples, serverSamples, spent),
+        bursts: repeats,
+        eachAddedP50Ms,
+        eachWaitedForCpuMs,
+      });
     }
 
     const speedAfter = machineSpeed();
-    console.table(rows.map(({ failures: _failures, eachAddedP50Ms: _each, ...row }) => row));
+    console.table(
+      rows.map(({ failures: _failures, eachAddedP50Ms: _each, eachWaitedForCpuMs: _waited, ...row }) => row),
+    );
     for (const row of rows) {
-      if (row.eachAddedP50Ms && row.eachAddedP50Ms.length > 1)
-        console.log(`burst ${row.streams}, each burst's added p50 (ms): ${row.eachAddedP50Ms.join(', ')}`);
+      if (row.eachAddedP50Ms && row.eachAddedP50Ms.length > 1) {
+        console.log(
+          `burst ${row.streams}, each burst's added p50 (ms): ${row.eachAddedP50Ms.join(', ')}; ` +
+            `the server's wait for a CPU in each (ms): ${(row.eachWaitedForCpuMs ?? []).join(', ')}`,
+        );
+      }
     }
     console.log(`The machine, before the loads: ${describeSpeed(speedBefore)}; after: ${describeSpeed(speedAfter)}.`);
     for (const row of rows) {
