@@ -56,6 +56,53 @@ describe('the model’s fetch', () => {
     ]);
   });
 
+  it('sends the request in plain ASCII, whatever its text holds, and the API reads the same text', async () => {
+    // One dash or curly quote anywhere made the whole body (a question's charts included) a two-byte string.
+    const messages: CoachRequest['messages'] = [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Chart 1 of 1 — SPY’s 5m 📈' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+          { type: 'text', text: 'Is this a 2-1-2 up? It’s “inside” now.' },
+        ],
+      },
+      { role: 'assistant', content: 'The 1 held — wait for the break.' },
+      { role: 'user', content: 'And the target? ✓' },
+    ];
+    const bodies: Buffer[] = [];
+    const server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.once('end', () => {
+        bodies.push(Buffer.concat(chunks));
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ input_tokens: 40 }));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const ask = upstream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      expect(await ask.countTokens({ model: question.model, messages }, new AbortController().signal)).toBe(40);
+    } finally {
+      coachFetch.close();
+      server.close();
+    }
+    const [sent] = bodies;
+    expect(sent!.every((byte) => byte < 0x80)).toBe(true);
+    expect((JSON.parse(sent!.toString('utf8')) as { messages: unknown }).messages).toEqual(messages);
+
+    // The same on the answer's request, the coaching prompt included.
+    const ask = upstream();
+    fake.script({ chunks: ['2U.'] });
+    const system = 'You coach traders who use The Strat — numbers first.';
+    await textOf(ask({ ...question, system, messages }, new AbortController().signal));
+    const received = fake.requests.at(-1)!.body;
+    expect(received.messages).toEqual(messages);
+    expect(received.system).toEqual([{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }]);
+  });
+
   it('asks one question after another over one kept-alive connection', async () => {
     const connections: number[] = [];
     const server = http.createServer((request, response) => {
