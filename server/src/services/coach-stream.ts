@@ -252,6 +252,14 @@ export async function prepareTurn(
   }
 }
 
+/** Lets go of the turn's messages and the question's chart bytes; the turn's other fields stay. */
+function releaseQuestion(turn: PreparedTurn): void {
+  turn.messages = [];
+  turn.window = [];
+  turn.charts = { holderId: null, charts: [] };
+  turn.questionCharts = [];
+}
+
 /** Asks the model now; the call's events are read later. */
 function openCall(upstream: CoachUpstream, request: CoachRequest): UpstreamCall {
   const abort = new AbortController();
@@ -445,6 +453,9 @@ export async function streamTurn(
     const events =
       turn.call?.events ??
       upstream(coachRequest(deps, turn.plan, messagesWithReadings(turn, reads), turn.user.id), upstreamAbort.signal);
+    // The model has the question (or is being sent it): what only the call needed goes, so an answer that streams
+    // for a minute does not hold the question's charts (in base64 and decoded, about 35 MB with four).
+    releaseQuestion(turn);
     for await (const event of events) {
       sent();
       watchIdle();

@@ -197,6 +197,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
         return;
       }
 
+      // The turn has what it needs from the body: its charts (20 MB of base64 with four) are not kept by the request
+      // for as long as the answer streams.
+      request.body.images = [];
       reply.hijack();
       const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
       const stream = {
