@@ -6,7 +6,7 @@
 // on PostgreSQL (a fresh schema), Redis, the fake Anthropic upstream and a Clerk-shaped test issuer. Prints
 // target, measured and pass/fail per load and the machine it ran on; writes server/bench/results/memory.json.
 // The server runs as production runs it, plain JavaScript under node (`npm run build:server`, no TypeScript
-// loader), and load (a) once more under tsx, as `npm run start:server` runs it today.
+// loader) with the container's MALLOC_ARENA_MAX, and load (a) once more under tsx, as `npm run start:server` runs it.
 // `npx tsx server/bench/memory.ts [a|b|TEXT]` (a letter runs only those loads; TEXT, the loads whose name has it).
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,7 +21,13 @@ import { pngOfSize } from '../test/support/png.js';
 import { dropBenchData } from './cleanup.js';
 import { memoryKb } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
-import { freePort, startProcess, type RunningProcess, waitForHealth } from '../test/support/process.js';
+import {
+  CONTAINER_PROCESS_ENV,
+  freePort,
+  startProcess,
+  type RunningProcess,
+  waitForHealth,
+} from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -96,6 +102,8 @@ async function startServer(bench: Bench, runtime: Runtime): Promise<Server> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-bench-'));
   const server = startProcess('node', COMMAND[runtime], {
+    // As the container runs it (the allocator's arenas), under tsx too: only the runtime differs between the rows.
+    ...CONTAINER_PROCESS_ENV,
     PORT: String(port),
     DATA_DIR: dataDir,
     DATABASE_URL: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${bench.schema}`)}`,

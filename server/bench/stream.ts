@@ -20,7 +20,7 @@ import { dropBenchData } from './cleanup.js';
 import { countFromEnv, describeSpeed, machineSpeed } from './machine-speed.js';
 import { watchProcess } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
-import { freePort, startProcess, waitForHealth } from '../test/support/process.js';
+import { CONTAINER_PROCESS_ENV, freePort, startProcess, waitForHealth } from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -240,6 +240,8 @@ async function main() {
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const entry = SERVER_FROM === 'build' ? ['server/dist/server.js'] : ['--import', 'tsx', 'server/src/server.ts'];
   const server = startProcess('node', [...nodeArgs, ...entry], {
+    // As the container runs it (the allocator's arenas).
+    ...CONTAINER_PROCESS_ENV,
     PORT: String(serverPort),
     DATA_DIR: dataDir,
     DATABASE_URL: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { REPO_ROOT } from './support/process.js';
+import { CONTAINER_PROCESS_ENV, REPO_ROOT } from './support/process.js';
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
@@ -72,6 +72,15 @@ describe('the Dockerfile', () => {
     expect(`node ${command[1]}`).toBe(serverPackage.scripts['start:prod']);
     expect(runtime.some((i) => i.keyword === 'COPY' && /--from=build\s+\/app\/server\/dist\s/.test(i.args))).toBe(true);
     expect(runtime.map((i) => i.args).join('\n')).not.toMatch(/\btsx\b/);
+  });
+
+  it('sets the process environment the benches run the server with', () => {
+    const env = runtime
+      .filter((instruction) => instruction.keyword === 'ENV')
+      .flatMap((instruction) => instruction.args.split(/\s+/))
+      .map((pair) => pair.split('='));
+    const set = Object.fromEntries(env.filter((pair) => pair.length === 2));
+    for (const [name, value] of Object.entries(CONTAINER_PROCESS_ENV)) expect(set[name], name).toBe(value);
   });
 
   it('installs production dependencies only for what runs', () => {

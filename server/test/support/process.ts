@@ -29,6 +29,12 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * What the Dockerfile's runtime stage sets for the process beyond the app's own configuration (deploy-files.test.ts
+ * checks the two agree): the benches run the server with it, as the container does.
+ */
+export const CONTAINER_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 export function startProcess(command: string, args: string[], env: Record<string, string>): RunningProcess {
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
