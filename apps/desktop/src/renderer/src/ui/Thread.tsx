@@ -219,24 +219,39 @@ export function Thread() {
   const fromBottom = useRef<number | null>(null);
   /** Whether the reader is at the bottom: only then does the thread follow what comes in. */
   const following = useRef(true);
+  /**
+   * Where the view's bottom edge was when the reader was last known to be at the bottom (the thread followed, or a
+   * scroll event found it there). The edge, not the top: a taller window moves the top, not the edge.
+   */
+  const bottomEdge = useRef(0);
+  const edgeOf = (element: HTMLElement): number => element.scrollTop + element.clientHeight;
   const [behind, setBehind] = useState(false);
   const announcement = useAnnouncement(live);
   const liveText = live?.text;
   const askedAt = live?.askedAt;
   const newestId = history.at(-1)?.id;
 
+  const follow = (): void => {
+    end.current?.scrollIntoView({ block: 'end' });
+    if (thread.current) bottomEdge.current = edgeOf(thread.current);
+  };
+
   const jump = (): void => {
     following.current = true;
     setBehind(false);
-    end.current?.scrollIntoView({ block: 'end' });
+    follow();
   };
 
   // A new question (the trader's own) or another conversation: to the bottom, following again.
   useEffect(jump, [askedAt, conversationId]);
 
   // New text or a new newest message: followed only by a reader at the bottom; others get the pill.
+  // The scroll event comes a frame after the scroll: a reader who scrolled up just before the next words arrived is
+  // seen from the position itself, instead of being taken back down.
   useEffect(() => {
-    if (following.current) end.current?.scrollIntoView({ block: 'end' });
+    const element = thread.current;
+    if (following.current && element && edgeOf(element) < bottomEdge.current - FOLLOW_SLACK) following.current = false;
+    if (following.current) follow();
     else setBehind(true);
   }, [newestId, liveText]);
 
@@ -245,7 +260,10 @@ export function Thread() {
     if (!element) return;
     const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight <= FOLLOW_SLACK;
     following.current = atBottom;
-    if (atBottom) setBehind(false);
+    if (atBottom) {
+      bottomEdge.current = edgeOf(element);
+      setBehind(false);
+    }
   };
 
   // An earlier page went in above: put the messages the trader was reading back where they were.
