@@ -136,7 +136,12 @@ const NON_ASCII = /[\u0080-\uffff]/;
  * encode for the socket, and with a question's four charts 38 MB on the heap instead of 19. ASCII text as it is.
  */
 function asciiText(text: string): string {
-  if (!rawJSON || !NON_ASCII.test(text)) return text;
+  return NON_ASCII.test(text) ? asciiJson(text) : text;
+}
+
+/** `text` as ASCII JSON (the string's JSON, others escaped as \uXXXX) that JSON.stringify writes as it is. */
+function asciiJson(text: string): string {
+  if (!rawJSON) return text;
   const ascii = JSON.stringify(text).replace(
     /[\u0080-\uffff]/g,
     (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
@@ -145,9 +150,9 @@ function asciiText(text: string): string {
   return rawJSON(ascii) as string;
 }
 
-/** The system text in ASCII (asciiText), made once instead of on every request: it is most of a body without charts. */
+/** The system text as asciiJson, made once instead of on every request: it is most of a body without charts. */
 function serializedOnce(text: string): string {
-  if (serialized?.text !== text) serialized = { text, json: asciiText(text) };
+  if (serialized?.text !== text) serialized = { text, json: asciiJson(text) };
   return serialized.json;
 }
 
