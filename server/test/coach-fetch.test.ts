@@ -31,6 +31,27 @@ const textOf = async (events: AsyncIterable<UpstreamEvent>): Promise<string> => 
   return text;
 };
 
+/** A count_tokens API on loopback answering `inputTokens`; it keeps each request's body and client port. */
+async function countTokensApi(inputTokens: number) {
+  const requests: { port: number; body: Buffer }[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('end', () => {
+      requests.push({ port: request.socket.remotePort ?? 0, body: Buffer.concat(chunks) });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ input_tokens: inputTokens }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => server.close(),
+  };
+}
+
 describe('the model’s fetch', () => {
   let fake: FakeAnthropic;
   let coachFetch: CoachFetch;
@@ -70,26 +91,15 @@ describe('the model’s fetch', () => {
       { role: 'assistant', content: 'The 1 held — wait for the break.' },
       { role: 'user', content: 'And the target? ✓' },
     ];
-    const bodies: Buffer[] = [];
-    const server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.once('end', () => {
-        bodies.push(Buffer.concat(chunks));
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ input_tokens: 40 }));
-      });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const api = await countTokensApi(40);
     try {
-      const ask = upstream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const ask = upstream(api.url);
       expect(await ask.countTokens({ model: question.model, messages }, new AbortController().signal)).toBe(40);
     } finally {
       coachFetch.close();
-      server.close();
+      api.close();
     }
-    const [sent] = bodies;
+    const [sent] = api.requests.map((request) => request.body);
     expect(sent!.every((byte) => byte < 0x80)).toBe(true);
     expect((JSON.parse(sent!.toString('utf8')) as { messages: unknown }).messages).toEqual(messages);
 
@@ -104,27 +114,18 @@ describe('the model’s fetch', () => {
   });
 
   it('asks one question after another over one kept-alive connection', async () => {
-    const connections: number[] = [];
-    const server = http.createServer((request, response) => {
-      connections.push(request.socket.remotePort ?? 0);
-      request.resume();
-      request.once('end', () => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ input_tokens: 12 }));
-      });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const api = await countTokensApi(12);
     try {
-      const ask = upstream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const ask = upstream(api.url);
       for (let turn = 0; turn < 3; turn += 1) {
         expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
       }
-      expect(connections).toHaveLength(3);
-      expect(new Set(connections).size).toBe(1);
+      const ports = api.requests.map((request) => request.port);
+      expect(ports).toHaveLength(3);
+      expect(new Set(ports).size).toBe(1);
     } finally {
       coachFetch.close();
-      server.close();
+      api.close();
     }
   });
 
