@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 3001,
       databaseUrl: undefined,
+      databasePoolMax: 20,
       redisUrl: undefined,
       auth: { mode: 'local', issuer: 'http://127.0.0.1:3001' },
       anthropic: { apiKey: undefined, model: 'claude-sonnet-5-5' },
@@ -28,8 +29,14 @@ describe('loadConfig', () => {
     [{ AUTH_ISSUER: 'not a url' }, /^AUTH_ISSUER is invalid/],
     [{ CLERK_PUBLISHABLE_KEY: 'sk_live_secret' }, /^CLERK_PUBLISHABLE_KEY is invalid/],
     [{ INSTANCE_ID: 'a b' }, /^INSTANCE_ID is invalid/],
+    [{ DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX is invalid/],
+    [{ DATABASE_POOL_MAX: 'many' }, /^DATABASE_POOL_MAX is invalid/],
   ])('fails fast naming the variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('sizes the PostgreSQL pool from DATABASE_POOL_MAX', () => {
+    expect(loadConfig({ DATABASE_POOL_MAX: '8' }).databasePoolMax).toBe(8);
   });
 
   it('names the instance by INSTANCE_ID, else by Railway replica id, else by host and process', () => {

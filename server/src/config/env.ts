@@ -25,6 +25,8 @@ export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
   DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   DATABASE_URL: Type.Optional(Url(['postgres', 'postgresql'])),
+  /** Connections each instance keeps to PostgreSQL: replicas x this stays under the database's max_connections. */
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   REDIS_URL: Type.Optional(Url(['redis', 'rediss'])),
   ANTHROPIC_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   ANTHROPIC_BASE_URL: Type.Optional(Url(['http', 'https'])),
@@ -116,6 +118,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The PostgreSQL pool's connections (DATABASE_POOL_MAX); PGlite has one. */
+  databasePoolMax: number;
   redisUrl: string | undefined;
   anthropic: {
     apiKey: string | undefined;
@@ -202,6 +206,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
     port: env.PORT,
     dataDir: env.DATA_DIR ?? join(homedir(), '.strat-coach', 'data'),
     databaseUrl: env.DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
     anthropic: {
       apiKey: env.ANTHROPIC_API_KEY,

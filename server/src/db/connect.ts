@@ -7,8 +7,12 @@ import type { Database } from './database.js';
 import { createPgliteDatabase } from './pglite.js';
 import { createPostgresDatabase } from './postgres.js';
 
-export async function connectDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
-  if (config.databaseUrl) return createPostgresDatabase({ connectionString: config.databaseUrl });
+export async function connectDatabase(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'dataDir'>,
+): Promise<Database> {
+  if (config.databaseUrl) {
+    return createPostgresDatabase({ connectionString: config.databaseUrl, max: config.databasePoolMax });
+  }
   await restrictToOwner(config.dataDir);
   const database = await createPgliteDatabase({ dataDir: join(config.dataDir, 'pglite') });
   // Again once PGlite has unpacked a first database: it keeps the archive's 0666.

@@ -1,7 +1,12 @@
-// PostgreSQL driver over a pg Pool (at most 20 connections per instance). Parameterized statements are prepared
-// once per connection, so PostgreSQL parses and plans a coaching turn's long statements once, not per request.
+// PostgreSQL driver over a pg Pool (20 connections per instance, or DATABASE_POOL_MAX). Parameterized statements
+// are prepared once per connection, so PostgreSQL parses and plans a coaching turn's long statements once, not per
+// request.
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { INT8_OID, parseInt8, type Database, type QueryResult, type Transaction } from './database.js';
+
+/** Connections per instance unless DATABASE_POOL_MAX says otherwise. */
+export const DEFAULT_POOL_MAX = 20;
 
 /** How many distinct statement texts are prepared; the rest run unnamed. */
 const MAX_PREPARED = 500;
@@ -13,6 +18,7 @@ export interface PostgresOptions {
   connectionString: string;
   /** Put the app's tables in this schema (tests isolate themselves with one schema per file). */
   schema?: string;
+  /** The pool's connections (DATABASE_POOL_MAX); DEFAULT_POOL_MAX when unset. */
   max?: number;
 }
 
@@ -25,9 +31,13 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
     throw new Error(`invalid schema name: ${options.schema}`);
   }
+  // The URL is parsed here rather than passed as connectionString: pg lets a connection string's parameters
+  // replace the pool's, so a URL carrying its own `options` (a provider's endpoint id, a search_path) silently
+  // dropped the startup settings below. Its options are kept, after ours (a later -c of the same name wins).
+  const { options: urlOptions, ...fromUrl } = parseIntoClientConfig(options.connectionString);
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: Math.min(options.max ?? 20, 20),
+    ...fromUrl,
+    max: options.max ?? DEFAULT_POOL_MAX,
     // How long a query may wait for one of the pool's connections (pg-pool counts the wait for a busy pool, not
     // only the connect). A burst of 2,000 questions queues thousands of statements behind 20 connections on a
     // busy event loop: at 5 s a quarter of them failed with 500 internal, waiting their turn.
@@ -43,6 +53,7 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     options: [
       '-c plan_cache_mode=force_generic_plan',
       ...(options.schema ? [`-c search_path=${options.schema}`] : []),
+      ...(urlOptions ? [urlOptions] : []),
     ].join(' '),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.

@@ -28,7 +28,7 @@ declare module 'fastify' {
 }
 
 export interface DatabasePluginOptions {
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>;
+  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'dataDir'>;
   /** A database the caller owns (tests); the plugin then neither connects nor closes it. */
   database?: Database;
 }

@@ -3,7 +3,8 @@ import { conversationsRepository, HISTORY_ANCHOR_EVERY } from '../../src/db/repo
 import { refreshTokensRepository } from '../../src/db/repositories/refresh-tokens.js';
 import { usageRepository, type NewUsageRecord } from '../../src/db/repositories/usage.js';
 import { usersRepository } from '../../src/db/repositories/users.js';
-import { DRIVERS, postgresTestDatabase, type TestDatabase } from '../support/database.js';
+import { createPostgresDatabase } from '../../src/db/postgres.js';
+import { DRIVERS, postgresTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 
 let sequence = 0;
 const uniqueSubject = () => `user_repo_${Date.now()}_${(sequence += 1)}`;
@@ -309,6 +310,36 @@ describe('the PostgreSQL driver', () => {
       }
     } finally {
       await test.drop();
+    }
+  });
+
+  it('keeps its settings when the URL carries options of its own, and keeps those too', async () => {
+    // Providers put startup options in the URL (an endpoint id, a search_path): pg lets them replace the pool's.
+    const url = new URL(TEST_DATABASE_URL);
+    url.searchParams.set('options', '-c application_name=from-the-url -c statement_timeout=12345');
+    const db = createPostgresDatabase({ connectionString: url.toString() });
+    try {
+      const { rows } = await db.query<{ plan: string; name: string; timeout: string }>(
+        `SELECT current_setting('plan_cache_mode') AS plan, current_setting('application_name') AS name,
+                current_setting('statement_timeout') AS timeout`,
+      );
+      expect(rows[0]).toEqual({ plan: 'force_generic_plan', name: 'from-the-url', timeout: '12345ms' });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('opens at most DATABASE_POOL_MAX connections, however many statements wait', async () => {
+    const db = createPostgresDatabase({ connectionString: TEST_DATABASE_URL, max: 2 });
+    try {
+      const backends = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)').then(({ rows }) => rows[0]?.pid),
+        ),
+      );
+      expect(new Set(backends).size).toBe(2);
+    } finally {
+      await db.close();
     }
   });
 
