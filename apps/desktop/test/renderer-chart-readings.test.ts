@@ -1,12 +1,13 @@
 // The local chart reader's readings in the window's state: the preview asks the host's reader when a chart is
-// added (and shows nothing when it fails, skips or is missing); a question's chart_analysis goes to its charts
-// by index and stays with them in the thread; the answering model is kept, so an answer of the local reader
-// says so; the "Bar numbers" preference is on by default and kept.
+// added (and shows nothing when it fails, skips or is missing; asks again, a few times, when the server could not
+// read it now); a question's chart_analysis goes to its charts by index and stays with them in the thread; the
+// answering model is kept, so an answer of the local reader says so; the "Bar numbers" preference is on by
+// default and kept.
 import type { ChartAnalysisImage, ChatImage, CoachEvent } from '@strat-coach/server/contract';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyEvent, LOCAL_READER_MODEL, startAnswer, toHistory } from '../src/renderer/src/lib/live-answer';
 import { useBarNumbersStore } from '../src/renderer/src/state/bar-numbers-store';
-import { useChartStore } from '../src/renderer/src/state/chart-store';
+import { READ_ATTEMPTS, READ_RETRY_MS, useChartStore } from '../src/renderer/src/state/chart-store';
 import { useConversationStore } from '../src/renderer/src/state/conversation-store';
 import type { HostResult } from '../src/shared/host-api';
 import { contentDelta, streamComplete, streamStart } from './support/coach-events';
@@ -91,6 +92,60 @@ describe('the preview’s reading', () => {
     await expect.poll(() => asked.length).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(useChartStore.getState().charts.map((each) => each.reading)).toEqual([undefined, undefined]);
+  });
+
+  describe('when the server cannot read it now', () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const busy = (retryAfterMs?: number): HostResult<ChartAnalysisImage> => ({
+      ok: false,
+      error: { code: 'busy', message: 'busy', status: 503, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+    });
+    const outOfTime = (): HostResult<ChartAnalysisImage> => ({
+      ok: true,
+      value: { ...analysis(0, ''), candles: [], skipped: 'timeout' },
+    });
+
+    it('asks again (busy, then out of time) and shows the numbers it then gets', async () => {
+      const answers = [busy(300), outOfTime(), { ok: true as const, value: analysis(0, '2D-1') }];
+      answer = () => answers.shift() ?? busy();
+      useChartStore.getState().add(captured('a'));
+      await vi.advanceTimersByTimeAsync(299);
+      // The server's retry-after is kept.
+      expect(asked).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(asked).toHaveLength(2);
+      // No retry-after with a timed-out reading: the default wait, longer for each attempt.
+      await vi.advanceTimersByTimeAsync(2 * READ_RETRY_MS);
+      expect(asked).toHaveLength(3);
+      expect(useChartStore.getState().charts[0]?.reading?.sequence).toBe('2D-1');
+    });
+
+    it(`stops after ${READ_ATTEMPTS} attempts, and for a chart the trader removed`, async () => {
+      answer = () => busy(100);
+      useChartStore.getState().add(captured('a'));
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(asked).toHaveLength(READ_ATTEMPTS);
+      expect(useChartStore.getState().charts[0]?.reading).toBeUndefined();
+
+      useChartStore.getState().add(captured('b'));
+      expect(asked).toHaveLength(READ_ATTEMPTS + 1);
+      const removed = useChartStore.getState().charts.find((each) => each.image.data === 'b');
+      useChartStore.getState().remove(removed?.id ?? '');
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(asked).toHaveLength(READ_ATTEMPTS + 1);
+    });
+
+    it('does not ask again when the chart itself is refused', async () => {
+      answer = () => ({ ok: false, error: { code: 'invalid_request', message: 'x', status: 400 } });
+      useChartStore.getState().add(captured('a'));
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(asked).toHaveLength(1);
+    });
   });
 
   it('a host without the reader (the desktop app for now) leaves the chart without numbers', () => {

@@ -2,7 +2,7 @@
 // pinned region, pasted or dropped, and labelled with its timeframe; kept in Strat order, higher timeframe
 // first. Once sent they are the conversation's charts: the server keeps them and shows them to the model with
 // every follow-up, so they are not sent again ("same chart") until new ones replace them.
-import { MAX_IMAGES } from '@strat-coach/server/contract';
+import { MAX_IMAGES, type ChartAnalysisImage } from '@strat-coach/server/contract';
 import { create } from 'zustand';
 import type { ChartReading } from '../chart/bar-labels';
 import { encodeChart, wholeImage } from '../chart/encode-chart';
@@ -15,6 +15,7 @@ import {
   type CaptureSourceInfo,
   type ChartImage,
   type ChartRegion,
+  type HostResult,
 } from '../shared';
 
 export interface PendingChart {
@@ -97,23 +98,50 @@ const COULD_NOT_CAPTURE = 'The capture failed inside the app. Try again.';
 /** What the trader had sent before the last question, to show again if that question never reached the server. */
 let sentBefore: SentChart[] = [];
 
+/** How many times the preview asks for a chart's reading when the server cannot give it now. */
+export const READ_ATTEMPTS = 3;
+/** The wait before asking again, times the attempt, when the server names none; never longer than the cap. */
+export const READ_RETRY_MS = 1_000;
+const READ_RETRY_CAP_MS = 10_000;
+
+/** How long to wait before asking again for a reading the server could not give now; null: do not ask again. */
+function retryDelay(result: HostResult<ChartAnalysisImage>, attempt: number): number | null {
+  const later = (retryAfterMs?: number) => Math.min(retryAfterMs ?? READ_RETRY_MS * attempt, READ_RETRY_CAP_MS);
+  // The reader ran out of its time budget (a busy server): the same chart may read in time now.
+  if (result.ok) return result.value.skipped === 'timeout' ? later() : null;
+  const { status, retryAfterMs } = result.error;
+  // Unreachable, rate-limited, busy or failing: transient. A refusal of the chart itself (4xx) is not.
+  return status === null || status === 429 || status >= 500 ? later(retryAfterMs) : null;
+}
+
 export const useChartStore = create<ChartStore>()((set, get) => {
   /**
    * Asks the local chart reader for the chart's bar numbers, for the preview. A reading with no candles, a
-   * refusal or a host without the reader leave the chart as it is: no numbers, no message.
+   * refusal or a host without the reader leave the chart as it is: no numbers, no message. A reading the
+   * server could not give now (busy, rate-limited, out of time, unreachable) is asked again, a few times, while
+   * the chart is still there.
    */
   const read = async (chart: PendingChart): Promise<void> => {
-    try {
-      const api = host().api;
-      if (!api.readChart) return;
-      const result = await api.readChart({ mediaType: chart.image.mediaType, data: chart.image.data });
-      if (!result.ok || result.value.skipped || result.value.candles.length === 0) return;
-      const reading = result.value;
-      const withReading = <T extends { id: string }>(list: T[]): T[] =>
-        list.map((each) => (each.id === chart.id ? { ...each, reading } : each));
-      set({ charts: withReading(get().charts), sent: withReading(get().sent) });
-    } catch {
-      // No reading: the chart shows without numbers.
+    const api = host().api;
+    if (!api.readChart) return;
+    const present = () => [...get().charts, ...get().sent].some((each) => each.id === chart.id);
+    for (let attempt = 1; attempt <= READ_ATTEMPTS && present(); attempt += 1) {
+      let result: HostResult<ChartAnalysisImage>;
+      try {
+        result = await api.readChart({ mediaType: chart.image.mediaType, data: chart.image.data });
+      } catch {
+        return; // No reading: the chart shows without numbers.
+      }
+      if (result.ok && !result.value.skipped && result.value.candles.length > 0) {
+        const reading = result.value;
+        const withReading = <T extends { id: string }>(list: T[]): T[] =>
+          list.map((each) => (each.id === chart.id ? { ...each, reading } : each));
+        set({ charts: withReading(get().charts), sent: withReading(get().sent) });
+        return;
+      }
+      const wait = retryDelay(result, attempt);
+      if (wait === null) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   };
   const fail = (message: string | null): void => set({ busy: false, error: message });
