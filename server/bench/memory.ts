@@ -8,6 +8,7 @@
 // The server runs as production runs it, plain JavaScript under node (`npm run build:server`, no TypeScript
 // loader) with the container's MALLOC_ARENA_MAX, and load (a) once more under tsx, as `npm run start:server` runs it.
 // `npx tsx server/bench/memory.ts [a|b|TEXT]` (a letter runs only those loads; TEXT, the loads whose name has it).
+// BENCH_MEMORY_NODE_ARGS="--max-semi-space-size=8" runs the server with those node flags.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -101,7 +102,8 @@ interface Server {
 async function startServer(bench: Bench, runtime: Runtime): Promise<Server> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-bench-'));
-  const server = startProcess('node', COMMAND[runtime], {
+  const nodeArgs = process.env.BENCH_MEMORY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const server = startProcess('node', [...nodeArgs, ...COMMAND[runtime]], {
     // As the container runs it (the allocator's arenas), under tsx too: only the runtime differs between the rows.
     ...CONTAINER_PROCESS_ENV,
     PORT: String(port),
