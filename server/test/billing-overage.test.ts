@@ -1,10 +1,11 @@
 // Overage past a paid tier's quota, reported to Stripe's meter through the outbox: once, in one event per pass
 // however many answers are behind it, retried after failures and across a restart (a new server on the same
-// database). Real PostgreSQL, the loopback fake Stripe; what the trader sees is read from /usage/current.
+// database); a pass re-sums only the traders with new usage, and a periodic full pass all of them. Real
+// PostgreSQL, the loopback fake Stripe; what the trader sees is read from /usage/current.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingRepository } from '../src/db/repositories/billing.js';
 import { usageRepository } from '../src/db/repositories/usage.js';
-import { reportOverage } from '../src/services/billing/overage.js';
+import { overageReporter } from '../src/services/billing/overage.js';
 import { addMonths } from '../src/services/billing-period.js';
 import { bearer, buildTestApp, type TestApp } from './support/app.js';
 import { deliverEvent, stripeApi } from './support/billing-harness.js';
@@ -191,6 +192,44 @@ describe('overage reporting', () => {
     }
   });
 
+  it('re-sums only the traders with usage written since the last pass; every full pass sums them all', async () => {
+    const server = await startServer();
+    try {
+      const pass = overageReporter({
+        billing: billingRepository(database.db),
+        stripe: server.app.billing!.stripe,
+        meterEventName: METER_EVENT,
+        limits: { pro: PRO_QUOTA, enterprise: 10_000_000 },
+        log: server.app.log,
+        fullPassEvery: 2,
+      });
+      const active = await proTrader(server, `user_active${Date.now()}`);
+      const late = await proTrader(server, `user_late${Date.now()}`);
+      const reported = (customer: string) =>
+        stripe.meterEvents.filter((event) => event.customer === customer).map((event) => event.value);
+      await active.use(PRO_QUOTA + 100);
+      await pass(); // the first pass: every paid trader
+      expect(reported(active.customer)).toEqual([100]);
+
+      // More usage for one trader; the other's rows written as by a statement that committed only after the last
+      // pass had read, more than the margin after it began.
+      await active.use(50);
+      await late.use(PRO_QUOTA + 300);
+      await database.db.query(
+        `UPDATE token_usage SET recorded_at = now() - interval '10 minutes'
+          WHERE user_id = (SELECT id FROM users WHERE stripe_customer_id = $1)`,
+        [late.customer],
+      );
+      await pass(); // incremental: only the traders with rows written since the last pass
+      expect(reported(active.customer)).toEqual([100, 50]);
+      expect(reported(late.customer)).toEqual([]);
+      await pass(); // the next full pass
+      expect(reported(late.customer)).toEqual([300]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a report Stripe keeps refusing goes behind the others: it does not hold back other traders’ overage', async () => {
     const server = await startServer();
     try {
@@ -198,15 +237,14 @@ describe('overage reporting', () => {
       const other = await proTrader(server, `user_next${Date.now()}`);
       stripe.refuseCustomer(refused.customer);
       // One row a pass.
-      const pass = () =>
-        reportOverage({
-          billing: billingRepository(database.db),
-          stripe: server.app.billing!.stripe,
-          meterEventName: METER_EVENT,
-          limits: { pro: PRO_QUOTA, enterprise: 10_000_000 },
-          log: server.app.log,
-          batchSize: 1,
-        });
+      const pass = overageReporter({
+        billing: billingRepository(database.db),
+        stripe: server.app.billing!.stripe,
+        meterEventName: METER_EVENT,
+        limits: { pro: PRO_QUOTA, enterprise: 10_000_000 },
+        log: server.app.log,
+        batchSize: 1,
+      });
       await refused.use(PRO_QUOTA + 100);
       expect(await pass()).toEqual({ queued: 1, sent: 0, failed: 1 });
       // The other trader's overage, queued later: sent on the next pass, ahead of the older row that failed.

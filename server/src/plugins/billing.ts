@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import type { BillingConfig, Config } from '../config/env.js';
 import { TIER_RULES } from '../config/tiers.js';
 import type { BillingStatus } from '../contract/health.js';
-import { reportOverage, type OveragePass } from '../services/billing/overage.js';
+import { overageReporter, type OveragePass } from '../services/billing/overage.js';
 import { createStripe } from '../services/billing/stripe-client.js';
 import { applyWebhookEvent, type WebhookOutcome } from '../services/billing/webhook.js';
 
@@ -60,11 +60,20 @@ export const billingPlugin = fp<{ config: Pick<Config, 'billing'> }>(
     const prices = { pro: settings.prices.pro, enterprise: settings.prices.enterprise };
 
     let running: Promise<OveragePass | null> | null = null;
+    const meterEventName = settings.meterEventName;
+    const pass = meterEventName
+      ? overageReporter({
+          billing: app.repos.billing,
+          stripe,
+          meterEventName,
+          limits,
+          log: app.log,
+        })
+      : null;
     const overage = (): Promise<OveragePass | null> => {
-      const meterEventName = settings.meterEventName;
-      if (!meterEventName) return Promise.resolve(null);
+      if (!pass) return Promise.resolve(null);
       // One pass at a time on this instance; the outbox's unique rows keep instances from double-queueing.
-      running ??= reportOverage({ billing: app.repos.billing, stripe, meterEventName, limits, log: app.log })
+      running ??= pass()
         .catch((error: unknown) => {
           app.log.warn({ err: error }, 'overage pass failed; the next one retries');
           return null;

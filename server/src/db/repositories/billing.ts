@@ -1,6 +1,6 @@
 // Billing's tables: the webhook events applied (billing_events), Stripe's customer and subscription on the
-// user row, and the overage outbox (overage_reports). See migrations/010_billing.sql and
-// 011_quota_periods.sql.
+// user row, and the overage outbox (overage_reports). See migrations/010_billing.sql, 011_quota_periods.sql and
+// 012_usage_recorded_at.sql.
 import type { Tier } from '../../contract/usage.js';
 import type { Queryable } from '../database.js';
 
@@ -136,18 +136,28 @@ export function billingRepository(db: Queryable) {
      * larger, after an upgrade within the period; a period with only free rows has none). So the last answers of
      * a period are reported even when they settle after the counter moved on. One row per trader and period per
      * pass, whatever the number of answers behind it; a concurrent pass (another instance) that read the same
-     * running total queues nothing (the rows' unique start). Returns the rows queued.
+     * running total queues nothing (the rows' unique start). With `writtenSince`, only the traders with a usage
+     * row written (recorded_at) since then are summed. Returns the rows queued.
      */
-    async queueOverage(quotas: PaidQuotas): Promise<number> {
+    async queueOverage(quotas: PaidQuotas, writtenSince: Date | null = null): Promise<number> {
       const { rowCount } = await db.query(
-        `WITH periods AS (
-           SELECT t.user_id, t.billing_period_start AS period_start, max(t.created_at) AS usage_at,
-                  sum(coalesce(t.quota_tokens, t.input_tokens + t.output_tokens)) AS used,
-                  max(CASE t.tier WHEN 'pro' THEN $1::bigint WHEN 'enterprise' THEN $2::bigint END) AS quota
-             FROM users u JOIN token_usage t ON t.user_id = u.id
+        `WITH traders AS (
+           SELECT u.id FROM users u
             WHERE u.stripe_customer_id IS NOT NULL
-              AND t.billing_period_start > now() - make_interval(days => $3)
-            GROUP BY t.user_id, t.billing_period_start
+              AND ($4::timestamptz IS NULL
+                   OR u.id IN (SELECT w.user_id FROM token_usage w WHERE w.recorded_at >= $4::timestamptz))
+         ), periods AS (
+           -- Trader by trader, through the (user_id, billing_period_start) index: an incremental pass reads only
+           -- its traders' rows, not the table.
+           SELECT tr.id AS user_id, p.period_start, p.usage_at, p.used, p.quota
+             FROM traders tr CROSS JOIN LATERAL (
+               SELECT t.billing_period_start AS period_start, max(t.created_at) AS usage_at,
+                      sum(coalesce(t.quota_tokens, t.input_tokens + t.output_tokens)) AS used,
+                      max(CASE t.tier WHEN 'pro' THEN $1::bigint WHEN 'enterprise' THEN $2::bigint END) AS quota
+                 FROM token_usage t
+                WHERE t.user_id = tr.id AND t.billing_period_start > now() - make_interval(days => $3)
+                GROUP BY t.billing_period_start
+             ) p
          ), pending AS (
            SELECT p.user_id, p.period_start, p.usage_at, p.used - p.quota AS tokens,
                   coalesce((SELECT max(r.up_to_tokens) FROM overage_reports r
@@ -160,9 +170,17 @@ export function billingRepository(db: Queryable) {
            FROM pending p JOIN users u ON u.id = p.user_id
           WHERE p.tokens > p.queued
          ON CONFLICT DO NOTHING`,
-        [quotas.pro, quotas.enterprise, OVERAGE_LOOKBACK_DAYS],
+        [quotas.pro, quotas.enterprise, OVERAGE_LOOKBACK_DAYS, writtenSince],
       );
       return rowCount;
+    },
+
+    /** The database's clock: the one every instance's rows are stamped by. */
+    async now(): Promise<Date> {
+      const { rows } = await db.query<{ now: Date }>('SELECT now() AS now', []);
+      const [row] = rows;
+      if (!row) throw new Error('SELECT now() returned no row');
+      return row.now;
     },
 
     /**
