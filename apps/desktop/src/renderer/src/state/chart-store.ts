@@ -122,26 +122,25 @@ export const useChartStore = create<ChartStore>()((set, get) => {
    * the chart is still there.
    */
   const read = async (chart: PendingChart): Promise<void> => {
-    const api = host().api;
-    if (!api.readChart) return;
     const present = () => [...get().charts, ...get().sent].some((each) => each.id === chart.id);
-    for (let attempt = 1; attempt <= READ_ATTEMPTS && present(); attempt += 1) {
-      let result: HostResult<ChartAnalysisImage>;
-      try {
-        result = await api.readChart({ mediaType: chart.image.mediaType, data: chart.image.data });
-      } catch {
-        return; // No reading: the chart shows without numbers.
+    try {
+      const api = host().api;
+      if (!api.readChart) return;
+      for (let attempt = 1; attempt <= READ_ATTEMPTS && present(); attempt += 1) {
+        const result = await api.readChart({ mediaType: chart.image.mediaType, data: chart.image.data });
+        if (result.ok && !result.value.skipped && result.value.candles.length > 0) {
+          const reading = result.value;
+          const withReading = <T extends { id: string }>(list: T[]): T[] =>
+            list.map((each) => (each.id === chart.id ? { ...each, reading } : each));
+          set({ charts: withReading(get().charts), sent: withReading(get().sent) });
+          return;
+        }
+        const wait = retryDelay(result, attempt);
+        if (wait === null) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      if (result.ok && !result.value.skipped && result.value.candles.length > 0) {
-        const reading = result.value;
-        const withReading = <T extends { id: string }>(list: T[]): T[] =>
-          list.map((each) => (each.id === chart.id ? { ...each, reading } : each));
-        set({ charts: withReading(get().charts), sent: withReading(get().sent) });
-        return;
-      }
-      const wait = retryDelay(result, attempt);
-      if (wait === null) return;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    } catch {
+      // No reading (no host, or its call failed): the chart shows without numbers.
     }
   };
   const fail = (message: string | null): void => set({ busy: false, error: message });
