@@ -34,6 +34,17 @@ const startServer = (): Promise<TestApp> =>
  * A pro trader (through the webhook) whose period started at `anchor` (ten days ago), and a way to record their
  * usage in it (or, `at` and `period`, in another).
  */
+/** An overage reporter of its own on the server's Stripe client, as the billing plugin makes one. */
+const reporterOf = (server: TestApp, options: { fullPassEvery?: number; batchSize?: number }) =>
+  overageReporter({
+    billing: billingRepository(database.db),
+    stripe: server.app.billing!.stripe,
+    meterEventName: METER_EVENT,
+    limits: { pro: PRO_QUOTA, enterprise: 10_000_000 },
+    log: server.app.log,
+    ...options,
+  });
+
 async function proTrader(
   server: TestApp,
   sub: string,
@@ -195,14 +206,7 @@ describe('overage reporting', () => {
   it('re-sums only the traders with usage written since the last pass; every full pass sums them all', async () => {
     const server = await startServer();
     try {
-      const pass = overageReporter({
-        billing: billingRepository(database.db),
-        stripe: server.app.billing!.stripe,
-        meterEventName: METER_EVENT,
-        limits: { pro: PRO_QUOTA, enterprise: 10_000_000 },
-        log: server.app.log,
-        fullPassEvery: 2,
-      });
+      const pass = reporterOf(server, { fullPassEvery: 2 });
       const active = await proTrader(server, `user_active${Date.now()}`);
       const late = await proTrader(server, `user_late${Date.now()}`);
       const reported = (customer: string) =>
@@ -237,14 +241,7 @@ describe('overage reporting', () => {
       const other = await proTrader(server, `user_next${Date.now()}`);
       stripe.refuseCustomer(refused.customer);
       // One row a pass.
-      const pass = overageReporter({
-        billing: billingRepository(database.db),
-        stripe: server.app.billing!.stripe,
-        meterEventName: METER_EVENT,
-        limits: { pro: PRO_QUOTA, enterprise: 10_000_000 },
-        log: server.app.log,
-        batchSize: 1,
-      });
+      const pass = reporterOf(server, { batchSize: 1 });
       await refused.use(PRO_QUOTA + 100);
       expect(await pass()).toEqual({ queued: 1, sent: 0, failed: 1 });
       // The other trader's overage, queued later: sent on the next pass, ahead of the older row that failed.
