@@ -6,7 +6,7 @@ import { parseIntoClientConfig } from 'pg-connection-string';
 import { INT8_OID, parseInt8, type Database, type QueryResult, type Transaction } from './database.js';
 
 /** Connections per instance unless DATABASE_POOL_MAX says otherwise. */
-export const DEFAULT_POOL_MAX = 20;
+const DEFAULT_POOL_MAX = 20;
 
 /** How many distinct statement texts are prepared; the rest run unnamed. */
 const MAX_PREPARED = 500;

@@ -29,7 +29,7 @@ export interface OveragePass {
 
 const BATCH_SIZE = 100;
 /** Every how many passes (one a minute: hourly) one sums every paid trader's periods. */
-export const FULL_PASS_EVERY = 60;
+const FULL_PASS_EVERY = 60;
 /** How far before the previous pass an incremental one looks: far longer than a settling statement runs. */
 const WRITTEN_MARGIN_MS = 60_000;
 
