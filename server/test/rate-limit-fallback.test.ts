@@ -6,7 +6,13 @@ import Fastify from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { monitorRedis } from '../src/plugins/redis.js';
-import { rateLimitKey, readRateLimitLog, timeBoxed } from '../src/services/rate-limiter-redis.js';
+import {
+  createRedisRateLimiter,
+  rateLimitKey,
+  readRateLimitLog,
+  timeBoxed,
+} from '../src/services/rate-limiter-redis.js';
+import { windowRules } from '../src/services/rate-limiter.js';
 import type { TestApp } from './support/app.js';
 import {
   buildLimitedApp,
@@ -203,5 +209,23 @@ describe('the Redis monitor', () => {
     client = await connectedClient(proxy.url);
     proxy.setMode('stall');
     await expect(answered(timeBoxed(client.ping()))).rejects.toThrow('redis did not answer within 50 ms');
+  });
+
+  it('lets a limiter wait longer for Redis when told to (timeBoxMs), and decide in Redis', async () => {
+    proxy = await startTcpProxy(TEST_REDIS_ADDRESS);
+    client = await connectedClient(proxy.url);
+    const keyPrefix = uniqueKeyPrefix();
+    const rules = windowRules('free');
+    proxy.setMode('stall');
+    const hurried = createRedisRateLimiter(client, { keyPrefix });
+    await expect(answered(hurried.consume('u-hurried', rules))).rejects.toThrow('redis did not answer within 50 ms');
+
+    const patient = createRedisRateLimiter(client, { keyPrefix, timeBoxMs: 1_500 });
+    const decision = patient.consume('u-patient', rules);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    proxy.setMode('forward');
+    await expect(answered(decision)).resolves.toMatchObject({ allowed: true });
+    expect(await logged('u-patient', keyPrefix)).toBe(1);
+    await deleteKeys(fixtures.redis, keyPrefix);
   });
 });

@@ -83,6 +83,11 @@ export interface RateLimitSettings {
   keyPrefix?: string;
   /** Moves the limiters' clocks (Redis TIME, the in-process monotonic clock) by this many ms. */
   clockOffsetMs?: () => number;
+  /**
+   * Tests only: how long a decision waits for Redis before it is made in process memory (50 ms). Tests that
+   * assert exact counting across instances lengthen it, so a loaded machine does not trip the fallback.
+   */
+  timeBoxMs?: number;
   events?: { flushIntervalMs?: number; batchSize?: number; maxBuffered?: number };
   /** Stream leases in Redis: how long one lives unrefreshed, and how often the live ones are refreshed. */
   streamSlots?: { leaseMs?: number; refreshMs?: number; maxHoldMs?: number };

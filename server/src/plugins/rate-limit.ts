@@ -54,6 +54,7 @@ export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit'> }>(
       const shared = createRedisRateLimiter(app.redis, {
         keyPrefix: settings.keyPrefix ?? DEFAULT_KEY_PREFIX,
         clockOffsetMs,
+        ...(settings.timeBoxMs !== undefined ? { timeBoxMs: settings.timeBoxMs } : {}),
       });
       const fallback = withMemoryFallback(shared, memory, app.redisAvailability);
       app.redisAvailability.beforeUp(async () => {

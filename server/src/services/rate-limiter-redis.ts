@@ -133,6 +133,8 @@ export interface RedisRateLimiterOptions {
   keyPrefix?: string;
   /** Tests only: moves the script's clock (Redis TIME) by this many ms. Production leaves it unset. */
   clockOffsetMs?: () => number;
+  /** Tests only: how long a decision waits for Redis (REDIS_TIME_BOX_MS). */
+  timeBoxMs?: number;
 }
 
 export class RedisUnavailableError extends Error {
@@ -235,6 +237,7 @@ export interface RedisRateLimiter extends RateLimiter {
 export function createRedisRateLimiter(redis: Redis, options: RedisRateLimiterOptions = {}): RedisRateLimiter {
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const clockOffsetMs = options.clockOffsetMs ?? (() => 0);
+  const timeBoxMs = options.timeBoxMs ?? REDIS_TIME_BOX_MS;
 
   const run = (script: RedisScript, args: (string | number | Buffer)[]) => runScript(redis, script, args);
 
@@ -242,7 +245,10 @@ export function createRedisRateLimiter(redis: Redis, options: RedisRateLimiterOp
     const longestFirst = [...rules].sort((a, b) => b.durationMs - a.durationMs);
     const args: (string | number)[] = [rateLimitKey(keyPrefix, userId), Math.round(clockOffsetMs())];
     for (const rule of longestFirst) args.push(rule.limit, rule.durationMs);
-    const { admitted, counts, log } = parseReply(await timeBoxed(run(SCRIPTS.slidingLog, args)), rules.length);
+    const { admitted, counts, log } = parseReply(
+      await timeBoxed(run(SCRIPTS.slidingLog, args), timeBoxMs),
+      rules.length,
+    );
     // Back to the caller's order of windows, as the in-process limiter returns them.
     const countsInOrder = rules.map((rule) => counts[longestFirst.indexOf(rule)] ?? { count: 0, freeInMs: 0 });
     return { decision: decide(rules, countsInOrder, admitted), log };

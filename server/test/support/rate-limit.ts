@@ -45,6 +45,8 @@ export interface LimitedAppOptions {
   keyPrefix?: string;
   clock?: TestClock;
   events?: RateLimitSettings['events'];
+  /** How long a decision waits for Redis before it is made in memory (50 ms by default). */
+  timeBoxMs?: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export function buildLimitedApp(options: LimitedAppOptions): Promise<TestApp> {
         keyPrefix: options.keyPrefix ?? uniqueKeyPrefix(),
         ...(options.clock ? { clockOffsetMs: options.clock.offset } : {}),
         ...(options.events ? { events: options.events } : {}),
+        ...(options.timeBoxMs !== undefined ? { timeBoxMs: options.timeBoxMs } : {}),
       };
     },
     beforeReady: (app) => {
