@@ -195,10 +195,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         }
         throw error;
       }
-      const user = await app.repos.users.findOrCreate(verified.subject, verified.email);
-      await app.repos.users.touchLastActive(user).catch((error: unknown) => {
-        request.log.warn({ err: error }, 'could not record last activity');
-      });
+      const user = await app.repos.users.signIn(verified.subject, verified.email);
       request.user = user;
       request.token = verified;
       if (Math.max(forgottenAt.get(user.id) ?? 0, allForgottenAt) > forgetsBefore) return;

@@ -52,7 +52,7 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       const subject = uniqueSubject();
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, index) =>
-          usersRepository(index % 2 === 0 ? test.db : test.another()).findOrCreate(subject, null),
+          usersRepository(index % 2 === 0 ? test.db : test.another()).signIn(subject, null),
         ),
       );
       expect(new Set(results.map((user) => user.id)).size).toBe(1);
@@ -61,19 +61,27 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       expect((await users.findByClerkId(subject))?.tier).toBe('free');
     });
 
-    it('records activity at most once a minute', async () => {
+    it('signs in with one statement: the user, their activity recorded at most once a minute, created on first sight', async () => {
       const users = usersRepository(test.db);
-      const user = await users.findOrCreate(uniqueSubject(), 'trader@example.com');
-      await test.db.query(`UPDATE users SET last_active_at = now() - interval '30 seconds' WHERE id = $1`, [user.id]);
-      const recent = (await users.findByClerkId(user.clerkUserId))!;
-      await users.touchLastActive(recent);
-      expect((await users.findByClerkId(user.clerkUserId))!.lastActiveAt).toEqual(recent.lastActiveAt);
+      const subject = uniqueSubject();
+      const created = await users.signIn(subject, 'trader@example.com');
+      expect(created).toMatchObject({ clerkUserId: subject, email: 'trader@example.com', tier: 'free' });
 
-      await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [user.id]);
-      const stale = (await users.findByClerkId(user.clerkUserId))!;
-      await users.touchLastActive(stale);
-      const touched = (await users.findByClerkId(user.clerkUserId))!;
+      await test.db.query(`UPDATE users SET last_active_at = now() - interval '30 seconds' WHERE id = $1`, [
+        created.id,
+      ]);
+      const recent = (await users.findByClerkId(subject))!;
+      const again = await users.signIn(subject, null);
+      expect(again.id).toBe(created.id);
+      expect(again.lastActiveAt).toEqual(recent.lastActiveAt);
+      expect((await users.findByClerkId(subject))!.lastActiveAt).toEqual(recent.lastActiveAt);
+
+      await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [created.id]);
+      const stale = (await users.findByClerkId(subject))!;
+      const touched = await users.signIn(subject, null);
       expect(touched.lastActiveAt.getTime()).toBeGreaterThan(stale.lastActiveAt.getTime() + 60_000);
+      expect((await users.findByClerkId(subject))!.lastActiveAt).toEqual(touched.lastActiveAt);
+      expect(touched.email).toBe('trader@example.com');
     });
   });
 

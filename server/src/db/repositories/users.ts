@@ -55,33 +55,44 @@ export function usersRepository(db: Queryable) {
     return rows[0] && toUser(rows[0]);
   };
 
+  /** The user for this subject, created on first sight. Concurrent first calls make exactly one row. */
+  const findOrCreate = async (clerkUserId: string, email: string | null): Promise<User> => {
+    const existing = await findByClerkId(clerkUserId);
+    if (existing) return existing;
+    const { rows } = await db.query<UserRow>(
+      `INSERT INTO users (clerk_user_id, email) VALUES ($1, $2)
+       ON CONFLICT (clerk_user_id) DO NOTHING RETURNING ${COLUMNS}`,
+      [clerkUserId, email],
+    );
+    if (rows[0]) return toUser(rows[0]);
+    // Lost the race to a concurrent first request: its row is committed now.
+    const winner = await findByClerkId(clerkUserId);
+    if (!winner) throw new Error('user vanished between insert and select');
+    return winner;
+  };
+
   return {
     findByClerkId,
+    findOrCreate,
 
-    /** The user for this subject, created on first sight. Concurrent first calls make exactly one row. */
-    async findOrCreate(clerkUserId: string, email: string | null): Promise<User> {
-      const existing = await findByClerkId(clerkUserId);
-      if (existing) return existing;
+    /**
+     * The signed-in user, created on first sight, with their activity recorded at most once a minute. A known user
+     * costs one statement: the read and the touch are one (a sign-in is on every question's path whenever its
+     * short-lived session token is new to this instance).
+     */
+    async signIn(clerkUserId: string, email: string | null): Promise<User> {
       const { rows } = await db.query<UserRow>(
-        `INSERT INTO users (clerk_user_id, email) VALUES ($1, $2)
-         ON CONFLICT (clerk_user_id) DO NOTHING RETURNING ${COLUMNS}`,
-        [clerkUserId, email],
+        `WITH touched AS (
+           UPDATE users SET last_active_at = now()
+            WHERE clerk_user_id = $1 AND last_active_at < now() - make_interval(secs => $2)
+        RETURNING ${COLUMNS}
+         )
+         SELECT ${COLUMNS} FROM touched
+          UNION ALL
+         SELECT ${COLUMNS} FROM users WHERE clerk_user_id = $1 AND NOT EXISTS (SELECT FROM touched)`,
+        [clerkUserId, LAST_ACTIVE_RESOLUTION_MS / 1000],
       );
-      if (rows[0]) return toUser(rows[0]);
-      // Lost the race to a concurrent first request: its row is committed now.
-      const winner = await findByClerkId(clerkUserId);
-      if (!winner) throw new Error('user vanished between insert and select');
-      return winner;
-    },
-
-    /** Records activity at most once a minute, so a busy user does not write on every request. */
-    async touchLastActive(user: User, now: Date = new Date()): Promise<void> {
-      if (now.getTime() - user.lastActiveAt.getTime() < LAST_ACTIVE_RESOLUTION_MS) return;
-      await db.query(
-        `UPDATE users SET last_active_at = now()
-         WHERE id = $1 AND last_active_at < now() - make_interval(secs => $2)`,
-        [user.id, LAST_ACTIVE_RESOLUTION_MS / 1000],
-      );
+      return rows[0] ? toUser(rows[0]) : findOrCreate(clerkUserId, email);
     },
 
     /**
