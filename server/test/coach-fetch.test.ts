@@ -1,10 +1,12 @@
 // The model's fetch (coach-fetch.ts) through the real Anthropic SDK, against the fake upstream on loopback:
 // answers stream whole, questions reuse one kept-alive connection, a stopped answer closes its connection,
-// and the API's refusals and an unreachable API keep the stream error codes the trader sees.
+// the API's refusals and an unreachable API keep the stream error codes the trader sees, and the SDK's own warnings
+// go to the JSON log.
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCoachFetch, type CoachFetch } from '../src/services/coach-fetch.js';
 import {
   classifyUpstreamError,
@@ -75,6 +77,36 @@ describe('the model’s fetch', () => {
     expect(fake.requests.at(-1)!.body.system).toEqual([
       { type: 'text', text: question.system, cache_control: { type: 'ephemeral' } },
     ]);
+  });
+
+  it('puts the SDK’s warnings about a deprecated model in the JSON log once, not on stderr per question', async () => {
+    const lines: { level: number; msg: string; sdkWarning?: string }[] = [];
+    const log = Fastify({
+      logger: { level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
+    }).log;
+    coachFetch = createCoachFetch();
+    const ask = createCoachUpstream({
+      apiKey: 'sk-ant-test',
+      baseUrl: fake.url,
+      maxRetries: 0,
+      fetch: coachFetch.fetch,
+      log,
+    });
+    const stderr = vi.spyOn(console, 'warn');
+    try {
+      for (let asked = 0; asked < 3; asked += 1) {
+        fake.script({ chunks: ['2U.'] });
+        expect(await textOf(ask({ ...question, model: 'claude-opus-4-5' }, new AbortController().signal))).toBe('2U.');
+      }
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(console.warn).not.toBe(stderr);
+    const warnings = lines.filter((line) => line.msg === 'the Anthropic SDK warns');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40 });
+    expect(warnings[0]!.sdkWarning).toContain("The model 'claude-opus-4-5' is deprecated");
   });
 
   it('sends the request in plain ASCII, whatever its text holds, and the API reads the same text', async () => {

@@ -9,6 +9,7 @@ import type {
   RefusalStopDetails,
   ThinkingConfigParam,
 } from '@anthropic-ai/sdk/resources/messages';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Effort } from '../config/models.js';
 import type { StreamErrorEvent } from '../contract/chat.js';
 
@@ -49,6 +50,8 @@ export interface UpstreamOptions {
   maxRetries?: number;
   /** The SDK's fetch (coach-fetch.ts); the global fetch when absent. */
   fetch?: typeof fetch;
+  /** Where the SDK's own warnings go (see `sdkWarningsTo`); stderr, as the SDK writes them, when absent. */
+  log?: Pick<FastifyBaseLogger, 'warn'>;
 }
 
 const readUsage = (usage: {
@@ -94,11 +97,13 @@ export function createCoachUpstream(options: UpstreamOptions) {
    * Sends the request at once (not at the first read), so a caller can ask the model while it does other work;
    * the events are read from the returned iterable.
    */
+  const sdkWarnings = options.log ? sdkWarningsTo(options.log) : <T>(call: () => T) => call();
+
   function streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncIterable<UpstreamEvent> {
     // Only the stream is kept, not the SDK's promise: it holds the request's options (the messages, the question's
     // charts included) for as long as it is reachable, and the answer needs none of them.
-    const opened = client.messages
-      .create(
+    const opened = sdkWarnings(() =>
+      client.messages.create(
         {
           model: request.model,
           max_tokens: request.maxTokens,
@@ -110,8 +115,8 @@ export function createCoachUpstream(options: UpstreamOptions) {
           stream: true,
         },
         { signal },
-      )
-      .then((stream) => stream);
+      ),
+    ).then((stream) => stream);
     // Read (and its failure seen) by the iterable; a call abandoned before it is read must not reject unhandled.
     opened.catch(() => undefined);
     return coachingEvents(opened);
@@ -120,6 +125,32 @@ export function createCoachUpstream(options: UpstreamOptions) {
 }
 
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;
+
+/**
+ * Runs a call to the SDK with its warnings sent to `log`, each distinct one once per process. `messages.create` warns
+ * through console.warn, on every call, when the model is on its deprecation list or gets `thinking.type: enabled`
+ * (resources/messages/messages.mjs), and its `logger` option does not take these: a server coaching on such a model
+ * would write two unstructured lines to stderr per question, outside the JSON log. The warnings are written
+ * synchronously, before the request is sent, so console.warn is replaced for that synchronous stretch only.
+ */
+function sdkWarningsTo(log: Pick<FastifyBaseLogger, 'warn'>): <T>(call: () => T) => T {
+  const seen = new Set<string>();
+  const toLog = (...args: unknown[]) => {
+    const message = args.map(String).join(' ');
+    if (seen.has(message)) return;
+    seen.add(message);
+    log.warn({ sdkWarning: message }, 'the Anthropic SDK warns');
+  };
+  return (call) => {
+    const warn = console.warn;
+    console.warn = toLog;
+    try {
+      return call();
+    } finally {
+      console.warn = warn;
+    }
+  };
+}
 
 /** JSON.rawJSON (Node 21+): a value JSON.stringify writes as the given JSON text, as it is. */
 const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;

@@ -56,6 +56,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           baseUrl: anthropic.baseUrl,
           maxRetries: anthropic.maxRetries,
           fetch: upstreamFetch.fetch,
+          log: app.log,
         })
       : null,
     charts: app.chartAnalyzer,
