@@ -93,12 +93,12 @@ export function createCoachUpstream(options: UpstreamOptions) {
     return counted.input_tokens;
   };
 
+  const sdkWarnings = options.log ? sdkWarningsTo(options.log) : <T>(call: () => T) => call();
+
   /**
    * Sends the request at once (not at the first read), so a caller can ask the model while it does other work;
    * the events are read from the returned iterable.
    */
-  const sdkWarnings = options.log ? sdkWarningsTo(options.log) : <T>(call: () => T) => call();
-
   function streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncIterable<UpstreamEvent> {
     // Only the stream is kept, not the SDK's promise: it holds the request's options (the messages, the question's
     // charts included) for as long as it is reachable, and the answer needs none of them.
