@@ -47,7 +47,7 @@ const toUser = (row: UserRow): User => ({
   lastActiveAt: row.last_active_at,
 });
 
-export const LAST_ACTIVE_RESOLUTION_MS = 60_000;
+const LAST_ACTIVE_RESOLUTION_MS = 60_000;
 
 export function usersRepository(db: Queryable) {
   const findByClerkId = async (clerkUserId: string): Promise<User | undefined> => {
