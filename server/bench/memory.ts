@@ -248,7 +248,17 @@ async function main(): Promise<void> {
   // Short answers: what is measured is the requests' memory, not the answer's length.
   const fake = startProcess(
     'npx',
-    ['tsx', 'server/test/support/fake-anthropic-cli.ts', '--port', String(fakePort), '--max-chunks', '40'],
+    [
+      'tsx',
+      'server/test/support/fake-anthropic-cli.ts',
+      '--port',
+      String(fakePort),
+      '--max-chunks',
+      '40',
+      // The charts' requests are 20 MB each: none is kept.
+      '--keep-bodies',
+      '0',
+    ],
     {},
   );
   const bench: Bench = { issuer, admin, schema, fakeUrl: `http://127.0.0.1:${fakePort}` };

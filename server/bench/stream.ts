@@ -234,6 +234,9 @@ async function main() {
       // the fake does the same work for both and only the server's share differs.
       '--dump-first-request',
       join(dataDir, 'upstream-request.json'),
+      // Only that one body is kept: thousands of 14 KB prompts held for the whole run slowed the fake, for both paths.
+      '--keep-bodies',
+      '1',
     ],
     {},
   );

@@ -284,6 +284,27 @@ describe('fake Anthropic upstream through the real SDK', () => {
   });
 });
 
+describe('a fake that keeps the bodies of its first requests only (keptBodies, for benchmarks)', () => {
+  it('drops the bodies past that many once answered, and answers them all alike', async () => {
+    const fake = await startFakeAnthropic({ keptBodies: 1, defaultScript: { chunks: CHUNKS } });
+    try {
+      const client = new Anthropic({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
+      const texts: string[] = [];
+      for (const question of ['first?', 'second?']) {
+        const final = await client.messages.create(ask({ messages: [{ role: 'user', content: question }] }));
+        texts.push(final.content.map((block) => (block.type === 'text' ? block.text : '')).join(''));
+      }
+      expect(texts).toEqual([CHUNKS.join(''), CHUNKS.join('')]);
+      await fake.waitForEnd(1);
+      expect(fake.requests[0]?.body.messages).toEqual([{ role: 'user', content: 'first?' }]);
+      expect(fake.requests[1]?.body).toEqual({ model: MODEL, max_tokens: 512, messages: [] });
+      expect(fake.requests[1]?.outcome).toBe('completed');
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('the coaching texts', () => {
   it('are long enough for the API to cache them (Sonnet caches prefixes from 1,024 tokens)', async () => {
     const fake = await startFakeAnthropic({ minCacheableTokens: 1_024 });

@@ -52,12 +52,15 @@ const { values } = parseArgs({
     'max-chunks': { type: 'string' },
     /** Write the first request's JSON body to this file (a benchmark then sends the same request directly). */
     'dump-first-request': { type: 'string' },
+    /** Keep the bodies of only the first N requests (a benchmark sends thousands). */
+    'keep-bodies': { type: 'string' },
   },
 });
 
 const fake = await startFakeAnthropic({
   port: Number(values.port),
   host: values.host,
+  ...(values['keep-bodies'] ? { keptBodies: Number(values['keep-bodies']) } : {}),
   defaultScript: {
     chunks: chunk(CANNED_ANSWER).slice(0, values['max-chunks'] ? Number(values['max-chunks']) : undefined),
     chunkDelayMs: Number(values['chunk-delay']),

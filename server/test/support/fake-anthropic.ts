@@ -86,6 +86,12 @@ export interface FakeAnthropicOptions {
   minCacheableTokens?: number;
   /** How long a cached prefix lives after its last use (the API's 5-minute cache). */
   cacheTtlMs?: number;
+  /**
+   * Bodies of the requests past this many are dropped once answered (the record keeps the model and its
+   * max_tokens): a benchmark's thousands of questions would otherwise keep a 14 KB prompt each, and the fake's
+   * collections of them slowed both sides of the comparison. Default: every body is kept.
+   */
+  keptBodies?: number;
 }
 
 export interface FakeAnthropic {
@@ -145,6 +151,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   let openStreams = 0;
   let peakOpenStreams = 0;
   let closing = false;
+  const keptBodies = options.keptBodies ?? Number.POSITIVE_INFINITY;
   const answered = new WeakSet<RecordedRequest>(); // requests whose handler has fully run
   const watchers = new Set<() => void>();
   const changed = (): void => watchers.forEach((watch) => watch());
@@ -291,6 +298,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     });
     changed();
     await answer(record, response, gone.signal);
+    if (record.index >= keptBodies)
+      record.body = { model: record.body.model, max_tokens: record.body.max_tokens, messages: [] };
     answered.add(record);
     changed();
   };
