@@ -6,6 +6,7 @@ import { billingPeriodAt } from '../src/services/billing-period.js';
 import { estimateTextTokens } from '../src/services/coach-history.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { openUnreadStream, type ReceivedEvent } from './support/coach-client.js';
+import { coachOnRetiredModel, RETIRED_MODEL } from './support/testing.js';
 import { eventually } from './support/eventually.js';
 
 let h: ChatHarness;
@@ -166,6 +167,53 @@ describe('upstream failures', () => {
     h.fake.script({ failBeforeStream: { status: 401 } });
     const result = await h.chat(headers, { message: 'q' });
     expect(finals(result.events)[0]!.data).toMatchObject({ code: 'upstream_unconfigured', retryable: false });
+  });
+
+  it('a model the API no longer serves (404) is upstream_unconfigured, not a question to shorten', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ failBeforeStream: { status: 404 } });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(finals(result.events)[0]!.data).toMatchObject({
+      code: 'upstream_unconfigured',
+      retryable: false,
+      message: expect.stringMatching(/its model is not available/),
+    });
+  });
+});
+
+describe('a coaching model that retires while the server runs', () => {
+  it('is refused with 503 upstream_unconfigured before the model is asked, nothing reserved, logged once', async () => {
+    const lines: { level: number; msg: string; model?: string }[] = [];
+    const retired = await startChatHarness(
+      coachOnRetiredModel,
+      {},
+      {
+        level: 'info',
+        stream: { write: (line: string) => void lines.push(JSON.parse(line)) },
+      },
+    );
+    try {
+      const { user, headers } = await retired.trader();
+      for (const message of ['Is this a 2-1-2 up?', 'And now?']) {
+        const result = await retired.chat(headers, { message });
+        expect(result.status).toBe(503);
+        expect(result.body).toMatchObject({
+          error: { code: 'upstream_unconfigured', message: expect.stringMatching(/coaching model has been retired/) },
+        });
+      }
+      expect(retired.fake.requests).toHaveLength(0);
+      const stored = await retired.database.db.query<{ messages: number; reservations: number }>(
+        `SELECT (SELECT count(*)::int FROM messages) AS messages,
+                (SELECT count(*)::int FROM quota_reservations WHERE user_id = $1) AS reservations`,
+        [user.id],
+      );
+      expect(stored.rows[0]).toEqual({ messages: 0, reservations: 0 });
+      const told = lines.filter((line) => line.level === 50 && /COACH_MODEL was retired/.test(line.msg));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatchObject({ model: RETIRED_MODEL });
+    } finally {
+      await retired.close();
+    }
   });
 });
 

@@ -2,13 +2,14 @@
 // models think before answering (thinking counted in output_tokens, capped with the text by max_tokens),
 // refusals end with stop_details, model-specific parameters are refused with 400, and the prompt cache
 // follows each model's minimum and reads the longest prefix a breakpoint (or 20 blocks before it) finds.
-import Anthropic, { BadRequestError } from '@anthropic-ai/sdk';
+import Anthropic, { BadRequestError, NotFoundError } from '@anthropic-ai/sdk';
 import type {
   MessageCreateParamsNonStreaming,
   MessageParam,
   RawMessageStreamEvent,
 } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { retiredModel } from './support/fake-anthropic-model.js';
 import { startFakeAnthropic, type FakeAnthropic } from './support/fake-anthropic.js';
 
 let fake: FakeAnthropic;
@@ -145,6 +146,24 @@ describe('parameters each model refuses, like the API', () => {
       ask({ model: 'claude-haiku-4-5', max_tokens: 8_192, thinking: { type: 'enabled', budget_tokens: 4_096 } }),
     );
     expect(fake.requests.map((request) => request.thinking)).toEqual(['none', 'none', 'thinking']);
+  });
+});
+
+describe('a retired model, like the API', () => {
+  it('is refused with 404 not_found_error from its retirement day, 00:00 UTC, to count_tokens too', async () => {
+    // claude-sonnet-4-5 retired on 2026-11-30 (models.ts).
+    expect(retiredModel('claude-sonnet-4-5', new Date('2026-11-29T23:59:59Z'))).toBeUndefined();
+    expect(retiredModel('claude-sonnet-4-5', new Date('2026-11-30T00:00:00Z'))).toBe('model: claude-sonnet-4-5');
+    expect(retiredModel('claude-sonnet-5-5', new Date('2030-01-01T00:00:00Z'))).toBeUndefined();
+
+    const failure = await client.messages.create(ask({ model: 'claude-sonnet-4-5' })).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(NotFoundError);
+    expect((failure as NotFoundError).error).toMatchObject({ error: { type: 'not_found_error' } });
+    const counting = await client.messages
+      .countTokens({ model: 'claude-sonnet-4-5', messages: ask().messages })
+      .catch((error: unknown) => error);
+    expect(counting).toBeInstanceOf(NotFoundError);
+    expect(fake.requests).toHaveLength(0);
   });
 });
 

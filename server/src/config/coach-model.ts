@@ -36,6 +36,10 @@ const PRICE_NAMES = PRICE_VARIABLES.map(([name]) => name).join(', ');
 const RETIREMENT_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
+/** The moment the API stops serving the model (its retirement day, 00:00 UTC); null when none is announced. */
+export const retirementOf = (spec: Pick<ModelSpec, 'retires'>): Date | null =>
+  spec.retires ? new Date(`${spec.retires}T00:00:00Z`) : null;
+
 /** The operator's price row, when all four variables are set; ConfigError when only some are. */
 function operatorPrice(env: CoachModelEnv, now: Date): PriceRow | undefined {
   const missing = PRICE_VARIABLES.filter(([name]) => env[name] === undefined).map(([name]) => name);
@@ -84,8 +88,9 @@ export function resolveCoachModel(env: CoachModelEnv, now: Date): { model: Coach
     );
   }
 
-  if (spec.retires) {
-    const daysLeft = Math.ceil((Date.parse(`${spec.retires}T00:00:00Z`) - now.getTime()) / DAY_MS);
+  const retirement = retirementOf(spec);
+  if (retirement) {
+    const daysLeft = Math.ceil((retirement.getTime() - now.getTime()) / DAY_MS);
     if (daysLeft <= 0) throw new ConfigError(`COACH_MODEL ${id} was retired on ${spec.retires}. Choose another model.`);
     if (daysLeft <= RETIREMENT_WARNING_DAYS) {
       warnings.push(`COACH_MODEL ${id} retires on ${spec.retires} (in ${daysLeft} days): move to a current model`);

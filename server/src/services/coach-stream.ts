@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
-import type { CoachModel } from '../config/coach-model.js';
+import { retirementOf, type CoachModel } from '../config/coach-model.js';
 import { costUsd, type PriceLookup } from '../config/pricing.js';
 import { TIER_RULES } from '../config/tiers.js';
 import type { ChatStreamRequest, CoachState, StreamErrorEvent, StreamStartEvent } from '../contract/chat.js';
@@ -123,6 +123,29 @@ const quotaExceeded = (user: User, used: number) =>
     },
   );
 
+/** The models whose retirement this process has logged (once each). */
+const loggedRetirements = new Set<string>();
+
+/**
+ * The coaching model's retirement day has come while the server runs (start-up refuses a retired model): the API
+ * would refuse every call, so none is made and nothing is reserved. The operator is told once, at error.
+ */
+function refuseRetiredModel(deps: CoachDeps, now: Date): void {
+  const retirement = retirementOf(deps.coach.spec);
+  if (!deps.upstream || !retirement || now < retirement) return;
+  if (!loggedRetirements.has(deps.coach.id)) {
+    loggedRetirements.add(deps.coach.id);
+    deps.log.error(
+      { model: deps.coach.id, retiredOn: deps.coach.spec.retires },
+      'COACH_MODEL was retired: every question is refused until the server restarts with another model',
+    );
+  }
+  throw new AppError(
+    'upstream_unconfigured',
+    'This server’s coaching model has been retired: its administrator must choose another. Ask again once they have.',
+  );
+}
+
 /** Everything that can fail with a plain HTTP error happens here, before the stream opens. */
 export async function prepareTurn(
   deps: CoachDeps,
@@ -132,6 +155,7 @@ export async function prepareTurn(
   /** Aborted when the trader hangs up, from the moment the request arrived. */
   gone: AbortSignal = new AbortController().signal,
 ): Promise<PreparedTurn> {
+  refuseRetiredModel(deps, new Date());
   const images = await checkImages(body.images ?? []);
   const conversations = conversationsRepository(deps.db);
   const existing = body.conversationId ? await conversations.findForUser(body.conversationId, user.id) : undefined;

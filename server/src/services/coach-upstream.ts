@@ -296,6 +296,14 @@ export function classifyUpstreamError(error: unknown): StreamErrorEvent {
         ...withRetry,
       };
     }
+    if (error.status === 404 || error.type === 'not_found_error') {
+      // The API does not serve the model: it was retired (from its announced day) or never had that name.
+      return {
+        code: 'upstream_unconfigured',
+        message: 'Coaching is not configured correctly on the server (its model is not available).',
+        retryable: false,
+      };
+    }
     if (error.status === 401 || error.status === 403) {
       return {
         code: 'upstream_unconfigured',

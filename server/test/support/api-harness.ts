@@ -1,8 +1,7 @@
 // The app as an API test sees it: a PostgreSQL schema of its own, the Clerk-shaped issuer, and traders
 // who sign in with bearer tokens. Closes everything it started.
-import type { Config } from '../../src/config/env.js';
 import type { User } from '../../src/db/repositories/users.js';
-import { bearer, buildTestApp, type TestApp } from './app.js';
+import { bearer, buildTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { postgresTestDatabase, type TestDatabase } from './database.js';
 import { startTestIssuer, type TestIssuer } from './issuer.js';
 
@@ -28,13 +27,14 @@ export interface ApiHarness {
 let counter = 0;
 
 export async function startApiHarness(
-  options: { env?: Record<string, string>; tweak?: (config: Config) => void } = {},
+  options: Pick<TestAppOptions, 'tweak' | 'logger'> & { env?: Record<string, string> } = {},
 ): Promise<ApiHarness> {
   const [issuer, database] = await Promise.all([startTestIssuer(), postgresTestDatabase()]);
   const test = await buildTestApp({
     database: database.db,
     env: { ...issuer.env, ...options.env },
     ...(options.tweak ? { tweak: options.tweak } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const mint = async (sub: string) =>
     bearer(await issuer.sessionToken({ sub, expiresIn: 900, claims: { jti: crypto.randomUUID() } }));

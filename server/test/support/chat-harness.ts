@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../../src/config/env.js';
 import { startApiHarness, type ApiHarness } from './api-harness.js';
+import type { TestAppOptions } from './app.js';
 import { postChat, type ChatOptions } from './coach-client.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
 
@@ -15,6 +16,7 @@ export interface ChatHarness extends ApiHarness {
 export async function startChatHarness(
   tweak?: (config: Config) => void,
   env: Record<string, string> = {},
+  logger?: TestAppOptions['logger'],
 ): Promise<ChatHarness> {
   const fake = await startFakeAnthropic();
   const api = await startApiHarness({
@@ -25,6 +27,7 @@ export async function startChatHarness(
       config.ssePingIntervalMs = 100;
       tweak?.(config);
     },
+    ...(logger ? { logger } : {}),
   });
   await api.test.app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(api.test.app.server.address() as AddressInfo).port}`;

@@ -1,8 +1,9 @@
 // What the fake's "model" does with a request, per the provider's docs for each model (the facts come from
 // server/src/config/models.ts): which thinking and effort settings it refuses with a 400, whether it thinks
 // before answering (the Claude 5 models do by default), and how `max_tokens` — which caps thinking AND text —
-// cuts an answer short. Unknown models are taken as they come.
+// cuts an answer short, and that a model is refused from its retirement day. Unknown models are taken as they come.
 import type { MessageCreateParamsBase, RefusalStopDetails, StopReason } from '@anthropic-ai/sdk/resources/messages';
+import { retirementOf } from '../../src/config/coach-model.js';
 import { modelSpec, type Effort, type ModelSpec } from '../../src/config/models.js';
 import { estimateTokens } from './fake-anthropic-usage.js';
 import type { FakeScript } from './fake-anthropic-protocol.js';
@@ -11,6 +12,16 @@ import type { FakeScript } from './fake-anthropic-protocol.js';
 const THINKING_TOKENS: Record<Effort, number> = { low: 150, medium: 450, high: 900, xhigh: 1_400, max: 2_000 };
 const DEFAULT_THINKING = ['Numbering each bar against the one before it. ', 'The last closed bar stayed inside.'];
 const MAX_BREAKPOINTS = 4;
+
+/**
+ * The API's message for a model it no longer serves (404 not_found_error): "Requests to models past the retirement
+ * date will fail" (the model deprecations page). Undefined while the model is served.
+ */
+export function retiredModel(model: string, now: Date = new Date()): string | undefined {
+  const spec = modelSpec(model);
+  const retirement = spec ? retirementOf(spec) : null;
+  return retirement && now >= retirement ? `model: ${model}` : undefined;
+}
 
 /** The API's message for a parameter this model refuses, or undefined when the request is acceptable. */
 export function checkModelParameters(body: MessageCreateParamsBase): string | undefined {

@@ -17,7 +17,7 @@ import {
   type FakeUsage,
 } from './fake-anthropic-protocol.js';
 import { modelSpec } from '../../src/config/models.js';
-import { checkModelParameters, planAnswer } from './fake-anthropic-model.js';
+import { checkModelParameters, planAnswer, retiredModel } from './fake-anthropic-model.js';
 import { contentBlocks, sendError, writeJson, writeMessageStream } from './fake-anthropic-sse.js';
 import { estimateTokens, PromptCache, promptBlocks, type Tokenizer } from './fake-anthropic-usage.js';
 
@@ -243,6 +243,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
         return reject(request, response, receivedAt, 400, 'model and messages are required');
       }
+      const gone = retiredModel(body.model);
+      if (gone) return reject(request, response, receivedAt, 404, gone);
       tokenCounts.push(body);
       const inputTokens = promptBlocks(body, tokenize).reduce((sum, block) => sum + block.tokens, 0);
       return writeJson(
@@ -262,6 +264,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
     const valid = validateBody(raw);
     if (!valid.ok) return reject(request, response, receivedAt, 400, valid.message);
+    const retired = retiredModel(valid.body.model);
+    if (retired) return reject(request, response, receivedAt, 404, retired);
     const refused = checkModelParameters(valid.body);
     if (refused) return reject(request, response, receivedAt, 400, refused);
 

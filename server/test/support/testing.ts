@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
+import { modelSpec } from '../../src/config/models.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
 import { freePort } from './process.js';
 
@@ -17,6 +18,19 @@ export { deliverEvent, stripeApi } from './billing-harness.js';
 export { newCustomerId, stripeEvent, subscription } from './stripe-events.js';
 export { freePort } from './process.js';
 export { pngOfSize } from './png.js';
+
+/** A model whose retirement day (2026-11-30) has passed: start-up refuses it, and the API answers it with a 404. */
+export const RETIRED_MODEL = 'claude-sonnet-4-5';
+
+/**
+ * A config tweak: coaching on RETIRED_MODEL, as a server started before its retirement day is configured (the
+ * model changes nothing else the server reads before it asks).
+ */
+export function coachOnRetiredModel(config: Config): void {
+  const spec = modelSpec(RETIRED_MODEL);
+  if (!spec) throw new Error(`${RETIRED_MODEL} is not in the model table`);
+  config.anthropic.coach = { ...config.anthropic.coach, id: RETIRED_MODEL, spec };
+}
 
 export interface TestServerOptions {
   /** Environment on top of the embedded default (e.g. DATABASE_URL, AUTH_ISSUER). */
