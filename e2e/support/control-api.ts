@@ -10,6 +10,8 @@ export interface StartServerRequest {
   upstream?: boolean;
   /** true: billing on, against a loopback fake Stripe (Checkout and Portal pages, events sent through /subscribe). */
   billing?: boolean;
+  /** true: coaching on a model retired since the server started (it refuses every question with 503). */
+  retiredModel?: boolean;
 }
 
 /** Stripe's side of a plan change for the server's trader (the local issuer's subject), sent to its webhook. */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  coachOnRetiredModel,
   deliverEvent,
   newCustomerId,
   startFakeStripe,
@@ -40,7 +41,7 @@ const WARM_SERVERS = Number(process.env.E2E_WARM_SERVERS ?? 2);
 // One start at a time: PGlite's start is CPU-bound, and two at once on a two-core machine can pass
 // Fastify's 10 s plugin timeout.
 let starting: Promise<unknown> = Promise.resolve();
-function start(upstream: boolean, port?: number, billing = false): Promise<TestServer> {
+function start(upstream: boolean, port?: number, billing = false, retiredModel = false): Promise<TestServer> {
   const next = starting.then(async () => {
     const startedAt = performance.now();
     const stripe = billing ? await startFakeStripe() : null;
@@ -49,6 +50,7 @@ function start(upstream: boolean, port?: number, billing = false): Promise<TestS
       webDir: WEB_DIR,
       ...(port ? { port } : {}),
       ...(stripe ? { env: stripe.env, tweak: stripeApi(stripe) } : {}),
+      ...(retiredModel ? { tweak: coachOnRetiredModel } : {}),
     });
     if (stripe) {
       stripes.set(server, stripe);
@@ -102,7 +104,10 @@ async function route(request: IncomingMessage): Promise<unknown> {
     const options = await readJson<StartServerRequest>(request);
     const upstream = options.upstream ?? true;
     const billing = options.billing ?? false;
-    const server = (upstream && !billing ? spares.shift() : undefined) ?? (await start(upstream, undefined, billing));
+    const retired = options.retiredModel ?? false;
+    const server =
+      (upstream && !billing && !retired ? spares.shift() : undefined) ??
+      (await start(upstream, undefined, billing, retired));
     const started = { id: randomUUID(), url: server.url };
     servers.set(started.id, server);
     return started;

@@ -1,5 +1,5 @@
-// The server's own states: unreachable (offline), no Anthropic key (the local chart reader answers alone),
-// and a failed answer that may be retried after the wait the server gave.
+// The server's own states: unreachable (offline), no Anthropic key (the local chart reader answers alone), a
+// coaching model retired while it runs, and a failed answer that may be retried after the wait the server gave.
 import { expect, test } from './fixtures';
 
 test('an unreachable server shows the offline state', async ({ coach, startServer }) => {
@@ -28,6 +28,23 @@ test('a server without ANTHROPIC_API_KEY says the local chart reader answers, an
   await coach.question.fill('Anything?');
   await expect(coach.sendButton).toBeEnabled();
   await coach.screenshot('10-upstream-unconfigured');
+});
+
+test('a coaching model retired while the server runs: the server’s reason, and the question kept', async ({
+  coach,
+  startServer,
+}) => {
+  const server = await startServer({ retiredModel: true });
+  await coach.signIn(server.url);
+  await coach.ask('Is the daily in force?');
+  await expect(coach.notice).toHaveAttribute('data-kind', 'unconfigured');
+  await expect(coach.notice).toContainText('Coaching is not set up');
+  await expect(coach.notice).toContainText('coaching model has been retired: its administrator must choose another');
+  await expect(coach.question).toHaveValue('Is the daily in force?');
+  await coach.screenshot('10-model-retired');
+  // Not taken for a server without a key: no local reader banner once the notice goes.
+  await coach.notice.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(coach.notice).toHaveCount(0);
 });
 
 test('a retryable failure offers Retry after the wait, and the retry answers', async ({ coach, server }) => {

@@ -63,10 +63,15 @@ describe('notices for refused questions', () => {
     });
   });
 
-  it('no API key on the server names the variable the admin must set', () => {
-    const notice = noticeFor({ code: 'upstream_unconfigured', message: 'x', status: 503 }, NOW);
-    expect(notice.kind).toBe('unconfigured');
-    expect(notice.message).toContain('ANTHROPIC_API_KEY');
+  it('coaching misconfigured on the server says the server’s reason, or that its administrator must fix it', () => {
+    const retired = 'This server’s coaching model has been retired: its administrator must choose another.';
+    expect(noticeFor({ code: 'upstream_unconfigured', message: retired, status: 503 }, NOW)).toEqual({
+      kind: 'unconfigured',
+      message: retired,
+    });
+    const unexplained = noticeFor({ code: 'upstream_unconfigured', message: '', status: 503 }, NOW);
+    expect(unexplained.kind).toBe('unconfigured');
+    expect(unexplained.message).toMatch(/administrator must fix/);
   });
 
   it('offline, a refused token, and anything else', () => {

@@ -16,8 +16,9 @@ export type Notice =
   | { kind: 'error'; message: string; code: string };
 
 export const OFFLINE_MESSAGE = 'The coach server cannot be reached. Check that it is running, then try again.';
+/** When the server names no reason: a server without a key answers from the local reader instead. */
 export const UNCONFIGURED_MESSAGE =
-  'This server has no Anthropic API key: the administrator must set ANTHROPIC_API_KEY and restart it.';
+  'Coaching is not configured correctly on this server: its administrator must fix its Anthropic settings.';
 /** The window's banner on a server without a key, which answers from the local chart reader alone. */
 export const LOCAL_READER_MESSAGE =
   'No API key on this server: answers are the local chart reader’s bar numbers, not coaching. To enable the coach, the administrator must set ANTHROPIC_API_KEY and restart the server.';
@@ -39,7 +40,8 @@ export function noticeFor(error: HostError, now: number): Notice {
     case 'offline':
       return { kind: 'offline', message: OFFLINE_MESSAGE };
     case 'upstream_unconfigured':
-      return { kind: 'unconfigured', message: UNCONFIGURED_MESSAGE };
+      // The server says why (its model was retired, say): only its administrator can fix it.
+      return { kind: 'unconfigured', message: error.message || UNCONFIGURED_MESSAGE };
     case 'rate_limited': {
       const window = error.details?.window;
       return {

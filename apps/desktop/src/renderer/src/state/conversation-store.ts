@@ -193,7 +193,6 @@ export const useConversationStore = create<ConversationState & ConversationActio
         set({ live: null, notice: noticeFor(error, Date.now()), draft: get().draft || request.message });
         if ((request.images?.length ?? 0) > 0) useChartStore.getState().unsend();
         if (error.code === 'offline') useServerStore.getState().markOffline();
-        if (error.code === 'upstream_unconfigured') useServerStore.getState().markUnconfigured();
       },
     });
     inFlight = handle;

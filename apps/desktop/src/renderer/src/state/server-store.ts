@@ -7,13 +7,12 @@ export type Reachability = 'unknown' | 'online' | 'offline';
 
 interface ServerStore {
   reachability: Reachability;
-  /** null until known; false: the server has no ANTHROPIC_API_KEY and answers 503 upstream_unconfigured. */
+  /** null until known; false: the server has no ANTHROPIC_API_KEY, and the local chart reader answers. */
   upstreamConfigured: boolean | null;
   /** null until known; false: the server has no Stripe keys, so there is no plan to upgrade to or manage. */
   billingConfigured: boolean | null;
   check: () => Promise<void>;
   markOffline: () => void;
-  markUnconfigured: () => void;
   reset: () => void;
 }
 
@@ -36,6 +35,5 @@ export const useServerStore = create<ServerStore>()((set) => ({
   },
 
   markOffline: () => set({ reachability: 'offline' }),
-  markUnconfigured: () => set({ reachability: 'online', upstreamConfigured: false }),
   reset: () => set(initial),
 }));
