@@ -2,6 +2,7 @@
 // during the answer or goes silent, a reader is slow, the quota runs out under concurrency. Every
 // path stores what was delivered and one usage row, and ends with exactly one final event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatusResponse } from '../src/contract/health.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { estimateTextTokens } from '../src/services/coach-history.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
@@ -211,6 +212,15 @@ describe('a coaching model that retires while the server runs', () => {
       const told = lines.filter((line) => line.level === 50 && /COACH_MODEL was retired/.test(line.msg));
       expect(told).toHaveLength(1);
       expect(told[0]).toMatchObject({ model: RETIRED_MODEL });
+      // The operator sees it on /status too.
+      const status = (await (await fetch(`${retired.baseUrl}/api/v1/status`)).json()) as StatusResponse;
+      expect(status.status).toBe('degraded');
+      expect(status.dependencies.upstream).toMatchObject({
+        mode: 'anthropic',
+        ok: false,
+        model: RETIRED_MODEL,
+        message: expect.stringMatching(/was retired on 2026-11-30: every question is refused/),
+      });
     } finally {
       await retired.close();
     }

@@ -1,5 +1,6 @@
 // GET /health (liveness, touches nothing) and GET /status (every dependency, its mode, health, latency).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { retirementOf } from '../../config/coach-model.js';
 import type { Config } from '../../config/env.js';
 import { SERVER_VERSION } from '../../config/version.js';
 import { HealthResponse, StatusResponse, type DatabaseStatus } from '../../contract/health.js';
@@ -29,9 +30,21 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
       app.redisStatus(),
       app.authStatus(),
     ]);
-    const model = { model: config.anthropic.coach.id, priceSource: config.anthropic.coach.priceSource };
+    const { coach } = config.anthropic;
+    const model = { model: coach.id, priceSource: coach.priceSource };
+    const retirement = retirementOf(coach.spec);
+    // The model retired while the server ran (start-up refuses a retired one): every question is refused.
+    const retired = retirement !== null && Date.now() >= retirement.getTime();
     const upstream = config.anthropic.apiKey
-      ? { mode: 'anthropic' as const, ok: true, latencyMs: null, ...model }
+      ? retired
+        ? {
+            mode: 'anthropic' as const,
+            ok: false,
+            latencyMs: null,
+            message: `${coach.id} was retired on ${coach.spec.retires ?? ''}: every question is refused until the server restarts with another COACH_MODEL`,
+            ...model,
+          }
+        : { mode: 'anthropic' as const, ok: true, latencyMs: null, ...model }
       : {
           mode: 'unconfigured' as const,
           ok: false,
@@ -47,7 +60,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
         ? 'mixed'
         : 'production';
     const dependencies = { database, redis, upstream, auth, billing: app.billingStatus() };
-    const degraded = [database, redis, auth].some((dependency) => !dependency.ok);
+    const degraded = [database, redis, auth].some((dependency) => !dependency.ok) || retired;
     return {
       status: degraded ? ('degraded' as const) : ('ok' as const),
       version: SERVER_VERSION,
