@@ -1,6 +1,8 @@
 // POST /chat/stream when things go wrong: the trader closes the window, the upstream fails before or
 // during the answer or goes silent, a reader is slow, the quota runs out under concurrency. Every
 // path stores what was delivered and one usage row, and ends with exactly one final event.
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusResponse } from '../src/contract/health.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
@@ -240,6 +242,12 @@ describe('a slow reader', () => {
       unlimited: true,
     });
     const index = h.fake.requests.length;
+    // A full collection before each reading: the heap then counts what is held, not the garbage of the bytes that
+    // went through (the fake, the server and this client share the process). Without it the reading depended on
+    // when V8 last collected: it once counted 174 MB, where the answer held back is a few MB.
+    v8.setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    collect();
     const memoryBefore = process.memoryUsage();
     const response = await openUnreadStream(h.baseUrl, headers, { message: 'long answer please' });
     try {
@@ -254,6 +262,7 @@ describe('a slow reader', () => {
         return isStalled ? sent : undefined;
       }, 20_000);
       expect(stalled).toBeLessThan(total / 2);
+      collect();
       const memoryNow = process.memoryUsage();
       const grown = memoryNow.heapUsed + memoryNow.arrayBuffers - memoryBefore.heapUsed - memoryBefore.arrayBuffers;
       expect(grown).toBeLessThan((total * chunk.length) / 4);
