@@ -40,6 +40,12 @@ const DAY_MS = 86_400_000;
 export const retirementOf = (spec: Pick<ModelSpec, 'retires'>): Date | null =>
   spec.retires ? new Date(`${spec.retires}T00:00:00Z`) : null;
 
+/** Whether the API no longer serves the model at `now`: its retirement day has come. */
+export const isRetired = (spec: Pick<ModelSpec, 'retires'>, now: Date): boolean => {
+  const retirement = retirementOf(spec);
+  return retirement !== null && now >= retirement;
+};
+
 /** The operator's price row, when all four variables are set; ConfigError when only some are. */
 function operatorPrice(env: CoachModelEnv, now: Date): PriceRow | undefined {
   const missing = PRICE_VARIABLES.filter(([name]) => env[name] === undefined).map(([name]) => name);

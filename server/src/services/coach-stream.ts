@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
-import { retirementOf, type CoachModel } from '../config/coach-model.js';
+import { isRetired, type CoachModel } from '../config/coach-model.js';
 import { costUsd, type PriceLookup } from '../config/pricing.js';
 import { TIER_RULES } from '../config/tiers.js';
 import type { ChatStreamRequest, CoachState, StreamErrorEvent, StreamStartEvent } from '../contract/chat.js';
@@ -131,8 +131,7 @@ const loggedRetirements = new Set<string>();
  * would refuse every call, so none is made and nothing is reserved. The operator is told once, at error.
  */
 function refuseRetiredModel(deps: CoachDeps, now: Date): void {
-  const retirement = retirementOf(deps.coach.spec);
-  if (!deps.upstream || !retirement || now < retirement) return;
+  if (!deps.upstream || !isRetired(deps.coach.spec, now)) return;
   if (!loggedRetirements.has(deps.coach.id)) {
     loggedRetirements.add(deps.coach.id);
     deps.log.error(

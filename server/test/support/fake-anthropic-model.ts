@@ -3,7 +3,7 @@
 // before answering (the Claude 5 models do by default), and how `max_tokens` — which caps thinking AND text —
 // cuts an answer short, and that a model is refused from its retirement day. Unknown models are taken as they come.
 import type { MessageCreateParamsBase, RefusalStopDetails, StopReason } from '@anthropic-ai/sdk/resources/messages';
-import { retirementOf } from '../../src/config/coach-model.js';
+import { isRetired } from '../../src/config/coach-model.js';
 import { modelSpec, type Effort, type ModelSpec } from '../../src/config/models.js';
 import { estimateTokens } from './fake-anthropic-usage.js';
 import type { FakeScript } from './fake-anthropic-protocol.js';
@@ -19,8 +19,7 @@ const MAX_BREAKPOINTS = 4;
  */
 export function retiredModel(model: string, now: Date = new Date()): string | undefined {
   const spec = modelSpec(model);
-  const retirement = spec ? retirementOf(spec) : null;
-  return retirement && now >= retirement ? `model: ${model}` : undefined;
+  return spec && isRetired(spec, now) ? `model: ${model}` : undefined;
 }
 
 /** The API's message for a parameter this model refuses, or undefined when the request is acceptable. */

@@ -1,6 +1,6 @@
 // GET /health (liveness, touches nothing) and GET /status (every dependency, its mode, health, latency).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { retirementOf } from '../../config/coach-model.js';
+import { isRetired } from '../../config/coach-model.js';
 import type { Config } from '../../config/env.js';
 import { SERVER_VERSION } from '../../config/version.js';
 import { HealthResponse, StatusResponse, type DatabaseStatus } from '../../contract/health.js';
@@ -32,9 +32,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
     ]);
     const { coach } = config.anthropic;
     const model = { model: coach.id, priceSource: coach.priceSource };
-    const retirement = retirementOf(coach.spec);
     // The model retired while the server ran (start-up refuses a retired one): every question is refused.
-    const retired = retirement !== null && Date.now() >= retirement.getTime();
+    const retired = isRetired(coach.spec, new Date());
     const upstream = config.anthropic.apiKey
       ? retired
         ? {
