@@ -1,10 +1,10 @@
 // Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
 // loopback, each in its own process. Two loads: closed loops (N traders, each asking again as soon as its answer
 // ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once, from
-// traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server adds to the first token (p50/p99) and to each
-// chunk, why any stream failed, the server's CPU time per stream and per chunk and its peak RSS, how long its
-// event loop waited for a CPU, and how steady the machine was (machine-speed.ts); writes
-// server/bench/results/stream.json.
+// traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server
+// adds to the first token (p50/p99) and to each chunk, why any stream failed, the server's CPU time per stream and
+// per chunk and its peak RSS, how long its event loop waited for a CPU, and how steady the machine was
+// (machine-speed.ts); writes server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
 import { randomBytes } from 'node:crypto';
