@@ -1,5 +1,7 @@
 // Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
-// loopback, each in its own process. Two loads: closed loops (N traders, each asking again as soon as its answer
+// loopback, each in its own process. The repeated loads (closed loops of up to 100, bursts of up to 500) also run
+// through a bare relay (relay.ts): the floor, what one more process between the trader and the model adds on this
+// machine before any of the server's own work. Two loads: closed loops (N traders, each asking again as soon as its answer
 // ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once, from
 // traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server
 // adds to the first token (p50/p99) and to each chunk, why any stream failed, the server's CPU time per stream and
@@ -20,7 +22,13 @@ import { dropBenchData } from './cleanup.js';
 import { countFromEnv, describeSpeed, machineSpeed } from './machine-speed.js';
 import { watchProcess } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
-import { CONTAINER_PROCESS_ENV, freePort, startProcess, waitForHealth } from '../test/support/process.js';
+import {
+  CONTAINER_PROCESS_ENV,
+  freePort,
+  startProcess,
+  waitForHealth,
+  type RunningProcess,
+} from '../test/support/process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -160,7 +168,9 @@ function compare(
   directSamples: StreamSample[],
   serverSamples: StreamSample[],
   server: Spent,
+  relay: { samples: StreamSample[]; spent: Spent } = { samples: [], spent: nothingSpent() },
 ) {
+  const relaySamples = relay.samples;
   const ok = (samples: StreamSample[]) => samples.filter((sample) => sample.ok);
   const stat = (samples: StreamSample[], pick: (sample: StreamSample) => number, p: number) =>
     percentile(ok(samples).map(pick), p);
@@ -178,6 +188,11 @@ function compare(
     serverTtftP50Ms: round(stat(serverSamples, (s) => s.ttftMs, 50)),
     addedTtftP50Ms: round(stat(serverSamples, (s) => s.ttftMs, 50) - stat(directSamples, (s) => s.ttftMs, 50)),
     addedTtftP99Ms: round(stat(serverSamples, (s) => s.ttftMs, 99) - stat(directSamples, (s) => s.ttftMs, 99)),
+    // The floor: what the bare relay added in the same run (NaN where it did not run).
+    relayAddedP50Ms: round(stat(relaySamples, (s) => s.ttftMs, 50) - stat(directSamples, (s) => s.ttftMs, 50)),
+    relayAddedP99Ms: round(stat(relaySamples, (s) => s.ttftMs, 99) - stat(directSamples, (s) => s.ttftMs, 99)),
+    relayErrors: relaySamples.length - ok(relaySamples).length,
+    relayCpuMsPerStream: ok(relaySamples).length > 0 ? round(relay.spent.cpuMs / ok(relaySamples).length) : Number.NaN,
     addedChunkDelayP50Ms: round(
       stat(serverSamples, (s) => s.chunkGapMs, 50) - stat(directSamples, (s) => s.chunkGapMs, 50),
     ),
@@ -211,9 +226,10 @@ async function main() {
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'strat-coach-bench-'));
-  const [fakePort, serverPort] = [await freePort(), await freePort()];
+  const [fakePort, serverPort, relayPort] = [await freePort(), await freePort(), await freePort()];
   const fakeUrl = `http://127.0.0.1:${fakePort}`;
   const serverUrl = `http://127.0.0.1:${serverPort}`;
+  const relayUrl = `http://127.0.0.1:${relayPort}`;
   const fake = startProcess(
     'npx',
     [
@@ -240,9 +256,15 @@ async function main() {
     ],
     {},
   );
+  // Compiled as the server is not: esbuild through tsx's loader costs only its start.
+  const relay = startProcess(
+    'node',
+    ['--import', 'tsx', 'server/bench/relay.ts', '--port', String(relayPort), '--upstream', fakeUrl],
+    {},
+  );
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const entry = SERVER_FROM === 'build' ? ['server/dist/server.js'] : ['--import', 'tsx', 'server/src/server.ts'];
-  const server = startProcess('node', [...nodeArgs, ...entry], {
+  const serverProcess = startProcess('node', [...nodeArgs, ...entry], {
     // As the container runs it (the allocator's arenas).
     ...CONTAINER_PROCESS_ENV,
     PORT: String(serverPort),
@@ -256,8 +278,9 @@ async function main() {
   });
   try {
     await fake.waitFor(/listening on/);
+    await relay.waitFor(/relay listening on/);
     await waitForHealth(serverUrl).catch((error: unknown) => {
-      console.error(server.output());
+      console.error(serverProcess.output());
       throw error;
     });
 
@@ -317,6 +340,16 @@ async function main() {
         },
         DIRECT_EVENTS,
       );
+    const relayed = () =>
+      timeStream(
+        `${relayUrl}/v1/messages`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': 'bench', 'anthropic-version': '2023-06-01' },
+          body: upstreamBody,
+        },
+        DIRECT_EVENTS,
+      );
     const throughWith = (held: readonly string[]) => (trader: number) =>
       timeStream(
         `${serverUrl}/api/v1/chat/stream`,
@@ -328,8 +361,9 @@ async function main() {
         SERVER_EVENTS,
       );
     const through = throughWith(tokens);
-    const measured = async (load: () => Promise<StreamSample[]>) => {
-      const watch = watchProcess(server.child.pid as number);
+    /** What `watched` (the server, or the relay) spent while `load` ran. */
+    const measured = async (watched: RunningProcess, load: () => Promise<StreamSample[]>) => {
+      const watch = watchProcess(watched.child.pid as number);
       const samples = await load();
       return { samples, server: await watch.stop() };
     };
@@ -346,21 +380,30 @@ async function main() {
       // through, direct, through, and the row pools them, so both sides see the same mix of fast and slow spells.
       const repeats = level.concurrency <= 100 ? LOOP_REPEATS : 1;
       const directSamples: StreamSample[] = [];
+      const viaRelay = { samples: [] as StreamSample[], spent: nothingSpent() };
       const serverSamples: StreamSample[] = [];
       const spent = nothingSpent();
       for (let repeat = 0; repeat < repeats; repeat += 1) {
         directSamples.push(...(await closedLoop(level.concurrency, level.durationMs, direct)));
-        const { samples, server } = await measured(() => closedLoop(level.concurrency, level.durationMs, through));
+        if (level.concurrency <= 100) {
+          const relayedLoop = await measured(relay, () => closedLoop(level.concurrency, level.durationMs, relayed));
+          viaRelay.samples.push(...relayedLoop.samples);
+          addSpent(viaRelay.spent, relayedLoop.server);
+        }
+        const { samples, server } = await measured(serverProcess, () =>
+          closedLoop(level.concurrency, level.durationMs, through),
+        );
         serverSamples.push(...samples);
         addSpent(spent, server);
       }
-      rows.push(compare('closed loop', level.concurrency, directSamples, serverSamples, spent));
+      rows.push(compare('closed loop', level.concurrency, directSamples, serverSamples, spent, viaRelay));
     }
     for (const size of BURSTS) {
       // One burst is one sample of each percentile: bursts up to 500 run BURST_REPEATS times, direct and through
       // the server in turn, and the row pools their samples (each burst's own added p50 is kept in the JSON).
       const repeats = size <= 500 ? BURST_REPEATS : 1;
       const directSamples: StreamSample[] = [];
+      const viaRelay = { samples: [] as StreamSample[], spent: nothingSpent() };
       const serverSamples: StreamSample[] = [];
       const spent = nothingSpent();
       const eachAddedP50Ms: number[] = [];
@@ -375,7 +418,13 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, 1_000));
         const direct1 = await burst(size, direct);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
-        const { samples, server } = await measured(() => burst(size, throughWith(fresh)));
+        if (size <= 500) {
+          const relayedBurst = await measured(relay, () => burst(size, relayed));
+          viaRelay.samples.push(...relayedBurst.samples);
+          addSpent(viaRelay.spent, relayedBurst.server);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+        const { samples, server } = await measured(serverProcess, () => burst(size, throughWith(fresh)));
         eachAddedP50Ms.push(compare('burst', size, direct1, samples, server).addedTtftP50Ms);
         eachWaitedForCpuMs.push(round(server.waitedForCpuMs));
         directSamples.push(...direct1);
@@ -383,7 +432,7 @@ async function main() {
         addSpent(spent, server);
       }
       rows.push({
-        ...compare('burst', size, directSamples, serverSamples, spent),
+        ...compare('burst', size, directSamples, serverSamples, spent, viaRelay),
         bursts: repeats,
         eachAddedP50Ms,
         eachWaitedForCpuMs,
@@ -408,7 +457,7 @@ async function main() {
     }
     // What the server logged about them (pino, level error): the first few distinct messages.
     const logged = new Set(
-      server
+      serverProcess
         .output()
         .split('\n')
         .filter((line) => line.includes('"level":50'))
@@ -436,7 +485,7 @@ async function main() {
     await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`wrote ${file}`);
   } finally {
-    await Promise.all([server.stop('SIGTERM'), fake.stop('SIGTERM')]);
+    await Promise.all([serverProcess.stop('SIGTERM'), fake.stop('SIGTERM'), relay.stop('SIGTERM')]);
     await dropBenchData(admin, schema, REDIS_URL);
     await admin.end();
     await issuer.close();
