@@ -29,6 +29,7 @@ export const INTEGRATION_TEST_FILES = [
   'server/test/db/coaching-turns.test.ts',
   'server/test/db/migrations.test.ts',
   'server/test/db/repositories.test.ts',
+  'server/test/fake-anthropic-cli.test.ts',
   'server/test/local-issuer.test.ts',
   'server/test/rate-limit-blip.test.ts',
   'server/test/rate-limit-events.test.ts',

@@ -57,15 +57,30 @@ const { values } = parseArgs({
   },
 });
 
+/** A whole number of at least `min` (a port, a delay, a count), or the run stops here saying which flag was wrong. */
+function whole(flag: string, value: string, min = 0): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isInteger(number) || number < min) {
+    console.error(`--${flag} must be a whole number of at least ${min}, not "${value}"`);
+    process.exit(2);
+  }
+  return number;
+}
+const optional = (flag: 'max-chunks' | 'keep-bodies', min: number) => {
+  const value = values[flag];
+  return value === undefined ? undefined : whole(flag, value, min);
+};
+const keptBodies = optional('keep-bodies', 0);
+
 const fake = await startFakeAnthropic({
-  port: Number(values.port),
+  port: whole('port', values.port),
   host: values.host,
-  ...(values['keep-bodies'] ? { keptBodies: Number(values['keep-bodies']) } : {}),
+  ...(keptBodies !== undefined ? { keptBodies } : {}),
   defaultScript: {
-    chunks: chunk(CANNED_ANSWER).slice(0, values['max-chunks'] ? Number(values['max-chunks']) : undefined),
-    chunkDelayMs: Number(values['chunk-delay']),
-    firstChunkDelayMs: Number(values['first-chunk-delay']),
-    thinking: { delayMs: Number(values['thinking-delay']) },
+    chunks: chunk(CANNED_ANSWER).slice(0, optional('max-chunks', 1)),
+    chunkDelayMs: whole('chunk-delay', values['chunk-delay']),
+    firstChunkDelayMs: whole('first-chunk-delay', values['first-chunk-delay']),
+    thinking: { delayMs: whole('thinking-delay', values['thinking-delay']) },
   },
 });
 const dumpTo = values['dump-first-request'];
