@@ -32,13 +32,14 @@ export async function memoryKb(pid: number): Promise<{ rssKb: number; hwmKb: num
 }
 
 /**
- * Samples RSS every `everyMs` until stopped; resolves the CPU ms used, the highest RSS (MB) seen meanwhile, and how
- * long the main thread waited for a CPU (schedMs).
+ * Samples RSS every `everyMs` until stopped; resolves the CPU ms used (all threads), the highest RSS (MB) seen
+ * meanwhile, and the main thread's own time on a CPU (the event loop's: what queues a request behind others) and
+ * waiting for one (schedMs).
  */
 export function watchProcess(
   pid: number,
   everyMs = 100,
-): { stop(): Promise<{ cpuMs: number; peakRssMb: number; waitedForCpuMs: number }> } {
+): { stop(): Promise<{ cpuMs: number; peakRssMb: number; loopCpuMs: number; waitedForCpuMs: number }> } {
   let peakKb = 0;
   const sample = async () => {
     peakKb = Math.max(peakKb, (await memoryKb(pid).catch(() => ({ rssKb: 0 }))).rssKb);
@@ -54,7 +55,10 @@ export function watchProcess(
       return {
         cpuMs: (await cpuMs(pid)) - (await cpuAtStart),
         peakRssMb: Math.round(peakKb / 102.4) / 10,
-        waitedForCpuMs: (await schedMs(pid)).waitMs - (await schedAtStart).waitMs,
+        ...(await (async () => {
+          const [end, start] = [await schedMs(pid), await schedAtStart];
+          return { loopCpuMs: end.runMs - start.runMs, waitedForCpuMs: end.waitMs - start.waitMs };
+        })()),
       };
     },
   };

@@ -192,12 +192,15 @@ function compare(
     relayAddedP50Ms: round(stat(relaySamples, (s) => s.ttftMs, 50) - stat(directSamples, (s) => s.ttftMs, 50)),
     relayAddedP99Ms: round(stat(relaySamples, (s) => s.ttftMs, 99) - stat(directSamples, (s) => s.ttftMs, 99)),
     relayErrors: relaySamples.length - ok(relaySamples).length,
-    relayCpuMsPerStream: ok(relaySamples).length > 0 ? round(relay.spent.cpuMs / ok(relaySamples).length) : Number.NaN,
+    relayLoopCpuMsPerStream:
+      ok(relaySamples).length > 0 ? round(relay.spent.loopCpuMs / ok(relaySamples).length) : Number.NaN,
     addedChunkDelayP50Ms: round(
       stat(serverSamples, (s) => s.chunkGapMs, 50) - stat(directSamples, (s) => s.chunkGapMs, 50),
     ),
     cpuMsPerStream: completed > 0 ? round(server.cpuMs / completed) : Number.NaN,
     cpuMsPerChunk: completed > 0 ? round(server.cpuMs / (completed * CHUNKS)) : Number.NaN,
+    // The event loop's share (the main thread's): the CPU a request queues behind.
+    loopCpuMsPerStream: completed > 0 ? round(server.loopCpuMs / completed) : Number.NaN,
     peakRssMb: server.peakRssMb,
     // The server's event loop, ready to run but without a CPU: the host's share of its latency.
     waitedForCpuMsPerStream: completed > 0 ? round(server.waitedForCpuMs / completed) : Number.NaN,
@@ -208,12 +211,14 @@ function compare(
 /** What the server spent on a load (process-stats.ts). */
 interface Spent {
   cpuMs: number;
+  loopCpuMs: number;
   peakRssMb: number;
   waitedForCpuMs: number;
 }
-const nothingSpent = (): Spent => ({ cpuMs: 0, peakRssMb: 0, waitedForCpuMs: 0 });
+const nothingSpent = (): Spent => ({ cpuMs: 0, loopCpuMs: 0, peakRssMb: 0, waitedForCpuMs: 0 });
 const addSpent = (total: Spent, more: Spent) => {
   total.cpuMs += more.cpuMs;
+  total.loopCpuMs += more.loopCpuMs;
   total.peakRssMb = Math.max(total.peakRssMb, more.peakRssMb);
   total.waitedForCpuMs += more.waitedForCpuMs;
 };
