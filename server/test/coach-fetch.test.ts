@@ -196,3 +196,114 @@ describe('the model’s fetch', () => {
     expect(await failure(`http://127.0.0.1:${port}`)).toMatchObject({ code: 'upstream_error', retryable: true });
   });
 });
+
+/** An Anthropic Messages stream written by hand: a ping between events, and `tail` before the end. */
+const answerStream = (text: string, tail = 'event: message_stop\ndata: {"type":"message_stop"}\n\n') =>
+  [
+    'event: message_start',
+    `data: ${JSON.stringify({
+      type: 'message_start',
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-5-5',
+        content: [],
+        usage: { input_tokens: 12, output_tokens: 1 },
+      },
+    })}`,
+    '',
+    'event: ping',
+    'data: {"type": "ping"}',
+    '',
+    'event: content_block_start',
+    'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+    '',
+    'event: content_block_delta',
+    `data: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })}`,
+    '',
+    '',
+  ].join('\n') + tail;
+
+/** Serves `body` as an event stream, `pieceBytes` bytes per write, a millisecond apart. */
+async function trickleApi(body: string, pieceBytes: number) {
+  const bytes = Buffer.from(body);
+  const server = http.createServer((_request, response) => {
+    _request.resume();
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    let offset = 0;
+    const next = () => {
+      if (offset >= bytes.length) return response.end();
+      response.write(bytes.subarray(offset, (offset += pieceBytes)));
+      setTimeout(next, 1);
+    };
+    next();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+describe('reading the answer’s events', () => {
+  // The answer is parsed from the socket's bytes as they come (coach-upstream.ts), or from the web stream of a
+  // response another fetch returned: both must read what the SDK's own stream reads.
+  const fetches = { 'the model’s fetch': () => createCoachFetch(), 'the global fetch': () => null };
+
+  it.each(Object.keys(fetches) as (keyof typeof fetches)[])(
+    'through %s: any split of the bytes, a character cut in two, a ping between events',
+    async (name) => {
+      const text = 'Inside bar 📈 — then 2U, café';
+      // Three bytes a write: the emoji's four bytes and the dash's three are cut across writes.
+      const api = await trickleApi(answerStream(text), 3);
+      const coachFetch = fetches[name]();
+      try {
+        const ask = createCoachUpstream({
+          apiKey: 'sk-ant-test',
+          baseUrl: api.url,
+          maxRetries: 0,
+          ...(coachFetch ? { fetch: coachFetch.fetch } : {}),
+        });
+        const events: UpstreamEvent[] = [];
+        for await (const event of ask(question, new AbortController().signal)) events.push(event);
+        expect(events).toEqual([
+          {
+            type: 'start',
+            model: 'claude-sonnet-5-5',
+            usage: { inputTokens: 12, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+          },
+          { type: 'block', kind: 'text' },
+          { type: 'text', text },
+          { type: 'stop' },
+        ]);
+      } finally {
+        coachFetch?.close();
+        api.close();
+      }
+    },
+  );
+
+  it('an error event mid-answer is thrown as the SDK throws it: the text before it arrives, then its stream error', async () => {
+    const overloaded = JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    const api = await trickleApi(answerStream('The 1 held', `event: error\ndata: ${overloaded}\n\n`), 64);
+    const coachFetch = createCoachFetch();
+    try {
+      const ask = createCoachUpstream({
+        apiKey: 'sk-ant-test',
+        baseUrl: api.url,
+        maxRetries: 0,
+        fetch: coachFetch.fetch,
+      });
+      let text = '';
+      const failure = await (async () => {
+        for await (const event of ask(question, new AbortController().signal))
+          if (event.type === 'text') text += event.text;
+      })().catch((error: unknown) => error);
+      expect(text).toBe('The 1 held');
+      expect(failure).toMatchObject({ status: undefined, type: 'overloaded_error' });
+      expect(classifyUpstreamError(failure)).toMatchObject({ code: 'upstream_overloaded', retryable: true });
+    } finally {
+      coachFetch.close();
+      api.close();
+    }
+  });
+});

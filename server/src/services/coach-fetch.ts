@@ -5,7 +5,7 @@
 // backpressure: when the answer is not read, the socket is not read either.
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 /** Responses that carry no body, whatever the server sent. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -69,6 +69,21 @@ export function createCoachFetch(): CoachFetch {
   };
 }
 
+/** ReadableStream.from (Node 20.6+), which the project's @types/node does not declare yet. */
+const readableStreamFrom = (
+  ReadableStream as unknown as { from(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }
+).from.bind(ReadableStream);
+
+const nodeBodies = new WeakMap<Response, http.IncomingMessage>();
+
+/**
+ * The node stream behind a response this fetch returned, when its body has not been read as a web stream: reading it
+ * directly skips the web stream's adapter and its promise per chunk (coach-upstream.ts reads an answer so).
+ */
+export function nodeBodyOf(response: Response): Readable | undefined {
+  return response.bodyUsed ? undefined : nodeBodies.get(response);
+}
+
 /** The response of a request sent, as the SDK's fetch returns it; an abort destroys the request. */
 function responseOf(request: http.ClientRequest, signal: AbortSignal | undefined): Promise<Response> {
   return new Promise((resolve, reject) => {
@@ -87,9 +102,18 @@ function responseOf(request: http.ClientRequest, signal: AbortSignal | undefined
         else if (value !== undefined) responseHeaders.set(name, value);
       }
       response.once('close', () => signal?.removeEventListener('abort', onAbort));
-      const stream = NULL_BODY_STATUSES.has(status) ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>);
-      if (stream === null) response.resume();
-      resolve(new Response(stream, { status, statusText: response.statusMessage ?? '', headers: responseHeaders }));
+      const hasBody = !NULL_BODY_STATUSES.has(status);
+      if (!hasBody) response.resume();
+      // The web stream over the body is lazy (ReadableStream.from starts reading at its first pull): an answer is read
+      // from the node stream itself (nodeBodyOf), and only a body read as the SDK reads it (an error's, a count's)
+      // goes through it.
+      const web = new Response(hasBody ? readableStreamFrom(response) : null, {
+        status,
+        statusText: response.statusMessage ?? '',
+        headers: responseHeaders,
+      });
+      if (hasBody) nodeBodies.set(web, response);
+      resolve(web);
     });
   });
 }
