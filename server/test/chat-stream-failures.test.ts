@@ -121,6 +121,23 @@ describe('upstream failures', () => {
     expect(row!.output_tokens).toBeGreaterThan(0);
   });
 
+  it('a connection lost mid-answer is upstream_error, retryable (not internal), with the partial answer kept and billed', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ chunks: ['one ', 'two ', 'three ', 'four '], dropAfterChunks: 2, usage: { inputTokens: 700 } });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(result.text()).toBe('one two ');
+    expect(finals(result.events)).toEqual([
+      {
+        event: 'stream_error',
+        data: { code: 'upstream_error', message: 'The coach could not be reached. Try again.', retryable: true },
+      },
+    ]);
+    expect(h.fake.requests.at(-1)?.outcome).toBe('dropped_mid_stream');
+    const row = await usageRow(h, String(result.events[0]!.data.requestId));
+    expect(row).toMatchObject({ status: 'error', error_code: 'upstream_error', input_tokens: 700 });
+    expect(row!.output_tokens).toBeGreaterThan(0);
+  });
+
   it('529 before the stream: the SDK retries, then stream_error with retryable and the wait', async () => {
     const { headers } = await h.trader();
     const overloaded = { failBeforeStream: { status: 529, retryAfterMs: 20 } };

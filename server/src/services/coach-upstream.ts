@@ -209,7 +209,8 @@ function asciiMessages(messages: MessageParam[]): MessageParam[] {
 
 /**
  * The answer's events, as the SDK's Stream yields them (pings and unnamed events skipped, `event: error` thrown as
- * the SDK's APIError, an AbortError after an abort ending them quietly), parsed here with eventsource-parser from
+ * the SDK's APIError, an AbortError after an abort ending them quietly; a connection lost mid-answer is the SDK's
+ * APIConnectionError, where the SDK threw the socket's own error), parsed here with eventsource-parser from
  * the response's node stream. The SDK still sends the request, retries it and turns an HTTP error into its APIError
  * (`asResponse`); only the answer's body is read here, because the SDK's stream reads it through a web stream, a
  * line decoder and two async generators, a promise or more per chunk each. Without them the server's event loop
@@ -239,8 +240,17 @@ async function* answerEvents(response: Response, signal: AbortSignal): AsyncGene
       if (read.failure !== null) throw read.failure;
     }
   } catch (error) {
-    if (signal.aborted && isAbortError(error)) return;
-    throw error;
+    if (signal.aborted) {
+      if (isAbortError(error)) return;
+      throw error;
+    }
+    if (error === read.failure || error instanceof SyntaxError) throw error;
+    // The connection closed or failed before the answer's end (a reset, a proxy gone): the SDK says so of a request
+    // it could not send, and the trader is told the coach could not be reached, not that the server failed.
+    throw new Anthropic.APIConnectionError({
+      message: 'The connection to the API was lost mid-answer.',
+      cause: error instanceof Error ? error : undefined,
+    });
   }
 }
 

@@ -88,6 +88,8 @@ export interface FakeScript {
   stallAfterChunks?: number;
   failBeforeStream?: FailBeforeStream;
   failMidStream?: FailMidStream;
+  /** Sends this many deltas, then closes the connection without a word (a reset, a proxy dying): no error event. */
+  dropAfterChunks?: number;
 }
 
 export const DEFAULT_CHUNKS: readonly string[] = [

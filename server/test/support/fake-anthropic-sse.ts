@@ -26,7 +26,7 @@ import {
   type FakeUsage,
 } from './fake-anthropic-protocol.js';
 
-export type StreamOutcome = 'completed' | 'failed_mid_stream' | 'client_disconnected';
+export type StreamOutcome = 'completed' | 'failed_mid_stream' | 'dropped_mid_stream' | 'client_disconnected';
 
 export interface StreamPlan {
   messageId: string;
@@ -141,6 +141,8 @@ export async function writeMessageStream(
   const textIndex = thinking ? 1 : 0;
   const failAt = script.failMidStream ? Math.min(script.failMidStream.afterChunks, chunks.length) : undefined;
   const stallAt = script.stallAfterChunks === undefined ? undefined : Math.min(script.stallAfterChunks, chunks.length);
+  const dropAt = script.dropAfterChunks === undefined ? undefined : Math.min(script.dropAfterChunks, chunks.length);
+  let dropped = false;
   const chunkDelayMs = script.chunkDelayMs ?? 0;
   const firstChunkDelayMs = script.firstChunkDelayMs ?? chunkDelayMs;
   const ping = (): Promise<void> => (script.ping ? writer.send('ping', { type: 'ping' }) : Promise.resolve());
@@ -152,7 +154,7 @@ export async function writeMessageStream(
     await ping();
     await unknown();
     if (thinking) await writeThinking(writer, thinking, script);
-    if (chunks.length > 0 || failAt !== undefined || stallAt !== undefined) {
+    if (chunks.length > 0 || failAt !== undefined || stallAt !== undefined || dropAt !== undefined) {
       await writer.send('content_block_start', textBlockStart(textIndex));
     }
     for (let index = 0; index <= chunks.length; index += 1) {
@@ -160,6 +162,13 @@ export async function writeMessageStream(
         const { errorType = 'overloaded_error', message = 'Overloaded' } = script.failMidStream ?? {};
         await writer.send('error', errorBody(errorType, message, plan.requestId));
         return 'failed_mid_stream';
+      }
+      if (index === dropAt) {
+        // The connection closes mid-body once what was written has gone out: the chunked body never ends, as when a
+        // connection is reset or a proxy dies.
+        dropped = true;
+        response.socket?.end();
+        return 'dropped_mid_stream';
       }
       if (index === stallAt) await writer.hold();
       const chunk = chunks[index];
@@ -178,7 +187,7 @@ export async function writeMessageStream(
     if (error instanceof ClientGone) return 'client_disconnected';
     throw error;
   } finally {
-    if (!response.destroyed) response.end();
+    if (!response.destroyed && !dropped) response.end();
   }
 }
 

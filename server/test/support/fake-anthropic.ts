@@ -31,7 +31,12 @@ export type {
 } from './fake-anthropic-protocol.js';
 
 export type RequestOutcome =
-  'in_progress' | 'completed' | 'failed_before_stream' | 'failed_mid_stream' | 'client_disconnected';
+  | 'in_progress'
+  | 'completed'
+  | 'failed_before_stream'
+  | 'failed_mid_stream'
+  | 'dropped_mid_stream'
+  | 'client_disconnected';
 
 /** One accepted `POST /v1/messages`. Live: fields change while its response is in flight. */
 export interface RecordedRequest {
@@ -292,7 +297,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     const gone = new AbortController();
     response.on('close', () => {
       record.endedAt = performance.now();
-      if (!response.writableFinished && !closing) {
+      // A connection the fake closed itself (dropAfterChunks) is not the client's leaving.
+      if (!response.writableFinished && !closing && record.outcome !== 'dropped_mid_stream') {
         record.disconnected = true;
         record.disconnectedAt = record.endedAt;
         record.outcome = 'client_disconnected';
