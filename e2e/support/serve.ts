@@ -45,12 +45,16 @@ function start(upstream: boolean, port?: number, billing = false, retiredModel =
   const next = starting.then(async () => {
     const startedAt = performance.now();
     const stripe = billing ? await startFakeStripe() : null;
+    // Each option changes the config its own way; all of them apply.
+    const tweaks = [...(stripe ? [stripeApi(stripe)] : []), ...(retiredModel ? [coachOnRetiredModel] : [])];
     const server = await startTestServer({
       fakeUpstream: upstream,
       webDir: WEB_DIR,
       ...(port ? { port } : {}),
-      ...(stripe ? { env: stripe.env, tweak: stripeApi(stripe) } : {}),
-      ...(retiredModel ? { tweak: coachOnRetiredModel } : {}),
+      ...(stripe ? { env: stripe.env } : {}),
+      tweak: (config) => {
+        for (const tweak of tweaks) tweak(config);
+      },
     });
     if (stripe) {
       stripes.set(server, stripe);
