@@ -335,9 +335,10 @@ async function main() {
       10_000,
       "the server's request to the model",
     );
-    const direct = () =>
+    /** The server's request to the model, sent to the model (the fake) at `baseUrl`: directly, or via the relay. */
+    const askModelAt = (baseUrl: string) => () =>
       timeStream(
-        `${fakeUrl}/v1/messages`,
+        `${baseUrl}/v1/messages`,
         {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': 'bench', 'anthropic-version': '2023-06-01' },
@@ -345,16 +346,8 @@ async function main() {
         },
         DIRECT_EVENTS,
       );
-    const relayed = () =>
-      timeStream(
-        `${relayUrl}/v1/messages`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': 'bench', 'anthropic-version': '2023-06-01' },
-          body: upstreamBody,
-        },
-        DIRECT_EVENTS,
-      );
+    const direct = askModelAt(fakeUrl);
+    const relayed = askModelAt(relayUrl);
     const throughWith = (held: readonly string[]) => (trader: number) =>
       timeStream(
         `${serverUrl}/api/v1/chat/stream`,
