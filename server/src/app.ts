@@ -28,6 +28,7 @@ import { healthRoutes } from './routes/health/index.js';
 import { localAuthRoutes } from './routes/local-auth/index.js';
 import { usageRoutes } from './routes/usage/index.js';
 import { webRoutes } from './routes/web/index.js';
+import { createUpstreamRefusals } from './services/upstream-refusals.js';
 
 export interface AppDependencies {
   /** A database owned by the caller (tests); by default the app connects to the configured one. */
@@ -98,13 +99,15 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   await app.register(chartAnalysisPlugin);
 
   if (app.localIssuer) await app.register(localAuthRoutes, { issuer: app.localIssuer });
+  // What the model's API last said of this configuration: the chat's calls learn it, /status shows it.
+  const refusals = createUpstreamRefusals();
   await app.register(
     async (api) => {
-      await api.register(healthRoutes, { config });
+      await api.register(healthRoutes, { config, refusals });
       await api.register(authConfigRoutes, { config });
       await api.register(usageRoutes, { config });
       await api.register(conversationRoutes);
-      await api.register(chatRoutes, { config });
+      await api.register(chatRoutes, { config, refusals });
       await api.register(chartRoutes);
       await api.register(billingRoutes);
     },

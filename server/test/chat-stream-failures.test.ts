@@ -182,14 +182,24 @@ describe('upstream failures', () => {
     expect(result.comments).toContain('ping');
   });
 
-  it('a rejected request (bad key) is not retryable', async () => {
+  it('a rejected request (bad key) is not retryable, and /status says the key was refused until a call is answered', async () => {
     const { headers } = await h.trader();
     h.fake.script({ failBeforeStream: { status: 401 } });
     const result = await h.chat(headers, { message: 'q' });
     expect(finals(result.events)[0]!.data).toMatchObject({ code: 'upstream_unconfigured', retryable: false });
+    expect(await upstreamStatus()).toMatchObject({
+      status: 'degraded',
+      upstream: {
+        ok: false,
+        message: expect.stringMatching(
+          /^the API refused ANTHROPIC_API_KEY \(401 authentication_error\): set a valid key \(since \d{4}-.*Z; no call has been answered since\)$/,
+        ),
+      },
+    });
+    await answeredAgain(headers);
   });
 
-  it('a model the API no longer serves (404) is upstream_unconfigured, not a question to shorten', async () => {
+  it('a model the API no longer serves (404) is upstream_unconfigured, not a question to shorten; /status says so', async () => {
     const { headers } = await h.trader();
     h.fake.script({ failBeforeStream: { status: 404 } });
     const result = await h.chat(headers, { message: 'q' });
@@ -198,8 +208,44 @@ describe('upstream failures', () => {
       retryable: false,
       message: expect.stringMatching(/its model is not available/),
     });
+    // Refused again: the first refusal's time stands.
+    const first = await upstreamStatus();
+    h.fake.script({ failBeforeStream: { status: 404 } });
+    await h.chat(headers, { message: 'q' });
+    const second = await upstreamStatus();
+    expect(second).toEqual(first);
+    expect(second).toMatchObject({
+      status: 'degraded',
+      upstream: {
+        ok: false,
+        message: expect.stringMatching(
+          /^the API does not serve claude-\S+ \(404 not_found_error\): set COACH_MODEL to a model it serves \(since /,
+        ),
+      },
+    });
+    await answeredAgain(headers);
+  });
+
+  it('a failure that is not about the configuration (a 400 for the request) leaves /status ok', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ failBeforeStream: { status: 400 } });
+    await h.chat(headers, { message: 'q' });
+    expect(await upstreamStatus()).toMatchObject({ status: 'ok', upstream: { ok: true } });
   });
 });
+
+/** The status and its upstream, as an operator reads them from /status. */
+async function upstreamStatus() {
+  const status = (await (await fetch(`${h.baseUrl}/api/v1/status`)).json()) as StatusResponse;
+  return { status: status.status, upstream: status.dependencies.upstream };
+}
+
+/** A question the API answers: /status shows the upstream ok again. */
+async function answeredAgain(headers: Record<string, string>) {
+  h.fake.script({ chunks: ['2U.'] });
+  expect(finals((await h.chat(headers, { message: 'again' })).events)[0]!.event).toBe('stream_complete');
+  expect(await upstreamStatus()).toMatchObject({ status: 'ok', upstream: { ok: true } });
+}
 
 describe('a coaching model that retires while the server runs', () => {
   it('is refused with 503 upstream_unconfigured before the model is asked, nothing reserved, logged once', async () => {

@@ -46,6 +46,7 @@ import { streamLocalAnswer } from './local-turn.js';
 import type { SharedPromptSize } from './shared-prompt.js';
 import type { EventSink } from './sse-writer.js';
 import type { Settlement } from './turn-settlement.js';
+import type { UpstreamRefusals } from './upstream-refusals.js';
 import { quotaOf, quotaTokensOf } from './usage-summary.js';
 
 export interface CoachDeps {
@@ -68,6 +69,8 @@ export interface CoachDeps {
   streamTimeoutMs: number;
   /** Records the finished turn (retried, else kept in the outbox). */
   settle(turn: FinishTurn): Promise<Settlement>;
+  /** What the API last said of the server's configuration (a model it does not serve, a refused key), for /status. */
+  refusals: UpstreamRefusals;
 }
 
 export interface PreparedTurn {
@@ -483,6 +486,7 @@ export async function streamTurn(
       sent();
       watchIdle();
       if (event.type === 'start') {
+        deps.refusals.answered();
         progress.usage = event.usage;
         progress.model = event.model;
         await sink.send('message_start', { model: event.model });
@@ -523,6 +527,7 @@ export async function streamTurn(
     else {
       outcome = { ...outcome, status: 'error', error: classifyUpstreamError(error) };
       deps.log.warn({ err: error, code: outcome.error?.code }, 'upstream failed');
+      deps.refusals.failed(error, deps.coach.id);
     }
   } finally {
     // The answer's last words go out now, before the turn is recorded.

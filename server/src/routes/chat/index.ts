@@ -24,6 +24,7 @@ import { validateImages } from '../../services/chart-images.js';
 import { createMemoryGuard, type MemoryCharge } from '../../services/memory-guard.js';
 import { oneAtATime } from '../../services/one-at-a-time.js';
 import { sharedPromptSize } from '../../services/shared-prompt.js';
+import type { UpstreamRefusals } from '../../services/upstream-refusals.js';
 import { openEventStream } from '../../services/sse-writer.js';
 import { chatBodyReader } from './read-body.js';
 
@@ -41,7 +42,10 @@ const QUEUE_WAIT_MS = 10_000;
 /** How long a trader told `busy` should wait before asking again. */
 const BUSY_RETRY_AFTER_S = 2;
 
-export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: UpstreamRefusals }> = async (
+  app,
+  { config, refusals },
+) => {
   const { anthropic } = config;
   const coaching = await loadCoachingPrompt();
   // The model's connections: kept alive between questions, closed with the app.
@@ -69,6 +73,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     thinkingTimeoutMs: anthropic.thinkingTimeoutMs,
     streamTimeoutMs: anthropic.streamTimeoutMs,
     settle: (turn) => app.turns.settle(turn),
+    refusals,
   };
   const memory = createMemoryGuard(config.memoryGuard);
 

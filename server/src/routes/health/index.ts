@@ -1,9 +1,10 @@
 // GET /health (liveness, touches nothing) and GET /status (every dependency, its mode, health, latency).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isRetired } from '../../config/coach-model.js';
+import { isRetired, type CoachModel } from '../../config/coach-model.js';
 import type { Config } from '../../config/env.js';
 import { SERVER_VERSION } from '../../config/version.js';
 import { HealthResponse, StatusResponse, type DatabaseStatus } from '../../contract/health.js';
+import type { UpstreamRefusal, UpstreamRefusals } from '../../services/upstream-refusals.js';
 
 const startedAt = performance.now();
 
@@ -17,7 +18,19 @@ async function databaseStatus(query: () => Promise<unknown>, mode: DatabaseStatu
   }
 }
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+function retiredMessage(coach: CoachModel, now: Date): string | null {
+  if (!isRetired(coach.spec, now)) return null;
+  return `${coach.id} was retired on ${coach.spec.retires ?? ''}: every question is refused until the server restarts with another COACH_MODEL`;
+}
+
+function refusedMessage(refusal: UpstreamRefusal | null): string | null {
+  return refusal && `${refusal.message} (since ${refusal.since.toISOString()}; no call has been answered since)`;
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: UpstreamRefusals }> = async (
+  app,
+  { config, refusals },
+) => {
   app.get('/health', { schema: { response: { 200: HealthResponse } } }, async () => ({
     status: 'ok' as const,
     version: SERVER_VERSION,
@@ -32,17 +45,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
     ]);
     const { coach } = config.anthropic;
     const model = { model: coach.id, priceSource: coach.priceSource };
-    // The model retired while the server ran (start-up refuses a retired one): every question is refused.
-    const retired = isRetired(coach.spec, new Date());
+    // The model retired while the server ran (start-up refuses a retired one), or the API refused the model or the
+    // key on this instance's last call: every question fails until an operator acts.
+    const refused = retiredMessage(coach, new Date()) ?? refusedMessage(refusals.current());
     const upstream = config.anthropic.apiKey
-      ? retired
-        ? {
-            mode: 'anthropic' as const,
-            ok: false,
-            latencyMs: null,
-            message: `${coach.id} was retired on ${coach.spec.retires ?? ''}: every question is refused until the server restarts with another COACH_MODEL`,
-            ...model,
-          }
+      ? refused !== null
+        ? { mode: 'anthropic' as const, ok: false, latencyMs: null, message: refused, ...model }
         : { mode: 'anthropic' as const, ok: true, latencyMs: null, ...model }
       : {
           mode: 'unconfigured' as const,
@@ -59,7 +67,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async
         ? 'mixed'
         : 'production';
     const dependencies = { database, redis, upstream, auth, billing: app.billingStatus() };
-    const degraded = [database, redis, auth].some((dependency) => !dependency.ok) || retired;
+    const degraded = [database, redis, auth].some((dependency) => !dependency.ok) || refused !== null;
     return {
       status: degraded ? ('degraded' as const) : ('ok' as const),
       version: SERVER_VERSION,
