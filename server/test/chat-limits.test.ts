@@ -317,6 +317,29 @@ describe('a trader’s streams, through the chat route', () => {
     expect((await h.chat(headers, { message: 'Fourth' })).status).toBe(200);
   });
 
+  it('a valid question refused for its streams counts against the rate limit: both are decided together', async () => {
+    const { headers } = await h.trader();
+    h.fake.script(
+      { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
+      { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
+    );
+    const started: string[] = [];
+    const streaming = (message: string) =>
+      h.chat(headers, { message }, { onEvent: (event) => event.event === 'stream_start' && started.push(message) });
+    const running = [streaming('First'), streaming('Second')];
+    await eventually(async () => (started.length === 2 ? true : undefined));
+    const third = await h.chat(headers, { message: 'Third' });
+    expect(third.body).toMatchObject({ error: { code: 'too_many_streams' } });
+    expect(third.headers.get('x-ratelimit-remaining')).toBe('7');
+    await Promise.all(running);
+    for (let left = 6; left >= 0; left -= 1) {
+      const answered = await h.chat(headers, { message: `Question ${left}` });
+      expect(answered.status).toBe(200);
+      expect(answered.headers.get('x-ratelimit-remaining')).toBe(String(left));
+    }
+    expect((await h.chat(headers, { message: 'One more' })).body).toMatchObject({ error: { code: 'rate_limited' } });
+  });
+
   it('a question abandoned while it waits behind the trader’s previous one gives back its slot and its place', async () => {
     const { headers } = await h.trader();
     h.fake.script({ chunks: ['Slow to start.'], headersDelayMs: 1_000 }, { chunks: ['Next.'] });

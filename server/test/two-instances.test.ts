@@ -4,9 +4,19 @@
 // streams with stream_complete or stream_error `unavailable`, the client asks the other instance again, and every
 // call to the model has its usage row. Loopback only: the fake upstream and the Clerk-shaped issuer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { billingPeriodAt } from '../src/services/billing-period.js';
+import { DEFAULT_KEY_PREFIX } from '../src/services/rate-limiter-redis.js';
+import { streamSlotsKey } from '../src/services/stream-slots.js';
+import { eventually } from './support/eventually.js';
 import { postChat, type ChatResult } from './support/coach-client.js';
-import { buildServer, startCompiledStack, type CompiledServer, type CompiledStack } from './support/compiled-server.js';
+import {
+  buildServer,
+  startCompiledStack,
+  TEST_REDIS_URL,
+  type CompiledServer,
+  type CompiledStack,
+} from './support/compiled-server.js';
 
 const FAST = { chunks: ['The 1 ', 'held.'], chunkDelayMs: 0 };
 /** Long enough to be stopped mid-answer: 40 chunks, 50 ms apart. */
@@ -67,6 +77,18 @@ describe('two compiled instances on one PostgreSQL and one Redis', () => {
       expect(refused.body).toMatchObject({ error: { code: 'rate_limited' } });
     }
     expect(await usageRows([trader.id])).toBe(10);
+    // a had not seen the 10th (b admitted it), so its 11th reached Redis, which granted a stream slot with the rate
+    // limit's refusal: the slot was given back, and no instance counts a stream for the trader.
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await eventually(
+        async () => ((await redis.zcard(streamSlotsKey(DEFAULT_KEY_PREFIX, trader.id))) === 0 ? true : undefined),
+        2_000,
+        'the refused question’s stream slot given back',
+      );
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('hold a free trader’s quota under 50 concurrent questions split over both', async () => {

@@ -1,8 +1,9 @@
 // POST /chat/stream: a coaching turn over server-sent events. Errors found before the stream opens
 // (validation, quota, unknown conversation) are plain HTTP errors; after that, stream events.
 //
-// What one request may cost is bounded before its body is read: the trader's concurrent streams, then a
-// global memory guard; the body limit fits four charts and the longest question, and nothing more.
+// What one request may cost is bounded before its body is read: one upload at a time per trader, then a global
+// memory guard; the body limit fits four charts and the longest question, and nothing more. The trader's
+// concurrent streams are counted once the body is valid, with the rate limit, in one round trip to Redis.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/env.js';
@@ -99,10 +100,21 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     scopes.set(request, openRequestScope(request, reply));
   };
 
-  /** Takes one of the trader's stream slots before the body is read (429 too_many_streams); freed at the end. */
-  const holdStreamSlot = async (request: FastifyRequest): Promise<void> => {
-    const release = await app.streamSlots.acquire(currentUser(request), request.id);
-    scopeOf(request).hold(release, 'end');
+  /**
+   * Admits a valid question in one round trip to Redis: one of the trader's stream slots (429 too_many_streams,
+   * freed when the response ends) and the rate limit (429 rate_limited) are asked for at once, and both commands go
+   * out together. Taken one after the other, with the body read between, they were two round trips, each a wait
+   * for Redis and then for the event loop (0.7 ms at p50 and 3-4 ms at p90 each in the closed loop of 100). A
+   * question refused for its streams has counted against the rate limit, as every valid question does.
+   */
+  const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const [slot, rate] = await Promise.allSettled([
+      app.streamSlots.acquire(currentUser(request), request.id),
+      app.rateLimit(request, reply),
+    ]);
+    if (slot.status === 'fulfilled') scopeOf(request).hold(slot.value, 'end');
+    else throw slot.reason;
+    if (rate.status === 'rejected') throw rate.reason;
   };
 
   /**
@@ -177,10 +189,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
   app.post(
     '/chat/stream',
     {
-      // Cheapest refusals first, and all before the body is read: a full rate window, the trader's streams,
-      // the server's memory. The rate limit itself counts only requests that pass validation.
-      onRequest: [openScope, app.authenticate, app.rateLimitCheck, holdStreamSlot, readOneAtATime, guardMemory],
-      preHandler: [checkCharts, app.rateLimit],
+      // Cheapest refusals first: before the body is read, a rate window this server knows is full, the trader's
+      // upload queue and the server's memory; once it is valid, the trader's streams and the rate limit, which
+      // counts only requests that pass validation.
+      onRequest: [openScope, app.authenticate, app.rateLimitCheck, readOneAtATime, guardMemory],
+      preHandler: [checkCharts, admit],
       bodyLimit: CHAT_BODY_LIMIT_BYTES,
       schema: { body: ChatStreamRequest },
     },
