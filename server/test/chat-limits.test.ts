@@ -297,8 +297,8 @@ describe('one trader’s parallel questions', () => {
 });
 
 describe('a trader’s streams, through the chat route', () => {
-  it('a third answer at once is 429 too_many_streams; a slot comes back when an answer ends', async () => {
-    const { headers } = await h.trader();
+  /** A free trader's two answers at once, both streaming (slow, 300 ms a chunk) when this resolves; `done` ends with them. */
+  async function twoStreaming(headers: Record<string, string>) {
     h.fake.script(
       { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
       { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
@@ -306,32 +306,29 @@ describe('a trader’s streams, through the chat route', () => {
     const started: string[] = [];
     const streaming = (message: string) =>
       h.chat(headers, { message }, { onEvent: (event) => event.event === 'stream_start' && started.push(message) });
-    const first = streaming('First');
-    const second = streaming('Second');
+    const done = Promise.all([streaming('First'), streaming('Second')]);
     await eventually(async () => (started.length === 2 ? true : undefined));
+    return { done };
+  }
+
+  it('a third answer at once is 429 too_many_streams; a slot comes back when an answer ends', async () => {
+    const { headers } = await h.trader();
+    const running = await twoStreaming(headers);
     const third = await h.chat(headers, { message: 'Third' });
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('5');
     expect(third.body).toMatchObject({ error: { code: 'too_many_streams', limit: 2 } });
-    await Promise.all([first, second]);
+    await running.done;
     expect((await h.chat(headers, { message: 'Fourth' })).status).toBe(200);
   });
 
   it('a valid question refused for its streams counts against the rate limit: both are decided together', async () => {
     const { headers } = await h.trader();
-    h.fake.script(
-      { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
-      { chunks: ['One ', 'two ', 'three.'], chunkDelayMs: 300 },
-    );
-    const started: string[] = [];
-    const streaming = (message: string) =>
-      h.chat(headers, { message }, { onEvent: (event) => event.event === 'stream_start' && started.push(message) });
-    const running = [streaming('First'), streaming('Second')];
-    await eventually(async () => (started.length === 2 ? true : undefined));
+    const running = await twoStreaming(headers);
     const third = await h.chat(headers, { message: 'Third' });
     expect(third.body).toMatchObject({ error: { code: 'too_many_streams' } });
     expect(third.headers.get('x-ratelimit-remaining')).toBe('7');
-    await Promise.all(running);
+    await running.done;
     for (let left = 6; left >= 0; left -= 1) {
       const answered = await h.chat(headers, { message: `Question ${left}` });
       expect(answered.status).toBe(200);
