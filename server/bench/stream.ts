@@ -1,12 +1,12 @@
 // Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
 // loopback, each in its own process. The repeated loads (closed loops of up to 100, bursts of up to 500) also run
 // through a bare relay (relay.ts): the floor, what one more process between the trader and the model adds on this
-// machine before any of the server's own work. Two loads: closed loops (N traders, each asking again as soon as its answer
-// ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once, from
-// traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server
+// machine before any of the server's own work. Two loads: closed loops (N traders, each asking again as soon as its
+// answer ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once,
+// from traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server
 // adds to the first token (p50/p99) and to each chunk, why any stream failed, the server's CPU time per stream and
-// per chunk and its peak RSS, how long its event loop waited for a CPU, and how steady the machine was
-// (machine-speed.ts); writes server/bench/results/stream.json.
+// per chunk (and its event loop's alone) and its peak RSS, how long its event loop waited for a CPU, and how steady
+// the machine was (machine-speed.ts); writes server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
 import { randomBytes } from 'node:crypto';
@@ -261,7 +261,7 @@ async function main() {
     ],
     {},
   );
-  // Compiled as the server is not: esbuild through tsx's loader costs only its start.
+  // Through tsx's loader, not compiled as the server is: the loader costs at start only, not per request.
   const relay = startProcess(
     'node',
     ['--import', 'tsx', 'server/bench/relay.ts', '--port', String(relayPort), '--upstream', fakeUrl],
@@ -363,7 +363,7 @@ async function main() {
     const measured = async (watched: RunningProcess, load: () => Promise<StreamSample[]>) => {
       const watch = watchProcess(watched.child.pid as number);
       const samples = await load();
-      return { samples, server: await watch.stop() };
+      return { samples, spent: await watch.stop() };
     };
 
     // How steady the machine is (machine-speed.ts), timed on this process while nothing else of the bench runs.
@@ -386,9 +386,9 @@ async function main() {
         if (level.concurrency <= 100) {
           const relayedLoop = await measured(relay, () => closedLoop(level.concurrency, level.durationMs, relayed));
           viaRelay.samples.push(...relayedLoop.samples);
-          addSpent(viaRelay.spent, relayedLoop.server);
+          addSpent(viaRelay.spent, relayedLoop.spent);
         }
-        const { samples, server } = await measured(serverProcess, () =>
+        const { samples, spent: server } = await measured(serverProcess, () =>
           closedLoop(level.concurrency, level.durationMs, through),
         );
         serverSamples.push(...samples);
@@ -419,10 +419,10 @@ async function main() {
         if (size <= 500) {
           const relayedBurst = await measured(relay, () => burst(size, relayed));
           viaRelay.samples.push(...relayedBurst.samples);
-          addSpent(viaRelay.spent, relayedBurst.server);
+          addSpent(viaRelay.spent, relayedBurst.spent);
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
-        const { samples, server } = await measured(serverProcess, () => burst(size, throughWith(fresh)));
+        const { samples, spent: server } = await measured(serverProcess, () => burst(size, throughWith(fresh)));
         eachAddedP50Ms.push(compare('burst', size, direct1, samples, server).addedTtftP50Ms);
         eachWaitedForCpuMs.push(round(server.waitedForCpuMs));
         directSamples.push(...direct1);
