@@ -1,5 +1,6 @@
 // The model's fetch (coach-fetch.ts) through the real Anthropic SDK, against the fake upstream on loopback:
-// answers stream whole, questions reuse one kept-alive connection, a stopped answer closes its connection,
+// answers stream whole, questions reuse one kept-alive connection (let go a second before the API's Keep-Alive
+// timeout, and a question sent as the API closed it goes again on a new one), a stopped answer closes its connection,
 // the API's refusals and an unreachable API keep the stream error codes the trader sees, and the SDK's own warnings
 // go to the JSON log.
 import { once } from 'node:events';
@@ -33,10 +34,25 @@ const textOf = async (events: AsyncIterable<UpstreamEvent>): Promise<string> => 
   return text;
 };
 
-/** A count_tokens API on loopback answering `inputTokens`; it keeps each request's body and client port. */
-async function countTokensApi(inputTokens: number) {
+/**
+ * A count_tokens API on loopback answering `inputTokens`; it keeps each request's body and client port. With
+ * `closeKept`, it closes a kept connection as the next request arrives on it, unanswered (as an API whose idle timeout
+ * ends as the request is sent); with `closeAll`, it closes every connection so.
+ */
+async function countTokensApi(
+  inputTokens: number,
+  options: { keepAliveTimeoutMs?: number; closeKept?: boolean; closeAll?: boolean } = {},
+) {
   const requests: { port: number; body: Buffer }[] = [];
+  const closed: number[] = [];
+  const answeredOn = new WeakSet<object>();
   const server = http.createServer((request, response) => {
+    if (options.closeAll || (options.closeKept && answeredOn.has(request.socket))) {
+      closed.push(request.socket.remotePort ?? 0);
+      request.socket.resetAndDestroy();
+      return;
+    }
+    answeredOn.add(request.socket);
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.once('end', () => {
@@ -45,11 +61,18 @@ async function countTokensApi(inputTokens: number) {
       response.end(JSON.stringify({ input_tokens: inputTokens }));
     });
   });
+  if (options.keepAliveTimeoutMs !== undefined) {
+    server.keepAliveTimeout = options.keepAliveTimeoutMs;
+    // Node adds a second to the advertised timeout before it closes; this API closes when it says it does.
+    (server as http.Server & { keepAliveTimeoutBuffer: number }).keepAliveTimeoutBuffer = 0;
+  }
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    /** The client ports of the connections closed under a request. */
+    closed,
     close: () => server.close(),
   };
 }
@@ -155,6 +178,57 @@ describe('the model’s fetch', () => {
       const ports = api.requests.map((request) => request.port);
       expect(ports).toHaveLength(3);
       expect(new Set(ports).size).toBe(1);
+    } finally {
+      coachFetch.close();
+      api.close();
+    }
+  });
+
+  it('a question sent on a kept connection just as the API closes it is sent again at once, on a new one', async () => {
+    const api = await countTokensApi(12, { closeKept: true });
+    try {
+      // maxRetries 0: no retry of the SDK's.
+      const ask = upstream(api.url);
+      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
+      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
+      const [first, second] = api.requests.map((request) => request.port);
+      expect(api.closed).toEqual([first]);
+      expect(second).not.toBe(first);
+    } finally {
+      coachFetch.close();
+      api.close();
+    }
+  });
+
+  it('a new connection closed under the question is not sent again: its stream error stands', async () => {
+    const api = await countTokensApi(12, { closeAll: true });
+    try {
+      const failure = await upstream(api.url)
+        .countTokens(question, new AbortController().signal)
+        .then(
+          () => null,
+          (error: unknown) => classifyUpstreamError(error),
+        );
+      expect(failure).toMatchObject({ code: 'upstream_error', retryable: true });
+      expect(api.closed).toHaveLength(1);
+    } finally {
+      coachFetch.close();
+      api.close();
+    }
+  });
+
+  it('lets an idle connection go a second before the API’s Keep-Alive timeout, not as the API closes it', async () => {
+    // The API says timeout=2 and closes at 2 s: at 1.3 s the connection has been let go, and a new one is opened.
+    const api = await countTokensApi(12, { keepAliveTimeoutMs: 2_000 });
+    try {
+      const ask = upstream(api.url);
+      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
+      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
+      const [first, second, third] = api.requests.map((request) => request.port);
+      expect(second).toBe(first);
+      expect(third).not.toBe(first);
     } finally {
       coachFetch.close();
       api.close();

@@ -1,11 +1,27 @@
 // The fetch the Anthropic SDK calls the model with: node:http(s) over a keep-alive agent of our own, without the
 // undici package (which broke the slow-reader heap bound under Node 24) and without the global fetch's layers.
-// Idle connections are kept as long as the API's Keep-Alive hint allows (Node's agent honours it, less a
-// second), so a question reuses a warm connection instead of opening one. The body streams back with
-// backpressure: when the answer is not read, the socket is not read either.
+// Idle connections are kept a second less than the API's Keep-Alive hint allows (IDLE_CONNECTION_MS without one),
+// so a question reuses a warm connection instead of opening one; a question sent on a kept connection just as the
+// API closed it is sent again at once, on a new one. The body streams back with backpressure: when the answer is
+// not read, the socket is not read either.
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+
+/**
+ * How long an idle connection is kept when the API gives no Keep-Alive hint; a hint lowers it (to the hint less a
+ * second). Node's agent applies the hint only below its own `timeout`: without one, idle connections were kept until
+ * the API closed them, and a question sent at that moment failed (ECONNRESET) and waited for the SDK's retry, half a
+ * second or more (npm run bench:stream: the first burst after a pause had 2-6 questions at 450-600 ms).
+ */
+export const IDLE_CONNECTION_MS = 60_000;
+
+/**
+ * A kept connection's failure before any answer that means the API had closed it as the question went out: the
+ * question is sent again at once on a new connection, as Node's documentation advises (the SDK would retry it too,
+ * after its backoff).
+ */
+const CLOSED_UNDER_US = new Set(['ECONNRESET', 'EPIPE']);
 
 /** Responses that carry no body, whatever the server sent. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -17,7 +33,13 @@ export interface CoachFetch {
 }
 
 export function createCoachFetch(): CoachFetch {
-  const options: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1_000, scheduling: 'lifo' };
+  // `timeout` is the idle connection's: an answer in flight is not cut by it (the agent only ends a free socket).
+  const options: http.AgentOptions = {
+    keepAlive: true,
+    keepAliveMsecs: 1_000,
+    scheduling: 'lifo',
+    timeout: IDLE_CONNECTION_MS,
+  };
   const agents = { 'http:': new http.Agent(options), 'https:': new https.Agent(options) };
 
   /**
@@ -44,10 +66,21 @@ export function createCoachFetch(): CoachFetch {
     return request;
   };
 
-  const viaHttp = (url: URL, init: RequestInit, body: string | Uint8Array | undefined): Promise<Response> => {
+  const viaHttp = async (url: URL, init: RequestInit, body: string | Uint8Array | undefined): Promise<Response> => {
     const signal = init.signal ?? undefined;
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    return responseOf(send(url, init, body), signal);
+    if (signal?.aborted) throw abortError(signal);
+    const request = send(url, init, body);
+    try {
+      return await responseOf(request, signal);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!request.reusedSocket || signal?.aborted || code === undefined || !CLOSED_UNDER_US.has(code)) throw error;
+      // The connections kept as long or longer (the last one freed is taken first) were closed too: they go, and the
+      // question goes once more, on a new connection.
+      const agent = agents[url.protocol as keyof typeof agents];
+      for (const socket of Object.values(agent.freeSockets).flat()) socket?.destroy();
+      return responseOf(send(url, init, body), signal);
+    }
   };
 
   const coachFetch = (async (input: string | URL | Request, init: RequestInit = {}) => {
