@@ -14,7 +14,9 @@ if (!Number.isInteger(port) || port <= 0 || !values.upstream) {
   process.exit(2);
 }
 const upstream = new URL(values.upstream);
-const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+// As the server's (coach-fetch.ts): the timeout lets the Keep-Alive hint apply, so a burst after a pause does not
+// meet connections the fake is closing.
+const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 60_000 });
 
 const relay = http.createServer((request, response) => {
   const forwarded = http.request(
