@@ -91,6 +91,32 @@ describe('two compiled instances on one PostgreSQL and one Redis', () => {
     }
   });
 
+  it('refuse as rate_limited a question refused by both the trader’s streams and the rate limit', async () => {
+    const trader = await stack.trader(a);
+    // Two answers streaming on b, and eight more questions refused there for their streams: the ten a minute are
+    // counted, and b knows it.
+    stack.fake.script(SLOW, SLOW);
+    let started = 0;
+    const running = [0, 1].map(() =>
+      ask(b, trader.headers, {
+        onEvent: (event: { event: string }) => void (event.event === 'stream_start' && started++),
+      }),
+    );
+    await eventually(async () => (started === 2 ? true : undefined), 10_000, 'two answers streaming');
+    for (let left = 7; left >= 0; left -= 1) {
+      const refused = await ask(b, trader.headers);
+      expect(refused.body).toMatchObject({ error: { code: 'too_many_streams' } });
+      expect(refused.headers.get('x-ratelimit-remaining')).toBe(String(left));
+    }
+    // a has seen none of them: its question reaches Redis, where both refuse it. The trader is told the rate limit,
+    // which binds longer than the streams (and is what the refusal's rate_limit_events row records).
+    const both = await ask(a, trader.headers);
+    expect(both.status).toBe(429);
+    expect(both.body).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(Number(both.headers.get('retry-after'))).toBeGreaterThan(0);
+    for (const answer of await Promise.all(running)) expect(lastEvent(answer)?.event).toBe('stream_complete');
+  });
+
   it('hold a free trader’s quota under 50 concurrent questions split over both', async () => {
     const trader = await stack.trader(a);
     const { rows } = await stack.database.db.query<{ period_start: Date }>(
