@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
  * the API closed them, and a question sent at that moment failed (ECONNRESET) and waited for the SDK's retry, half a
  * second or more (npm run bench:stream: the first burst after a pause had 2-6 questions at 450-600 ms).
  */
-export const IDLE_CONNECTION_MS = 60_000;
+const IDLE_CONNECTION_MS = 60_000;
 
 /**
  * A kept connection's failure before any answer that means the API had closed it as the question went out: the
