@@ -322,14 +322,36 @@ describe('a trader’s streams, through the chat route', () => {
     expect((await h.chat(headers, { message: 'Fourth' })).status).toBe(200);
   });
 
-  it('a valid question refused for its streams counts against the rate limit: both are decided together', async () => {
+  /** A chat request that declares a body of `bytes` and never sends it: its answer is one given unread. */
+  const withoutBody = (headers: Record<string, string>, bytes: number) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const request = httpRequest(new URL(`${h.baseUrl}/api/v1/chat/stream`), {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(bytes) },
+      });
+      request.on('response', (answer) => {
+        let text = '';
+        answer.setEncoding('utf8');
+        answer.on('data', (chunk: string) => (text += chunk));
+        answer.on('end', () => {
+          request.destroy();
+          resolve({ status: answer.statusCode ?? 0, body: JSON.parse(text) });
+        });
+      });
+      request.on('error', reject);
+      request.flushHeaders();
+    });
+
+  it('a question refused for the streams this instance holds is refused unread, and is not counted', async () => {
     const { headers } = await h.trader();
     const running = await twoStreaming(headers);
-    const third = await h.chat(headers, { message: 'Third' });
-    expect(third.body).toMatchObject({ error: { code: 'too_many_streams' } });
-    expect(third.headers.get('x-ratelimit-remaining')).toBe('7');
+    // Four charts' worth declared, none sent: the refusal does not wait for them.
+    const third = await withoutBody(headers, 20 * MB);
+    expect(third.status).toBe(429);
+    expect(third.body).toMatchObject({ error: { code: 'too_many_streams', limit: 2 } });
     await running.done;
-    for (let left = 6; left >= 0; left -= 1) {
+    // Two of the free tier's ten a minute were counted, not three.
+    for (let left = 7; left >= 0; left -= 1) {
       const answered = await h.chat(headers, { message: `Question ${left}` });
       expect(answered.status).toBe(200);
       expect(answered.headers.get('x-ratelimit-remaining')).toBe(String(left));

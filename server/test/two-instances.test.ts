@@ -92,29 +92,36 @@ describe('two compiled instances on one PostgreSQL and one Redis', () => {
   });
 
   it('refuse as rate_limited a question refused by both the trader’s streams and the rate limit', async () => {
-    const trader = await stack.trader(a);
-    // Two answers streaming on b, and eight more questions refused there for their streams: the ten a minute are
-    // counted, and b knows it.
-    stack.fake.script(SLOW, SLOW);
-    let started = 0;
-    const running = [0, 1].map(() =>
-      ask(b, trader.headers, {
-        onEvent: (event: { event: string }) => void (event.event === 'stream_start' && started++),
-      }),
-    );
-    await eventually(async () => (started === 2 ? true : undefined), 10_000, 'two answers streaming');
-    for (let left = 7; left >= 0; left -= 1) {
-      const refused = await ask(b, trader.headers);
-      expect(refused.body).toMatchObject({ error: { code: 'too_many_streams' } });
-      expect(refused.headers.get('x-ratelimit-remaining')).toBe(String(left));
+    // Each instance refuses unread what it knows alone (a full rate window, or the plan's streams all its own): the
+    // question Redis refuses for both arrives at an instance that knows of neither.
+    const c = await stack.start('instance-c');
+    try {
+      const trader = await stack.trader(a);
+      // Two answers streaming on b, and eight more questions refused on c for their streams: the ten a minute are
+      // counted, and c knows it.
+      stack.fake.script(SLOW, SLOW);
+      let started = 0;
+      const running = [0, 1].map(() =>
+        ask(b, trader.headers, {
+          onEvent: (event: { event: string }) => void (event.event === 'stream_start' && started++),
+        }),
+      );
+      await eventually(async () => (started === 2 ? true : undefined), 10_000, 'two answers streaming');
+      for (let left = 7; left >= 0; left -= 1) {
+        const refused = await ask(c, trader.headers);
+        expect(refused.body).toMatchObject({ error: { code: 'too_many_streams' } });
+        expect(refused.headers.get('x-ratelimit-remaining')).toBe(String(left));
+      }
+      // a has seen none of them. The trader is told the rate limit, which binds longer than the streams (and is what
+      // the refusal's rate_limit_events row records).
+      const both = await ask(a, trader.headers);
+      expect(both.status).toBe(429);
+      expect(both.body).toMatchObject({ error: { code: 'rate_limited' } });
+      expect(Number(both.headers.get('retry-after'))).toBeGreaterThan(0);
+      for (const answer of await Promise.all(running)) expect(lastEvent(answer)?.event).toBe('stream_complete');
+    } finally {
+      await c.process.stop('SIGTERM');
     }
-    // a has seen none of them: its question reaches Redis, where both refuse it. The trader is told the rate limit,
-    // which binds longer than the streams (and is what the refusal's rate_limit_events row records).
-    const both = await ask(a, trader.headers);
-    expect(both.status).toBe(429);
-    expect(both.body).toMatchObject({ error: { code: 'rate_limited' } });
-    expect(Number(both.headers.get('retry-after'))).toBeGreaterThan(0);
-    for (const answer of await Promise.all(running)) expect(lastEvent(answer)?.event).toBe('stream_complete');
   });
 
   it('hold a free trader’s quota under 50 concurrent questions split over both', async () => {
@@ -150,7 +157,7 @@ describe('two compiled instances on one PostgreSQL and one Redis', () => {
 
   it('lose nothing in a rolling restart: a stopped instance’s streams end cleanly and their retries land on the other', async () => {
     stack.fake.setDefault(SLOW);
-    const leaving = await stack.start('instance-c');
+    const leaving = await stack.start('instance-d');
     const traders = await Promise.all(Array.from({ length: 6 }, () => stack.trader(b)));
     // SIGTERM once every trader is reading an answer from the instance.
     let streaming = 0;

@@ -1,6 +1,7 @@
 // Answers streaming at once per trader, by tier: a route calls `app.streamSlots.acquire(user, request.id)`
 // before its stream starts (429 too_many_streams when the plan's slots are taken) and the function it gets
-// back however the stream ends. Shared across instances through Redis, per instance without it.
+// back however the stream ends; `refuseIfFullHere` refuses without Redis when this instance alone holds them all.
+// Shared across instances through Redis, per instance without it.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.js';
@@ -9,7 +10,7 @@ import { createStreamSlots, type StreamSlots } from '../services/stream-slots.js
 
 declare module 'fastify' {
   interface FastifyInstance {
-    streamSlots: Pick<StreamSlots, 'acquire'>;
+    streamSlots: Pick<StreamSlots, 'acquire' | 'refuseIfFullHere'>;
   }
 }
 
@@ -28,7 +29,10 @@ export const streamSlotsPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'anthro
     });
     app.redisAvailability?.beforeUp(() => slots.sync());
     app.addHook('onClose', () => slots.close());
-    app.decorate('streamSlots', { acquire: (user, requestId) => slots.acquire(user, requestId) });
+    app.decorate('streamSlots', {
+      acquire: (user, requestId) => slots.acquire(user, requestId),
+      refuseIfFullHere: (user, requestId) => slots.refuseIfFullHere(user, requestId),
+    });
   },
   { name: 'stream-slots', dependencies: ['redis'] },
 );

@@ -57,6 +57,11 @@ export type ReleaseSlot = () => Promise<void>;
 export interface StreamSlots {
   /** Takes a slot for one stream, or throws AppError too_many_streams (429, Retry-After). */
   acquire(user: { id: string; tier: Tier }, requestId: string): Promise<ReleaseSlot>;
+  /**
+   * Throws too_many_streams when the trader's streams on this instance alone fill their plan, without asking Redis:
+   * so refused, a question's body need not be read. Anything else is acquire's to decide, with every instance's.
+   */
+  refuseIfFullHere(user: { id: string; tier: Tier }, requestId: string): void;
   /** Writes this instance's leases into Redis (a refresh; after an outage, also those taken in memory). */
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -233,6 +238,13 @@ export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
       stale.delete(leaseId);
       hold(leaseId, { userId: user.id, key, state, since: performance.now() });
       return releaser(leaseId);
+    },
+
+    refuseIfFullHere(user, requestId) {
+      const limit = TIER_RULES[user.tier].concurrentStreams;
+      if (held(user.id).length < limit) return;
+      log.info({ requestId, userId: user.id, limit }, 'too many streams on this instance');
+      throw tooManyStreams(user.tier, limit);
     },
 
     async sync() {

@@ -1,9 +1,10 @@
 // POST /chat/stream: a coaching turn over server-sent events. Errors found before the stream opens
 // (validation, quota, unknown conversation) are plain HTTP errors; after that, stream events.
 //
-// What one request may cost is bounded before its body is read: one upload at a time per trader, then a global
-// memory guard; the body limit fits four charts and the longest question, and nothing more. The trader's
-// concurrent streams are counted once the body is valid, with the rate limit, in one round trip to Redis.
+// What one request may cost is bounded before its body is read: one upload at a time per trader, a trader whose
+// streams on this instance fill the plan refused unread, then a global memory guard; the body limit fits four charts
+// and the longest question, and nothing more. The trader's concurrent streams on every instance are counted once
+// the body is valid, with the rate limit, in one round trip to Redis.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/env.js';
@@ -130,6 +131,16 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     scopeOf(request).hold(release, 'sent');
   };
 
+  /**
+   * Before the body is read, once the trader's earlier questions have taken their slots (readOneAtATime): a trader
+   * whose streams on this instance alone fill the plan is refused too_many_streams unread, as a rate window this
+   * server knows is full is. Ten parallel four-chart questions from one free trader read all ten bodies (20 MB
+   * each) when only admit refused them: bench:memory's peak RSS went from 386-420 MB to 700 MB.
+   */
+  const refuseFullStreams = async (request: FastifyRequest): Promise<void> => {
+    app.streamSlots.refuseIfFullHere(currentUser(request), request.id);
+  };
+
   const busy = () =>
     new AppError(
       'busy',
@@ -192,9 +203,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     '/chat/stream',
     {
       // Cheapest refusals first: before the body is read, a rate window this server knows is full, the trader's
-      // upload queue and the server's memory; once it is valid, the trader's streams and the rate limit, which
-      // counts only requests that pass validation.
-      onRequest: [openScope, app.authenticate, app.rateLimitCheck, readOneAtATime, guardMemory],
+      // upload queue, streams this server knows fill the plan, and the server's memory; once it is valid, the
+      // trader's streams on every instance and the rate limit, which counts only requests that pass validation.
+      onRequest: [openScope, app.authenticate, app.rateLimitCheck, readOneAtATime, refuseFullStreams, guardMemory],
       preHandler: [checkCharts, admit],
       bodyLimit: CHAT_BODY_LIMIT_BYTES,
       schema: { body: ChatStreamRequest },
