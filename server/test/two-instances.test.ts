@@ -2,7 +2,9 @@
 // load balancer: a trader's rate limit counts both, a free trader's quota holds under 50 concurrent questions split
 // over both, and a rolling restart loses nothing — an instance stopped with SIGTERM mid-answer ends each of its
 // streams with stream_complete or stream_error `unavailable`, the client asks the other instance again, and every
-// call to the model has its usage row. Loopback only: the fake upstream and the Clerk-shaped issuer.
+// call to the model has its usage row. A question refused by both its streams and the rate limit, which only Redis
+// can see on an instance that knows of neither, is rate_limited (a third instance). Loopback only: the fake upstream
+// and the Clerk-shaped issuer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { billingPeriodAt } from '../src/services/billing-period.js';
