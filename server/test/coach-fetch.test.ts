@@ -34,6 +34,9 @@ const textOf = async (events: AsyncIterable<UpstreamEvent>): Promise<string> => 
   return text;
 };
 
+/** The count_tokens APIs a test opened, closed after it. */
+const openApis = new Set<() => void>();
+
 /**
  * A count_tokens API on loopback answering `inputTokens`; it keeps each request's body and client port. With
  * `closeKept`, it closes a kept connection as the next request arrives on it, unanswered (as an API whose idle timeout
@@ -68,12 +71,12 @@ async function countTokensApi(
   }
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  openApis.add(() => server.close());
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     /** The client ports of the connections closed under a request. */
     closed,
-    close: () => server.close(),
   };
 }
 
@@ -83,10 +86,17 @@ describe('the model’s fetch', () => {
   beforeAll(async () => {
     fake = await startFakeAnthropic();
   });
-  afterEach(() => coachFetch?.close());
+  afterEach(() => {
+    coachFetch?.close();
+    for (const close of openApis) close();
+    openApis.clear();
+  });
   afterAll(async () => {
     await fake?.close();
   });
+
+  /** Asks the count_tokens API for the question's tokens. */
+  const count = (ask: ReturnType<typeof upstream>) => ask.countTokens(question, new AbortController().signal);
 
   const upstream = (baseUrl = fake.url) => {
     coachFetch = createCoachFetch();
@@ -147,13 +157,9 @@ describe('the model’s fetch', () => {
       { role: 'user', content: 'And the target? ✓' },
     ];
     const api = await countTokensApi(40);
-    try {
-      const ask = upstream(api.url);
-      expect(await ask.countTokens({ model: question.model, messages }, new AbortController().signal)).toBe(40);
-    } finally {
-      coachFetch.close();
-      api.close();
-    }
+    const counting = upstream(api.url);
+    expect(await counting.countTokens({ model: question.model, messages }, new AbortController().signal)).toBe(40);
+    coachFetch.close();
     const [sent] = api.requests.map((request) => request.body);
     expect(sent!.every((byte) => byte < 0x80)).toBe(true);
     expect((JSON.parse(sent!.toString('utf8')) as { messages: unknown }).messages).toEqual(messages);
@@ -170,69 +176,49 @@ describe('the model’s fetch', () => {
 
   it('asks one question after another over one kept-alive connection', async () => {
     const api = await countTokensApi(12);
-    try {
-      const ask = upstream(api.url);
-      for (let turn = 0; turn < 3; turn += 1) {
-        expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
-      }
-      const ports = api.requests.map((request) => request.port);
-      expect(ports).toHaveLength(3);
-      expect(new Set(ports).size).toBe(1);
-    } finally {
-      coachFetch.close();
-      api.close();
+    const ask = upstream(api.url);
+    for (let turn = 0; turn < 3; turn += 1) {
+      expect(await count(ask)).toBe(12);
     }
+    const ports = api.requests.map((request) => request.port);
+    expect(ports).toHaveLength(3);
+    expect(new Set(ports).size).toBe(1);
   });
 
   it('a question sent on a kept connection just as the API closes it is sent again at once, on a new one', async () => {
     const api = await countTokensApi(12, { closeKept: true });
-    try {
-      // maxRetries 0: no retry of the SDK's.
-      const ask = upstream(api.url);
-      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
-      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
-      const [first, second] = api.requests.map((request) => request.port);
-      expect(api.closed).toEqual([first]);
-      expect(second).not.toBe(first);
-    } finally {
-      coachFetch.close();
-      api.close();
-    }
+    // maxRetries 0: no retry of the SDK's.
+    const ask = upstream(api.url);
+    expect(await count(ask)).toBe(12);
+    expect(await count(ask)).toBe(12);
+    const [first, second] = api.requests.map((request) => request.port);
+    expect(api.closed).toEqual([first]);
+    expect(second).not.toBe(first);
   });
 
   it('a new connection closed under the question is not sent again: its stream error stands', async () => {
     const api = await countTokensApi(12, { closeAll: true });
-    try {
-      const failure = await upstream(api.url)
-        .countTokens(question, new AbortController().signal)
-        .then(
-          () => null,
-          (error: unknown) => classifyUpstreamError(error),
-        );
-      expect(failure).toMatchObject({ code: 'upstream_error', retryable: true });
-      expect(api.closed).toHaveLength(1);
-    } finally {
-      coachFetch.close();
-      api.close();
-    }
+    const failure = await upstream(api.url)
+      .countTokens(question, new AbortController().signal)
+      .then(
+        () => null,
+        (error: unknown) => classifyUpstreamError(error),
+      );
+    expect(failure).toMatchObject({ code: 'upstream_error', retryable: true });
+    expect(api.closed).toHaveLength(1);
   });
 
   it('lets an idle connection go a second before the API’s Keep-Alive timeout, not as the API closes it', async () => {
     // The API says timeout=2 and closes at 2 s: at 1.3 s the connection has been let go, and a new one is opened.
     const api = await countTokensApi(12, { keepAliveTimeoutMs: 2_000 });
-    try {
-      const ask = upstream(api.url);
-      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
-      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
-      await new Promise((resolve) => setTimeout(resolve, 1_300));
-      expect(await ask.countTokens(question, new AbortController().signal)).toBe(12);
-      const [first, second, third] = api.requests.map((request) => request.port);
-      expect(second).toBe(first);
-      expect(third).not.toBe(first);
-    } finally {
-      coachFetch.close();
-      api.close();
-    }
+    const ask = upstream(api.url);
+    expect(await count(ask)).toBe(12);
+    expect(await count(ask)).toBe(12);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(await count(ask)).toBe(12);
+    const [first, second, third] = api.requests.map((request) => request.port);
+    expect(second).toBe(first);
+    expect(third).not.toBe(first);
   });
 
   it('a stopped answer closes its connection: the API sees the client go', async () => {
