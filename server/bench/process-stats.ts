@@ -52,13 +52,13 @@ export function watchProcess(
     async stop() {
       clearInterval(timer);
       await sample();
+      const cpuSpent = (await cpuMs(pid)) - (await cpuAtStart);
+      const [schedEnd, schedStart] = [await schedMs(pid), await schedAtStart];
       return {
-        cpuMs: (await cpuMs(pid)) - (await cpuAtStart),
+        cpuMs: cpuSpent,
         peakRssMb: Math.round(peakKb / 102.4) / 10,
-        ...(await (async () => {
-          const [end, start] = [await schedMs(pid), await schedAtStart];
-          return { loopCpuMs: end.runMs - start.runMs, waitedForCpuMs: end.waitMs - start.waitMs };
-        })()),
+        loopCpuMs: schedEnd.runMs - schedStart.runMs,
+        waitedForCpuMs: schedEnd.waitMs - schedStart.waitMs,
       };
     },
   };
