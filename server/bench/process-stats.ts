@@ -63,3 +63,29 @@ export function watchProcess(
     },
   };
 }
+
+/**
+ * The CPU ms (all threads) used while it ran by processes listed again at the start and at the stop (the database's
+ * backends serving one pool, say): a process first listed at the stop counts its whole life, and one gone by then
+ * counts nothing, so a pool that opens or closes connections mid-load is read about right, not exactly.
+ */
+export function watchProcesses(list: () => Promise<number[]>): { stop(): Promise<number> } {
+  const readAll = async (): Promise<Map<number, number>> => {
+    const used = new Map<number, number>();
+    for (const pid of await list()) {
+      // A process that exited between the listing and the read is not counted.
+      const ms = await cpuMs(pid).catch(() => undefined);
+      if (ms !== undefined) used.set(pid, ms);
+    }
+    return used;
+  };
+  const atStart = readAll();
+  return {
+    async stop() {
+      const [start, end] = [await atStart, await readAll()];
+      let spent = 0;
+      for (const [pid, ms] of end) spent += ms - (start.get(pid) ?? 0);
+      return spent;
+    },
+  };
+}

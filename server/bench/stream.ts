@@ -5,8 +5,9 @@
 // answer ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once,
 // from traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server
 // adds to the first token (p50/p99) and to each chunk, why any stream failed, the server's CPU time per stream and
-// per chunk (and its event loop's alone) and its peak RSS, how long its event loop waited for a CPU, and how steady
-// the machine was (machine-speed.ts); writes server/bench/results/stream.json.
+// per chunk (and its event loop's alone) and its peak RSS, how long its event loop waited for a CPU, the CPU of the
+// database backends serving it, and how steady the machine was (machine-speed.ts); writes
+// server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
 import { randomBytes } from 'node:crypto';
@@ -20,7 +21,7 @@ import { eventually } from '../test/support/eventually.js';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
 import { countFromEnv, describeSpeed, machineSpeed } from './machine-speed.js';
-import { watchProcess } from './process-stats.js';
+import { watchProcess, watchProcesses } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
 import {
   CONTAINER_PROCESS_ENV,
@@ -60,6 +61,8 @@ const BURSTS: readonly number[] =
 const LOOP_REPEATS = countFromEnv('BENCH_STREAM_LOOP_REPEATS', 2);
 /** How many times each burst of up to 500 runs (BENCH_STREAM_BURST_REPEATS); its row pools them. */
 const BURST_REPEATS = countFromEnv('BENCH_STREAM_BURST_REPEATS', 3);
+/** The server's connections to PostgreSQL go by this name (application_name), for their CPU. */
+const SERVER_APPLICATION = 'strat-coach-bench-server';
 const FIRST_CHUNK_DELAY_MS = 50;
 /** About what the Messages API does for Sonnet: a text delta every 20-50 ms. */
 const CHUNK_DELAY_MS = 25;
@@ -204,6 +207,8 @@ function compare(
     peakRssMb: server.peakRssMb,
     // The server's event loop, ready to run but without a CPU: the host's share of its latency.
     waitedForCpuMsPerStream: completed > 0 ? round(server.waitedForCpuMs / completed) : Number.NaN,
+    // The PostgreSQL backends serving the server's pool, on the same cores: the database's share of the work.
+    databaseCpuMsPerStream: completed > 0 ? round(server.databaseCpuMs / completed) : Number.NaN,
     failures,
   };
 }
@@ -214,13 +219,16 @@ interface Spent {
   loopCpuMs: number;
   peakRssMb: number;
   waitedForCpuMs: number;
+  /** The server's database backends (0 for the relay, which has none). */
+  databaseCpuMs: number;
 }
-const nothingSpent = (): Spent => ({ cpuMs: 0, loopCpuMs: 0, peakRssMb: 0, waitedForCpuMs: 0 });
+const nothingSpent = (): Spent => ({ cpuMs: 0, loopCpuMs: 0, peakRssMb: 0, waitedForCpuMs: 0, databaseCpuMs: 0 });
 const addSpent = (total: Spent, more: Spent) => {
   total.cpuMs += more.cpuMs;
   total.loopCpuMs += more.loopCpuMs;
   total.peakRssMb = Math.max(total.peakRssMb, more.peakRssMb);
   total.waitedForCpuMs += more.waitedForCpuMs;
+  total.databaseCpuMs += more.databaseCpuMs;
 };
 
 async function main() {
@@ -274,7 +282,8 @@ async function main() {
     ...CONTAINER_PROCESS_ENV,
     PORT: String(serverPort),
     DATA_DIR: dataDir,
-    DATABASE_URL: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    // Named, so the bench can find the database's backends that serve it (their CPU is the database's share).
+    DATABASE_URL: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}&application_name=${SERVER_APPLICATION}`,
     REDIS_URL,
     ...issuer.env,
     ANTHROPIC_API_KEY: 'sk-ant-bench',
@@ -360,10 +369,17 @@ async function main() {
       );
     const through = throughWith(tokens);
     /** What `watched` (the server, or the relay) spent while `load` ran. */
+    const serverBackends = async () =>
+      (
+        await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+          SERVER_APPLICATION,
+        ])
+      ).rows.map((row) => row.pid);
     const measured = async (watched: RunningProcess, load: () => Promise<StreamSample[]>) => {
       const watch = watchProcess(watched.child.pid as number);
+      const database = watched === serverProcess ? watchProcesses(serverBackends) : null;
       const samples = await load();
-      return { samples, spent: await watch.stop() };
+      return { samples, spent: { ...(await watch.stop()), databaseCpuMs: (await database?.stop()) ?? 0 } };
     };
 
     // How steady the machine is (machine-speed.ts), timed on this process while nothing else of the bench runs.
