@@ -1,5 +1,6 @@
 // What a benchmark reads about the server process from /proc (Linux): CPU time used so far and resident memory,
-// sampled while a load runs so its peak is seen.
+// sampled while a load runs so its peak is seen; and the CPU time of a changing set of processes (the database's
+// backends).
 import { readFile } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */

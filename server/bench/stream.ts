@@ -368,13 +368,14 @@ async function main() {
         SERVER_EVENTS,
       );
     const through = throughWith(tokens);
-    /** What `watched` (the server, or the relay) spent while `load` ran. */
+    /** The PostgreSQL backends of the server's pool. */
     const serverBackends = async () =>
       (
         await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
           SERVER_APPLICATION,
         ])
       ).rows.map((row) => row.pid);
+    /** What `watched` (the server, or the relay) spent while `load` ran, and the server's database with it. */
     const measured = async (watched: RunningProcess, load: () => Promise<StreamSample[]>) => {
       const watch = watchProcess(watched.child.pid as number);
       const database = watched === serverProcess ? watchProcesses(serverBackends) : null;
