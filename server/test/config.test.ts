@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       databasePoolMax: 20,
       redisUrl: undefined,
+      redisTimeBoxMs: 50,
       auth: { mode: 'local', issuer: 'http://127.0.0.1:3001' },
       anthropic: { apiKey: undefined, model: 'claude-sonnet-5-5' },
       corsOrigins: [],
@@ -31,12 +32,18 @@ describe('loadConfig', () => {
     [{ INSTANCE_ID: 'a b' }, /^INSTANCE_ID is invalid/],
     [{ DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX is invalid/],
     [{ DATABASE_POOL_MAX: 'many' }, /^DATABASE_POOL_MAX is invalid/],
+    [{ REDIS_TIME_BOX_MS: '5' }, /^REDIS_TIME_BOX_MS is invalid/],
+    [{ REDIS_TIME_BOX_MS: '1000' }, /^REDIS_TIME_BOX_MS is invalid/],
   ])('fails fast naming the variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
   it('sizes the PostgreSQL pool from DATABASE_POOL_MAX', () => {
     expect(loadConfig({ DATABASE_POOL_MAX: '8' }).databasePoolMax).toBe(8);
+  });
+
+  it('waits REDIS_TIME_BOX_MS for Redis', () => {
+    expect(loadConfig({ REDIS_TIME_BOX_MS: '250' }).redisTimeBoxMs).toBe(250);
   });
 
   it('names the instance by INSTANCE_ID, else by Railway replica id, else by host and process', () => {

@@ -229,3 +229,39 @@ describe('the Redis monitor', () => {
     await deleteKeys(fixtures.redis, keyPrefix);
   });
 });
+
+describe('an app told how long to wait for Redis', () => {
+  it('waits as long as REDIS_TIME_BOX_MS says: a question asked through a 150 ms stall is decided in Redis', async () => {
+    const proxy = await startTcpProxy(TEST_REDIS_ADDRESS);
+    const keyPrefix = uniqueKeyPrefix();
+    const patient = await buildLimitedApp({
+      database: fixtures.database.db,
+      issuer: fixtures.issuer,
+      keyPrefix,
+      redisUrl: proxy.url,
+      env: { REDIS_TIME_BOX_MS: '500' },
+    });
+    try {
+      const { user, headers } = await newUser(patient.app, fixtures.issuer);
+      proxy.setMode('stall');
+      let answeredBeforeRedis = false;
+      let redisBack = false;
+      const asked = hit(patient.app, headers).then((response) => {
+        answeredBeforeRedis = !redisBack;
+        return response;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      redisBack = true;
+      proxy.setMode('forward');
+      expect((await answered(asked)).statusCode).toBe(200);
+      // With the default 50 ms it would have been answered from memory during the stall, and Redis marked away.
+      expect(answeredBeforeRedis).toBe(false);
+      expect(await logged(user.id, keyPrefix)).toBe(1);
+      expect((await redisStatus(patient)).dependencies.redis).toMatchObject({ mode: 'redis', ok: true });
+    } finally {
+      await patient.close();
+      await proxy.close();
+      await deleteKeys(fixtures.redis, keyPrefix);
+    }
+  });
+});

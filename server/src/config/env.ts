@@ -28,6 +28,12 @@ export const EnvSchema = Type.Object({
   /** Connections each instance keeps to PostgreSQL: replicas x this stays under the database's max_connections. */
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   REDIS_URL: Type.Optional(Url(['redis', 'rediss'])),
+  /**
+   * How long a call to Redis may take before this instance decides alone, in memory, until Redis answers a PING again
+   * (services/rate-limiter-redis.ts). Lengthen it where Redis is far away; past it, limits are counted per instance.
+   * At most half the client's own command timeout (plugins/redis.ts), which would otherwise cut a call first.
+   */
+  REDIS_TIME_BOX_MS: Type.Integer({ minimum: 10, maximum: 500, default: 50 }),
   ANTHROPIC_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   ANTHROPIC_BASE_URL: Type.Optional(Url(['http', 'https'])),
   COACH_MODEL: Type.String({ minLength: 1, default: 'claude-sonnet-5-5' }),
@@ -83,11 +89,6 @@ export interface RateLimitSettings {
   keyPrefix?: string;
   /** Moves the limiters' clocks (Redis TIME, the in-process monotonic clock) by this many ms. */
   clockOffsetMs?: () => number;
-  /**
-   * Tests only: how long a decision waits for Redis before it is made in process memory (50 ms). Tests that
-   * assert exact counting across instances lengthen it, so a loaded machine does not trip the fallback.
-   */
-  timeBoxMs?: number;
   events?: { flushIntervalMs?: number; batchSize?: number; maxBuffered?: number };
   /** Stream leases in Redis: how long one lives unrefreshed, and how often the live ones are refreshed. */
   streamSlots?: { leaseMs?: number; refreshMs?: number; maxHoldMs?: number };
@@ -126,6 +127,11 @@ export interface Config {
   /** The PostgreSQL pool's connections (DATABASE_POOL_MAX); PGlite has one. */
   databasePoolMax: number;
   redisUrl: string | undefined;
+  /**
+   * How long a call to Redis may take before the instance decides in memory (REDIS_TIME_BOX_MS). Tests that assert
+   * exact counting across instances lengthen it, so a loaded machine does not trip the fallback.
+   */
+  redisTimeBoxMs: number;
   anthropic: {
     apiKey: string | undefined;
     baseUrl: string | undefined;
@@ -213,6 +219,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
     databaseUrl: env.DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
+    redisTimeBoxMs: env.REDIS_TIME_BOX_MS,
     anthropic: {
       apiKey: env.ANTHROPIC_API_KEY,
       baseUrl: env.ANTHROPIC_BASE_URL,

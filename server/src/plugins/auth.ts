@@ -42,7 +42,7 @@ declare module 'fastify' {
 }
 
 export interface AuthPluginOptions {
-  config: Pick<Config, 'auth' | 'dataDir' | 'jwksCooldownMs'>;
+  config: Pick<Config, 'auth' | 'dataDir' | 'jwksCooldownMs' | 'redisTimeBoxMs'>;
 }
 
 /** How long a verified token and its user row are reused without checking again. */
@@ -219,7 +219,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       forgetLocally(userId);
       if (!redis) return;
       try {
-        await timeBoxed(redis.publish(FORGET_USER_CHANNEL, userId));
+        await timeBoxed(redis.publish(FORGET_USER_CHANNEL, userId), config.redisTimeBoxMs);
       } catch (error) {
         app.log.warn(
           { err: error, userId },

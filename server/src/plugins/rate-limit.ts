@@ -44,7 +44,7 @@ function rejectionMessage(tier: string, limit: number, decision: Extract<RateLim
   return `Too many requests: the ${tier} plan allows ${limit} ${per}. Try again in ${seconds(decision.retryAfterMs)} s.`;
 }
 
-export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit'> }>(
+export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'redisTimeBoxMs'> }>(
   async (app: FastifyInstance, { config }) => {
     const settings = config.rateLimit ?? {};
     const clockOffsetMs = settings.clockOffsetMs ?? (() => 0);
@@ -54,7 +54,7 @@ export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit'> }>(
       const shared = createRedisRateLimiter(app.redis, {
         keyPrefix: settings.keyPrefix ?? DEFAULT_KEY_PREFIX,
         clockOffsetMs,
-        ...(settings.timeBoxMs !== undefined ? { timeBoxMs: settings.timeBoxMs } : {}),
+        timeBoxMs: config.redisTimeBoxMs,
       });
       const fallback = withMemoryFallback(shared, memory, app.redisAvailability);
       app.redisAvailability.beforeUp(async () => {

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
 import type { RedisStatus } from '../contract/health.js';
 import type { SharedLimiterAvailability } from '../services/rate-limiter.js';
-import { timeBoxed } from '../services/rate-limiter-redis.js';
+import { REDIS_TIME_BOX_MS, timeBoxed } from '../services/rate-limiter-redis.js';
 
 export interface RedisAvailability extends SharedLimiterAvailability {
   /** Resolves once the first connection attempt has succeeded or failed (or after timeoutMs). */
@@ -33,8 +33,8 @@ declare module 'fastify' {
 
 /**
  * The client's own timeout is only a backstop that keeps nothing pending for long: callers time-box
- * their calls to 50 ms with timeBoxed(), which unlike commandTimeout does not misfire when the event loop
- * was busy while the reply arrived.
+ * their calls with timeBoxed() (REDIS_TIME_BOX_MS, 50 ms by default), which unlike commandTimeout does not misfire
+ * when the event loop was busy while the reply arrived.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 const PROBE_INTERVAL_MS = 250;
@@ -60,6 +60,8 @@ export function monitorRedis(
   redis: Redis,
   log: Pick<FastifyBaseLogger, 'warn' | 'info'>,
   probeIntervalMs = PROBE_INTERVAL_MS,
+  /** How long a probe's PING may take (REDIS_TIME_BOX_MS). */
+  timeBoxMs = REDIS_TIME_BOX_MS,
 ): RedisAvailability {
   let state: 'starting' | 'up' | 'down' = 'starting';
   let closed = false;
@@ -97,7 +99,7 @@ export function monitorRedis(
     if (closed || probing || redis.status !== 'ready') return;
     probing = true;
     try {
-      await timeBoxed(redis.ping());
+      await timeBoxed(redis.ping(), timeBoxMs);
       if (state !== 'up' && syncs.length > 0) {
         const failuresBefore = failures;
         for (const sync of syncs) await sync();
@@ -156,10 +158,10 @@ const FALLBACK_STATUS: RedisStatus = {
   message: 'redis is unreachable: rate limits are enforced in process memory, per instance',
 };
 
-export const redisPlugin = fp<{ config: Pick<Config, 'redisUrl'> }>(
+export const redisPlugin = fp<{ config: Pick<Config, 'redisUrl' | 'redisTimeBoxMs'> }>(
   async (app: FastifyInstance, { config }) => {
     const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
-    const availability = redis ? monitorRedis(redis, app.log) : null;
+    const availability = redis ? monitorRedis(redis, app.log, PROBE_INTERVAL_MS, config.redisTimeBoxMs) : null;
     if (redis && availability) {
       app.addHook('onClose', async () => {
         availability.close();
@@ -175,7 +177,7 @@ export const redisPlugin = fp<{ config: Pick<Config, 'redisUrl'> }>(
       if (!availability.up) return FALLBACK_STATUS;
       const started = performance.now();
       try {
-        await timeBoxed(redis.ping());
+        await timeBoxed(redis.ping(), config.redisTimeBoxMs);
         return { mode: 'redis', ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
       } catch (error) {
         availability.reportFailure(error);

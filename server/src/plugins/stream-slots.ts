@@ -14,7 +14,9 @@ declare module 'fastify' {
   }
 }
 
-export const streamSlotsPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'anthropic' | 'sseWriteTimeoutMs'> }>(
+export const streamSlotsPlugin = fp<{
+  config: Pick<Config, 'rateLimit' | 'anthropic' | 'sseWriteTimeoutMs' | 'redisTimeBoxMs'>;
+}>(
   async (app: FastifyInstance, { config }) => {
     const settings = config.rateLimit ?? {};
     const slots = createStreamSlots({
@@ -24,6 +26,7 @@ export const streamSlotsPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'anthro
       ...(settings.clockOffsetMs ? { clockOffsetMs: settings.clockOffsetMs } : {}),
       // No stream outlives its deadline plus a slow reader's last write: a slot held longer leaked.
       maxHoldMs: config.anthropic.streamTimeoutMs + config.sseWriteTimeoutMs + 60_000,
+      timeBoxMs: config.redisTimeBoxMs,
       ...settings.streamSlots,
       log: app.log,
     });

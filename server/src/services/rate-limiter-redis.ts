@@ -133,7 +133,7 @@ export interface RedisRateLimiterOptions {
   keyPrefix?: string;
   /** Tests only: moves the script's clock (Redis TIME) by this many ms. Production leaves it unset. */
   clockOffsetMs?: () => number;
-  /** Tests only: how long a decision waits for Redis (REDIS_TIME_BOX_MS). */
+  /** How long a decision waits for Redis (the REDIS_TIME_BOX_MS setting; 50 ms when absent). */
   timeBoxMs?: number;
 }
 
@@ -259,7 +259,7 @@ export function createRedisRateLimiter(redis: Redis, options: RedisRateLimiterOp
     async consume(userId, rules) {
       return (await consumeWithLog(userId, rules)).decision;
     },
-    async writeBack(userId, admissions, timeBoxMs = REDIS_TIME_BOX_MS) {
+    async writeBack(userId, admissions, writeBackMs = timeBoxMs) {
       const args = [
         rateLimitKey(keyPrefix, userId),
         Math.round(clockOffsetMs()),
@@ -267,7 +267,7 @@ export function createRedisRateLimiter(redis: Redis, options: RedisRateLimiterOp
         packLog(admissions.floorUs),
         packLog(admissions.ownAgesMs.map((ageMs) => ageMs * 1000)),
       ];
-      const reply = await timeBoxed(run(SCRIPTS.writeBack, args), timeBoxMs);
+      const reply = await timeBoxed(run(SCRIPTS.writeBack, args), writeBackMs);
       if (!isLogReply(reply, 1)) throw new Error('unexpected reply from the rate limit write-back script');
       return { timesUs: unpackLog(reply[1] as Buffer), nowUs: reply[0] as number };
     },

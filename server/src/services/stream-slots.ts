@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { TIER_RULES } from '../config/tiers.js';
 import type { Tier } from '../contract/usage.js';
 import { AppError } from '../errors.js';
-import { redisScript, runScript, timeBoxed } from './rate-limiter-redis.js';
+import { REDIS_TIME_BOX_MS, redisScript, runScript, timeBoxed } from './rate-limiter-redis.js';
 import type { SharedLimiterAvailability } from './rate-limiter.js';
 
 /**
@@ -81,6 +81,8 @@ export interface StreamSlotsOptions {
    * longer was never released (a bug), and is released rather than lock its trader out until a restart.
    */
   maxHoldMs?: number;
+  /** How long a call to Redis may take before the slot is decided in memory (REDIS_TIME_BOX_MS). */
+  timeBoxMs?: number;
   log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
 }
 
@@ -108,6 +110,7 @@ export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
   const { redis, availability, log } = options;
   const clockOffsetMs = options.clockOffsetMs ?? (() => 0);
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const timeBoxMs = options.timeBoxMs ?? REDIS_TIME_BOX_MS;
   const leases = new Map<string, Lease>();
   const byUser = new Map<string, Set<string>>();
   /** Leases to delete from Redis: released while it was away, or refused after a call that may still land. */
@@ -148,7 +151,7 @@ export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
       if (!lease || !redis) return;
       if (availability?.up) {
         try {
-          await timeBoxed(redis.zrem(lease.key, leaseId));
+          await timeBoxed(redis.zrem(lease.key, leaseId), timeBoxMs);
           return;
         } catch (error) {
           availability.reportFailure(error);
@@ -163,7 +166,7 @@ export function createStreamSlots(options: StreamSlotsOptions): StreamSlots {
     const unwritten = held(userId).filter((id) => leases.get(id)?.state === 'memory');
     try {
       const args = [key, Math.round(clockOffsetMs()), limit, leaseMs, leaseId, ...unwritten];
-      const granted = (await timeBoxed(runScript(redis, ACQUIRE, args))) === 1;
+      const granted = (await timeBoxed(runScript(redis, ACQUIRE, args), timeBoxMs)) === 1;
       for (const id of unwritten) {
         const written = leases.get(id);
         if (written) written.state = 'redis';

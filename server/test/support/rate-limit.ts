@@ -47,6 +47,8 @@ export interface LimitedAppOptions {
   events?: RateLimitSettings['events'];
   /** How long a decision waits for Redis before it is made in memory (50 ms by default). */
   timeBoxMs?: number;
+  /** More environment variables, read as the server reads them. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -56,14 +58,14 @@ export interface LimitedAppOptions {
 export function buildLimitedApp(options: LimitedAppOptions): Promise<TestApp> {
   return buildTestApp({
     database: options.database,
-    env: { ...options.issuer.env, ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}) },
+    env: { ...options.issuer.env, ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env },
     tweak: (config) => {
       config.rateLimit = {
         keyPrefix: options.keyPrefix ?? uniqueKeyPrefix(),
         ...(options.clock ? { clockOffsetMs: options.clock.offset } : {}),
         ...(options.events ? { events: options.events } : {}),
-        ...(options.timeBoxMs !== undefined ? { timeBoxMs: options.timeBoxMs } : {}),
       };
+      if (options.timeBoxMs !== undefined) config.redisTimeBoxMs = options.timeBoxMs;
     },
     beforeReady: (app) => {
       app.post(
