@@ -1,7 +1,8 @@
 // Redis trouble without touching the shared Redis: a TCP proxy between the app and Redis stalls (holds
 // every byte) or refuses connections. Requests are still answered at once, limited in process memory from
 // what Redis last said, /api/v1/status says degraded with mode memory-fallback, and the limiter returns to
-// Redis by itself once it has written what memory admitted into it.
+// Redis by itself once it has written what memory admitted into it. An app told to wait longer (REDIS_TIME_BOX_MS)
+// waits through a short stall and decides in Redis.
 import Fastify from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

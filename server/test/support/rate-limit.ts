@@ -45,9 +45,7 @@ export interface LimitedAppOptions {
   keyPrefix?: string;
   clock?: TestClock;
   events?: RateLimitSettings['events'];
-  /** How long a decision waits for Redis before it is made in memory (50 ms by default). */
-  timeBoxMs?: number;
-  /** More environment variables, read as the server reads them. */
+  /** More environment variables, read as the server reads them (REDIS_TIME_BOX_MS, say). */
   env?: Record<string, string>;
 }
 
@@ -65,7 +63,6 @@ export function buildLimitedApp(options: LimitedAppOptions): Promise<TestApp> {
         ...(options.clock ? { clockOffsetMs: options.clock.offset } : {}),
         ...(options.events ? { events: options.events } : {}),
       };
-      if (options.timeBoxMs !== undefined) config.redisTimeBoxMs = options.timeBoxMs;
     },
     beforeReady: (app) => {
       app.post(
