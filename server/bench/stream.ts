@@ -10,6 +10,7 @@
 // server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
+// DATABASE_POOL_MAX=10 runs it with that pool.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -61,6 +62,11 @@ const BURSTS: readonly number[] =
 const LOOP_REPEATS = countFromEnv('BENCH_STREAM_LOOP_REPEATS', 2);
 /** How many times each burst of up to 500 runs (BENCH_STREAM_BURST_REPEATS); its row pools them. */
 const BURST_REPEATS = countFromEnv('BENCH_STREAM_BURST_REPEATS', 3);
+/**
+ * The server's PostgreSQL pool: DATABASE_POOL_MAX in the bench's environment is passed on (the server's default
+ * otherwise), to compare pool sizes on this machine.
+ */
+const POOL_MAX = process.env.DATABASE_POOL_MAX;
 /** The server's connections to PostgreSQL go by this name (application_name), for their CPU. */
 const SERVER_APPLICATION = 'strat-coach-bench-server';
 const FIRST_CHUNK_DELAY_MS = 50;
@@ -289,6 +295,7 @@ async function main() {
     ANTHROPIC_API_KEY: 'sk-ant-bench',
     ANTHROPIC_BASE_URL: fakeUrl,
     LOG_LEVEL: 'warn',
+    ...(POOL_MAX ? { DATABASE_POOL_MAX: POOL_MAX } : {}),
   });
   try {
     await fake.waitFor(/listening on/);
@@ -467,6 +474,7 @@ async function main() {
       }
     }
     console.log(`The machine, before the loads: ${describeSpeed(speedBefore)}; after: ${describeSpeed(speedAfter)}.`);
+    if (POOL_MAX) console.log(`The server ran with DATABASE_POOL_MAX=${POOL_MAX}.`);
     for (const row of rows) {
       if (row.errors > 0) console.log(`${row.load} ${row.streams}: failures`, row.failures);
     }
@@ -482,6 +490,7 @@ async function main() {
     const result = {
       node: process.version,
       server: SERVER_FROM,
+      databasePoolMax: POOL_MAX ?? 'default',
       machine: {
         cpus: cpus().length,
         loadAverage: loadavg().map(round),
