@@ -69,6 +69,7 @@ const BURST_REPEATS = countFromEnv('BENCH_STREAM_BURST_REPEATS', 3);
 const POOL_MAX = process.env.DATABASE_POOL_MAX;
 /** The server's connections to PostgreSQL go by this name (application_name), for their CPU. */
 const SERVER_APPLICATION = 'strat-coach-bench-server';
+const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
 const FIRST_CHUNK_DELAY_MS = 50;
 /** About what the Messages API does for Sonnet: a text delta every 20-50 ms. */
 const CHUNK_DELAY_MS = 25;
@@ -473,7 +474,10 @@ async function main() {
         );
       }
     }
-    console.log(`The machine, before the loads: ${describeSpeed(speedBefore)}; after: ${describeSpeed(speedAfter)}.`);
+    console.log(
+      `The machine (${cpus().length} × ${cpuModel}), before the loads: ${describeSpeed(speedBefore)}; ` +
+        `after: ${describeSpeed(speedAfter)}.`,
+    );
     if (POOL_MAX) console.log(`The server ran with DATABASE_POOL_MAX=${POOL_MAX}.`);
     for (const row of rows) {
       if (row.errors > 0) console.log(`${row.load} ${row.streams}: failures`, row.failures);
@@ -493,6 +497,8 @@ async function main() {
       databasePoolMax: POOL_MAX ?? 'default',
       machine: {
         cpus: cpus().length,
+        // Machines of one kind differ (an Intel Xeon, an AMD EPYC): a figure is read beside its CPU.
+        cpu: cpuModel,
         loadAverage: loadavg().map(round),
         speed: { before: speedBefore, after: speedAfter },
       },
