@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_VERSION } from '../src/config/version.js';
 import { postChat } from './support/coach-client.js';
 import { buildServer, startCompiledStack, type CompiledServer, type CompiledStack } from './support/compiled-server.js';
+import { postgresTestDatabase, TEST_DATABASE_URL } from './support/database.js';
+import { startProcess } from './support/process.js';
 
 let stack: CompiledStack;
 let server: CompiledServer;
@@ -97,5 +99,32 @@ describe('the compiled server', () => {
     const other = await stack.start('compiled-2');
     expect(await other.process.stop('SIGTERM')).toBe(0);
     expect(other.process.output()).toMatch(/stopped: in-flight requests finished/);
+  });
+
+  it('migrates with DATABASE_URL alone, as the compose stack runs it: no sign-in or model settings needed', async () => {
+    const fresh = await postgresTestDatabase({ migrated: false });
+    try {
+      const { schema } = (await fresh.db.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!;
+      const url = new URL(TEST_DATABASE_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      // The image's HOST, which the server itself refuses without AUTH_ISSUER; and nothing else.
+      const migrate = (env: Record<string, string>) =>
+        startProcess('node', ['server/dist/db/migrate-cli.js'], { HOST: '0.0.0.0', ...env });
+      const first = migrate({ DATABASE_URL: url.toString() });
+      expect(await first.exit()).toBe(0);
+      expect(first.output()).toMatch(/applied \d+ migration\(s\)/);
+      const { rows } = await fresh.db.query<{ count: number }>('SELECT count(*)::int8 AS count FROM schema_migrations');
+      expect(rows[0]!.count).toBeGreaterThan(10);
+      const again = migrate({ DATABASE_URL: url.toString() });
+      expect(await again.exit()).toBe(0);
+      expect(again.output()).toMatch(/database is up to date/);
+
+      const malformed = migrate({ DATABASE_URL: 'mysql://somewhere/strat' });
+      expect(await malformed.exit()).toBe(1);
+      expect(malformed.output()).toMatch(/^strat-coach: DATABASE_URL is invalid/);
+      expect(malformed.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await fresh.drop();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TObject } from 'typebox';
 import { Value } from 'typebox/value';
 import { PING_INTERVAL_S } from '../contract/chat.js';
 import { COACH_EFFORTS, resolveCoachModel, type CoachModel } from './coach-model.js';
@@ -195,29 +195,14 @@ const list = (value: string | undefined): string[] =>
 
 /** Reads the environment once; throws ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = new Date()): Config {
-  const known = Object.keys(EnvSchema.properties);
-  const raw: Record<string, unknown> = {};
-  for (const name of known) {
-    const value = source[name];
-    if (value !== undefined && value !== '') raw[name] = value;
-  }
-  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
-  const [first] = Value.Errors(EnvSchema, withDefaults);
-  if (first) {
-    const variable = first.instancePath.replace(/^\//, '') || 'environment';
-    throw new ConfigError(`${variable} is invalid: ${first.message}`);
-  }
-  const env = withDefaults as Env;
-
+  const env = readEnv(EnvSchema, source);
   const auth = readAuth(env);
   const coach = resolveCoachModel(env, now);
   return {
     instanceId: env.INSTANCE_ID ?? env.RAILWAY_REPLICA_ID ?? `${hostname()}:${process.pid}`,
     host: env.HOST,
     port: env.PORT,
-    dataDir: env.DATA_DIR ?? join(homedir(), '.strat-coach', 'data'),
-    databaseUrl: env.DATABASE_URL,
-    databasePoolMax: env.DATABASE_POOL_MAX,
+    ...databaseConfig(env),
     redisUrl: env.REDIS_URL,
     redisTimeBoxMs: env.REDIS_TIME_BOX_MS,
     anthropic: {
@@ -276,6 +261,42 @@ function readBilling(env: Env): BillingConfig | null {
     meterEventName: env.STRIPE_METER_EVENT ?? null,
     returnUrl: env.BILLING_RETURN_URL ?? null,
   };
+}
+
+const DatabaseEnvSchema = Type.Pick(EnvSchema, ['DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_MAX']);
+type DatabaseConfig = Pick<Config, 'dataDir' | 'databaseUrl' | 'databasePoolMax'>;
+
+/**
+ * What the migrations read, and nothing else: `npm run db:migrate` runs where sign-in and the model are not set
+ * (compose's migrate service has DATABASE_URL alone, on the image's HOST=0.0.0.0, which loadConfig refuses
+ * without AUTH_ISSUER).
+ */
+export function loadDatabaseConfig(source: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  return databaseConfig(readEnv(DatabaseEnvSchema, source));
+}
+
+function databaseConfig(env: Static<typeof DatabaseEnvSchema>): DatabaseConfig {
+  return {
+    dataDir: env.DATA_DIR ?? join(homedir(), '.strat-coach', 'data'),
+    databaseUrl: env.DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+  };
+}
+
+/** The variables `schema` names, converted and defaulted; a ConfigError names the first one that is malformed. */
+function readEnv<Schema extends TObject>(schema: Schema, source: NodeJS.ProcessEnv): Static<Schema> {
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(schema.properties)) {
+    const value = source[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const withDefaults = Value.Default(schema, Value.Convert(schema, raw));
+  const [first] = Value.Errors(schema, withDefaults);
+  if (first) {
+    const variable = first.instancePath.replace(/^\//, '') || 'environment';
+    throw new ConfigError(`${variable} is invalid: ${first.message}`);
+  }
+  return withDefaults as Static<Schema>;
 }
 
 function readAuth(env: Env): AuthConfig {

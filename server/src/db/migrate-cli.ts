@@ -1,9 +1,18 @@
-// `npm run db:migrate`: applies pending migrations to the configured database and exits.
-import { loadConfig } from '../config/env.js';
+// `npm run db:migrate`: applies pending migrations to the configured database and exits. It reads the database's
+// variables alone (DATABASE_URL, or DATA_DIR for the embedded one): a pre-deploy step or compose's migrate service
+// need not carry the server's sign-in or model settings.
+import { ConfigError, loadDatabaseConfig } from '../config/env.js';
 import { connectDatabase } from './connect.js';
 import { migrate } from './migrate.js';
 
-const config = loadConfig();
+let config;
+try {
+  config = loadDatabaseConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`strat-coach: ${error.message}`);
+  process.exit(1);
+}
 const db = await connectDatabase(config);
 try {
   const applied = await migrate(db, { logger: { info: console.log, warn: console.warn } });
