@@ -3,6 +3,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
+import { checkDataDir } from './db/data-dir.js';
 
 function describeMode(config: Config): string {
   const database = config.databaseUrl ? 'postgres' : `pglite (${config.dataDir})`;
@@ -19,6 +20,7 @@ process.umask(0o077);
 let config: Config;
 try {
   config = loadConfig();
+  await checkDataDir(config.dataDir);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`strat-coach: ${error.message}`);

@@ -68,4 +68,24 @@ describe('the embedded data folder', () => {
       await remove();
     }
   }, 150_000);
+
+  it('a folder the server cannot write stops it at start with one line naming DATA_DIR, not a stack trace', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'strat-coach-unwritable-'));
+    try {
+      // Under a file, so no user can make it (tests run as root, whom permission bits do not stop).
+      await writeFile(join(root, 'file'), '');
+      const dataDir = join(root, 'file', 'data');
+      const server = startProcess('npx', ['tsx', 'server/src/server.ts'], {
+        DATA_DIR: dataDir,
+        PORT: String(await freePort()),
+      });
+      expect(await server.exit()).toBe(1);
+      expect(server.output().trim()).toMatch(
+        new RegExp(`^strat-coach: DATA_DIR=${dataDir} cannot be written by this process \\(ENOTDIR, uid \\d+\\)`),
+      );
+      expect(server.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

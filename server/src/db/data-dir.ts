@@ -1,6 +1,27 @@
 // DATA_DIR holds the embedded database (conversations, charts) and the issuer's key: its owner's alone.
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConfigError } from '../config/config-error.js';
+
+/**
+ * Creates DATA_DIR when it is missing and checks that this process can write it, before anything else starts: a
+ * ConfigError naming it otherwise. Unchecked, the first write there (the settlement outbox's folder, made as the
+ * app starts) crashed the server with a stack trace, as a volume this user cannot write would.
+ */
+export async function checkDataDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(
+      `DATA_DIR=${dir} cannot be written by this process (${code}, uid ${process.getuid?.() ?? 'unknown'}). The ` +
+        `server keeps there the turns waiting for the database to record them, and on the embedded default the ` +
+        `database and the sign-in key: give it a folder this user can write.`,
+    );
+  }
+}
 
 /**
  * Creates the folder 0700 and tightens what is in it: folders 0700, files to their owner's bits (0600).

@@ -30,6 +30,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** One JSON file per turn, named by the turn's id; a file is only ever seen whole (written, then renamed). */
 export function fileOutbox(dir: string): TurnOutbox {
   const ready = mkdir(dir, { recursive: true, mode: 0o700 });
+  // A folder that cannot be made fails each put and list that awaits it, not the process (server.ts checks DATA_DIR
+  // at start; this is a folder that became unwritable later).
+  ready.catch(() => undefined);
   const fileOf = (turnId: string): string => {
     if (!UUID.test(turnId)) throw new Error(`not a turn id: ${turnId}`);
     return join(dir, `${turnId}.json`);
