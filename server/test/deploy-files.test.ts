@@ -1,11 +1,12 @@
 // The deploy files as their tools read them (no hadolint or Docker here): the Dockerfile's final stage runs the
 // compiled server with node as a non-root user and checks /api/v1/health; railway.json starts, migrates and
-// checks the same; docker-compose.yml runs two instances on one PostgreSQL 16 and one Redis 7 behind a proxy
-// configured for server-sent events.
+// checks the same; docker-compose.yml migrates with DATABASE_URL alone and runs two instances on one PostgreSQL 16
+// and one Redis 7 behind a proxy configured for server-sent events.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { loadConfig, loadDatabaseConfig } from '../src/config/env.js';
 import { CONTAINER_PROCESS_ENV, REPO_ROOT } from './support/process.js';
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
@@ -50,6 +51,14 @@ const execForm = (instruction: Instruction | undefined) => JSON.parse(instructio
 const serverPackage = JSON.parse(read('server/package.json')) as { scripts: Record<string, string> };
 const rootPackage = JSON.parse(read('package.json')) as { engines: { node: string } };
 const nodeMajor = Number(/(\d+)/.exec(rootPackage.engines.node)?.[1]);
+/** What the image's ENV instructions set. */
+const imageEnv: Record<string, string> = Object.fromEntries(
+  runtime
+    .filter((instruction) => instruction.keyword === 'ENV')
+    .flatMap((instruction) => instruction.args.split(/\s+/))
+    .map((pair) => pair.split('='))
+    .filter((pair) => pair.length === 2),
+);
 
 describe('the Dockerfile', () => {
   it('is multi-stage, every stage on the Node major the engines ask for', () => {
@@ -75,12 +84,7 @@ describe('the Dockerfile', () => {
   });
 
   it('sets the process environment the benches run the server with', () => {
-    const env = runtime
-      .filter((instruction) => instruction.keyword === 'ENV')
-      .flatMap((instruction) => instruction.args.split(/\s+/))
-      .map((pair) => pair.split('='));
-    const set = Object.fromEntries(env.filter((pair) => pair.length === 2));
-    for (const [name, value] of Object.entries(CONTAINER_PROCESS_ENV)) expect(set[name], name).toBe(value);
+    for (const [name, value] of Object.entries(CONTAINER_PROCESS_ENV)) expect(imageEnv[name], name).toBe(value);
   });
 
   it('installs production dependencies only for what runs', () => {
@@ -140,6 +144,13 @@ describe('docker-compose.yml', () => {
     expect(services.postgres?.image).toMatch(/^postgres:16/);
     expect(services.redis?.image).toMatch(/^redis:7/);
     expect(services.migrate?.command).toEqual(['npm', 'run', 'db:migrate:prod']);
+  });
+
+  it('gives the migrations what db:migrate reads, which would not start a server on the image', () => {
+    const env = { ...imageEnv, ...services.migrate?.environment };
+    expect(loadDatabaseConfig(env).databaseUrl).toMatch(/@postgres:5432\//);
+    // The server itself, on the image's HOST and with no sign-in configured, refuses to start.
+    expect(() => loadConfig(env)).toThrow(/AUTH_ISSUER is unset/);
   });
 
   it('runs two server instances of the image on the same database and Redis', () => {
