@@ -111,6 +111,13 @@ export class ClientGone extends Error {
 /** A low estimate of how fast a model thinks, for billing thinking whose count never arrived. */
 export const THINKING_TOKENS_PER_SECOND = 40;
 
+/** The server stopped the stream to shut down (a deploy, a rolling restart): the question may be asked again. */
+const RESTARTING: StreamErrorEvent = {
+  code: 'unavailable',
+  message: 'The server is restarting. Ask again in a moment.',
+  retryable: true,
+};
+
 const REFUSED: StreamErrorEvent = {
   code: 'refused',
   message: 'The coach declined to answer this. Rephrase the question, or start a new conversation.',
@@ -373,7 +380,7 @@ export async function streamTurn(
       ? {
           ...outcome,
           status: 'error',
-          error: { code: 'unavailable', message: 'The server is restarting. Ask again in a moment.', retryable: true },
+          error: RESTARTING,
         }
       : { ...outcome, status: 'cancelled' };
 
@@ -447,8 +454,8 @@ export async function streamTurn(
   const reads = stop.aborted ? [] : await readTurnCharts(deps.charts, turn, sink);
   const kept = keepReadings(deps.db, turn, reads, deps.log);
   if (stop.aborted && !turn.call) {
-    // Gone before the model was called (while the turn was prepared, or the stream opened): the reservation
-    // goes back and nothing is billed.
+    // Gone before the model was called (while the turn was prepared, or its charts were read): the reservation
+    // goes back and nothing is billed. Stopped by a shutdown, the trader is still there and is told to ask again.
     await deps.settle({
       assistantMessageId: turn.assistantMessageId,
       answer: '',
@@ -459,6 +466,7 @@ export async function streamTurn(
     stop.removeEventListener('abort', abortUpstream);
     await kept;
     sent();
+    if (stop.reason === 'shutdown') await sink.send('stream_error', RESTARTING);
     sink.end();
     return;
   }
