@@ -323,3 +323,45 @@ describe('a paid trader’s question reaches the model while its turn is stored'
     expect(await usageOf(user.id)).toEqual([]);
   });
 });
+
+describe('a shutdown while a paid trader’s turn is stored', () => {
+  it('stops the call once the turn is stored, tells the trader to retry, and bills a stopped answer', async () => {
+    const h = await startProxiedChat();
+    try {
+      const { user } = await h.trader();
+      await h.database.db.query(`UPDATE users SET tier = 'pro' WHERE id = $1`, [user.id]);
+      const headers = bearer(
+        await h.issuer.sessionToken({ sub: user.clerkUserId, expiresIn: 900, claims: { jti: crypto.randomUUID() } }),
+      );
+      await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+      const calls = h.fake.requests.length;
+      h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000 });
+      h.proxy.setMode('stall');
+      const answer = h.chat(headers, { message: 'Asked as the server stops' });
+      const call = await eventually(() => h.fake.requests[calls], 5_000, 'the model asked while the database stalls');
+      // No stream is open yet: the shutdown's first step finds nothing to stop.
+      const closing = h.test.app.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      h.proxy.setMode('forward');
+      const result = await answer;
+      await closing;
+      expect(result.status).toBe(200);
+      expect(result.events[0]?.event).toBe('stream_start');
+      expect(result.events.at(-1)).toEqual({
+        event: 'stream_error',
+        data: { code: 'unavailable', message: expect.any(String), retryable: true },
+      });
+      expect(call.disconnected).toBe(true);
+      const db = h.database.another();
+      const { rows } = await db.query<{ status: string; error_code: string }>(
+        'SELECT status, error_code FROM token_usage WHERE user_id = $1',
+        [user.id],
+      );
+      expect(rows).toEqual([{ status: 'error', error_code: 'unavailable' }]);
+      const held = await db.query('SELECT 1 FROM quota_reservations WHERE user_id = $1', [user.id]);
+      expect(held.rowCount).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { billingPeriodAt } from '../src/services/billing-period.js';
 import { estimateTextTokens } from '../src/services/coach-history.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { openUnreadStream, type ReceivedEvent } from './support/coach-client.js';
+import { drawnChartPng, TWO_ONE_TWO } from './support/drawn-chart.js';
 import { coachOnRetiredModel, RETIRED_MODEL } from './support/testing.js';
 import { eventually } from './support/eventually.js';
 
@@ -456,6 +457,75 @@ describe('shutting the server down mid-answer', () => {
           [requestId],
         );
       expect(rows).toEqual([{ status: 'error', error_code: 'unavailable' }]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('refuses 503 unavailable a question still waiting behind the trader’s previous one', async () => {
+    const own = await startChatHarness();
+    try {
+      const { headers } = await own.trader();
+      // The first question's model is slow to answer, so the second waits, unread, for it to be sent.
+      own.fake.script({ headersDelayMs: 2_000, chunks: ['Late.'] });
+      const first = own.chat(headers, { message: 'First' });
+      await own.fake.waitForRequest(0);
+      const second = own.chat(headers, { message: 'Second' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const closing = own.test.app.close();
+      const [one, two] = await Promise.all([first, second]);
+      await closing;
+      expect(finals(one.events)).toEqual([
+        { event: 'stream_error', data: { code: 'unavailable', message: expect.any(String), retryable: true } },
+      ]);
+      expect({ status: two.status, retryAfter: two.headers.get('retry-after'), body: two.body }).toEqual({
+        status: 503,
+        retryAfter: '1',
+        body: { error: { code: 'unavailable', message: 'The server is restarting. Ask again in a moment.' } },
+      });
+      expect(own.fake.requests).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('tells the trader to retry when it stops a question before the model is asked, and bills nothing', async () => {
+    const own = await startChatHarness();
+    try {
+      const { user, headers } = await own.trader();
+      const calls = own.fake.requests.length;
+      // The stream opens, then its charts are read (about 25 ms each here) before the model is asked.
+      const chart = (await drawnChartPng(TWO_ONE_TWO, 3)).toString('base64');
+      const images = Array.from({ length: 4 }, (_, index) => ({
+        mediaType: 'image/png',
+        data: chart,
+        label: `${index}`,
+      }));
+      let closing: Promise<void> | undefined;
+      const result = await own.chat(
+        headers,
+        { message: 'Is this a 2-1-2?', images },
+        {
+          onEvent: (event) => {
+            if (event.event === 'stream_start') closing = own.test.app.close();
+          },
+        },
+      );
+      await closing;
+      expect(result.events[0]?.event).toBe('stream_start');
+      expect(finals(result.events)).toEqual([
+        { event: 'stream_error', data: { code: 'unavailable', message: expect.any(String), retryable: true } },
+      ]);
+      expect(own.fake.requests.length).toBe(calls);
+      const db = own.database.another();
+      const usage = await db.query('SELECT 1 FROM token_usage WHERE user_id = $1', [user.id]);
+      const held = await db.query<{ quota_reserved: number }>('SELECT quota_reserved FROM users WHERE id = $1', [
+        user.id,
+      ]);
+      expect({ usageRows: usage.rowCount, reserved: held.rows[0]?.quota_reserved }).toEqual({
+        usageRows: 0,
+        reserved: 0,
+      });
     } finally {
       await own.close();
     }

@@ -79,12 +79,19 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
   };
   const memory = createMemoryGuard(config.memoryGuard);
 
-  // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close.
+  // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close. A
+  // question still before its stream then (uploading, queued, being stored, its model call perhaps open) is stopped
+  // the same way once it gets there, rather than stream on past the process's last seconds; one not yet prepared
+  // is refused 503 unavailable. The server closes the pools once every response has ended.
   const active = new Set<{ stop: AbortController; done: Promise<void> }>();
+  let closing = false;
   app.addHook('preClose', async () => {
+    closing = true;
     for (const stream of active) stream.stop.abort('shutdown' satisfies StopReason);
     await Promise.all([...active].map((stream) => stream.done));
   });
+  const restarting = () =>
+    new AppError('unavailable', 'The server is restarting. Ask again in a moment.', {}, { 'retry-after': '1' });
 
   /**
    * What a chat request holds (a stream slot, its place in the trader's queue, a share of the memory guard) and
@@ -212,6 +219,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     },
     async (request, reply) => {
       const scope = scopeOf(request);
+      if (closing) throw restarting();
       let turn;
       try {
         turn = await prepareTurn(
@@ -232,6 +240,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
       // The turn has what it needs from the body: its charts (20 MB of base64 with four) are not kept by the request
       // for as long as the answer streams.
       request.body.images = [];
+      // The server began to shut down while the turn was prepared: the stream says so at once (a model call already
+      // made is stopped and billed as any stopped answer).
+      if (closing) scope.stop.abort('shutdown' satisfies StopReason);
       reply.hijack();
       const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
       const stream = {
