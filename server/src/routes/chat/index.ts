@@ -80,9 +80,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
   const memory = createMemoryGuard(config.memoryGuard);
 
   // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close. A
-  // question still before its stream then (uploading, queued, being stored, its model call perhaps open) is stopped
-  // the same way once it gets there, rather than stream on past the process's last seconds; one not yet prepared
-  // is refused 503 unavailable. The server closes the pools once every response has ended.
+  // question not yet at its stream does not stream on into the process's last seconds: one whose turn is being
+  // stored (its model call perhaps open) is stopped as soon as it is, and streams unavailable; one still being
+  // uploaded or queued is refused 503 unavailable when it reaches the handler.
   const active = new Set<{ stop: AbortController; done: Promise<void> }>();
   let closing = false;
   app.addHook('preClose', async () => {
