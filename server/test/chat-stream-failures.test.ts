@@ -462,16 +462,23 @@ describe('shutting the server down mid-answer', () => {
     }
   });
 
-  it('refuses 503 unavailable a question still waiting behind the trader’s previous one', async () => {
+  it('refuses 503 unavailable a question still waiting behind the trader’s previous one, uncounted', async () => {
     const own = await startChatHarness();
     try {
       const { headers } = await own.trader();
       // The first question's model is slow to answer, so the second waits, unread, for it to be sent.
-      own.fake.script({ headersDelayMs: 2_000, chunks: ['Late.'] });
+      own.fake.script({ headersDelayMs: 3_000, chunks: ['Late.'] });
       const first = own.chat(headers, { message: 'First' });
       await own.fake.waitForRequest(0);
+      const connections = () =>
+        new Promise<number>((resolve, reject) =>
+          own.test.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+        );
+      const before = await connections();
       const second = own.chat(headers, { message: 'Second' });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The second question has reached the server (it then waits, unread, for the first to be sent).
+      await eventually(async () => ((await connections()) > before ? true : undefined), 5_000, 'the second question');
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const closing = own.test.app.close();
       const [one, two] = await Promise.all([first, second]);
       await closing;
@@ -483,6 +490,9 @@ describe('shutting the server down mid-answer', () => {
         retryAfter: '1',
         body: { error: { code: 'unavailable', message: 'The server is restarting. Ask again in a moment.' } },
       });
+      // Refused before it was counted: the first question's answer shows the rate limit, the refusal does not.
+      expect(one.headers.get('x-ratelimit-remaining')).not.toBeNull();
+      expect(two.headers.get('x-ratelimit-remaining')).toBeNull();
       expect(own.fake.requests).toHaveLength(1);
     } finally {
       await own.close();

@@ -81,8 +81,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
 
   // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close. A
   // question not yet at its stream does not stream on into the process's last seconds: one whose turn is being
-  // stored (its model call perhaps open) is stopped as soon as it is, and streams unavailable; one still being
-  // uploaded or queued is refused 503 unavailable when it reaches the handler.
+  // stored (its model call perhaps open) is stopped as soon as it is, and streams unavailable; one still queued or
+  // being uploaded is refused 503 unavailable, before its body is read or it counts against the rate limit.
   const active = new Set<{ stop: AbortController; done: Promise<void> }>();
   let closing = false;
   app.addHook('preClose', async () => {
@@ -118,6 +118,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
    * allows, however soon an answer ends.
    */
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    // Refused for a shutdown before it counts against the trader's rate limit (shared by every instance).
+    if (closing) throw restarting();
     const [slot, rate] = await Promise.allSettled([
       app.streamSlots.acquire(currentUser(request), request.id),
       app.rateLimit(request, reply),
@@ -136,6 +138,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
   const readOneAtATime = async (request: FastifyRequest): Promise<void> => {
     const release = await uploads.take(currentUser(request).id, QUEUE_WAIT_MS);
     scopeOf(request).hold(release, 'sent');
+    // Waited while the server began to shut down: refused before its body is read.
+    if (closing) throw restarting();
   };
 
   /**
