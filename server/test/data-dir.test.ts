@@ -71,19 +71,33 @@ describe('the embedded data folder', () => {
 
   it('a folder the server cannot write stops it at start with one line naming DATA_DIR, not a stack trace', async () => {
     const root = await mkdtemp(join(tmpdir(), 'strat-coach-unwritable-'));
-    try {
-      // Under a file, so no user can make it (tests run as root, whom permission bits do not stop).
-      await writeFile(join(root, 'file'), '');
-      const dataDir = join(root, 'file', 'data');
+    const startIn = async (dataDir: string) => {
       const server = startProcess('npx', ['tsx', 'server/src/server.ts'], {
         DATA_DIR: dataDir,
         PORT: String(await freePort()),
       });
-      expect(await server.exit()).toBe(1);
-      expect(server.output().trim()).toMatch(
-        new RegExp(`^strat-coach: DATA_DIR=${dataDir} cannot be written by this process \\(ENOTDIR, uid \\d+\\)`),
+      return { code: await server.exit(), output: server.output() };
+    };
+    try {
+      // Under a file, so no user can make it (tests run as root, whom permission bits do not stop).
+      await writeFile(join(root, 'file'), '');
+      const underFile = join(root, 'file', 'data');
+      const refused = await startIn(underFile);
+      expect(refused.code).toBe(1);
+      expect(refused.output.trim()).toMatch(
+        new RegExp(`^strat-coach: DATA_DIR=${underFile} cannot be written by this process \\(ENOTDIR, uid \\d+\\)`),
       );
-      expect(server.output()).not.toMatch(/\n\s+at /);
+      expect(refused.output).not.toMatch(/\n\s+at /);
+
+      // A folder it writes in, that is not one it can use (a volume left by another user is the real case).
+      const data = join(root, 'data');
+      await mkdir(data);
+      await writeFile(join(data, 'outbox'), '');
+      const outbox = await startIn(data);
+      expect(outbox.code).toBe(1);
+      expect(outbox.output.trim()).toMatch(
+        new RegExp(`^strat-coach: DATA_DIR=${data} cannot be written by this process \\(${data}/outbox: ENOTDIR,`),
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 // DATA_DIR holds the embedded database (conversations, charts) and the issuer's key: its owner's alone.
 import { constants } from 'node:fs';
-import { access, chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { access, chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 
@@ -10,15 +10,28 @@ import { ConfigError } from '../config/config-error.js';
  * app starts) crashed the server with a stack trace, as a volume this user cannot write would.
  */
 export async function checkDataDir(dir: string): Promise<void> {
+  await checkFolder(dir, dir, true);
+  // A folder the server writes in it, left by another user (a volume first used as root), stops it as well.
+  for (const name of DATA_FOLDERS) await checkFolder(dir, join(dir, name), false);
+}
+
+/** The folders the server makes in DATA_DIR: the settlement outbox, the embedded database, the issuer's key. */
+const DATA_FOLDERS = ['outbox', 'pglite', 'auth'] as const;
+
+async function checkFolder(dataDir: string, folder: string, make: boolean): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await access(dir, constants.W_OK | constants.X_OK);
+    if (make) await mkdir(folder, { recursive: true, mode: 0o700 });
+    if (!(await stat(folder)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    await access(folder, constants.W_OK | constants.X_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    // Not there yet: the server makes it when it first needs it.
+    if (!make && code === 'ENOENT') return;
+    const where = folder === dataDir ? '' : `${folder}: `;
     throw new ConfigError(
-      `DATA_DIR=${dir} cannot be written by this process (${code}, uid ${process.getuid?.() ?? 'unknown'}). The ` +
-        `server keeps there the turns waiting for the database to record them, and on the embedded default the ` +
-        `database and the sign-in key: give it a folder this user can write.`,
+      `DATA_DIR=${dataDir} cannot be written by this process (${where}${code}, uid ${process.getuid?.() ?? '?'}). ` +
+        `The server keeps there the turns waiting for the database to record them, and on the embedded default ` +
+        `the database and the sign-in key: give it a folder this user can write.`,
     );
   }
 }
