@@ -325,7 +325,7 @@ describe('a paid trader’s question reaches the model while its turn is stored'
 });
 
 describe('a shutdown while a paid trader’s turn is stored', () => {
-  it('stops the call once the turn is stored, tells the trader to retry, and bills a stopped answer', async () => {
+  it('stops the call once the turn is stored, tells the trader to retry, and records the stopped call', async () => {
     const h = await startProxiedChat();
     try {
       const { user } = await h.trader();
@@ -351,7 +351,7 @@ describe('a shutdown while a paid trader’s turn is stored', () => {
         event: 'stream_error',
         data: { code: 'unavailable', message: expect.any(String), retryable: true },
       });
-      expect(call.disconnected).toBe(true);
+      await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
       const db = h.database.another();
       const { rows } = await db.query<{ status: string; error_code: string }>(
         'SELECT status, error_code FROM token_usage WHERE user_id = $1',
