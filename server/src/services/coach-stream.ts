@@ -112,7 +112,7 @@ export class ClientGone extends Error {
 export const THINKING_TOKENS_PER_SECOND = 40;
 
 /** The server stopped the stream to shut down (a deploy, a rolling restart): the question may be asked again. */
-const RESTARTING: StreamErrorEvent = {
+export const RESTARTING: StreamErrorEvent = {
   code: 'unavailable',
   message: 'The server is restarting. Ask again in a moment.',
   retryable: true,

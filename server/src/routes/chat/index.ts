@@ -18,7 +18,14 @@ import {
 } from '../../contract/chat.js';
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
-import { ClientGone, prepareTurn, streamTurn, type CoachDeps, type StopReason } from '../../services/coach-stream.js';
+import {
+  ClientGone,
+  prepareTurn,
+  RESTARTING,
+  streamTurn,
+  type CoachDeps,
+  type StopReason,
+} from '../../services/coach-stream.js';
 import { createCoachFetch } from '../../services/coach-fetch.js';
 import { createCoachUpstream } from '../../services/coach-upstream.js';
 import { loadCoachingPrompt } from '../../services/coaching-prompt.js';
@@ -90,8 +97,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     for (const stream of active) stream.stop.abort('shutdown' satisfies StopReason);
     await Promise.all([...active].map((stream) => stream.done));
   });
-  const restarting = () =>
-    new AppError('unavailable', 'The server is restarting. Ask again in a moment.', {}, { 'retry-after': '1' });
+  const restarting = () => new AppError('unavailable', RESTARTING.message, {}, { 'retry-after': '1' });
 
   /**
    * What a chat request holds (a stream slot, its place in the trader's queue, a share of the memory guard) and
