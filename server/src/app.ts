@@ -14,6 +14,7 @@ import { billingPlugin } from './plugins/billing.js';
 import { chartAnalysisPlugin } from './plugins/chart-analysis.js';
 import { chartRetentionPlugin } from './plugins/chart-retention.js';
 import { databasePlugin } from './plugins/database.js';
+import { restarting } from './errors.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
@@ -66,13 +67,27 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    return503OnClosing: true,
+    // Our own 503 (below), in the contract's shape: Fastify's is a bare body the clients cannot read.
+    return503OnClosing: false,
     // PGlite's first start plus migrations can take longer than Fastify's 10 s default on a busy machine.
     pluginTimeout: 60_000,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const warning of config.warnings) app.log.warn(warning);
+
+  /**
+   * A request that arrives once shutdown has begun, on a connection already open (a proxy's kept-alive one, a
+   * pipelined request), is refused 503 `unavailable` with Retry-After before anything runs for it; Fastify still
+   * answers it with `Connection: close`. Registered first, so the flag is set in the same turn as Fastify's own.
+   */
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw restarting();
+  });
 
   // Set on arrival, so that it is also on replies that write their own headers (the chat's event stream).
   app.addHook('onRequest', async (request, reply) => {

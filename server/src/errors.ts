@@ -17,4 +17,8 @@ export class AppError extends Error {
   }
 }
 
+/** The server is shutting down (a deploy, a rolling restart): the client may ask again, soon, on another instance. */
+export const restarting = (message = 'The server is restarting. Try again in a moment.') =>
+  new AppError('unavailable', message, {}, { 'retry-after': '1' });
+
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);

@@ -1,6 +1,8 @@
 // POST /chat/stream when things go wrong: the trader closes the window, the upstream fails before or
 // during the answer or goes silent, a reader is slow, the quota runs out under concurrency. Every
 // path stores what was delivered and one usage row, and ends with exactly one final event.
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -495,6 +497,40 @@ describe('shutting the server down mid-answer', () => {
       expect(two.headers.get('x-ratelimit-remaining')).toBeNull();
       expect(own.fake.requests).toHaveLength(1);
     } finally {
+      await own.close();
+    }
+  });
+
+  it('refuses in the contract’s shape a request that arrives on an open connection once shutdown has begun', async () => {
+    const own = await startChatHarness();
+    const socket = connect(Number(new URL(own.baseUrl).port), '127.0.0.1');
+    try {
+      const { headers } = await own.trader();
+      own.fake.script({ chunks: Array.from({ length: 100 }, (_, i) => `w${i} `), chunkDelayMs: 30 });
+      let received = '';
+      socket.setEncoding('utf8').on('data', (text: string) => (received += text));
+      const ended = once(socket, 'close');
+      // A proxy's kept-alive connection: busy with an answer, so the shutdown does not close it as idle.
+      const body = JSON.stringify({ message: 'q' });
+      socket.write(
+        `POST /api/v1/chat/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${headers.authorization}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await own.fake.waitForChunks(0, 3);
+      const closing = own.test.app.close();
+      socket.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await Promise.all([closing, ended]);
+      const second = received.slice(received.lastIndexOf('HTTP/1.1 '));
+      const [head = '', json = ''] = second.split('\r\n\r\n');
+      expect(received.indexOf('event: stream_error')).toBeLessThan(received.lastIndexOf('HTTP/1.1 '));
+      expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+      expect(head.toLowerCase()).toContain('retry-after: 1');
+      expect(head.toLowerCase()).toContain('connection: close');
+      expect(JSON.parse(json)).toEqual({
+        error: { code: 'unavailable', message: 'The server is restarting. Try again in a moment.' },
+      });
+    } finally {
+      socket.destroy();
       await own.close();
     }
   });

@@ -16,7 +16,7 @@ import {
   MAX_LABEL_CHARS,
   MAX_MESSAGE_CHARS,
 } from '../../contract/chat.js';
-import { AppError } from '../../errors.js';
+import { AppError, restarting } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import {
   ClientGone,
@@ -97,7 +97,6 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     for (const stream of active) stream.stop.abort('shutdown' satisfies StopReason);
     await Promise.all([...active].map((stream) => stream.done));
   });
-  const restarting = () => new AppError('unavailable', RESTARTING.message, {}, { 'retry-after': '1' });
 
   /**
    * What a chat request holds (a stream slot, its place in the trader's queue, a share of the memory guard) and
@@ -125,7 +124,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
    */
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // Refused for a shutdown before it counts against the trader's rate limit (shared by every instance).
-    if (closing) throw restarting();
+    if (closing) throw restarting(RESTARTING.message);
     const [slot, rate] = await Promise.allSettled([
       app.streamSlots.acquire(currentUser(request), request.id),
       app.rateLimit(request, reply),
@@ -145,7 +144,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     const release = await uploads.take(currentUser(request).id, QUEUE_WAIT_MS);
     scopeOf(request).hold(release, 'sent');
     // Waited while the server began to shut down: refused before its body is read.
-    if (closing) throw restarting();
+    if (closing) throw restarting(RESTARTING.message);
   };
 
   /**
@@ -229,7 +228,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     },
     async (request, reply) => {
       const scope = scopeOf(request);
-      if (closing) throw restarting();
+      if (closing) throw restarting(RESTARTING.message);
       let turn;
       try {
         turn = await prepareTurn(
