@@ -5,6 +5,7 @@
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COUNT_WAIT_MS } from '../src/services/coach-stream.js';
 import { bearer } from './support/app.js';
 import { eventually } from './support/eventually.js';
 import { ledgerOf, startProxiedChat, type ProxiedChat } from './support/proxied-chat.js';
@@ -256,6 +257,14 @@ describe('a paid trader’s question reaches the model while its turn is stored'
   };
   const modelAsked = (calls: number) =>
     eventually(() => h.fake.requests[calls], 5_000, 'the model asked while the database stalls');
+  /** The usage rows' status and input count, and whether a cost was recorded. */
+  const stoppedCalls = async (userId: string) =>
+    (
+      await h.database.db.query<{ status: string; input_tokens: number; cost: boolean }>(
+        'SELECT status, input_tokens, cost_usd > 0 AS cost FROM token_usage WHERE user_id = $1',
+        [userId],
+      )
+    ).rows;
   const usageOf = async (userId: string) =>
     (
       await h.database.db.query<{ status: string; request_id: string }>(
@@ -286,25 +295,77 @@ describe('a paid trader’s question reaches the model while its turn is stored'
     expect(await usageOf(user.id)).toEqual([{ status: 'ok', request_id: result.events[0]!.data.requestId }]);
   });
 
-  it('a trader who leaves meanwhile stops the call at once, and it is billed as a stopped answer', async () => {
+  it('a trader who leaves meanwhile has the call stopped once its count is read, billed as a stopped answer', async () => {
     const { user, headers } = await proTrader();
     const calls = h.fake.requests.length;
-    h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000 });
+    h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000, usage: { inputTokens: 900 } });
     const leave = new AbortController();
     h.proxy.setMode('stall');
     const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
     const call = await modelAsked(calls);
     leave.abort();
     expect(await left).toBe('left');
-    await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
+    await new Promise((resolve) => setTimeout(resolve, 200));
     h.proxy.setMode('forward');
+    await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
+    // Stopped after its first event, before a word of the answer.
+    expect(call.chunksSent).toBe(0);
     const ledger = await eventually(async () => {
       const current = await ledgerOf(h.database, user.id);
       return current.reservations === 0 && current.request_ids.length === 1 ? current : undefined;
     });
     expect(ledger).toMatchObject({ quota_reserved: 0 });
-    expect((await usageOf(user.id)).map((row) => row.status)).toEqual(['cancelled']);
+    expect(await stoppedCalls(user.id)).toEqual([{ status: 'cancelled', input_tokens: 900, cost: true }]);
     expect(h.fake.requests.length).toBe(calls + 1);
+  });
+
+  it('an answer that arrived whole while the turn was stored is billed its final count, none of it stored', async () => {
+    const { user, headers } = await proTrader();
+    const calls = h.fake.requests.length;
+    h.fake.script({ chunks: ['Arrived ', 'unread.'], usage: { inputTokens: 900, outputTokens: 40 } });
+    const leave = new AbortController();
+    h.proxy.setMode('stall');
+    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
+    const call = await modelAsked(calls);
+    leave.abort();
+    expect(await left).toBe('left');
+    await eventually(() => (call.outcome === 'completed' ? true : undefined), 5_000, 'the whole answer sent');
+    h.proxy.setMode('forward');
+    const usage = await eventually(async () => {
+      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; output_tokens: number }>(
+        'SELECT status, input_tokens, output_tokens FROM token_usage WHERE user_id = $1',
+        [user.id],
+      );
+      return rows[0];
+    });
+    expect(usage).toEqual({ status: 'cancelled', input_tokens: 900, output_tokens: 40 });
+    const { rows } = await h.database.db.query<{ content: string }>(
+      `SELECT m.content FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE c.user_id = $1 AND m.role = 'assistant'`,
+      [user.id],
+    );
+    expect(rows.map((row) => row.content)).toEqual([]);
+  });
+
+  it('a turn still being stored 5 s after the trader left has its call stopped unread, billed nothing', async () => {
+    const { user, headers } = await proTrader();
+    const calls = h.fake.requests.length;
+    h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 20_000, usage: { inputTokens: 900 } });
+    const leave = new AbortController();
+    h.proxy.setMode('stall');
+    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
+    const call = await modelAsked(calls);
+    leave.abort();
+    expect(await left).toBe('left');
+    // COUNT_WAIT_MS, with the database still stalled: the call is not left to run on.
+    await eventually(() => (call.disconnected ? true : undefined), COUNT_WAIT_MS + 2_000, 'the model call stopped');
+    h.proxy.setMode('forward');
+    const recorded = await eventually(async () => {
+      const rows = await stoppedCalls(user.id);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(recorded).toEqual([{ status: 'cancelled', input_tokens: 0, cost: false }]);
+    expect(await ledgerOf(h.database, user.id)).toMatchObject({ reservations: 0, quota_reserved: 0 });
   });
 
   it('a turn the database refuses stops the call and answers 500, with nothing billed', async () => {
@@ -335,7 +396,7 @@ describe('a shutdown while a paid trader’s turn is stored', () => {
       );
       await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
       const calls = h.fake.requests.length;
-      h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000 });
+      h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000, usage: { inputTokens: 900 } });
       h.proxy.setMode('stall');
       const answer = h.chat(headers, { message: 'Asked as the server stops' });
       const call = await eventually(() => h.fake.requests[calls], 5_000, 'the model asked while the database stalls');
@@ -353,11 +414,12 @@ describe('a shutdown while a paid trader’s turn is stored', () => {
       });
       await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
       const db = h.database.another();
-      const { rows } = await db.query<{ status: string; error_code: string }>(
-        'SELECT status, error_code FROM token_usage WHERE user_id = $1',
+      const { rows } = await db.query<{ status: string; error_code: string; input_tokens: number }>(
+        'SELECT status, error_code, input_tokens FROM token_usage WHERE user_id = $1',
         [user.id],
       );
-      expect(rows).toEqual([{ status: 'error', error_code: 'unavailable' }]);
+      // The call's count was read before it was stopped.
+      expect(rows).toEqual([{ status: 'error', error_code: 'unavailable', input_tokens: 900 }]);
       const held = await db.query('SELECT 1 FROM quota_reservations WHERE user_id = $1', [user.id]);
       expect(held.rowCount).toBe(0);
     } finally {

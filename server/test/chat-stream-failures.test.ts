@@ -73,6 +73,34 @@ describe('the trader closes the window mid-answer', () => {
   });
 });
 
+describe('the trader stops before the model’s first event', () => {
+  it('reads the call’s input count before stopping it, and bills that as a stopped answer', async () => {
+    const { user, headers } = await h.trader();
+    const index = h.fake.requests.length;
+    // The model takes 300 ms to begin (its message_start carries the input count).
+    h.fake.script({ headersDelayMs: 300, chunks: ['Never ', 'seen.'], chunkDelayMs: 500, usage: { inputTokens: 900 } });
+    const controller = new AbortController();
+    const asked = h.chat(headers, { message: 'Stop at once' }, { signal: controller.signal });
+    await h.fake.waitForRequest(index);
+    controller.abort();
+    expect((await asked).text()).toBe('');
+    await h.fake.waitForDisconnect(index, 2_000);
+    expect({ outcome: h.fake.requests[index]!.outcome, chunks: h.fake.requests[index]!.chunksSent }).toEqual({
+      outcome: 'client_disconnected',
+      chunks: 0,
+    });
+    const row = await eventually(async () => {
+      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; cost_usd: string }>(
+        'SELECT status, input_tokens, cost_usd FROM token_usage WHERE user_id = $1',
+        [user.id],
+      );
+      return rows[0];
+    });
+    expect(row).toMatchObject({ status: 'cancelled', input_tokens: 900 });
+    expect(Number(row.cost_usd)).toBeGreaterThan(0);
+  });
+});
+
 describe('usage after a Stop', () => {
   it('one read with ?settled= waits for the stopped answer to be recorded, and shows it', async () => {
     const { headers } = await h.trader();

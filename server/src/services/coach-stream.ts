@@ -108,6 +108,9 @@ export class ClientGone extends Error {
   override readonly name = 'ClientGone';
 }
 
+/** How long a call stopped before its first event is still read, for the input count that event carries. */
+export const COUNT_WAIT_MS = 5_000;
+
 /** A low estimate of how fast a model thinks, for billing thinking whose count never arrived. */
 export const THINKING_TOKENS_PER_SECOND = 40;
 
@@ -193,8 +196,12 @@ export async function prepareTurn(
     deps.upstream && !rules.blockAtQuota && context.questionCharts.length === 0
       ? openCall(deps.upstream, coachRequest(deps, planAnswer(deps.coach, deps.coach.maxTokens), messages, user.id))
       : null;
-  // A trader who leaves meanwhile stops the call at once (streamTurn bills it as a stopped answer).
-  const leave = () => call?.abort.abort(new Error('stopped: client'));
+  // A trader who leaves meanwhile has the call stopped by streamTurn once its count is read, billed as a stopped
+  // answer; if storing the turn outlasts COUNT_WAIT_MS, it is stopped then, its count unread.
+  let leftAt: NodeJS.Timeout | undefined;
+  const leave = () => {
+    leftAt = setTimeout(() => call?.abort.abort(new Error('stopped: client')), COUNT_WAIT_MS);
+  };
   if (call) gone.addEventListener('abort', leave, { once: true });
   try {
     return await reserveTurn();
@@ -206,6 +213,7 @@ export async function prepareTurn(
     throw error;
   } finally {
     gone.removeEventListener('abort', leave);
+    clearTimeout(leftAt);
   }
 
   async function reserveTurn(): Promise<PreparedTurn> {
@@ -371,10 +379,13 @@ export async function streamTurn(
 ): Promise<void> {
   const startedAt = performance.now();
   const upstreamAbort = turn.call?.abort ?? new AbortController();
-  const abortUpstream = () => upstreamAbort.abort(new Error(`stopped: ${String(stop.reason)}`));
-  stop.addEventListener('abort', abortUpstream, { once: true });
-  // Gone while the turn was prepared: a call already made is stopped now (and billed as a stopped answer).
-  if (stop.aborted) abortUpstream();
+  // The model has been sent the question (while the turn was prepared, or once the stream began).
+  let callSent = turn.call !== null;
+  let countWait: NodeJS.Timeout | undefined;
+  const abortNow = () => {
+    clearTimeout(countWait);
+    upstreamAbort.abort(new Error(`stopped: ${String(stop.reason)}`));
+  };
   const stoppedOutcome = (outcome: Outcome): Outcome =>
     stop.reason === 'shutdown'
       ? {
@@ -405,6 +416,19 @@ export async function streamTurn(
     thinkingMs: 0,
     thinkingSince: null,
   };
+  /**
+   * A call stopped before its first event may have been read by the model already, and only that event
+   * (message_start) says how many tokens it was: cut at once, it was recorded as 0 tokens at no cost. So it is
+   * stopped once that event and whatever else has already arrived are read (none of it passed on), or after
+   * COUNT_WAIT_MS without one. A call stopped mid-answer is stopped at once.
+   */
+  const abortUpstream = () => {
+    if (callSent && progress.usage === null) countWait = setTimeout(abortNow, COUNT_WAIT_MS);
+    else abortNow();
+  };
+  stop.addEventListener('abort', abortUpstream, { once: true });
+  // Gone while the turn was prepared: a call already made is stopped now (and billed as a stopped answer).
+  if (stop.aborted) abortUpstream();
   const endThinking = (): void => {
     if (progress.thinkingSince !== null) progress.thinkingMs += performance.now() - progress.thinkingSince;
     progress.thinkingSince = null;
@@ -482,8 +506,10 @@ export async function streamTurn(
   }
   // The model's message_stop arrived: the answer is whole (a stream that ends without it was cut off).
   let answerComplete = false;
+  let draining = false;
   try {
     watchIdle();
+    callSent = true;
     const events =
       turn.call?.events ??
       upstream(coachRequest(deps, turn.plan, messagesWithReadings(turn, reads), turn.user.id), upstreamAbort.signal);
@@ -497,6 +523,21 @@ export async function streamTurn(
         deps.refusals.answered();
         progress.usage = event.usage;
         progress.model = event.model;
+      } else if (event.type === 'delta') {
+        // Cumulative counts: overwrite, never add.
+        if (progress.usage) progress.usage = { ...progress.usage, ...event.usage };
+        if (event.usage.outputTokens !== undefined) progress.outputCounted = true;
+        outcome.stopReason = event.stopReason;
+        if (event.stopReason === 'refusal') deps.log.info({ refusal: event.refusal }, 'the model refused');
+      }
+      if (stop.aborted) {
+        // Stopped: only the counts of what has already arrived are read (a whole answer may be waiting), then the
+        // call is stopped (see abortUpstream).
+        if (!draining) setImmediate(abortNow);
+        draining = true;
+        continue;
+      }
+      if (event.type === 'start') {
         await sink.send('message_start', { model: event.model });
       } else if (event.type === 'block') {
         if (event.kind !== 'other') await status(event.kind === 'thinking' ? 'thinking' : 'writing');
@@ -508,13 +549,7 @@ export async function streamTurn(
         // Awaited only when the trader's connection has fallen behind: most deltas cost no await.
         const backlog = sink.send('content_delta', { text: event.text });
         if (backlog) await backlog;
-      } else if (event.type === 'delta') {
-        // Cumulative counts: overwrite, never add.
-        if (progress.usage) progress.usage = { ...progress.usage, ...event.usage };
-        if (event.usage.outputTokens !== undefined) progress.outputCounted = true;
-        outcome.stopReason = event.stopReason;
-        if (event.stopReason === 'refusal') deps.log.info({ refusal: event.refusal }, 'the model refused');
-      } else {
+      } else if (event.type === 'stop') {
         answerComplete = true;
       }
     }
@@ -543,6 +578,7 @@ export async function streamTurn(
     sent();
     clearTimeout(idle);
     clearTimeout(deadline);
+    clearTimeout(countWait);
     stop.removeEventListener('abort', abortUpstream);
   }
 
