@@ -427,3 +427,42 @@ describe('a shutdown while a paid trader’s turn is stored', () => {
     }
   });
 });
+
+describe('a shutdown while the database does not answer', () => {
+  it('keeps the stopped turn in the outbox before the server is gone, and tells the trader to retry', async () => {
+    const h = await startProxiedChat();
+    try {
+      const { headers } = await h.trader();
+      h.fake.script({ chunks: Array.from({ length: 100 }, (_, i) => `w${i} `), chunkDelayMs: 30 });
+      const index = h.fake.requests.length;
+      let requestId = '';
+      const answer = h.chat(
+        headers,
+        { message: 'Asked as the database goes away' },
+        {
+          onEvent: (event) => {
+            if (event.event === 'stream_start') requestId = String(event.data.requestId);
+          },
+        },
+      );
+      await h.fake.waitForChunks(index, 3);
+      // The database stops answering (its statements wait for ever), then the server is told to stop.
+      h.proxy.setMode('stall');
+      const closing = h.test.app.close();
+      const result = await answer;
+      expect(result.events.at(-1)).toEqual({
+        event: 'stream_error',
+        data: { code: 'unavailable', message: expect.any(String), retryable: true },
+      });
+      // Kept before the answer ended: the process may exit at any moment now.
+      const { turns } = await h.test.app.turns.outbox.list();
+      expect(turns.map((turn) => ({ requestId: turn.usage?.requestId, status: turn.usage?.status }))).toEqual([
+        { requestId, status: 'error' },
+      ]);
+      h.proxy.setMode('forward');
+      await closing;
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -15,6 +15,14 @@ import { coachingTurnsRepository, type FinishedTurn, type FinishTurn } from '../
 /** Waits before each retry of the settling statement: about 3 s in all, while the trader's stream waits. */
 export const SETTLE_RETRY_DELAYS_MS = [50, 250, 1_000, 2_000] as const;
 
+/**
+ * Once the server shuts down, how long a settling statement may still take before the turn goes to the outbox
+ * (retries are skipped). Without a bound, a statement waiting for a connection to an unreachable database (30 s at
+ * most, `connectionTimeoutMillis`) outlived the process's 10 s, and the turn was in neither the database nor the
+ * outbox. A statement that commits after all is harmless: recording is idempotent.
+ */
+export const SHUTDOWN_SETTLE_MS = 3_000;
+
 export interface TurnOutbox {
   /** Durable when it resolves (written, synced, renamed into place). */
   put(turn: FinishTurn): Promise<void>;
@@ -85,6 +93,8 @@ export interface SettlementDeps {
   outbox: TurnOutbox;
   log: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>;
   retryDelaysMs?: readonly number[];
+  /** Aborted when the server begins to shut down (see SHUTDOWN_SETTLE_MS). */
+  closing?: AbortSignal;
 }
 
 export type Settlement =
@@ -98,11 +108,16 @@ export type Settlement =
 export async function settleTurn(deps: SettlementDeps, turn: FinishTurn): Promise<Settlement> {
   const turns = coachingTurnsRepository(deps.db);
   const delays = deps.retryDelaysMs ?? SETTLE_RETRY_DELAYS_MS;
+  const { closing } = deps;
   let lastError: unknown;
   for (let attempt = 0; attempt <= delays.length; attempt += 1) {
-    if (attempt > 0) await sleep(delays[attempt - 1]);
+    if (attempt > 0) {
+      // Shutting down: the attempt just made was the last (a shutdown during the wait still gets one).
+      if (closing?.aborted) break;
+      await sleep(delays[attempt - 1], undefined, closing ? { signal: closing } : {}).catch(() => undefined);
+    }
     try {
-      return { kind: 'settled', ...(await turns.finish(turn)) };
+      return { kind: 'settled', ...(await withinShutdown(turns.finish(turn), closing)) };
     } catch (error) {
       lastError = error;
     }
@@ -116,6 +131,26 @@ export async function settleTurn(deps: SettlementDeps, turn: FinishTurn): Promis
     deps.log.error({ ...context, outboxError: error }, 'could not record the coaching turn, nor keep it in the outbox');
     return { kind: 'failed' };
   }
+}
+
+/** `work`, or a rejection SHUTDOWN_SETTLE_MS after the shutdown began, whichever comes first. */
+function withinShutdown<T>(work: Promise<T>, closing: AbortSignal | undefined): Promise<T> {
+  if (!closing) return work;
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = () => {
+      timer = setTimeout(
+        () => reject(new Error(`shutting down: the database did not answer within ${SHUTDOWN_SETTLE_MS} ms`)),
+        SHUTDOWN_SETTLE_MS,
+      );
+    };
+    if (closing.aborted) bound();
+    else closing.addEventListener('abort', bound, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      closing.removeEventListener('abort', bound);
+    });
+  });
 }
 
 /**
