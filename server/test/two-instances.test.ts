@@ -2,7 +2,8 @@
 // load balancer: a trader's rate limit counts both, a free trader's quota holds under 50 concurrent questions split
 // over both, and a rolling restart loses nothing — an instance stopped with SIGTERM mid-answer ends each of its
 // streams with stream_complete or stream_error `unavailable`, the client asks the other instance again, and every
-// call to the model has its usage row. A question refused by both its streams and the rate limit, which only Redis
+// call to the model has its usage row (one stopped before the model began, with the count its first event gave).
+// A question refused by both its streams and the rate limit, which only Redis
 // can see on an instance that knows of neither, is rate_limited (a third instance). Loopback only: the fake upstream
 // and the Clerk-shaped issuer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,5 +206,36 @@ describe('two compiled instances on one PostgreSQL and one Redis', () => {
     for (const retry of retried) expect(lastEvent(retry)?.event).toBe('stream_complete');
     // One usage row per call to the model: each first attempt (finished or cut by the restart) and each retry.
     expect(await usageRows(traders.map((trader) => trader.id))).toBe(endings.length + retried.length);
+  });
+
+  it('bill a rolling restart’s calls that the model had not yet begun: each is stopped once its count is read', async () => {
+    // The model takes 1.5 s to begin each answer: SIGTERM arrives while every call waits for its first event.
+    stack.fake.setDefault({ ...SLOW, headersDelayMs: 1_500 });
+    const leaving = await stack.start('instance-e', PATIENT);
+    const traders = await Promise.all(Array.from({ length: 4 }, () => stack.trader(b)));
+    const before = stack.fake.requests.length;
+    const first = traders.map((trader) => ask(leaving, trader.headers));
+    await eventually(() => (stack.fake.requests.length === before + traders.length ? true : undefined));
+    const stopped = leaving.process.stop('SIGTERM');
+    const endings = await Promise.all(first);
+    // Within the process's 10 s: it exits 0, not at its cap.
+    expect(await stopped).toBe(0);
+    for (const ending of endings) {
+      expect({ status: ending.status, text: ending.text(), last: lastEvent(ending) }).toEqual({
+        status: 200,
+        text: '',
+        last: { event: 'stream_error', data: { code: 'unavailable', message: expect.any(String), retryable: true } },
+      });
+    }
+    // Each call's input, as its first event counted it (the coaching prompt read from the cache, or written to it).
+    const { rows } = await stack.database.db.query<{ status: string; error_code: string; counted: boolean }>(
+      `SELECT status, error_code, input_tokens + cache_read_tokens + cache_write_tokens > 0 AS counted
+         FROM token_usage WHERE user_id = ANY($1)`,
+      [traders.map((trader) => trader.id)],
+    );
+    expect(rows).toEqual(traders.map(() => ({ status: 'error', error_code: 'unavailable', counted: true })));
+    stack.fake.setDefault(FAST);
+    const retried = await Promise.all(traders.map((trader) => ask(b, trader.headers)));
+    for (const retry of retried) expect(lastEvent(retry)?.event).toBe('stream_complete');
   });
 });
