@@ -7,12 +7,12 @@ import { settledAfter, usageCurrentPath } from '../src/shared/usage-after-answer
 const REQUEST = '0b9d4a5e-2f7c-4c1e-9a51-3f0d7c2e8b11';
 
 describe('the usage read after an answer', () => {
-  it('waits for the answer only when it was stopped after the model began it', () => {
-    expect(settledAfter({ outcome: 'cancelled', modelStarted: true, requestId: REQUEST })).toBe(REQUEST);
-    expect(settledAfter({ outcome: 'cancelled', modelStarted: false, requestId: REQUEST })).toBeUndefined();
-    expect(settledAfter({ outcome: 'cancelled', modelStarted: true, requestId: null })).toBeUndefined();
+  it('waits for the answer only when it was stopped, also before the model began it', () => {
+    expect(settledAfter({ outcome: 'cancelled', requestId: REQUEST })).toBe(REQUEST);
+    // Stopped before its stream opened: the server never named it, and has nothing to record.
+    expect(settledAfter({ outcome: 'cancelled', requestId: null })).toBeUndefined();
     for (const outcome of ['completed', 'failed', 'refused', 'crashed'] as const) {
-      expect(settledAfter({ outcome, modelStarted: true, requestId: REQUEST })).toBeUndefined();
+      expect(settledAfter({ outcome, requestId: REQUEST })).toBeUndefined();
     }
   });
 

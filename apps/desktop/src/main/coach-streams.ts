@@ -39,12 +39,11 @@ export function createCoachStreams(options: {
         if (target.isGone()) abort.abort();
         else target.send(message);
       };
-      let modelStarted = false;
       let requestId: string | null = null;
       const finish = (outcome: StreamOutcome | 'crashed') => {
         running.delete(streamId);
         forward({ streamId, kind: 'end' });
-        options.onFinished?.({ outcome, modelStarted, requestId });
+        options.onFinished?.({ outcome, requestId });
       };
       void options.client
         .streamChat(
@@ -52,7 +51,6 @@ export function createCoachStreams(options: {
           {
             onEvent: (event) => {
               if (event.event === 'stream_start') requestId = event.data.requestId;
-              if (event.event === 'message_start') modelStarted = true;
               forward({ streamId, kind: 'event', event });
             },
             onError: (error) => forward({ streamId, kind: 'error', error }),

@@ -12,10 +12,14 @@ import {
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { billingPeriodAt } from '../../services/billing-period.js';
+import { COUNT_WAIT_MS } from '../../services/coach-stream.js';
 import { summarizeUsage } from '../../services/usage-summary.js';
 
-/** The longest a usage read waits for a stopped answer's turn to be recorded. */
-const SETTLED_WAIT_MS = 5_000;
+/**
+ * The longest a usage read waits for a stopped answer's turn to be recorded: a call stopped before the model's first
+ * event is read for its count first (COUNT_WAIT_MS), then the turn's statement is retried for about 3 s.
+ */
+const SETTLED_WAIT_MS = COUNT_WAIT_MS + 5_000;
 
 export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.addHook('onRequest', app.authenticate);

@@ -118,7 +118,6 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
     coach: {
       ask(request: ChatStreamRequest, handlers: { onEvent(event: CoachEvent): void; onError(error: HostError): void }) {
         const controller = new AbortController();
-        let modelStarted = false;
         let requestId: string | null = null;
         let outcome: AnswerEnd['outcome'] = 'crashed';
         const done = session
@@ -129,7 +128,6 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
               {
                 onEvent: (event) => {
                   if (event.event === 'stream_start') requestId = event.data.requestId;
-                  if (event.event === 'message_start') modelStarted = true;
                   handlers.onEvent(event);
                 },
                 onError: (error) => handlers.onError(error),
@@ -143,7 +141,7 @@ export function createWebHost(options: WebHostOptions): CoachHostApi {
           );
         // However it ended (answered, refused, stopped), once its stream is over: the meter reads what the
         // server now counts.
-        void done.then(() => pushUsage({ outcome, modelStarted, requestId })).catch(() => undefined);
+        void done.then(() => pushUsage({ outcome, requestId })).catch(() => undefined);
         return { cancel: () => controller.abort(), done };
       },
     },
