@@ -29,7 +29,15 @@ import { healthRoutes } from './routes/health/index.js';
 import { localAuthRoutes } from './routes/local-auth/index.js';
 import { usageRoutes } from './routes/usage/index.js';
 import { webRoutes } from './routes/web/index.js';
+import { shutdownClock, type Shutdown } from './services/shutdown.js';
 import { createUpstreamRefusals } from './services/upstream-refusals.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's shutdown: whether it has begun, and the time left for each step of a stopped turn. */
+    shutdown: Shutdown;
+  }
+}
 
 export interface AppDependencies {
   /** A database owned by the caller (tests); by default the app connects to the configured one. */
@@ -76,17 +84,12 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
 
   for (const warning of config.warnings) app.log.warn(warning);
 
-  /**
-   * A request that arrives once shutdown has begun, on a connection already open (a proxy's kept-alive one, a
-   * pipelined request), is refused 503 `unavailable` with Retry-After before anything runs for it; Fastify still
-   * answers it with `Connection: close`. Registered first, so the flag is set in the same turn as Fastify's own.
-   */
-  let closing = false;
+  // The shutdown's clock (services/shutdown.ts). Started by the first preClose hook, the root's: before any plugin's
+  // or route's own (the chat's stops its streams), and in the same turn as Fastify stops routing.
+  const shutdown = shutdownClock();
+  app.decorate('shutdown', shutdown as Shutdown);
   app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onRequest', async () => {
-    if (closing) throw restarting();
+    shutdown.begin();
   });
 
   // Set on arrival, so that it is also on replies that write their own headers (the chat's event stream).
@@ -100,6 +103,14 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   await app.register(helmet);
   // CORS is closed unless CORS_ORIGINS names the origins that may call the API from a browser.
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  /**
+   * A request that arrives once the shutdown has begun, on a connection already open (a proxy's kept-alive one, a
+   * pipelined request), is refused 503 `unavailable` with Retry-After before any route's own work, with the
+   * request id, security and CORS headers of any reply; Fastify adds `Connection: close`.
+   */
+  app.addHook('onRequest', async () => {
+    if (shutdown.signal.aborted) throw restarting();
+  });
   await app.register(databasePlugin, {
     config,
     ...(dependencies.database ? { database: dependencies.database } : {}),

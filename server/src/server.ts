@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { checkDataDir } from './db/data-dir.js';
+import { SHUTDOWN_CAP_MS } from './services/shutdown.js';
 
 function describeMode(config: Config): string {
   const database = config.databaseUrl ? 'postgres' : `pglite (${config.dataDir})`;
@@ -30,7 +31,7 @@ try {
 const app = await buildApp(config);
 app.log.info(describeMode(config));
 
-const closer = closeWithGrace({ delay: 10_000, skip: ['SIGINT', 'SIGTERM'] }, async ({ err }) => {
+const closer = closeWithGrace({ delay: SHUTDOWN_CAP_MS, skip: ['SIGINT', 'SIGTERM'] }, async ({ err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   await app.close();
   app.log.info('stopped: in-flight requests finished, connections closed');

@@ -5,6 +5,7 @@
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateOutputTokens } from '../src/services/coach-history.js';
 import { COUNT_WAIT_MS } from '../src/services/coach-stream.js';
 import { bearer } from './support/app.js';
 import { eventually } from './support/eventually.js';
@@ -345,6 +346,35 @@ describe('a paid trader’s question reaches the model while its turn is stored'
       [user.id],
     );
     expect(rows.map((row) => row.content)).toEqual([]);
+  });
+
+  it('text that arrived unread, with no final count yet, is billed as an estimate of it, none of it stored', async () => {
+    const { user, headers } = await proTrader();
+    const calls = h.fake.requests.length;
+    const chunks = Array.from({ length: 20 }, (_, i) => `word${i} `);
+    // The whole text arrives while the turn is stored, then the model holds its final count back.
+    h.fake.script({ chunks, stallAfterChunks: chunks.length, usage: { inputTokens: 900 } });
+    const leave = new AbortController();
+    h.proxy.setMode('stall');
+    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
+    const call = await modelAsked(calls);
+    leave.abort();
+    expect(await left).toBe('left');
+    await eventually(() => (call.chunksSent === chunks.length ? true : undefined), 5_000, 'the text sent');
+    h.proxy.setMode('forward');
+    const usage = await eventually(async () => {
+      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; output_tokens: number }>(
+        'SELECT status, input_tokens, output_tokens FROM token_usage WHERE user_id = $1',
+        [user.id],
+      );
+      return rows[0];
+    });
+    expect(usage).toEqual({
+      status: 'cancelled',
+      input_tokens: 900,
+      output_tokens: estimateOutputTokens(chunks.join('')),
+    });
+    await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
   });
 
   it('a turn still being stored 5 s after the trader left has its call stopped unread, billed nothing', async () => {

@@ -554,6 +554,9 @@ describe('shutting the server down mid-answer', () => {
       expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
       expect(head.toLowerCase()).toContain('retry-after: 1');
       expect(head.toLowerCase()).toContain('connection: close');
+      // With the headers of any reply: the request's id, and helmet's.
+      expect(head.toLowerCase()).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
+      expect(head.toLowerCase()).toContain('x-content-type-options: nosniff');
       expect(JSON.parse(json)).toEqual({
         error: { code: 'unavailable', message: 'The server is restarting. Try again in a moment.' },
       });

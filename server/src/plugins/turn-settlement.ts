@@ -44,16 +44,11 @@ export const turnSettlementPlugin = fp<{ config: Config }>(
   async (app: FastifyInstance, { config }) => {
     const settings = config.settlement ?? {};
     const outbox = fileOutbox(join(config.dataDir, 'outbox'));
-    // Registered before the routes: set before the chat's streams are stopped, and settled, at shutdown.
-    const closing = new AbortController();
-    app.addHook('preClose', async () => {
-      closing.abort();
-    });
     const deps = {
       db: app.db,
       outbox,
       log: app.log,
-      closing: closing.signal,
+      shutdown: app.shutdown,
       ...(settings.retryDelaysMs ? { retryDelaysMs: settings.retryDelaysMs } : {}),
     };
     const priceFor = priceLookup(config.anthropic.coach);

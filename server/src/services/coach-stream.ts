@@ -28,6 +28,7 @@ import { billingPeriodAt, type BillingPeriod } from './billing-period.js';
 import { READING_TOKENS, type ChartAnalyzer } from './chart-analysis.js';
 import { checkImages } from './chart-images.js';
 import { keepReadings, messagesWithReadings, readTurnCharts } from './coach-charts.js';
+import { beforeShutdownStep, SHUTDOWN_COUNT_BY_MS, SHUTDOWN_KEEP_BY_MS, type Shutdown } from './shutdown.js';
 import { loadTurnContext, type QuestionChart } from './coach-context.js';
 import { estimateOutputTokens } from './coach-history.js';
 import { buildMessages, type ContextMessage, type ConversationCharts } from './coach-messages.js';
@@ -71,6 +72,8 @@ export interface CoachDeps {
   settle(turn: FinishTurn): Promise<Settlement>;
   /** What the API last said of the server's configuration (a model it does not serve, a refused key), for /status. */
   refusals: UpstreamRefusals;
+  /** The server's shutdown, which bounds the waits of a stream it stops (services/shutdown.ts). */
+  shutdown?: Shutdown;
 }
 
 export interface PreparedTurn {
@@ -400,6 +403,8 @@ export async function streamTurn(
     usage: UpstreamUsage | null;
     outputCounted: boolean;
     text: string;
+    /** Text that arrived after the stream was stopped: billed in an estimate, never shown or kept. */
+    unsent: string;
     ttftMs: number | null;
     model: string;
     state: CoachState | null;
@@ -410,6 +415,7 @@ export async function streamTurn(
     usage: null,
     outputCounted: false,
     text: '',
+    unsent: '',
     ttftMs: null,
     model: deps.coach.id,
     state: null,
@@ -423,8 +429,13 @@ export async function streamTurn(
    * COUNT_WAIT_MS without one. A call stopped mid-answer is stopped at once.
    */
   const abortUpstream = () => {
-    if (callSent && progress.usage === null) countWait = setTimeout(abortNow, COUNT_WAIT_MS);
-    else abortNow();
+    if (!callSent || progress.usage !== null) return abortNow();
+    // A shutdown's last seconds are shared with recording the turn (services/shutdown.ts).
+    const waitMs =
+      stop.reason === 'shutdown' && deps.shutdown
+        ? Math.min(COUNT_WAIT_MS, deps.shutdown.left(SHUTDOWN_COUNT_BY_MS))
+        : COUNT_WAIT_MS;
+    countWait = setTimeout(abortNow, waitMs);
   };
   stop.addEventListener('abort', abortUpstream, { once: true });
   // Gone while the turn was prepared: a call already made is stopped now (and billed as a stopped answer).
@@ -476,7 +487,10 @@ export async function streamTurn(
   // The local reader's reading of the question's charts, before the model: the trader sees it first, the model
   // gets it with each chart, and it is kept with the question while the model answers.
   const reads = stop.aborted ? [] : await readTurnCharts(deps.charts, turn, sink);
-  const kept = keepReadings(deps.db, turn, reads, deps.log);
+  // Awaited before the turn is recorded; at shutdown, no longer than the turn's own statements may take.
+  const readingsKept = keepReadings(deps.db, turn, reads, deps.log);
+  const kept = () =>
+    beforeShutdownStep(readingsKept, deps.shutdown, SHUTDOWN_KEEP_BY_MS, 'keeping the readings').catch(() => undefined);
   if (stop.aborted && !turn.call) {
     // Gone before the model was called (while the turn was prepared, or its charts were read): the reservation
     // goes back and nothing is billed. Stopped by a shutdown, the trader is still there and is told to ask again.
@@ -488,7 +502,7 @@ export async function streamTurn(
     });
     clearTimeout(deadline);
     stop.removeEventListener('abort', abortUpstream);
-    await kept;
+    await kept();
     sent();
     if (stop.reason === 'shutdown') await sink.send('stream_error', RESTARTING);
     sink.end();
@@ -500,7 +514,7 @@ export async function streamTurn(
     stop.removeEventListener('abort', abortUpstream);
     sent();
     await streamLocalAnswer(deps, turn, sink, reads, startedAt);
-    await kept;
+    await kept();
     sink.end();
     return;
   }
@@ -531,8 +545,9 @@ export async function streamTurn(
         if (event.stopReason === 'refusal') deps.log.info({ refusal: event.refusal }, 'the model refused');
       }
       if (stop.aborted) {
-        // Stopped: only the counts of what has already arrived are read (a whole answer may be waiting), then the
-        // call is stopped (see abortUpstream).
+        // Stopped: only what has already arrived is read (a whole answer may be waiting), for its counts, then the
+        // call is stopped (see abortUpstream). Its text is not passed on or kept, but the model wrote it.
+        if (event.type === 'text') progress.unsent += event.text;
         if (!draining) setImmediate(abortNow);
         draining = true;
         continue;
@@ -588,13 +603,13 @@ export async function streamTurn(
   let usage = progress.usage;
   if (usage && !progress.outputCounted) {
     const thinking = Math.round((progress.thinkingMs / 1000) * THINKING_TOKENS_PER_SECOND);
-    const estimate = thinking + estimateOutputTokens(progress.text);
+    const estimate = thinking + estimateOutputTokens(progress.text + progress.unsent);
     usage = { ...usage, outputTokens: Math.max(usage.outputTokens, estimate) };
   }
   // Never more than the answer's budget: the model stops there, whatever an estimate says.
   if (usage) usage = { ...usage, outputTokens: Math.min(usage.outputTokens, turn.plan.maxTokens) };
   const latencyMs = Math.round(performance.now() - startedAt);
-  await kept;
+  await kept();
   await finish(deps, turn, sink, { ...progress, usage, latencyMs, outcome });
 }
 

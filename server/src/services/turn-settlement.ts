@@ -11,17 +11,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import { costUsd, type PriceLookup } from '../config/pricing.js';
 import type { Queryable } from '../db/database.js';
 import { coachingTurnsRepository, type FinishedTurn, type FinishTurn } from '../db/repositories/coaching-turns.js';
+import { beforeShutdownStep, SHUTDOWN_KEEP_BY_MS, type Shutdown } from './shutdown.js';
 
 /** Waits before each retry of the settling statement: about 3 s in all, while the trader's stream waits. */
 export const SETTLE_RETRY_DELAYS_MS = [50, 250, 1_000, 2_000] as const;
-
-/**
- * Once the server shuts down, how long a settling statement may still take before the turn goes to the outbox
- * (retries are skipped). Without a bound, a statement waiting for a connection to an unreachable database (30 s at
- * most, `connectionTimeoutMillis`) outlived the process's 10 s, and the turn was in neither the database nor the
- * outbox. A statement that commits after all is harmless: recording is idempotent.
- */
-export const SHUTDOWN_SETTLE_MS = 3_000;
 
 export interface TurnOutbox {
   /** Durable when it resolves (written, synced, renamed into place). */
@@ -93,8 +86,13 @@ export interface SettlementDeps {
   outbox: TurnOutbox;
   log: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>;
   retryDelaysMs?: readonly number[];
-  /** Aborted when the server begins to shut down (see SHUTDOWN_SETTLE_MS). */
-  closing?: AbortSignal;
+  /**
+   * Once the server shuts down, retries are skipped and the statement may run until SHUTDOWN_KEEP_BY_MS after the
+   * shutdown began; then the turn goes to the outbox. Without that bound a statement waiting for a connection to an
+   * unreachable database (30 s at most, `connectionTimeoutMillis`) outlived the process's 10 s, and the turn was in
+   * neither the database nor the outbox. A statement that commits after all is harmless: recording is idempotent.
+   */
+  shutdown?: Shutdown;
 }
 
 export type Settlement =
@@ -108,16 +106,17 @@ export type Settlement =
 export async function settleTurn(deps: SettlementDeps, turn: FinishTurn): Promise<Settlement> {
   const turns = coachingTurnsRepository(deps.db);
   const delays = deps.retryDelaysMs ?? SETTLE_RETRY_DELAYS_MS;
-  const { closing } = deps;
+  const { shutdown } = deps;
   let lastError: unknown;
   for (let attempt = 0; attempt <= delays.length; attempt += 1) {
     if (attempt > 0) {
       // Shutting down: the attempt just made was the last (a shutdown during the wait still gets one).
-      if (closing?.aborted) break;
-      await sleep(delays[attempt - 1], undefined, closing ? { signal: closing } : {}).catch(() => undefined);
+      if (shutdown?.signal.aborted) break;
+      await sleep(delays[attempt - 1], undefined, shutdown ? { signal: shutdown.signal } : {}).catch(() => undefined);
     }
     try {
-      return { kind: 'settled', ...(await withinShutdown(turns.finish(turn), closing)) };
+      const finished = await beforeShutdownStep(turns.finish(turn), shutdown, SHUTDOWN_KEEP_BY_MS, 'the statement');
+      return { kind: 'settled', ...finished };
     } catch (error) {
       lastError = error;
     }
@@ -131,26 +130,6 @@ export async function settleTurn(deps: SettlementDeps, turn: FinishTurn): Promis
     deps.log.error({ ...context, outboxError: error }, 'could not record the coaching turn, nor keep it in the outbox');
     return { kind: 'failed' };
   }
-}
-
-/** `work`, or a rejection SHUTDOWN_SETTLE_MS after the shutdown began, whichever comes first. */
-function withinShutdown<T>(work: Promise<T>, closing: AbortSignal | undefined): Promise<T> {
-  if (!closing) return work;
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const bound = () => {
-      timer = setTimeout(
-        () => reject(new Error(`shutting down: the database did not answer within ${SHUTDOWN_SETTLE_MS} ms`)),
-        SHUTDOWN_SETTLE_MS,
-      );
-    };
-    if (closing.aborted) bound();
-    else closing.addEventListener('abort', bound, { once: true });
-    work.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      closing.removeEventListener('abort', bound);
-    });
-  });
 }
 
 /**

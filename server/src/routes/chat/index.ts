@@ -83,17 +83,18 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     streamTimeoutMs: anthropic.streamTimeoutMs,
     settle: (turn) => app.turns.settle(turn),
     refusals,
+    shutdown: app.shutdown,
   };
   const memory = createMemoryGuard(config.memoryGuard);
 
   // Streams in flight: at shutdown each is stopped, accounted for and told to retry, before the pools close. A
   // question not yet at its stream does not stream on into the process's last seconds: one whose turn is being
-  // stored (its model call perhaps open) is stopped as soon as it is, and streams unavailable; one still queued or
-  // being uploaded is refused 503 unavailable, before its body is read or it counts against the rate limit.
+  // stored (its model call perhaps open) is stopped as soon as it is (the call once its count is read), and streams
+  // unavailable; one still queued or being uploaded is refused 503 unavailable, before its body is read or it
+  // counts against the rate limit. The shutdown has begun (app.shutdown) before this hook runs.
   const active = new Set<{ stop: AbortController; done: Promise<void> }>();
-  let closing = false;
+  const closing = () => app.shutdown.signal.aborted;
   app.addHook('preClose', async () => {
-    closing = true;
     for (const stream of active) stream.stop.abort('shutdown' satisfies StopReason);
     await Promise.all([...active].map((stream) => stream.done));
   });
@@ -124,7 +125,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
    */
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // Refused for a shutdown before it counts against the trader's rate limit (shared by every instance).
-    if (closing) throw restarting(RESTARTING.message);
+    if (closing()) throw restarting(RESTARTING.message);
     const [slot, rate] = await Promise.allSettled([
       app.streamSlots.acquire(currentUser(request), request.id),
       app.rateLimit(request, reply),
@@ -144,7 +145,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     const release = await uploads.take(currentUser(request).id, QUEUE_WAIT_MS);
     scopeOf(request).hold(release, 'sent');
     // Waited while the server began to shut down: refused before its body is read.
-    if (closing) throw restarting(RESTARTING.message);
+    if (closing()) throw restarting(RESTARTING.message);
   };
 
   /**
@@ -228,7 +229,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     },
     async (request, reply) => {
       const scope = scopeOf(request);
-      if (closing) throw restarting(RESTARTING.message);
+      if (closing()) throw restarting(RESTARTING.message);
       let turn;
       try {
         turn = await prepareTurn(
@@ -251,7 +252,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
       request.body.images = [];
       // The server began to shut down while the turn was prepared: the stream says so at once (a model call already
       // made is stopped and billed as any stopped answer).
-      if (closing) scope.stop.abort('shutdown' satisfies StopReason);
+      if (closing()) scope.stop.abort('shutdown' satisfies StopReason);
       reply.hijack();
       const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
       const stream = {
