@@ -108,9 +108,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
    * pipelined request), is refused 503 `unavailable` with Retry-After before any route's own work, with the
    * request id, security and CORS headers of any reply; Fastify adds `Connection: close`.
    */
-  app.addHook('onRequest', async () => {
-    if (shutdown.signal.aborted) throw restarting();
-  });
+  app.addHook('onRequest', (_request, _reply, done) => done(shutdown.signal.aborted ? restarting() : undefined));
   await app.register(databasePlugin, {
     config,
     ...(dependencies.database ? { database: dependencies.database } : {}),
