@@ -2,6 +2,12 @@
 // data in the CPU's cache) timed again and again. On a quiet, dedicated core every round takes about the same time;
 // on a shared host some rounds take up to twice as long while the core is busy with other work. A benchmark prints
 // this beside its own figures, so a tail can be told apart from the code's own cost.
+// And how fast the machine passes a message to another process and back over loopback (loopbackRoundTrip): what a
+// stream does at every step (trader, server, model, database, Redis), and what the arithmetic does not measure. Two
+// machines of one kind with the same arithmetic have differed by half in what the server spends per stream.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 
 /** One round: about 13 ms on the 2-core machine the figures in the README were measured on. */
 function round(values: Float64Array): number {
@@ -50,6 +56,48 @@ export function machineSpeed(rounds = 100): MachineSpeed {
     slowPct: fixed((100 * times.filter((ms) => ms > 1.5 * minMs).length) / times.length),
   };
 }
+
+export interface RoundTrip {
+  trips: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+}
+
+/** An echo server on a loopback port, in a process of its own: it prints the port, then sends back what it gets. */
+const ECHO_SERVER = `
+const server = require('node:net').createServer((socket) => { socket.setNoDelay(true); socket.pipe(socket); });
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+/** Sends one byte to another process and waits for it back, `trips` times, one at a time; in microseconds. */
+export async function loopbackRoundTrip(trips = 2_000): Promise<RoundTrip> {
+  const echo = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const [printed] = (await once(echo.stdout, 'data')) as [Buffer];
+    const socket = connect(Number(printed.toString().trim()), '127.0.0.1');
+    socket.setNoDelay(true);
+    await once(socket, 'connect');
+    const times: number[] = [];
+    const byte = Buffer.from([1]);
+    for (let trip = 0; trip < trips; trip += 1) {
+      const started = performance.now();
+      const back = once(socket, 'data');
+      socket.write(byte);
+      await back;
+      times.push((performance.now() - started) * 1000);
+    }
+    socket.destroy();
+    times.sort((a, b) => a - b);
+    const micros = (p: number) => Math.round(percentile(times, p));
+    return { trips, p50Us: micros(50), p90Us: micros(90), p99Us: micros(99) };
+  } finally {
+    echo.kill();
+  }
+}
+
+export const describeRoundTrip = (trip: RoundTrip) =>
+  `a loopback round trip to another process took p50 ${trip.p50Us} µs, p90 ${trip.p90Us} µs, p99 ${trip.p99Us} µs`;
 
 export const describeSpeed = (speed: MachineSpeed) =>
   `a fixed ${speed.minMs} ms of arithmetic took p50 ${speed.p50Ms} ms, p90 ${speed.p90Ms} ms, p99 ${speed.p99Ms} ms; ` +

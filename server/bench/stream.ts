@@ -21,7 +21,7 @@ import pg from 'pg';
 import { eventually } from '../test/support/eventually.js';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
-import { countFromEnv, describeSpeed, machineSpeed } from './machine-speed.js';
+import { countFromEnv, describeRoundTrip, describeSpeed, loopbackRoundTrip, machineSpeed } from './machine-speed.js';
 import { watchProcess, watchProcesses } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
 import {
@@ -393,6 +393,7 @@ async function main() {
 
     // How steady the machine is (machine-speed.ts), timed on this process while nothing else of the bench runs.
     const speedBefore = machineSpeed();
+    const roundTripBefore = await loopbackRoundTrip();
     const rows: (ReturnType<typeof compare> & {
       bursts?: number;
       eachAddedP50Ms?: number[];
@@ -463,6 +464,7 @@ async function main() {
     }
 
     const speedAfter = machineSpeed();
+    const roundTripAfter = await loopbackRoundTrip();
     console.table(
       rows.map(({ failures: _failures, eachAddedP50Ms: _each, eachWaitedForCpuMs: _waited, ...row }) => row),
     );
@@ -476,7 +478,7 @@ async function main() {
     }
     console.log(
       `The machine (${cpus().length} × ${cpuModel}), before the loads: ${describeSpeed(speedBefore)}; ` +
-        `after: ${describeSpeed(speedAfter)}.`,
+        `${describeRoundTrip(roundTripBefore)}; after: ${describeSpeed(speedAfter)}; ${describeRoundTrip(roundTripAfter)}.`,
     );
     if (POOL_MAX) console.log(`The server ran with DATABASE_POOL_MAX=${POOL_MAX}.`);
     for (const row of rows) {
@@ -501,6 +503,7 @@ async function main() {
         cpu: cpuModel,
         loadAverage: loadavg().map(round),
         speed: { before: speedBefore, after: speedAfter },
+        loopbackRoundTrip: { before: roundTripBefore, after: roundTripAfter },
       },
       upstream: { firstChunkDelayMs: FIRST_CHUNK_DELAY_MS, chunkDelayMs: CHUNK_DELAY_MS, chunks: CHUNKS },
       targets: {
