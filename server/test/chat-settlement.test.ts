@@ -258,14 +258,35 @@ describe('a paid trader’s question reaches the model while its turn is stored'
   };
   const modelAsked = (calls: number) =>
     eventually(() => h.fake.requests[calls], 5_000, 'the model asked while the database stalls');
-  /** The usage rows' status and input count, and whether a cost was recorded. */
-  const stoppedCalls = async (userId: string) =>
-    (
-      await h.database.db.query<{ status: string; input_tokens: number; cost: boolean }>(
-        'SELECT status, input_tokens, cost_usd > 0 AS cost FROM token_usage WHERE user_id = $1',
-        [userId],
-      )
-    ).rows;
+  /** The trader's usage rows once there is one: status, counts, and whether a cost was recorded. */
+  const stoppedCalls = (userId: string) =>
+    eventually(async () => {
+      const { rows } = await h.database.db.query<{
+        status: string;
+        input_tokens: number;
+        output_tokens: number;
+        cost: boolean;
+      }>('SELECT status, input_tokens, output_tokens, cost_usd > 0 AS cost FROM token_usage WHERE user_id = $1', [
+        userId,
+      ]);
+      return rows.length > 0 ? rows : undefined;
+    });
+  /**
+   * A pro trader asks while the database stalls, so the model has the question before its turn is stored, and
+   * leaves: the trader, and the model's call.
+   */
+  const leaveWhileStored = async (script: Parameters<ProxiedChat['fake']['script']>[0]) => {
+    const { user, headers } = await proTrader();
+    const calls = h.fake.requests.length;
+    h.fake.script(script);
+    const leave = new AbortController();
+    h.proxy.setMode('stall');
+    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
+    const call = await modelAsked(calls);
+    leave.abort();
+    expect(await left).toBe('left');
+    return { user, call, calls };
+  };
   const usageOf = async (userId: string) =>
     (
       await h.database.db.query<{ status: string; request_id: string }>(
@@ -297,15 +318,11 @@ describe('a paid trader’s question reaches the model while its turn is stored'
   });
 
   it('a trader who leaves meanwhile has the call stopped once its count is read, billed as a stopped answer', async () => {
-    const { user, headers } = await proTrader();
-    const calls = h.fake.requests.length;
-    h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000, usage: { inputTokens: 900 } });
-    const leave = new AbortController();
-    h.proxy.setMode('stall');
-    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
-    const call = await modelAsked(calls);
-    leave.abort();
-    expect(await left).toBe('left');
+    const { user, call, calls } = await leaveWhileStored({
+      chunks: ['Never ', 'read.'],
+      chunkDelayMs: 2_000,
+      usage: { inputTokens: 900 },
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     h.proxy.setMode('forward');
     await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
@@ -316,30 +333,22 @@ describe('a paid trader’s question reaches the model while its turn is stored'
       return current.reservations === 0 && current.request_ids.length === 1 ? current : undefined;
     });
     expect(ledger).toMatchObject({ quota_reserved: 0 });
-    expect(await stoppedCalls(user.id)).toEqual([{ status: 'cancelled', input_tokens: 900, cost: true }]);
+    expect(await stoppedCalls(user.id)).toEqual([
+      { status: 'cancelled', input_tokens: 900, output_tokens: 1, cost: true },
+    ]);
     expect(h.fake.requests.length).toBe(calls + 1);
   });
 
   it('an answer that arrived whole while the turn was stored is billed its final count, none of it stored', async () => {
-    const { user, headers } = await proTrader();
-    const calls = h.fake.requests.length;
-    h.fake.script({ chunks: ['Arrived ', 'unread.'], usage: { inputTokens: 900, outputTokens: 40 } });
-    const leave = new AbortController();
-    h.proxy.setMode('stall');
-    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
-    const call = await modelAsked(calls);
-    leave.abort();
-    expect(await left).toBe('left');
+    const { user, call } = await leaveWhileStored({
+      chunks: ['Arrived ', 'unread.'],
+      usage: { inputTokens: 900, outputTokens: 40 },
+    });
     await eventually(() => (call.outcome === 'completed' ? true : undefined), 5_000, 'the whole answer sent');
     h.proxy.setMode('forward');
-    const usage = await eventually(async () => {
-      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; output_tokens: number }>(
-        'SELECT status, input_tokens, output_tokens FROM token_usage WHERE user_id = $1',
-        [user.id],
-      );
-      return rows[0];
-    });
-    expect(usage).toEqual({ status: 'cancelled', input_tokens: 900, output_tokens: 40 });
+    expect(await stoppedCalls(user.id)).toEqual([
+      { status: 'cancelled', input_tokens: 900, output_tokens: 40, cost: true },
+    ]);
     const { rows } = await h.database.db.query<{ content: string }>(
       `SELECT m.content FROM messages m JOIN conversations c ON c.id = m.conversation_id
         WHERE c.user_id = $1 AND m.role = 'assistant'`,
@@ -349,52 +358,33 @@ describe('a paid trader’s question reaches the model while its turn is stored'
   });
 
   it('text that arrived unread, with no final count yet, is billed as an estimate of it, none of it stored', async () => {
-    const { user, headers } = await proTrader();
-    const calls = h.fake.requests.length;
     const chunks = Array.from({ length: 20 }, (_, i) => `word${i} `);
     // The whole text arrives while the turn is stored, then the model holds its final count back.
-    h.fake.script({ chunks, stallAfterChunks: chunks.length, usage: { inputTokens: 900 } });
-    const leave = new AbortController();
-    h.proxy.setMode('stall');
-    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
-    const call = await modelAsked(calls);
-    leave.abort();
-    expect(await left).toBe('left');
+    const { user, call } = await leaveWhileStored({
+      chunks,
+      stallAfterChunks: chunks.length,
+      usage: { inputTokens: 900 },
+    });
     await eventually(() => (call.chunksSent === chunks.length ? true : undefined), 5_000, 'the text sent');
     h.proxy.setMode('forward');
-    const usage = await eventually(async () => {
-      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; output_tokens: number }>(
-        'SELECT status, input_tokens, output_tokens FROM token_usage WHERE user_id = $1',
-        [user.id],
-      );
-      return rows[0];
-    });
-    expect(usage).toEqual({
-      status: 'cancelled',
-      input_tokens: 900,
-      output_tokens: estimateOutputTokens(chunks.join('')),
-    });
+    expect(await stoppedCalls(user.id)).toEqual([
+      { status: 'cancelled', input_tokens: 900, output_tokens: estimateOutputTokens(chunks.join('')), cost: true },
+    ]);
     await eventually(() => (call.disconnected ? true : undefined), 5_000, 'the model call stopped');
   });
 
   it('a turn still being stored 5 s after the trader left has its call stopped unread, billed nothing', async () => {
-    const { user, headers } = await proTrader();
-    const calls = h.fake.requests.length;
-    h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 20_000, usage: { inputTokens: 900 } });
-    const leave = new AbortController();
-    h.proxy.setMode('stall');
-    const left = h.chat(headers, { message: 'Leaving' }, { signal: leave.signal }).catch(() => 'left');
-    const call = await modelAsked(calls);
-    leave.abort();
-    expect(await left).toBe('left');
+    const { user, call } = await leaveWhileStored({
+      chunks: ['Never ', 'read.'],
+      chunkDelayMs: 20_000,
+      usage: { inputTokens: 900 },
+    });
     // COUNT_WAIT_MS, with the database still stalled: the call is not left to run on.
     await eventually(() => (call.disconnected ? true : undefined), COUNT_WAIT_MS + 2_000, 'the model call stopped');
     h.proxy.setMode('forward');
-    const recorded = await eventually(async () => {
-      const rows = await stoppedCalls(user.id);
-      return rows.length > 0 ? rows : undefined;
-    });
-    expect(recorded).toEqual([{ status: 'cancelled', input_tokens: 0, cost: false }]);
+    expect(await stoppedCalls(user.id)).toEqual([
+      { status: 'cancelled', input_tokens: 0, output_tokens: 0, cost: false },
+    ]);
     expect(await ledgerOf(h.database, user.id)).toMatchObject({ reservations: 0, quota_reserved: 0 });
   });
 
