@@ -13,7 +13,7 @@
 // DATABASE_POOL_MAX=10 runs it with that pool.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
@@ -67,6 +67,20 @@ const BURST_REPEATS = countFromEnv('BENCH_STREAM_BURST_REPEATS', 3);
  * otherwise), to compare pool sizes on this machine.
  */
 const POOL_MAX = process.env.DATABASE_POOL_MAX;
+/**
+ * BENCH_STREAM_GENERATOR_NICE=N (1-19): the bench's own traders and its fake model run at that niceness, the server and
+ * the relay at 0, as PostgreSQL and Redis are. On two shared cores the server otherwise queues for a CPU behind its
+ * own load generator, which production's traders and model do not share with it. A change of method, not the default:
+ * the run prints it, and stream.json records it (`generatorNice`); compare its figures only with runs made the same way.
+ */
+const GENERATOR_NICE = (() => {
+  const value = process.env.BENCH_STREAM_GENERATOR_NICE;
+  if (value === undefined || value === '') return 0;
+  const nice = Number(value);
+  if (!Number.isInteger(nice) || nice < 1 || nice > 19)
+    throw new Error(`BENCH_STREAM_GENERATOR_NICE must be a whole number from 1 to 19, not ${value}`);
+  return nice;
+})();
 /** The server's connections to PostgreSQL go by this name (application_name), for their CPU. */
 const SERVER_APPLICATION = 'strat-coach-bench-server';
 const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -238,7 +252,13 @@ const addSpent = (total: Spent, more: Spent) => {
   total.databaseCpuMs += more.databaseCpuMs;
 };
 
+/** `node args` at niceness 0 when the generator runs niced (nice(1) execs node: the pid stays the process's). */
+const atNormalPriority = (args: string[]): [string, string[]] =>
+  GENERATOR_NICE > 0 ? ['nice', ['-n', String(-GENERATOR_NICE), 'node', ...args]] : ['node', args];
+
 async function main() {
+  // This process's main thread (the traders) and what it starts from now on (the fake model) run niced.
+  if (GENERATOR_NICE > 0) setPriority(GENERATOR_NICE);
   if (SERVER_FROM === 'build') await buildServer();
   const issuer = await startTestIssuer();
   const schema = `bench_${randomBytes(4).toString('hex')}`;
@@ -278,13 +298,20 @@ async function main() {
   );
   // Through tsx's loader, not compiled as the server is: the loader costs at start only, not per request.
   const relay = startProcess(
-    'node',
-    ['--import', 'tsx', 'server/bench/relay.ts', '--port', String(relayPort), '--upstream', fakeUrl],
+    ...atNormalPriority([
+      '--import',
+      'tsx',
+      'server/bench/relay.ts',
+      '--port',
+      String(relayPort),
+      '--upstream',
+      fakeUrl,
+    ]),
     {},
   );
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const entry = SERVER_FROM === 'build' ? ['server/dist/server.js'] : ['--import', 'tsx', 'server/src/server.ts'];
-  const serverProcess = startProcess('node', [...nodeArgs, ...entry], {
+  const serverProcess = startProcess(...atNormalPriority([...nodeArgs, ...entry]), {
     // As the container runs it (the allocator's arenas).
     ...CONTAINER_PROCESS_ENV,
     PORT: String(serverPort),
@@ -481,6 +508,12 @@ async function main() {
         `${describeRoundTrip(roundTripBefore)}; after: ${describeSpeed(speedAfter)}; ${describeRoundTrip(roundTripAfter)}.`,
     );
     if (POOL_MAX) console.log(`The server ran with DATABASE_POOL_MAX=${POOL_MAX}.`);
+    if (GENERATOR_NICE > 0) {
+      console.log(
+        `The traders and the fake model ran at niceness ${GENERATOR_NICE}, the server and the relay at 0 ` +
+          '(BENCH_STREAM_GENERATOR_NICE): not the default method.',
+      );
+    }
     for (const row of rows) {
       if (row.errors > 0) console.log(`${row.load} ${row.streams}: failures`, row.failures);
     }
@@ -497,6 +530,7 @@ async function main() {
       node: process.version,
       server: SERVER_FROM,
       databasePoolMax: POOL_MAX ?? 'default',
+      generatorNice: GENERATOR_NICE,
       machine: {
         cpus: cpus().length,
         // Machines of one kind differ (an Intel Xeon, an AMD EPYC): a figure is read beside its CPU.
