@@ -21,8 +21,8 @@ export interface Shutdown {
 
 export function shutdownClock(): Shutdown & { begin(): void } {
   const controller = new AbortController();
-  // Every turn being settled listens for it: a burst holds hundreds at once, which is not a leak (Node 20 and 22
-  // warned past 10 listeners on one signal).
+  // Every turn being settled listens for it: a burst holds hundreds at once, which is not a leak (Node 20 warned
+  // past 10 listeners on one signal).
   setMaxListeners(0, controller.signal);
   let since: number | null = null;
   return {
