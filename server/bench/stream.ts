@@ -11,7 +11,9 @@
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
 // production runs it, `node` on the compiled build (built first); BENCH_STREAM_SERVER=source runs it under tsx.
 // DATABASE_POOL_MAX=10 runs it with that pool.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -252,13 +254,49 @@ const addSpent = (total: Spent, more: Spent) => {
   total.databaseCpuMs += more.databaseCpuMs;
 };
 
+/**
+ * Linux's autogroup (sched_autogroup_enabled, on in Debian's kernels) shares the CPU between sessions first and only
+ * then between the tasks of a session by their niceness. Every process this bench starts is its own session
+ * (startProcess detaches), as is every PostgreSQL backend: a task's niceness alone then leaves their shares as they
+ * were (setPriority and nice(1) did nothing measurable here). With it on, the niceness is given to the sessions
+ * (/proc/PID/autogroup): this run's own, in a session of its own, and the fake model's.
+ */
+const AUTOGROUP = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+})();
+const OWN_SESSION = 'BENCH_STREAM_OWN_SESSION';
+
+/** A niced run under autogroup runs again as a session of its own, so its niceness is not its caller's session's. */
+async function inOwnSession(): Promise<number | null> {
+  if (GENERATOR_NICE === 0 || !AUTOGROUP || process.env[OWN_SESSION] === '1') return null;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: 'inherit',
+    env: { ...process.env, [OWN_SESSION]: '1' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+/** Gives the session of `pid` (this process's by default) the generator's niceness, where autogroup is on. */
+const niceSession = (pid: number | 'self' = 'self'): void => {
+  if (GENERATOR_NICE > 0 && AUTOGROUP) writeFileSync(`/proc/${pid}/autogroup`, String(GENERATOR_NICE));
+};
+
 /** `node args` at niceness 0 when the generator runs niced (nice(1) execs node: the pid stays the process's). */
 const atNormalPriority = (args: string[]): [string, string[]] =>
   GENERATOR_NICE > 0 ? ['nice', ['-n', String(-GENERATOR_NICE), 'node', ...args]] : ['node', args];
 
 async function main() {
+  const exitCode = await inOwnSession();
+  if (exitCode !== null) process.exit(exitCode);
   // This process's main thread (the traders) and what it starts from now on (the fake model) run niced.
   if (GENERATOR_NICE > 0) setPriority(GENERATOR_NICE);
+  niceSession();
   if (SERVER_FROM === 'build') await buildServer();
   const issuer = await startTestIssuer();
   const schema = `bench_${randomBytes(4).toString('hex')}`;
@@ -296,6 +334,8 @@ async function main() {
     ],
     {},
   );
+  // Its own session (startProcess detaches), niced as this one is.
+  if (fake.child.pid !== undefined) niceSession(fake.child.pid);
   // Through tsx's loader, not compiled as the server is: the loader costs at start only, not per request.
   const relay = startProcess(
     ...atNormalPriority([
@@ -510,7 +550,8 @@ async function main() {
     if (POOL_MAX) console.log(`The server ran with DATABASE_POOL_MAX=${POOL_MAX}.`);
     if (GENERATOR_NICE > 0) {
       console.log(
-        `The traders and the fake model ran at niceness ${GENERATOR_NICE}, the server and the relay at 0 ` +
+        `The traders and the fake model ran at niceness ${GENERATOR_NICE}` +
+          `${AUTOGROUP ? ', each in a session of its own (autogroup)' : ''}, the server and the relay at 0 ` +
           '(BENCH_STREAM_GENERATOR_NICE): not the default method.',
       );
     }
@@ -531,6 +572,8 @@ async function main() {
       server: SERVER_FROM,
       databasePoolMax: POOL_MAX ?? 'default',
       generatorNice: GENERATOR_NICE,
+      // Where on, niceness applies between sessions only as each session's (see AUTOGROUP).
+      autogroup: AUTOGROUP,
       machine: {
         cpus: cpus().length,
         // Machines of one kind differ (an Intel Xeon, an AMD EPYC): a figure is read beside its CPU.
