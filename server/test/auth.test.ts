@@ -61,6 +61,30 @@ describe('valid tokens', () => {
     const { rows } = await database.db.query('SELECT 1 FROM users WHERE clerk_user_id = $1', [subject]);
     expect(rows).toHaveLength(1);
   });
+
+  it('thirty traders signing in at once, known and new, on every plan, each get their own account', async () => {
+    // Their sign-ins share statements (plugins/auth.ts): no trader may get another's row, or none.
+    const tiers = ['free', 'pro', 'enterprise'] as const;
+    const traders = Array.from({ length: 30 }, (_, index) => ({
+      subject: newSubject(),
+      known: index % 5 !== 0,
+      tier: tiers[index % 3]!,
+    }));
+    for (const trader of traders.filter((one) => one.known)) {
+      await database.db.query(`INSERT INTO users (clerk_user_id, tier) VALUES ($1, $2)`, [trader.subject, trader.tier]);
+    }
+    const tokens = await Promise.all(traders.map((trader) => issuer.sessionToken({ sub: trader.subject })));
+    const responses = await Promise.all(tokens.map((token) => usage(bearer(token))));
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(30).fill(200));
+    expect(responses.map((response) => response.json<{ tier: string }>().tier)).toEqual(
+      traders.map((trader) => (trader.known ? trader.tier : 'free')),
+    );
+    const { rows } = await database.db.query<{ clerk_user_id: string }>(
+      'SELECT clerk_user_id FROM users WHERE clerk_user_id = ANY($1::text[])',
+      [traders.map((trader) => trader.subject)],
+    );
+    expect(rows.map((row) => row.clerk_user_id).sort()).toEqual(traders.map((trader) => trader.subject).sort());
+  });
 });
 
 describe('rejected tokens', () => {

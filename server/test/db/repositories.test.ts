@@ -83,6 +83,30 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
       expect((await users.findByClerkId(subject))!.lastActiveAt).toEqual(touched.lastActiveAt);
       expect(touched.email).toBe('trader@example.com');
     });
+
+    it('signs in many subjects in one statement: each known user once, touched only when stale, unknown ones absent', async () => {
+      const users = usersRepository(test.db);
+      const [fresh, stale] = [
+        await users.findOrCreate(uniqueSubject(), null),
+        await users.findOrCreate(uniqueSubject(), null),
+      ];
+      await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [stale.id]);
+      const before = (await users.findByClerkId(stale.clerkUserId))!;
+      const unknown = uniqueSubject();
+
+      const known = await users.signInMany([fresh.clerkUserId, unknown, stale.clerkUserId, fresh.clerkUserId]);
+      expect([...known.keys()].sort()).toEqual([fresh.clerkUserId, stale.clerkUserId].sort());
+      expect(known.get(fresh.clerkUserId)).toEqual(fresh);
+      expect(known.get(stale.clerkUserId)!.id).toBe(stale.id);
+      expect(known.get(stale.clerkUserId)!.lastActiveAt.getTime()).toBeGreaterThan(
+        before.lastActiveAt.getTime() + 60_000,
+      );
+      expect((await users.findByClerkId(stale.clerkUserId))!.lastActiveAt).toEqual(
+        known.get(stale.clerkUserId)!.lastActiveAt,
+      );
+      expect(await users.findByClerkId(unknown)).toBeUndefined();
+      expect((await users.signInMany([])).size).toBe(0);
+    });
   });
 
   describe('token usage', () => {
@@ -302,6 +326,38 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
 });
 
 describe('the PostgreSQL driver', () => {
+  it('signs in a trader whose row another transaction holds (a question being reserved) without waiting for it', async () => {
+    const test = await postgresTestDatabase();
+    try {
+      const users = usersRepository(test.db);
+      const trader = await users.findOrCreate(uniqueSubject(), null);
+      await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [trader.id]);
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = test.db.transaction(async (tx) => {
+        await tx.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [trader.id]);
+        locked();
+        await held;
+      });
+      await isLocked;
+      try {
+        // Before, the sign-in's touch waited for the lock: for as long as the other statement ran.
+        const signedIn = await Promise.race([
+          usersRepository(test.another()).signIn(trader.clerkUserId, null),
+          new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 2_000)),
+        ]);
+        expect(signedIn).toMatchObject({ id: trader.id, tier: 'free' });
+      } finally {
+        release();
+        await holder;
+      }
+    } finally {
+      await test.drop();
+    }
+  });
+
   it('runs every connection on one generic plan, in its own schema', async () => {
     const test = await postgresTestDatabase({ migrated: false });
     try {

@@ -35,6 +35,11 @@ interface UserRow {
 const COLUMNS =
   'id, clerk_user_id, email, tier, subscription_status, stripe_customer_id, period_start, created_at, last_active_at';
 
+/** COLUMNS, qualified by the alias `u` (an UPDATE … FROM another relation with an id of its own). */
+const COLUMNS_OF_U = COLUMNS.split(', ')
+  .map((column) => `u.${column}`)
+  .join(', ');
+
 const toUser = (row: UserRow): User => ({
   id: row.id,
   clerkUserId: row.clerk_user_id,
@@ -71,29 +76,45 @@ export function usersRepository(db: Queryable) {
     return winner;
   };
 
+  /**
+   * The known users among these subjects, each read and, at most once a minute, its activity recorded, in one
+   * statement: a sign-in is on every question's path whenever its short-lived session token is new to this
+   * instance, and a burst of questions signs in many traders at once (auth.ts batches them). A row another
+   * statement holds (a question's reservation locks it) is read as committed and not touched this time, rather than
+   * waited for: the touch is only an activity mark, and two statements never wait on each other's rows here.
+   */
+  const signInMany = async (clerkUserIds: readonly string[]): Promise<Map<string, User>> => {
+    const { rows } = await db.query<UserRow>(
+      `WITH stale AS (
+         SELECT id FROM users
+          WHERE clerk_user_id = ANY($1::text[]) AND last_active_at < now() - make_interval(secs => $2)
+          ORDER BY id
+            FOR UPDATE SKIP LOCKED
+       ), touched AS (
+         UPDATE users u SET last_active_at = now() FROM stale WHERE u.id = stale.id
+      RETURNING ${COLUMNS_OF_U}
+       )
+       SELECT ${COLUMNS} FROM touched
+        UNION ALL
+       SELECT ${COLUMNS} FROM users WHERE clerk_user_id = ANY($1::text[]) AND id NOT IN (SELECT id FROM touched)`,
+      [clerkUserIds, LAST_ACTIVE_RESOLUTION_MS / 1000],
+    );
+    return new Map(rows.map((row) => [row.clerk_user_id, toUser(row)]));
+  };
+
   return {
     findByClerkId,
     findOrCreate,
 
     /**
      * The signed-in user, created on first sight, with their activity recorded at most once a minute. A known user
-     * costs one statement: the read and the touch are one (a sign-in is on every question's path whenever its
-     * short-lived session token is new to this instance).
+     * costs one statement (signInMany's).
      */
     async signIn(clerkUserId: string, email: string | null): Promise<User> {
-      const { rows } = await db.query<UserRow>(
-        `WITH touched AS (
-           UPDATE users SET last_active_at = now()
-            WHERE clerk_user_id = $1 AND last_active_at < now() - make_interval(secs => $2)
-        RETURNING ${COLUMNS}
-         )
-         SELECT ${COLUMNS} FROM touched
-          UNION ALL
-         SELECT ${COLUMNS} FROM users WHERE clerk_user_id = $1 AND NOT EXISTS (SELECT FROM touched)`,
-        [clerkUserId, LAST_ACTIVE_RESOLUTION_MS / 1000],
-      );
-      return rows[0] ? toUser(rows[0]) : findOrCreate(clerkUserId, email);
+      return (await signInMany([clerkUserId])).get(clerkUserId) ?? findOrCreate(clerkUserId, email);
     },
+
+    signInMany,
 
     /**
      * Sets the tier and the quota period's anchor directly (billing's webhook is the production path). A move to
