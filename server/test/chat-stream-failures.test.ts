@@ -99,6 +99,33 @@ describe('the trader stops before the model’s first event', () => {
     expect(row).toMatchObject({ status: 'cancelled', input_tokens: 900 });
     expect(Number(row.cost_usd)).toBeGreaterThan(0);
   });
+
+  it('asks the model no more once the trader has gone: an overloaded first attempt is not retried for nobody', async () => {
+    const { user, headers } = await h.trader();
+    const index = h.fake.requests.length;
+    // The SDK retries a 529 after the API's retry-after-ms; the retry would be answered (by the fake's default),
+    // and billed.
+    h.fake.script({ headersDelayMs: 200, failBeforeStream: { status: 529, retryAfterMs: 400 } });
+    const controller = new AbortController();
+    const asked = h.chat(headers, { message: 'Stop while the model is busy' }, { signal: controller.signal });
+    await h.fake.waitForRequest(index);
+    // Stopped while the first attempt is in flight: its answer is waited for (it may carry a count), not a retry.
+    controller.abort();
+    expect((await asked).text()).toBe('');
+    const row = await eventually(async () => {
+      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; cost_usd: string }>(
+        'SELECT status, input_tokens, cost_usd FROM token_usage WHERE user_id = $1',
+        [user.id],
+      );
+      return rows[0];
+    });
+    expect(row).toMatchObject({ status: 'cancelled', input_tokens: 0 });
+    expect(Number(row.cost_usd)).toBe(0);
+    // Past the retry's moment: the model was asked once.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(h.fake.requests.length).toBe(index + 1);
+    expect(h.fake.requests[index]!.status).toBe(529);
+  });
 });
 
 describe('usage after a Stop', () => {

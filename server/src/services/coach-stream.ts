@@ -104,6 +104,8 @@ export interface PreparedTurn {
 export interface UpstreamCall {
   events: AsyncIterable<UpstreamEvent>;
   abort: AbortController;
+  /** Aborted once the call is stopped: the attempt in flight is read on for its count, no retry is made. */
+  lastAttempt: AbortController;
 }
 
 /** The trader left before the turn reached the model: nothing was billed, and there is no one to answer. */
@@ -203,6 +205,7 @@ export async function prepareTurn(
   // answer; if storing the turn outlasts COUNT_WAIT_MS, it is stopped then, its count unread.
   let leftAt: NodeJS.Timeout | undefined;
   const leave = () => {
+    call?.lastAttempt.abort();
     leftAt = setTimeout(() => call?.abort.abort(new Error('stopped: client')), COUNT_WAIT_MS);
   };
   if (call) gone.addEventListener('abort', leave, { once: true });
@@ -307,7 +310,8 @@ function releaseQuestion(turn: PreparedTurn): void {
 /** Asks the model now; the call's events are read later. */
 function openCall(upstream: CoachUpstream, request: CoachRequest): UpstreamCall {
   const abort = new AbortController();
-  return { events: upstream(request, abort.signal), abort };
+  const lastAttempt = new AbortController();
+  return { events: upstream(request, abort.signal, lastAttempt.signal), abort, lastAttempt };
 }
 
 /** The model request of a turn planned as `plan`. */
@@ -382,6 +386,7 @@ export async function streamTurn(
 ): Promise<void> {
   const startedAt = performance.now();
   const upstreamAbort = turn.call?.abort ?? new AbortController();
+  const lastAttempt = turn.call?.lastAttempt ?? new AbortController();
   // The model has been sent the question (while the turn was prepared, or once the stream began).
   let callSent = turn.call !== null;
   let countWait: NodeJS.Timeout | undefined;
@@ -429,6 +434,7 @@ export async function streamTurn(
    * COUNT_WAIT_MS without one. A call stopped mid-answer is stopped at once.
    */
   const abortUpstream = () => {
+    lastAttempt.abort();
     if (!callSent || progress.usage !== null) return abortNow();
     // A shutdown's last seconds are shared with recording the turn (services/shutdown.ts).
     const waitMs =
@@ -526,7 +532,11 @@ export async function streamTurn(
     callSent = true;
     const events =
       turn.call?.events ??
-      upstream(coachRequest(deps, turn.plan, messagesWithReadings(turn, reads), turn.user.id), upstreamAbort.signal);
+      upstream(
+        coachRequest(deps, turn.plan, messagesWithReadings(turn, reads), turn.user.id),
+        upstreamAbort.signal,
+        lastAttempt.signal,
+      );
     // The model has the question (or is being sent it): what only the call needed goes, so an answer that streams
     // for a minute does not hold the question's charts (in base64 and decoded, about 35 MB with four).
     releaseQuestion(turn);

@@ -2,7 +2,7 @@
 // thinking and effort settings) and turns the raw stream into a few typed events. Thinking is never passed
 // on: only that a thinking block began. Usage from message_start is overwritten, never added to, by
 // message_delta. Failures become stable stream error codes.
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { type Middleware } from '@anthropic-ai/sdk';
 import { createParser } from 'eventsource-parser';
 import type {
   MessageParam,
@@ -101,7 +101,12 @@ export function createCoachUpstream(options: UpstreamOptions) {
    * Sends the request at once (not at the first read), so a caller can ask the model while it does other work;
    * the events are read from the returned iterable.
    */
-  function streamCoaching(request: CoachRequest, signal: AbortSignal): AsyncIterable<UpstreamEvent> {
+  function streamCoaching(
+    request: CoachRequest,
+    signal: AbortSignal,
+    /** Once aborted, no new attempt is made (see lastAttempt); the one in flight is read on. */
+    noMoreAttempts?: AbortSignal,
+  ): AsyncIterable<UpstreamEvent> {
     // Only the stream is kept, not the SDK's promise: it holds the request's options (the messages, the question's
     // charts included) for as long as it is reachable, and the answer needs none of them.
     const opened = sdkWarnings(() =>
@@ -117,7 +122,7 @@ export function createCoachUpstream(options: UpstreamOptions) {
             metadata: { user_id: request.userId },
             stream: true,
           },
-          { signal },
+          { signal, ...(noMoreAttempts ? { middleware: [lastAttempt(noMoreAttempts)] } : {}) },
         )
         .asResponse(),
     ).then((response) => answerEvents(response, signal));
@@ -129,6 +134,23 @@ export function createCoachUpstream(options: UpstreamOptions) {
 }
 
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;
+
+/** A call the server stopped before the model answered it: no new attempt was made. */
+export class NoMoreAttempts extends Error {
+  override readonly name = 'NoMoreAttempts';
+}
+
+/**
+ * The SDK retries an attempt that failed (overloaded, rate limited, a lost connection) after a backoff of up to
+ * several seconds, as long as the call's signal is not aborted. A call stopped before its first event is read on for
+ * its input count (coach-stream.ts, COUNT_WAIT_MS), signal not aborted: a retry then asked the model again for a
+ * trader who had gone, and was billed. Once `stopped` is aborted, an attempt is refused before it is sent (an error
+ * thrown by a middleware ends the call, not retried).
+ */
+const lastAttempt =
+  (stopped: AbortSignal): Middleware =>
+  (request, next) =>
+    stopped.aborted ? Promise.reject(new NoMoreAttempts('the call was stopped')) : next(request);
 
 /**
  * Runs a call to the SDK with its warnings sent to `log`, each distinct one once per process. `messages.create` warns
