@@ -74,6 +74,15 @@ describe('the trader closes the window mid-answer', () => {
 });
 
 describe('the trader stops before the model’s first event', () => {
+  /** The trader's one usage row, once it is recorded. */
+  const onlyUsageRow = async (userId: string) => {
+    const { rows } = await h.database.db.query<{ status: string; input_tokens: number; cost_usd: string }>(
+      'SELECT status, input_tokens, cost_usd FROM token_usage WHERE user_id = $1',
+      [userId],
+    );
+    return rows[0];
+  };
+
   it('reads the call’s input count before stopping it, and bills that as a stopped answer', async () => {
     const { user, headers } = await h.trader();
     const index = h.fake.requests.length;
@@ -89,13 +98,7 @@ describe('the trader stops before the model’s first event', () => {
       outcome: 'client_disconnected',
       chunks: 0,
     });
-    const row = await eventually(async () => {
-      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; cost_usd: string }>(
-        'SELECT status, input_tokens, cost_usd FROM token_usage WHERE user_id = $1',
-        [user.id],
-      );
-      return rows[0];
-    });
+    const row = await eventually(() => onlyUsageRow(user.id));
     expect(row).toMatchObject({ status: 'cancelled', input_tokens: 900 });
     expect(Number(row.cost_usd)).toBeGreaterThan(0);
   });
@@ -112,13 +115,7 @@ describe('the trader stops before the model’s first event', () => {
     // Stopped while the first attempt is in flight: its answer is waited for (it may carry a count), not a retry.
     controller.abort();
     expect((await asked).text()).toBe('');
-    const row = await eventually(async () => {
-      const { rows } = await h.database.db.query<{ status: string; input_tokens: number; cost_usd: string }>(
-        'SELECT status, input_tokens, cost_usd FROM token_usage WHERE user_id = $1',
-        [user.id],
-      );
-      return rows[0];
-    });
+    const row = await eventually(() => onlyUsageRow(user.id));
     expect(row).toMatchObject({ status: 'cancelled', input_tokens: 0 });
     expect(Number(row.cost_usd)).toBe(0);
     // Past the retry's moment: the model was asked once.
