@@ -98,6 +98,8 @@ interface StreamSample {
   ttftMs: number;
   /** Mean gap between consecutive text chunks. */
   chunkGapMs: number;
+  /** The server's steps before the stream opened, from its Server-Timing header (ms by name); none elsewhere. */
+  steps?: Record<string, number>;
 }
 
 const percentile = (values: number[], p: number) => {
@@ -137,9 +139,11 @@ async function timeStream(url: string, init: RequestInit, answer: AnswerEvents):
   const arrivals: number[] = [];
   let ended = false;
   const seen: { streamError: string | null } = { streamError: null };
+  let timing: string | null;
   try {
     const response = await fetch(url, init);
     if (!response.ok || !response.body) return failed(`http ${response.status} ${codeOf(await response.text())}`);
+    timing = response.headers.get('server-timing');
     const parser = createParser({
       onEvent: (event) => {
         if (answer.isText(event.event ?? '', event.data)) arrivals.push(performance.now());
@@ -162,8 +166,19 @@ async function timeStream(url: string, init: RequestInit, answer: AnswerEvents):
     ok: true,
     ttftMs: first - started,
     chunkGapMs: arrivals.length > 1 ? (last - first) / (arrivals.length - 1) : 0,
+    ...(timing ? { steps: stepsOf(timing) } : {}),
   };
 }
+
+/** `auth;dur=1.2, read;dur=0.3` → { auth: 1.2, read: 0.3 }. */
+const stepsOf = (header: string): Record<string, number> =>
+  Object.fromEntries(
+    header.split(',').map((metric) => {
+      const [name = '', ...params] = metric.trim().split(';');
+      const dur = params.find((param) => param.startsWith('dur='));
+      return [name, dur ? Number(dur.slice(4)) : Number.NaN];
+    }),
+  );
 
 /** The closed loop: `concurrency` traders, each asking again as soon as its answer ends, until the time is up. */
 async function closedLoop(
@@ -233,8 +248,29 @@ function compare(
     // The PostgreSQL backends serving the server's pool, on the same cores: the database's share of the work.
     databaseCpuMsPerStream: completed > 0 ? round(server.databaseCpuMs / completed) : Number.NaN,
     failures,
+    stepsP50Ms: stepsP50(ok(serverSamples)),
   };
 }
+
+/** The p50 of each of the server's steps before the stream (its Server-Timing), in ms. */
+function stepsP50(samples: StreamSample[]): Record<string, number> {
+  const names = new Set(samples.flatMap((sample) => Object.keys(sample.steps ?? {})));
+  return Object.fromEntries(
+    [...names].map((name) => [
+      name,
+      round(
+        percentile(
+          samples.map((sample) => sample.steps?.[name] ?? 0),
+          50,
+        ),
+      ),
+    ]),
+  );
+}
+const describeSteps = (steps: Record<string, number>): string =>
+  Object.entries(steps)
+    .map(([name, ms]) => `${name} ${ms}`)
+    .join(', ');
 
 /** What the server spent on a load (process-stats.ts). */
 interface Spent {
@@ -465,6 +501,7 @@ async function main() {
       bursts?: number;
       eachAddedP50Ms?: number[];
       eachWaitedForCpuMs?: number[];
+      eachStepsP50Ms?: Record<string, number>[];
     })[] = [];
     for (const level of LEVELS) {
       // The host's speed changes over seconds to minutes (machine-speed.ts): closed loops of up to 100 run direct,
@@ -499,6 +536,7 @@ async function main() {
       const spent = nothingSpent();
       const eachAddedP50Ms: number[] = [];
       const eachWaitedForCpuMs: number[] = [];
+      const eachStepsP50Ms: Record<string, number>[] = [];
       for (let repeat = 0; repeat < repeats; repeat += 1) {
         // Every burst's traders hold tokens the server has not seen, as at the market's open (a Clerk session token
         // lasts a minute, the server keeps a verified one 30 s): each question is signed in. With the closed loops'
@@ -516,7 +554,9 @@ async function main() {
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
         const { samples, spent: server } = await measured(serverProcess, () => burst(size, throughWith(fresh)));
-        eachAddedP50Ms.push(compare('burst', size, direct1, samples, server).addedTtftP50Ms);
+        const one = compare('burst', size, direct1, samples, server);
+        eachAddedP50Ms.push(one.addedTtftP50Ms);
+        eachStepsP50Ms.push(one.stepsP50Ms);
         eachWaitedForCpuMs.push(round(server.waitedForCpuMs));
         directSamples.push(...direct1);
         serverSamples.push(...samples);
@@ -527,14 +567,33 @@ async function main() {
         bursts: repeats,
         eachAddedP50Ms,
         eachWaitedForCpuMs,
+        eachStepsP50Ms,
       });
     }
 
     const speedAfter = machineSpeed();
     const roundTripAfter = await loopbackRoundTrip();
     console.table(
-      rows.map(({ failures: _failures, eachAddedP50Ms: _each, eachWaitedForCpuMs: _waited, ...row }) => row),
+      rows.map(
+        ({
+          failures: _failures,
+          eachAddedP50Ms: _each,
+          eachWaitedForCpuMs: _waited,
+          eachStepsP50Ms: _steps,
+          stepsP50Ms: _stepsP50,
+          ...row
+        }) => row,
+      ),
     );
+    for (const row of rows) {
+      // Its Server-Timing: where the server's share of the first token went before the stream opened.
+      console.log(
+        `${row.load} ${row.streams}, the server's steps before the stream, p50 (ms): ${describeSteps(row.stepsP50Ms)}`,
+      );
+      for (const [index, steps] of (row.eachStepsP50Ms ?? []).entries()) {
+        console.log(`  burst ${index + 1}: ${describeSteps(steps)}`);
+      }
+    }
     for (const row of rows) {
       if (row.eachAddedP50Ms && row.eachAddedP50Ms.length > 1) {
         console.log(

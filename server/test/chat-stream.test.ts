@@ -95,6 +95,30 @@ describe('a coaching answer', () => {
     expect(list.json().items[0].title).toBe('Is this a 2-1-2?');
   });
 
+  it('says in Server-Timing where the time before the stream went: a question waiting to be stored shows in store', async () => {
+    const { user, headers } = await h.trader();
+    // Another statement holds the trader's row (as a concurrent reservation would) for 300 ms.
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = h.database.db.transaction(async (tx) => {
+      await tx.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [user.id]);
+      locked();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    await isLocked;
+    const result = await h.chat(headers, { message: 'Is this a 2-1-2?' });
+    await holder;
+    expect(result.status).toBe(200);
+    const timing = result.headers.get('server-timing') ?? '';
+    expect(timing).toMatch(/^auth;dur=[\d.]+, read;dur=[\d.]+, admit;dur=[\d.]+, store;dur=[\d.]+$/);
+    const dur = Object.fromEntries(
+      timing.split(', ').map((metric) => [metric.split(';')[0], Number(metric.split('dur=')[1])]),
+    );
+    expect(dur.store).toBeGreaterThanOrEqual(250);
+    expect(dur.auth).toBeLessThan(250);
+    expect(dur.admit).toBeLessThan(250);
+  });
+
   it('sends the methodology as a cached system prompt; the second request reads it from cache', async () => {
     const { headers } = await h.trader();
     h.fake.reset();

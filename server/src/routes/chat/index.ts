@@ -113,6 +113,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
   const openScope = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     scopes.set(request, openRequestScope(request, reply));
   };
+  const signedIn = async (request: FastifyRequest): Promise<void> => {
+    scopeOf(request).timing.signedIn = performance.now();
+  };
 
   /**
    * Admits a valid question in one round trip to Redis: one of the trader's stream slots (429 too_many_streams,
@@ -130,6 +133,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
       app.streamSlots.acquire(currentUser(request), request.id),
       app.rateLimit(request, reply),
     ]);
+    scopeOf(request).timing.admitted = performance.now();
     if (slot.status === 'fulfilled') scopeOf(request).hold(slot.value, 'end');
     if (rate.status === 'rejected') throw rate.reason;
     if (slot.status === 'rejected') throw slot.reason;
@@ -213,6 +217,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
    * request. Only their headers are decoded here; the turn decodes them once more, to keep them.
    */
   const checkCharts = async (request: FastifyRequest<{ Body: ChatStreamRequest }>): Promise<void> => {
+    scopeOf(request).timing.read = performance.now();
     await validateImages(request.body.images ?? []);
   };
 
@@ -222,7 +227,15 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
       // Cheapest refusals first: before the body is read, a rate window this server knows is full, the trader's
       // upload queue, streams this server knows fill the plan, and the server's memory; once it is valid, the
       // trader's streams on every instance and the rate limit, which counts only requests that pass validation.
-      onRequest: [openScope, app.authenticate, app.rateLimitCheck, readOneAtATime, refuseFullStreams, guardMemory],
+      onRequest: [
+        openScope,
+        app.authenticate,
+        signedIn,
+        app.rateLimitCheck,
+        readOneAtATime,
+        refuseFullStreams,
+        guardMemory,
+      ],
       preHandler: [checkCharts, admit],
       bodyLimit: CHAT_BODY_LIMIT_BYTES,
       schema: { body: ChatStreamRequest },
@@ -253,6 +266,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
       // The server began to shut down while the turn was prepared: the stream says so at once (a model call already
       // made is stopped and billed as any stopped answer).
       if (closing()) scope.stop.abort('shutdown' satisfies StopReason);
+      reply.header('server-timing', serverTiming(scope.timing, performance.now()));
       reply.hijack();
       const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
       const stream = {
@@ -266,7 +280,37 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
   );
 };
 
+/** When a chat request reached each step (performance.now()), for its Server-Timing header. */
+interface Timing {
+  received: number;
+  signedIn?: number;
+  /** Its body read, parsed and valid. */
+  read?: number;
+  admitted?: number;
+}
+
+/**
+ * The stream's Server-Timing header (W3C): how long the question took to sign in (`auth`: the token and the user's
+ * row), to be read behind the trader's earlier question and uploaded (`read`), to be admitted (`admit`: its charts
+ * checked, the rate limit and a stream slot in Redis) and to be stored, the model asked (`store`), in ms. A client or
+ * a benchmark sees where a slow first token began: `npm run bench:stream` prints each burst's p50 of each.
+ */
+export function serverTiming(timing: Timing, opened: number): string {
+  const signedIn = timing.signedIn ?? timing.received;
+  const read = timing.read ?? signedIn;
+  const admitted = timing.admitted ?? read;
+  const metric = (name: string, from: number, to: number) => `${name};dur=${Math.max(0, to - from).toFixed(1)}`;
+  return [
+    metric('auth', timing.received, signedIn),
+    metric('read', signedIn, read),
+    metric('admit', read, admitted),
+    metric('store', admitted, opened),
+  ].join(', ');
+}
+
 interface RequestScope {
+  /** When the request reached each step. */
+  timing: Timing;
   /** Aborted when the trader hangs up ('client'), or at shutdown. */
   stop: AbortController;
   /** Gives back what is held until the model has the question. */
@@ -294,6 +338,7 @@ function openRequestScope(request: FastifyRequest, reply: FastifyReply): Request
   // Gone before this hook ran: 'close' has already been emitted.
   if (reply.raw.destroyed || request.raw.destroyed) end();
   return {
+    timing: { received: performance.now() },
     stop,
     sent() {
       isSent = true;
