@@ -2,7 +2,7 @@
 // compiled server with node as a non-root user and checks /api/v1/health; railway.json starts, migrates and
 // checks the same; docker-compose.yml migrates with DATABASE_URL alone and runs two instances on one PostgreSQL 16
 // and one Redis 7 behind a proxy configured for server-sent events.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -48,7 +48,27 @@ const byStage = stages(dockerfile);
 const runtime = [...byStage.values()].at(-1)!;
 const last = (keyword: string) => runtime.filter((instruction) => instruction.keyword === keyword).at(-1);
 const execForm = (instruction: Instruction | undefined) => JSON.parse(instruction?.args ?? 'null') as string[];
-const serverPackage = JSON.parse(read('server/package.json')) as { scripts: Record<string, string> };
+const serverPackage = JSON.parse(read('server/package.json')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+
+/** The packages server/src loads at run time (type-only imports aside), by name. */
+function packagesTheServerImports(): Set<string> {
+  const names = new Set<string>();
+  const files = readdirSync(join(REPO_ROOT, 'server/src'), { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.ts'),
+  );
+  for (const file of files) {
+    const source = read(join('server/src', file));
+    for (const [, specifier = ''] of source.matchAll(/^(?:import|export)(?!\s+type\b)[^'"]*?from\s+'([^'.][^']*)'/gm)) {
+      if (specifier.startsWith('node:')) continue;
+      const parts = specifier.split('/');
+      names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier));
+    }
+  }
+  return names;
+}
 const rootPackage = JSON.parse(read('package.json')) as { engines: { node: string } };
 const nodeMajor = Number(/(\d+)/.exec(rootPackage.engines.node)?.[1]);
 /** What the image's ENV instructions set. */
@@ -98,6 +118,12 @@ describe('the Dockerfile', () => {
     const stage = byStage.get(copiedNodeModules ?? '') ?? [];
     expect(stage.some((i) => i.keyword === 'RUN' && /npm ci .*--omit=dev/.test(i.args))).toBe(true);
     expect(installs.every((args) => args.includes('--ignore-scripts'))).toBe(true);
+  });
+
+  it('installs every package the server loads: the image has the server workspace’s dependencies alone', () => {
+    const imported = packagesTheServerImports();
+    expect(imported.has('fastify')).toBe(true);
+    expect([...imported].filter((name) => !(name in serverPackage.dependencies))).toEqual([]);
   });
 
   it('checks the health route, and keeps secrets and build output out of the context', () => {

@@ -326,6 +326,36 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
 });
 
 describe('the PostgreSQL driver', () => {
+  it('records the activity of a trader whose row another transaction only references (a conversation being made)', async () => {
+    const test = await postgresTestDatabase();
+    try {
+      const users = usersRepository(test.db);
+      const trader = await users.findOrCreate(uniqueSubject(), null);
+      await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [trader.id]);
+      const before = (await users.findByClerkId(trader.clerkUserId))!;
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inserted = () => {};
+      const isInserted = new Promise<void>((resolve) => (inserted = resolve));
+      // Its foreign key takes a key-share lock on the trader's row until it commits.
+      const holder = test.db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO conversations (user_id, title) VALUES ($1, 'open')`, [trader.id]);
+        inserted();
+        await held;
+      });
+      await isInserted;
+      try {
+        const signedIn = await usersRepository(test.another()).signIn(trader.clerkUserId, null);
+        expect(signedIn.lastActiveAt.getTime()).toBeGreaterThan(before.lastActiveAt.getTime() + 60_000);
+      } finally {
+        release();
+        await holder;
+      }
+    } finally {
+      await test.drop();
+    }
+  });
+
   it('signs in a trader whose row another transaction holds (a question being reserved) without waiting for it', async () => {
     const test = await postgresTestDatabase();
     try {

@@ -81,7 +81,9 @@ export function usersRepository(db: Queryable) {
    * statement: a sign-in is on every question's path whenever its short-lived session token is new to this
    * instance, and a burst of questions signs in many traders at once (auth.ts batches them). A row another
    * statement holds (a question's reservation locks it) is read as committed and not touched this time, rather than
-   * waited for: the touch is only an activity mark, and two statements never wait on each other's rows here.
+   * waited for: the touch is only an activity mark, and two statements never wait on each other's rows here. Its
+   * lock is an UPDATE's of columns no foreign key points at (FOR NO KEY UPDATE): a row that another transaction's
+   * insert only references (its conversation, its reservation) is still touched, and that insert not held up.
    */
   const signInMany = async (clerkUserIds: readonly string[]): Promise<Map<string, User>> => {
     const { rows } = await db.query<UserRow>(
@@ -89,7 +91,7 @@ export function usersRepository(db: Queryable) {
          SELECT id FROM users
           WHERE clerk_user_id = ANY($1::text[]) AND last_active_at < now() - make_interval(secs => $2)
           ORDER BY id
-            FOR UPDATE SKIP LOCKED
+            FOR NO KEY UPDATE SKIP LOCKED
        ), touched AS (
          UPDATE users u SET last_active_at = now() FROM stale WHERE u.id = stale.id
       RETURNING ${COLUMNS_OF_U}
