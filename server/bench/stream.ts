@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
+import { constants, cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
@@ -306,21 +306,48 @@ const AUTOGROUP = (() => {
 })();
 const OWN_SESSION = 'BENCH_STREAM_OWN_SESSION';
 
-/** A niced run under autogroup runs again as a session of its own, so its niceness is not its caller's session's. */
+/** Whether this process leads its own session (field 6 of /proc/self/stat is the session's id). */
+const leadsOwnSession = (): boolean => {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[3]) === process.pid;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A niced run under autogroup runs again as a session of its own, so its niceness is not its caller's session's.
+ * The run ends with its caller (its IPC channel closes) and passes on how it ended.
+ */
 async function inOwnSession(): Promise<number | null> {
-  if (GENERATOR_NICE === 0 || !AUTOGROUP || process.env[OWN_SESSION] === '1') return null;
+  if (GENERATOR_NICE === 0 || !AUTOGROUP || leadsOwnSession()) return null;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, [OWN_SESSION]: '1' },
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0))),
+  );
 }
 
-/** Gives the session of `pid` (this process's by default) the generator's niceness, where autogroup is on. */
-const niceSession = (pid: number | 'self' = 'self'): void => {
-  if (GENERATOR_NICE > 0 && AUTOGROUP) writeFileSync(`/proc/${pid}/autogroup`, String(GENERATOR_NICE));
+/**
+ * Gives the session of `pid` (this process's by default) the generator's niceness, where autogroup is on. Without
+ * CAP_SYS_ADMIN the kernel takes one such write every 100 ms, system-wide (EAGAIN before): the next is tried then.
+ */
+const niceSession = async (pid: number | 'self' = 'self'): Promise<void> => {
+  if (GENERATOR_NICE === 0 || !AUTOGROUP) return;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      writeFileSync(`/proc/${pid}/autogroup`, String(GENERATOR_NICE));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || attempt === 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 110));
+    }
+  }
 };
 
 /** `node args` at niceness 0 when the generator runs niced (nice(1) execs node: the pid stays the process's). */
@@ -330,9 +357,15 @@ const atNormalPriority = (args: string[]): [string, string[]] =>
 async function main() {
   const exitCode = await inOwnSession();
   if (exitCode !== null) process.exit(exitCode);
+  // Run again in a session of its own (inOwnSession): it ends when the run it was started by does.
+  if (process.env[OWN_SESSION] === '1') {
+    process.once('disconnect', () => process.exit(1));
+    // The channel alone does not keep the run alive.
+    process.channel?.unref();
+  }
   // This process's main thread (the traders) and what it starts from now on (the fake model) run niced.
   if (GENERATOR_NICE > 0) setPriority(GENERATOR_NICE);
-  niceSession();
+  await niceSession();
   if (SERVER_FROM === 'build') await buildServer();
   const issuer = await startTestIssuer();
   const schema = `bench_${randomBytes(4).toString('hex')}`;
@@ -370,8 +403,6 @@ async function main() {
     ],
     {},
   );
-  // Its own session (startProcess detaches), niced as this one is.
-  if (fake.child.pid !== undefined) niceSession(fake.child.pid);
   // Through tsx's loader, not compiled as the server is: the loader costs at start only, not per request.
   const relay = startProcess(
     ...atNormalPriority([
@@ -402,6 +433,8 @@ async function main() {
     ...(POOL_MAX ? { DATABASE_POOL_MAX: POOL_MAX } : {}),
   });
   try {
+    // Its own session (startProcess detaches), niced as this one is.
+    if (fake.child.pid !== undefined) await niceSession(fake.child.pid);
     await fake.waitFor(/listening on/);
     await relay.waitFor(/relay listening on/);
     await waitForHealth(serverUrl).catch((error: unknown) => {

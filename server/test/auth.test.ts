@@ -1,7 +1,8 @@
 // Bearer tokens against a Clerk-shaped issuer on loopback: every way a token can be wrong gets a 401
 // with the code of the failed check; good tokens create the user once.
 import { SignJWT, base64url } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { billingPeriodAt } from '../src/services/billing-period.js';
 import { postgresTestDatabase, type TestDatabase } from './support/database.js';
 import { buildTestApp, bearer, type TestApp } from './support/app.js';
 import { AUTHORIZED_PARTY, startTestIssuer, type TestIssuer } from './support/issuer.js';
@@ -63,22 +64,44 @@ describe('valid tokens', () => {
   });
 
   it('thirty traders signing in at once, known and new, on every plan, each get their own account', async () => {
-    // Their sign-ins share statements (plugins/auth.ts): no trader may get another's row, or none.
+    // Their sign-ins share statements (plugins/auth.ts): no trader may get another's row, or none. Each known one
+    // has a quota used of their own, which their usage shows.
     const tiers = ['free', 'pro', 'enterprise'] as const;
     const traders = Array.from({ length: 30 }, (_, index) => ({
       subject: newSubject(),
       known: index % 5 !== 0,
       tier: tiers[index % 3]!,
+      used: 1_000 + index,
     }));
     for (const trader of traders.filter((one) => one.known)) {
-      await database.db.query(`INSERT INTO users (clerk_user_id, tier) VALUES ($1, $2)`, [trader.subject, trader.tier]);
+      const { rows } = await database.db.query<{ period_start: Date }>(
+        `INSERT INTO users (clerk_user_id, tier) VALUES ($1, $2) RETURNING period_start`,
+        [trader.subject, trader.tier],
+      );
+      await database.db.query('UPDATE users SET quota_period_start = $2, quota_used = $3 WHERE clerk_user_id = $1', [
+        trader.subject,
+        billingPeriodAt(rows[0]!.period_start, new Date()).start,
+        trader.used,
+      ]);
     }
     const tokens = await Promise.all(traders.map((trader) => issuer.sessionToken({ sub: trader.subject })));
-    const responses = await Promise.all(tokens.map((token) => usage(bearer(token))));
-    expect(responses.map((response) => response.statusCode)).toEqual(Array(30).fill(200));
-    expect(responses.map((response) => response.json<{ tier: string }>().tier)).toEqual(
-      traders.map((trader) => (trader.known ? trader.tier : 'free')),
-    );
+    const batches = vi.spyOn(test.app.repos.users, 'signInMany');
+    try {
+      const responses = await Promise.all(tokens.map((token) => usage(bearer(token))));
+      expect(responses.map((response) => response.statusCode)).toEqual(Array(30).fill(200));
+      expect(
+        responses.map((response) => {
+          const { tier, quota } = response.json<{ tier: string; quota: { used: number } }>();
+          return { tier, used: quota.used };
+        }),
+      ).toEqual(
+        traders.map((trader) => (trader.known ? { tier: trader.tier, used: trader.used } : { tier: 'free', used: 0 })),
+      );
+      // They did share: at least one statement signed in more than one of them.
+      expect(Math.max(...batches.mock.calls.map(([subjects]) => subjects.length))).toBeGreaterThan(1);
+    } finally {
+      batches.mockRestore();
+    }
     const { rows } = await database.db.query<{ clerk_user_id: string }>(
       'SELECT clerk_user_id FROM users WHERE clerk_user_id = ANY($1::text[])',
       [traders.map((trader) => trader.subject)],

@@ -208,7 +208,12 @@ export async function prepareTurn(
     call?.lastAttempt.abort();
     leftAt = setTimeout(() => call?.abort.abort(new Error('stopped: client')), COUNT_WAIT_MS);
   };
-  if (call) gone.addEventListener('abort', leave, { once: true });
+  // A shutdown that begins meanwhile stops the call once the turn is stored: from now on it is not retried.
+  const lastAttempt = () => call?.lastAttempt.abort();
+  if (call) {
+    gone.addEventListener('abort', leave, { once: true });
+    deps.shutdown?.signal.addEventListener('abort', lastAttempt, { once: true });
+  }
   try {
     return await reserveTurn();
   } catch (error) {
@@ -219,6 +224,7 @@ export async function prepareTurn(
     throw error;
   } finally {
     gone.removeEventListener('abort', leave);
+    deps.shutdown?.signal.removeEventListener('abort', lastAttempt);
     clearTimeout(leftAt);
   }
 
