@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationsRepository, HISTORY_ANCHOR_EVERY } from '../../src/db/repositories/conversations.js';
 import { refreshTokensRepository } from '../../src/db/repositories/refresh-tokens.js';
 import { usageRepository, type NewUsageRecord } from '../../src/db/repositories/usage.js';
-import { usersRepository } from '../../src/db/repositories/users.js';
+import { usersRepository, type User } from '../../src/db/repositories/users.js';
 import { createPostgresDatabase } from '../../src/db/postgres.js';
 import { DRIVERS, postgresTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 
@@ -326,27 +326,27 @@ describe.each(DRIVERS)('repositories on $driver', ({ open }) => {
 });
 
 describe('the PostgreSQL driver', () => {
-  it('records the activity of a trader whose row another transaction only references (a conversation being made)', async () => {
+  /**
+   * A stale trader (last active two minutes ago), and `signIn` run while another transaction, begun with
+   * `statement` ($1: the trader's id), is still open.
+   */
+  async function signInWhileHeld(statement: string, signIn: (trader: User, test: TestDatabase) => Promise<void>) {
     const test = await postgresTestDatabase();
     try {
-      const users = usersRepository(test.db);
-      const trader = await users.findOrCreate(uniqueSubject(), null);
+      const trader = await usersRepository(test.db).findOrCreate(uniqueSubject(), null);
       await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [trader.id]);
-      const before = (await users.findByClerkId(trader.clerkUserId))!;
       let release = () => {};
       const held = new Promise<void>((resolve) => (release = resolve));
-      let inserted = () => {};
-      const isInserted = new Promise<void>((resolve) => (inserted = resolve));
-      // Its foreign key takes a key-share lock on the trader's row until it commits.
+      let begun = () => {};
+      const isBegun = new Promise<void>((resolve) => (begun = resolve));
       const holder = test.db.transaction(async (tx) => {
-        await tx.query(`INSERT INTO conversations (user_id, title) VALUES ($1, 'open')`, [trader.id]);
-        inserted();
+        await tx.query(statement, [trader.id]);
+        begun();
         await held;
       });
-      await isInserted;
+      await isBegun;
       try {
-        const signedIn = await usersRepository(test.another()).signIn(trader.clerkUserId, null);
-        expect(signedIn.lastActiveAt.getTime()).toBeGreaterThan(before.lastActiveAt.getTime() + 60_000);
+        await signIn((await usersRepository(test.db).findByClerkId(trader.clerkUserId))!, test);
       } finally {
         release();
         await holder;
@@ -354,38 +354,25 @@ describe('the PostgreSQL driver', () => {
     } finally {
       await test.drop();
     }
+  }
+
+  it('records the activity of a trader whose row another transaction only references (a conversation being made)', async () => {
+    // Its foreign key takes a key-share lock on the trader's row until it commits.
+    await signInWhileHeld(`INSERT INTO conversations (user_id, title) VALUES ($1, 'open')`, async (before, test) => {
+      const signedIn = await usersRepository(test.another()).signIn(before.clerkUserId, null);
+      expect(signedIn.lastActiveAt.getTime()).toBeGreaterThan(before.lastActiveAt.getTime() + 60_000);
+    });
   });
 
   it('signs in a trader whose row another transaction holds (a question being reserved) without waiting for it', async () => {
-    const test = await postgresTestDatabase();
-    try {
-      const users = usersRepository(test.db);
-      const trader = await users.findOrCreate(uniqueSubject(), null);
-      await test.db.query(`UPDATE users SET last_active_at = now() - interval '2 minutes' WHERE id = $1`, [trader.id]);
-      let release = () => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let locked = () => {};
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const holder = test.db.transaction(async (tx) => {
-        await tx.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [trader.id]);
-        locked();
-        await held;
-      });
-      await isLocked;
-      try {
-        // Before, the sign-in's touch waited for the lock: for as long as the other statement ran.
-        const signedIn = await Promise.race([
-          usersRepository(test.another()).signIn(trader.clerkUserId, null),
-          new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 2_000)),
-        ]);
-        expect(signedIn).toMatchObject({ id: trader.id, tier: 'free' });
-      } finally {
-        release();
-        await holder;
-      }
-    } finally {
-      await test.drop();
-    }
+    await signInWhileHeld('SELECT id FROM users WHERE id = $1 FOR UPDATE', async (trader, test) => {
+      // Before, the sign-in's touch waited for the lock: for as long as the other statement ran.
+      const signedIn = await Promise.race([
+        usersRepository(test.another()).signIn(trader.clerkUserId, null),
+        new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 2_000)),
+      ]);
+      expect(signedIn).toMatchObject({ id: trader.id, tier: 'free' });
+    });
   });
 
   it('runs every connection on one generic plan, in its own schema', async () => {
