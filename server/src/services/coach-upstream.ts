@@ -136,7 +136,7 @@ export function createCoachUpstream(options: UpstreamOptions) {
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;
 
 /** A call the server stopped before the model answered it: no new attempt was made. */
-export class NoMoreAttempts extends Error {
+class NoMoreAttempts extends Error {
   override readonly name = 'NoMoreAttempts';
 }
 
