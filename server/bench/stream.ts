@@ -1,6 +1,7 @@
 // Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
-// loopback, each in its own process. The repeated loads (closed loops of up to 100, bursts of up to 500) also run
-// through a bare relay (relay.ts): the floor, what one more process between the trader and the model adds on this
+// loopback, each in its own process. A warm-up loop runs first on each side (a row of its own, not held to the
+// targets). The repeated loads (closed loops of up to 100, bursts of up to 500) also run through a bare relay
+// (relay.ts): the floor, what one more process between the trader and the model adds on this
 // machine before any of the server's own work. Two loads: closed loops (N traders, each asking again as soon as its
 // answer ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once,
 // from traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server
@@ -62,6 +63,22 @@ const BURSTS: readonly number[] =
     : [100, 2_000];
 /** How many times each closed loop of up to 100 streams runs on each side (BENCH_STREAM_LOOP_REPEATS), in turn. */
 const LOOP_REPEATS = countFromEnv('BENCH_STREAM_LOOP_REPEATS', 2);
+/**
+ * Before the measured loads, each side runs a closed loop of up to 100 traders for this long (BENCH_STREAM_WARMUP_MS;
+ * 0 runs none). A server just started opens its database connections, prepares its statements on each and compiles
+ * its code under the first load. On a 2-core host, in six quick runs, the first 8 s at 100 traders of a server just
+ * started added a p99 of 82-306 ms, and the 8 s loops after it 21-153 ms; in the three of them that measured its CPU,
+ * the first 8 s took 0.3-1.7 s more of it than each later one. The targets are a warm server's; the warm-up is a row
+ * of its own ('warm-up'), so what a new instance's first traders see stays in the table.
+ */
+const WARMUP_MS = (() => {
+  const value = process.env.BENCH_STREAM_WARMUP_MS;
+  if (value === undefined || value === '') return 5_000;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new Error(`BENCH_STREAM_WARMUP_MS must be a whole number of ms, not ${value}`);
+  return ms;
+})();
 /** How many times each burst of up to 500 runs (BENCH_STREAM_BURST_REPEATS); its row pools them. */
 const BURST_REPEATS = countFromEnv('BENCH_STREAM_BURST_REPEATS', 3);
 /**
@@ -536,6 +553,14 @@ async function main() {
       eachWaitedForCpuMs?: number[];
       eachStepsP50Ms?: Record<string, number>[];
     })[] = [];
+    if (WARMUP_MS > 0) {
+      // Each side warmed in turn, as the loads then run; the server's warm-up is measured against the direct one.
+      const concurrency = Math.max(1, Math.min(100, total));
+      const directWarm = await closedLoop(concurrency, WARMUP_MS, direct);
+      const relayWarm = await measured(relay, () => closedLoop(concurrency, WARMUP_MS, relayed));
+      const serverWarm = await measured(serverProcess, () => closedLoop(concurrency, WARMUP_MS, through));
+      rows.push(compare('warm-up', concurrency, directWarm, serverWarm.samples, serverWarm.spent, relayWarm));
+    }
     for (const level of LEVELS) {
       // The host's speed changes over seconds to minutes (machine-speed.ts): closed loops of up to 100 run direct,
       // through, direct, through, and the row pools them, so both sides see the same mix of fast and slow spells.
@@ -664,6 +689,8 @@ async function main() {
       server: SERVER_FROM,
       databasePoolMax: POOL_MAX ?? 'default',
       generatorNice: GENERATOR_NICE,
+      // The closed loop before the loads, not held to the targets (its row is 'warm-up'); 0 when none ran.
+      warmupMs: WARMUP_MS,
       // Where on, niceness applies between sessions only as each session's (see AUTOGROUP).
       autogroup: AUTOGROUP,
       machine: {
