@@ -2,7 +2,9 @@
 // link is cut between the stream's end and the statement that records it, then comes back; a turn that could
 // not even be kept is settled by the sweeper; a trader who leaves while the turn is prepared pays nothing. A
 // paid trader's question goes to the model while the turn is stored: leaving then bills a stopped answer.
+import { once } from 'node:events';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateOutputTokens } from '../src/services/coach-history.js';
@@ -406,15 +408,21 @@ describe('a paid trader’s question reaches the model while its turn is stored'
 });
 
 describe('a shutdown while a paid trader’s turn is stored', () => {
+  /** A trader on the pro plan, whose model is asked while the turn is stored, with a token the server knows. */
+  const paidTrader = async (h: ProxiedChat) => {
+    const { user } = await h.trader();
+    await h.database.db.query(`UPDATE users SET tier = 'pro' WHERE id = $1`, [user.id]);
+    const headers = bearer(
+      await h.issuer.sessionToken({ sub: user.clerkUserId, expiresIn: 900, claims: { jti: crypto.randomUUID() } }),
+    );
+    await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+    return { user, headers };
+  };
+
   it('stops the call once the turn is stored, tells the trader to retry, and records the stopped call', async () => {
     const h = await startProxiedChat();
     try {
-      const { user } = await h.trader();
-      await h.database.db.query(`UPDATE users SET tier = 'pro' WHERE id = $1`, [user.id]);
-      const headers = bearer(
-        await h.issuer.sessionToken({ sub: user.clerkUserId, expiresIn: 900, claims: { jti: crypto.randomUUID() } }),
-      );
-      await h.test.app.inject({ method: 'GET', url: '/api/v1/usage/current', headers });
+      const { user, headers } = await paidTrader(h);
       const calls = h.fake.requests.length;
       h.fake.script({ chunks: ['Never ', 'read.'], chunkDelayMs: 2_000, usage: { inputTokens: 900 } });
       h.proxy.setMode('stall');
@@ -443,6 +451,78 @@ describe('a shutdown while a paid trader’s turn is stored', () => {
       const held = await db.query('SELECT 1 FROM quota_reservations WHERE user_id = $1', [user.id]);
       expect(held.rowCount).toBe(0);
     } finally {
+      await h.close();
+    }
+  });
+
+  it('does not retry an overloaded call once the shutdown has begun, however long the turn takes to store', async () => {
+    const h = await startProxiedChat();
+    try {
+      const { user, headers } = await paidTrader(h);
+      const calls = h.fake.requests.length;
+      // The SDK retries a 529 after retry-after-ms: 100 + 300 ms after the call, while the turn is still being
+      // stored. The retry would be answered (the fake's default) and billed to a trader told to ask again.
+      h.fake.script({ headersDelayMs: 100, failBeforeStream: { status: 529, retryAfterMs: 300 } });
+      h.proxy.setMode('stall');
+      const answer = h.chat(headers, { message: 'Asked as the server stops' });
+      await eventually(() => h.fake.requests[calls], 5_000, 'the model asked while the database stalls');
+      const closing = h.test.app.close();
+      // Past the retry's moment before the turn is stored and its stream opens.
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      h.proxy.setMode('forward');
+      const result = await answer;
+      await closing;
+      expect(result.events.at(-1)).toEqual({
+        event: 'stream_error',
+        data: { code: 'unavailable', message: expect.any(String), retryable: true },
+      });
+      expect(h.fake.requests.length).toBe(calls + 1);
+      expect(h.fake.requests[calls]!.status).toBe(529);
+      const { rows } = await h.database
+        .another()
+        .query<{ status: string; input_tokens: number; cost_usd: string }>(
+          'SELECT status, input_tokens, cost_usd FROM token_usage WHERE user_id = $1',
+          [user.id],
+        );
+      expect(rows).toEqual([{ status: 'error', input_tokens: 0, cost_usd: expect.any(String) }]);
+      expect(Number(rows[0]!.cost_usd)).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('the connections at a shutdown', () => {
+  it('closes a kept connection once its reply has gone, rather than wait for its client to let it go', async () => {
+    const h = await startProxiedChat();
+    const socket = connect(Number(new URL(h.baseUrl).port), '127.0.0.1');
+    try {
+      const { headers } = await h.trader();
+      let received = '';
+      socket.setEncoding('utf8').on('data', (text: string) => (received += text));
+      const ended = once(socket, 'close');
+      // A kept-alive HTTP/1.1 connection, as the app's and a proxy's are: busy with a request, here one whose
+      // statement the database holds, when the shutdown begins (Node closes only the connections idle then).
+      h.proxy.setMode('stall');
+      socket.write(
+        `GET /api/v1/usage/current HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${headers.authorization}\r\n\r\n`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const closing = h.test.app.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      h.proxy.setMode('forward');
+      // Left to its client, the connection would stay open for Fastify's keep-alive timeout, 72 s.
+      let bound: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        bound = setTimeout(() => reject(new Error('the connection was still open 5 s into the shutdown')), 5_000);
+      });
+      await Promise.race([Promise.all([closing, ended]), late]).finally(() => clearTimeout(bound));
+      // The reply went out whole before the connection closed, and did not say it would be closed.
+      expect(received.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(received.toLowerCase()).not.toContain('connection: close');
+      expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toMatchObject({ requests: 0 });
+    } finally {
+      socket.destroy();
       await h.close();
     }
   });
