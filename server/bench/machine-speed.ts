@@ -112,3 +112,12 @@ export function countFromEnv(name: string, fallback: number): number {
     throw new Error(`${name} must be a whole number of at least 1, not ${value}`);
   return count;
 }
+
+/** A duration in ms from the environment (0 allowed: none), or `fallback` when unset. */
+export function msFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`${name} must be a whole number of ms, not ${value}`);
+  return ms;
+}

@@ -1,12 +1,12 @@
-// Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on
-// loopback, each in its own process. A warm-up loop runs first on each side (a row of its own, not held to the
-// targets). The repeated loads (closed loops of up to 100, bursts of up to 500) also run through a bare relay
-// (relay.ts): the floor, what one more process between the trader and the model adds on this
-// machine before any of the server's own work. Two loads: closed loops (N traders, each asking again as soon as its
-// answer ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at once,
-// from traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the server
-// adds to the first token (p50/p99) and to each chunk, why any stream failed, the server's CPU time per stream and
-// per chunk (and its event loop's alone) and its peak RSS, how long its event loop waited for a CPU, the CPU of the
+// Benchmark of the coaching stream, through the server versus the same fake upstream called directly, all on loopback,
+// each in its own process. A warm-up loop runs first on each side (a row of its own, not held to the targets), and a
+// burst after a quiet spell last (the market's open). The repeated loads (closed loops of up to 100, bursts of up to
+// 500) also run through a bare relay (relay.ts): the floor, what one more process between the trader and the model adds
+// on this machine before any of the server's own work. Two loads: closed loops (N traders, each asking again as soon as
+// its answer ends: 1 and 100, each twice on each side in turn and pooled; 500) and bursts (N questions arriving at
+// once, from traders whose tokens are new to the server: 100, three times, pooled; 2,000 once). Prints the time the
+// server adds to the first token (p50/p99) and to each chunk, why any stream failed, the server's CPU time per stream
+// and per chunk (and its event loop's alone) and its peak RSS, how long its event loop waited for a CPU, the CPU of the
 // database backends serving it, and how steady the machine was (machine-speed.ts); writes
 // server/bench/results/stream.json.
 // `npm run bench:stream`. Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). The server runs as
@@ -24,7 +24,14 @@ import pg from 'pg';
 import { eventually } from '../test/support/eventually.js';
 import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
-import { countFromEnv, describeRoundTrip, describeSpeed, loopbackRoundTrip, machineSpeed } from './machine-speed.js';
+import {
+  countFromEnv,
+  msFromEnv,
+  describeRoundTrip,
+  describeSpeed,
+  loopbackRoundTrip,
+  machineSpeed,
+} from './machine-speed.js';
 import { watchProcess, watchProcesses } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
 import {
@@ -71,14 +78,14 @@ const LOOP_REPEATS = countFromEnv('BENCH_STREAM_LOOP_REPEATS', 2);
  * the first 8 s took 0.3-1.7 s more of it than each later one. The targets are a warm server's; the warm-up is a row
  * of its own ('warm-up'), so what a new instance's first traders see stays in the table.
  */
-const WARMUP_MS = (() => {
-  const value = process.env.BENCH_STREAM_WARMUP_MS;
-  if (value === undefined || value === '') return 5_000;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0)
-    throw new Error(`BENCH_STREAM_WARMUP_MS must be a whole number of ms, not ${value}`);
-  return ms;
-})();
+const WARMUP_MS = msFromEnv('BENCH_STREAM_WARMUP_MS', 5_000);
+/**
+ * The market's open: after the other loads, a burst of 100 sent through the server once it has had no question for
+ * this long (BENCH_STREAM_QUIET_MS; 0 runs none), longer than the 30 s its cached identities last and than any idle
+ * timeout it has had (its database connections were closed after 30 s idle, and a burst then waited for new ones to
+ * warm). Its row is 'burst after quiet', beside the same burst sent directly just before the quiet.
+ */
+const QUIET_MS = msFromEnv('BENCH_STREAM_QUIET_MS', 35_000);
 /** How many times each burst of up to 500 runs (BENCH_STREAM_BURST_REPEATS); its row pools them. */
 const BURST_REPEATS = countFromEnv('BENCH_STREAM_BURST_REPEATS', 3);
 /**
@@ -628,6 +635,15 @@ async function main() {
         eachStepsP50Ms,
       });
     }
+    if (QUIET_MS > 0) {
+      const size = Math.max(1, Math.min(100, total));
+      const fresh = await Promise.all(Array.from({ length: size }, (_, index) => mint(index, 'quiet')));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const directQuiet = await burst(size, direct);
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+      const { samples, spent } = await measured(serverProcess, () => burst(size, throughWith(fresh)));
+      rows.push(compare('burst after quiet', size, directQuiet, samples, spent));
+    }
 
     const speedAfter = machineSpeed();
     const roundTripAfter = await loopbackRoundTrip();
@@ -691,6 +707,8 @@ async function main() {
       generatorNice: GENERATOR_NICE,
       // The closed loop before the loads, not held to the targets (its row is 'warm-up'); 0 when none ran.
       warmupMs: WARMUP_MS,
+      // The quiet before the last burst (its row is 'burst after quiet'); 0 when none ran.
+      quietMs: QUIET_MS,
       // Where on, niceness applies between sessions only as each session's (see AUTOGROUP).
       autogroup: AUTOGROUP,
       machine: {

@@ -1,6 +1,6 @@
-// PostgreSQL driver over a pg Pool (20 connections per instance, or DATABASE_POOL_MAX). Parameterized statements
-// are prepared once per connection, so PostgreSQL parses and plans a coaching turn's long statements once, not per
-// request.
+// PostgreSQL driver over a pg Pool (20 connections per instance, or DATABASE_POOL_MAX, kept open once made).
+// Parameterized statements are prepared once per connection, so PostgreSQL parses and plans a coaching turn's long
+// statements once, not per request.
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import { INT8_OID, parseInt8, type Database, type QueryResult, type Transaction } from './database.js';
@@ -42,7 +42,13 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     // only the connect). A burst of 2,000 questions queues thousands of statements behind 20 connections on a
     // busy event loop: at 5 s a quarter of them failed with 500 internal, waiting their turn.
     connectionTimeoutMillis: 30_000,
-    idleTimeoutMillis: 30_000,
+    // Connections are kept however long they idle. A new one's backend loads its catalog caches and prepares each
+    // statement at its first use: a burst of 100 questions after 35 s without traffic, once the pool had closed its
+    // connections after 30 s idle, took 11.9-13.2 ms of the database's CPU per question and added 801-922 ms to the
+    // first token (p50); with the connections kept, 2.8-3.9 ms and 207-322 ms (npm run bench:stream, its `burst after
+    // quiet` row, two runs each way on 2 cores). Markets have quiet spells, and open in a burst. At most
+    // DATABASE_POOL_MAX per instance.
+    idleTimeoutMillis: 0,
     types: typeParsers,
     // Prepared statements run on one plan made without their parameters. PostgreSQL otherwise re-plans a statement
     // for each set of parameters when that plan's estimate is cheaper, as it is for the turn's start statement

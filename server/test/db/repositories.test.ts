@@ -4,6 +4,7 @@ import { refreshTokensRepository } from '../../src/db/repositories/refresh-token
 import { usageRepository, type NewUsageRecord } from '../../src/db/repositories/usage.js';
 import { usersRepository, type User } from '../../src/db/repositories/users.js';
 import { createPostgresDatabase } from '../../src/db/postgres.js';
+import type { Database } from '../../src/db/database.js';
 import { DRIVERS, postgresTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 
 let sequence = 0;
@@ -410,19 +411,38 @@ describe('the PostgreSQL driver', () => {
     }
   });
 
+  /** The database backends that ran `statements` statements at once, each 50 ms long. */
+  const backendsServing = async (db: Database, statements: number) =>
+    new Set(
+      await Promise.all(
+        Array.from({ length: statements }, () =>
+          db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)').then(({ rows }) => rows[0]?.pid),
+        ),
+      ),
+    );
+
   it('opens at most DATABASE_POOL_MAX connections, however many statements wait', async () => {
     const db = createPostgresDatabase({ connectionString: TEST_DATABASE_URL, max: 2 });
     try {
-      const backends = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)').then(({ rows }) => rows[0]?.pid),
-        ),
-      );
-      expect(new Set(backends).size).toBe(2);
+      expect((await backendsServing(db, 6)).size).toBe(2);
     } finally {
       await db.close();
     }
   });
+
+  it('keeps its connections through a quiet spell, so the questions after it meet warm ones', async () => {
+    const db = createPostgresDatabase({ connectionString: TEST_DATABASE_URL, max: 3 });
+    try {
+      const before = await backendsServing(db, 3);
+      expect(before.size).toBe(3);
+      // Past the 30 s after which the pool used to close an idle connection (a new one's backend prepares each
+      // statement again, and a burst after a quiet minute waited for it).
+      await new Promise((resolve) => setTimeout(resolve, 31_000));
+      expect(await backendsServing(db, 3)).toEqual(before);
+    } finally {
+      await db.close();
+    }
+  }, 45_000);
 
   it('prepares its statements, and a table changed under a prepared `SELECT *` (a rolling migration) still reads', async () => {
     const test = await postgresTestDatabase({ migrated: false });
