@@ -143,6 +143,31 @@ describe('usage after a Stop', () => {
     expect(await usageRow(h, requestId)).toMatchObject({ status: 'cancelled' });
   });
 
+  it('waits for a turn no longer than its bound, and no longer than the turn takes to settle', async () => {
+    const { user } = await h.trader();
+    // A turn reserved and not settled (its answer still streaming, or its instance gone: the sweeper's then).
+    const reserve = async () => {
+      const requestId = crypto.randomUUID();
+      await h.database.db.query(
+        `INSERT INTO quota_reservations (turn_id, user_id, request_id, model, period_start, input_tokens, tokens)
+         VALUES ($1, $2, $3, 'claude-sonnet-4-5', now(), 0, 100)`,
+        [crypto.randomUUID(), user.id, requestId],
+      );
+      return requestId;
+    };
+    const never = await reserve();
+    const started = performance.now();
+    expect(await h.test.app.turns.whenSettled(user.id, never, 400)).toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+
+    const settles = await reserve();
+    const waited = h.test.app.turns.whenSettled(user.id, settles, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Settled elsewhere (another instance, the sweeper): seen at the next look, not at the bound.
+    await h.database.db.query('DELETE FROM quota_reservations WHERE request_id = $1', [settles]);
+    expect(await waited).toBe(true);
+  });
+
   it('answers at once for a request with nothing to settle, and refuses an id that is no request id', async () => {
     const { headers } = await h.trader();
     const unknown = await h.test.app.inject({
