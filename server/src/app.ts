@@ -65,9 +65,6 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOp
   };
 }
 
-/** How often, once the shutdown has begun, the connections whose last reply has gone are closed. */
-const CLOSE_IDLE_EVERY_MS = 100;
-
 export async function buildApp(config: Config, dependencies: AppDependencies = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: dependencies.logger ?? loggerOptions(config),
@@ -91,18 +88,19 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
   // or route's own (the chat's stops its streams), and in the same turn as Fastify stops routing.
   const shutdown = shutdownClock();
   app.decorate('shutdown', shutdown as Shutdown);
-  let closingIdle: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
     shutdown.begin();
-    // Node closes the connections that are idle when the server closes, once. One busy then (a question being
-    // stored, an upload, a reply still being written) stayed open after its reply for as long as its client kept it
-    // (undici 4 s, Chromium minutes), and the shutdown waited for it, up to its cap. Each is closed once its reply
-    // has gone (closeIdleConnections skips a connection whose response is unfinished). Node has no event for a
-    // connection going idle, hence the timer.
-    closingIdle = setInterval(() => app.server.closeIdleConnections(), CLOSE_IDLE_EVERY_MS);
-    closingIdle.unref();
   });
-  app.addHook('onClose', async () => clearInterval(closingIdle));
+  /**
+   * Node closes the connections that are idle when the server closes, once. One busy then (a question being stored,
+   * an upload) stayed open after its reply for as long as its client kept it (undici 4 s; Chromium 5 minutes, then
+   * bounded by the server's keep-alive timeout, 72 s), and the shutdown waited for it, up to its 10 s cap. A reply
+   * sent once the shutdown has begun says `Connection: close`, so Node ends its connection as soon as the reply has
+   * gone out whole (the chat's event stream says it in its own head, sse-writer.ts).
+   */
+  app.addHook('onSend', async (_request, reply) => {
+    if (shutdown.signal.aborted) void reply.header('connection', 'close');
+  });
 
   // Set on arrival, so that it is also on replies that write their own headers (the chat's event stream).
   app.addHook('onRequest', async (request, reply) => {

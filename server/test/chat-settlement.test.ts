@@ -435,6 +435,8 @@ describe('a shutdown while a paid trader’s turn is stored', () => {
       const result = await answer;
       await closing;
       expect(result.status).toBe(200);
+      // Opened once the shutdown had begun: its connection ends with it, not kept for the client's next request.
+      expect(result.headers.get('connection')).toBe('close');
       expect(result.events[0]?.event).toBe('stream_start');
       expect(result.events.at(-1)).toEqual({
         event: 'stream_error',
@@ -507,7 +509,7 @@ describe('the connections at a shutdown', () => {
       socket.write(
         `GET /api/v1/usage/current HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${headers.authorization}\r\n\r\n`,
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await eventually(() => (h.proxy.held() > 0 ? true : undefined), 5_000, 'the request held at the database');
       const closing = h.test.app.close();
       await new Promise((resolve) => setTimeout(resolve, 100));
       h.proxy.setMode('forward');
@@ -517,10 +519,12 @@ describe('the connections at a shutdown', () => {
         bound = setTimeout(() => reject(new Error('the connection was still open 5 s into the shutdown')), 5_000);
       });
       await Promise.race([Promise.all([closing, ended]), late]).finally(() => clearTimeout(bound));
-      // The reply went out whole before the connection closed, and did not say it would be closed.
-      expect(received.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
-      expect(received.toLowerCase()).not.toContain('connection: close');
-      expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toMatchObject({ requests: 0 });
+      // The reply went out whole, saying the connection would close, before it did.
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(head.toLowerCase()).toContain('\r\nconnection: close');
+      expect(Buffer.byteLength(body)).toBe(Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]));
+      expect(JSON.parse(body)).toMatchObject({ requests: 0 });
     } finally {
       socket.destroy();
       await h.close();

@@ -49,6 +49,10 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     // quiet` row, two runs each way on 2 cores). Markets have quiet spells, and open in a burst. At most
     // DATABASE_POOL_MAX per instance.
     idleTimeoutMillis: 0,
+    // Kept connections are probed once idle for 10 s (TCP keep-alive): a path that drops idle connections silently
+    // (a NAT, a firewall) keeps them, and a peer gone without a word is found before a statement waits on it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types: typeParsers,
     // Prepared statements run on one plan made without their parameters. PostgreSQL otherwise re-plans a statement
     // for each set of parameters when that plan's estimate is cheaper, as it is for the turn's start statement

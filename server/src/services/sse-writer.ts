@@ -51,10 +51,12 @@ export function openEventStream(
   headers: Record<string, OutgoingHttpHeader | undefined>,
   pingIntervalMs: number = PING_INTERVAL_S * 1000,
   writeTimeoutMs: number = DEFAULT_SSE_WRITE_TIMEOUT_MS,
+  /** The server is shutting down: the connection ends with the stream (`Connection: close`), not kept for another. */
+  lastOnConnection = false,
 ): EventSink {
   // Not flushed on their own: the head goes out with the first event (stream_start, sent at once), one socket
   // write where there were two.
-  raw.writeHead(200, { ...headers, ...SSE_HEADERS });
+  raw.writeHead(200, { ...headers, ...SSE_HEADERS, ...(lastOnConnection ? { connection: 'close' } : {}) });
   let closed = false;
   const gone = new Promise<void>((resolve) => {
     raw.once('close', () => {

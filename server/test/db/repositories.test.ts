@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { conversationsRepository, HISTORY_ANCHOR_EVERY } from '../../src/db/repositories/conversations.js';
 import { refreshTokensRepository } from '../../src/db/repositories/refresh-tokens.js';
 import { usageRepository, type NewUsageRecord } from '../../src/db/repositories/usage.js';
@@ -431,18 +431,21 @@ describe('the PostgreSQL driver', () => {
   });
 
   it('keeps its connections through a quiet spell, so the questions after it meet warm ones', async () => {
+    // The pool's idle timers are setTimeout's: the quiet passes on a fake clock, the statements on real sockets.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const db = createPostgresDatabase({ connectionString: TEST_DATABASE_URL, max: 3 });
     try {
       const before = await backendsServing(db, 3);
       expect(before.size).toBe(3);
       // Past the 30 s after which the pool used to close an idle connection (a new one's backend prepares each
       // statement again, and a burst after a quiet minute waited for it).
-      await new Promise((resolve) => setTimeout(resolve, 31_000));
+      await vi.advanceTimersByTimeAsync(31_000);
       expect(await backendsServing(db, 3)).toEqual(before);
     } finally {
+      vi.useRealTimers();
       await db.close();
     }
-  }, 45_000);
+  });
 
   it('prepares its statements, and a table changed under a prepared `SELECT *` (a rolling migration) still reads', async () => {
     const test = await postgresTestDatabase({ migrated: false });

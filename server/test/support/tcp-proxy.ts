@@ -14,6 +14,8 @@ export interface TcpProxy {
   setMode(mode: ProxyMode): void;
   /** Connections accepted so far. */
   connections(): number;
+  /** Chunks held now (stalled), on every connection. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startTcpProxy(target: { host: string; port: number; scheme
       for (const link of links) apply(link);
     },
     connections: () => accepted,
+    held: () => [...links].reduce((sum, link) => sum + link.held.length, 0),
     async close() {
       for (const link of links) {
         link.client.destroy();

@@ -268,7 +268,13 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
       if (closing()) scope.stop.abort('shutdown' satisfies StopReason);
       reply.header('server-timing', serverTiming(scope.timing, performance.now()));
       reply.hijack();
-      const sink = openEventStream(reply.raw, reply.getHeaders(), config.ssePingIntervalMs, config.sseWriteTimeoutMs);
+      const sink = openEventStream(
+        reply.raw,
+        reply.getHeaders(),
+        config.ssePingIntervalMs,
+        config.sseWriteTimeoutMs,
+        closing(),
+      );
       const stream = {
         stop: scope.stop,
         done: streamTurn({ ...deps, log: request.log }, turn, sink, scope.stop.signal, scope.sent),
