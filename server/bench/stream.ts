@@ -26,11 +26,11 @@ import { startTestIssuer } from '../test/support/issuer.js';
 import { dropBenchData } from './cleanup.js';
 import {
   countFromEnv,
-  msFromEnv,
   describeRoundTrip,
   describeSpeed,
   loopbackRoundTrip,
   machineSpeed,
+  msFromEnv,
 } from './machine-speed.js';
 import { watchProcess, watchProcesses } from './process-stats.js';
 import { buildServer } from '../test/support/compiled-server.js';
