@@ -5,6 +5,7 @@
 // and in history; a stopped or cut-short answer says so in history (ending).
 import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationsRepository } from '../src/db/repositories/conversations.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { eventually } from './support/eventually.js';
@@ -423,6 +424,42 @@ describe('deleting a conversation', () => {
     expect(stolen.json()).toEqual(missing.json());
     expect(await h.test.app.repos.conversations.findForUser(secret.id, alice.user.id)).toBeDefined();
     expect((await remove(bob.headers, 'not-a-uuid')).statusCode).toBe(400);
+  });
+
+  it('from another window while a follow-up is being stored: the follow-up is 404 and holds no quota', async () => {
+    const alice = await h.trader();
+    const first = await h.chat(alice.headers, { message: 'Is this a 2-1-2?' });
+    const conversationId = String(first.events[0]!.data.conversationId);
+    await h.chat(alice.headers, { message: 'And the stop?', conversationId });
+    const held = async () =>
+      (
+        await h.database.db.query<{ reserved: number }>('SELECT quota_reserved AS reserved FROM users WHERE id = $1', [
+          alice.user.id,
+        ])
+      ).rows[0]!.reserved;
+    await eventually(async () => ((await held()) === 0 ? true : undefined), 5_000, 'the earlier turns settled');
+
+    let followUp: ReturnType<typeof h.chat> | undefined;
+    await h.database.another().transaction(async (tx) => {
+      // The trader's row held, as a turn being stored holds it: the follow-up, its conversation already read, waits
+      // to store its turn while the conversation is deleted and the deletion commits.
+      await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [alice.user.id]);
+      followUp = h.chat(alice.headers, { message: 'Targets?', conversationId });
+      await eventually(
+        async () =>
+          (await tx.query('SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid))')).rows
+            .length > 0 || undefined,
+        5_000,
+        'the follow-up waiting for the trader’s row',
+      );
+      expect(await conversationsRepository(tx).remove(conversationId, alice.user.id)).toBe(true);
+    });
+    const refused = await followUp!;
+    expect(refused.status).toBe(404);
+    expect(refused.body).toEqual({ error: { code: 'not_found', message: 'conversation not found' } });
+    // Before, the trader's counters kept the follow-up's reservation (about 11,000 tokens of a free month) with no
+    // reservation row to give it back, and the trader was told the quota was spent (402).
+    expect(await held()).toBe(0);
   });
 
   it('while its answer streams: the answer completes and is billed, and nothing of it is kept', async () => {

@@ -265,6 +265,9 @@ export async function prepareTurn(
           throw error;
         });
     let started = await start(inputEstimate);
+    // Deleted (from another window) since it was read above: the trader is told so, not that the quota is spent.
+    if (!started && existing && !(await conversations.findForUser(existing.id, user.id)))
+      throw notFound('conversation');
     const usage = usageRepository(deps.db);
     if (!started && !local && rules.monthlyTokens !== null && rules.blockAtQuota) {
       // The upper bound does not fit, but the real input may: near the quota, ask the model's own count (only when

@@ -264,6 +264,35 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
     expect(rows).toEqual([{ conversation_id: null }]);
   });
 
+  it('a question to a conversation deleted meanwhile reserves nothing and stores nothing', async () => {
+    const { user, turnId, started } = await start();
+    const turns = coachingTurnsRepository(test.db);
+    await turns.finish({ assistantMessageId: turnId, answer: 'Up', refusedQuestionId: null, usage: null });
+    const before = await usageRepository(test.db).quotaState(user.id, new Date('2026-11-01T00:00:00Z'));
+    // Read by the question's request, then deleted from another window before its turn is stored.
+    expect(await conversationsRepository(test.db).remove(started.conversation.id, user.id)).toBe(true);
+
+    const followUp = await turns.start({
+      turnId: randomUUID(),
+      requestId: `req-gone-${(sequence += 1)}`,
+      model: 'claude-sonnet-5-5',
+      userId: user.id,
+      periodStart: new Date('2026-11-01T00:00:00Z'),
+      inputTokens: 3_000,
+      maxAnswerTokens: 8_192,
+      minAnswerTokens: 512,
+      limit: 100_000,
+      conversationId: started.conversation.id,
+      title: 'unused',
+      question: { content: 'And now?', images: [], charts: [] },
+    });
+    expect(followUp).toBeUndefined();
+    // The counters are as they were: no tokens held that no reservation row could give back.
+    expect(await usageRepository(test.db).quotaState(user.id, new Date('2026-11-01T00:00:00Z'))).toEqual(before);
+    const { rows } = await test.db.query('SELECT 1 FROM quota_reservations WHERE user_id = $1', [user.id]);
+    expect(rows).toEqual([]);
+  });
+
   it('lists reservations older than a given age, and only those', async () => {
     const old = await start();
     const recent = await start();

@@ -128,7 +128,8 @@ export function coachingTurnsRepository(db: Queryable) {
      * conversation when none is given. The row lock serializes concurrent reservations and a waiting one
      * reads the counters its predecessor committed, so a limit is never overshot. The question's charts are
      * kept with it. A replacement (turn.replaces) removes the replaced turn in the same statement, so a
-     * question refused for quota leaves it as it was. Undefined: quota spent.
+     * question refused for quota leaves it as it was. Undefined: quota spent, or the conversation named was
+     * deleted meanwhile (nothing is reserved or stored either way).
      */
     async start(turn: StartTurn): Promise<StartedTurn | undefined> {
       const charts = oneParameter(turn.question.charts);
@@ -154,21 +155,15 @@ export function coachingTurnsRepository(db: Queryable) {
                   CASE WHEN $6::bigint IS NULL THEN $4::bigint
                        ELSE least($4::bigint, $6::bigint - used - reserved - $3::bigint) END AS answer
              FROM current
-         ), reserved AS (
-           UPDATE users u
-              SET quota_used = g.used,
-                  quota_reserved = g.reserved + $3::bigint + g.answer,
-                  quota_period_start = g.period
-             FROM granted g
-            WHERE u.id = g.id AND g.answer >= $5::bigint
-          RETURNING g.answer, g.used, g.period
+         ), enough AS (
+           SELECT 1 FROM granted WHERE answer >= $5::bigint
          ), created AS (
            INSERT INTO conversations (user_id, title)
-           SELECT $1, $8 FROM reserved WHERE $7::uuid IS NULL
+           SELECT $1, $8 FROM enough WHERE $7::uuid IS NULL
            RETURNING id, title, created_at, updated_at
          ), replaced AS (
            SELECT id, seq, images, refused, created_at FROM messages
-            WHERE id = $16::uuid AND conversation_id = $7::uuid AND role = 'user' AND EXISTS (SELECT 1 FROM reserved)
+            WHERE id = $16::uuid AND conversation_id = $7::uuid AND role = 'user' AND EXISTS (SELECT 1 FROM enough)
          ), detached AS (
            -- Turns still answering the replaced question store no answer when they settle (billed as usual).
            -- Taken before the conversation's row, in the order a settling turn takes them (see remove).
@@ -178,10 +173,21 @@ export function coachingTurnsRepository(db: Queryable) {
            RETURNING q.turn_id
          ), touched AS (
            UPDATE conversations SET updated_at = now()
-            WHERE id = $7::uuid AND EXISTS (SELECT 1 FROM reserved) AND (SELECT count(*) FROM detached) >= 0
+            WHERE id = $7::uuid AND EXISTS (SELECT 1 FROM enough) AND (SELECT count(*) FROM detached) >= 0
            RETURNING id, title, created_at, updated_at
          ), conversation AS (
            SELECT * FROM created UNION ALL SELECT * FROM touched
+         ), reserved AS (
+           -- Only with the conversation: one deleted (from another window) after the question was read is not
+           -- touched, and then nothing is reserved. Reserved without it, the tokens were held with no reservation
+           -- row to give them back, until the month ended.
+           UPDATE users u
+              SET quota_used = g.used,
+                  quota_reserved = g.reserved + $3::bigint + g.answer,
+                  quota_period_start = g.period
+             FROM granted g
+            WHERE u.id = g.id AND g.answer >= $5::bigint AND EXISTS (SELECT 1 FROM conversation)
+          RETURNING g.answer, g.used, g.period
          ), question AS (
            -- A retry of the conversation's last, unanswered question (same words, same charts) is not stored
            -- twice; a refused one, or one sent again with other charts, is a new question. A replacement
