@@ -160,6 +160,40 @@ describe('a paid trader’s quota period is the subscription’s', () => {
   });
 });
 
+describe('a trader back on the free plan within the month', () => {
+  it('counts the month’s spending again: an upgrade cancelled the same month gives no second free quota', async () => {
+    const trader = await h.trader();
+    const customer = newCustomerId();
+    const thisMonth = monthStart(new Date());
+    // 95,000 of the month's 100,000 spent on the free plan, in the rows and the counter.
+    await usageRepository(h.database.db).insert(record(trader.user.id, new Date(), thisMonth, 95_000));
+    await h.database.db.query('UPDATE users SET quota_period_start = $2, quota_used = 95000 WHERE id = $1', [
+      trader.user.id,
+      thisMonth,
+    ]);
+    const started = new Date(Math.floor(Date.now() / 1000 - 3600) * 1000);
+    const sub = subscription({
+      customer,
+      price: PRICE_PRO,
+      periodStart: started,
+      periodEnd: addMonths(started, 1),
+      metadata: { strat_coach_subject: trader.user.clerkUserId },
+    });
+    const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000);
+    expect((await h.deliver(stripeEvent('customer.subscription.created', sub, at(20)))).statusCode).toBe(200);
+    expect(await usageOf(trader.headers)).toMatchObject({ tier: 'pro', quota: { used: 0 } });
+
+    // A trial cancelled, a payment failed: the plan ends within the month the free quota was spent.
+    const ended = { ...sub, status: 'canceled' as const };
+    expect((await h.deliver(stripeEvent('customer.subscription.deleted', ended, at(10)))).statusCode).toBe(200);
+    expect(await usageOf(trader.headers)).toMatchObject({
+      tier: 'free',
+      period: { start: thisMonth.toISOString() },
+      quota: { limit: 100_000, used: 95_000, remaining: 5_000 },
+    });
+  });
+});
+
 describe('migration 011', () => {
   it('moves a free trader anchored at sign-up to the calendar month, counting this month’s usage', async () => {
     const database = await postgresTestDatabase({ migrated: false });

@@ -84,20 +84,28 @@ export function billingRepository(db: Queryable) {
 
     /**
      * Applies a plan unless a newer event already did (out of order: the older one changes nothing). The counters
-     * move to `quotaPeriodStart`, the quota period that contains now under the new anchor: when that is not the
-     * period they count (an upgrade, a renewal, the end of a plan) they start anew, and turns still answering
-     * settle into their own period; when it is (a renewal the gate already rolled into, a status change) they
-     * are kept. True when it changed the row.
+     * move to `quotaPeriodStart`, the quota period that contains now under the new anchor: when that is the period
+     * they count (a renewal the gate already rolled into, a status change) they are kept; when it is another (an
+     * upgrade, a renewal, the end of a plan) they are counted again from that period's usage rows and the
+     * reservations of turns still answering in it. Set to zero instead, a trader back on the free plan within the
+     * month it had spent (an upgrade, then a cancelled trial) got the month's quota once more. Under the same anchor
+     * the period never moves back (an instance whose clock lags at the boundary computes the older one). True when
+     * it changed the row.
      */
     async applyPlan(userId: string, plan: PlanChange, quotaPeriodStart: Date): Promise<boolean> {
+      const period = `CASE WHEN u.period_start = $5 THEN greatest(u.quota_period_start, $8) ELSE $8 END`;
       const { rowCount } = await db.query(
-        `UPDATE users
+        `UPDATE users u
             SET tier = $2, subscription_status = $3, stripe_subscription_id = $4, period_start = $5,
                 subscription_period_end = $6, subscription_event_at = $7,
-                quota_used = CASE WHEN quota_period_start = $8 THEN quota_used ELSE 0 END,
-                quota_reserved = CASE WHEN quota_period_start = $8 THEN quota_reserved ELSE 0 END,
-                quota_period_start = $8
-          WHERE id = $1 AND (subscription_event_at IS NULL OR subscription_event_at <= $7)`,
+                quota_used = CASE WHEN u.quota_period_start = ${period} THEN u.quota_used ELSE (
+                  SELECT coalesce(sum(coalesce(t.quota_tokens, t.input_tokens + t.output_tokens)), 0)
+                    FROM token_usage t WHERE t.user_id = u.id AND t.billing_period_start = ${period}) END,
+                quota_reserved = CASE WHEN u.quota_period_start = ${period} THEN u.quota_reserved ELSE (
+                  SELECT coalesce(sum(q.tokens), 0)
+                    FROM quota_reservations q WHERE q.user_id = u.id AND q.period_start = ${period}) END,
+                quota_period_start = ${period}
+          WHERE u.id = $1 AND (u.subscription_event_at IS NULL OR u.subscription_event_at <= $7)`,
         [
           userId,
           plan.tier,
