@@ -7,6 +7,7 @@ import { usePinnedStore } from '../src/renderer/src/state/pinned-store';
 import { askPreset } from '../src/renderer/src/state/quick-question';
 import type { CapturedChart } from '../src/shared/host-api';
 import type { PinnedRegion } from '../src/shared/pinned-regions';
+import { streamStart } from './support/coach-events';
 import { useScriptedHost, type ScriptedHost } from './support/scripted-host';
 
 const PRESET = { id: 'bars', title: 'Number the last bars', question: 'Number the last bars, please.' };
@@ -105,11 +106,13 @@ describe('a quick question', () => {
     scripted.scriptUnderCursor({ ok: true, value: chart('screen') });
     await askPreset(PRESET, { captureUnderCursor: true });
     expect(scripted.asked[0]?.request.images).toEqual([{ mediaType: 'image/png', data: 'screen' }]);
+    // Failed once its conversation was named: the chart stays the conversation's rather than going back to the box.
+    scripted.asked[0]!.send(streamStart('c-1'));
     scripted.asked[0]!.send({ event: 'stream_error', data: { code: 'internal', message: 'x', retryable: false } });
 
     useChartStore.getState().forgetSent();
     await askPreset(PRESET, { captureUnderCursor: false });
     expect(scripted.captured.underCursor).toBe(1);
-    expect(scripted.asked[1]?.request).toEqual({ message: 'Number the last bars, please.' });
+    expect(scripted.asked[1]?.request).toEqual({ message: 'Number the last bars, please.', conversationId: 'c-1' });
   });
 });

@@ -166,6 +166,9 @@ export const useConversationStore = create<ConversationState & ConversationActio
     if (options.replaceLast && !live) earlier = earlier.slice(0, lastTurn(earlier, null).start);
     lastRequest = request;
     const withChart = (request.images?.length ?? 0) > 0;
+    // What a replacement takes off the screen, to put back if the server refuses it before the stream: the server
+    // then still has the turn.
+    const replaced = options.replaceLive || options.replaceLast ? { history, live } : null;
     set({
       history: earlier,
       live: startAnswer(request.message, withChart, Date.now(), options.charts ?? []),
@@ -181,16 +184,23 @@ export const useConversationStore = create<ConversationState & ConversationActio
         if (event.event === 'stream_start') set({ currentId: event.data.conversationId });
         if (event.event === 'stream_complete') useUsageStore.getState().applyQuota(event.data.quota);
         if (event.event === 'stream_complete' || event.event === 'stream_error') settle();
-        // The model refused: the server leaves that question (and the charts it sent) out from now on, so the
+        // The model refused: the server leaves that question (and the charts it sent) out from now on. Or the answer
+        // failed before the server named the conversation: the next question cannot follow up on it. Either way the
         // charts go back to the box to ask about again.
-        if (event.event === 'stream_error' && event.data.code === 'refused' && (request.images?.length ?? 0) > 0) {
+        if (event.event === 'stream_error' && (event.data.code === 'refused' || !current.conversationId) && withChart) {
           useChartStore.getState().unsend();
         }
       },
       onError(error) {
         if (askId !== asks) return;
-        // Refused before the stream: nothing was stored, so the question (and its chart) goes back.
-        set({ live: null, notice: noticeFor(error, Date.now()), draft: get().draft || request.message });
+        // Refused before the stream: nothing was stored, so the question (and its chart) goes back. A turn it was to
+        // replace is still the server's: it is shown again, and sending the question from the box replaces it.
+        set({
+          ...(replaced ?? { live: null }),
+          editing: replaced !== null,
+          notice: noticeFor(error, Date.now()),
+          draft: get().draft || request.message,
+        });
         if ((request.images?.length ?? 0) > 0) useChartStore.getState().unsend();
         if (error.code === 'offline') useServerStore.getState().markOffline();
       },
@@ -319,16 +329,27 @@ export const useConversationStore = create<ConversationState & ConversationActio
       const handle = inFlight;
       cancelInFlight();
       set({ live: stopAnswer(live) });
+      // Stopped before the server named the conversation: the next question starts one, so the charts go with it.
+      if (!live.conversationId && (lastRequest?.images?.length ?? 0) > 0) useChartStore.getState().unsend();
       // Once the stream has really ended (the host then pushes the usage, too).
       void handle?.done.then(settle);
     },
 
     retry() {
       const { live } = get();
-      if (!lastRequest || !canRetry(live) || (live?.retryAt ?? 0) > Date.now()) return;
-      // The failed turn is replaced, not kept: the retry is the same question asked again.
-      const conversationId = live?.conversationId ?? lastRequest.conversationId;
-      send({ ...lastRequest, ...(conversationId ? { conversationId } : {}) }, { replaceLive: true });
+      if (!lastRequest || !live || !canRetry(live) || (live.retryAt ?? 0) > Date.now()) return;
+      // The failed turn is replaced, not kept: the retry is the same question asked again. Once the server has stored
+      // it (stream_start named it), the retry replaces that stored question: whatever the first request replaced is
+      // gone by then, and asked anew the question would be stored twice.
+      const conversationId = live.conversationId ?? lastRequest.conversationId;
+      const replaces = live.questionId ?? lastRequest.replaces;
+      const withChart = (lastRequest.images?.length ?? 0) > 0;
+      send(
+        { ...lastRequest, ...(conversationId ? { conversationId } : {}), ...(replaces ? { replaces } : {}) },
+        { replaceLive: true, charts: live.charts },
+      );
+      // Its charts went back to the box when it failed before the stream opened: they go out again with the retry.
+      if (withChart && !live.conversationId) useChartStore.getState().markSent();
     },
 
     dismissNotice: () => set({ notice: null }),
