@@ -2,16 +2,19 @@
 // chart's pixel reading in what the model receives (and the same text again in a follow-up), the reading kept
 // for history, huge charts declined with a code while the answer streams, POST /charts/read, and the answer
 // without ANTHROPIC_API_KEY (the local reader alone: no tokens, no quota, stored as a turn).
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChart } from '../src/chart-reader/index.js';
+import { MAX_CHART_READS } from '../src/routes/charts/index.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { chartRead, type ChartRead } from '../src/services/chart-analysis.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { startChatHarness, type ChatHarness } from './support/chat-harness.js';
 import { postChat, type ReceivedEvent } from './support/coach-client.js';
 import { drawnChartPng, TWO_ONE_TWO } from './support/drawn-chart.js';
+import { eventually } from './support/eventually.js';
 import { withFakeFrameHeader } from './support/jpeg.js';
 import { pngOfSize } from './support/png.js';
 
@@ -188,6 +191,43 @@ describe('with a model', () => {
       });
       expect(response.statusCode).toBe(400);
       expect(response.json().error).toMatchObject({ code: 'invalid_request', field: 'image' });
+    });
+
+    it('one trader’s parallel uploads hold one of the server’s read slots: another trader’s preview is answered', async () => {
+      const slow = await h.trader();
+      const other = await h.trader();
+      const connections = () =>
+        new Promise<number>((resolve) => h.test.app.server.getConnections((_, count) => resolve(count)));
+      const before = await connections();
+      // More uploads than the server has slots, each stalled after its first bytes, as a slow link would.
+      const stalled = Array.from({ length: MAX_CHART_READS + 1 }, () => {
+        const request = httpRequest(new URL(`${h.baseUrl}/api/v1/charts/read`), {
+          method: 'POST',
+          headers: { ...slow.headers, 'content-type': 'application/json', 'content-length': '100000' },
+        });
+        request.on('error', () => undefined);
+        request.write('{"image":');
+        return request;
+      });
+      try {
+        await eventually(
+          async () => ((await connections()) >= before + stalled.length ? true : undefined),
+          5_000,
+          'the stalled uploads connected',
+        );
+        // Past their sign-in: each has taken whatever it takes before its body is read.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const response = await h.test.app.inject({
+          method: 'POST',
+          url: '/api/v1/charts/read',
+          headers: other.headers,
+          payload: { image: { mediaType: 'image/png', data: chart, label: 'SPY 60m' } },
+        });
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ index: 0, ...expected.analysis });
+      } finally {
+        for (const request of stalled) request.destroy();
+      }
     });
 
     it('needs a signed-in trader', async () => {

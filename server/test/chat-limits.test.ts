@@ -246,6 +246,35 @@ describe('the memory guard', () => {
     expect(answered.status).toBe(200);
   });
 
+  it('refuses a body that is not JSON before reading it: as text/plain it was read whole, charged to nothing', async () => {
+    const { headers } = await h.trader();
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/octet-stream']) {
+      const request = httpRequest(new URL(`${h.baseUrl}/api/v1/chat/stream`), {
+        method: 'POST',
+        headers: { ...headers, 'content-type': type, 'content-length': String(CHAT_BODY_LIMIT_BYTES - 1) },
+      });
+      request.on('error', () => undefined);
+      const answered = new Promise<{ status: number; text: string }>((resolve) => {
+        request.on('response', (answer) => {
+          let text = '';
+          answer.setEncoding('utf8');
+          answer.on('data', (chunk: string) => (text += chunk));
+          answer.on('end', () => resolve({ status: answer.statusCode ?? 0, text }));
+        });
+      });
+      // 64 KB of the 27 MB declared: the answer comes without the rest, so nothing waited to read it.
+      request.write(Buffer.alloc(64 * 1024, 'a'));
+      let bound: NodeJS.Timeout | undefined;
+      const unanswered = new Promise<never>((_, reject) => {
+        bound = setTimeout(() => reject(new Error(`${type}: no answer while the body was still to come`)), 5_000);
+      });
+      const refused = await Promise.race([answered, unanswered]).finally(() => clearTimeout(bound));
+      request.destroy();
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+  });
+
   it('charges bodies as their bytes arrive, refuses bytes past the ceiling, and releases each share once', () => {
     let used = 100;
     const guard = createMemoryGuard({ heapLimitBytes: 1_000, ceiling: 0.5, costFactor: 2, used: () => used });

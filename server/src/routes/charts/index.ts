@@ -25,8 +25,29 @@ export const chartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const reads = oneAtATime();
   let inFlight = 0;
 
+  /**
+   * The trader's turn first, then one of the server's slots: a trader's parallel reads wait for their turn unread,
+   * without holding slots, so one trader holds one at most. Taken the other way round, one trader's four slow uploads
+   * held all four, and every other trader's preview was 503 busy.
+   */
   const holdReadSlot = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    let releaseTurn: (() => void) | null = null;
+    let holdsSlot = false;
+    let done = false;
+    const release = () => {
+      if (done) return;
+      done = true;
+      if (holdsSlot) inFlight -= 1;
+      releaseTurn?.();
+    };
+    reply.raw.once('close', release);
+    releaseTurn = await reads.take(currentUser(request).id, QUEUE_WAIT_MS);
+    if (done) {
+      releaseTurn();
+      return;
+    }
     if (inFlight >= MAX_CHART_READS) {
+      release();
       throw new AppError(
         'busy',
         `The server is busy reading charts. Ask again in ${BUSY_RETRY_AFTER_S} s.`,
@@ -35,18 +56,12 @@ export const chartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
     }
     inFlight += 1;
-    let releaseTurn: (() => void) | null = null;
-    let done = false;
-    const release = () => {
-      if (done) return;
-      done = true;
-      inFlight -= 1;
-      releaseTurn?.();
-    };
-    reply.raw.once('close', release);
-    releaseTurn = await reads.take(currentUser(request).id, QUEUE_WAIT_MS);
-    if (done) releaseTurn();
+    holdsSlot = true;
   };
+
+  // JSON only: Fastify's text/plain parser would read a body under the route's limit only for validation to refuse it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   app.post(
     '/charts/read',

@@ -191,7 +191,10 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
     charges.set(request, charge);
     scopeOf(request).hold(() => charge.release(), 'sent');
   };
-  app.removeContentTypeParser('application/json');
+  // JSON only, read by the counting reader: Fastify's own text/plain parser read a body of any size the route allows,
+  // charged to nothing, before validation refused it (unread by the rate limit too). Any other type is refused 415
+  // before its body is read.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     chatBodyReader({
