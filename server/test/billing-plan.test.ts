@@ -3,6 +3,7 @@
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/env.js';
+import { billingPeriodAt } from '../src/services/billing-period.js';
 import { calendarMonthStart, liveSubscription, planOf } from '../src/services/billing/plan.js';
 
 const prices = { pro: 'price_pro', enterprise: 'price_ent' };
@@ -66,6 +67,50 @@ describe('planOf', () => {
 
   it('a price that is not ours is free', () => {
     expect(planOf(sub('active', ['price_other']), prices, eventAt).tier).toBe('free');
+  });
+});
+
+describe('planOf: the quota period renews when Stripe’s does', () => {
+  const at = (iso: string) => new Date(iso);
+  const renewed = (anchor: Date, periodStart: Date, periodEnd: Date): Stripe.Subscription =>
+    ({
+      ...sub('active'),
+      billing_cycle_anchor: anchor.getTime() / 1000,
+      items: {
+        data: [
+          {
+            price: { id: 'price_pro' },
+            current_period_start: periodStart.getTime() / 1000,
+            current_period_end: periodEnd.getTime() / 1000,
+          },
+        ],
+      },
+    }) as unknown as Stripe.Subscription;
+
+  it('anchored on Jan 31 and renewed on Feb 28: the next periods end Mar 31, Apr 30, May 31 as Stripe bills them', () => {
+    const plan = planOf(
+      renewed(at('2027-01-31T09:00:00Z'), at('2027-02-28T09:00:00Z'), at('2027-03-31T09:00:00Z')),
+      prices,
+      eventAt,
+    );
+    expect(plan.periodEnd).toEqual(at('2027-03-31T09:00:00Z'));
+    expect(billingPeriodAt(plan.periodStart, at('2027-03-29T00:00:00Z'))).toEqual({
+      start: at('2027-02-28T09:00:00Z'),
+      end: at('2027-03-31T09:00:00Z'),
+    });
+    expect(billingPeriodAt(plan.periodStart, at('2027-04-15T00:00:00Z'))).toEqual({
+      start: at('2027-03-31T09:00:00Z'),
+      end: at('2027-04-30T09:00:00Z'),
+    });
+    expect(billingPeriodAt(plan.periodStart, at('2027-05-30T12:00:00Z'))).toEqual({
+      start: at('2027-04-30T09:00:00Z'),
+      end: at('2027-05-31T09:00:00Z'),
+    });
+  });
+
+  it('an anchor that does not give the current period (a trial, anchored at its end) leaves it at its start', () => {
+    const trialEnd = at('2030-05-17T08:00:00Z');
+    expect(planOf(renewed(trialEnd, start, trialEnd), prices, eventAt).periodStart).toEqual(start);
   });
 });
 

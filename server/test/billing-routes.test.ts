@@ -124,6 +124,49 @@ describe('billing on', () => {
     });
   });
 
+  it('a trader who paid but still shows free (Stripe’s event not applied yet) is refused a second Checkout', async () => {
+    const { user, headers } = await h.trader();
+    expect((await post('checkout', headers, { tier: 'pro' })).statusCode).toBe(200);
+    const customer = lastRequest('/v1/checkout/sessions')?.params.customer as string;
+    const sessions = () => stripe.requests.filter((request) => request.path === '/v1/checkout/sessions').length;
+    const paidFor = (status: 'incomplete' | 'active') =>
+      subscription({
+        customer,
+        price: PRICE_PRO,
+        status,
+        periodStart: new Date(Math.floor(Date.now() / 1000 - 60) * 1000),
+        metadata: { strat_coach_subject: user.clerkUserId },
+      });
+
+    // The first payment not made yet (the card still being charged, or declined): Checkout is open again.
+    const pending = paidFor('incomplete');
+    stripe.subscriptions.set(pending.id, pending);
+    expect((await post('checkout', headers, { tier: 'pro' })).statusCode).toBe(200);
+
+    // Paid: no second subscription, whatever the trader's row still says.
+    const paid = paidFor('active');
+    stripe.subscriptions.set(paid.id, paid);
+    const before = sessions();
+    const refused = await post('checkout', headers, { tier: 'enterprise' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toEqual({
+      error: {
+        code: 'already_subscribed',
+        message:
+          'Your pro plan is paid and being activated: it shows in the app within a minute. No need to pay again.',
+        tier: 'pro',
+      },
+    });
+    expect(sessions()).toBe(before);
+
+    // Stripe's list cannot be read: no Checkout either, the trader tries again shortly.
+    stripe.failNext('/v1/subscriptions', 1);
+    const unreadable = await post('checkout', headers, { tier: 'pro' });
+    expect(unreadable.statusCode).toBe(503);
+    expect(unreadable.json()).toMatchObject({ error: { code: 'unavailable' } });
+    expect(sessions()).toBe(before);
+  });
+
   it('the portal before any checkout is 404; bad input and no token are refused before Stripe is called', async () => {
     const { headers } = await h.trader();
     const calls = stripe.requests.length;

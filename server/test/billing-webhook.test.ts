@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { startBillingHarness, type BillingHarness } from './support/billing-harness.js';
-import { PRICE_ENTERPRISE, PRICE_PRO } from './support/fake-stripe.js';
+import { FAKE_STRIPE_KEY, FAKE_WEBHOOK_SECRET, PRICE_ENTERPRISE, PRICE_PRO } from './support/fake-stripe.js';
 import {
   checkoutCompleted,
   newCustomerId,
@@ -202,6 +202,36 @@ describe('POST /api/v1/billing/webhook: plans', () => {
   });
 });
 
+describe('POST /api/v1/billing/webhook: a subscription anchored on the 31st', () => {
+  it('renewed on Feb 28, its quota periods still end on each month’s last day, as Stripe bills them', async () => {
+    const trader = await freeTrader();
+    // Stripe's Feb 28 renewal of a Jan 31 subscription; the period has rolled on by itself since.
+    const sub = subscribed(trader)({
+      billingCycleAnchor: new Date(Date.UTC(2025, 0, 31, 15)),
+      periodStart: new Date(Date.UTC(2025, 1, 28, 15)),
+      periodEnd: new Date(Date.UTC(2025, 2, 31, 15)),
+    });
+    expect((await h.deliver(stripeEvent('customer.subscription.updated', sub, secondsAgo(5)))).statusCode).toBe(200);
+
+    // Stripe renews a 31st anchor on every month's last day, at the anchor's time.
+    const lastDay = (year: number, month: number) => new Date(Date.UTC(year, month + 1, 0, 15));
+    const now = new Date();
+    let start = lastDay(now.getUTCFullYear(), now.getUTCMonth());
+    if (start > now) start = lastDay(now.getUTCFullYear(), now.getUTCMonth() - 1);
+    const end = lastDay(start.getUTCFullYear(), start.getUTCMonth() + 1);
+    expect(await usage(trader.headers)).toMatchObject({
+      tier: 'pro',
+      period: { start: start.toISOString(), end: end.toISOString() },
+    });
+    // A question is counted in Stripe's period, the one its overage is reported for.
+    expect((await h.chat(trader.headers, { message: 'Is this 2-1-2 live?' })).status).toBe(200);
+    const { rows } = await h.database.db.query('SELECT billing_period_start FROM token_usage WHERE user_id = $1', [
+      trader.user.id,
+    ]);
+    expect(rows).toEqual([{ billing_period_start: start }]);
+  });
+});
+
 describe('POST /api/v1/billing/webhook: billing_events pruned', () => {
   it('forgets events older than 30 days as new ones arrive; younger ones still count as replays', async () => {
     const day = (days: number) => new Date(Date.now() - days * DAY_MS);
@@ -316,6 +346,27 @@ describe('POST /api/v1/billing/webhook: events out of order', () => {
       trader.user.id,
     ]);
     expect(rows).toEqual([{ stripe_subscription_id: paying.id }]);
+  });
+
+  it('two live subscriptions (a second Checkout paid before the first event): a warning names the customer and both', async () => {
+    const trader = await freeTrader();
+    const first = subscribed(trader)({ created: secondsAgo(120) });
+    await h.deliver(stripeEvent('customer.subscription.created', first, secondsAgo(120)));
+    const warned = () => h.warnings.filter((line) => line.customer === trader.customer);
+    expect(warned()).toEqual([]);
+
+    const second = subscribed(trader)({ created: secondsAgo(60) });
+    await h.deliver(stripeEvent('customer.subscription.created', second, secondsAgo(60)));
+    expect((await usage(trader.headers)).tier).toBe('pro');
+    expect(warned()).toEqual([
+      expect.objectContaining({
+        level: 40,
+        userId: trader.user.id,
+        subscriptions: [second.id, first.id],
+        msg: expect.stringContaining('more than one live subscription'),
+      }),
+    ]);
+    expect(JSON.stringify(warned())).not.toMatch(new RegExp(`${FAKE_STRIPE_KEY}|${FAKE_WEBHOOK_SECRET}`));
   });
 
   it('past_due keeps the plan (the grace period); unpaid ends it', async () => {

@@ -1,8 +1,9 @@
 // Monthly quota periods anchored at the user's period start (users.period_start): the 31st rolls to the last day
-// of shorter months, and the time of day is kept. A paid trader's anchor is the subscription's current period
-// start (each renewal event moves it; until it arrives the period rolls on by itself); a free trader's is the
-// first instant of a calendar month (UTC), so their periods are calendar months. Pure: the rollover rule is tested
-// without a clock. The one place the quota gate and /usage/current take their period from.
+// of shorter months, and the time of day is kept. A paid trader's anchor is the subscription's billing cycle
+// anchor, the instant Stripe counts its renewals from, so a Jan 31 anchor renews Feb 28 then Mar 31 here as there
+// (services/billing/plan.ts); a free trader's is the first instant of a calendar month (UTC), so their periods are
+// calendar months. Pure: the rollover rule is tested without a clock. The one place the quota gate and
+// /usage/current take their period from.
 export interface BillingPeriod {
   start: Date;
   end: Date;

@@ -1,5 +1,5 @@
 // The coaching server with billing on: the chat harness (PostgreSQL, Redis, the issuer, the fake Anthropic
-// upstream) plus the loopback fake Stripe, and a way to deliver signed webhook events.
+// upstream) plus the loopback fake Stripe, a way to deliver signed webhook events, and the server's warnings.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config/env.js';
 import { startChatHarness, type ChatHarness } from './chat-harness.js';
@@ -8,6 +8,8 @@ import { signed, type StripeEventJson } from './stripe-events.js';
 
 export interface BillingHarness extends ChatHarness {
   stripe: FakeStripe;
+  /** What the server logged at warn and above, as pino wrote it. */
+  warnings: Record<string, unknown>[];
   /** POSTs a body to the webhook with the given signature; `deliver` signs it properly. */
   webhook(payload: string, signature: string | null): Promise<{ statusCode: number; body: unknown }>;
   /** Delivers an event as Stripe does: its subscription is the account's state first (stripe.publish). */
@@ -46,10 +48,15 @@ export function deliverEvent(app: FastifyInstance, event: StripeEventJson, strip
 
 export async function startBillingHarness(): Promise<BillingHarness> {
   const stripe = await startFakeStripe();
-  const chat = await startChatHarness(stripeApi(stripe), stripe.env);
+  const warnings: Record<string, unknown>[] = [];
+  const chat = await startChatHarness(stripeApi(stripe), stripe.env, {
+    level: 'warn',
+    stream: { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) },
+  });
   return {
     ...chat,
     stripe,
+    warnings,
     webhook: (payload, signature) => postWebhook(chat.test.app, payload, signature),
     deliver: (event) => deliverEvent(chat.test.app, event, stripe),
     deliverLate: (event) => deliverEvent(chat.test.app, event, null),

@@ -17,6 +17,8 @@ export interface SubscriptionOptions {
   metadata?: Record<string, string>;
   /** When the subscription was created (default: its period start). */
   created?: Date;
+  /** What Stripe counts renewals from: the first period's start (default: this period's start). */
+  billingCycleAnchor?: Date;
 }
 
 export function subscription(options: SubscriptionOptions): Stripe.Subscription {
@@ -27,6 +29,7 @@ export function subscription(options: SubscriptionOptions): Stripe.Subscription 
     customer: options.customer,
     status: options.status ?? 'active',
     created: unix(options.created ?? options.periodStart),
+    billing_cycle_anchor: unix(options.billingCycleAnchor ?? options.periodStart),
     metadata: options.metadata ?? {},
     items: {
       object: 'list',

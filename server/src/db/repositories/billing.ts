@@ -9,7 +9,7 @@ export interface PlanChange {
   tier: Tier;
   status: string;
   subscriptionId: string | null;
-  /** The quota period's anchor: the subscription's current period start (paid), the calendar month's (free). */
+  /** The quota period's anchor: the subscription's billing cycle anchor (paid), the calendar month's (free). */
   periodStart: Date;
   periodEnd: Date | null;
   /** Stripe's `created` of the event that says so. */

@@ -9,6 +9,7 @@ import { ErrorBody } from '../../contract/errors.js';
 import { AppError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import type { Billing } from '../../plugins/billing.js';
+import { liveSubscription, planOf } from '../../services/billing/plan.js';
 import { isStripeError, WEBHOOK_TOLERANCE_S } from '../../services/billing/stripe-client.js';
 import { SUBJECT_METADATA_KEY } from '../../services/billing/webhook.js';
 
@@ -86,6 +87,26 @@ export const billingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         customer = (await app.repos.billing.ensureCustomer(user.id, created.id)) ?? created.id;
         await app.forgetUser(user.id);
+      }
+      // The tier above is the one the last applied event set: a trader who has paid still shows free until
+      // Stripe's event arrives (late, or retried after a 503). Stripe's own list says whether they paid, so a
+      // second Checkout cannot start a second subscription billed beside the first.
+      let live: Stripe.Subscription | null;
+      try {
+        live = liveSubscription(
+          (await stripe.subscriptions.list({ customer, status: 'all', limit: 100 })).data,
+          config.prices,
+        );
+      } catch (error) {
+        throw stripeUnavailable(request, error);
+      }
+      if (live) {
+        const tier = planOf(live, config.prices, new Date()).tier;
+        throw new AppError(
+          'already_subscribed',
+          `Your ${tier} plan is paid and being activated: it shows in the app within a minute. No need to pay again.`,
+          { tier },
+        );
       }
       const params: Stripe.Checkout.SessionCreateParams = {
         mode: 'subscription',

@@ -3,6 +3,7 @@
 import type Stripe from 'stripe';
 import type { Tier } from '../../contract/usage.js';
 import type { PlanChange } from '../../db/repositories/billing.js';
+import { billingPeriodAt } from '../billing-period.js';
 
 export interface PlanPrices {
   pro: string;
@@ -29,7 +30,25 @@ export function tierOfPrice(priceId: string, prices: PlanPrices): Exclude<Tier, 
 const seconds = (unix: number): Date => new Date(unix * 1000);
 
 /**
- * The plan a subscription (as an event carries it) gives. Paid: anchored at the subscription's current period.
+ * The quota period's anchor for a paid subscription: its billing cycle anchor, from which Stripe counts every
+ * renewal, so a Jan 31 anchor gives Feb 28, Mar 31, Apr 30 as Stripe does. Anchored at a renewal that fell on a
+ * shorter month's last day instead (Feb 28), the period would roll over on the 28th, days before Stripe's. The
+ * anchor is taken only when it gives exactly the current period Stripe states; otherwise (a trial, whose anchor is
+ * its end; a price that is not monthly) the current period's start, which is right until the next renewal event.
+ */
+function periodAnchor(subscription: Stripe.Subscription, item: Stripe.SubscriptionItem): Date {
+  const start = seconds(item.current_period_start);
+  if (typeof subscription.billing_cycle_anchor !== 'number') return start;
+  const anchor = seconds(subscription.billing_cycle_anchor);
+  const current = billingPeriodAt(anchor, start);
+  return current.start.getTime() === start.getTime() && current.end.getTime() === item.current_period_end * 1000
+    ? anchor
+    : start;
+}
+
+/**
+ * The plan a subscription (as an event carries it) gives. Paid: anchored at the subscription's billing cycle
+ * anchor (periodAnchor), its period end the current period's.
  * Free (a deleted subscription, a status without the plan, or one whose first payment is not made yet): the
  * calendar month that contains `options.now`, whenever the event was sent.
  */
@@ -46,7 +65,7 @@ export function planOf(
       tier,
       status: subscription.status,
       subscriptionId: subscription.id,
-      periodStart: seconds(item.current_period_start),
+      periodStart: periodAnchor(subscription, item),
       periodEnd: seconds(item.current_period_end),
       eventAt,
     };
@@ -64,16 +83,14 @@ export function planOf(
 const TIER_RANK: Record<Exclude<Tier, 'free'>, number> = { pro: 1, enterprise: 2 };
 
 /**
- * The subscription that sets the trader's plan, of all the customer's subscriptions as Stripe holds them now: one
- * with one of our prices and a status that keeps the plan (active, trialing, past_due); of several, the higher
- * tier, then one that is paid up (not past_due), then the newest. Null when none is live: the plan is free. So a
- * second subscription that is not paid (incomplete, or expired before its first payment) never takes the plan
- * away from the live one.
+ * The customer's live subscriptions, of all of them as Stripe holds them now: those with one of our prices and a
+ * status that keeps the plan (active, trialing, past_due), the one that sets the plan first: the higher tier, then
+ * one that is paid up (not past_due), then the newest. More than one means the trader is charged for each.
  */
-export function liveSubscription(
+export function liveSubscriptions(
   subscriptions: readonly Stripe.Subscription[],
   prices: PlanPrices,
-): Stripe.Subscription | null {
+): Stripe.Subscription[] {
   const ranked = subscriptions.flatMap((subscription) => {
     if (!PAID_STATUSES.has(subscription.status)) return [];
     const tier = subscription.items.data
@@ -85,5 +102,17 @@ export function liveSubscription(
     ];
   });
   ranked.sort((a, b) => b.rank[0]! - a.rank[0]! || b.rank[1]! - a.rank[1]! || b.rank[2]! - a.rank[2]!);
-  return ranked[0]?.subscription ?? null;
+  return ranked.map(({ subscription }) => subscription);
+}
+
+/**
+ * The subscription that sets the trader's plan (the first of liveSubscriptions), or null when none is live: the
+ * plan is free. So a second subscription that is not paid (incomplete, or expired before its first payment) never
+ * takes the plan away from the live one.
+ */
+export function liveSubscription(
+  subscriptions: readonly Stripe.Subscription[],
+  prices: PlanPrices,
+): Stripe.Subscription | null {
+  return liveSubscriptions(subscriptions, prices)[0] ?? null;
 }

@@ -9,7 +9,7 @@ import type Stripe from 'stripe';
 import type { Database } from '../../db/database.js';
 import { billingRepository, type BillingRepository } from '../../db/repositories/billing.js';
 import { billingPeriodAt } from '../billing-period.js';
-import { liveSubscription, planOf, type PlanPrices } from './plan.js';
+import { liveSubscriptions, planOf, type PlanPrices } from './plan.js';
 import { idOf } from './stripe-client.js';
 
 export interface WebhookDeps {
@@ -122,7 +122,15 @@ async function applySubscriptions(
 ): Promise<void> {
   // The server's clock, as the quota gate's: which period the new anchor puts the trader in now.
   const now = new Date();
-  const live = liveSubscription(subscriptions, deps.prices);
+  const [live, ...extra] = liveSubscriptions(subscriptions, deps.prices);
+  if (live && extra.length > 0) {
+    // Stripe bills each live subscription while the plan follows only one (the first named): a second Checkout
+    // paid before the first one's event arrived. An operator cancels and refunds the others.
+    deps.log.warn(
+      { userId, customer: idOf(live.customer), subscriptions: [live, ...extra].map((subscription) => subscription.id) },
+      'billing: the customer has more than one live subscription, each billed; cancel and refund the extra ones',
+    );
+  }
   const plan = live
     ? planOf(live, deps.prices, eventAt, { now })
     : {
