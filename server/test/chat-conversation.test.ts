@@ -743,3 +743,26 @@ describe('how an answer ended, in history', () => {
     expect(Object.keys(items[1]!)).not.toContain('ending');
   });
 });
+
+describe('a NUL in the text', () => {
+  it('is left out of what is stored: the question, the answer and its usage row are kept', async () => {
+    const { headers } = await h.trader();
+    // PostgreSQL's text refuses NUL: the answer's settlement (its usage row with it) failed for good.
+    h.fake.script({ chunks: ['Bar 3\u0000 is ', 'a 2-up.'] });
+    const result = await h.chat(headers, { message: 'Is this\u0000 a 2-1-2?' });
+    expect(result.status).toBe(200);
+    expect(result.events.at(-1)?.event).toBe('stream_complete');
+    const requestId = String(result.events[0]!.data.requestId);
+    await eventually(() => usageRow(h, requestId), 5_000, 'the answer’s usage row');
+    expect(await usageRow(h, requestId)).toMatchObject({ status: 'ok' });
+    const messages = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(result.events[0]!.data.conversationId)}/messages`,
+      headers,
+    });
+    expect(messages.json<{ items: { role: string; content: string }[] }>().items).toMatchObject([
+      { role: 'user', content: 'Is this a 2-1-2?' },
+      { role: 'assistant', content: 'Bar 3 is a 2-up.' },
+    ]);
+  });
+});

@@ -120,6 +120,14 @@ export interface StaleReservation {
   createdAt: Date;
 }
 
+/**
+ * Text as PostgreSQL stores it: without NUL, which a text column refuses (22021). A NUL the model wrote failed the
+ * whole settlement, its usage row with it, for good: the turn went to the outbox, then to failed/, and the sweeper
+ * billed its full reservation a quarter of an hour later with the answer lost. A trader's question with one failed to
+ * be stored at all. Nothing else is lost: a NUL shows as nothing.
+ */
+const storable = (text: string): string => (text.includes('\u0000') ? text.replaceAll('\u0000', '') : text);
+
 export function coachingTurnsRepository(db: Queryable) {
   return {
     /**
@@ -238,8 +246,8 @@ export function coachingTurnsRepository(db: Queryable) {
           turn.minAnswerTokens,
           turn.limit,
           turn.conversationId,
-          turn.title,
-          turn.question.content,
+          storable(turn.title),
+          storable(turn.question.content),
           JSON.stringify(turn.question.images),
           JSON.stringify(
             turn.question.charts.map(({ bytes: _bytes, ...meta }, index) => ({ ...meta, ...charts.places[index] })),
@@ -298,7 +306,7 @@ export function coachingTurnsRepository(db: Queryable) {
          SELECT EXISTS (SELECT 1 FROM released) AS settled, (SELECT quota_used FROM settled) AS quota_used`,
         [
           turn.assistantMessageId,
-          turn.answer,
+          storable(turn.answer),
           turn.refusedQuestionId,
           turn.usage ? usageValues(turn.usage) : null,
           turn.ending ?? null,
