@@ -122,16 +122,36 @@ describe('sign-in through the system browser', () => {
     expect(await usageWith(await second.accessToken())).toMatchObject({ ok: true });
   });
 
-  it('refuses a redirect whose state does not match the request', async () => {
+  it('refuses a redirect whose state does not match the request, and signs in with none of it', async () => {
     const browser = fakeBrowser({ tamper: (redirect) => redirect.searchParams.set('state', 'forged') });
-    const { session, store } = newSession({ openExternal: browser.openExternal });
+    const { session, store } = newSession({ openExternal: browser.openExternal, callbackTimeoutMs: 300 });
 
     const state = await session.signIn();
 
-    expect(state).toEqual({ status: 'signed_out', reason: expect.stringMatching(/did not match/) });
+    expect(state).toEqual({ status: 'signed_out', reason: expect.stringMatching(/timed out/) });
     expect(browser.visits[0]!.page).toMatchObject({ status: 400, text: expect.stringContaining('did not complete') });
     expect(await session.accessToken()).toBeNull();
     expect(store.secret).toBeNull();
+  });
+
+  it('is not ended by forged redirects to its port: the browser coming back still signs in', async () => {
+    const browser = fakeBrowser();
+    const forged: number[] = [];
+    const { session } = newSession({
+      openExternal: async (url) => {
+        // Another process (or a web page) that found the port gets there before the browser.
+        const callback = new URL(new URL(url).searchParams.get('redirect_uri')!);
+        for (const query of ['?state=forged&code=forged-code', '?error=access_denied', '?code=forged-code']) {
+          forged.push((await fetch(new URL(query, callback))).status);
+        }
+        await browser.openExternal(url);
+      },
+    });
+
+    expect(await session.signIn()).toMatchObject({ status: 'signed_in', subject: 'user_local' });
+    expect(forged).toEqual([400, 400, 400]);
+    expect(browser.visits[0]!.page).toMatchObject({ status: 200 });
+    expect(await usageWith(await session.accessToken())).toMatchObject({ ok: true });
   });
 
   it('is refused by the issuer when the code verifier does not match the challenge', async () => {

@@ -1,7 +1,8 @@
-// The tray's usage meter: the words the trader reads for each session and quota state, and the gauge icon.
+// The tray's usage meter: the words the trader reads for each session and quota state, the gauge icon, and
+// the reads after answers that end close together.
 import { describe, expect, it } from 'vitest';
 import type { UsageCurrentResponse } from '@strat-coach/server/contract';
-import { meterIcon, meterView } from '../src/main/usage-meter';
+import { createUsageMeter, meterIcon, meterView } from '../src/main/usage-meter';
 
 const signedIn = { status: 'signed_in', subject: 'user_1', expiresAt: 0 } as const;
 
@@ -77,5 +78,51 @@ describe('meterIcon', () => {
     }
     const full = meterIcon({ level: 'full', percent: 100 }, 16);
     expect(pixel(full, 16, 8, 3)).toEqual([0xd9, 0x30, 0x25, 0xff]);
+  });
+});
+
+describe('the reads after answers', () => {
+  /**
+   * /usage/current as the server answers it: 10,000 tokens per recorded answer; with `settled`, once that answer
+   * is recorded. A stopped answer is recorded a moment after its stream ends, when the test says so.
+   */
+  function usageServer() {
+    const recorded = new Set<string>();
+    const waiting = new Map<string, () => void>();
+    let reads = 0;
+    const current = () => {
+      const used = recorded.size * 10_000;
+      return usage({ limit: 100_000, used, remaining: 100_000 - used, percent: used / 1_000 });
+    };
+    return {
+      reads: () => reads,
+      record(requestId: string) {
+        recorded.add(requestId);
+        waiting.get(requestId)?.();
+      },
+      fetchUsage: (settled?: string) =>
+        new Promise<ReturnType<typeof current>>((resolve) => {
+          reads += 1;
+          if (!settled || recorded.has(settled)) resolve(current());
+          else waiting.set(settled, () => resolve(current()));
+        }),
+    };
+  }
+
+  it('a stopped answer right after a completed one is counted once the server has recorded it', async () => {
+    const server = usageServer();
+    const meter = createUsageMeter({ session: () => signedIn, fetchUsage: server.fetchUsage, onView: () => undefined });
+    meter.afterAnswer({ outcome: 'cancelled', requestId: 'req-A' });
+    server.record('req-B');
+    meter.afterAnswer({ outcome: 'completed', requestId: 'req-B' });
+    meter.afterAnswer({ outcome: 'cancelled', requestId: 'req-C' });
+
+    server.record('req-A');
+    // The one read that follows asks before C is recorded: it must wait for C, or the tray stays at 20%.
+    await expect.poll(() => server.reads()).toBe(2);
+    server.record('req-C');
+    await expect.poll(() => meter.view().percentText).toBe('30%');
+    expect(server.reads()).toBe(2);
+    meter.stop();
   });
 });

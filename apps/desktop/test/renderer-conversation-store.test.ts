@@ -287,6 +287,36 @@ describe('the conversation store', () => {
     expect(scripted.asked[3]?.request).toEqual({ message: 'D?', conversationId: 'c-4', replaces: 'q9' });
   });
 
+  it('Regenerate after the model refused a chart question asks it again with its chart, back from the box', () => {
+    const chart = pending('iVBORw0KGgo=', 'SPY 60m');
+    useChartStore.setState({ charts: [chart] });
+    ask('Is this a 2-1-2?');
+    scripted.asked[0]!.send(start('c-5', 'a-1', 'q-1'));
+    scripted.asked[0]!.send({
+      event: 'stream_error',
+      data: { code: 'refused', message: 'Declined.', retryable: false },
+    });
+    expect(useChartStore.getState().charts).toEqual([chart]);
+
+    store().regenerate();
+    expect(scripted.asked[1]?.request).toEqual({
+      message: 'Is this a 2-1-2?',
+      conversationId: 'c-5',
+      images: [{ mediaType: 'image/png', data: 'iVBORw0KGgo=', label: 'SPY 60m' }],
+      replaces: 'q-1',
+    });
+    expect(useChartStore.getState()).toMatchObject({ charts: [], sent: [chart] });
+    expect(store().live?.charts).toMatchObject([{ data: 'iVBORw0KGgo=', label: 'SPY 60m' }]);
+
+    // Answered this time: the chart is the conversation's, and a new one in the box waits for the next question.
+    scripted.asked[1]!.send(start('c-5', 'a-2', 'q-2'));
+    scripted.asked[1]!.send(complete);
+    useChartStore.setState({ charts: [pending('iVBORw0KGgoAAAA=', 'SPY D')] });
+    store().regenerate();
+    expect(scripted.asked[2]?.request).toEqual({ message: 'Is this a 2-1-2?', conversationId: 'c-5', replaces: 'q-2' });
+    expect(useChartStore.getState().charts).toHaveLength(1);
+  });
+
   it('Retry asks the same question again in the same conversation, replacing the failed turn', () => {
     ask('Try me');
     const failed = scripted.asked[0]!;

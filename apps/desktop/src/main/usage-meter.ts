@@ -151,6 +151,9 @@ export function createUsageMeter(options: {
   let current = meterView(options.session(), null);
   let inFlight: Promise<MeterView> | null = null;
   let again: Promise<MeterView> | null = null;
+  // The stopped answer the queued read waits for: kept across the calls that share that read, so a plain call
+  // (another answer that completed) does not drop it and leave the meter low until the next timed read.
+  let againSettled: string | undefined;
 
   const publish = () => {
     current = meterView(options.session(), usage);
@@ -181,11 +184,14 @@ export function createUsageMeter(options: {
       return inFlight;
     }
     // Several calls during one read get one more read between them, not one each.
+    againSettled = settled ?? againSettled;
     again ??= inFlight
       .catch(() => current)
       .then(() => {
+        const waitFor = againSettled;
         again = null;
-        return refresh(settled ? { settled } : {});
+        againSettled = undefined;
+        return refresh(waitFor ? { settled: waitFor } : {});
       });
     return again;
   };

@@ -8,7 +8,10 @@ export const CALLBACK_PATH = '/callback';
 
 export interface LoopbackListener {
   redirectUri: string;
-  /** The authorization code, once the browser came back with the expected state. Rejects with an AuthError. */
+  /**
+   * The authorization code, once the browser came back with the expected state (redirects with another state are
+   * refused and waited past). Rejects with an AuthError.
+   */
   code: Promise<string>;
   close(): void;
 }
@@ -75,6 +78,9 @@ export async function listenForCallback(options: {
     }
     const result = readCallback(url.searchParams, options.expectedState);
     answer(response, result.ok ? 200 : 400, result.ok ? SIGNED_IN : FAILED);
+    // Any process or page on this machine can reach the port: a request without our state is not the browser
+    // coming back, and must not end the sign-in. It is refused, and the listener waits on for the real one.
+    if (!result.ok && result.error.code === 'state_mismatch') return;
     finish(result);
   });
 

@@ -131,6 +131,13 @@ const chartImage = (chart: PendingChart): ChatImage => ({
 /** What "Continue" sends: the coaching prompt tells the model to pick up where the cut-short answer stopped. */
 export const CONTINUE_MESSAGE = 'Continue';
 
+/**
+ * Whether an ended answer's charts went back to the box: the model refused its question (the server leaves the
+ * question's charts out from then on), or it ended before the server named the conversation.
+ */
+const chartsReturned = (answer: LiveAnswer): boolean =>
+  answer.withChart && (answer.error?.code === 'refused' || !answer.conversationId);
+
 const rateLimited = (notice: Notice | null, now: number): boolean =>
   notice?.kind === 'rate_limited' && notice.until > now;
 
@@ -187,7 +194,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
         // The model refused: the server leaves that question (and the charts it sent) out from now on. Or the answer
         // failed before the server named the conversation: the next question cannot follow up on it. Either way the
         // charts go back to the box to ask about again.
-        if (event.event === 'stream_error' && (event.data.code === 'refused' || !current.conversationId) && withChart) {
+        if (event.event === 'stream_error' && chartsReturned({ ...current, error: event.data })) {
           useChartStore.getState().unsend();
         }
       },
@@ -306,10 +313,20 @@ export const useConversationStore = create<ConversationState & ConversationActio
       const question = live?.question ?? lastTurn(history, null).question?.content;
       if (!question) return;
       // The question's charts are on the server already: the same question goes out without them, and keeps them.
+      // Not when they went back to the box (the model refused the question, or it ended before the server named the
+      // conversation): the server does not carry them over, so the same question goes out with them again, as the
+      // trader asked it, and they are the conversation's once more.
+      const charts = live && chartsReturned(live) ? useChartStore.getState().charts : [];
       send(
-        { message: question, conversationId: currentId, ...replacing(history, live) },
-        { replaceLive: live !== null, replaceLast: true },
+        {
+          message: question,
+          conversationId: currentId,
+          ...(charts.length > 0 ? { images: charts.map(chartImage) } : {}),
+          ...replacing(history, live),
+        },
+        { replaceLive: live !== null, replaceLast: true, charts: charts.map(questionChart) },
       );
+      if (charts.length > 0) useChartStore.getState().markSent();
     },
 
     editLast() {
