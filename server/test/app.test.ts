@@ -70,7 +70,10 @@ describe('GET /api/v1/status', () => {
 
   it('warns when the local issuer signs in for a production database', async () => {
     const production = await postgresTestDatabase();
-    const app = await buildTestApp({ database: production.db, env: { DATABASE_URL: TEST_DATABASE_URL } });
+    const app = await buildTestApp({
+      database: production.db,
+      env: { DATABASE_URL: TEST_DATABASE_URL, AUTH_LOCAL_ISSUER: '1' },
+    });
     try {
       const response = await app.app.inject({ method: 'GET', url: '/api/v1/status' });
       expect(response.json()).toMatchObject({

@@ -96,12 +96,17 @@ describe('loadConfig', () => {
       expect(config.host).toBe('0.0.0.0');
     });
 
-    it('warns when a production database is signed into by the local issuer', () => {
-      const config = loadConfig({ DATABASE_URL: 'postgres://coach@db.internal/coach' });
-      expect(config.warnings).toEqual([expect.stringMatching(/local issuer.*AUTH_ISSUER/s)]);
-      expect(config.auth).toMatchObject({ mode: 'local', warning: config.warnings[0] });
-      expect(loadConfig({}).warnings).toEqual([]);
-    });
+    it.each([{ DATABASE_URL: 'postgres://coach@db.internal/coach' }, { REDIS_URL: 'redis://cache.internal:6379' }])(
+      'refuses to sign in for a deployment’s %o: a proxy on the host makes everyone local',
+      (deployment) => {
+        expect(() => loadConfig(deployment)).toThrow(/AUTH_ISSUER is not.*AUTH_LOCAL_ISSUER=1/s);
+        // Run on the owner's own machine, on purpose: it starts, and warns.
+        const config = loadConfig({ ...deployment, AUTH_LOCAL_ISSUER: '1' });
+        expect(config.warnings).toEqual([expect.stringMatching(/local issuer.*AUTH_ISSUER/s)]);
+        expect(config.auth).toMatchObject({ mode: 'local', warning: config.warnings[0] });
+        expect(loadConfig({}).warnings).toEqual([]);
+      },
+    );
   });
 
   describe('Clerk mode names its authorized parties', () => {

@@ -54,6 +54,8 @@ export const EnvSchema = Type.Object({
   CLERK_PUBLISHABLE_KEY: Type.Optional(Type.String({ pattern: '^pk_(test|live)_[A-Za-z0-9+/=_-]+$' })),
   CORS_ORIGINS: Type.Optional(Type.String()),
   AUTH_OAUTH_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' })),
+  /** 1: the built-in local issuer with DATABASE_URL or REDIS_URL set (a developer's own machine). */
+  AUTH_LOCAL_ISSUER: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
   WEB_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** This instance's name in /status and the logs; Railway's replica id, else host:pid. */
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,100}$' })),
@@ -311,14 +313,26 @@ function readAuth(env: Env): AuthConfig {
           `or set AUTH_ISSUER (Clerk) to serve a network.`,
       );
     }
+    // A proxy on the same host (nginx's default proxy_pass to 127.0.0.1 adds no Forwarded header and sends a
+    // loopback Host) makes every request look local: the issuer then hands the owner's token to anyone the proxy
+    // serves. A deployment's database or Redis says this is a server, not someone's own machine: it is refused
+    // unless the operator says otherwise. It only warned before, and a warning is read after the fact.
+    const deployed = env.DATABASE_URL ? 'DATABASE_URL' : env.REDIS_URL ? 'REDIS_URL' : null;
+    if (deployed && env.AUTH_LOCAL_ISSUER !== '1') {
+      throw new ConfigError(
+        `${deployed} is set and AUTH_ISSUER is not: the built-in local issuer would sign in everyone who reaches it ` +
+          `from this machine, a proxy in front of it included, as its one owner. Set AUTH_ISSUER (Clerk) for a ` +
+          `deployment, or AUTH_LOCAL_ISSUER=1 to run the local issuer on your own machine with it.`,
+      );
+    }
     return {
       mode: 'local',
       issuer: `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`,
       oauthClientId: env.AUTH_OAUTH_CLIENT_ID ?? LOCAL_OAUTH_CLIENT_ID,
-      warning: env.DATABASE_URL
-        ? 'auth: DATABASE_URL is set but AUTH_ISSUER is not, so the built-in local issuer signs in everyone ' +
-          'who reaches it from this machine (a proxy in front of it included) as one owner. Set AUTH_ISSUER ' +
-          '(Clerk) for a production deployment.'
+      warning: deployed
+        ? `auth: ${deployed} is set but AUTH_ISSUER is not (AUTH_LOCAL_ISSUER=1), so the built-in local issuer ` +
+          'signs in everyone who reaches it from this machine (a proxy in front of it included) as one owner. Set ' +
+          'AUTH_ISSUER (Clerk) for a production deployment.'
         : null,
     };
   }
