@@ -204,6 +204,19 @@ describe('key rotation', () => {
   });
 });
 
+describe('GET /status', () => {
+  it('looks at the issuer’s key set once in a while, however often it is asked, anonymously', async () => {
+    const before = issuer.jwksFetches();
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, () => test.app.inject({ method: 'GET', url: '/api/v1/status' })),
+    );
+    expect(statuses.map((status) => status.json<{ dependencies: { auth: unknown } }>().dependencies.auth)).toEqual(
+      Array.from({ length: 50 }, () => ({ mode: 'clerk', ok: true, latencyMs: expect.any(Number) })),
+    );
+    expect(issuer.jwksFetches() - before).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('an unreachable issuer', () => {
   it('answers 503 unavailable, not 401: the token may be fine', async () => {
     const down = await startTestIssuer();

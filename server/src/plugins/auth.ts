@@ -112,6 +112,13 @@ function bearerToken(request: FastifyRequest): string | null {
   return match[1];
 }
 
+/**
+ * How long one look at the issuer's key set answers GET /status. /status is public, and each call fetched the key set
+ * from the issuer (51 anonymous calls, 51 fetches): a flood of them could get this server's address throttled by
+ * Clerk, whose keys verify every token. One look at a time, kept this long.
+ */
+export const JWKS_PROBE_FRESH_MS = 5_000;
+
 async function probeJwks(auth: Extract<AuthConfig, { mode: 'clerk' }>): Promise<AuthStatus> {
   const started = performance.now();
   try {
@@ -254,11 +261,15 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (token === null) throw unauthorized('token_missing');
       await identify(request, token);
     });
-    app.decorate('authStatus', async (): Promise<AuthStatus> =>
-      auth.mode === 'local'
-        ? { mode: 'local', ok: true, latencyMs: 0, ...(auth.warning ? { message: auth.warning } : {}) }
-        : probeJwks(auth),
-    );
+    let probe: { at: number; status: Promise<AuthStatus> } | null = null;
+    app.decorate('authStatus', async (): Promise<AuthStatus> => {
+      if (auth.mode === 'local') {
+        return { mode: 'local', ok: true, latencyMs: 0, ...(auth.warning ? { message: auth.warning } : {}) };
+      }
+      const now = performance.now();
+      if (probe === null || now - probe.at > JWKS_PROBE_FRESH_MS) probe = { at: now, status: probeJwks(auth) };
+      return probe.status;
+    });
   },
   { name: 'auth', dependencies: ['database', 'redis'] },
 );
