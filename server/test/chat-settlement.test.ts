@@ -8,7 +8,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateOutputTokens } from '../src/services/coach-history.js';
+import { priceLookup } from '../src/config/pricing.js';
 import { COUNT_WAIT_MS } from '../src/services/coach-stream.js';
+import { sweepReservations } from '../src/services/turn-settlement.js';
 import { bearer } from './support/app.js';
 import { eventually } from './support/eventually.js';
 import { ledgerOf, startProxiedChat, type ProxiedChat } from './support/proxied-chat.js';
@@ -67,6 +69,49 @@ describe('recording a turn when the database fails at its end', () => {
     // A second replay (another instance, a timer) finds nothing to do and changes nothing.
     expect(await h.test.app.turns.recover()).toEqual({ replayed: 0, swept: 0 });
     expect(await ledgerOf(h.database, user.id)).toEqual(after);
+  });
+
+  it('a turn another instance swept while it waited in the outbox is billed what it used once replayed', async () => {
+    const { user, headers } = await h.trader();
+    h.fake.script({ chunks: ['A 2-1-2 ', 'up on the 60.'], chunkDelayMs: 150 });
+    const result = await h.chat(
+      headers,
+      { message: 'Is this a 2-1-2 too?' },
+      {
+        onEvent: (event) => {
+          if (event.event === 'content_delta' && String(event.data.text).includes('60')) h.proxy.setMode('refuse');
+        },
+      },
+    );
+    expect(result.events.at(-1)?.event).toBe('stream_complete');
+    expect(await outboxFiles()).toHaveLength(1);
+    const held = await ledgerOf(h.database, user.id);
+
+    // This instance's database stays away past the sweeper's threshold; another instance, which reaches it, sweeps.
+    await h.database.db.query(
+      `UPDATE quota_reservations SET created_at = now() - interval '1 hour' WHERE user_id = $1`,
+      [user.id],
+    );
+    const swept = await sweepReservations({
+      db: h.database.db,
+      priceFor: priceLookup(h.test.config.anthropic.coach),
+      log: h.test.app.log,
+      staleAfterMs: 60_000,
+    });
+    expect(swept).toBe(1);
+    expect((await ledgerOf(h.database, user.id)).quota_used).toBe(held.quota_reserved);
+
+    h.proxy.setMode('forward');
+    expect((await h.test.app.turns.recover()).replayed).toBe(1);
+    const after = await ledgerOf(h.database, user.id);
+    // What the answer used, as the stream counted it, not the reservation the sweeper billed.
+    const { rows } = await h.database.db.query<{ status: string; error_code: string | null; quota_tokens: number }>(
+      'SELECT status, error_code, quota_tokens FROM token_usage WHERE user_id = $1',
+      [user.id],
+    );
+    expect(rows).toEqual([{ status: 'ok', error_code: null, quota_tokens: expect.any(Number) }]);
+    expect(rows[0]!.quota_tokens).toBeLessThan(held.quota_reserved);
+    expect(after).toMatchObject({ quota_reserved: 0, reservations: 0, quota_used: rows[0]!.quota_tokens });
   });
 
   it('a stopped answer kept in the outbox is recorded with its ending: history still says it was stopped', async () => {
@@ -222,12 +267,13 @@ describe('recording a turn when the database fails at its end', () => {
     h.proxy.setMode('forward');
     const outbox = join(h.test.config.dataDir, 'outbox');
     const [waiting] = await outboxFiles();
-    // A turn whose answer the database will never take (a NUL byte), and a file that is not a turn at all.
+    // A turn the database will never take (an id that is no uuid, refused as the statement is bound), and a file
+    // that is not a turn at all.
     const poisoned = JSON.parse(await readFile(join(outbox, waiting!), 'utf8')) as { assistantMessageId: string };
     const poisonedId = '00000000-0000-4000-8000-000000000001';
     await writeFile(
       join(outbox, `${poisonedId}.json`),
-      JSON.stringify({ ...poisoned, assistantMessageId: poisonedId, answer: 'bad \u0000 text' }),
+      JSON.stringify({ ...poisoned, assistantMessageId: poisonedId, refusedQuestionId: 'not-a-uuid' }),
     );
     await writeFile(join(outbox, 'torn.json'), '{"assistantMessage');
 

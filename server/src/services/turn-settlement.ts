@@ -154,9 +154,14 @@ export async function replayOutbox(deps: SettlementDeps): Promise<number> {
     const context = { turnId: turn.assistantMessageId, requestId: turn.usage?.requestId };
     try {
       const finished = await turns.finish(turn);
+      // Settled meanwhile by a sweeper (this turn waited longer than its threshold): its bill is put right.
+      const corrected = !finished.settled && turn.usage !== null && (await turns.correctSwept(turn.usage));
       await deps.outbox.remove(turn.assistantMessageId);
       replayed += 1;
-      deps.log.info({ ...context, alreadySettled: !finished.settled }, 'recorded a coaching turn from the outbox');
+      deps.log.info(
+        { ...context, alreadySettled: !finished.settled, sweptBillCorrected: corrected },
+        'recorded a coaching turn from the outbox',
+      );
     } catch (error) {
       if (isDataError(error)) {
         deps.log.error({ ...context, err: error }, 'the database refuses this turn: moved to outbox/failed');

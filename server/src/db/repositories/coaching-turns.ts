@@ -316,6 +316,41 @@ export function coachingTurnsRepository(db: Queryable) {
       return { settled: row?.settled ?? false, quotaUsed: row?.quota_used ?? null };
     },
 
+    /**
+     * Puts what a turn really used in place of the sweeper's bill for it. A turn waiting in one instance's outbox
+     * (its database away longer than the sweeper's threshold) is settled meanwhile by another instance's sweeper,
+     * which bills its whole reservation (`unsettled`); replayed later, it found its reservation gone and its real
+     * usage was dropped: the trader paid the input estimate and the answer's whole budget. The sweeper's row takes
+     * the real figures (and a new recorded_at, so the overage pass sums it again), and the period's counter moves by
+     * the difference when it still counts that period. The answer itself is not stored: the conversation has moved
+     * on. True when there was such a row.
+     */
+    async correctSwept(usage: NewUsageRecord): Promise<boolean> {
+      const { rows } = await db.query<{ corrected: boolean }>(
+        `WITH swept AS (
+           SELECT id, quota_tokens FROM token_usage
+            WHERE request_id = $1 AND user_id = $2 AND error_code = 'unsettled'
+            LIMIT 1 FOR UPDATE
+         ), corrected AS (
+           UPDATE token_usage t
+              SET input_tokens = v.input_tokens, output_tokens = v.output_tokens,
+                  cache_read_tokens = v.cache_read_tokens, cache_write_tokens = v.cache_write_tokens,
+                  cost_usd = v.cost_usd, latency_ms = v.latency_ms, ttft_ms = v.ttft_ms, status = v.status,
+                  error_code = v.error_code, quota_tokens = v.quota_tokens, recorded_at = now()
+             FROM swept s, jsonb_populate_record(NULL::token_usage, $3::jsonb) v
+            WHERE t.id = s.id
+           RETURNING t.user_id, t.billing_period_start, s.quota_tokens AS billed, t.quota_tokens AS used
+         ), counted AS (
+           UPDATE users u SET quota_used = greatest(0, u.quota_used - c.billed + c.used)
+             FROM corrected c
+            WHERE u.id = c.user_id AND u.quota_period_start = c.billing_period_start
+         )
+         SELECT EXISTS (SELECT 1 FROM corrected) AS corrected`,
+        [usage.requestId, usage.userId, usageValues(usage)],
+      );
+      return rows[0]?.corrected ?? false;
+    },
+
     /** The turn a request of the user's started and that is not settled yet; null when there is none. */
     async unsettled(userId: string, requestId: string): Promise<string | null> {
       const { rows } = await db.query<{ turn_id: string }>(
