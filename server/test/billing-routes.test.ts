@@ -1,10 +1,15 @@
 // Checkout and the Customer Portal through HTTP, against the loopback fake Stripe: the exact parameters the
 // server sends (mode, prices, client_reference_id, customer, return URLs) and what the trader gets back. And
 // a server without billing: every billing route answers 503 billing_unconfigured, /status says so.
+import type { LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../src/config/env.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+import { buildTestApp } from './support/app.js';
 import { deliverEvent, stripeApi } from './support/billing-harness.js';
 import { PRICE_ENTERPRISE, PRICE_PRO, startFakeStripe, type FakeStripe } from './support/fake-stripe.js';
+import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from './support/rate-limit.js';
 import { newCustomerId, stripeEvent, subscription } from './support/stripe-events.js';
 
 const RETURN_URL = 'https://coach.example.com/billing/done';
@@ -183,6 +188,52 @@ describe('billing on', () => {
     expect(stripe.requests.length).toBe(calls);
   });
 
+  it('checkout and the portal: five a minute per trader, then 429 rate_limited, Stripe not called; no question used', async () => {
+    const { user, headers } = await h.trader();
+    const sessions = () =>
+      stripe.requests.filter(
+        (request) =>
+          request.path === '/v1/checkout/sessions' && request.params.client_reference_id === user.clerkUserId,
+      ).length;
+    const portals = () => stripe.requests.filter((request) => request.path === '/v1/billing_portal/sessions').length;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post('checkout', headers, { tier: 'pro' })));
+    const codes = answers.map((answer) => answer.statusCode);
+    expect(codes.filter((code) => code === 200)).toHaveLength(5);
+    expect(codes.filter((code) => code === 429)).toHaveLength(15);
+    expect(sessions()).toBe(5);
+    const refused = answers.find((answer) => answer.statusCode === 429)!;
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(refused.json()).toEqual({
+      error: {
+        code: 'rate_limited',
+        message: expect.stringMatching(
+          /^Too many requests: Upgrade and Manage plan allow 5 a minute\. Try again in \d+ s\.$/,
+        ),
+        window: 'minute',
+        retryAfterMs: expect.any(Number),
+      },
+    });
+
+    // The portal shares the budget: Stripe is not asked.
+    const before = portals();
+    const portal = await post('portal', headers);
+    expect(portal.statusCode).toBe(429);
+    expect(portal.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(portals()).toBe(before);
+
+    // Another trader has a budget of their own; the trader's questions have theirs, untouched.
+    expect((await post('checkout', (await h.trader()).headers, { tier: 'pro' })).statusCode).toBe(200);
+    const question = await h.test.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers,
+      payload: { message: 'Is this 2-1-2 live?' },
+    });
+    expect(question.statusCode).toBe(200);
+    expect(question.headers['x-ratelimit-remaining']).toBe('9');
+  });
+
   it('/status reports billing on and overage metered', async () => {
     const status = await h.test.app.inject({ method: 'GET', url: '/api/v1/status' });
     expect(status.json().dependencies.billing).toEqual({
@@ -191,6 +242,36 @@ describe('billing on', () => {
       latencyMs: null,
       overage: 'metered',
     });
+  });
+});
+
+describe('billing on, two instances and one Redis', () => {
+  it('the trader’s five a minute are shared by every instance', async () => {
+    const stripe = await startFakeStripe();
+    const keyPrefix = uniqueKeyPrefix();
+    const env = { ...stripe.env, REDIS_URL: TEST_REDIS_URL };
+    const tweak = (config: Config) => {
+      stripeApi(stripe)(config);
+      config.rateLimit = { keyPrefix };
+    };
+    const h = await startApiHarness({ env, tweak });
+    const other = await buildTestApp({ database: h.database.another(), env: { ...h.issuer.env, ...env }, tweak });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const { headers } = await h.trader();
+      const checkout = (app: typeof other.app): Promise<LightMyRequestResponse> =>
+        app.inject({ method: 'POST', url: '/api/v1/billing/checkout', headers, payload: { tier: 'pro' } });
+      const first = [await checkout(h.test.app), await checkout(other.app), await checkout(h.test.app)];
+      const later = [await checkout(other.app), await checkout(h.test.app), await checkout(other.app)];
+      expect([...first, ...later].map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200, 200, 429]);
+      expect((await checkout(h.test.app)).json()).toMatchObject({ error: { code: 'rate_limited', window: 'minute' } });
+    } finally {
+      await other.close();
+      await h.close();
+      await stripe.close();
+      await deleteKeys(redis, keyPrefix);
+      redis.disconnect();
+    }
   });
 });
 

@@ -76,13 +76,27 @@ const subscribed =
 
 type Subscriber = Awaited<ReturnType<typeof freeTrader>>;
 
+/** A Checkout Session's completion as Stripe sends it for one this server made: the trader in its metadata too. */
+const ourCheckout = (options: { subject: string; customer: string; subscription: string }) => ({
+  ...checkoutCompleted(options),
+  metadata: { strat_coach_subject: options.subject },
+});
+
 /** Stripe's checkout.session.completed for the trader's subscription `sub`, sent `created`. */
 const checkoutEvent = (trader: Subscriber, sub: { id: string }, created?: Date) =>
   stripeEvent(
     'checkout.session.completed',
-    checkoutCompleted({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
+    ourCheckout({ subject: trader.user.clerkUserId, customer: trader.customer, subscription: sub.id }),
     created,
   );
+
+const linkedCustomer = async (userId: string): Promise<string | null> => {
+  const { rows } = await h.database.db.query<{ stripe_customer_id: string | null }>(
+    'SELECT stripe_customer_id FROM users WHERE id = $1',
+    [userId],
+  );
+  return rows[0]?.stripe_customer_id ?? null;
+};
 
 describe('POST /api/v1/billing/webhook: signatures', () => {
   it('refuses a bad signature with 400 and changes nothing; the same event signed properly is then applied', async () => {
@@ -199,6 +213,68 @@ describe('POST /api/v1/billing/webhook: plans', () => {
     expect((await usage(trader.headers)).tier).toBe('pro');
     const { rows } = await h.database.db.query('SELECT id FROM billing_events WHERE id = $1', [event.id]);
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('POST /api/v1/billing/webhook: who a session may name', () => {
+  it('an event naming a paying trader from another Stripe customer is ignored with a warning: the trader stays pro', async () => {
+    const trader = await freeTrader();
+    await h.deliver(stripeEvent('customer.subscription.created', subscribed(trader)(), secondsAgo(60)));
+    expect((await usage(trader.headers)).tier).toBe('pro');
+
+    // Someone else's Checkout (or a subscription) on the same account that names the trader: its customer has no
+    // live subscription, so applied it would drop the trader to free.
+    const stranger = newCustomerId();
+    const theirs = subscription({
+      customer: stranger,
+      price: PRICE_PRO,
+      status: 'incomplete_expired',
+      periodStart: secondsAgo(30),
+      metadata: { strat_coach_subject: trader.user.clerkUserId },
+    });
+    const completed = stripeEvent(
+      'checkout.session.completed',
+      ourCheckout({ subject: trader.user.clerkUserId, customer: stranger, subscription: theirs.id }),
+      secondsAgo(20),
+    );
+    expect(await h.deliver(completed)).toEqual({ statusCode: 200, body: { received: true } });
+    const updated = stripeEvent('customer.subscription.updated', theirs, secondsAgo(10));
+    expect(await h.deliver(updated)).toEqual({ statusCode: 200, body: { received: true } });
+
+    expect((await usage(trader.headers)).tier).toBe('pro');
+    expect(await linkedCustomer(trader.user.id)).toBe(trader.customer);
+    const warned = h.warnings.filter((line) => line.userId === trader.user.id);
+    expect(warned).toEqual(
+      [completed, updated].map((event): unknown =>
+        expect.objectContaining({
+          level: 40,
+          event: event.id,
+          customer: stranger,
+          linkedCustomer: trader.customer,
+          msg: 'billing: the event names a trader linked to another Stripe customer; ignored',
+        }),
+      ),
+    );
+    expect(JSON.stringify(warned)).not.toContain(trader.user.clerkUserId);
+  });
+
+  it('a session this server did not make (a Payment Link: client_reference_id alone) links no one', async () => {
+    const trader = await freeTrader();
+    // A Payment Link or Pricing Table lets the buyer set client_reference_id; this server's Checkout also names the
+    // trader in the session's metadata, which only the secret key can set.
+    const sub = subscription({ customer: trader.customer, price: PRICE_PRO, periodStart: trader.anchor });
+    h.stripe.subscriptions.set(sub.id, sub);
+    const foreign = checkoutCompleted({
+      subject: trader.user.clerkUserId,
+      customer: trader.customer,
+      subscription: sub.id,
+    });
+    expect(await h.deliver(stripeEvent('checkout.session.completed', foreign))).toEqual({
+      statusCode: 200,
+      body: { received: true },
+    });
+    expect((await usage(trader.headers)).tier).toBe('free');
+    expect(await linkedCustomer(trader.user.id)).toBeNull();
   });
 });
 

@@ -82,6 +82,54 @@ describe('GET /api/v1/usage/current', () => {
   });
 });
 
+describe('GET /api/v1/usage/current?settled=', () => {
+  it('waits for at most two of a trader’s answers at once; a third read answers at once', async () => {
+    const { user, headers } = await h.trader();
+    // Answers reserved and not settled yet (still streaming): a read naming one waits until it is recorded.
+    const reserve = async () => {
+      const requestId = crypto.randomUUID();
+      await h.database.db.query(
+        `INSERT INTO quota_reservations (turn_id, user_id, request_id, model, period_start, input_tokens, tokens)
+         VALUES ($1, $2, $3, 'claude-sonnet-4-5', now(), 0, 100)`,
+        [crypto.randomUUID(), user.id, requestId],
+      );
+      return requestId;
+    };
+    const settle = (requestId: string) =>
+      h.database.db.query('DELETE FROM quota_reservations WHERE request_id = $1', [requestId]);
+    const read = (requestId: string) => {
+      const answer = { done: false };
+      const response = h.test.app
+        .inject({ method: 'GET', url: `/api/v1/usage/current?settled=${requestId}`, headers })
+        .finally(() => {
+          answer.done = true;
+        });
+      return Object.assign(answer, { response });
+    };
+
+    const pending = [await reserve(), await reserve(), await reserve()];
+    const waiting = [read(pending[0]!), read(pending[1]!)];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = performance.now();
+    const third = await read(pending[2]!).response;
+    expect(third.statusCode).toBe(200);
+    expect(third.json().tier).toBe('free');
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(waiting.map((wait) => wait.done)).toEqual([false, false]);
+
+    await Promise.all(pending.slice(0, 2).map(settle));
+    expect((await Promise.all(waiting.map((wait) => wait.response))).map((response) => response.statusCode)).toEqual([
+      200, 200,
+    ]);
+    // Those two answered: the next read waits again.
+    const next = read(pending[2]!);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(next.done).toBe(false);
+    await settle(pending[2]!);
+    expect((await next.response).statusCode).toBe(200);
+  });
+});
+
 describe('GET /api/v1/usage/history', () => {
   it('pages the newest records first', async () => {
     const { user, headers } = await h.trader();

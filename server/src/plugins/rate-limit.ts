@@ -1,7 +1,7 @@
 // Per-user, per-tier request limits as hooks routes opt into, after authentication and validation:
-// `{ onRequest: [app.authenticate, app.rateLimitCheck], preHandler: [app.rateLimit] }`. Sets the
-// X-RateLimit-* headers, answers 429 `rate_limited` when a window is full, and records each rejection off
-// the request path.
+// `{ onRequest: [app.authenticate, app.rateLimitCheck], preHandler: [app.rateLimit] }`, and a small budget of
+// its own for the routes that call Stripe (`app.billingRateLimit`). Sets the X-RateLimit-* headers, answers 429
+// `rate_limited` when a window is full, and records each rejection off the request path.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/env.js';
@@ -13,9 +13,11 @@ import { createRedisRateLimiter, DEFAULT_KEY_PREFIX } from '../services/rate-lim
 import {
   closestToExhaustion,
   createMemoryRateLimiter,
+  MINUTE_MS,
   windowRules,
   type LocalRateLimiter,
   type RateLimitDecision,
+  type WindowRule,
 } from '../services/rate-limiter.js';
 import { currentUser } from './auth.js';
 
@@ -34,14 +36,30 @@ declare module 'fastify' {
      * rateLimit preHandler still decides.
      */
     rateLimitCheck: RouteHook;
+    /**
+     * A preHandler (after `authenticate`) for the routes that call Stripe (Checkout, the Portal): BILLING_RULES per
+     * user, whatever the tier, in a log of its own, so it takes no question from the tier's limit; or 429.
+     */
+    billingRateLimit: RouteHook;
   }
 }
 
+/**
+ * Checkout and the Portal each call Stripe, whose rate limit is the operator's whole account (and the SDK retries a
+ * refusal): one trader's loop of Upgrades (200 made 200 Checkout Sessions) could use it up and break every other
+ * trader's Checkout and the overage reports. A trader clicks Upgrade or Manage plan once or twice; five a minute
+ * leaves room for a retry.
+ */
+const BILLING_RULES: readonly WindowRule[] = [{ window: 'minute', limit: 5, durationMs: MINUTE_MS }];
+
+/** The billing budget's log, beside the questions' (keyed by the bare user id, a UUID, so the two never meet). */
+const billingBucket = (userId: string) => `billing:${userId}`;
+
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
-function rejectionMessage(tier: string, limit: number, decision: Extract<RateLimitDecision, { allowed: false }>) {
+function rejectionMessage(allowance: string, limit: number, decision: Extract<RateLimitDecision, { allowed: false }>) {
   const per = decision.window === 'hour' ? 'an hour' : 'a minute';
-  return `Too many requests: the ${tier} plan allows ${limit} ${per}. Try again in ${seconds(decision.retryAfterMs)} s.`;
+  return `Too many requests: ${allowance} ${limit} ${per}. Try again in ${seconds(decision.retryAfterMs)} s.`;
 }
 
 export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'redisTimeBoxMs'> }>(
@@ -82,6 +100,7 @@ export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'redisTim
       request: FastifyRequest,
       user: User,
       decision: Extract<RateLimitDecision, { allowed: false }>,
+      allowance = `the ${user.tier} plan allows`,
     ): never => {
       const limit = decision.windows.find((window) => window.window === decision.window)?.limit ?? 0;
       events.record({
@@ -95,7 +114,7 @@ export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'redisTim
       });
       throw new AppError(
         'rate_limited',
-        rejectionMessage(user.tier, limit, decision),
+        rejectionMessage(allowance, limit, decision),
         { window: decision.window, retryAfterMs: decision.retryAfterMs },
         { 'retry-after': String(seconds(decision.retryAfterMs)) },
       );
@@ -114,6 +133,13 @@ export const rateLimitPlugin = fp<{ config: Pick<Config, 'rateLimit' | 'redisTim
       if (decision.allowed) return;
       showUsage(reply, decision);
       reject(request, user, decision);
+    });
+
+    app.decorate('billingRateLimit', async (request: FastifyRequest, reply: FastifyReply) => {
+      const user = currentUser(request);
+      const decision = await limiter.consume(billingBucket(user.id), BILLING_RULES);
+      showUsage(reply, decision);
+      if (!decision.allowed) reject(request, user, decision, 'Upgrade and Manage plan allow');
     });
   },
   { name: 'rate-limit', dependencies: ['database', 'redis', 'auth'] },

@@ -53,13 +53,19 @@ export function billingRepository(db: Queryable) {
       return rows.length > 0;
     },
 
-    /** Links Stripe's customer to the trader (by their token's subject); the user id, or null for none such. */
-    async linkCustomer(subject: string, customerId: string): Promise<string | null> {
-      const { rows } = await db.query<{ id: string }>(
-        `UPDATE users SET stripe_customer_id = $2 WHERE clerk_user_id = $1 RETURNING id`,
+    /**
+     * Links Stripe's customer to the trader (by their token's subject) unless the trader has one already, which is
+     * kept: an event must not move a trader to another customer (and the plan with it). The user id and the customer
+     * they are linked to (not `customerId`: refused), or null for no such user.
+     */
+    async linkCustomer(subject: string, customerId: string): Promise<{ userId: string; customerId: string } | null> {
+      const { rows } = await db.query<{ id: string; stripe_customer_id: string }>(
+        `UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2) WHERE clerk_user_id = $1
+         RETURNING id, stripe_customer_id`,
         [subject, customerId],
       );
-      return rows[0]?.id ?? null;
+      const [row] = rows;
+      return row ? { userId: row.id, customerId: row.stripe_customer_id } : null;
     },
 
     /**

@@ -1,6 +1,7 @@
 // POST /billing/checkout (a Stripe Checkout page for a paid plan), POST /billing/portal (the Customer Portal),
 // POST /billing/webhook (Stripe's events, its signature the only auth), GET /billing/return (where both pages
-// send the trader back). Billing off: 503 billing_unconfigured.
+// send the trader back). Billing off: 503 billing_unconfigured. Checkout and the Portal call Stripe, so each trader
+// has a few a minute of them (app.billingRateLimit), then 429 rate_limited.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type Stripe from 'stripe';
@@ -19,7 +20,7 @@ const RETURN_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title
 <body style="font-family:system-ui;margin:4rem auto;max-width:32rem"><h1>Back to Strat Coach</h1>
 <p>Your plan is updated in the app within a few seconds. You can close this tab.</p></body></html>`;
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
 /** Stripe failed or could not be reached: the trader may try again; what Stripe said goes to the log only. */
 function stripeUnavailable(request: FastifyRequest, error: unknown): AppError {
@@ -57,6 +58,8 @@ export const billingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/billing/checkout',
     {
       onRequest: [requireBilling, app.authenticate],
+      // After validation: a request refused as invalid calls no Stripe and uses none of the trader's budget.
+      preHandler: app.billingRateLimit,
       schema: { body: CheckoutRequest, response: { 200: BillingUrlResponse, ...errors } },
     },
     async (request) => {
@@ -134,7 +137,11 @@ export const billingRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/billing/portal',
-    { onRequest: [requireBilling, app.authenticate], schema: { response: { 200: BillingUrlResponse, ...errors } } },
+    {
+      onRequest: [requireBilling, app.authenticate],
+      preHandler: app.billingRateLimit,
+      schema: { response: { 200: BillingUrlResponse, ...errors } },
+    },
     async (request) => {
       const user = currentUser(request);
       const { stripe } = billing();

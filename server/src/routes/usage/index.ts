@@ -21,9 +21,32 @@ import { summarizeUsage } from '../../services/usage-summary.js';
  */
 const SETTLED_WAIT_MS = COUNT_WAIT_MS + 5_000;
 
+/**
+ * Settled-waits one trader may have open at once on this instance. Each looks at the database every 250 ms for up to
+ * SETTLED_WAIT_MS (about 40 queries), so without a cap one trader's parallel reads could keep the pool busy. The
+ * desktop app's meter has one read open at a time (a read in flight is shared, one more queued) and the web page
+ * reads once per stopped answer, so two leave room for both. A read past them answers at once with the usage as it
+ * stands, not 429: the meter shows "Usage unavailable" for anything but a usage answer, and a later read shows the
+ * stopped answer.
+ */
+const MAX_SETTLED_WAITS = 2;
+
 export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.addHook('onRequest', app.authenticate);
   const priceFor = priceLookup(config.anthropic.coach);
+  const settledWaits = new Map<string, number>();
+  const waitForSettled = async (userId: string, requestId: string): Promise<void> => {
+    const open = settledWaits.get(userId) ?? 0;
+    if (open >= MAX_SETTLED_WAITS) return;
+    settledWaits.set(userId, open + 1);
+    try {
+      await app.turns.whenSettled(userId, requestId, SETTLED_WAIT_MS);
+    } finally {
+      const left = (settledWaits.get(userId) ?? 1) - 1;
+      if (left > 0) settledWaits.set(userId, left);
+      else settledWaits.delete(userId);
+    }
+  };
 
   app.get(
     '/usage/current',
@@ -37,7 +60,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
       const user = currentUser(request);
       // After a Stop: the answer's turn is recorded once the server sees the hang-up, which can be after the
       // client let go. Waiting here for it (bounded) spares the client a guessed pause or repeated reads.
-      if (request.query.settled) await app.turns.whenSettled(user.id, request.query.settled, SETTLED_WAIT_MS);
+      if (request.query.settled) await waitForSettled(user.id, request.query.settled);
       const period = billingPeriodAt(user.periodStart, new Date());
       const [totals, quotaUsed, reportedOverage] = await Promise.all([
         app.repos.usage.periodTotals(user.id, period.start),

@@ -61,7 +61,19 @@ async function applyOnce(deps: WebhookDeps, event: Stripe.Event): Promise<Webhoo
     let userId = await billing.userIdByCustomer(change.customerId);
     // Checkout's completion names the trader; a subscription's own events do too (its metadata), so one that
     // arrives before the completion is not lost.
-    if (!userId && change.subject) userId = await billing.linkCustomer(change.subject, change.customerId);
+    if (!userId && change.subject) {
+      const linked = await billing.linkCustomer(change.subject, change.customerId);
+      if (linked && linked.customerId !== change.customerId) {
+        // The trader has their customer already (their own Checkout's). Relinked, their plan would follow this
+        // customer's subscriptions: a buyer who named a paying trader could drop them to free. Ids only in the log.
+        deps.log.warn(
+          { event: event.id, userId: linked.userId, customer: change.customerId, linkedCustomer: linked.customerId },
+          'billing: the event names a trader linked to another Stripe customer; ignored',
+        );
+        return null;
+      }
+      userId = linked?.userId ?? null;
+    }
     if (!userId) return null;
     await applySubscriptions(deps, billing, userId, subscriptions, change.subscription, eventAt);
     return userId;
@@ -82,7 +94,9 @@ function changeOf(event: Stripe.Event): SubscriptionChange | null {
     const subscriptionId = idOf(session.subscription);
     return {
       customerId: idOf(session.customer),
-      subject: session.client_reference_id,
+      // The trader as this server's Checkout named them, in the session's metadata, which only the secret key sets.
+      // Not client_reference_id: a Payment Link or Pricing Table on the same account lets the buyer choose it.
+      subject: session.metadata?.[SUBJECT_METADATA_KEY] ?? null,
       subscription: subscriptionId ? { id: subscriptionId, status: 'incomplete' } : null,
     };
   }
