@@ -159,6 +159,14 @@ describe('a conversation through a refusal and a retry', () => {
       url: `/api/v1/conversations/${String(conversationId)}/messages`,
       headers,
     });
+    // History says which question the model refused: a client reopening the conversation leaves it (and any charts
+    // it sent) out of what follow-ups use, as the server does.
+    expect(
+      messages
+        .json<{ items: { content: string; refused?: true }[] }>()
+        .items.filter((item) => item.refused)
+        .map((item) => item.content),
+    ).toEqual(['Same text']);
     expect(messages.json().items.map((item: { content: string }) => item.content)).toEqual([
       'Question one',
       'First answer.',

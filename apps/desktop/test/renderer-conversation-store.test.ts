@@ -191,6 +191,24 @@ describe('the conversation store', () => {
     expect(useChartStore.getState().sent).toEqual([{ id: 'history-0', label: 'ES D', image: null, region: null }]);
   });
 
+  it('reopened after the model refused a chart question: follow-ups use the chart before it, as the server does', async () => {
+    const chartOf = (label: string) => [{ mediaType: 'image/png', bytes: 9, width: 1, height: 1, label }];
+    scripted.history.push(
+      { id: 'q1', role: 'user', content: 'D?', images: chartOf('ES D'), createdAt: '2026-01-01T00:00:00.000Z' },
+      { id: 'a1', role: 'assistant', content: 'A 2-1-2.', images: [], createdAt: '2026-01-01T00:00:01.000Z' },
+      {
+        id: 'q2',
+        role: 'user',
+        content: 'And this?',
+        images: chartOf('QQQ 5m'),
+        createdAt: '2026-01-01T00:00:02.000Z',
+        refused: true,
+      },
+    );
+    await store().openConversation('c-refused');
+    expect(useChartStore.getState().sent.map((chart) => chart.label)).toEqual(['ES D']);
+  });
+
   it('opens a long conversation at its newest page and puts earlier pages on top, each once, in order', async () => {
     const message = (n: number): MessageItem => ({
       id: `m${n}`,

@@ -76,6 +76,11 @@ export const MessageItem = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     /** An answer that is not whole: 'stopped' (the trader pressed Stop) or 'cut_short' (its length limit). */
     ending: Type.Optional(Type.Union([Type.Literal('stopped'), Type.Literal('cut_short')])),
+    /**
+     * A question the model refused: kept for the trader, but neither it nor its charts reach the model again, so a
+     * client reopening the conversation does not take its charts for the conversation's.
+     */
+    refused: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 );

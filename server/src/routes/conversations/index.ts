@@ -124,6 +124,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           images: message.images,
           createdAt: message.createdAt.toISOString(),
           ...(message.ending ? { ending: message.ending } : {}),
+          ...(message.refused ? { refused: true as const } : {}),
         })),
         nextCursor: page.nextCursor,
       };

@@ -239,8 +239,11 @@ export const useConversationStore = create<ConversationState & ConversationActio
       if (get().currentId !== id) return;
       if (!result.ok) return set({ historyStatus: 'error', notice: noticeFor(result.error, Date.now()) });
       set({ history: result.value.items, historyStatus: 'ready', earlierCursor: result.value.nextCursor });
-      // The conversation's charts are the last ones a question sent; the server shows them to the model.
-      const charts = result.value.items.findLast((item) => item.role === 'user' && item.images.length > 0);
+      // The conversation's charts are the last ones a question sent that the model did not refuse: the server shows
+      // those to the model (a refused question's never again).
+      const charts = result.value.items.findLast(
+        (item) => item.role === 'user' && item.images.length > 0 && item.refused !== true,
+      );
       if (charts) useChartStore.getState().showSent(charts.images);
     },
 
