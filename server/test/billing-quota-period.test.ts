@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from '../src/db/migrate.js';
 import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
-import { addMonths } from '../src/services/billing-period.js';
+import { addMonths, billingPeriodAt } from '../src/services/billing-period.js';
 import { bearer, buildTestApp } from './support/app.js';
 import type { ChatResult } from './support/coach-client.js';
 import { startBillingHarness, type BillingHarness } from './support/billing-harness.js';
@@ -250,6 +250,54 @@ describe('migration 011', () => {
       } finally {
         await server.close();
       }
+    } finally {
+      await rm(before, { recursive: true, force: true });
+      await database.drop();
+    }
+  });
+});
+
+describe('migration 013', () => {
+  it('re-anchors a paid trader anchored at a renewal on a short month’s last day; others stay', async () => {
+    const database = await postgresTestDatabase({ migrated: false });
+    const before = await mkdtemp(join(tmpdir(), 'migrations-012-'));
+    try {
+      await cp(MIGRATIONS_DIR, before, {
+        recursive: true,
+        filter: (source) => !/\/0(1[3-9]|[2-9]\d)_[^/]*\.sql$/.test(source),
+      });
+      expect((await migrate(database.db, { dir: before })).at(-1)).toBe('012_usage_recorded_at.sql');
+      const trader = async (tier: string, anchor: string, end: string | null) => {
+        const { rows } = await database.db.query<{ id: string }>(
+          `INSERT INTO users (clerk_user_id, tier, period_start, quota_period_start, subscription_period_end)
+           VALUES ($1, $2, $3, $3, $4) RETURNING id`,
+          [`user_m013${Date.now()}${tier}${anchor}`, tier, anchor, end],
+        );
+        return rows[0]!.id;
+      };
+      // Subscribed on Jan 31; the Feb 28 renewal became the anchor; Stripe's next renewal is Mar 31.
+      const drifted = await trader('pro', '2027-02-28T09:15:00Z', '2027-03-31T09:15:00Z');
+      // Subscribed on a 28th: Stripe renews on the 28th too.
+      const onThe28th = await trader('enterprise', '2027-02-28T09:15:00Z', '2027-03-28T09:15:00Z');
+      const free = await trader('free', '2027-02-01T00:00:00Z', null);
+
+      await migrate(database.db);
+      const anchorOf = async (id: string) =>
+        (
+          await database.db.query<{ a: Date; q: Date }>(
+            'SELECT period_start a, quota_period_start q FROM users WHERE id = $1',
+            [id],
+          )
+        ).rows[0]!;
+      const moved = await anchorOf(drifted);
+      expect(moved.a.toISOString()).toBe('2027-03-31T09:15:00.000Z');
+      // The period it gives on Mar 10 is Stripe's (Feb 28 to Mar 31), the one its counter counts.
+      expect(billingPeriodAt(moved.a, new Date('2027-03-10T00:00:00Z'))).toEqual({
+        start: moved.q,
+        end: new Date('2027-03-31T09:15:00Z'),
+      });
+      expect((await anchorOf(onThe28th)).a.toISOString()).toBe('2027-02-28T09:15:00.000Z');
+      expect((await anchorOf(free)).a.toISOString()).toBe('2027-02-01T00:00:00.000Z');
     } finally {
       await rm(before, { recursive: true, force: true });
       await database.drop();
