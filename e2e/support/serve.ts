@@ -150,8 +150,14 @@ async function route(request: IncomingMessage): Promise<unknown> {
     if (!stripe) throw new HttpError(409, 'this server has no billing');
     const { tier, status } = await readJson<SubscribeRequest>(request);
     const subject = 'user_local';
+    // The customer the trader's Checkout made, as Stripe's event names it (an event naming the trader from another
+    // customer is ignored); a new one for a trader who never opened Checkout.
+    const { rows } = await server.app.db.query<{ customer: string | null }>(
+      'SELECT stripe_customer_id AS customer FROM users WHERE clerk_user_id = $1',
+      [subject],
+    );
     const paid = subscription({
-      customer: newCustomerId(),
+      customer: rows[0]?.customer ?? newCustomerId(),
       price: stripe.env[tier === 'pro' ? 'STRIPE_PRICE_PRO' : 'STRIPE_PRICE_ENTERPRISE']!,
       status: status ?? 'active',
       periodStart: new Date(Math.floor(Date.now() / 1000 - 60) * 1000),

@@ -82,6 +82,26 @@ test('Regenerate asks the same question again and replaces the answer', async ({
   await expect(page.getByTestId('thread')).not.toContainText('First take.');
 });
 
+test('a Regenerate the rate limit refuses keeps the answer on screen, and the question waits to replace it', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  await server.script(...Array.from({ length: 10 }, (_, index) => ({ chunks: [`Take ${index + 1}.`] })));
+  for (let index = 1; index <= 10; index += 1) await coach.askAndWait(`Question ${index}: is this bar a 1?`);
+
+  // The free plan's 11th request in a minute: refused before the stream, so the server still has the last turn.
+  await page.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(coach.notice).toHaveAttribute('data-kind', 'rate_limited');
+  await expect(page.getByTestId('thread')).toContainText('Take 10.');
+  await expect(page.getByTestId('question-bubble').last()).toHaveText('Question 10: is this bar a 1?');
+  await expect(coach.question).toHaveValue('Question 10: is this bar a 1?');
+  await expect(page.getByText('Editing your last question')).toBeVisible();
+  await coach.screenshot('48-regenerate-rate-limited');
+  expect(await server.upstreamRequests()).toHaveLength(10);
+});
+
 test('Edit & resend puts the question back in the box; sending replaces the last turn', async ({
   coach,
   server,

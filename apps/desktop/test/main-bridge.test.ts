@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   deliverEvent,
-  newCustomerId,
   pngOfSize,
   startFakeStripe,
   startTestServer,
@@ -549,14 +548,15 @@ describe('Upgrade and Manage plan', () => {
     expect(main.opened).toHaveLength(1);
 
     // Back in the window before Stripe's event has reached the server: the plan is read at once (still free) …
-    const subject = stripe.requests.find((r) => r.path === '/v1/checkout/sessions')?.params
-      .client_reference_id as string;
+    const session = stripe.requests.find((r) => r.path === '/v1/checkout/sessions')?.params;
+    const subject = session?.client_reference_id as string;
     main.back();
     await vi.waitFor(() => expect(main.usagePushes().at(-1)?.tier).toBe('free'));
     expect(main.views.at(-1)).toMatchObject({ plan: 'Free plan' });
     // … and read again seconds later, once it has: the window and the tray show the Pro plan.
     const paid = subscription({
-      customer: newCustomerId(),
+      // The customer the Checkout was made for: an event naming the trader from another customer is ignored.
+      customer: session?.customer as string,
       price: 'price_pro',
       periodStart: new Date(Math.floor(Date.now() / 1000 - 60) * 1000),
       metadata: { strat_coach_subject: subject },
