@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusResponse } from '../src/contract/health.js';
 import { billingPeriodAt } from '../src/services/billing-period.js';
 import { estimateTextTokens } from '../src/services/coach-history.js';
+import { settleElsewhere, unsettledTurn } from './support/reservations.js';
 import { startChatHarness, usageRow, type ChatHarness } from './support/chat-harness.js';
 import { openUnreadStream, type ReceivedEvent } from './support/coach-client.js';
 import { drawnChartPng, TWO_ONE_TWO } from './support/drawn-chart.js';
@@ -146,17 +147,8 @@ describe('usage after a Stop', () => {
   it('waits for a turn no longer than its bound, and no longer than the turn takes to settle', async () => {
     const { user } = await h.trader();
     // A turn reserved and not settled (its answer still streaming, or its instance gone: the sweeper's then).
-    const reserve = async () => {
-      const requestId = crypto.randomUUID();
-      await h.database.db.query(
-        `INSERT INTO quota_reservations (turn_id, user_id, request_id, model, period_start, input_tokens, tokens)
-         VALUES ($1, $2, $3, 'claude-sonnet-4-5', now(), 0, 100)`,
-        [crypto.randomUUID(), user.id, requestId],
-      );
-      return requestId;
-    };
-    const forget = (requestId: string) =>
-      h.database.db.query('DELETE FROM quota_reservations WHERE request_id = $1', [requestId]);
+    const reserve = () => unsettledTurn(h.database.db, user.id);
+    const forget = (requestId: string) => settleElsewhere(h.database.db, requestId);
     const never = await reserve();
     try {
       const started = performance.now();

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths } from '../src/services/billing-period.js';
 import { usageRepository, type NewUsageRecord } from '../src/db/repositories/usage.js';
+import { settleElsewhere, unsettledTurn } from './support/reservations.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { usageRecord } from './support/usage-records.js';
 
@@ -86,17 +87,8 @@ describe('GET /api/v1/usage/current?settled=', () => {
   it('waits for at most two of a trader’s answers at once; a third read answers at once', async () => {
     const { user, headers } = await h.trader();
     // Answers reserved and not settled yet (still streaming): a read naming one waits until it is recorded.
-    const reserve = async () => {
-      const requestId = crypto.randomUUID();
-      await h.database.db.query(
-        `INSERT INTO quota_reservations (turn_id, user_id, request_id, model, period_start, input_tokens, tokens)
-         VALUES ($1, $2, $3, 'claude-sonnet-4-5', now(), 0, 100)`,
-        [crypto.randomUUID(), user.id, requestId],
-      );
-      return requestId;
-    };
-    const settle = (requestId: string) =>
-      h.database.db.query('DELETE FROM quota_reservations WHERE request_id = $1', [requestId]);
+    const reserve = () => unsettledTurn(h.database.db, user.id);
+    const settle = (requestId: string) => settleElsewhere(h.database.db, requestId);
     const read = (requestId: string) => {
       const answer = { done: false };
       const response = h.test.app
@@ -114,7 +106,8 @@ describe('GET /api/v1/usage/current?settled=', () => {
     const third = await read(pending[2]!).response;
     expect(third.statusCode).toBe(200);
     expect(third.json().tier).toBe('free');
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // Loose: at once, not after a settled wait's 10 s.
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(waiting.map((wait) => wait.done)).toEqual([false, false]);
 
     await Promise.all(pending.slice(0, 2).map(settle));

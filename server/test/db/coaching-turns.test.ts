@@ -23,29 +23,32 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
     await test.drop();
   });
 
+  /** A free trader's question with one chart, in a new conversation unless `overrides` say otherwise. */
+  const turnOf = (userId: string, overrides: Partial<StartTurn> = {}): StartTurn => ({
+    turnId: randomUUID(),
+    requestId: `req-${(sequence += 1)}`,
+    model: 'claude-sonnet-5-5',
+    userId,
+    periodStart: new Date('2026-11-01T00:00:00Z'),
+    inputTokens: 3_000,
+    maxAnswerTokens: 8_192,
+    minAnswerTokens: 512,
+    limit: 100_000,
+    conversationId: null,
+    title: 'Charts',
+    question: {
+      content: 'Number the bars',
+      images: [{ mediaType: 'image/png', bytes: bytes.length, width: 640, height: 400, label: 'SPY 60m' }],
+      charts: [{ position: 0, mediaType: 'image/png', label: 'SPY 60m', bytes }],
+    },
+    ...overrides,
+  });
+
   const start = async (overrides: Partial<StartTurn> = {}) => {
     const user = await usersRepository(test.db).findOrCreate(`user_turns_${Date.now()}_${(sequence += 1)}`, null);
-    const turnId = randomUUID();
-    const started = await coachingTurnsRepository(test.db).start({
-      turnId,
-      requestId: `req-${sequence}`,
-      model: 'claude-sonnet-5-5',
-      userId: user.id,
-      periodStart: new Date('2026-11-01T00:00:00Z'),
-      inputTokens: 3_000,
-      maxAnswerTokens: 8_192,
-      minAnswerTokens: 512,
-      limit: 100_000,
-      conversationId: null,
-      title: 'Charts',
-      question: {
-        content: 'Number the bars',
-        images: [{ mediaType: 'image/png', bytes: bytes.length, width: 640, height: 400, label: 'SPY 60m' }],
-        charts: [{ position: 0, mediaType: 'image/png', label: 'SPY 60m', bytes }],
-      },
-      ...overrides,
-    });
-    return { user, turnId, started: started! };
+    const turn = turnOf(user.id, overrides);
+    const started = await coachingTurnsRepository(test.db).start(turn);
+    return { user, turnId: turn.turnId, started: started! };
   };
 
   it('keeps the question’s charts byte for byte, readable by their owner only', async () => {
@@ -272,20 +275,12 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
     // Read by the question's request, then deleted from another window before its turn is stored.
     expect(await conversationsRepository(test.db).remove(started.conversation.id, user.id)).toBe(true);
 
-    const followUp = await turns.start({
-      turnId: randomUUID(),
-      requestId: `req-gone-${(sequence += 1)}`,
-      model: 'claude-sonnet-5-5',
-      userId: user.id,
-      periodStart: new Date('2026-11-01T00:00:00Z'),
-      inputTokens: 3_000,
-      maxAnswerTokens: 8_192,
-      minAnswerTokens: 512,
-      limit: 100_000,
-      conversationId: started.conversation.id,
-      title: 'unused',
-      question: { content: 'And now?', images: [], charts: [] },
-    });
+    const followUp = await turns.start(
+      turnOf(user.id, {
+        conversationId: started.conversation.id,
+        question: { content: 'And now?', images: [], charts: [] },
+      }),
+    );
     expect(followUp).toBeUndefined();
     // The counters are as they were: no tokens held that no reservation row could give back.
     expect(await usageRepository(test.db).quotaState(user.id, new Date('2026-11-01T00:00:00Z'))).toEqual(before);
