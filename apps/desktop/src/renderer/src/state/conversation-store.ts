@@ -350,7 +350,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
       cancelInFlight();
       set({ live: stopAnswer(live) });
       // Stopped before the server named the conversation: the next question starts one, so the charts go with it.
-      if (!live.conversationId && (lastRequest?.images?.length ?? 0) > 0) useChartStore.getState().unsend();
+      if (chartsReturned(live)) useChartStore.getState().unsend();
       // Once the stream has really ended (the host then pushes the usage, too).
       void handle?.done.then(settle);
     },
@@ -363,13 +363,14 @@ export const useConversationStore = create<ConversationState & ConversationActio
       // gone by then, and asked anew the question would be stored twice.
       const conversationId = live.conversationId ?? lastRequest.conversationId;
       const replaces = live.questionId ?? lastRequest.replaces;
-      const withChart = (lastRequest.images?.length ?? 0) > 0;
+      // A failed answer is never a refusal (not retryable): its charts went back only if it failed before the stream.
+      const chartsBack = chartsReturned(live);
       send(
         { ...lastRequest, ...(conversationId ? { conversationId } : {}), ...(replaces ? { replaces } : {}) },
         { replaceLive: true, charts: live.charts },
       );
       // Its charts went back to the box when it failed before the stream opened: they go out again with the retry.
-      if (withChart && !live.conversationId) useChartStore.getState().markSent();
+      if (chartsBack) useChartStore.getState().markSent();
     },
 
     dismissNotice: () => set({ notice: null }),
