@@ -124,6 +124,38 @@ describe('the trader stops before the model’s first event', () => {
     expect(h.fake.requests.length).toBe(index + 1);
     expect(h.fake.requests[index]!.status).toBe(529);
   });
+
+  it('a Stop while the SDK waits out an overloaded attempt’s backoff ends the call then, not after the backoff', async () => {
+    // The model's silence is not cut short here (60 s in production; this file's server cuts it at 1.5 s).
+    const patient = await startChatHarness((config) => {
+      config.anthropic.idleTimeoutMs = 15_000;
+    });
+    try {
+      const { user, headers } = await patient.trader();
+      // The API says to retry in 4 s; the trader stops once the first attempt has been refused.
+      const backoffMs = 4_000;
+      patient.fake.script({ failBeforeStream: { status: 529, retryAfterMs: backoffMs } });
+      const controller = new AbortController();
+      const asked = patient.chat(headers, { message: 'Stop while the coach waits' }, { signal: controller.signal });
+      await eventually(() => patient.fake.requests[0]?.status === 529 || undefined);
+      controller.abort();
+      expect((await asked).text()).toBe('');
+      const { rows } = await eventually(async () => {
+        const found = await patient.database.db.query<{ status: string; input_tokens: number; latency_ms: number }>(
+          'SELECT status, input_tokens, latency_ms FROM token_usage WHERE user_id = $1',
+          [user.id],
+        );
+        return found.rows.length > 0 ? found : undefined;
+      });
+      // Recorded as a stopped answer that cost nothing, before the retry's moment: it waited the backoff out before,
+      // holding the stream (or a shutdown) that long. The answer's latency is its whole life on the server.
+      expect(rows).toEqual([{ status: 'cancelled', input_tokens: 0, latency_ms: expect.any(Number) }]);
+      expect(rows[0]!.latency_ms).toBeLessThan(backoffMs);
+      expect(patient.fake.requests).toHaveLength(1);
+    } finally {
+      await patient.close();
+    }
+  });
 });
 
 describe('usage after a Stop', () => {

@@ -107,6 +107,9 @@ export function createCoachUpstream(options: UpstreamOptions) {
     /** Once aborted, no new attempt is made (see lastAttempt); the one in flight is read on. */
     noMoreAttempts?: AbortSignal,
   ): AsyncIterable<UpstreamEvent> {
+    // Stopped while the SDK waits to retry: the call ends now, not once the backoff is over (see lastAttempt).
+    const waiting = noMoreAttempts ? new AbortController() : null;
+    const callSignal = waiting ? AbortSignal.any([signal, waiting.signal]) : signal;
     // Only the stream is kept, not the SDK's promise: it holds the request's options (the messages, the question's
     // charts included) for as long as it is reachable, and the answer needs none of them.
     const opened = sdkWarnings(() =>
@@ -122,7 +125,12 @@ export function createCoachUpstream(options: UpstreamOptions) {
             metadata: { user_id: request.userId },
             stream: true,
           },
-          { signal, ...(noMoreAttempts ? { middleware: [lastAttempt(noMoreAttempts)] } : {}) },
+          {
+            signal: callSignal,
+            ...(noMoreAttempts && waiting
+              ? { middleware: [lastAttempt(noMoreAttempts, () => waiting.abort(new NoMoreAttempts('stopped')))] }
+              : {}),
+          },
         )
         .asResponse(),
     ).then((response) => answerEvents(response, signal));
@@ -145,12 +153,31 @@ class NoMoreAttempts extends Error {
  * several seconds, as long as the call's signal is not aborted. A call stopped before its first event is read on for
  * its input count (coach-stream.ts, COUNT_WAIT_MS), signal not aborted: a retry then asked the model again for a
  * trader who had gone, and was billed. Once `stopped` is aborted, an attempt is refused before it is sent (an error
- * thrown by a middleware ends the call, not retried).
+ * thrown by a middleware ends the call, not retried). And when no attempt is in flight and none was answered (the SDK
+ * is waiting out a backoff, or the attempt in flight has just failed), there is no count to wait for and no attempt
+ * to come: `endCall` ends the call at once. It waited out the backoff before, up to COUNT_WAIT_MS, holding a
+ * stopped stream, and a shutdown, that long.
  */
-const lastAttempt =
-  (stopped: AbortSignal): Middleware =>
-  (request, next) =>
-    stopped.aborted ? Promise.reject(new NoMoreAttempts('the call was stopped')) : next(request);
+const lastAttempt = (stopped: AbortSignal, endCall: () => void): Middleware => {
+  let inFlight = 0;
+  let answered = false;
+  const endIfWaiting = () => {
+    if (stopped.aborted && inFlight === 0 && !answered) endCall();
+  };
+  stopped.addEventListener('abort', endIfWaiting, { once: true });
+  return async (request, next) => {
+    if (stopped.aborted) throw new NoMoreAttempts('the call was stopped');
+    inFlight += 1;
+    try {
+      const response = await next(request);
+      if (response.ok) answered = true;
+      return response;
+    } finally {
+      inFlight -= 1;
+      endIfWaiting();
+    }
+  };
+};
 
 /**
  * Runs a call to the SDK with its warnings sent to `log`, each distinct one once per process. `messages.create` warns
