@@ -3,7 +3,7 @@
 // downloaded update offers "Restart to update".
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
-import { appMenuTemplate, debugEnabled } from '../src/main/app-menu';
+import { appMenuTemplate, debugEnabled, refusedDebugSwitch } from '../src/main/app-menu';
 import type { TrayCommand } from '../src/main/tray-menu';
 
 /** Every item of the template, depth first. */
@@ -26,12 +26,22 @@ describe('the app menu', () => {
     expect(roles(menu)).toEqual(expect.arrayContaining(['copy', 'paste', 'undo', 'selectAll', 'quit']));
   });
 
-  it('has Reload and DevTools only with STRAT_COACH_DEBUG=1', () => {
-    expect(debugEnabled({ STRAT_COACH_DEBUG: '1' })).toBe(true);
+  it('has Reload and DevTools only with STRAT_COACH_DEBUG=1, and never in a packaged app', () => {
+    expect(debugEnabled({ STRAT_COACH_DEBUG: '1' }, false)).toBe(true);
+    expect(debugEnabled({ STRAT_COACH_DEBUG: '1' }, true)).toBe(false);
     for (const value of [undefined, '', '0', 'true', 'yes'])
-      expect(debugEnabled({ STRAT_COACH_DEBUG: value })).toBe(false);
+      expect(debugEnabled({ STRAT_COACH_DEBUG: value }, false)).toBe(false);
     const menu = appMenuTemplate({ platform: 'linux', debug: true, update: null }, noCommand);
     expect(roles(menu)).toEqual(expect.arrayContaining(DEVELOPER_ROLES));
+  });
+
+  it('a packaged app refuses to start with a remote-debugging switch; a development run keeps it', () => {
+    const startedWith = (...switches: string[]) => (name: string) => switches.includes(name);
+    expect(refusedDebugSwitch(startedWith('remote-debugging-port'), true)).toBe('remote-debugging-port');
+    expect(refusedDebugSwitch(startedWith('remote-debugging-pipe'), true)).toBe('remote-debugging-pipe');
+    expect(refusedDebugSwitch(startedWith('quick-question'), true)).toBeNull();
+    // Playwright's _electron drives an unpackaged build through this switch.
+    expect(refusedDebugSwitch(startedWith('remote-debugging-port'), false)).toBeNull();
   });
 
   it('Help opens the logs folder and copies the diagnostics', () => {

@@ -20,7 +20,7 @@ import { createCoachStreams } from './coach-streams';
 import { createCropWindows } from './crop-window';
 import { electronCapturePorts, electronGlobalShortcuts, electronSecretStore } from './electron-ports';
 import { createElectronIpcRouter } from './ipc-router-electron';
-import { appMenuTemplate, debugEnabled } from './app-menu';
+import { appMenuTemplate, debugEnabled, refusedDebugSwitch } from './app-menu';
 import { diagnosticsText } from './diagnostics';
 import { describeError } from './log';
 import { createAppLog } from './log-file';
@@ -46,13 +46,18 @@ const RENDERER_DIR = join(import.meta.dirname, '../renderer');
 app.setName('Strat Coach');
 // electron-log's Node flavour: its Electron flavour would open IPC channels of its own, outside the router.
 const log = createAppLog({ logger: electronLog.create({ logId: 'strat-coach' }), userData: app.getPath('userData') });
-const debug = debugEnabled(process.env);
+const debug = debugEnabled(process.env, app.isPackaged);
+// Before anything opens: a packaged app started so that another process can drive its pages quits.
+const refusedSwitch = refusedDebugSwitch((name) => app.commandLine.hasSwitch(name), app.isPackaged);
 // Before `ready`: a standard, secure scheme gets an origin, so 'self', fetch and storage work as on https.
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
 ]);
 
-if (!app.requestSingleInstanceLock()) {
+if (refusedSwitch) {
+  log.error('started with a remote-debugging switch: a packaged app refuses it, and quits', { switch: refusedSwitch });
+  app.exit(1);
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   start();
