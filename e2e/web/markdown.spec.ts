@@ -7,7 +7,9 @@ const HOSTILE_ANSWER = [
   '<script>window.__pwned=1</script>\n\n',
   '<img src=x onerror="window.__pwned=1">\n\n',
   '![tracking pixel](https://tracker.example/pixel.png)\n\n',
-  '[Rob Smith on The Strat](https://example.com/strat) and [a trap](javascript:window.__pwned=1)',
+  '[Rob Smith on The Strat](https://example.com/strat) and [a trap](javascript:window.__pwned=1).\n\n',
+  'Session expired: [Sign in again](https://evil.example/login). Mail [the desk](mailto:desk@example.com). ',
+  'Docs: https://example.com/docs',
 ];
 
 test('a Markdown answer with <script> and <img onerror> renders inert', async ({ coach, server, page }) => {
@@ -33,6 +35,18 @@ test('a Markdown answer with <script> and <img onerror> renders inert', async ({
   await expect(link).toHaveAttribute('href', 'https://example.com/strat');
   await expect(link).toHaveAttribute('target', '_blank');
   await expect(link).toHaveAttribute('rel', 'noreferrer');
+  // Where a link goes shows beside its words, unless they already name the host.
+  await expect(answer).toContainText('Rob Smith on The Strat (example.com) and a trap.');
+  await expect(answer).toContainText('Sign in again (evil.example)');
+  await expect(answer.getByRole('link', { name: 'Sign in again' })).toHaveAttribute(
+    'title',
+    'https://evil.example/login',
+  );
+  await expect(answer.getByRole('link', { name: 'https://example.com/docs' })).toBeVisible();
+  await expect(answer).not.toContainText('https://example.com/docs (example.com)');
+  // A mail link would look live and open nothing (the app hands the OS web links only): its words alone.
+  await expect(answer.getByRole('link', { name: 'the desk' })).toHaveCount(0);
+  await expect(answer).toContainText('Mail the desk.');
   // A javascript: link is no link at all, just its words.
   await expect(answer.getByRole('link', { name: 'a trap' })).toHaveCount(0);
   await expect(answer).toContainText('and a trap');

@@ -2,22 +2,49 @@
 // (Electron's window-open handler hands them to the OS), and images are never fetched: their alt text
 // stands in, so an answer cannot make the app load a remote URL. GitHub tables (remark-gfm): the coach's
 // bar list and trade plan are tables, kept scrollable sideways in a narrow window.
-import Markdown, { type Components } from 'react-markdown';
+import Markdown, { type Components, type ExtraProps } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
 import './thread.css';
 
-/** Only absolute web and mail links: a relative one would point into the app itself. */
-const OUTSIDE_LINK = /^(https?:\/\/|mailto:)/i;
+/**
+ * Only absolute web links: a relative one would point into the app itself, and main hands the OS nothing else
+ * (app-url.ts, externalLink), so a mailto: link would look live and do nothing.
+ */
+const OUTSIDE_LINK = /^https?:\/\//i;
+
+type HastNode = NonNullable<ExtraProps['node']>;
+
+/** The words a link shows. */
+const textOf = (node: HastNode | HastNode['children'][number]): string =>
+  node.type === 'text' ? node.value : 'children' in node ? node.children.map(textOf).join('') : '';
+
+/** The host a link goes to, for the trader to see: null when its words already name it. */
+function hostToShow(href: string, node: HastNode | undefined): string | null {
+  let host: string;
+  try {
+    host = new URL(href).host;
+  } catch {
+    return null;
+  }
+  const words = node ? textOf(node).toLowerCase() : '';
+  return words.includes(host.toLowerCase()) ? null : host;
+}
 
 const components: Components = {
-  a: ({ href, children }) =>
-    href && OUTSIDE_LINK.test(href) ? (
-      <a href={href} target="_blank" rel="noreferrer">
-        {children}
-      </a>
-    ) : (
-      <span className="md-dead-link">{children}</span>
-    ),
+  // An answer is the model's text, and a chart's own words can steer it: "[Sign in again](https://evil.example)"
+  // shows where it goes, beside the link (outside it, so the link's name stays its words) and in its title.
+  a: ({ href, children, node }) => {
+    if (!href || !OUTSIDE_LINK.test(href)) return <span className="md-dead-link">{children}</span>;
+    const host = hostToShow(href, node);
+    return (
+      <>
+        <a href={href} target="_blank" rel="noreferrer" title={href}>
+          {children}
+        </a>
+        {host ? <span className="md-link-host"> ({host})</span> : null}
+      </>
+    );
+  },
   img: ({ alt }) => <span className="md-image-alt">{alt ? `[image: ${alt}]` : '[image]'}</span>,
   table: ({ children }) => (
     <div className="md-table">
