@@ -11,7 +11,13 @@ let server: TestServer;
 
 beforeAll(async () => {
   webDir = await mkdtemp(join(tmpdir(), 'strat-coach-web-'));
-  await writeFile(join(webDir, 'index.html'), '<!doctype html><title>Strat Coach</title>');
+  // As the renderer is built: its meta policy is the desktop's (connect-src 'self').
+  await writeFile(
+    join(webDir, 'index.html'),
+    `<!doctype html><head><meta http-equiv="Content-Security-Policy" content="default-src 'self'; connect-src 'self'" />` +
+      '<title>Strat Coach</title></head>',
+  );
+  await writeFile(join(webDir, 'app.js'), 'console.log(1);');
   server = await startTestServer({ webDir });
 });
 afterAll(async () => {
@@ -28,6 +34,16 @@ describe('the web renderer', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain(`connect-src 'self' ${server.url};`);
     expect(csp).not.toContain('upgrade-insecure-requests');
+    const again = await fetch(`${server.url}/index.html`);
+    expect({ status: again.status, csp: again.headers.get('content-security-policy') }).toEqual({ status: 200, csp });
+    const script = await fetch(`${server.url}/app.js`);
+    expect({ status: script.status, csp: script.headers.get('content-security-policy') }).toEqual({ status: 200, csp });
+  });
+
+  it('drops the built page’s own meta policy, which the browser would enforce too (it connects to itself alone)', async () => {
+    const html = await (await fetch(`${server.url}/`)).text();
+    expect(html).not.toMatch(/http-equiv/i);
+    expect(html).toBe('<!doctype html><head><title>Strat Coach</title></head>');
   });
 
   it('leaves the API and unknown paths as they were', async () => {

@@ -1,7 +1,9 @@
 // The web version of the app: the built renderer (out/renderer) served at `/`, same origin as the API,
 // so the browser needs no CORS. Its pages get a strict CSP of their own.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The renderer loads only its own scripts and styles; images may be data: or blob: (captured charts). It
@@ -22,12 +24,28 @@ export function webCsp(issuer: string): string {
   ].join('; ');
 }
 
+/**
+ * The built page's own policy, a meta tag (the desktop's, whose renderer talks only to its own origin): a browser
+ * enforces it as well as the header, so it would refuse the page's requests to the issuer (Clerk's discovery and
+ * token exchange) and the web version could not sign in. The web version's policy is the header alone.
+ */
+const META_CSP = /<meta\s+http-equiv=["']Content-Security-Policy["'][^>]*>\s*/gi;
+
+export const withoutMetaCsp = (html: string): string => html.replace(META_CSP, '');
+
 export const webRoutes: FastifyPluginAsync<{ root: string; issuer: string }> = async (app, { root, issuer }) => {
   const csp = webCsp(issuer);
+  // Read once: the renderer is built before the server starts.
+  const page = withoutMetaCsp(await readFile(join(root, 'index.html'), 'utf8'));
+  const sendPage = async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.header('content-security-policy', csp).type('text/html; charset=utf-8').send(page);
+  app.get('/', sendPage);
+  app.get('/index.html', sendPage);
   await app.register(fastifyStatic, {
     root,
-    index: 'index.html',
+    index: false,
     wildcard: false,
+    globIgnore: ['index.html'],
     setHeaders: (response) => {
       void response.header('content-security-policy', csp);
     },
