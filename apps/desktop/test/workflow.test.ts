@@ -76,6 +76,22 @@ describe('.github/workflows/desktop.yml', () => {
     expect(run('e2e/electron').find((step) => step.if === "runner.os != 'Linux'")).toBeDefined();
   });
 
+  it('builds on a supported Node (24, as the engines field)', () => {
+    const setup = job.steps.find((step) => step.uses?.startsWith('actions/setup-node'));
+    expect(JSON.stringify(setup)).toContain('"node-version":24');
+  });
+
+  it('refuses to build a release (a v* tag) on macOS or Windows without the signing secrets, before npm run dist', () => {
+    const guard = job.steps.findIndex((step) => step.name === 'Signing secrets for a release');
+    const dist = job.steps.findIndex((step) => step.run?.includes('npm run dist'));
+    expect(guard).toBeGreaterThanOrEqual(0);
+    expect(guard).toBeLessThan(dist);
+    const step = job.steps[guard]!;
+    expect(step.if).toBe("startsWith(github.ref, 'refs/tags/v') && runner.os != 'Linux'");
+    expect(step.run).toMatch(/macOS[\s\S]*CSC_LINK[\s\S]*exit 1/);
+    expect(step.run).toMatch(/Windows[\s\S]*WIN_CSC_LINK[\s\S]*exit 1/);
+  });
+
   it('keeps the installers as artifacts', () => {
     const upload = job.steps.find((step) => step.uses?.startsWith('actions/upload-artifact'));
     expect(JSON.stringify(upload)).toMatch(/dmg.*exe.*AppImage.*deb/);
