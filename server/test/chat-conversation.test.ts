@@ -700,7 +700,7 @@ describe('Regenerate and Edit & resend (replaces)', () => {
 });
 
 describe('how an answer ended, in history', () => {
-  it('a stopped answer comes back as ending "stopped", a cut-short one as "cut_short", a whole one without', async () => {
+  it('a stopped answer comes back as ending "stopped", a cut-short one "cut_short", a failed one "failed", a whole one without', async () => {
     const { headers } = await h.trader();
     const history = async (conversationId: unknown) =>
       (
@@ -739,6 +739,11 @@ describe('how an answer ended, in history', () => {
     await eventually(async () => ((await history(conversationId)).length === 6 ? true : undefined));
     expect(stopped.events[0]!.event).toBe('stream_start');
 
+    // The model's connection lost part way: the words delivered are kept, and said not to be the whole answer.
+    h.fake.script({ chunks: ['The 2U ', 'took out ', 'the inside bar'], dropAfterChunks: 2 });
+    const failed = await h.chat(headers, { message: 'And the 2-2?', conversationId });
+    expect(failed.events.at(-1)).toMatchObject({ event: 'stream_error', data: { code: 'upstream_error' } });
+
     const items = await history(conversationId);
     expect(items.map((item) => [item.role, item.ending])).toEqual([
       ['user', undefined],
@@ -747,6 +752,8 @@ describe('how an answer ended, in history', () => {
       ['assistant', 'cut_short'],
       ['user', undefined],
       ['assistant', 'stopped'],
+      ['user', undefined],
+      ['assistant', 'failed'],
     ]);
     expect(Object.keys(items[1]!)).not.toContain('ending');
   });

@@ -243,7 +243,12 @@ describe('upstream failures', () => {
     expect(finals(result.events)).toEqual([
       {
         event: 'stream_error',
-        data: { code: 'upstream_error', message: 'The coach could not be reached. Try again.', retryable: true },
+        // The coach was reached, and part of the answer is on the trader's screen.
+        data: {
+          code: 'upstream_error',
+          message: 'The connection to the coach was lost part way through the answer. Try again.',
+          retryable: true,
+        },
       },
     ]);
     expect(h.fake.requests.at(-1)?.outcome).toBe('dropped_mid_stream');

@@ -74,8 +74,11 @@ export const MessageItem = Type.Object(
     content: Type.String(),
     images: Type.Array(ImageMeta),
     createdAt: Type.String({ format: 'date-time' }),
-    /** An answer that is not whole: 'stopped' (the trader pressed Stop) or 'cut_short' (its length limit). */
-    ending: Type.Optional(Type.Union([Type.Literal('stopped'), Type.Literal('cut_short')])),
+    /**
+     * An answer that is not whole: 'stopped' (the trader pressed Stop), 'cut_short' (its length limit) or 'failed'
+     * (it broke off part way: the model's connection was lost or went silent, or the server restarted).
+     */
+    ending: Type.Optional(Type.Union([Type.Literal('stopped'), Type.Literal('cut_short'), Type.Literal('failed')])),
     /**
      * A question the model refused: kept for the trader, but neither it nor its charts reach the model again, so a
      * client reopening the conversation does not take its charts for the conversation's.
@@ -85,7 +88,7 @@ export const MessageItem = Type.Object(
   { additionalProperties: false },
 );
 export type MessageItem = Static<typeof MessageItem>;
-/** How an answer ended short of whole: the trader stopped it, or it reached its length limit (max_tokens). */
+/** How an answer ended short of whole: the trader stopped it, it reached its length limit (max_tokens), or it failed. */
 export type MessageEnding = NonNullable<MessageItem['ending']>;
 
 /** A stored chart: `n` is its position in the message's `images` (0-based). */

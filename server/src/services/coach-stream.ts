@@ -602,7 +602,7 @@ export async function streamTurn(
     if (stop.aborted) outcome = stoppedOutcome(outcome);
     else if (timedOut) outcome = timeoutOutcome(outcome);
     else {
-      outcome = { ...outcome, status: 'error', error: classifyUpstreamError(error) };
+      outcome = { ...outcome, status: 'error', error: partWay(classifyUpstreamError(error), progress.text) };
       deps.log.warn({ err: error, code: outcome.error?.code }, 'upstream failed');
       deps.refusals.failed(error, deps.coach.id);
     }
@@ -632,12 +632,25 @@ export async function streamTurn(
   await finish(deps, turn, sink, { ...progress, usage, latencyMs, outcome });
 }
 
-/** How a stored answer ended short of whole: the trader stopped it, or the model reached max_tokens. */
+/**
+ * How a stored answer ended short of whole: the trader stopped it, the model reached max_tokens, or it failed part
+ * way (a refusal's words are not stored at all). Only an answer with words is stored, so only they carry one.
+ */
 const endingOf = (outcome: Outcome): MessageEnding | null => {
   if (outcome.status === 'cancelled') return 'stopped';
   if (outcome.status === 'ok' && outcome.stopReason === 'max_tokens') return 'cut_short';
+  if (outcome.status === 'error' && outcome.error?.code !== 'refused') return 'failed';
   return null;
 };
+
+/**
+ * A connection to the model lost once words had arrived: the coach was reached, and the trader has part of the
+ * answer on screen, so "could not be reached" would be wrong.
+ */
+const partWay = (error: StreamErrorEvent, delivered: string): StreamErrorEvent =>
+  error.code === 'upstream_error' && delivered !== ''
+    ? { ...error, message: 'The connection to the coach was lost part way through the answer. Try again.' }
+    : error;
 
 const timeoutOutcome = (outcome: Outcome): Outcome => ({
   ...outcome,

@@ -28,7 +28,7 @@ describe.each(DRIVERS)('migrations on $driver', ({ open }) => {
     // 008 dropped billing_summary, the one materialized view (its billing job was never written).
     const views = await test.db.query('SELECT matviewname FROM pg_matviews WHERE schemaname = current_schema()');
     expect(views.rows).toEqual([]);
-    // 009: a message says how its answer ended, 'stopped' or 'cut_short', or nothing; no other word.
+    // 009 and 014: a message says how its answer ended, 'stopped', 'cut_short' or 'failed', or nothing; no other word.
     const { rows: users } = await test.db.query<{ id: string }>(
       `INSERT INTO users (clerk_user_id) VALUES ('user_009') RETURNING id`,
     );
@@ -41,7 +41,8 @@ describe.each(DRIVERS)('migrations on $driver', ({ open }) => {
         `INSERT INTO messages (conversation_id, role, content, ending) VALUES ($1, 'assistant', 'x', $2) RETURNING ending`,
         [conversations[0]!.id, ending],
       );
-    for (const ending of ['stopped', 'cut_short', null]) expect((await answer(ending)).rows).toEqual([{ ending }]);
+    for (const ending of ['stopped', 'cut_short', 'failed', null])
+      expect((await answer(ending)).rows).toEqual([{ ending }]);
     await expect(answer('done')).rejects.toThrow(/check constraint/);
   });
 
