@@ -169,6 +169,41 @@ test('after Stop focus is in the question box, and Continue carries on from the 
   await expect(page.getByTestId('answer-ending')).toHaveText([/Stopped/]);
 });
 
+test('an answer that breaks off part way: its error and Retry come into view, no plan card, and it stays marked incomplete', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  const reading = Array.from(
+    { length: 12 },
+    (_, i) => `Bar ${i + 1} of the 60m: the range held, and the next bar's high is the one to watch.\n\n`,
+  );
+  await server.script(
+    // The model's connection is lost after the words "Target: 51" (of 514.20): a price cut in half.
+    { chunks: [...reading, 'Entry: 512.40\n', 'Stop: 509.85\n', 'Target: 51', '4.20\n'], dropAfterChunks: 15 },
+    { chunks: ['The 15m is a 1.'] },
+  );
+  await coach.ask('Plan the 2-1-2 on the 60m.');
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'failed');
+  await expect(coach.liveAnswer).toContainText('Target: 51');
+  await expect(coach.liveAnswer).toContainText('The connection to the coach was lost part way through the answer.');
+  // The thread follows the answer's end, not only its words: the error and Retry are in view, not under the box.
+  await expect(page.getByRole('button', { name: 'Retry' })).toBeInViewport();
+  // A plan read from part of an answer would show the cut price as the target.
+  await expect(page.getByTestId('plan-card')).toHaveCount(0);
+  await coach.screenshot('49-failed-part-way');
+
+  await coach.askAndWait('What is the 15m doing?');
+  await expect(page.getByTestId('answer-ending')).toHaveText([/^Incomplete: the answer broke off part way/]);
+  await expect(page.getByTestId('plan-card')).toHaveCount(0);
+
+  await reopen(coach, 'Plan the 2-1-2 on the 60m.');
+  await expect(page.getByTestId('history-answer').first()).toContainText('Target: 51');
+  await expect(page.getByTestId('answer-ending')).toHaveText([/^Incomplete: the answer broke off part way/]);
+  await expect(page.getByTestId('plan-card')).toHaveCount(0);
+});
+
 test('a reader scrolled up keeps the place while the answer streams; Jump to latest goes back', async ({
   coach,
   server,

@@ -110,4 +110,28 @@ describe('the live answer', () => {
     ]);
     expect(toHistory(startAnswer('Nothing came back', false, 0), at, 'local-2')).toHaveLength(1);
   });
+
+  it('keeps how it ended in the history, as the server stores it: failed part way, failed before any words, refused', () => {
+    const at = new Date('2026-01-02T03:04:05Z');
+    const lost = { event: 'stream_error', data: { code: 'upstream_error', message: 'Lost', retryable: true } } as const;
+    // Part of the answer arrived: it is kept, marked incomplete (the server's history says 'failed' too).
+    const partWay = play(startAnswer('And the 2-2?', false, 0), [start, delta('Entry: 512.40 Stop: 5'), lost]);
+    expect(toHistory(partWay, at, 'local-1')).toMatchObject([
+      { role: 'user', content: 'And the 2-2?' },
+      { role: 'assistant', content: 'Entry: 512.40 Stop: 5', ending: 'failed' },
+    ]);
+    expect(toHistory(partWay, at, 'local-1')[0]).not.toHaveProperty('ending');
+    // Nothing arrived: the question says so.
+    const before = play(startAnswer('Overloaded question', false, 0), [start, lost]);
+    expect(toHistory(before, at, 'local-2')).toEqual([expect.objectContaining({ role: 'user', ending: 'failed' })]);
+    // The model declined: the question is marked refused, as in the server's history, and nothing is "incomplete".
+    const refused = play(startAnswer('All in on calls?', false, 0), [
+      start,
+      delta('Sure'),
+      { event: 'stream_error', data: { code: 'refused', message: 'Declined', retryable: false } },
+    ]);
+    const [question, ...rest] = toHistory(refused, at, 'local-3');
+    expect({ question, rest }).toEqual({ question: expect.objectContaining({ refused: true }), rest: [] });
+    expect(question).not.toHaveProperty('ending');
+  });
 });

@@ -149,8 +149,13 @@ export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): 
 export const stopAnswer = (answer: LiveAnswer): LiveAnswer =>
   isOpen(answer) ? { ...answer, phase: 'stopped' } : answer;
 
-export const endingOf = (answer: LiveAnswer): AnswerEnding | undefined =>
-  answer.phase === 'stopped' ? 'stopped' : answer.cutShort ? 'cut_short' : undefined;
+/** As the server stores it: stopped, cut short at the length limit, or failed part way (a refusal is none). */
+export function endingOf(answer: LiveAnswer): AnswerEnding | undefined {
+  if (answer.phase === 'stopped') return 'stopped';
+  if (answer.cutShort) return 'cut_short';
+  if (answer.phase === 'failed' && answer.error?.code !== 'refused') return 'failed';
+  return undefined;
+}
 
 /**
  * The turn as the server stored it: the question, and the answer as far as it was delivered (none when nothing
@@ -181,6 +186,8 @@ export function toHistory(answer: LiveAnswer, at: Date, localId: string): Thread
     ...(answer.charts.length > 0 ? { charts: answer.charts } : {}),
     ...(answer.questionId ? { storedId: answer.questionId } : {}),
     ...(answer.text === '' && ending ? { ending } : {}),
+    // As the server's history marks it: the model declined this question.
+    ...(answer.error?.code === 'refused' ? { refused: true as const } : {}),
   };
   if (answer.text === '') return [question];
   const reply: ThreadMessage = {

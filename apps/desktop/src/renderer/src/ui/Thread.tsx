@@ -33,7 +33,16 @@ const FOLLOW_SLACK = 48;
 const ENDING_WORDS: Record<AnswerEnding, string> = {
   stopped: 'Stopped: the answer so far is kept in the conversation.',
   cut_short: 'Cut short: the answer reached its length limit.',
+  failed: 'Incomplete: the answer broke off part way. Ask again for the whole of it.',
 };
+
+/** Under a question that has no answer: why. */
+const UNANSWERED_WORDS: Record<AnswerEnding, string> = {
+  stopped: 'Stopped before the coach wrote anything.',
+  cut_short: ENDING_WORDS.cut_short,
+  failed: 'No answer: this question failed before the coach wrote anything.',
+};
+const REFUSED_WORDS = 'The coach declined to answer this question.';
 
 function Question({ message, conversationId }: { message: ThreadMessage; conversationId: string | null }) {
   const stored = !message.id.startsWith('local-');
@@ -48,7 +57,17 @@ function Question({ message, conversationId }: { message: ThreadMessage; convers
       <div className="question" data-testid="question-bubble">
         <p>{message.content}</p>
       </div>
-      {message.ending && <p className="turn-ending">{ENDING_WORDS[message.ending]}</p>}
+      {message.refused ? (
+        <p className="turn-ending" data-testid="question-ending">
+          {REFUSED_WORDS}
+        </p>
+      ) : (
+        message.ending && (
+          <p className="turn-ending" data-testid="question-ending">
+            {UNANSWERED_WORDS[message.ending]}
+          </p>
+        )
+      )}
     </article>
   );
 }
@@ -67,7 +86,8 @@ function HistoryAnswer({ message, last }: { message: ThreadMessage; last: boolea
   return (
     <article className="turn turn-coach" aria-label="Coach">
       <LocalReaderNote model={message.model} />
-      <PlanCard markdown={message.content} />
+      {/* A plan read from part of an answer can hold a cut-off price ("Target: 51" of 514.20): whole answers only. */}
+      {!message.ending && <PlanCard markdown={message.content} />}
       <div className="answer" data-testid="history-answer">
         <AnswerMarkdown text={message.content} />
       </div>
@@ -142,6 +162,7 @@ function AnswerStatus({ answer }: { answer: LiveAnswer }) {
 
 function Live({ answer, conversationId }: { answer: LiveAnswer; conversationId: string | null }) {
   const settled = answer.phase === 'complete' || answer.phase === 'stopped';
+  const whole = answer.phase === 'complete' && !answer.cutShort;
   const question: ThreadMessage = {
     id: 'local-live-question',
     role: 'user',
@@ -155,7 +176,7 @@ function Live({ answer, conversationId }: { answer: LiveAnswer; conversationId: 
       <Question message={question} conversationId={conversationId} />
       <article className="turn turn-coach" aria-label="Coach">
         <LocalReaderNote model={answer.model} />
-        {settled && <PlanCard markdown={answer.text} />}
+        {whole && <PlanCard markdown={answer.text} />}
         <div
           className={answer.phase === 'streaming' ? 'answer live streaming' : 'answer live'}
           data-testid="live-answer"
@@ -228,6 +249,7 @@ export function Thread() {
   const [behind, setBehind] = useState(false);
   const announcement = useAnnouncement(live);
   const liveText = live?.text;
+  const livePhase = live?.phase;
   const askedAt = live?.askedAt;
   const newestId = history.at(-1)?.id;
 
@@ -245,7 +267,8 @@ export function Thread() {
   // A new question (the trader's own) or another conversation: to the bottom, following again.
   useEffect(jump, [askedAt, conversationId]);
 
-  // New text or a new newest message: followed only by a reader at the bottom; others get the pill.
+  // New text, a new newest message or how the answer ended (an error and its Retry, Continue): followed only by a
+  // reader at the bottom; others get the pill.
   // The scroll event comes a frame after the scroll: a reader who scrolled up just before the next words arrived is
   // seen from the position itself, instead of being taken back down.
   useEffect(() => {
@@ -253,7 +276,7 @@ export function Thread() {
     if (following.current && element && edgeOf(element) < bottomEdge.current - FOLLOW_SLACK) following.current = false;
     if (following.current) follow();
     else setBehind(true);
-  }, [newestId, liveText]);
+  }, [newestId, liveText, livePhase]);
 
   const scrolled = (): void => {
     const element = thread.current;
