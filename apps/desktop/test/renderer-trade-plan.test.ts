@@ -75,6 +75,114 @@ describe('parseTradePlan', () => {
   });
 });
 
+const MIXED_SIDES =
+  '**Long** … Entry: 512.40\nStop: 509.85\nTarget: 514.20\n\n**Short** … Entry: 509.80\nStop: 512.45\nTarget: 506.00';
+
+const CONDITIONAL_PLAN = [
+  'No trade yet: the 1 is still inside the 2U.',
+  '',
+  "If the 1's high breaks:",
+  '',
+  '- **Entry:** 512.40',
+  '- **Stop:** 509.85 (below it the setup is invalidated)',
+  '- **Target:** 514.20',
+  '',
+  'If it closes back inside the 1, the setup is invalidated; stand aside.',
+].join('\n');
+
+describe('parseTradePlan: one side per group of lines', () => {
+  it('keeps each side’s levels to itself: the short’s target never lands under the long’s stop', () => {
+    const plan = parseTradePlan(MIXED_SIDES);
+    expect(plan?.sides).toEqual([
+      { side: 'Long', entry: '512.40', stop: '509.85', targets: ['514.20'] },
+      { side: 'Short', entry: '509.80', stop: '512.45', targets: ['506.00'] },
+    ]);
+    if (!plan) throw new Error('no plan');
+    expect(planText(plan)).toBe(
+      'Long\nEntry: 512.40\nStop: 509.85\nTarget: 514.20\n\nShort\nEntry: 509.80\nStop: 512.45\nTarget: 506.00',
+    );
+  });
+
+  it('names each side from the heading before its lines, or from the entry line’s lead', () => {
+    const headed =
+      '### Long setup\n\nEntry: 512.40\nStop: 509.85\nTargets: 514.20; 516.00\n\n' +
+      '**Short** (if the 2U fails)\n\nThe 2U may fail at the prior high.\n\nTrigger: 509.80\nStop: 512.45\nTarget: 506.00\n';
+    expect(parseTradePlan(headed)?.sides).toEqual([
+      { side: 'Long setup', entry: '512.40', stop: '509.85', targets: ['514.20', '516.00'] },
+      { side: 'Short (if the 2U fails)', entry: '509.80', stop: '512.45', targets: ['506.00'] },
+    ]);
+    const inline = 'Long entry: 101\nStop: 99\nTarget: 104\nShort entry: 99\nStop: 101\nTarget: 96\n';
+    expect(parseTradePlan(inline)?.sides.map((side) => side.side)).toEqual(['Long', 'Short']);
+  });
+
+  it('drops a side missing its entry, stop or target, and never lends it the next side’s target', () => {
+    const noLongTarget =
+      '**Long**\nEntry: 512.40\nStop: 509.85\n\n**Short**\nEntry: 509.80\nStop: 512.45\nTarget: 506.00';
+    expect(parseTradePlan(noLongTarget)?.sides).toEqual([
+      { side: 'Short', entry: '509.80', stop: '512.45', targets: ['506.00'] },
+    ]);
+    const noShortEntry =
+      '**Long**\nEntry: 512.40\nStop: 509.85\nTarget: 514.20\n\n**Short**\nStop: 512.45\nTarget: 506.00';
+    expect(parseTradePlan(noShortEntry)?.sides).toEqual([
+      { side: 'Long', entry: '512.40', stop: '509.85', targets: ['514.20'] },
+    ]);
+  });
+
+  it('shows no card for two sides it cannot tell apart', () => {
+    expect(parseTradePlan('Entry: 101\nStop: 99\nTarget: 104\n\nEntry: 99\nStop: 101\nTarget: 96\n')).toBeNull();
+  });
+
+  it('does not split on a heading naming both sides, nor read "Buy stop" as the stop', () => {
+    const answer = '### Long or short?\n\nEntry: 512.40\nBuy stop: 512.45\nStop: 509.85\nTarget: 514.20\n';
+    expect(parseTradePlan(answer)?.sides).toEqual([
+      { side: null, entry: '512.40', stop: '509.85', targets: ['514.20'] },
+    ]);
+  });
+});
+
+describe('parseTradePlan: no card for a plan the coach negates', () => {
+  it('shows none for levels that would have been, or a setup invalidated with a stand-aside', () => {
+    const answer =
+      'The 2-1-2 up never triggered. It would have been:\n\n- Entry: 512.40\n- Stop: 509.85\n- Target: 514.20\n\n' +
+      'The setup is invalidated; stand aside.';
+    expect(parseTradePlan(answer)).toBeNull();
+    expect(parseTradePlan(`It would have been this:\n\n${COACH_TABLE}`)).toBeNull();
+  });
+
+  it('shows none when a plain "no trade", "stay flat" or "was invalidated" comes before or after the levels', () => {
+    const levels = 'Entry: 512.40\nStop: 509.85\nTarget: 514.20';
+    expect(parseTradePlan(`No setup here.\n\n${levels}`)).toBeNull();
+    expect(parseTradePlan(`${levels}\n\nStay flat: the 2U closed back inside.`)).toBeNull();
+    expect(parseTradePlan(`${levels}\n\nThe setup was invalidated when price closed below 509.85.`)).toBeNull();
+    expect(parseTradePlan(`${levels}\n\nDon't take it.`)).toBeNull();
+    expect(parseTradePlan(`${COACH_TABLE}\nStand aside.`)).toBeNull();
+  });
+
+  it('keeps a conditional plan: "no trade yet", then what to do if it breaks', () => {
+    expect(parseTradePlan(CONDITIONAL_PLAN)?.sides).toEqual([
+      { side: null, entry: '512.40', stop: '509.85 (below it the setup is invalidated)', targets: ['514.20'] },
+    ]);
+    const until = "No trade until the 1's high breaks.\n\nEntry: 512.40\nStop: 509.85\nTarget: 514.20";
+    expect(parseTradePlan(until)?.sides).toHaveLength(1);
+    const yet = 'No trade yet; if it breaks 512.40:\nEntry: 512.40\nStop: 509.85\nTarget: 514.20';
+    expect(parseTradePlan(yet)?.sides).toHaveLength(1);
+    expect(parseTradePlan(`No trade yet. If the 1 breaks either way:\n\n${COACH_TABLE}`)?.sides).toHaveLength(2);
+  });
+
+  it('drops only the side a negation sits under', () => {
+    const answer =
+      '**Long**\nEntry: 512.40\nStop: 509.85\nTarget: 514.20\n\n**Short**\nNo setup: the 2U is too strong.\n' +
+      'Entry: 509.80\nStop: 512.45\nTarget: 506.00';
+    expect(parseTradePlan(answer)?.sides).toEqual([
+      { side: 'Long', entry: '512.40', stop: '509.85', targets: ['514.20'] },
+    ]);
+    const shortFirst =
+      'Stand aside for now.\n\n**Short**\nNo setup: the 2U is too strong.\nEntry: 509.80\nStop: 512.45\nTarget: 506.00\n\n' +
+      "**Long**\nIf the 1's high breaks:\nEntry: 512.40\nStop: 509.85\nTarget: 514.20";
+    expect(parseTradePlan(shortFirst)?.sides.map((side) => side.side)).toEqual(['Long']);
+  });
+});
+
 describe('markdownToPlainText', () => {
   it('keeps the words and drops the marks: headings, emphasis, quotes, code, links, table rules', () => {
     const answer = [

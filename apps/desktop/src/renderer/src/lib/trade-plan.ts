@@ -1,6 +1,7 @@
 // The trade plan inside an answer, read from its Markdown: entry, stop and targets, for the plan card above the
 // answer and its Copy. The coach writes it as a table (a row per side with Trigger/Entry, Stop, Target columns,
-// or Entry/Stop/Target rows) or as "Entry:", "Stop:", "Target(s):" lines. Pure, so it is tested in Node.
+// or Entry/Stop/Target rows) or as "Entry:", "Stop:", "Target(s):" lines, a group of lines per side. An answer
+// that negates its own plan ("it would have been …; stand aside") gets no card. Pure, so it is tested in Node.
 import { answerPlainText } from './answer-text';
 
 export interface PlanSide {
@@ -41,16 +42,16 @@ const isTableLine = (line: string): boolean => /^\s*\|.*\|\s*$/.test(line);
 const isDivider = (line: string): boolean => /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/.test(line);
 
 /** Every GitHub table in the text: its header and body rows. */
-function tables(markdown: string): Array<{ header: string[]; rows: string[][] }> {
+function tables(markdown: string): Array<{ header: string[]; rows: string[][]; start: number; end: number }> {
   const lines = markdown.split(/\r?\n/);
-  const found: Array<{ header: string[]; rows: string[][] }> = [];
+  const found: Array<{ header: string[]; rows: string[][]; start: number; end: number }> = [];
   for (let i = 0; i + 1 < lines.length; i += 1) {
     const head = lines[i] ?? '';
     if (!isTableLine(head) || !isDivider(lines[i + 1] ?? '')) continue;
     const rows: string[][] = [];
     let j = i + 2;
     for (; j < lines.length && isTableLine(lines[j] ?? ''); j += 1) rows.push(cells(lines[j] ?? ''));
-    found.push({ header: cells(head), rows });
+    found.push({ header: cells(head), rows, start: i, end: j });
     i = j - 1;
   }
   return found;
@@ -108,31 +109,156 @@ function fromRows(header: string[], rows: string[][]): PlanSide[] {
   return sides.filter(complete);
 }
 
+// A side is long or short when its name says so; a name saying both ("Long or short?") names no side.
+const LONG = /\b(?:long|bull(?:ish)?|buy|calls)\b(?!-)/i;
+const SHORT = /\b(?:short|bear(?:ish)?|sell|puts)\b(?!-)/i;
+const namesOneSide = (text: string): boolean => LONG.test(text) !== SHORT.test(text);
+
+/** The side a heading or a line's lead names ("**Short** (if the 2U fails)", "### Long setup:"), or null. */
+function sideName(raw: string): string | null {
+  const text = raw.trim().replace(/^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+)/, '');
+  const bold = /^(\*\*|__)(.+?)\1\s*(\([^)]*\))?/.exec(text);
+  const name = answerPlainText(bold ? `${bold[2] ?? ''} ${bold[3] ?? ''}` : text)
+    .split(/:\s/)[0]
+    ?.replace(/[*_`]/g, '')
+    .replace(/[\s:.,;…—–-]+$/, '')
+    .trim();
+  return name && name.length <= 60 && namesOneSide(name) ? name : null;
+}
+
+/** A line standing as a side's heading: a Markdown heading, a line led by bold, or a short line ending in ":". */
+function headingSide(line: string): string | null {
+  const text = line.trim();
+  const heading =
+    /^(?:#{1,6}\s|(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__))/.test(text) ||
+    (/:\s*(?:\*\*|__)?$/.test(text) && answerPlainText(text).length <= 60);
+  return heading ? sideName(text) : null;
+}
+
 const LINE =
   /^\s*(?:[-*+]\s+)?(?:\*\*|__)?(entry|trigger|stop(?:[ -]loss)?|targets?|target \d)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(.+)$/i;
+// "**Long** … Entry: 512.40", "Short trigger: 509.80": the side named in the entry line's lead. Only for the entry,
+// since "Buy stop: 512.40" is an order type (the long's entry), not the long's stop.
+const INLINE_ENTRY = /^(.+?)\s*(?:\*\*|__)?\b(entry|trigger)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(.+)$/i;
 
-/** "Entry: …", "Stop: …", "Target(s): …" lines (bullets and bold allowed): one side. */
+function fieldLine(line: string): { lead: string | null; field: Field | null; value: string } | null {
+  const match = LINE.exec(line);
+  if (match) return { lead: null, field: fieldOf(match[1] ?? ''), value: match[2] ?? '' };
+  const inline = INLINE_ENTRY.exec(line);
+  const lead = inline?.[1] ?? '';
+  const ledBySide = /^\s*(?:#{1,6}\s+|[-*+]\s+)?(?:\*\*|__)/.test(lead) || namesOneSide(lead.split(/\s/)[0] ?? '');
+  if (!inline || !ledBySide || sideName(lead) === null) return null;
+  return { lead, field: 'entry', value: inline[3] ?? '' };
+}
+
+/*
+ * When the coach negates the plan, no card: a card would put levels the coach told the trader not to trade on
+ * screen, in green, with a Copy button. The rule, sentence by sentence:
+ * - "would have been" (or "would've been") is a hypothetical: the whole answer gets no card.
+ * - "no trade", "stand aside", "stay flat", "no setup", "do not take", "don't take", "invalidated" negate,
+ *   unless the same sentence makes them a condition ("no trade until the 1's high breaks", "if it closes back
+ *   inside, the setup is invalidated; stand aside", "invalidated below 509.85"): the Strat plans on triggers,
+ *   so a negation with a condition is part of the plan, not a refusal of it. "Was/already/now invalidated"
+ *   is a fact whatever follows; "invalidated" on the Stop line says what the stop means, so it is not read.
+ * - A negation under a side's heading before any of that side's levels ("**Short** — no setup") drops that side
+ *   only; anywhere else it drops every side before it, and the sides after it too unless the text between the
+ *   negation and the next side's levels sets a condition ("No trade yet. If it breaks 512.40: …").
+ */
+const HYPOTHETICAL = /\bwould(?: have|'ve|’ve) been\b/i;
+const NEGATION = /\b(?:no trades?|stand aside|stay flat|no setups?|do not take|don['’]t take|invalidated)\b/i;
+const FACT = /\b(?:was|were|got|been|already|now)\s+invalidated\b/i;
+const CONDITION = /\b(?:if|unless|until|till|once)\b|\binvalidated (?:below|above|under|over|on|at|by)\b/i;
+const LATER_CONDITION = /\b(?:if|unless|until|once|when|breaks?|on a (?:break|close))\b/i;
+
+type Negation = 'hypothetical' | 'negation' | null;
+
+function negationOf(sentence: string, onStopLine = false): Negation {
+  if (HYPOTHETICAL.test(sentence)) return 'hypothetical';
+  const words = onStopLine ? sentence.replace(/\binvalidated\b/gi, '') : sentence;
+  if (FACT.test(words)) return 'negation';
+  return NEGATION.test(words) && !CONDITION.test(words) ? 'negation' : null;
+}
+
+const sentences = (line: string): string[] => answerPlainText(line).split(/(?<=[.!?])\s+/);
+
+interface Group extends PlanSide {
+  negated: boolean;
+}
+
+/** "Entry:", "Stop:", "Target(s):" lines (bullets and bold allowed): one side per group of lines. */
 function fromLines(markdown: string): PlanSide[] {
-  const plan: PlanSide = { side: null, entry: '', stop: '', targets: [] };
+  const groups: Group[] = [];
+  let current: Group = { side: null, entry: '', stop: '', targets: [], negated: false };
+  // After a negation: the text since (null when none), and whether the plan after it is conditional.
+  let since: string | null = null;
+  let later: 'open' | 'kept' | 'dropped' = 'kept';
+  const hasLevels = (group: Group): boolean => group.entry !== '' || group.stop !== '' || group.targets.length > 0;
+  const startSide = (side: string | null): void => {
+    groups.push(current);
+    current = { side, entry: '', stop: '', targets: [], negated: false };
+  };
+
   for (const line of markdown.split(/\r?\n/)) {
-    const match = LINE.exec(line);
-    if (!match) continue;
-    const field = fieldOf(match[1] ?? '');
-    const value = answerPlainText(match[2] ?? '').trim();
-    if (field === 'entry' && plan.entry === '') plan.entry = value;
-    if (field === 'stop' && plan.stop === '') plan.stop = value;
-    if (field === 'target') plan.targets.push(...splitTargets(value));
+    const plan = fieldLine(line);
+    const heading = plan ? (plan.lead === null ? null : sideName(plan.lead)) : headingSide(line);
+    if (heading !== null) {
+      if (hasLevels(current) || current.negated) startSide(heading);
+      else current.side = heading;
+    }
+    for (const sentence of sentences(line)) {
+      const negation = negationOf(sentence, plan?.field === 'stop');
+      if (negation === 'hypothetical') return [];
+      if (negation === null) {
+        if (since !== null) since += ` ${sentence}`;
+      } else if (current.side !== null && !hasLevels(current)) current.negated = true;
+      else {
+        // An empty group is not negated yet: its levels, if any come, are judged by what lies between.
+        for (const group of [...groups, current]) group.negated ||= hasLevels(group);
+        since = '';
+        later = 'open';
+      }
+    }
+    if (!plan?.field || plan.field === 'side') continue;
+    if (plan.field === 'entry' && current.entry !== '') startSide(null);
+    // The first side after a negation, unless negated itself, decides whether the plan after it is conditional.
+    if (!hasLevels(current) && !current.negated && later !== 'kept' && since !== null) {
+      if (later === 'open') later = LATER_CONDITION.test(since) ? 'kept' : 'dropped';
+      current.negated = later === 'dropped';
+    }
+    const value = answerPlainText(plan.value).trim();
+    if (plan.field === 'entry') current.entry = value;
+    if (plan.field === 'stop' && current.stop === '') current.stop = value;
+    if (plan.field === 'target') current.targets.push(...splitTargets(value));
   }
-  return complete(plan) ? [plan] : [];
+  const sides = [...groups, current]
+    .filter((group) => !group.negated && complete(group))
+    .map(({ side, entry, stop, targets }) => ({ side, entry, stop, targets }));
+  // Two or more sides the answer does not name cannot be told apart on the card: better none than a guess.
+  return sides.length > 1 && sides.some((side) => side.side === null) ? [] : sides;
+}
+
+/** Whether a table's plan stands: no hypothetical anywhere, no negation after it, a condition after any before it. */
+function tableStands(lines: string[], start: number, end: number): boolean {
+  let since: string | null = null;
+  for (let index = 0; index < lines.length; index += 1) {
+    if (index >= start && index < end) continue;
+    for (const sentence of sentences(lines[index] ?? '')) {
+      const negation = negationOf(sentence);
+      if (negation === 'hypothetical' || (negation && index >= end)) return false;
+      if (negation) since = '';
+      else if (since !== null && index < start) since += ` ${sentence}`;
+    }
+  }
+  return since === null || LATER_CONDITION.test(since);
 }
 
 /** The answer's plan, or null when it holds none (a plan names an entry, a stop and at least one target). */
 export function parseTradePlan(markdown: string): TradePlan | null {
-  for (const { header, rows } of tables(markdown)) {
-    const sides = fromColumns(header, rows);
-    if (sides.length > 0) return { sides };
-    const byRows = fromRows(header, rows);
-    if (byRows.length > 0) return { sides: byRows };
+  const lines = markdown.split(/\r?\n/);
+  for (const { header, rows, start, end } of tables(markdown)) {
+    const fromTable = fromColumns(header, rows);
+    const sides = fromTable.length > 0 ? fromTable : fromRows(header, rows);
+    if (sides.length > 0) return tableStands(lines, start, end) ? { sides } : null;
   }
   const sides = fromLines(markdown);
   return sides.length > 0 ? { sides } : null;
