@@ -36,7 +36,10 @@ describe('the app menu', () => {
   });
 
   it('a packaged app refuses to start with a remote-debugging switch; a development run keeps it', () => {
-    const startedWith = (...switches: string[]) => (name: string) => switches.includes(name);
+    const startedWith =
+      (...switches: string[]) =>
+      (name: string) =>
+        switches.includes(name);
     expect(refusedDebugSwitch(startedWith('remote-debugging-port'), true)).toBe('remote-debugging-port');
     expect(refusedDebugSwitch(startedWith('remote-debugging-pipe'), true)).toBe('remote-debugging-pipe');
     expect(refusedDebugSwitch(startedWith('quick-question'), true)).toBeNull();
