@@ -66,3 +66,25 @@ test('the meter turns amber at 80 %, red at 100 %, and then the quota is exceede
   await expect(coach.page.getByRole('button', { name: 'Upgrade to Pro' })).toHaveCount(0);
   await coach.screenshot('07b-quota-exceeded-no-billing');
 });
+
+test('a question refused with a little quota left says how much is left, not that it is used up', async ({
+  coach,
+  server,
+}) => {
+  await coach.signIn();
+  // 99,600 of the free 100,000: 400 left, less than any answer needs. (A cache read means the coaching prompt was
+  // read from the cache, so its share is not taken out of what the trader used.)
+  await server.script({
+    usage: { inputTokens: 98_600, outputTokens: 1_000, cacheCreationInputTokens: 0, cacheReadInputTokens: 3_000 },
+  });
+  await coach.askAndWait('Big question');
+  await expect(coach.meterLeft).toHaveText('400 tokens left');
+
+  await coach.ask('One more?');
+  await expect(coach.notice).toHaveAttribute('data-kind', 'quota_exceeded');
+  await expect(coach.notice).toContainText('Not enough quota left for this question');
+  await expect(coach.notice).toContainText('400 coaching tokens are left this month: this question needs more');
+  await expect(coach.notice).not.toContainText('used up');
+  await coach.screenshot('50-quota-too-little-left');
+  expect(await server.upstreamRequests()).toHaveLength(1);
+});

@@ -132,14 +132,20 @@ const REFUSED: StreamErrorEvent = {
   retryable: false,
 };
 
-const quotaExceeded = (user: User, used: number) =>
-  new AppError(
+/**
+ * The quota cannot take this question: spent, or with too little left for it (its answer and what the model reads
+ * with it, the conversation so far and the charts included), which is not "used up" and is not said so.
+ */
+const quotaExceeded = (user: User, used: number) => {
+  const quota = quotaOf(user.tier, used);
+  return new AppError(
     'quota_exceeded',
-    'You have used this month’s coaching tokens. Your quota renews with the next period.',
-    {
-      quota: quotaOf(user.tier, used),
-    },
+    quota.remaining !== null && quota.remaining > 0
+      ? 'This question needs more of this month’s coaching tokens than are left. Your quota renews with the next period.'
+      : 'You have used this month’s coaching tokens. Your quota renews with the next period.',
+    { quota },
   );
+};
 
 /** The models whose retirement this process has logged (once each). */
 const loggedRetirements = new Set<string>();

@@ -40,13 +40,18 @@ function QuotaExceeded({ notice }: { notice: Extract<Notice, { kind: 'quota_exce
   const renews = useUsageStore((state) => state.usage?.period.end ?? null);
   const tier = useUsageStore((state) => state.usage?.tier ?? null);
   const quota = notice.quota;
+  // Refused with some tokens left: the question (its answer, and the conversation and charts the coach reads with
+  // it) needs more than that. "Used up" beside a meter showing tokens left would contradict it.
+  const left = quota?.remaining != null && quota.remaining > 0 ? quota.remaining : null;
   return (
     <>
-      <strong>Monthly quota used up</strong>
+      <strong>{left !== null ? 'Not enough quota left for this question' : 'Monthly quota used up'}</strong>
       <p>
-        {quota?.limit != null
-          ? `You have used ${formatTokens(quota.used)} of your ${formatTokens(quota.limit)} coaching tokens this month.`
-          : notice.message}
+        {left !== null
+          ? `${formatTokens(left)} coaching tokens are left this month: this question needs more, with its answer and the conversation and charts the coach reads with it.`
+          : quota?.limit != null
+            ? `You have used ${formatTokens(quota.used)} of your ${formatTokens(quota.limit)} coaching tokens this month.`
+            : notice.message}
       </p>
       <p data-testid="quota-renews">
         {renews ? `Your quota renews on ${formatDay(renews)}.` : 'Your quota renews with your next billing period.'}
