@@ -16,8 +16,11 @@ test('landmarks: banner, main and the question box as a named region, no content
   await coach.screenshot('a11y-signed-in');
 });
 
-test('closing Settings, with Esc or its button, puts focus back in the question box', async ({ coach }) => {
+test('signed in, the keyboard starts in the question box; closing Settings, with Esc or its button, puts it back', async ({
+  coach,
+}) => {
   await coach.signIn();
+  await expect(coach.question).toBeFocused();
   await coach.settingsButton.click();
   await expect(coach.settingsPanel).toBeFocused();
   await coach.screenshot('a11y-settings');

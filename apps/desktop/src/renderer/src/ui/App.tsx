@@ -88,6 +88,10 @@ function Coach() {
     focusQuestion();
   };
   useWindowKeys();
+  // Signed in (or opened signed in): the keyboard starts in the question box, not on the page's body.
+  useEffect(() => {
+    if (document.activeElement === null || document.activeElement === document.body) focusQuestion();
+  }, []);
 
   const drop = (event: DragEvent): void => {
     setDropping(false);
