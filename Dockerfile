@@ -9,7 +9,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY apps/desktop/package.json apps/desktop/
-# No install scripts: nothing the server needs runs one (sharp ships prebuilt), and Electron's would download.
+# No install scripts: nothing the server needs runs one (sharp ships prebuilt), and a production install runs none,
+# as package.json's allowScripts denies them. (Electron 45 has none: its binary is fetched by install.js, run by hand.)
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY server/tsconfig.build.json server/

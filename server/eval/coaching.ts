@@ -19,7 +19,7 @@ const USAGE = `Usage: npm run eval:coaching -- [--fake] [--case <id>] [--out <di
 Live runs need ANTHROPIC_API_KEY (and use ANTHROPIC_BASE_URL and COACH_MODEL when set).`;
 
 const SKIPPED =
-  'eval:coaching skipped: ANTHROPIC_API_KEY is not set; it runs against the real API. Offline, `npm test` checks the scorer on recorded answers.';
+  'eval:coaching skipped: ANTHROPIC_API_KEY is not set; it runs against the real API. Offline, `npm run eval:coaching -- --fake` replays the recorded answers, and `npm test` checks the scorer on them.';
 
 const RECORDED = new URL('./recorded/', import.meta.url);
 const DEFAULT_OUT = fileURLToPath(new URL('./results/', import.meta.url));

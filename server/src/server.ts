@@ -1,18 +1,32 @@
-// Entry point: config -> buildApp -> listen, one line naming the runtime mode, graceful shutdown
+// Entry point: Node check -> config -> buildApp -> listen, one line naming the runtime mode, graceful shutdown
 // (in-flight requests finish, pools close) on SIGINT/SIGTERM.
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
+import { nodeVersionProblem } from './config/node-version.js';
+import { serverMode } from './config/server-mode.js';
 import { checkDataDir } from './db/data-dir.js';
+import { describeDatabase } from './db/describe.js';
 import { SHUTDOWN_CAP_MS } from './services/shutdown.js';
 
+// On a Node older than `engines` the server would run without a word, unsupported.
+const tooOld = nodeVersionProblem(process.version);
+if (tooOld) {
+  console.error(`strat-coach: ${tooOld}`);
+  process.exit(1);
+}
+
+/** The start line: the mode as /api/v1/status names it, then how each part runs. */
 function describeMode(config: Config): string {
-  const database = config.databaseUrl ? 'postgres' : `pglite (${config.dataDir})`;
+  const mode = serverMode({
+    database: !config.databaseUrl,
+    limiter: !config.redisUrl,
+    auth: config.auth.mode === 'local',
+  });
   const limiter = config.redisUrl ? 'redis' : 'in-process';
   const auth = config.auth.mode === 'clerk' ? `clerk (${config.auth.issuer})` : 'local issuer';
   const upstream = config.anthropic.apiKey ? `anthropic (${config.anthropic.model})` : 'unconfigured';
-  const embedded = !config.databaseUrl && !config.redisUrl && config.auth.mode === 'local';
-  return `mode: ${embedded ? 'embedded' : 'production'} — instance ${config.instanceId}, database ${database}, limiter ${limiter}, auth ${auth}, upstream ${upstream}`;
+  return `mode: ${mode} — instance ${config.instanceId}, database ${describeDatabase(config)}, limiter ${limiter}, auth ${auth}, upstream ${upstream}`;
 }
 
 // Everything the server writes (the embedded database, the issuer's key, DATA_DIR itself) is its owner's.

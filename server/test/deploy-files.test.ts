@@ -191,6 +191,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("passes the instances Clerk's variables, the desktop app's OAuth client id among them", () => {
+    for (const [name, service] of instances) {
+      for (const variable of [
+        'CLERK_PUBLISHABLE_KEY',
+        'AUTH_ISSUER',
+        'AUTH_AUTHORIZED_PARTIES',
+        'AUTH_OAUTH_CLIENT_ID',
+      ]) {
+        expect(service.environment?.[variable], `${name} ${variable}`).toBe(`\${${variable}:-}`);
+      }
+    }
+  });
+
   it('puts them behind a proxy that passes events on unbuffered, with long read timeouts', () => {
     const mount = services.proxy?.volumes?.find((volume) => volume.includes('nginx.conf'));
     const config = read(mount?.split(':')[0] ?? 'missing');

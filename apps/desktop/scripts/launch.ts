@@ -5,6 +5,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { findElectronBinary } from './electron-binary';
 
+// First, the server's own Node check (one rule for both): on a Node older than `engines` everything below would run
+// without a word, unsupported. Imported by URL because the server is another TypeScript project; tsx loads it.
+const nodeVersionModule = new URL('../../../server/src/config/node-version.ts', import.meta.url).href;
+const { nodeVersionProblem } = (await import(nodeVersionModule)) as {
+  nodeVersionProblem: (running: string) => string | null;
+};
+const tooOld = nodeVersionProblem(process.version);
+if (tooOld) {
+  console.error(`strat-coach: ${tooOld}`);
+  process.exit(1);
+}
+
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const mode = process.argv.includes('--web') ? 'web' : 'desktop';
 const host = process.env.HOST ?? '127.0.0.1';
@@ -40,9 +52,6 @@ function stopAll(code: number): void {
 process.once('SIGINT', () => stopAll(0));
 process.once('SIGTERM', () => stopAll(0));
 
-/** The Electron binary, when its installer could fetch it (it cannot on machines without internet). */
-const electronBinary = (): string | null => findElectronBinary().path;
-
 async function waitForServer(child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 600; attempt += 1) {
     if (child.exitCode !== null) throw new Error('the server stopped while starting (see its log above)');
@@ -71,16 +80,17 @@ async function main(): Promise<void> {
   server.once('exit', (code) => stopAll(code ?? 0));
   await waitForServer(server);
 
-  const electron = mode === 'desktop' ? electronBinary() : null;
-  if (electron) {
-    say(`opening the desktop app against ${serverUrl}`);
-    const app = run(electron, ['out/main/index.js'], { ...process.env, STRAT_COACH_SERVER_URL: serverUrl });
-    app.once('exit', (code) => stopAll(code ?? 0));
-    return;
-  }
   if (mode === 'desktop') {
+    // `npm ci` does not fetch the binary (package.json's allowScripts): its install.js, run by hand, downloads it.
+    const electron = findElectronBinary();
+    if (electron.path) {
+      say(`opening the desktop app against ${serverUrl}`);
+      const app = run(electron.path, ['out/main/index.js'], { ...process.env, STRAT_COACH_SERVER_URL: serverUrl });
+      app.once('exit', (code) => stopAll(code ?? 0));
+      return;
+    }
     say(
-      'no Electron binary on this machine (its installer downloads it from outside the npm registry); serving the web version instead.',
+      `no Electron binary (${electron.reason}): run \`node node_modules/electron/install.js\` to fetch it; serving the web version meanwhile.`,
     );
   }
   say(`open ${serverUrl}/ in your browser (Ctrl+C stops)`);

@@ -3,6 +3,7 @@
 // need not carry the server's sign-in or model settings.
 import { ConfigError, loadDatabaseConfig } from '../config/env.js';
 import { connectDatabase } from './connect.js';
+import { describeDatabase } from './describe.js';
 import { migrate } from './migrate.js';
 
 let config;
@@ -16,7 +17,12 @@ try {
 const db = await connectDatabase(config);
 try {
   const applied = await migrate(db, { logger: { info: console.log, warn: console.warn } });
-  console.log(applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database is up to date');
+  const database = describeDatabase(config);
+  console.log(
+    applied.length > 0
+      ? `applied ${applied.length} migration(s) to ${database}`
+      : `database is up to date: ${database}`,
+  );
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isRetired, type CoachModel } from '../../config/coach-model.js';
 import type { Config } from '../../config/env.js';
+import { serverMode } from '../../config/server-mode.js';
 import { SERVER_VERSION } from '../../config/version.js';
 import { HealthResponse, StatusResponse, type DatabaseStatus } from '../../contract/health.js';
 import type { UpstreamRefusal, UpstreamRefusals } from '../../services/upstream-refusals.js';
@@ -60,12 +61,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals:
             'no model: coaching answers from the local chart reader only; set ANTHROPIC_API_KEY to enable the coach',
           ...model,
         };
-    const embedded = [database.mode === 'pglite', redis.mode === 'memory', auth.mode === 'local'];
-    const mode: StatusResponse['mode'] = embedded.every(Boolean)
-      ? 'embedded'
-      : embedded.some(Boolean)
-        ? 'mixed'
-        : 'production';
+    const mode = serverMode({
+      database: database.mode === 'pglite',
+      limiter: redis.mode === 'memory',
+      auth: auth.mode === 'local',
+    });
     const dependencies = { database, redis, upstream, auth, billing: app.billingStatus() };
     const degraded = [database, redis, auth].some((dependency) => !dependency.ok) || refused !== null;
     return {
