@@ -15,6 +15,8 @@ test('the 11th question in a minute is rate limited, with the wait counting down
   // The question was not lost: it is back in the box, and Send waits for the limit to pass.
   await expect(coach.question).toHaveValue('Question 11: and this one?');
   await expect(coach.sendButton).toBeDisabled();
+  // So does Regenerate of the last answer: it would be refused too (it looked ready and did nothing).
+  await expect(coach.page.getByRole('button', { name: 'Regenerate' })).toBeDisabled();
   // Read before the screenshots (four, each checked by axe), which take seconds of the wait on a loaded machine.
   const seconds = async (): Promise<number> => Number(/(\d+) s/.exec((await wait.textContent()) ?? '')?.[1]);
   const first = await seconds();

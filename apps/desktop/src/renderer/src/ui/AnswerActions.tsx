@@ -4,6 +4,7 @@ import { markdownToPlainText } from '../lib/answer-text';
 import { useConversationStore } from '../state/conversation-store';
 import { CopyButton } from './CopyButton';
 import { focusQuestion } from './focus-question';
+import { useCountdown } from './use-countdown';
 
 export function AnswerActions({
   markdown,
@@ -19,6 +20,12 @@ export function AnswerActions({
   const busy = useConversationStore(
     (state) => state.live !== null && ['waiting', 'thinking', 'streaming'].includes(state.live.phase),
   );
+  // While the rate limit's wait counts down (the banner says how long), asking again would be refused: Regenerate
+  // and Continue wait too, rather than look ready and do nothing.
+  const limitedUntil = useConversationStore((state) =>
+    state.notice?.kind === 'rate_limited' ? state.notice.until : null,
+  );
+  const waiting = useCountdown(limitedUntil) > 0;
   return (
     <div className="answer-actions" role="group" aria-label="Answer actions">
       {markdown !== '' && (
@@ -28,13 +35,13 @@ export function AnswerActions({
         </>
       )}
       {last && canContinue && (
-        <button type="button" className="link-button" onClick={continueAnswer} disabled={busy}>
+        <button type="button" className="link-button" onClick={continueAnswer} disabled={busy || waiting}>
           Continue
         </button>
       )}
       {last && (
         <>
-          <button type="button" className="link-button" onClick={regenerate} disabled={busy}>
+          <button type="button" className="link-button" onClick={regenerate} disabled={busy || waiting}>
             Regenerate
           </button>
           <button
