@@ -48,7 +48,7 @@ describe('the server started with nothing configured', () => {
     expect(app.server.output()).toMatch(
       hasElectronBinary()
         ? /strat-coach: opening the desktop app/
-        : /strat-coach: no Electron binary on this machine.*serving the web version/,
+        : /strat-coach: no Electron binary \(.+\): run `node node_modules\/electron\/install\.js` to fetch it; serving the web version meanwhile/,
     );
     const page = await fetch(`${app.base}/`);
     expect(page.status).toBe(200);
