@@ -169,6 +169,42 @@ describe('parseTradePlan: no card for a plan the coach negates', () => {
     expect(parseTradePlan(`No trade yet. If the 1 breaks either way:\n\n${COACH_TABLE}`)?.sides).toHaveLength(2);
   });
 
+  it('takes a side’s name only from a heading over its levels, and shows no card whose name or levels contradict', () => {
+    const levels = 'Entry: 512.40\nStop: 509.85\nTarget: 514.20';
+    // Context naming a direction, another heading between it and the levels: the levels are not labelled with it.
+    const context = `**Bearish context:** the monthly and weekly are 2Ds.\n\n### Plan for today\n\n${levels}`;
+    expect(parseTradePlan(context)?.sides).toEqual([
+      { side: null, entry: '512.40', stop: '509.85', targets: ['514.20'] },
+    ]);
+    // Nothing between: a card titled "Bearish" over a long's levels would be wrong, so there is none.
+    expect(
+      parseTradePlan(`**Bearish** monthly and weekly: trade small.\n\nThe 15-minute 2-1-2 up:\n- ${levels}`),
+    ).toBeNull();
+    // A target from the next scenario, below the long's entry: none.
+    const twoScenarios =
+      '**Long** (2-1-2 up)\nEntry: 512.40\nStop: 509.85\n\nIf the 2U fails at the prior high instead:\n' +
+      'Target: 506.00\nEntry: 509.80\nStop: 512.45';
+    expect(parseTradePlan(twoScenarios)).toBeNull();
+  });
+
+  it('shows none for a plan the coach says is dead, whatever conditions its sentence mentions', () => {
+    const levels = 'Entry: 512.40\nStop: 509.85\nTarget: 514.20';
+    const table = '| Side | Entry | Stop | Target |\n| --- | --- | --- | --- |\n| Long | 512.40 | 509.85 | 514.20 |';
+    const stoppedOut = 'If you took it, you were stopped out; stand aside until a new setup forms.';
+    for (const answer of [
+      `${levels}\n\n${stoppedOut}`,
+      `${table}\n\n${stoppedOut}`,
+      `Stand aside. The long triggered when price broke 512.40, but it reversed and closed back inside the 1.\n\n${levels}`,
+      `${levels}\n\nThe long is invalidated below 509.85 and price is at 508.90 now — stand aside.`,
+      `${levels}\n\nThis setup is invalidated: price already traded through 509.85 once today.`,
+      `There is no valid setup here.\n\n${levels}`,
+    ])
+      expect(parseTradePlan(answer), answer).toBeNull();
+    // A negation that waits for a trigger keeps the plan after it.
+    const before = `Do not take the trade before the 15-minute candle closes above 512.40.\n\n${levels}`;
+    expect(parseTradePlan(before)?.sides).toHaveLength(1);
+  });
+
   it('drops only the side a negation sits under', () => {
     const answer =
       '**Long**\nEntry: 512.40\nStop: 509.85\nTarget: 514.20\n\n**Short**\nNo setup: the 2U is too strong.\n' +

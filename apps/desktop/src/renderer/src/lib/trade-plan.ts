@@ -126,13 +126,34 @@ function sideName(raw: string): string | null {
   return name && name.length <= 60 && namesOneSide(name) ? name : null;
 }
 
-/** A line standing as a side's heading: a Markdown heading, a line led by bold, or a short line ending in ":". */
-function headingSide(line: string): string | null {
+/** A line standing as a heading: a Markdown heading, a line led by bold, or a short line ending in ":". */
+function looksLikeHeading(line: string): boolean {
   const text = line.trim();
-  const heading =
+  return (
     /^(?:#{1,6}\s|(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__))/.test(text) ||
-    (/:\s*(?:\*\*|__)?$/.test(text) && answerPlainText(text).length <= 60);
-  return heading ? sideName(text) : null;
+    (/:\s*(?:\*\*|__)?$/.test(text) && answerPlainText(text).length <= 60)
+  );
+}
+
+/**
+ * The side line `index` names as a heading, when it heads levels: one of the plan's lines comes before any other
+ * heading (prose between is fine: "**Short** (if the 2U fails)", a sentence, then "Trigger: …"), or the heading itself
+ * negates its side ("**Short** — no setup"). Context that only names a direction ("**Bearish context:** the monthly
+ * is a 2D", then "### Plan for today" and a long's levels) would otherwise label them.
+ */
+function headingOfLevels(lines: string[], index: number): string | null {
+  const line = lines[index] ?? '';
+  const name = looksLikeHeading(line) ? sideName(line) : null;
+  if (name === null) return null;
+  if (sentences(line).some((sentence) => negationOf(sentence) !== null)) return name;
+  for (const next of lines.slice(index + 1)) {
+    if (next.trim() === '') continue;
+    if (fieldLine(next) !== null) return name;
+    // Another heading or bold lead before any level: this one was context. (A short "If the 1's high breaks:"
+    // line is the side's own condition, not a heading; a direction it mislabels is caught by `contradicts`.)
+    if (/^\s*(?:#{1,6}\s|(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__))/.test(next)) return null;
+  }
+  return null;
 }
 
 const LINE =
@@ -153,30 +174,66 @@ function fieldLine(line: string): { lead: string | null; field: Field | null; va
 
 /*
  * When the coach negates the plan, no card: a card would put levels the coach told the trader not to trade on
- * screen, in green, with a Copy button. The rule, sentence by sentence:
+ * screen, in green, with a Copy button. The rule, phrase by phrase:
  * - "would have been" (or "would've been") is a hypothetical: the whole answer gets no card.
- * - "no trade", "stand aside", "stay flat", "no setup", "do not take", "don't take", "invalidated" negate,
- *   unless the same sentence makes them a condition ("no trade until the 1's high breaks", "if it closes back
- *   inside, the setup is invalidated; stand aside", "invalidated below 509.85"): the Strat plans on triggers,
- *   so a negation with a condition is part of the plan, not a refusal of it. "Was/already/now invalidated"
- *   is a fact whatever follows; "invalidated" on the Stop line says what the stop means, so it is not read.
+ * - "no trade", "no (valid) setup", "no entry", "stand aside", "stay flat", "do not take", "don't take",
+ *   "invalidated" negate, unless that phrase is itself a condition: a condition word before it in its sentence ("if
+ *   it closes back inside, the setup is invalidated; stand aside"), or one right after it ("invalidated below
+ *   509.85", "no trade if the gap holds"). "Until" is not: "stand aside until a new setup forms" says no trade now.
+ *   "Was/already/now invalidated" and "stopped out" are facts, whatever the sentence says around them. "Invalidated"
+ *   on the Stop line says what the stop means, so it is not read.
  * - A negation under a side's heading before any of that side's levels ("**Short** — no setup") drops that side
- *   only; anywhere else it drops every side before it, and the sides after it too unless the text between the
- *   negation and the next side's levels sets a condition ("No trade yet. If it breaks 512.40: …").
+ *   only; anywhere else it drops every side before it, and the sides after it too unless what follows the negation,
+ *   up to the next side's levels, sets a trigger ("No trade until the 1's high breaks", "No trade yet. If it breaks
+ *   512.40: …"). Past narration ("it triggered when price broke 512.40") sets none.
  */
 const HYPOTHETICAL = /\bwould(?: have|'ve|’ve) been\b/i;
-const NEGATION = /\b(?:no trades?|stand aside|stay flat|no setups?|do not take|don['’]t take|invalidated)\b/i;
-const FACT = /\b(?:was|were|got|been|already|now)\s+invalidated\b/i;
-const CONDITION = /\b(?:if|unless|until|till|once)\b|\binvalidated (?:below|above|under|over|on|at|by)\b/i;
-const LATER_CONDITION = /\b(?:if|unless|until|once|when|breaks?|on a (?:break|close))\b/i;
+const NEGATION =
+  /\b(?:no (?:valid |clean |good )?(?:trades?|setups?|entry)|stand aside|stay flat|do not take|don['’]t take|invalidated)\b/gi;
+const FACT = /\b(?:(?:was|were|got|been|already|now)\s+invalidated|(?:was|were|got|been)\s+stopped out)\b/i;
+const CONDITION_BEFORE = /\b(?:if|unless|once|should)\b/i;
+const CONDITION_AFTER = /^\W*(?:if|unless|below|above|under|over|on a (?:break|close))\b/i;
+const LATER_CONDITION = /\b(?:if|unless|until|once|before|breaks?|closes? (?:above|below)|on a (?:break|close))\b/i;
 
-type Negation = 'hypothetical' | 'negation' | null;
+type Negation = { kind: 'hypothetical' } | { kind: 'negation'; rest: string } | null;
 
+/** Whether the sentence negates the plan; `rest` is what it says after its last negation (a trigger, maybe). */
 function negationOf(sentence: string, onStopLine = false): Negation {
-  if (HYPOTHETICAL.test(sentence)) return 'hypothetical';
+  if (HYPOTHETICAL.test(sentence)) return { kind: 'hypothetical' };
   const words = onStopLine ? sentence.replace(/\binvalidated\b/gi, '') : sentence;
-  if (FACT.test(words)) return 'negation';
-  return NEGATION.test(words) && !CONDITION.test(words) ? 'negation' : null;
+  let rest: string | null = FACT.test(words) ? '' : null;
+  for (const match of words.matchAll(NEGATION)) {
+    const after = words.slice(match.index + match[0].length);
+    const conditional = CONDITION_BEFORE.test(words.slice(0, match.index)) || CONDITION_AFTER.test(after);
+    if (!conditional) rest = after;
+  }
+  return rest === null ? null : { kind: 'negation', rest };
+}
+
+/**
+ * A price, to check a side's levels against each other: a number with decimals, or of three digits or more, so
+ * "the 1's high", "2-1-2" and "60m" are not read as prices. The last one in the text ("the 1's low at 119.80").
+ */
+function priceIn(text: string): number | null {
+  const found = [...text.replace(/(\d),(\d{3})/g, '$1$2').matchAll(/\b\d+\.\d+\b|\b\d{3,}\b/g)].at(-1);
+  return found ? Number(found[0]) : null;
+}
+
+/**
+ * A side whose prices contradict each other, or its name: a target on the stop's side of the entry, or a side named
+ * Long whose stop is above its entry. Such a card would be wrong (levels from two scenarios, or a mislabelled one),
+ * so it is not shown. Sides without prices are not judged.
+ */
+function contradicts(side: PlanSide): boolean {
+  const entry = priceIn(side.entry);
+  const stop = priceIn(side.stop);
+  if (entry === null || stop === null || entry === stop) return false;
+  const long = entry > stop;
+  if (side.side !== null && namesOneSide(side.side) && LONG.test(side.side) !== long) return true;
+  return side.targets.some((target) => {
+    const price = priceIn(target);
+    return price !== null && (long ? price <= entry : price >= entry);
+  });
 }
 
 const sentences = (line: string): string[] => answerPlainText(line).split(/(?<=[.!?])\s+/);
@@ -192,33 +249,38 @@ function fromLines(markdown: string): PlanSide[] {
   // After a negation: the text since (null when none), and whether the plan after it is conditional.
   let since: string | null = null;
   let later: 'open' | 'kept' | 'dropped' = 'kept';
+  let hypothetical = false;
   const hasLevels = (group: Group): boolean => group.entry !== '' || group.stop !== '' || group.targets.length > 0;
   const startSide = (side: string | null): void => {
     groups.push(current);
     current = { side, entry: '', stop: '', targets: [], negated: false };
   };
 
-  for (const line of markdown.split(/\r?\n/)) {
+  const lines = markdown.split(/\r?\n/);
+  lines.forEach((line, index) => {
     const plan = fieldLine(line);
-    const heading = plan ? (plan.lead === null ? null : sideName(plan.lead)) : headingSide(line);
+    const heading = plan ? (plan.lead === null ? null : sideName(plan.lead)) : headingOfLevels(lines, index);
     if (heading !== null) {
       if (hasLevels(current) || current.negated) startSide(heading);
       else current.side = heading;
     }
     for (const sentence of sentences(line)) {
       const negation = negationOf(sentence, plan?.field === 'stop');
-      if (negation === 'hypothetical') return [];
+      if (negation?.kind === 'hypothetical') {
+        hypothetical = true;
+        return;
+      }
       if (negation === null) {
         if (since !== null) since += ` ${sentence}`;
       } else if (current.side !== null && !hasLevels(current)) current.negated = true;
       else {
         // An empty group is not negated yet: its levels, if any come, are judged by what lies between.
         for (const group of [...groups, current]) group.negated ||= hasLevels(group);
-        since = '';
+        since = negation.rest;
         later = 'open';
       }
     }
-    if (!plan?.field || plan.field === 'side') continue;
+    if (!plan?.field || plan.field === 'side') return;
     if (plan.field === 'entry' && current.entry !== '') startSide(null);
     // The first side after a negation, unless negated itself, decides whether the plan after it is conditional.
     if (!hasLevels(current) && !current.negated && later !== 'kept' && since !== null) {
@@ -229,7 +291,8 @@ function fromLines(markdown: string): PlanSide[] {
     if (plan.field === 'entry') current.entry = value;
     if (plan.field === 'stop' && current.stop === '') current.stop = value;
     if (plan.field === 'target') current.targets.push(...splitTargets(value));
-  }
+  });
+  if (hypothetical) return [];
   const sides = [...groups, current]
     .filter((group) => !group.negated && complete(group))
     .map(({ side, entry, stop, targets }) => ({ side, entry, stop, targets }));
@@ -244,13 +307,17 @@ function tableStands(lines: string[], start: number, end: number): boolean {
     if (index >= start && index < end) continue;
     for (const sentence of sentences(lines[index] ?? '')) {
       const negation = negationOf(sentence);
-      if (negation === 'hypothetical' || (negation && index >= end)) return false;
-      if (negation) since = '';
+      if (negation?.kind === 'hypothetical' || (negation && index >= end)) return false;
+      if (negation) since = negation.rest;
       else if (since !== null && index < start) since += ` ${sentence}`;
     }
   }
   return since === null || LATER_CONDITION.test(since);
 }
+
+/** The plan, unless one of its sides contradicts itself: then none, rather than a card with that side left out. */
+const consistent = (sides: PlanSide[]): TradePlan | null =>
+  sides.length === 0 || sides.some(contradicts) ? null : { sides };
 
 /** The answer's plan, or null when it holds none (a plan names an entry, a stop and at least one target). */
 export function parseTradePlan(markdown: string): TradePlan | null {
@@ -258,10 +325,9 @@ export function parseTradePlan(markdown: string): TradePlan | null {
   for (const { header, rows, start, end } of tables(markdown)) {
     const fromTable = fromColumns(header, rows);
     const sides = fromTable.length > 0 ? fromTable : fromRows(header, rows);
-    if (sides.length > 0) return tableStands(lines, start, end) ? { sides } : null;
+    if (sides.length > 0) return tableStands(lines, start, end) ? consistent(sides) : null;
   }
-  const sides = fromLines(markdown);
-  return sides.length > 0 ? { sides } : null;
+  return consistent(fromLines(markdown));
 }
 
 /** The plan as plain text for the clipboard: one block per side. */
