@@ -1,20 +1,14 @@
 // Entry point: Node check -> config -> buildApp -> listen, one line naming the runtime mode, graceful shutdown
 // (in-flight requests finish, pools close) on SIGINT/SIGTERM.
+// First, for its effect: an older Node stops here, in one line.
+import './config/require-node.js';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
-import { nodeVersionProblem } from './config/node-version.js';
 import { serverMode } from './config/server-mode.js';
 import { checkDataDir } from './db/data-dir.js';
 import { describeDatabase } from './db/describe.js';
 import { SHUTDOWN_CAP_MS } from './services/shutdown.js';
-
-// On a Node older than `engines` the server would run without a word, unsupported.
-const tooOld = nodeVersionProblem(process.version);
-if (tooOld) {
-  console.error(`strat-coach: ${tooOld}`);
-  process.exit(1);
-}
 
 /** The start line: the mode as /api/v1/status names it, then how each part runs. */
 function describeMode(config: Config): string {

@@ -54,6 +54,22 @@ describe('the web renderer', () => {
   });
 });
 
+describe('a web folder without its page (a build that failed half way)', () => {
+  it('still starts: the API answers, the files are served, / is 404', async () => {
+    const halfBuilt = await mkdtemp(join(tmpdir(), 'strat-coach-web-half-'));
+    await writeFile(join(halfBuilt, 'app.js'), 'console.log(1);');
+    const started = await startTestServer({ webDir: halfBuilt });
+    try {
+      expect((await fetch(`${started.url}/api/v1/health`)).status).toBe(200);
+      expect((await fetch(`${started.url}/app.js`)).status).toBe(200);
+      expect((await fetch(`${started.url}/`)).status).toBe(404);
+    } finally {
+      await started.close();
+      await rm(halfBuilt, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('with Clerk as the issuer', () => {
   it('lets the page connect to the issuer the server names, and to nothing else', async () => {
     const clerk = await startTestIssuer();

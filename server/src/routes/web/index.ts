@@ -35,12 +35,20 @@ export const withoutMetaCsp = (html: string): string => html.replace(META_CSP, '
 
 export const webRoutes: FastifyPluginAsync<{ root: string; issuer: string }> = async (app, { root, issuer }) => {
   const csp = webCsp(issuer);
-  // Read once: the renderer is built before the server starts.
-  const page = withoutMetaCsp(await readFile(join(root, 'index.html'), 'utf8'));
-  const sendPage = async (_request: FastifyRequest, reply: FastifyReply) =>
-    reply.header('content-security-policy', csp).type('text/html; charset=utf-8').send(page);
-  app.get('/', sendPage);
-  app.get('/index.html', sendPage);
+  // Read once: the renderer is built before the server starts. A folder without its page (a build that failed half
+  // way) serves its files and no page, as before, rather than stopping the API with it.
+  const html = await readFile(join(root, 'index.html'), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    app.log.warn({ webDir: root }, 'the web version has no index.html: / is not served');
+    return null;
+  });
+  if (html !== null) {
+    const page = withoutMetaCsp(html);
+    const sendPage = async (_request: FastifyRequest, reply: FastifyReply) =>
+      reply.header('content-security-policy', csp).type('text/html; charset=utf-8').send(page);
+    app.get('/', sendPage);
+    app.get('/index.html', sendPage);
+  }
   await app.register(fastifyStatic, {
     root,
     index: false,
