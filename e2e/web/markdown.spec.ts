@@ -9,7 +9,7 @@ const HOSTILE_ANSWER = [
   '![tracking pixel](https://tracker.example/pixel.png)\n\n',
   '[Rob Smith on The Strat](https://example.com/strat) and [a trap](javascript:window.__pwned=1).\n\n',
   'Session expired: [Sign in again](https://evil.example/login). Mail [the desk](mailto:desk@example.com). ',
-  'Docs: https://example.com/docs',
+  'Docs: https://example.com/docs and [www.tradingview.com/?ref=evil.example](https://evil.example/login)',
 ];
 
 test('a Markdown answer with <script> and <img onerror> renders inert', async ({ coach, server, page }) => {
@@ -44,6 +44,8 @@ test('a Markdown answer with <script> and <img onerror> renders inert', async ({
   );
   await expect(answer.getByRole('link', { name: 'https://example.com/docs' })).toBeVisible();
   await expect(answer).not.toContainText('https://example.com/docs (example.com)');
+  // Words that only contain the host are not an address on it: the host still shows.
+  await expect(answer).toContainText('www.tradingview.com/?ref=evil.example (evil.example)');
   // A mail link would look live and open nothing (the app hands the OS web links only): its words alone.
   await expect(answer.getByRole('link', { name: 'the desk' })).toHaveCount(0);
   await expect(answer).toContainText('Mail the desk.');

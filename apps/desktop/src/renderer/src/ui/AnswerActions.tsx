@@ -25,7 +25,8 @@ export function AnswerActions({
   const limitedUntil = useConversationStore((state) =>
     state.notice?.kind === 'rate_limited' ? state.notice.until : null,
   );
-  const waiting = useCountdown(limitedUntil) > 0;
+  // Only the last answer has these buttons: one countdown, not one per answer in the thread.
+  const waiting = useCountdown(last ? limitedUntil : null) > 0;
   return (
     <div className="answer-actions" role="group" aria-label="Answer actions">
       {markdown !== '' && (

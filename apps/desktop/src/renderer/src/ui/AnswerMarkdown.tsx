@@ -18,16 +18,26 @@ type HastNode = NonNullable<ExtraProps['node']>;
 const textOf = (node: HastNode | HastNode['children'][number]): string =>
   node.type === 'text' ? node.value : 'children' in node ? node.children.map(textOf).join('') : '';
 
-/** The host a link goes to, for the trader to see: null when its words already name it. */
-function hostToShow(href: string, node: HastNode | undefined): string | null {
-  let host: string;
+const hostOf = (address: string): string | null => {
   try {
-    host = new URL(href).host;
+    return new URL(address).host.toLowerCase();
   } catch {
     return null;
   }
-  const words = node ? textOf(node).toLowerCase() : '';
-  return words.includes(host.toLowerCase()) ? null : host;
+};
+
+/**
+ * The host a link goes to, for the trader to see: null when its words are an address on that very host. Words that
+ * merely contain it ("www.tradingview.com/?ref=evil.example" for evil.example) still get it shown.
+ */
+function hostToShow(href: string, node: HastNode | undefined): string | null {
+  const host = hostOf(href);
+  if (host === null) return null;
+  const words = node ? textOf(node).trim() : '';
+  const wordsHost = /\s/.test(words)
+    ? null
+    : hostOf(/^[a-z][a-z0-9+.-]*:\/\//i.test(words) ? words : `https://${words}`);
+  return wordsHost === host ? null : host;
 }
 
 const components: Components = {
