@@ -204,6 +204,40 @@ test('an answer that breaks off part way: its error and Retry come into view, no
   await expect(page.getByTestId('plan-card')).toHaveCount(0);
 });
 
+test('a question that failed before the coach wrote anything says so, live and reopened; a follow-up is answered', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  await server.script(
+    { chunks: ['The 60m is a 2U.'] },
+    { failBeforeStream: { status: 529, retryAfterMs: 1_000, shouldRetry: false } },
+    { chunks: ['The 15m is a 1.'] },
+  );
+  await coach.askAndWait('What is the 60m doing?');
+  await coach.ask('And the daily?');
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'failed');
+  await coach.askAndWait('What is the 15m doing?');
+  // The failed question, now in the thread's history, says why it has no answer.
+  await expect(page.getByTestId('question-ending')).toHaveText([
+    'No answer: this question failed before the coach wrote anything.',
+  ]);
+
+  // Reopened, from the server's history: the stored question is there, and says it has no answer.
+  await reopen(coach, 'What is the 60m doing?');
+  await expect(page.getByTestId('question-bubble')).toHaveText([
+    'What is the 60m doing?',
+    'And the daily?',
+    'What is the 15m doing?',
+  ]);
+  await expect(page.getByTestId('question-ending')).toHaveText([
+    'No answer to this question is stored: it ended before the coach wrote anything.',
+  ]);
+  await expect(page.getByTestId('history-answer')).toHaveText(['The 60m is a 2U.', 'The 15m is a 1.']);
+  await coach.screenshot('51-unanswered-question-reopened');
+});
+
 test('a reader scrolled up keeps the place while the answer streams; Jump to latest goes back', async ({
   coach,
   server,

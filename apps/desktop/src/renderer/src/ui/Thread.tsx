@@ -43,9 +43,27 @@ const UNANSWERED_WORDS: Record<AnswerEnding, string> = {
   failed: 'No answer: this question failed before the coach wrote anything.',
 };
 const REFUSED_WORDS = 'The coach declined to answer this question.';
+/** A stored question with no answer after it, and no word of why (a turn that failed before any words, reopened). */
+const NO_ANSWER_WORDS = 'No answer to this question is stored: it ended before the coach wrote anything.';
 
-function Question({ message, conversationId }: { message: ThreadMessage; conversationId: string | null }) {
+function Question({
+  message,
+  conversationId,
+  unanswered = false,
+}: {
+  message: ThreadMessage;
+  conversationId: string | null;
+  /** No answer follows it in the thread. */
+  unanswered?: boolean;
+}) {
   const stored = !message.id.startsWith('local-');
+  const why = message.refused
+    ? REFUSED_WORDS
+    : message.ending
+      ? UNANSWERED_WORDS[message.ending]
+      : unanswered
+        ? NO_ANSWER_WORDS
+        : null;
   return (
     <article className="turn turn-you" aria-label="You">
       <QuestionCharts
@@ -57,16 +75,10 @@ function Question({ message, conversationId }: { message: ThreadMessage; convers
       <div className="question" data-testid="question-bubble">
         <p>{message.content}</p>
       </div>
-      {message.refused ? (
+      {why && (
         <p className="turn-ending" data-testid="question-ending">
-          {REFUSED_WORDS}
+          {why}
         </p>
-      ) : (
-        message.ending && (
-          <p className="turn-ending" data-testid="question-ending">
-            {UNANSWERED_WORDS[message.ending]}
-          </p>
-        )
       )}
     </article>
   );
@@ -318,9 +330,15 @@ export function Thread() {
           </p>
         </div>
       )}
-      {history.map((message) =>
+      {history.map((message, index) =>
         message.role === 'user' ? (
-          <Question key={message.id} message={message} conversationId={conversationId} />
+          <Question
+            key={message.id}
+            message={message}
+            conversationId={conversationId}
+            // The live answer has its own question (Live): a last stored question has no answer either.
+            unanswered={(history[index + 1]?.role ?? 'user') === 'user'}
+          />
         ) : (
           <HistoryAnswer
             key={message.id}
