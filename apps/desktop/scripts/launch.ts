@@ -5,17 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { findElectronBinary } from './electron-binary';
 
-// First, the server's own Node check (one rule for both): on a Node older than `engines` everything below would run
-// without a word, unsupported. Imported by URL because the server is another TypeScript project; tsx loads it.
-const nodeVersionModule = new URL('../../../server/src/config/node-version.ts', import.meta.url).href;
-const { nodeVersionProblem } = (await import(nodeVersionModule)) as {
-  nodeVersionProblem: (running: string) => string | null;
-};
-const tooOld = nodeVersionProblem(process.version);
-if (tooOld) {
-  console.error(`strat-coach: ${tooOld}`);
-  process.exit(1);
-}
+// First, the server's own Node check (one rule, one message for both): on a Node older than `engines` it stops the
+// process in one line. Imported by URL because the server is another TypeScript project; tsx loads it.
+await import(new URL('../../../server/src/config/require-node.ts', import.meta.url).href);
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const mode = process.argv.includes('--web') ? 'web' : 'desktop';
