@@ -90,3 +90,27 @@ test('a question refused with a little quota left says how much is left, not tha
   await coach.screenshot('50-quota-too-little-left');
   expect(await server.upstreamRequests()).toHaveLength(1);
 });
+
+test('a question refused while another answer holds the quota left says to wait for it, not that the month is spent', async ({
+  coach,
+  server,
+}) => {
+  await coach.signIn();
+  await server.script({
+    usage: { inputTokens: 79_000, outputTokens: 1_000, cacheCreationInputTokens: 0, cacheReadInputTokens: 3_000 },
+  });
+  await coach.askAndWait('Big question');
+  await expect(coach.meterLeft).toHaveText('20,000 tokens left');
+  // Another window's answer, still coming, holds 19,900 of the 20,000 left (as its reservation does).
+  await server.sql('UPDATE users SET quota_reserved = 19900');
+
+  await coach.ask('One more?');
+  await expect(coach.notice).toHaveAttribute('data-kind', 'quota_exceeded');
+  await expect(coach.notice).toContainText('Wait for your other answer');
+  await expect(coach.notice).toContainText(
+    '19,900 of the 20,000 coaching tokens left this month are held by an answer still coming',
+  );
+  await expect(coach.notice).not.toContainText('used up');
+  await coach.screenshot('52-quota-held-by-another-answer');
+  expect(await server.upstreamRequests()).toHaveLength(1);
+});

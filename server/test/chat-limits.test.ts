@@ -92,6 +92,33 @@ describe('the free quota', () => {
     }
   });
 
+  it('a question refused while another answer holds part of what is left says so, and how much is held', async () => {
+    const { user, headers } = await traderAt(20_000);
+    // Another window's answer still coming holds 19,900 of the 20,000 left.
+    await h.database.db.query('UPDATE users SET quota_reserved = 19900 WHERE id = $1', [user.id]);
+    const calls = h.fake.requests.length;
+    const held = await h.chat(headers, { message: 'Is this 2-1-2 valid?' });
+    expect(held.status).toBe(402);
+    expect(held.body).toMatchObject({
+      error: {
+        code: 'quota_exceeded',
+        message: 'An answer still coming holds part of this month’s coaching tokens. Ask again once it ends.',
+        quota: { limit: 100_000, used: 80_000, remaining: 20_000 },
+        heldTokens: 19_900,
+      },
+    });
+    expect(h.fake.requests.length).toBe(calls);
+
+    // Nothing held: too little left, and not "used up".
+    await h.database.db.query('UPDATE users SET quota_reserved = 0, quota_used = 99900 WHERE id = $1', [user.id]);
+    const short = await h.chat(headers, { message: 'Is this 2-1-2 valid?' });
+    expect(short.status).toBe(402);
+    expect(short.body).toMatchObject({
+      error: { code: 'quota_exceeded', quota: { remaining: 100 }, heldTokens: 0 },
+    });
+    expect((short.body as { error: { message: string } }).error.message).toMatch(/needs more .* than are left/);
+  });
+
   it('a question whose upper bound does not fit but whose real count does is answered, within the limit', async () => {
     const question = `Walk me through this setup. ${'Bar by bar. '.repeat(500)}`; // 6,028 bytes, ~1,500 tokens
     const { user, headers } = await traderAt(3_000);

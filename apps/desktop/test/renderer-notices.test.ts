@@ -57,10 +57,20 @@ describe('notices for refused questions', () => {
       kind: 'quota_exceeded',
       message: 'Used up.',
       quota,
+      heldTokens: 0,
     });
     expect(noticeFor({ code: 'quota_exceeded', message: 'Used up.', status: 402 }, NOW)).toMatchObject({
       quota: null,
+      heldTokens: 0,
     });
+  });
+
+  it('quota exceeded while another answer holds tokens: carries how many, and nothing odd', () => {
+    const quota = { limit: 100_000, used: 80_000, remaining: 20_000, percent: 80 };
+    const held = (heldTokens: unknown) =>
+      noticeFor({ code: 'quota_exceeded', message: 'Held.', status: 402, details: { quota, heldTokens } }, NOW);
+    expect(held(19_900)).toMatchObject({ kind: 'quota_exceeded', heldTokens: 19_900 });
+    for (const odd of [-5, 1.5, '19900', null]) expect(held(odd)).toMatchObject({ heldTokens: 0 });
   });
 
   it('coaching misconfigured on the server says the server’s reason, or that its administrator must fix it', () => {

@@ -134,16 +134,21 @@ const REFUSED: StreamErrorEvent = {
 
 /**
  * The quota cannot take this question: spent, or with too little left for it (its answer and what the model reads
- * with it, the conversation so far and the charts included), which is not "used up" and is not said so.
+ * with it, the conversation so far and the charts included), which is not "used up" and is not said so. Tokens held
+ * by the trader's other answers still coming (`heldTokens`) come back as those end, less what they use: the trader is
+ * told to ask again then, not that the month is over.
  */
-const quotaExceeded = (user: User, used: number) => {
+const quotaExceeded = (user: User, { used, reserved }: { used: number; reserved: number }) => {
   const quota = quotaOf(user.tier, used);
+  const left = quota.remaining !== null && quota.remaining > 0;
   return new AppError(
     'quota_exceeded',
-    quota.remaining !== null && quota.remaining > 0
-      ? 'This question needs more of this month’s coaching tokens than are left. Your quota renews with the next period.'
-      : 'You have used this month’s coaching tokens. Your quota renews with the next period.',
-    { quota },
+    left && reserved > 0
+      ? 'An answer still coming holds part of this month’s coaching tokens. Ask again once it ends.'
+      : left
+        ? 'This question needs more of this month’s coaching tokens than are left. Your quota renews with the next period.'
+        : 'You have used this month’s coaching tokens. Your quota renews with the next period.',
+    { quota, heldTokens: left ? reserved : 0 },
   );
 };
 
@@ -287,7 +292,7 @@ export async function prepareTurn(
         if (exact !== null && exact < inputEstimate) started = await start(exact);
       }
     }
-    if (!started) throw quotaExceeded(user, await usage.quotaUsed(user.id, period.start));
+    if (!started) throw quotaExceeded(user, await usage.quotaState(user.id, period.start));
     // With the model already asked, a trader who left is billed as any who stop an answer (streamTurn settles it).
     if (gone.aborted && !call) {
       // Left while the question was being stored: give the reservation back (the question stays, unanswered).

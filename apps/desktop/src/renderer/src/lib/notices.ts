@@ -11,7 +11,7 @@ export type Notice =
   | { kind: 'rate_limited'; message: string; until: number; window: 'minute' | 'hour' | null }
   /** Refused for now, not for the trader's rate: answers already streaming (429), or a server near its limit (503). */
   | { kind: 'busy'; code: 'too_many_streams' | 'busy'; message: string; until: number }
-  | { kind: 'quota_exceeded'; message: string; quota: Quota | null }
+  | { kind: 'quota_exceeded'; message: string; quota: Quota | null; heldTokens: number }
   | { kind: 'signed_out'; message: string }
   | { kind: 'error'; message: string; code: string };
 
@@ -61,7 +61,14 @@ export function noticeFor(error: HostError, now: number): Notice {
       };
     case 'quota_exceeded': {
       const quota = error.details?.quota;
-      return { kind: 'quota_exceeded', message: error.message, quota: isQuota(quota) ? quota : null };
+      const held = error.details?.heldTokens;
+      return {
+        kind: 'quota_exceeded',
+        message: error.message,
+        quota: isQuota(quota) ? quota : null,
+        // Held by the trader's other answers still coming: back (less what they use) as those end.
+        heldTokens: typeof held === 'number' && Number.isInteger(held) && held > 0 ? held : 0,
+      };
     }
     case 'unauthorized':
     case 'token_missing':

@@ -43,15 +43,26 @@ function QuotaExceeded({ notice }: { notice: Extract<Notice, { kind: 'quota_exce
   // Refused with some tokens left: the question (its answer, and the conversation and charts the coach reads with
   // it) needs more than that. "Used up" beside a meter showing tokens left would contradict it.
   const left = quota?.remaining != null && quota.remaining > 0 ? quota.remaining : null;
+  // Part of what is left is held by another answer still coming (another window, the quick question): it comes
+  // back as that answer ends, so the trader is told to wait for it, not that the month is spent.
+  const held = left !== null && notice.heldTokens > 0 ? Math.min(notice.heldTokens, left) : 0;
   return (
     <>
-      <strong>{left !== null ? 'Not enough quota left for this question' : 'Monthly quota used up'}</strong>
+      <strong>
+        {held > 0
+          ? 'Wait for your other answer'
+          : left !== null
+            ? 'Not enough quota left for this question'
+            : 'Monthly quota used up'}
+      </strong>
       <p>
-        {left !== null
-          ? `${formatTokens(left)} coaching tokens are left this month: this question needs more, with its answer and the conversation and charts the coach reads with it.`
-          : quota?.limit != null
-            ? `You have used ${formatTokens(quota.used)} of your ${formatTokens(quota.limit)} coaching tokens this month.`
-            : notice.message}
+        {held > 0
+          ? `${formatTokens(held)} of the ${formatTokens(left ?? 0)} coaching tokens left this month are held by an answer still coming. Ask again once it ends: what it does not use comes back.`
+          : left !== null
+            ? `${formatTokens(left)} coaching tokens are left this month: this question needs more, with its answer and the conversation and charts the coach reads with it.`
+            : quota?.limit != null
+              ? `You have used ${formatTokens(quota.used)} of your ${formatTokens(quota.limit)} coaching tokens this month.`
+              : notice.message}
       </p>
       <p data-testid="quota-renews">
         {renews ? `Your quota renews on ${formatDay(renews)}.` : 'Your quota renews with your next billing period.'}
