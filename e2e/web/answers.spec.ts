@@ -159,14 +159,25 @@ test('after Stop focus is in the question box, and Continue carries on from the 
   expect(requests[1]?.question).toBe('Continue');
   // The question, the partial answer the server kept, and Continue.
   expect(requests[1]?.messageCount).toBe(3);
+  // Continue is not a question of the trader's: a line joins the two parts, and there is nothing to edit.
+  const continued = page.getByTestId('continued');
+  await expect(continued).toHaveText('Continued');
+  await expect(page.getByTestId('question-bubble')).toHaveText(['Walk me through a 3-1-2.']);
+  const actions = page.getByRole('group', { name: 'Answer actions' }).last();
+  await expect(actions.getByRole('button', { name: 'Regenerate' })).toBeVisible();
+  await expect(actions.getByRole('button', { name: 'Edit & resend' })).toHaveCount(0);
+  await coach.screenshot('53-continued-answer');
 
-  // Reopened, the stopped answer still says it was stopped; the whole one says nothing.
+  // Reopened, the stopped answer still says it was stopped; the whole one says nothing; Continue is still a line.
   await reopen(coach, 'Walk me through a 3-1-2.');
   await expect(page.getByTestId('history-answer')).toHaveText([
     'A 3-1-2 needs the outside bar first,',
     'then the inside bar.',
   ]);
   await expect(page.getByTestId('answer-ending')).toHaveText([/Stopped/]);
+  await expect(continued).toHaveText('Continued');
+  await expect(page.getByTestId('question-bubble')).toHaveText(['Walk me through a 3-1-2.']);
+  await expect(page.getByRole('button', { name: 'Edit & resend' })).toHaveCount(0);
 });
 
 test('an answer that breaks off part way: its error and Retry come into view, no plan card, and it stays marked incomplete', async ({

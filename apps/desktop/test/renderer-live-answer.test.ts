@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyEvent,
   canRetry,
+  isContinuation,
   isOpen,
   startAnswer,
   stopAnswer,
@@ -133,5 +134,15 @@ describe('the live answer', () => {
     const [question, ...rest] = toHistory(refused, at, 'local-3');
     expect({ question, rest }).toEqual({ question: expect.objectContaining({ refused: true }), rest: [] });
     expect(question).not.toHaveProperty('ending');
+  });
+});
+
+describe('isContinuation', () => {
+  it('is what Continue sends, bare: not the same word with a chart, nor other words', () => {
+    expect(isContinuation({ content: 'Continue' })).toBe(true);
+    expect(isContinuation({ content: 'Continue', images: [] })).toBe(true);
+    expect(isContinuation({ content: 'Continue', images: [{ mediaType: 'image/png' }] })).toBe(false);
+    expect(isContinuation({ content: 'Continue the count from bar 5' })).toBe(false);
+    expect(isContinuation({ content: 'continue' })).toBe(false);
   });
 });

@@ -202,6 +202,16 @@ export function toHistory(answer: LiveAnswer, at: Date, localId: string): Thread
   return [question, reply];
 }
 
+/** What "Continue" sends: the coaching prompt tells the model to pick up where the cut-short answer stopped. */
+export const CONTINUE_MESSAGE = 'Continue';
+
+/**
+ * A question that only asks the coach to carry on (what Continue sends, without charts): the thread shows it as a
+ * line joining the two parts of the answer, not as a question of the trader's, and it is not offered for editing.
+ */
+export const isContinuation = (question: { content: string; images?: readonly unknown[] }): boolean =>
+  question.content === CONTINUE_MESSAGE && (question.images?.length ?? 0) === 0;
+
 /** Whether the trader may ask the coach to carry on: after Stop with some text, or an answer cut short. */
 export const canContinue = (answer: LiveAnswer | null): boolean =>
   answer !== null &&

@@ -6,6 +6,7 @@ import { host } from '../host';
 import {
   applyEvent,
   canContinue,
+  CONTINUE_MESSAGE,
   canRetry,
   isOpen,
   startAnswer,
@@ -127,9 +128,6 @@ const chartImage = (chart: PendingChart): ChatImage => ({
   data: chart.image.data,
   ...(chart.label ? { label: chart.label } : {}),
 });
-
-/** What "Continue" sends: the coaching prompt tells the model to pick up where the cut-short answer stopped. */
-export const CONTINUE_MESSAGE = 'Continue';
 
 /**
  * Whether an ended answer's charts went back to the box: the model refused its question (the server leaves the

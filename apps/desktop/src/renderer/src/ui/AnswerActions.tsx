@@ -1,5 +1,6 @@
 // Under a finished answer: Copy (Markdown or plain text); under the last one, Regenerate and Edit & resend of
-// its question, and Continue when it was stopped or cut short.
+// its question (Edit only when the question is the trader's words, not a bare Continue), and Continue when it was
+// stopped or cut short.
 import { markdownToPlainText } from '../lib/answer-text';
 import { useConversationStore } from '../state/conversation-store';
 import { CopyButton } from './CopyButton';
@@ -10,11 +11,14 @@ export function AnswerActions({
   markdown,
   last,
   canContinue,
+  editable = true,
 }: {
   markdown: string;
   /** The thread's last turn: it can be asked again or edited. */
   last: boolean;
   canContinue: boolean;
+  /** Its question may go back to the box: not when it only asked the coach to continue. */
+  editable?: boolean;
 }) {
   const { regenerate, editLast, continueAnswer } = useConversationStore.getState();
   const busy = useConversationStore(
@@ -45,17 +49,19 @@ export function AnswerActions({
           <button type="button" className="link-button" onClick={regenerate} disabled={busy || waiting}>
             Regenerate
           </button>
-          <button
-            type="button"
-            className="link-button"
-            disabled={busy}
-            onClick={() => {
-              editLast();
-              focusQuestion();
-            }}
-          >
-            Edit &amp; resend
-          </button>
+          {editable && (
+            <button
+              type="button"
+              className="link-button"
+              disabled={busy}
+              onClick={() => {
+                editLast();
+                focusQuestion();
+              }}
+            >
+              Edit &amp; resend
+            </button>
+          )}
         </>
       )}
     </div>

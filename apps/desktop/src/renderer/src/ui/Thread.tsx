@@ -10,6 +10,7 @@ import { formatWait } from '../lib/format';
 import {
   canContinue,
   canRetry,
+  isContinuation,
   LOCAL_READER_MODEL,
   type AnswerEnding,
   type LiveAnswer,
@@ -64,6 +65,19 @@ function Question({
       : unanswered
         ? NO_ANSWER_WORDS
         : null;
+  if (isContinuation(message))
+    return (
+      <article className="turn turn-continued" aria-label="You asked the coach to continue">
+        <p className="continued" data-testid="continued">
+          Continued
+        </p>
+        {why && (
+          <p className="turn-ending" data-testid="question-ending">
+            {why}
+          </p>
+        )}
+      </article>
+    );
   return (
     <article className="turn turn-you" aria-label="You">
       <QuestionCharts
@@ -94,7 +108,16 @@ function LocalReaderNote({ model }: { model: string | null | undefined }) {
   );
 }
 
-function HistoryAnswer({ message, last }: { message: ThreadMessage; last: boolean }) {
+function HistoryAnswer({
+  message,
+  last,
+  editable,
+}: {
+  message: ThreadMessage;
+  last: boolean;
+  /** Its question can go back to the box (not a bare Continue). */
+  editable: boolean;
+}) {
   return (
     <article className="turn turn-coach" aria-label="Coach">
       <LocalReaderNote model={message.model} />
@@ -108,7 +131,7 @@ function HistoryAnswer({ message, last }: { message: ThreadMessage; last: boolea
           {ENDING_WORDS[message.ending]}
         </p>
       )}
-      <AnswerActions markdown={message.content} last={last} canContinue={false} />
+      <AnswerActions markdown={message.content} last={last} canContinue={false} editable={editable} />
     </article>
   );
 }
@@ -200,7 +223,12 @@ function Live({ answer, conversationId }: { answer: LiveAnswer; conversationId: 
           <AnswerStatus answer={answer} />
         </div>
         {(settled || answer.phase === 'failed') && (
-          <AnswerActions markdown={answer.text} last canContinue={answer.phase === 'stopped' && canContinue(answer)} />
+          <AnswerActions
+            markdown={answer.text}
+            last
+            canContinue={answer.phase === 'stopped' && canContinue(answer)}
+            editable={!isContinuation(question)}
+          />
         )}
       </article>
     </>
@@ -344,6 +372,7 @@ export function Thread() {
             key={message.id}
             message={message}
             last={message.id === lastAnswerId && message.id === newestId}
+            editable={!(history[index - 1]?.role === 'user' && isContinuation(history[index - 1]!))}
           />
         ),
       )}
