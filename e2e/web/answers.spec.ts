@@ -180,6 +180,33 @@ test('after Stop focus is in the question box, and Continue carries on from the 
   await expect(page.getByRole('button', { name: 'Edit & resend' })).toHaveCount(0);
 });
 
+test('a reopened conversation whose last answer was stopped offers Continue, which carries on from it', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  await server.script(
+    { chunks: ['Mark the 1 first, ', 'then the trigger ', 'never sent'], stallAfterChunks: 2 },
+    { chunks: ['above its high.'] },
+  );
+  await coach.ask('Where is the trigger?');
+  await expect(coach.liveAnswer).toContainText('then the trigger');
+  await coach.stopButton.click();
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'stopped');
+
+  await reopen(coach, 'Where is the trigger?');
+  await expect(page.getByTestId('answer-ending')).toHaveText([/Stopped/]);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
+  await expect(coach.liveAnswer).toContainText('above its high.');
+  await expect(page.getByTestId('continued')).toHaveText('Continued');
+  const requests = await server.upstreamRequests();
+  expect(requests.map((request) => request.question)).toEqual(['Where is the trigger?', 'Continue']);
+  // The question, the partial answer the server kept, and Continue.
+  expect(requests[1]?.messageCount).toBe(3);
+});
+
 test('an answer that breaks off part way: its error and Retry come into view, no plan card, and it stays marked incomplete', async ({
   coach,
   server,

@@ -212,6 +212,12 @@ export const CONTINUE_MESSAGE = 'Continue';
 export const isContinuation = (question: { content: string; images?: readonly unknown[] }): boolean =>
   question.content === CONTINUE_MESSAGE && (question.images?.length ?? 0) === 0;
 
+/** A stored answer the trader may ask the coach to carry on from (reopened): stopped or cut short, with words. */
+export const canContinueStored = (message: ThreadMessage): boolean =>
+  message.role === 'assistant' &&
+  message.content !== '' &&
+  (message.ending === 'stopped' || message.ending === 'cut_short');
+
 /** Whether the trader may ask the coach to carry on: after Stop with some text, or an answer cut short. */
 export const canContinue = (answer: LiveAnswer | null): boolean =>
   answer !== null &&

@@ -6,6 +6,7 @@ import { host } from '../host';
 import {
   applyEvent,
   canContinue,
+  canContinueStored,
   CONTINUE_MESSAGE,
   canRetry,
   isOpen,
@@ -303,8 +304,11 @@ export const useConversationStore = create<ConversationState & ConversationActio
     },
 
     continueAnswer() {
-      const { live, currentId, notice } = get();
-      if (!canContinue(live) || !currentId || rateLimited(notice, Date.now())) return;
+      const { live, history, currentId, notice } = get();
+      // The answer just stopped or cut short, or, in a reopened conversation, its last answer if it was.
+      const newest = history.at(-1);
+      const continuable = live ? canContinue(live) : newest !== undefined && canContinueStored(newest);
+      if (!continuable || !currentId || rateLimited(notice, Date.now())) return;
       send({ message: CONTINUE_MESSAGE, conversationId: currentId }, { replaceLive: false });
     },
 

@@ -9,6 +9,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatWait } from '../lib/format';
 import {
   canContinue,
+  canContinueStored,
   canRetry,
   isContinuation,
   LOCAL_READER_MODEL,
@@ -131,7 +132,12 @@ function HistoryAnswer({
           {ENDING_WORDS[message.ending]}
         </p>
       )}
-      <AnswerActions markdown={message.content} last={last} canContinue={false} editable={editable} />
+      <AnswerActions
+        markdown={message.content}
+        last={last}
+        canContinue={canContinueStored(message)}
+        editable={editable}
+      />
     </article>
   );
 }
