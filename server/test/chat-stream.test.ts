@@ -2,6 +2,7 @@
 // cost are exact, the prompt is cached, images are checked, history is loaded in order and bounded.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_IMAGE_BYTES } from '../src/contract/chat.js';
 import { modelSpec, priceRowAt } from '../src/config/models.js';
 import { costUsd } from '../src/config/pricing.js';
 import { loadCoachingPrompt } from '../src/services/coaching-prompt.js';
@@ -286,10 +287,72 @@ describe('chart images', () => {
     expect((result.body as { error: { code: string } }).error.code).toBe('invalid_request');
   });
 
-  it('an image over 5 MB is 413, more than four images 400', async () => {
+  it('an image at the limit reaches the model, whose 5 MB counts its base64; one over 8,000 px on a side is 400', async () => {
+    const { headers } = await h.trader();
+    // A real chart, padded after its end to the limit exactly: 3.75 MiB, whose base64 is the model's 5 MB.
+    const atLimit = Buffer.alloc(MAX_IMAGE_BYTES);
+    png.copy(atLimit);
+    expect(atLimit.toString('base64')).toHaveLength(5 * 1024 * 1024);
+    const taken = await h.chat(headers, {
+      message: 'Is this a 2-1-2?',
+      images: [{ mediaType: 'image/png', data: atLimit.toString('base64') }],
+    });
+    expect(taken.status).toBe(200);
+    expect(taken.events.at(-1)?.event).toBe('stream_complete');
+
+    const over = Buffer.alloc(MAX_IMAGE_BYTES + 3);
+    png.copy(over);
+    const refused = await h.chat(headers, {
+      message: 'Is this a 2-1-2?',
+      images: [{ mediaType: 'image/png', data: over.toString('base64') }],
+    });
+    expect(refused.status).toBe(413);
+
+    const wide = await h.chat(headers, {
+      message: 'Is this a 2-1-2?',
+      images: [{ mediaType: 'image/png', data: pngOfSize(8_001, 40).toString('base64') }],
+    });
+    expect(wide.status).toBe(400);
+    expect(wide.body).toEqual({
+      error: {
+        code: 'invalid_request',
+        message: 'images[0] is 8001×40 px; the limit is 8000 px on each side',
+        field: 'images[0]',
+      },
+    });
+  });
+
+  it('a question of whitespace alone is 400, before any model call', async () => {
+    const { headers } = await h.trader();
+    const calls = h.fake.requests.length;
+    const result = await h.chat(headers, { message: ' \n\t ' });
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual({
+      error: { code: 'invalid_request', message: 'message has no words: write a question', field: 'message' },
+    });
+    expect(h.fake.requests.length).toBe(calls);
+  });
+
+  it('an answer of whitespace alone is not stored, and the follow-up is answered', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ chunks: ['\n\n'] });
+    const first = await h.chat(headers, { message: 'Anything?' });
+    expect(first.events.at(-1)?.event).toBe('stream_complete');
+    const conversationId = String(first.events[0]!.data.conversationId);
+    // The model refuses a text block of whitespace alone: sent again, it would fail every later turn.
+    const second = await h.chat(headers, { message: 'Is this a 2-1-2?', conversationId });
+    expect(second.events.at(-1)?.event).toBe('stream_complete');
+    const messages = await h.database.db.query<{ role: string }>(
+      'SELECT role FROM messages WHERE conversation_id = $1 ORDER BY seq',
+      [conversationId],
+    );
+    expect(messages.rows.map((row) => row.role)).toEqual(['user', 'user', 'assistant']);
+  });
+
+  it('an image over 3.75 MiB is 413, more than four images 400', async () => {
     const { headers } = await h.trader();
     const big = pngOfSize(2_400, 2_300, { noise: true });
-    expect(big.length).toBeGreaterThan(5 * 1024 * 1024);
+    expect(big.length).toBeGreaterThan(MAX_IMAGE_BYTES);
     const tooBig = await h.chat(headers, {
       message: 'x',
       images: [{ mediaType: 'image/png', data: big.toString('base64') }],

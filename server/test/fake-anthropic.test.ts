@@ -6,6 +6,7 @@ import Anthropic, { APIError, APIUserAbortError, OverloadedError, RateLimitError
 import type { MessageCreateParamsNonStreaming, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from './support/fake-anthropic.js';
+import { pngOfSize } from './support/png.js';
 
 // The protocol's mechanics on a model that does not think unless asked (Sonnet 4.6); thinking is tested below.
 const MODEL = 'claude-sonnet-4-6';
@@ -281,6 +282,35 @@ describe('fake Anthropic upstream through the real SDK', () => {
     expect(await incomplete.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
     expect(fake.requests).toHaveLength(0);
     expect(fake.rejected.map((rejection) => rejection.status)).toEqual([401, 400]);
+  });
+
+  it('refuses what the API refuses in the content: whitespace-only text, an image past 5 MB of base64 or 8,000 px', async () => {
+    const refusal = async (content: unknown[]): Promise<string> => {
+      const error = await client()
+        .messages.create({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: content as never }] })
+        .then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      return (error as InstanceType<typeof Anthropic.BadRequestError>).message;
+    };
+    const image = (data: Buffer) => ({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: data.toString('base64') },
+    });
+    expect(await refusal([{ type: 'text', text: ' \n' }])).toContain(
+      'text content blocks must contain non-whitespace text',
+    );
+    const big = Buffer.alloc(4 * 1024 * 1024); // 4 MiB of bytes: 5.3 MB of base64
+    pngOfSize(10, 10).copy(big);
+    expect(await refusal([image(big), { type: 'text', text: 'Read it.' }])).toContain(
+      'messages.0.content.0.image.source.base64: image exceeds 5 MB maximum: 5592408 bytes > 5242880 bytes',
+    );
+    expect(await refusal([image(pngOfSize(8_001, 10)), { type: 'text', text: 'Read it.' }])).toContain(
+      'At least one of the image dimensions exceed max allowed size: 8000 pixels',
+    );
+    expect(fake.requests).toHaveLength(0);
   });
 });
 

@@ -104,8 +104,8 @@ describe('fitLongEdge and chooseEncoding', () => {
     expect(fitLongEdge({ width: 800, height: 600 })).toEqual({ width: 800, height: 600 });
   });
 
-  it('keeps PNG unless it passes 5 MB', () => {
-    expect(chooseEncoding(5 * 1024 * 1024)).toBe('image/png');
-    expect(chooseEncoding(5 * 1024 * 1024 + 1)).toBe('image/jpeg');
+  it('keeps PNG unless it passes 3.75 MiB, whose base64 is the model’s 5 MB', () => {
+    expect(chooseEncoding(3_932_160)).toBe('image/png');
+    expect(chooseEncoding(3_932_161)).toBe('image/jpeg');
   });
 });

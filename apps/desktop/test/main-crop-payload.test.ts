@@ -1,5 +1,5 @@
 // crop:done's payload comes from a renderer, so main checks it: an allowed image type, base64 of at most
-// 5 MB, whole-pixel sizes up to 1568, and a region of whole pixels inside the frame. Only those fields are kept.
+// 5 MB (3.75 MiB of image), whole-pixel sizes up to 1568, and a region of whole pixels inside the frame. Only those fields are kept.
 import { describe, expect, it } from 'vitest';
 import { readCropResult } from '../src/main/crop-payload';
 
@@ -21,7 +21,7 @@ describe('readCropResult', () => {
     ['another type', { image: { ...image, mediaType: 'image/svg+xml' }, rect }, /PNG, JPEG or WebP/],
     ['a data: URL', { image: { ...image, data: 'data:image/png;base64,iVBO' }, rect }, /base64/],
     ['broken base64', { image: { ...image, data: 'iVBORw0KGgo' }, rect }, /base64/],
-    ['over 5 MB', { image: { ...image, data: 'A'.repeat(7_000_000) }, rect }, /5 MB/],
+    ['over 3.75 MiB', { image: { ...image, data: 'A'.repeat(5_242_884) }, rect }, /3\.75 MiB/],
     ['a zero width', { image: { ...image, width: 0 }, rect }, /whole pixels/],
     ['a fractional height', { image: { ...image, height: 10.5 }, rect }, /whole pixels/],
     ['more than the API reads', { image: { ...image, width: 1569 }, rect }, /1568/],

@@ -4,7 +4,14 @@ import { Type, type Static } from 'typebox';
 export const IMAGE_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
 export const MAX_IMAGES = 4;
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/**
+ * The Messages API refuses an image whose base64 passes 5 MB (5,242,880 characters: "image exceeds 5 MB maximum"),
+ * counted on the base64 text, not the bytes it decodes to: 3.75 MiB of image at most.
+ */
+export const UPSTREAM_MAX_IMAGE_BASE64_CHARS = 5 * 1024 * 1024;
+export const MAX_IMAGE_BYTES = (UPSTREAM_MAX_IMAGE_BASE64_CHARS / 4) * 3;
+/** The Messages API refuses an image larger than this on either side. */
+export const MAX_IMAGE_SIDE_PX = 8_000;
 export const MAX_MESSAGE_CHARS = 20_000;
 export const MAX_LABEL_CHARS = 40;
 

@@ -2,7 +2,7 @@
 // and dimensions — which also give the image's token cost for the quota estimate.
 import { imageSize } from 'image-size';
 import { imageHeader } from '../chart-reader/index.js';
-import { MAX_IMAGE_BYTES, type ChatImage, type ImageMediaType } from '../contract/chat.js';
+import { MAX_IMAGE_BYTES, MAX_IMAGE_SIDE_PX, type ChatImage, type ImageMediaType } from '../contract/chat.js';
 import type { ImageMeta } from '../db/repositories/conversations.js';
 import { AppError } from '../errors.js';
 
@@ -123,6 +123,14 @@ async function inspect(
     const header = await imageHeader(bytes);
     if (header?.format !== 'jpeg') throw notAnImage();
     ({ width, height } = header);
+  }
+  if (width > MAX_IMAGE_SIDE_PX || height > MAX_IMAGE_SIDE_PX) {
+    // The model would refuse it, and every later question of the conversation with it.
+    throw new AppError(
+      'invalid_request',
+      `${field} is ${width}×${height} px; the limit is ${MAX_IMAGE_SIDE_PX} px on each side`,
+      { field },
+    );
   }
   return {
     mediaType: actualType,

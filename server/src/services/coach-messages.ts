@@ -8,7 +8,7 @@ import type {
   MessageParam,
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import type { ImageMediaType } from '../contract/chat.js';
+import { UPSTREAM_MAX_IMAGE_BASE64_CHARS, type ImageMediaType } from '../contract/chat.js';
 import type { ImageMeta } from '../db/repositories/conversations.js';
 
 export interface ContextMessage {
@@ -49,11 +49,14 @@ const labelsOf = (images: readonly ImageMeta[]): string => {
 /** "Chart 2 of 3 — SPY 60m", then the image, then its pixel reading when there is one, for each chart. */
 function chartBlocks(charts: readonly ChartForModel[]): ContentBlockParam[] {
   return charts.flatMap((chart, index): ContentBlockParam[] => {
+    const title = `Chart ${index + 1} of ${charts.length}${chart.label ? ` — ${chart.label}` : ''}`;
+    // Kept before the server held charts to the model's limit (its 5 MB counts the base64): the model would refuse
+    // the request, and every later one of the conversation. A note takes its place.
+    if (chart.data.length > UPSTREAM_MAX_IMAGE_BASE64_CHARS) return [text(`${title}: too large to show the model.`)];
     const image: ImageBlockParam = {
       type: 'image',
       source: { type: 'base64', media_type: chart.mediaType, data: chart.data },
     };
-    const title = `Chart ${index + 1} of ${charts.length}${chart.label ? ` — ${chart.label}` : ''}`;
     if (!chart.reading) return [text(title), image];
     const about = `Pixel reading of chart ${index + 1}${chart.label ? ` (${chart.label})` : ''}:`;
     return [text(title), image, text(`${about}\n${chart.reading}`)];
@@ -69,9 +72,15 @@ function userBlocks(message: ContextMessage, charts: ConversationCharts): Conten
   } else if (count > 0) {
     blocks.push(text(`[${plural(count, 'chart')} sent here${labelsOf(message.images)}: replaced by a newer capture.]`));
   }
-  blocks.push(text(message.content));
+  if (hasWords(message.content)) blocks.push(text(message.content));
   return blocks;
 }
+
+/**
+ * The Messages API refuses a text block of whitespace alone ("text content blocks must contain non-whitespace
+ * text"). Neither a question nor an answer is stored so now, but rows from before are left out, not sent.
+ */
+const hasWords = (value: string): boolean => /\S/.test(value);
 
 /**
  * `window` is the history window followed by this turn's question, oldest first, refused questions left out.
@@ -83,7 +92,9 @@ export function buildMessages(window: readonly ContextMessage[], charts: Convers
   const carried = charts.holderId !== null && charts.charts.length > 0 && !window.some((m) => m.id === charts.holderId);
   for (const message of window) {
     if (messages.length === 0 && message.role === 'assistant') continue;
-    const blocks = message.role === 'user' ? userBlocks(message, charts) : [text(message.content)];
+    const blocks =
+      message.role === 'user' ? userBlocks(message, charts) : hasWords(message.content) ? [text(message.content)] : [];
+    if (blocks.length === 0) continue;
     if (carried && messages.length === 0) {
       // The charts were sent before the window's start: they still belong to the conversation.
       blocks.unshift(text('Charts from earlier in this conversation:'), ...chartBlocks(charts.charts));

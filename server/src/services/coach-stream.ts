@@ -558,7 +558,7 @@ export async function streamTurn(
         lastAttempt.signal,
       );
     // The model has the question (or is being sent it): what only the call needed goes, so an answer that streams
-    // for a minute does not hold the question's charts (in base64 and decoded, about 35 MB with four).
+    // for a minute does not hold the question's charts (in base64 and decoded, about 35 MB with four at the old 5 MiB limit, 28 MB now).
     releaseQuestion(turn);
     for await (const event of events) {
       sent();

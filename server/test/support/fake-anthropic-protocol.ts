@@ -11,6 +11,7 @@ import type {
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { ErrorType } from '@anthropic-ai/sdk/resources/shared';
+import { imageSize } from 'image-size';
 
 /** Token counts in the four kinds the API reports; `inputTokens` is the uncached part only. */
 export interface FakeUsage {
@@ -261,6 +262,52 @@ export function validateBody(
   if (!Array.isArray(fields.messages) || fields.messages.length === 0) {
     return { ok: false, message: 'messages: at least one message is required' };
   }
+  const refused = contentRefusal(fields.messages);
+  if (refused) return { ok: false, message: refused };
   // Past these checks the body is taken to be the SDK's shape: the fake is driven by the SDK.
   return { ok: true, body: body as MessageCreateParamsBase };
+}
+
+/** The API's limit on an image's base64 text (not its bytes): "image exceeds 5 MB maximum". */
+const MAX_IMAGE_BASE64_CHARS = 5 * 1024 * 1024;
+/** The API's limit on an image's sides (with up to 20 images in the request). */
+const MAX_IMAGE_SIDE_PX = 8_000;
+
+/**
+ * What the Messages API refuses in the messages' content blocks, in its words, for the first block that fails: a
+ * text block that is empty or whitespace alone, an image whose base64 passes 5 MB, an image over 8,000 px on a
+ * side. (anthropics/claude-code#11181 and #23440, the vision guide's limits.)
+ */
+function contentRefusal(messages: unknown[]): string | null {
+  for (const [m, message] of messages.entries()) {
+    const content = (message as { content?: unknown }).content;
+    if (typeof content === 'string') {
+      if (content === '') return `messages.${m}: text content blocks must be non-empty`;
+      if (!/\S/.test(content)) return `messages.${m}: text content blocks must contain non-whitespace text`;
+      continue;
+    }
+    if (!Array.isArray(content)) continue;
+    for (const [b, block] of content.entries()) {
+      const { type, text, source } = block as { type?: unknown; text?: unknown; source?: unknown };
+      if (type === 'text' && typeof text === 'string') {
+        if (text === '') return `messages.${m}.content.${b}: text content blocks must be non-empty`;
+        if (!/\S/.test(text)) return `messages: text content blocks must contain non-whitespace text`;
+      }
+      const data = (source as { type?: unknown; data?: unknown } | undefined)?.data;
+      if (type !== 'image' || typeof data !== 'string') continue;
+      if (data.length > MAX_IMAGE_BASE64_CHARS) {
+        return `messages.${m}.content.${b}.image.source.base64: image exceeds 5 MB maximum: ${data.length} bytes > ${MAX_IMAGE_BASE64_CHARS} bytes`;
+      }
+      let size: { width?: number; height?: number } | undefined;
+      try {
+        size = imageSize(Buffer.from(data, 'base64'));
+      } catch {
+        size = undefined;
+      }
+      if ((size?.width ?? 0) > MAX_IMAGE_SIDE_PX || (size?.height ?? 0) > MAX_IMAGE_SIDE_PX) {
+        return `messages.${m}.content.${b}.image.source.base64.data: At least one of the image dimensions exceed max allowed size: ${MAX_IMAGE_SIDE_PX} pixels`;
+      }
+    }
+  }
+  return null;
 }

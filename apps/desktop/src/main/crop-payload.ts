@@ -26,7 +26,7 @@ function readImage(value: unknown): ChartImage | string {
   const { mediaType, data, width, height } = value;
   if (!isMediaType(mediaType)) return 'The chart must be PNG, JPEG or WebP.';
   if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) return 'The chart is not base64.';
-  if (data.length > MAX_BASE64_CHARS) return 'The chart is larger than 5 MB.';
+  if (data.length > MAX_BASE64_CHARS) return 'The chart is larger than 3.75 MiB.';
   if (!isCount(width, 1, MAX_LONG_EDGE_PX) || !isCount(height, 1, MAX_LONG_EDGE_PX)) {
     return `The chart's width and height must be whole pixels from 1 to ${MAX_LONG_EDGE_PX}.`;
   }

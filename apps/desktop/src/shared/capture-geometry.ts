@@ -2,6 +2,8 @@
 // HiDPI screens, how a crop drawn on a scaled-down preview maps to the frame's device pixels, and how
 // big the encoded chart may be. Used by main (capture) and the renderer (crop, encode).
 
+import { MAX_IMAGE_BYTES as CONTRACT_MAX_IMAGE_BYTES } from '@strat-coach/server/contract';
+
 export interface Size {
   width: number;
   height: number;
@@ -30,7 +32,8 @@ export interface CaptureSource {
 
 /** The API downscales images whose long edge passes 1568 px, so there is no point sending more. */
 export const MAX_LONG_EDGE_PX = 1568;
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** What the server takes (the Messages API's 5 MB counts the base64 text: 3.75 MiB of image). */
+export const MAX_IMAGE_BYTES: number = CONTRACT_MAX_IMAGE_BYTES;
 
 /** The display that contains the point (DIP), or the nearest one when the point is between displays. */
 export function displayAt(displays: readonly DisplayInfo[], point: { x: number; y: number }): DisplayInfo | undefined {

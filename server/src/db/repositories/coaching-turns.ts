@@ -128,6 +128,12 @@ export interface StaleReservation {
  */
 const storable = (text: string): string => (text.includes('\u0000') ? text.replaceAll('\u0000', '') : text);
 
+/**
+ * An answer as it is stored: none when it is whitespace alone (a stop or failure after a blank line or two). The
+ * Messages API refuses a text block without words, and a stored answer is sent again with every later turn.
+ */
+const storableAnswer = (text: string): string => (/\S/.test(text) ? storable(text) : '');
+
 export function coachingTurnsRepository(db: Queryable) {
   return {
     /**
@@ -306,7 +312,7 @@ export function coachingTurnsRepository(db: Queryable) {
          SELECT EXISTS (SELECT 1 FROM released) AS settled, (SELECT quota_used FROM settled) AS quota_used`,
         [
           turn.assistantMessageId,
-          storable(turn.answer),
+          storableAnswer(turn.answer),
           turn.refusedQuestionId,
           turn.usage ? usageValues(turn.usage) : null,
           turn.ending ?? null,

@@ -40,7 +40,7 @@ import { chatBodyReader } from './read-body.js';
 const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
 /**
  * Four charts of MAX_IMAGE_BYTES in base64, the longest question and labels with every character escaped
- * (\uXXXX, six bytes), and room for the JSON around them: about 26.8 MiB, and nothing more.
+ * (\uXXXX, six bytes), and room for the JSON around them: about 20.1 MiB, and nothing more.
  */
 export const CHAT_BODY_LIMIT_BYTES =
   MAX_IMAGES * base64Length(MAX_IMAGE_BYTES) + 6 * (MAX_MESSAGE_CHARS + MAX_IMAGES * MAX_LABEL_CHARS) + 4_096;
@@ -221,6 +221,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
    */
   const checkCharts = async (request: FastifyRequest<{ Body: ChatStreamRequest }>): Promise<void> => {
     scopeOf(request).timing.read = performance.now();
+    // The Messages API refuses a text block of whitespace alone, and the question would be sent again with every
+    // later turn of the conversation: refused here, with the other checks of the body.
+    if (!/\S/.test(request.body.message)) {
+      throw new AppError('invalid_request', 'message has no words: write a question', { field: 'message' });
+    }
     await validateImages(request.body.images ?? []);
   };
 

@@ -1,6 +1,6 @@
 // Turns a region of an image (a frozen screen frame, a pasted or dropped file) into the chart we send:
 // scaled so the long edge is at most 1568 px, PNG for sharp lines and text, JPEG only when the PNG would
-// pass the server's 5 MB limit.
+// pass the server's limit (3.75 MiB: the model's 5 MB counts the base64).
 import type { ChartImage, Rect } from '../shared';
 import { chooseEncoding, fitLongEdge, MAX_IMAGE_BYTES } from '../shared';
 
