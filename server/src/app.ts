@@ -142,7 +142,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
       await api.register(usageRoutes, { config });
       await api.register(conversationRoutes);
       await api.register(chatRoutes, { config, refusals });
-      await api.register(chartRoutes);
+      await api.register(chartRoutes, { queueWaitMs: config.uploadQueueWaitMs });
       await api.register(billingRoutes);
     },
     { prefix: API_PREFIX },

@@ -40,7 +40,10 @@ beforeAll(async () => {
 describe('with a model', () => {
   let h: ChatHarness;
   beforeAll(async () => {
-    h = await startChatHarness();
+    // A trader's read waits this long behind their previous one (10 s in production).
+    h = await startChatHarness((config) => {
+      config.uploadQueueWaitMs = 600;
+    });
   });
   afterAll(async () => {
     await h.close();
@@ -193,30 +196,34 @@ describe('with a model', () => {
       expect(response.json().error).toMatchObject({ code: 'invalid_request', field: 'image' });
     });
 
-    it('one trader’s parallel uploads hold one of the server’s read slots: another trader’s preview is answered', async () => {
+    it('one trader’s parallel uploads hold one of the server’s read slots, also past the wait: another trader’s preview is answered', async () => {
       const slow = await h.trader();
       const other = await h.trader();
       const connections = () =>
         new Promise<number>((resolve) => h.test.app.server.getConnections((_, count) => resolve(count)));
       const before = await connections();
       // More uploads than the server has slots, each stalled after its first bytes, as a slow link would.
+      const answers: Array<Promise<{ status: number; body: string }>> = [];
       const stalled = Array.from({ length: MAX_CHART_READS + 1 }, () => {
         const request = httpRequest(new URL(`${h.baseUrl}/api/v1/charts/read`), {
           method: 'POST',
           headers: { ...slow.headers, 'content-type': 'application/json', 'content-length': '100000' },
         });
         request.on('error', () => undefined);
+        answers.push(
+          new Promise((resolve) =>
+            request.on('response', (answer) => {
+              let body = '';
+              answer.setEncoding('utf8');
+              answer.on('data', (chunk: string) => (body += chunk));
+              answer.on('end', () => resolve({ status: answer.statusCode ?? 0, body }));
+            }),
+          ),
+        );
         request.write('{"image":');
         return request;
       });
-      try {
-        await eventually(
-          async () => ((await connections()) >= before + stalled.length ? true : undefined),
-          5_000,
-          'the stalled uploads connected',
-        );
-        // Past their sign-in: each has taken whatever it takes before its body is read.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+      const preview = async () => {
         const response = await h.test.app.inject({
           method: 'POST',
           url: '/api/v1/charts/read',
@@ -225,6 +232,24 @@ describe('with a model', () => {
         });
         expect(response.statusCode).toBe(200);
         expect(response.json()).toEqual({ index: 0, ...expected.analysis });
+      };
+      try {
+        await eventually(
+          async () => ((await connections()) >= before + stalled.length ? true : undefined),
+          5_000,
+          'the stalled uploads connected',
+        );
+        // Past their sign-in: each has taken whatever it takes before its body is read.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await preview();
+        // Past the wait, the uploads queued behind the first stalled one are refused, not let through beside it to
+        // take the server's other slots.
+        const refused = await Promise.all(answers.slice(1));
+        expect(refused.map((answer) => answer.status)).toEqual(Array.from({ length: MAX_CHART_READS }, () => 503));
+        expect(JSON.parse(refused[0]!.body)).toMatchObject({
+          error: { code: 'busy', message: 'Your previous chart is still being sent. Ask again in 1 s.' },
+        });
+        await preview();
       } finally {
         for (const request of stalled) request.destroy();
       }

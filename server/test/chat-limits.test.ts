@@ -28,6 +28,8 @@ const MB = 2 ** 20;
 beforeAll(async () => {
   h = await startChatHarness((config) => {
     config.sseWriteTimeoutMs = 1_000;
+    // A question waits this long, unread, behind the trader's previous one (10 s in production).
+    config.uploadQueueWaitMs = 1_500;
     // The fake takes a while to plan a 120 MB answer: only the write timeout may end that stream.
     config.anthropic.idleTimeoutMs = 15_000;
     // The guard reads the real heap unless a test pretends it is nearly full.
@@ -349,6 +351,36 @@ describe('one trader’s parallel questions', () => {
     expect(h.fake.requests.length).toBe(index + 1);
     const results = await Promise.all([first, second]);
     expect(results.map((result) => result.text())).toEqual(['First answer.', 'Second answer.']);
+  });
+
+  it('a question behind one whose upload has stalled is refused after the wait, not read beside it', async () => {
+    const { headers } = await h.trader();
+    // Four charts' worth declared, a few bytes sent: a trickled upload holds the trader's turn.
+    const trickle = httpRequest(new URL(`${h.baseUrl}/api/v1/chat/stream`), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(20 * MB) },
+    });
+    trickle.on('error', () => undefined);
+    trickle.write('{"message":"Is this');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const calls = h.fake.requests.length;
+      const behind = await h.chat(headers, { message: 'Second question' });
+      expect(behind.status).toBe(429);
+      expect(behind.headers.get('retry-after')).toBe('2');
+      expect(behind.body).toMatchObject({
+        error: { code: 'too_many_streams', message: 'Your previous question is still being sent. Ask again in 2 s.' },
+      });
+      expect(h.fake.requests.length).toBe(calls);
+    } finally {
+      trickle.destroy();
+    }
+    // The stalled upload gone, the trader's next question is read at once.
+    const next = await eventually(async () => {
+      const result = await h.chat(headers, { message: 'Third question' });
+      return result.status === 429 ? undefined : result;
+    }, 3_000);
+    expect(next.status).toBe(200);
   });
 });
 

@@ -162,6 +162,11 @@ export interface Config {
   ssePingIntervalMs: number;
   /** A client that has not read for this long (the socket's buffer stays full) is dropped. */
   sseWriteTimeoutMs: number;
+  /**
+   * How long a trader's question (or chart read) waits, unread, behind the trader's previous one (10 s; tests
+   * shorten it). Past it, it goes ahead only if the previous one's body is in, and is refused otherwise.
+   */
+  uploadQueueWaitMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Stored chart bytes are deleted this many days after their question. */
   chartRetentionDays: number;
@@ -223,6 +228,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, now: Date = 
     corsOrigins: list(env.CORS_ORIGINS),
     ssePingIntervalMs: PING_INTERVAL_S * 1000,
     sseWriteTimeoutMs: env.SSE_WRITE_TIMEOUT_MS,
+    uploadQueueWaitMs: 10_000,
     webDir: env.WEB_DIR ?? (existsSync(DEFAULT_WEB_DIR) ? DEFAULT_WEB_DIR : null),
     logLevel: env.LOG_LEVEL,
     chartRetentionDays: env.CHART_RETENTION_DAYS,

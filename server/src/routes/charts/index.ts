@@ -17,11 +17,10 @@ import { oneAtATime } from '../../services/one-at-a-time.js';
 export const CHART_READ_BODY_LIMIT_BYTES = 4 * Math.ceil(MAX_IMAGE_BYTES / 3) + 4_096;
 /** Reads in flight on this server (each holds its body, its image and its pixels); past it, 503 busy. */
 export const MAX_CHART_READS = 4;
-/** How long a trader's read waits, unread, for their previous one. */
-const QUEUE_WAIT_MS = 10_000;
 const BUSY_RETRY_AFTER_S = 1;
 
-export const chartRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/** queueWaitMs: how long a trader's read waits, unread, for their previous one (Config.uploadQueueWaitMs). */
+export const chartRoutes: FastifyPluginAsyncTypebox<{ queueWaitMs: number }> = async (app, { queueWaitMs }) => {
   const reads = oneAtATime();
   let inFlight = 0;
 
@@ -41,7 +40,19 @@ export const chartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       releaseTurn?.();
     };
     reply.raw.once('close', release);
-    releaseTurn = await reads.take(currentUser(request).id, QUEUE_WAIT_MS);
+    // The trader's previous read still going after queueWaitMs is a stuck upload (a read takes 1.5 s at most once
+    // its body is in): this one is refused rather than let through beside it to take a second slot, and a third.
+    const turn = await reads.take(currentUser(request).id, queueWaitMs, () => false);
+    if (turn === null) {
+      release();
+      throw new AppError(
+        'busy',
+        `Your previous chart is still being sent. Ask again in ${BUSY_RETRY_AFTER_S} s.`,
+        { retryAfterMs: BUSY_RETRY_AFTER_S * 1000 },
+        { 'retry-after': String(BUSY_RETRY_AFTER_S) },
+      );
+    }
+    releaseTurn = turn;
     if (done) {
       releaseTurn();
       return;

@@ -45,9 +45,6 @@ const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
 export const CHAT_BODY_LIMIT_BYTES =
   MAX_IMAGES * base64Length(MAX_IMAGE_BYTES) + 6 * (MAX_MESSAGE_CHARS + MAX_IMAGES * MAX_LABEL_CHARS) + 4_096;
 
-/** How long a question may wait, unread, for the trader's previous one to reach the model. */
-const QUEUE_WAIT_MS = 10_000;
-
 /** How long a trader told `busy` should wait before asking again. */
 const BUSY_RETRY_AFTER_S = 2;
 
@@ -142,12 +139,42 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
   /**
    * A trader's questions are read one at a time, up to the moment the model has them: the body waits unread
    * (the client's upload is held back by TCP) until the trader's previous question has been sent, or for
-   * QUEUE_WAIT_MS at most (an upstream slow to answer must not time out the upload behind it).
+   * config.uploadQueueWaitMs at most (an upstream slow to answer must not time out the upload behind it).
    */
   const uploads = oneAtATime();
+  /** Called once the request's body is in (or the request has ended). */
+  const bodyRead = new WeakMap<FastifyRequest, () => void>();
+  /**
+   * Per trader, the bodies being read now. A question that has waited config.uploadQueueWaitMs goes ahead beside its
+   * predecessor only when that one's body is in (it waits for the model): beside a body still arriving (a trickled
+   * upload) it is refused, or one trader's stalled uploads, each let through after the wait, filled the server's
+   * memory guard and every trader's chart questions were 503 busy.
+   */
+  const bodiesReading = new Map<string, number>();
   const readOneAtATime = async (request: FastifyRequest): Promise<void> => {
-    const release = await uploads.take(currentUser(request).id, QUEUE_WAIT_MS);
+    const user = currentUser(request).id;
+    const release = await uploads.take(user, config.uploadQueueWaitMs, () => !bodiesReading.has(user));
+    if (release === null) {
+      throw new AppError(
+        'too_many_streams',
+        `Your previous question is still being sent. Ask again in ${BUSY_RETRY_AFTER_S} s.`,
+        { retryAfterMs: BUSY_RETRY_AFTER_S * 1000 },
+        { 'retry-after': String(BUSY_RETRY_AFTER_S) },
+      );
+    }
     scopeOf(request).hold(release, 'sent');
+    bodiesReading.set(user, (bodiesReading.get(user) ?? 0) + 1);
+    let reading = true;
+    const bodyIn = (): void => {
+      if (!reading) return;
+      reading = false;
+      const left = (bodiesReading.get(user) ?? 1) - 1;
+      if (left > 0) bodiesReading.set(user, left);
+      else bodiesReading.delete(user);
+    };
+    bodyRead.set(request, bodyIn);
+    // A request that ends before its body is in (refused, or the trader gone) is not reading any more either.
+    request.raw.once('close', bodyIn);
     // Waited while the server began to shut down: refused before its body is read.
     if (closing()) throw restarting(RESTARTING.message);
   };
@@ -221,6 +248,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config; refusals: U
    */
   const checkCharts = async (request: FastifyRequest<{ Body: ChatStreamRequest }>): Promise<void> => {
     scopeOf(request).timing.read = performance.now();
+    bodyRead.get(request)?.();
     // The Messages API refuses a text block of whitespace alone, and the question would be sent again with every
     // later turn of the conversation: refused here, with the other checks of the body.
     if (!/\S/.test(request.body.message)) {
