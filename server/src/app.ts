@@ -65,6 +65,9 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOp
   };
 }
 
+/** A bare UUID, as PostgreSQL's uuid type and our ids write it (any case). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function buildApp(config: Config, dependencies: AppDependencies = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: dependencies.logger ?? loggerOptions(config),
@@ -80,6 +83,9 @@ export async function buildApp(config: Config, dependencies: AppDependencies = {
     // PGlite's first start plus migrations can take longer than Fastify's 10 s default on a busy machine.
     pluginTimeout: 60_000,
     forceCloseConnections: 'idle',
+    // ajv-formats' uuid also takes a `urn:uuid:` prefix, which PostgreSQL's uuid refuses: such an id passed
+    // validation and failed its query, a 500 with an error log that any client could cause. Ids are bare here.
+    ajv: { onCreate: (ajv) => ajv.addFormat('uuid', UUID) },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const warning of config.warnings) app.log.warn(warning);

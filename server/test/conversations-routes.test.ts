@@ -162,6 +162,24 @@ describe('conversations', () => {
     expect(stolen.statusCode).toBe(404);
   });
 
+  it('an id with a urn:uuid: prefix (which the database refuses) is 400 wherever ids go, never 500', async () => {
+    const alice = await h.trader();
+    const urn = 'urn:uuid:00000000-0000-4000-8000-000000000000';
+    const requests = [
+      { method: 'GET', url: `/api/v1/conversations/${urn}/messages` },
+      { method: 'PATCH', url: `/api/v1/conversations/${urn}`, payload: { title: 'Renamed' } },
+      { method: 'DELETE', url: `/api/v1/conversations/${urn}` },
+      { method: 'GET', url: `/api/v1/conversations/${urn}/messages/${urn}/charts/0` },
+      { method: 'GET', url: `/api/v1/conversations?cursor=${urn}` },
+      { method: 'GET', url: `/api/v1/usage/history?cursor=${urn}` },
+    ] as const;
+    for (const request of requests) {
+      const response = await h.test.app.inject({ ...request, headers: alice.headers });
+      expect(response.statusCode, `${request.method} ${request.url}`).toBe(400);
+      expect(response.json().error.code).toBe('invalid_request');
+    }
+  });
+
   it('a conversation id that is not a uuid is 400', async () => {
     const alice = await h.trader();
     const response = await h.test.app.inject({
