@@ -78,3 +78,38 @@ test('the coach’s bar list and trade plan render as tables, not raw pipes', as
   await expect(coach.liveAnswer).not.toContainText('| ---');
   await coach.screenshot('21-answer-tables');
 });
+
+test('a long line of code scrolls inside its block: the answer keeps to the thread’s width and wraps', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  const alerts = 'SPY  ' + Array.from({ length: 18 }, (_, i) => `alert_${i + 1}=${(512.4 + i).toFixed(2)}`).join('  ');
+  await server.script({
+    chunks: [
+      'Set these alerts before the open, then wait for the 1 to close and the trigger to break. ',
+      'If it triggers and fails, stand aside.\n\n',
+      '```\n',
+      `${alerts}\n`,
+      '```\n',
+    ],
+  });
+  await coach.askAndWait('Give me the alert levels.');
+  for (const width of [440, 1280]) {
+    await page.setViewportSize({ width, height: 760 });
+    const fits = await page.getByTestId('thread').evaluate((thread) => ({
+      thread: thread.scrollWidth <= thread.clientWidth,
+      answer: (() => {
+        const answer = thread.querySelector<HTMLElement>('[data-testid="live-answer"]')!;
+        return answer.getBoundingClientRect().right <= thread.getBoundingClientRect().right;
+      })(),
+      codeScrolls: (() => {
+        const pre = thread.querySelector('pre')!;
+        return pre.scrollWidth > pre.clientWidth;
+      })(),
+    }));
+    expect(fits, `at ${width} px`).toEqual({ thread: true, answer: true, codeScrolls: true });
+  }
+  await coach.screenshot('54-answer-long-code');
+});

@@ -56,11 +56,13 @@ const components: Components = {
     );
   },
   img: ({ alt }) => <span className="md-image-alt">{alt ? `[image: ${alt}]` : '[image]'}</span>,
+  // Both scroll sideways on their own when wider than the answer: focusable, so a keyboard can scroll them too.
   table: ({ children }) => (
-    <div className="md-table">
+    <div className="md-table" tabIndex={0}>
       <table>{children}</table>
     </div>
   ),
+  pre: ({ children }) => <pre tabIndex={0}>{children}</pre>,
 };
 
 const plugins = [remarkGfm];
