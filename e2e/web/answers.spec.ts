@@ -180,6 +180,30 @@ test('after Stop focus is in the question box, and Continue carries on from the 
   await expect(page.getByRole('button', { name: 'Edit & resend' })).toHaveCount(0);
 });
 
+test('Regenerate stopped while the coach is still thinking keeps the earlier answer, also reopened', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  await server.script({ chunks: PLAN_ANSWER }, { chunks: ['Never sent.'], headersDelayMs: 8_000 });
+  await coach.askAndWait('Is this a 2-1-2?');
+  await expect(page.getByTestId('plan-card')).toBeVisible();
+  await page.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(coach.stopButton).toBeVisible();
+  await coach.stopButton.click();
+  // The earlier answer, its plan card and its actions are back.
+  await expect(coach.liveAnswer).toContainText('A 2-1-2 reversal up');
+  await expect(page.getByTestId('plan-card')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled();
+  await coach.screenshot('55-regenerate-stopped-keeps-answer');
+
+  await reopen(coach, 'Is this a 2-1-2?');
+  await expect(page.getByTestId('question-bubble')).toHaveText(['Is this a 2-1-2?']);
+  await expect(page.getByTestId('history-answer')).toContainText('A 2-1-2 reversal up');
+  await expect(page.getByTestId('question-ending')).toHaveCount(0);
+});
+
 test('a reopened conversation whose last answer was stopped offers Continue, which carries on from it', async ({
   coach,
   server,

@@ -678,6 +678,68 @@ describe('Regenerate and Edit & resend (replaces)', () => {
     expect(await historyOf(alice.headers, conversationId)).toHaveLength(4);
   });
 
+  it('a Regenerate stopped before the coach wrote a word keeps the answer it was to replace, and its chart', async () => {
+    const { headers } = await h.trader();
+    const { conversationId, questionId } = await twoTurns(headers);
+    const before = await historyOf(headers, conversationId);
+    // The coach thinks a long while before its first word: the trader stops it then.
+    h.fake.script({ chunks: ['Never sent.'], headersDelayMs: 5_000 });
+    const index = h.fake.requests.length;
+    const controller = new AbortController();
+    const stopped = await h.chat(
+      headers,
+      { message: 'Is this a 2-1-2?', conversationId, replaces: questionId },
+      { signal: controller.signal, onEvent: (event) => event.event === 'stream_start' && controller.abort() },
+    );
+    expect(stopped.events[0]!.event).toBe('stream_start');
+    await h.fake.waitForDisconnect(index, 2_000);
+    // Settled: its reservation is given back, and the conversation is as it was before the Regenerate.
+    await eventually(async () => {
+      const { rows } = await h.database.db.query('SELECT 1 FROM quota_reservations WHERE conversation_id = $1', [
+        conversationId,
+      ]);
+      return rows.length === 0 ? true : undefined;
+    });
+    expect(await historyOf(headers, conversationId)).toEqual(before);
+    const stored = await h.test.app.inject({
+      method: 'GET',
+      url: `/api/v1/conversations/${String(conversationId)}/messages/${String(questionId)}/charts/0`,
+      headers,
+    });
+    expect(stored.statusCode).toBe(200);
+
+    // Regenerate again, now answered: the earlier turn gives way to it.
+    h.fake.script({ chunks: ['The new answer.'] });
+    const again = await h.chat(headers, { message: 'Is this a 2-1-2?', conversationId, replaces: questionId });
+    expect(again.events.at(-1)?.event).toBe('stream_complete');
+    expect((await historyOf(headers, conversationId)).map((item) => item.content)).toEqual([
+      'Question one',
+      'First answer.',
+      'Is this a 2-1-2?',
+      'The new answer.',
+    ]);
+  });
+
+  it('a Regenerate that fails before a word keeps the earlier answer; one that fails part way replaces it', async () => {
+    const { headers } = await h.trader();
+    const { conversationId, questionId } = await twoTurns(headers);
+    const before = await historyOf(headers, conversationId);
+    h.fake.script({ failBeforeStream: { status: 400, message: 'Invalid request' } });
+    const failed = await h.chat(headers, { message: 'Is this a 2-1-2?', conversationId, replaces: questionId });
+    expect(failed.events.at(-1)?.event).toBe('stream_error');
+    expect(await historyOf(headers, conversationId)).toEqual(before);
+
+    h.fake.script({ chunks: ['The 2U ', 'took out ', 'the inside bar'], dropAfterChunks: 2 });
+    const broken = await h.chat(headers, { message: 'Is this a 2-1-2?', conversationId, replaces: questionId });
+    expect(broken.events.at(-1)).toMatchObject({ event: 'stream_error', data: { code: 'upstream_error' } });
+    expect((await historyOf(headers, conversationId)).map((item) => [item.content, item.ending])).toEqual([
+      ['Question one', undefined],
+      ['First answer.', undefined],
+      ['Is this a 2-1-2?', undefined],
+      ['The 2U took out ', 'failed'],
+    ]);
+  });
+
   it('a replacement refused for quota leaves the old turn as it was', async () => {
     const { headers, user } = await h.trader();
     const { conversationId, questionId } = await twoTurns(headers);

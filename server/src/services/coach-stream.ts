@@ -82,6 +82,8 @@ export interface PreparedTurn {
   conversation: Conversation;
   /** The stored question (this turn's, or the one it retries). */
   questionId: string | null;
+  /** The question this turn replaces, by its own: settled with the answer (FinishTurn.replaced). */
+  replaced: FinishTurn['replaced'];
   assistantMessageId: string;
   messages: MessageParam[];
   /** What `messages` was built from (the history window and the conversation's charts), to add the readings. */
@@ -202,7 +204,8 @@ export async function prepareTurn(
   const turns = coachingTurnsRepository(deps.db);
   if (gone.aborted) throw new ClientGone();
   const turnId = randomUUID();
-  const release = () => deps.settle({ assistantMessageId: turnId, answer: '', usage: null, refusedQuestionId: null });
+  const release = (replaced: FinishTurn['replaced'] = null) =>
+    deps.settle({ assistantMessageId: turnId, answer: '', usage: null, refusedQuestionId: null, replaced });
   const messages = buildMessages(context.window, context.charts);
   // A paid tier is never refused at its quota (its reservation always grants the full answer budget), so the
   // model is asked while the turn is written: the first token no longer waits behind the statement (under a
@@ -295,8 +298,9 @@ export async function prepareTurn(
     if (!started) throw quotaExceeded(user, await usage.quotaState(user.id, period.start));
     // With the model already asked, a trader who left is billed as any who stop an answer (streamTurn settles it).
     if (gone.aborted && !call) {
-      // Left while the question was being stored: give the reservation back (the question stays, unanswered).
-      await release();
+      // Left while the question was being stored: give the reservation back (the question stays, unanswered; a
+      // replacement leaves, and the turn it was to replace stays).
+      await release(replacing && started.questionId ? { questionId: replacing.id, by: started.questionId } : null);
       throw new ClientGone();
     }
     return {
@@ -304,6 +308,7 @@ export async function prepareTurn(
       requestId,
       conversation: started.conversation,
       questionId: started.questionId ?? context.retryOf,
+      replaced: replacing && started.questionId ? { questionId: replacing.id, by: started.questionId } : null,
       assistantMessageId: turnId,
       messages,
       window: context.window,
@@ -692,6 +697,7 @@ async function finish(deps: CoachDeps, turn: PreparedTurn, sink: EventSink, resu
     answer: refused ? '' : result.text,
     refusedQuestionId: refused ? turn.questionId : null,
     ending: endingOf(result.outcome),
+    replaced: turn.replaced,
     usage: {
       userId: turn.user.id,
       conversationId: turn.conversation.id,

@@ -27,6 +27,7 @@ export async function streamLocalAnswer(
     answer: parts.join(''),
     usage: null,
     refusedQuestionId: null,
+    replaced: turn.replaced,
   });
   const used = (settlement.kind === 'settled' ? settlement.quotaUsed : null) ?? turn.usedBefore;
   await sink.send('stream_complete', {

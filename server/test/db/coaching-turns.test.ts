@@ -239,32 +239,82 @@ describe.each(DRIVERS)('coaching turns on $driver', ({ open }) => {
     expect(await page()).toEqual(before);
     expect(await charts.forMessage(first)).toHaveLength(1);
 
-    // Reserved: the old question and its answer go, and the new question (sent without charts) has its chart.
+    // Reserved: the old turn stays until the new one settles; the new question (sent without charts) lists its chart.
     const replacingTurn = randomUUID();
     const replacing = await again(first, { turnId: replacingTurn });
     const second = replacing!.questionId!;
-    expect(await page()).toEqual([{ id: second, content: 'Number the bars again', ending: null, charts: 1 }]);
-    expect(await charts.forMessage(first)).toEqual([]);
-    expect((await charts.forMessage(second))[0]!.data.equals(bytes)).toBe(true);
+    expect(await page()).toEqual([
+      ...before,
+      { id: second, content: 'Number the bars again', ending: null, charts: 1 },
+    ]);
+    expect(await charts.forMessage(first)).toHaveLength(1);
 
-    // Replaced while still answering: that turn settles (billed) but its answer is not stored.
-    const third = await again(second, { turnId: randomUUID() });
-    const late = await turns.finish({
+    // Stopped before a word: the new question leaves, and the old turn and its chart are as they were.
+    const stopped = await turns.finish({
       assistantMessageId: replacingTurn,
+      answer: '',
+      refusedQuestionId: null,
+      usage: usage('r-stopped'),
+      ending: 'stopped',
+      replaced: { questionId: first, by: second },
+    });
+    expect(stopped.settled).toBe(true);
+    expect(await page()).toEqual(before);
+    expect(await charts.forMessage(first)).toHaveLength(1);
+
+    // Answered: the old question and its answer go, and the new question has their chart.
+    const answeringTurn = randomUUID();
+    const answering = (await again(first, { turnId: answeringTurn }))!.questionId!;
+    await turns.finish({
+      assistantMessageId: answeringTurn,
+      answer: 'Counted',
+      refusedQuestionId: null,
+      usage: usage('r-answered'),
+      replaced: { questionId: first, by: answering },
+    });
+    expect(await page()).toEqual([
+      { id: answering, content: 'Number the bars again', ending: null, charts: 1 },
+      { id: answeringTurn, content: 'Counted', ending: null, charts: 0 },
+    ]);
+    expect(await charts.forMessage(first)).toEqual([]);
+    expect((await charts.forMessage(answering))[0]!.data.equals(bytes)).toBe(true);
+
+    // Replaced while still answering (from another window): that turn settles (billed) but neither stores its
+    // answer nor replaces anything; the turn that replaced it does.
+    const pendingTurn = randomUUID();
+    const pending = (await again(answering, { turnId: pendingTurn }))!.questionId!;
+    const thirdTurn = randomUUID();
+    const third = (await again(pending, {
+      turnId: thirdTurn,
+      question: { content: 'Third', images: [], charts: [] },
+    }))!;
+    const late = await turns.finish({
+      assistantMessageId: pendingTurn,
       answer: 'Late answer',
       refusedQuestionId: null,
       usage: usage('r-late'),
       ending: 'stopped',
+      replaced: { questionId: answering, by: pending },
     });
     expect(late.settled).toBe(true);
-    expect(await page()).toEqual([
-      { id: third!.questionId, content: 'Number the bars again', ending: null, charts: 1 },
-    ]);
     const { rows } = await test.db.query<{ conversation_id: string | null }>(
       'SELECT conversation_id FROM token_usage WHERE request_id = $1',
       ['r-late'],
     );
     expect(rows).toEqual([{ conversation_id: null }]);
+    await turns.finish({
+      assistantMessageId: thirdTurn,
+      answer: 'Third answer',
+      refusedQuestionId: null,
+      usage: usage('r-third'),
+      replaced: { questionId: pending, by: third.questionId! },
+    });
+    expect((await page()).map((message) => message.content)).toEqual([
+      'Number the bars again',
+      'Counted',
+      'Third',
+      'Third answer',
+    ]);
   });
 
   it('a question to a conversation deleted meanwhile reserves nothing and stores nothing', async () => {

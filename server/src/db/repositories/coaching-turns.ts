@@ -28,9 +28,10 @@ export interface StartTurn {
   title: string;
   question: { content: string; images: ImageMeta[]; charts: ChartBytes[] };
   /**
-   * The conversation's last question, which this one replaces (Regenerate, Edit & resend), already checked to
-   * be that. Once the quota is reserved, it and every message after it leave the conversation; a question
-   * without charts takes over its charts (unless it was refused). Turns still answering it store no answer.
+   * The conversation's last question, which this one replaces (Regenerate, Edit & resend, Retry), already checked
+   * to be that. It and what follows it stay until the turn settles (FinishTurn.replaced): they leave then if the
+   * new answer has words (or was refused), and otherwise the new question leaves instead. Turns still answering
+   * it store no answer.
    */
   replaces?: string | null;
 }
@@ -98,6 +99,14 @@ export interface FinishTurn {
   refusedQuestionId: string | null;
   /** How the stored answer ended short of whole; absent or null: it is whole (or nothing is stored). */
   ending?: MessageEnding | null;
+  /**
+   * The turn replaced an earlier question (StartTurn.replaces): `questionId`, by this turn's own question `by`.
+   * With an answer of words (or a refusal), the replaced question and what follows it leave, and a question
+   * without charts of its own takes over theirs (unless it was refused); without (stopped or failed before any
+   * words), this turn's question leaves instead and the earlier turn stays, its answer with it: a Regenerate stopped
+   * while the coach was still thinking lost the answer it was to replace, for good.
+   */
+  replaced?: { questionId: string; by: string } | null;
 }
 
 export interface FinishedTurn {
@@ -228,13 +237,6 @@ export function coachingTurnsRepository(db: Queryable) {
            SELECT q.id, (c->>'position')::smallint, $1, c->>'mediaType', c->>'label',
                   substring($15::bytea FROM (c->>'offset')::int + 1 FOR (c->>'length')::int)
              FROM question q CROSS JOIN jsonb_array_elements($11::jsonb) c
-         ), moved AS (
-           UPDATE message_charts m SET message_id = q.id
-             FROM question q, replaced r
-            WHERE m.message_id = r.id AND NOT r.refused AND $10::jsonb = '[]'::jsonb
-         ), removed AS (
-           -- The replaced question and what follows it; their charts go with them (unless moved above).
-           DELETE FROM messages m USING replaced r WHERE m.conversation_id = $7::uuid AND m.seq >= r.seq
          ), held AS (
            INSERT INTO quota_reservations (turn_id, user_id, conversation_id, request_id, model, period_start,
                                            input_tokens, tokens)
@@ -295,6 +297,24 @@ export function coachingTurnsRepository(db: Queryable) {
          ), refused AS (
            UPDATE messages SET refused = true
             WHERE id = $3::uuid AND conversation_id = (SELECT conversation_id FROM released)
+         ), replaced AS (
+           SELECT m.id, m.seq, m.refused, (SELECT seq FROM messages WHERE id = $7::uuid) AS by_seq
+             FROM messages m
+            WHERE m.id = $6::uuid AND m.conversation_id = (SELECT conversation_id FROM released)
+         ), taken_over AS (
+           -- Answered (or refused): the new question, sent without charts, takes over the replaced one's.
+           UPDATE message_charts c SET message_id = $7::uuid
+             FROM replaced r
+            WHERE ($2 <> '' OR $3::uuid IS NOT NULL) AND c.message_id = r.id AND NOT r.refused
+              AND NOT EXISTS (SELECT 1 FROM message_charts WHERE message_id = $7::uuid)
+         ), superseded AS (
+           -- Answered (or refused): the replaced question and what follows it, up to the new question, leave.
+           DELETE FROM messages m USING replaced r
+            WHERE ($2 <> '' OR $3::uuid IS NOT NULL)
+              AND m.conversation_id = (SELECT conversation_id FROM released) AND m.seq >= r.seq AND m.seq < r.by_seq
+         ), withdrawn AS (
+           -- Not a word (stopped or failed first): the new question leaves, and the earlier turn stays as it was.
+           DELETE FROM messages m USING replaced r WHERE $2 = '' AND $3::uuid IS NULL AND m.id = $7::uuid
          ), recorded AS (
            ${insertUsage(
              `SELECT user_id, conversation_id, period_start AS billing_period_start
@@ -316,6 +336,8 @@ export function coachingTurnsRepository(db: Queryable) {
           turn.refusedQuestionId,
           turn.usage ? usageValues(turn.usage) : null,
           turn.ending ?? null,
+          turn.replaced?.questionId ?? null,
+          turn.replaced?.by ?? null,
         ],
       );
       const row = rows[0];

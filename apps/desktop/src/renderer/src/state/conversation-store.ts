@@ -111,6 +111,12 @@ const initial: ConversationState = {
 let inFlight: CoachAnswerHandle | null = null;
 let asks = 0;
 let lastRequest: ChatStreamRequest | null = null;
+/**
+ * What the thread showed before a question that replaces a stored one (Regenerate, Edit & resend, a Retry of a stored
+ * question), for the ask it belongs to: the server keeps that turn until the replacement has words, so a replacement
+ * stopped or failed before any shows it again.
+ */
+let beforeReplacement: { askId: number; view: Pick<ConversationState, 'history' | 'live'> } | null = null;
 
 /** A chart as the thread shows it before the server has it. */
 const questionChart = (chart: PendingChart): QuestionChart => ({
@@ -175,6 +181,7 @@ export const useConversationStore = create<ConversationState & ConversationActio
     // What a replacement takes off the screen, to put back if the server refuses it before the stream: the server
     // then still has the turn.
     const replaced = options.replaceLive || options.replaceLast ? { history, live } : null;
+    beforeReplacement = replaced && request.replaces ? { askId, view: replaced } : null;
     set({
       history: earlier,
       live: startAnswer(request.message, withChart, Date.now(), options.charts ?? []),
@@ -186,6 +193,26 @@ export const useConversationStore = create<ConversationState & ConversationActio
       onEvent(event) {
         const current = get().live;
         if (askId !== asks || !current) return;
+        // A replacement that failed before a word (not a refusal): the server kept the turn it was to replace.
+        if (
+          event.event === 'stream_error' &&
+          event.data.code !== 'refused' &&
+          current.text === '' &&
+          beforeReplacement?.askId === askId
+        ) {
+          set({
+            ...beforeReplacement.view,
+            notice: {
+              kind: 'error',
+              message: `${event.data.message} The earlier answer is kept.`,
+              code: event.data.code,
+            },
+          });
+          beforeReplacement = null;
+          if ((request.images?.length ?? 0) > 0) useChartStore.getState().unsend();
+          settle();
+          return;
+        }
         set({ live: applyEvent(current, event, Date.now()) });
         if (event.event === 'stream_start') set({ currentId: event.data.conversationId });
         if (event.event === 'stream_complete') useUsageStore.getState().applyQuota(event.data.quota);
@@ -349,7 +376,17 @@ export const useConversationStore = create<ConversationState & ConversationActio
       const { live } = get();
       if (!live || !isOpen(live)) return;
       const handle = inFlight;
+      const restore = beforeReplacement?.askId === asks && live.text === '' ? beforeReplacement.view : null;
       cancelInFlight();
+      beforeReplacement = null;
+      // A replacement stopped before a word: the server keeps the turn it was to replace, and so does the thread.
+      if (restore) {
+        set(restore);
+        // New charts it carried (Edit & resend) go back to the box: the conversation keeps the earlier ones.
+        if ((lastRequest?.images?.length ?? 0) > 0) useChartStore.getState().unsend();
+        void handle?.done.then(settle);
+        return;
+      }
       set({ live: stopAnswer(live) });
       // Stopped before the server named the conversation: the next question starts one, so the charts go with it.
       if (chartsReturned(live)) useChartStore.getState().unsend();
