@@ -287,6 +287,22 @@ describe('upstream failures', () => {
     expect(finals(result.events)[0]!.event).toBe('stream_complete');
   });
 
+  it('a 429 asking for a long wait is not waited out: the trader is told at once, with the wait', async () => {
+    const { headers } = await h.trader();
+    const index = h.fake.requests.length;
+    // As the API says it: in seconds. The SDK would wait 30 s, twice, holding the stream past its idle timer.
+    h.fake.script({ failBeforeStream: { status: 429, retryAfter: '30' } }, { chunks: ['never asked'] });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(finals(result.events)).toEqual([
+      {
+        event: 'stream_error',
+        data: { code: 'upstream_rate_limited', message: expect.any(String), retryable: true, retryAfterMs: 30_000 },
+      },
+    ]);
+    expect(h.fake.requests.length).toBe(index + 1);
+    h.fake.reset();
+  });
+
   it('an upstream that goes silent ends with upstream_timeout and is disconnected', async () => {
     const { headers } = await h.trader();
     h.fake.script({ chunks: ['a ', 'b ', 'c '], stallAfterChunks: 1 });

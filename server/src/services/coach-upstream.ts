@@ -90,7 +90,7 @@ export function createCoachUpstream(options: UpstreamOptions) {
   const countTokens = async (request: { model: string; messages: MessageParam[] }, signal: AbortSignal) => {
     const counted = await client.messages.countTokens(
       { model: request.model, messages: asciiMessages(request.messages) },
-      { signal, timeout: 10_000 },
+      { signal, timeout: 10_000, middleware: [noLongWaits] },
     );
     return counted.input_tokens;
   };
@@ -127,9 +127,12 @@ export function createCoachUpstream(options: UpstreamOptions) {
           },
           {
             signal: callSignal,
-            ...(noMoreAttempts && waiting
-              ? { middleware: [lastAttempt(noMoreAttempts, () => waiting.abort(new NoMoreAttempts('stopped')))] }
-              : {}),
+            middleware: [
+              noLongWaits,
+              ...(noMoreAttempts && waiting
+                ? [lastAttempt(noMoreAttempts, () => waiting.abort(new NoMoreAttempts('stopped')))]
+                : []),
+            ],
           },
         )
         .asResponse(),
@@ -142,6 +145,26 @@ export function createCoachUpstream(options: UpstreamOptions) {
 }
 
 export type CoachUpstream = ReturnType<typeof createCoachUpstream>;
+
+/** The longest `retry-after` the SDK may wait out before its retry (it waits out any under a minute). */
+export const MAX_RETRY_WAIT_MS = 10_000;
+
+/**
+ * The API's 429 and 529 say how long to wait (`retry-after`, in seconds). The SDK waits out any wait under a minute
+ * before its retry, twice: a `retry-after: 30` held the trader's stream, slot and reservation for a minute, and then
+ * ended as `upstream_timeout` (the idle timer runs from before the call). A wait longer than MAX_RETRY_WAIT_MS is
+ * not waited out here: the response says `x-should-retry: false`, which the SDK honours, and the trader is told
+ * `upstream_rate_limited` (or `upstream_overloaded`) with the wait, to ask again then.
+ */
+const noLongWaits: Middleware = async (request, next) => {
+  const response = await next(request);
+  if (response.ok || response.headers.has('x-should-retry')) return response;
+  const wait = retryAfterMs(response.headers);
+  if (wait === undefined || wait <= MAX_RETRY_WAIT_MS) return response;
+  const headers = new Headers(response.headers);
+  headers.set('x-should-retry', 'false');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+};
 
 /** A call the server stopped before the model answered it: no new attempt was made. */
 class NoMoreAttempts extends Error {
