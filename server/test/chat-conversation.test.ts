@@ -782,6 +782,11 @@ describe('how an answer ended, in history', () => {
     const cut = await h.chat(headers, { message: 'Explain everything.', conversationId });
     expect(cut.events.at(-1)!.data).toMatchObject({ stopReason: 'max_tokens' });
 
+    // The model's context window reached: the API says to treat it as truncated, as max_tokens.
+    h.fake.script({ chunks: ['Up to here'], stopReason: 'model_context_window_exceeded' });
+    const full = await h.chat(headers, { message: 'And the rest?', conversationId });
+    expect(full.events.at(-1)!.data).toMatchObject({ stopReason: 'model_context_window_exceeded' });
+
     h.fake.script({ chunks: ['A 3-1-2 needs ', 'the outside bar first, ', 'never sent'], stallAfterChunks: 2 });
     const index = h.fake.requests.length;
     const controller = new AbortController();
@@ -798,7 +803,7 @@ describe('how an answer ended, in history', () => {
       },
     );
     await h.fake.waitForDisconnect(index, 2_000);
-    await eventually(async () => ((await history(conversationId)).length === 6 ? true : undefined));
+    await eventually(async () => ((await history(conversationId)).length === 8 ? true : undefined));
     expect(stopped.events[0]!.event).toBe('stream_start');
 
     // The model's connection lost part way: the words delivered are kept, and said not to be the whole answer.
@@ -810,6 +815,8 @@ describe('how an answer ended, in history', () => {
     expect(items.map((item) => [item.role, item.ending])).toEqual([
       ['user', undefined],
       ['assistant', undefined],
+      ['user', undefined],
+      ['assistant', 'cut_short'],
       ['user', undefined],
       ['assistant', 'cut_short'],
       ['user', undefined],

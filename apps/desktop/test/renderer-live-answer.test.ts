@@ -56,6 +56,13 @@ describe('the live answer', () => {
     const cut = play(startAnswer('q', false, 0), [start, delta('Half'), streamComplete(QUOTA, 'max_tokens')]);
     expect(cut).toMatchObject({ phase: 'complete', cutShort: true, text: 'Half' });
     expect(play(startAnswer('q', false, 0), [start, delta('All'), complete]).cutShort).toBe(false);
+    // The context window reached: truncated too, as the API's docs say to treat it.
+    const full = play(startAnswer('q', false, 0), [
+      start,
+      delta('Half'),
+      streamComplete(QUOTA, 'model_context_window_exceeded'),
+    ]);
+    expect(full).toMatchObject({ phase: 'complete', cutShort: true });
   });
 
   it('withdraws the partial text of a refused answer, which cannot be retried', () => {

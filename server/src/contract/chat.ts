@@ -89,7 +89,10 @@ export interface StreamCompleteEvent {
   costUsd: number;
   latencyMs: number;
   ttftMs: number | null;
-  /** end_turn, or max_tokens when the answer was cut short (the trader may ask the coach to continue). */
+  /**
+   * end_turn, or max_tokens (or model_context_window_exceeded) when the answer was cut short (the trader may ask the
+   * coach to continue): see isCutShort.
+   */
   stopReason: string | null;
   quota: { limit: number | null; used: number; remaining: number | null; percent: number | null };
 }
@@ -176,3 +179,10 @@ export type CoachEvent = { [Name in CoachEventName]: { event: Name; data: CoachE
 
 /** Seconds between `: ping` comments while the stream is open. */
 export const PING_INTERVAL_S = 15;
+
+/**
+ * A stop reason that means the answer was cut short, not finished: its length limit (max_tokens), or the model's
+ * context window, which the API's docs say to treat as truncated as well.
+ */
+export const isCutShort = (stopReason: string | null | undefined): boolean =>
+  stopReason === 'max_tokens' || stopReason === 'model_context_window_exceeded';

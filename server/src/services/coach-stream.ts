@@ -10,7 +10,13 @@ import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { isRetired, type CoachModel } from '../config/coach-model.js';
 import { costUsd, type PriceLookup } from '../config/pricing.js';
 import { TIER_RULES } from '../config/tiers.js';
-import type { ChatStreamRequest, CoachState, StreamErrorEvent, StreamStartEvent } from '../contract/chat.js';
+import {
+  isCutShort,
+  type ChatStreamRequest,
+  type CoachState,
+  type StreamErrorEvent,
+  type StreamStartEvent,
+} from '../contract/chat.js';
 import type { MessageEnding } from '../contract/conversations.js';
 import type { UsageStatus } from '../contract/usage.js';
 import type { Database } from '../db/database.js';
@@ -649,12 +655,13 @@ export async function streamTurn(
 }
 
 /**
- * How a stored answer ended short of whole: the trader stopped it, the model reached max_tokens, or it failed part
- * way (a refusal's words are not stored at all). Only an answer with words is stored, so only they carry one.
+ * How a stored answer ended short of whole: the trader stopped it, the model reached max_tokens (or the context
+ * window, which the API says to treat as truncated too), or it failed part way (a refusal's words are not stored at
+ * all). Only an answer with words is stored, so only they carry one.
  */
 const endingOf = (outcome: Outcome): MessageEnding | null => {
   if (outcome.status === 'cancelled') return 'stopped';
-  if (outcome.status === 'ok' && outcome.stopReason === 'max_tokens') return 'cut_short';
+  if (outcome.status === 'ok' && isCutShort(outcome.stopReason)) return 'cut_short';
   if (outcome.status === 'error' && outcome.error?.code !== 'refused') return 'failed';
   return null;
 };

@@ -1,12 +1,13 @@
 // The answer being streamed, as plain data: each contract event moves it on, Stop freezes it, and once
 // the next question goes out it becomes two ordinary history messages. Pure, so it is tested in Node.
-import type {
-  ChartAnalysisImage,
-  CoachEvent,
-  MessageEnding,
-  MessageItem,
-  Quota,
-  StreamErrorEvent,
+import {
+  isCutShort,
+  type ChartAnalysisImage,
+  type CoachEvent,
+  type MessageEnding,
+  type MessageItem,
+  type Quota,
+  type StreamErrorEvent,
 } from '@strat-coach/server/contract';
 import type { ChartReading } from '../chart/bar-labels';
 
@@ -130,7 +131,7 @@ export function applyEvent(answer: LiveAnswer, event: CoachEvent, now: number): 
         ...answer,
         phase: 'complete',
         quota: event.data.quota,
-        cutShort: event.data.stopReason === 'max_tokens',
+        cutShort: isCutShort(event.data.stopReason),
       };
     case 'stream_error':
       return {
