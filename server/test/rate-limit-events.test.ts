@@ -58,7 +58,13 @@ describe('the rate limit event recorder', () => {
   it('writes a full batch at once, without waiting for the timer', async () => {
     const { log } = collectingLogger();
     const user = await newUserRow();
-    const recorder = createRateLimitEventRecorder({ db: database.db, log, flushIntervalMs: 600_000, batchSize: 25 });
+    const recorder = createRateLimitEventRecorder({
+      db: database.db,
+      log,
+      flushIntervalMs: 600_000,
+      batchSize: 25,
+      sameEventEveryMs: 0,
+    });
     for (let index = 0; index < 25; index += 1) recorder.record(eventFor(user, `req-${index}`));
     expect(await eventually(async () => ((await countFor(database.db, user)) === 25 ? true : undefined))).toBe(true);
     await recorder.close();
@@ -73,6 +79,7 @@ describe('the rate limit event recorder', () => {
       flushIntervalMs: 600_000,
       batchSize: 100,
       maxBuffered: 5,
+      sameEventEveryMs: 0,
     });
     for (let index = 0; index < 8; index += 1) recorder.record(eventFor(user, `req-${index}`));
     await recorder.close();
@@ -80,12 +87,36 @@ describe('the rate limit event recorder', () => {
     expect(lines).toEqual([expect.objectContaining({ level: 40, dropped: 3 })]);
   });
 
+  it('writes one row per trader, route and window a minute, however often a client asks once refused', async () => {
+    const { log } = collectingLogger();
+    const [flooder, other] = [await newUserRow(), await newUserRow()];
+    const recorder = createRateLimitEventRecorder({ db: database.db, log, flushIntervalMs: 600_000 });
+    const at = Date.now();
+    const event = (userId: string, offsetMs: number, window: RateLimitEvent['window'] = 'minute') => ({
+      ...eventFor(userId, `req-${offsetMs}`),
+      window,
+      at: new Date(at + offsetMs),
+    });
+    for (let index = 0; index < 1_000; index += 1) recorder.record(event(flooder, index * 10));
+    recorder.record(event(flooder, 500, 'hour'));
+    recorder.record(event(other, 500));
+    recorder.record(event(flooder, 61_000));
+    await recorder.close();
+    expect(await countFor(database.db, flooder)).toBe(3);
+    expect(await countFor(database.db, other)).toBe(1);
+  });
+
   it('logs a failed write and carries on; record() never throws', async () => {
     const broken = await postgresTestDatabase();
     await broken.db.query('DROP TABLE rate_limit_events');
     const { lines, log } = collectingLogger();
     const user = (await newUserIn(broken)).id;
-    const recorder = createRateLimitEventRecorder({ db: broken.db, log, flushIntervalMs: 600_000 });
+    const recorder = createRateLimitEventRecorder({
+      db: broken.db,
+      log,
+      flushIntervalMs: 600_000,
+      sameEventEveryMs: 0,
+    });
     for (let index = 0; index < 3; index += 1) recorder.record(eventFor(user, `req-${index}`));
     await expect(recorder.flush()).resolves.toBeUndefined();
     await recorder.close();
@@ -101,7 +132,8 @@ describe('rejections through HTTP', () => {
     for (let request = 0; request < 13; request += 1) await hit(test.app, headers);
     expect(await countFor(database.db, user.id)).toBe(0);
     await test.close();
-    expect(await countFor(database.db, user.id)).toBe(3);
+    // Three refusals in the same minute window: one row.
+    expect(await countFor(database.db, user.id)).toBe(1);
   });
 
   it('are answered 429 as usual when the table cannot be written', async () => {
