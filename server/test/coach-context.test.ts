@@ -7,7 +7,7 @@ import { conversationsRepository, HISTORY_ANCHOR_EVERY } from '../src/db/reposit
 import { usersRepository } from '../src/db/repositories/users.js';
 import { loadTurnContext } from '../src/services/coach-context.js';
 import { estimateCharsTokens, HISTORY_MAX_MESSAGES, HISTORY_TOKEN_BUDGET } from '../src/services/coach-history.js';
-import type { ContextMessage } from '../src/services/coach-messages.js';
+import { buildMessages, type ContextMessage } from '../src/services/coach-messages.js';
 import { postgresTestDatabase, type TestDatabase } from './support/database.js';
 
 let test: TestDatabase;
@@ -109,5 +109,30 @@ describe('a coaching turn of a 5,000-message conversation', () => {
     expect(anchorMoves).toBe(2);
     expect(moves).toBeGreaterThan(5);
     expect(moves).toBeLessThan(60);
+  });
+});
+
+describe('the input estimate, an upper bound of a token per byte', () => {
+  it('counts the chart labels every earlier charted question repeats in its note', async () => {
+    const user = await usersRepository(test.db).findOrCreate(`user_labels_${Date.now()}`, null);
+    const conversations = conversationsRepository(test.db);
+    const conversation = await conversations.create(user.id, 'Labelled');
+    // Labels that take four bytes a character, forty characters each, on four charts a question.
+    const label = '𝕏'.repeat(40);
+    for (let turn = 0; turn < 5; turn += 1) {
+      await conversations.addMessage(conversation.id, {
+        role: 'user',
+        content: `Question ${turn}`,
+        images: Array.from({ length: 4 }, () => ({ mediaType: 'image/png', bytes: 10, width: 10, height: 10, label })),
+      });
+      await conversations.addMessage(conversation.id, { role: 'assistant', content: `Answer ${turn}` });
+    }
+    const context = await loadTurnContext(test.db, conversation.id, { content: 'And now?', images: [] });
+    const sent = buildMessages(context.window, context.charts).flatMap((message) =>
+      (message.content as Array<{ type: string; text?: string }>).map((block) => block.text ?? ''),
+    );
+    const bytes = sent.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0);
+    expect(sent.join('\n')).toContain(label);
+    expect(context.estimatedTokens).toBeGreaterThanOrEqual(bytes);
   });
 });

@@ -119,7 +119,10 @@ export async function loadTurnContext(
     question.images,
     replacing,
   );
-  const textTokens = window.reduce((sum, message) => sum + estimateTextTokens(message.content) + NOTE_TOKENS, 0);
+  const textTokens = window.reduce(
+    (sum, message) => sum + estimateTextTokens(message.content) + NOTE_TOKENS + labelTokens(message.images),
+    0,
+  );
   return { window, charts, questionCharts, retryOf, estimatedTokens: textTokens + tokens };
 }
 
@@ -133,6 +136,14 @@ const sameCharts = (stored: readonly ImageMeta[], sent: readonly ImageMeta[]): b
 
 /** Room for a message's chart titles or notes ("Chart 1 of 2 — SPY 60m"). */
 const NOTE_TOKENS = 24;
+
+/**
+ * A message's chart labels, at a token a byte: each is written twice at most (a current chart's title and its pixel
+ * reading's line; an earlier one's note), with its framing. A label of 40 characters outside ASCII is 160 bytes, and
+ * five earlier questions of four such charts passed the estimate by three thousand tokens, past a free trader's quota.
+ */
+const labelTokens = (images: readonly ImageMeta[]): number =>
+  images.reduce((sum, image) => sum + 2 * (Buffer.byteLength(image.label ?? '', 'utf8') + 24), 0);
 
 async function conversationCharts(
   db: Database,
