@@ -33,21 +33,41 @@ beforeEach(() => {
 });
 
 describe('Retry', () => {
-  it('after a failed Regenerate, replaces the question the server stored in the old one’s place', () => {
+  it('after a Regenerate that failed before a word, the earlier answer is back, and asking again replaces its question', () => {
     ask('Is the daily green?');
     scripted.asked[0]!.send(streamStart('c-1', 'a-1', 'q-1'));
     scripted.asked[0]!.send(contentDelta('Yes.'));
     scripted.asked[0]!.send(streamComplete(QUOTA));
     store().regenerate();
-    // The server stored q-2 in place of q-1 (deleting q-1), then the model failed.
+    // The server stored q-2 beside q-1, then the model failed: q-2 leaves, q-1 and its answer stay.
     scripted.asked[1]!.send(streamStart('c-1', 'a-2', 'q-2'));
     scripted.asked[1]!.send(overloaded);
+    expect(store().live).toMatchObject({ phase: 'complete', text: 'Yes.', questionId: 'q-1' });
+    expect(store().notice).toEqual({
+      kind: 'error',
+      message: 'Busy The earlier answer is kept.',
+      code: 'upstream_overloaded',
+    });
     store().retry();
+    expect(scripted.asked).toHaveLength(2);
+    store().regenerate();
     expect(scripted.asked[2]?.request).toEqual({
       message: 'Is the daily green?',
       conversationId: 'c-1',
-      replaces: 'q-2',
+      replaces: 'q-1',
     });
+  });
+
+  it('after a Regenerate stopped before a word, the earlier answer is back', () => {
+    ask('Is the daily green?');
+    scripted.asked[0]!.send(streamStart('c-1', 'a-1', 'q-1'));
+    scripted.asked[0]!.send(contentDelta('Yes.'));
+    scripted.asked[0]!.send(streamComplete(QUOTA));
+    store().regenerate();
+    scripted.asked[1]!.send(streamStart('c-1', 'a-2', 'q-2'));
+    store().stop();
+    expect(store().live).toMatchObject({ phase: 'complete', text: 'Yes.', questionId: 'q-1' });
+    expect(store().history).toEqual([]);
   });
 
   it('after an answer cut off mid-stream, replaces its stored question and still shows the question’s chart', () => {
