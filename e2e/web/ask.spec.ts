@@ -72,3 +72,11 @@ test('a dropped image becomes the chart, a pasted non-image is refused, and the 
   await expect(coach.chartThumbnail).toHaveCount(0);
   await expect(coach.page.getByRole('button', { name: 'Capture', exact: true })).toBeVisible();
 });
+
+test('a refused paste’s error goes once a question is sent', async ({ coach }) => {
+  await coach.signIn();
+  await coach.pasteTextFile();
+  await expect(coach.chartError).toHaveText(/not an image/);
+  await coach.askAndWait('What is the 60m doing?');
+  await expect(coach.chartError).toHaveCount(0);
+});

@@ -35,6 +35,21 @@ test('two charts labelled 60 and D go in one question, the daily first, each tit
   await expect(page.getByTestId('same-chart')).toContainText('SPY D');
 });
 
+test('a chart added beside a labelled one starts with its symbol: choosing the timeframe labels it', async ({
+  coach,
+  page,
+}) => {
+  await coach.signIn();
+  await coach.pasteChart(1200, 700);
+  await page.getByLabel('Timeframe of chart 1').selectOption('60');
+  await page.getByLabel('Symbol of chart 1').fill('SPY');
+  await coach.pasteChart(1000, 600);
+  await expect(page.getByLabel('Symbol of chart 2')).toHaveValue('SPY');
+  await page.getByLabel('Timeframe of chart 2').selectOption('D');
+  await expect(coach.chartThumbnail.nth(0)).toHaveAttribute('data-label', 'SPY D');
+  await expect(coach.chartThumbnail.nth(1)).toHaveAttribute('data-label', 'SPY 60m');
+});
+
 test('a quick-question chip asks at once with the chart; the presets can be edited', async ({
   coach,
   page,

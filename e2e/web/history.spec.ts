@@ -50,3 +50,27 @@ test('follow-ups continue a conversation; the list reopens earlier ones with the
   await coach.askAndWait('And the weekly?');
   expect((await server.upstreamRequests())[3]?.messageCount).toBe(5);
 });
+
+test('a conversation that could not be loaded (the connection lost) offers Try again, which loads it', async ({
+  coach,
+  server,
+  page,
+}) => {
+  await coach.signIn();
+  await server.script({ chunks: ['The 60m is a 2U.'] });
+  await coach.askAndWait('What is the 60m doing?');
+  await page.reload();
+  await expect(coach.question).toBeVisible();
+  // The connection drops for the conversation's messages, once (as a network would: the server is never asked).
+  let dropped = 0;
+  await page.route('**/api/v1/conversations/*/messages*', async (route) => {
+    if (dropped++ === 0) await route.abort('connectionreset');
+    else await route.continue();
+  });
+  await coach.openConversation('What is the 60m doing?');
+  const failed = page.getByTestId('history-load-failed');
+  await expect(failed).toContainText('This conversation could not be loaded.');
+  await failed.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('history-answer')).toHaveText(['The 60m is a 2U.']);
+  await expect(failed).toHaveCount(0);
+});

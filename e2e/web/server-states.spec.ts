@@ -59,9 +59,13 @@ test('a retryable failure offers Retry after the wait, and the retry answers', a
   const retry = coach.liveAnswer.getByRole('button', { name: /^Retry/ });
   await expect(retry).toHaveText(/^Retry in \d s$/);
   await expect(retry).toBeDisabled();
+  // Regenerate waits for the model too: it would ask again at once.
+  const regenerate = coach.page.getByRole('button', { name: 'Regenerate' });
+  await expect(regenerate).toBeDisabled();
   await coach.screenshot('11-retry-wait');
 
   await expect(retry).toHaveText('Retry');
+  await expect(regenerate).toBeEnabled();
   await retry.click();
   await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
   await expect(coach.liveAnswer).toContainText('Second time lucky: that is a 2-2 reversal.');

@@ -19,6 +19,8 @@ test('signs in with PKCE through the local issuer, survives a reload, and signs 
   await page.goto('/');
   await expect(coach.signedOut).toBeVisible();
   await expect(coach.signInButton).toBeEnabled();
+  // The one thing to do here has the focus: Enter signs in without a Tab first.
+  await expect(coach.signInButton).toBeFocused();
   await coach.screenshot('01-signed-out');
 
   const authorize = page.waitForRequest((request) => new URL(request.url()).pathname === '/oauth/authorize');

@@ -258,7 +258,8 @@ export const useChartStore = create<ChartStore>()((set, get) => {
     },
     forgetSent: () => {
       sentBefore = [];
-      set({ sent: [] });
+      // Another conversation: a capture's or a file's error from the last one is not about this one.
+      set({ sent: [], error: null });
     },
     showSent: (charts) => {
       sentBefore = [];

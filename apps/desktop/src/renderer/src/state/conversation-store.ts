@@ -178,6 +178,9 @@ export const useConversationStore = create<ConversationState & ConversationActio
     if (options.replaceLast && !live) earlier = earlier.slice(0, lastTurn(earlier, null).start);
     lastRequest = request;
     const withChart = (request.images?.length ?? 0) > 0;
+    // A question goes out: an error about a chart the trader tried to add before is over (it stayed up through
+    // every later answer, and other conversations).
+    if (useChartStore.getState().error) useChartStore.getState().setError(null);
     // What a replacement takes off the screen, to put back if the server refuses it before the stream: the server
     // then still has the turn.
     const replaced = options.replaceLive || options.replaceLast ? { history, live } : null;

@@ -29,8 +29,12 @@ export function AnswerActions({
   const limitedUntil = useConversationStore((state) =>
     state.notice?.kind === 'rate_limited' ? state.notice.until : null,
   );
+  // The model's own wait (its 429 or 529 said how long: Retry counts it down) holds Regenerate too, which asked again
+  // at once beside a disabled "Retry in 26 s".
+  const modelWaitUntil = useConversationStore((state) => state.live?.retryAt ?? null);
+  const until = Math.max(limitedUntil ?? 0, modelWaitUntil ?? 0);
   // Only the last answer has these buttons: one countdown, not one per answer in the thread.
-  const waiting = useCountdown(last ? limitedUntil : null) > 0;
+  const waiting = useCountdown(last && until > 0 ? until : null) > 0;
   return (
     <div className="answer-actions" role="group" aria-label="Answer actions">
       {markdown !== '' && (

@@ -57,7 +57,7 @@ function QuotaExceeded({ notice }: { notice: Extract<Notice, { kind: 'quota_exce
       </strong>
       <p>
         {held > 0
-          ? `${formatTokens(held)} of the ${formatTokens(left ?? 0)} coaching tokens left this month are held by an answer still coming. Ask again once it ends: what it does not use comes back.`
+          ? `${formatTokens(held)} of the ${formatTokens(left ?? 0)} coaching tokens left this month are held by an answer still coming (or one cut off, until it is settled, within about 20 minutes). Ask again once it ends: what it does not use comes back.`
           : left !== null
             ? `${formatTokens(left)} coaching tokens are left this month: this question needs more, with its answer and the conversation and charts the coach reads with it.`
             : quota?.limit != null

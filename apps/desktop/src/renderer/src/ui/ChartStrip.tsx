@@ -14,10 +14,23 @@ import { ChartViewer } from './ChartViewer';
 import { focusQuestion } from './focus-question';
 import './thread.css';
 
+/** The symbol of the question's other labelled charts, if one has one. */
+function symbolBeside(id: string): string {
+  for (const other of useChartStore.getState().charts) {
+    if (other.id === id || !other.label) continue;
+    const { symbol } = splitLabel(other.label);
+    if (symbol) return symbol;
+  }
+  return '';
+}
+
 function ChartCard({ chart, index }: { chart: PendingChart; index: number }) {
   const { relabel, remove } = useChartStore.getState();
   const pin = usePinnedStore((state) => state.pin);
-  const [parts, setParts] = useState<LabelParts>(() => splitLabel(chart.label));
+  // A new chart starts with the symbol the others have: the timeframes differ, the ticker seldom does.
+  const [parts, setParts] = useState<LabelParts>(() =>
+    chart.label ? splitLabel(chart.label) : { ...splitLabel(null), symbol: symbolBeside(chart.id) },
+  );
   const [problem, setProblem] = useState<string | null>(null);
   const [pinned, setPinned] = useState(false);
   const [enlarged, setEnlarged] = useState(false);

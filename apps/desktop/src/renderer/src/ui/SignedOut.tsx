@@ -59,6 +59,8 @@ export function SignedOut() {
               className="primary wide"
               onClick={() => void signIn()}
               disabled={session.status === 'signing_in'}
+              // The one thing to do on this screen: Enter or Space signs in, without a Tab first.
+              autoFocus
             >
               {session.status === 'signing_in' ? 'Signing in…' : 'Sign in'}
             </button>

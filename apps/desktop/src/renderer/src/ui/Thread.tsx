@@ -255,6 +255,21 @@ function useAnnouncement(live: LiveAnswer | null): string {
   return said;
 }
 
+/** The conversation's messages could not be read (the server away, say): it can be asked again from here. */
+function LoadFailed({ conversationId }: { conversationId: string | null }) {
+  const openConversation = useConversationStore((state) => state.openConversation);
+  return (
+    <div className="status status-error" role="alert" data-testid="history-load-failed">
+      <p>This conversation could not be loaded.</p>
+      {conversationId && (
+        <button type="button" className="secondary" onClick={() => void openConversation(conversationId)}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
 /** Loads the page before the oldest message shown; the thread keeps what the trader was looking at in place. */
 function ShowEarlier({ onBeforeLoad }: { onBeforeLoad: () => void }) {
   const loadEarlier = useConversationStore((state) => state.loadEarlier);
@@ -354,7 +369,7 @@ export function Thread() {
     <main className="thread" data-testid="thread" ref={thread} onScroll={scrolled}>
       {hasEarlier && <ShowEarlier onBeforeLoad={rememberPosition} />}
       {historyStatus === 'loading' && <p className="status">Loading the conversation…</p>}
-      {historyStatus === 'error' && <p className="status status-error">This conversation could not be loaded.</p>}
+      {historyStatus === 'error' && <LoadFailed conversationId={conversationId} />}
       {empty && historyStatus !== 'loading' && (
         <div className="empty">
           <h2>Ask about a chart</h2>
