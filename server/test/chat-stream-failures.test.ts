@@ -334,6 +334,25 @@ describe('upstream failures', () => {
     await answeredAgain(headers);
   });
 
+  it('an account the API cannot bill (402) is upstream_unconfigured, not a question to shorten; /status says so', async () => {
+    const { headers } = await h.trader();
+    h.fake.script({ failBeforeStream: { status: 402 } });
+    const result = await h.chat(headers, { message: 'q' });
+    expect(finals(result.events)[0]!.data).toMatchObject({
+      code: 'upstream_unconfigured',
+      retryable: false,
+      message: expect.stringMatching(/its API account needs attention/),
+    });
+    expect(await upstreamStatus()).toMatchObject({
+      status: 'degraded',
+      upstream: {
+        ok: false,
+        message: expect.stringMatching(/^the API refused to bill the account \(402 billing_error\): check its credit/),
+      },
+    });
+    await answeredAgain(headers);
+  });
+
   it('a model the API no longer serves (404) is upstream_unconfigured, not a question to shorten; /status says so', async () => {
     const { headers } = await h.trader();
     h.fake.script({ failBeforeStream: { status: 404 } });

@@ -445,6 +445,15 @@ export function classifyUpstreamError(error: unknown): StreamErrorEvent {
         retryable: false,
       };
     }
+    if (error.status === 402 || error.type === 'billing_error') {
+      // The API account's payment or credit: only the operator can fix it, and every question fails until then.
+      // It was `upstream_rejected`, which told the trader to try a smaller image.
+      return {
+        code: 'upstream_unconfigured',
+        message: 'Coaching is not available on the server right now (its API account needs attention).',
+        retryable: false,
+      };
+    }
     return {
       code: 'upstream_rejected',
       message: 'The coach could not take this request (it may be too large). Try a smaller image or question.',

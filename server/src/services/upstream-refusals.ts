@@ -1,5 +1,5 @@
 // What the model's API last said of this server's own configuration: that it does not serve the coaching model
-// (404), or that it refuses the API key (401/403). Every question fails the same way until an operator acts, so
+// (404), that it refuses the API key (401/403), or that it cannot bill the account (402). Every question fails the same way until an operator acts, so
 // /status shows it (upstream not ok, status degraded) from the first such answer until a call succeeds again.
 // Per instance: each instance reports what its own calls met.
 import Anthropic from '@anthropic-ai/sdk';
@@ -27,6 +27,8 @@ export function refusalOf(error: unknown, model: string): string | null {
   }
   if (error.status === 401 || error.status === 403)
     return `the API refused ANTHROPIC_API_KEY (${answer}): set a valid key`;
+  if (error.status === 402 || error.type === 'billing_error')
+    return `the API refused to bill the account (${answer}): check its credit and payment in the Anthropic Console`;
   return null;
 }
 

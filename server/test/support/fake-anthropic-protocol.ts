@@ -108,6 +108,8 @@ export const sse = (event: string, data: unknown): string => `event: ${event}\nd
 const DEFAULT_ERRORS: Record<number, { type: ErrorType; message: string }> = {
   400: { type: 'invalid_request_error', message: 'Invalid request' },
   401: { type: 'authentication_error', message: 'invalid x-api-key' },
+  // The account's payment failed, or its credit is spent (the API's errors page).
+  402: { type: 'billing_error', message: 'Your credit balance is too low to access the Anthropic API.' },
   403: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' },
   404: { type: 'not_found_error', message: 'Not found' },
   408: { type: 'timeout_error', message: 'Request timed out' },
