@@ -2,6 +2,7 @@
 // the clipboard; Regenerate, Edit & resend and Continue after Stop (what the coach was asked, what the thread
 // shows, and what the conversation holds once reopened after a reload); focus back in the question box after
 // Stop; a reader scrolled up keeps the place while the answer streams, and Jump to latest takes them back.
+import type { ServerHandle } from '../support/control';
 import type { CoachPage } from './pages/coach-page';
 import { expect, test } from './fixtures';
 
@@ -131,20 +132,31 @@ test('Edit & resend puts the question back in the box; sending replaces the last
   await expect(page.getByTestId('thread')).not.toContainText('The 60m is a 2U.');
 });
 
+/** Asks `question`, whose answer stalls after its first two chunks, and stops it there; `rest` answers a Continue. */
+async function stoppedAfterTwo(
+  coach: CoachPage,
+  server: ServerHandle,
+  question: string,
+  [first, second, rest]: [string, string, string],
+): Promise<void> {
+  await coach.signIn();
+  await server.script({ chunks: [first, second, 'never sent'], stallAfterChunks: 2 }, { chunks: [rest] });
+  await coach.ask(question);
+  await expect(coach.liveAnswer).toContainText(second.trim());
+  await coach.stopButton.click();
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'stopped');
+}
+
 test('after Stop focus is in the question box, and Continue carries on from the stored partial answer', async ({
   coach,
   server,
   page,
 }) => {
-  await coach.signIn();
-  await server.script(
-    { chunks: ['A 3-1-2 needs ', 'the outside bar first, ', 'never sent'], stallAfterChunks: 2 },
-    { chunks: ['then the inside bar.'] },
-  );
-  await coach.ask('Walk me through a 3-1-2.');
-  await expect(coach.liveAnswer).toContainText('the outside bar first,');
-  await coach.stopButton.click();
-  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'stopped');
+  await stoppedAfterTwo(coach, server, 'Walk me through a 3-1-2.', [
+    'A 3-1-2 needs ',
+    'the outside bar first, ',
+    'then the inside bar.',
+  ]);
   await expect(coach.question).toBeFocused();
   await expect(page.getByTestId('answer-announcement')).toHaveText('Stopped. The answer so far is kept.');
   await coach.screenshot('32-stopped-with-actions');
@@ -209,15 +221,11 @@ test('a reopened conversation whose last answer was stopped offers Continue, whi
   server,
   page,
 }) => {
-  await coach.signIn();
-  await server.script(
-    { chunks: ['Mark the 1 first, ', 'then the trigger ', 'never sent'], stallAfterChunks: 2 },
-    { chunks: ['above its high.'] },
-  );
-  await coach.ask('Where is the trigger?');
-  await expect(coach.liveAnswer).toContainText('then the trigger');
-  await coach.stopButton.click();
-  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'stopped');
+  await stoppedAfterTwo(coach, server, 'Where is the trigger?', [
+    'Mark the 1 first, ',
+    'then the trigger ',
+    'above its high.',
+  ]);
 
   await reopen(coach, 'Where is the trigger?');
   await expect(page.getByTestId('answer-ending')).toHaveText([/Stopped/]);

@@ -50,6 +50,33 @@ test('a chart added beside a labelled one starts with its symbol: choosing the t
   await expect(coach.chartThumbnail.nth(1)).toHaveAttribute('data-label', 'SPY 60m');
 });
 
+test('the wide window’s chart pane shows each of the question’s charts in turn, before and after sending', async ({
+  coach,
+  page,
+  server,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await coach.signIn();
+  await coach.pasteChart(1200, 700);
+  await page.getByLabel('Timeframe of chart 1').selectOption('60');
+  await coach.pasteChart(1000, 600);
+  await page.getByLabel('Timeframe of chart 2').selectOption('D');
+  const choices = coach.chartPane.getByRole('group', { name: 'Charts' });
+  await expect(choices.getByRole('button')).toHaveText(['D', '60m']);
+  // The higher timeframe first.
+  await expect(coach.chartPane.locator('figcaption')).toHaveText(/^D · in the question box/);
+  await choices.getByRole('button', { name: '60m' }).click();
+  await expect(choices.getByRole('button', { name: '60m' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(coach.chartPane.locator('figcaption')).toHaveText(/^60m · in the question box/);
+
+  await server.script({ chunks: ['Both agree.'] });
+  await coach.askAndWait('Is timeframe continuity with me?');
+  await expect(choices.getByRole('button')).toHaveText(['D', '60m']);
+  await choices.getByRole('button', { name: 'D' }).click();
+  await expect(coach.chartPane.locator('figcaption')).toHaveText(/^D · last sent/);
+  await coach.screenshot('56-chart-pane-several-charts');
+});
+
 test('a quick-question chip asks at once with the chart; the presets can be edited', async ({
   coach,
   page,

@@ -49,6 +49,11 @@ test('the meter turns amber at 80 %, red at 100 %, and then the quota is exceede
   await expect(coach.meterPercent).toHaveText('100%');
   await expect(coach.meterLeft).toHaveText('Quota used up');
   await expect(coach.meter).toHaveAttribute('data-level', 'full');
+  // Said before the next question is typed; the quick questions, which ask at once, wait.
+  await expect(coach.page.getByTestId('quota-spent-note')).toHaveText(
+    /^This month’s coaching tokens are used up: the coach answers again when your quota renews on \d{1,2} \w{3} \d{4}\.$/,
+  );
+  await expect(coach.page.getByRole('group', { name: 'Quick questions' }).getByRole('button').first()).toBeDisabled();
 
   await coach.ask('One more?');
   await expect(coach.notice).toHaveAttribute('data-kind', 'quota_exceeded');

@@ -29,6 +29,27 @@ test('"Reading the chart…" counts the seconds while the model thinks, then the
   expect(request).toMatchObject({ thinking: 'adaptive', maxTokens: 8_192, question: 'Number the last bars.' });
 });
 
+test('with several charts it says "Reading the charts…"; a follow-up without any, on none, "Thinking it through…"', async ({
+  coach,
+  server,
+}) => {
+  await coach.signIn();
+  await coach.pasteChart(1200, 700);
+  await coach.pasteChart(1000, 600);
+  await server.script({ thinking: { delayMs: 1_500 }, chunks: ['Both agree.'] });
+  await coach.ask('Is timeframe continuity with me?');
+  const reading = coach.page.getByTestId('coach-reading');
+  await expect(reading).toContainText('Reading the charts…');
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
+
+  if (!(await coach.historyPanel.isVisible())) await coach.historyButton.click();
+  await coach.historyPanel.getByRole('button', { name: 'New', exact: true }).click();
+  await server.script({ thinking: { delayMs: 1_500 }, chunks: ['A 2-1-2 needs an inside bar.'] });
+  await coach.ask('What is a 2-1-2?');
+  await expect(reading).toContainText('Thinking it through…');
+  await expect(coach.liveAnswer).toHaveAttribute('data-phase', 'complete');
+});
+
 test('an answer cut short at its length limit says so and continues where it stopped', async ({ coach, server }) => {
   await coach.signIn();
   const long = Array.from({ length: 60 }, (_, i) => `Level ${i + 1}: the prior pivot, then the next one. `.repeat(12));

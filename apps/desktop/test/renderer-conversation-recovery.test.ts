@@ -32,15 +32,20 @@ beforeEach(() => {
   scripted = host();
 });
 
+/** "Is the daily green?" answered "Yes." (q-1), then Regenerate: its stream started (q-2), with no word yet. */
+function regenerating(): void {
+  ask('Is the daily green?');
+  scripted.asked[0]!.send(streamStart('c-1', 'a-1', 'q-1'));
+  scripted.asked[0]!.send(contentDelta('Yes.'));
+  scripted.asked[0]!.send(streamComplete(QUOTA));
+  store().regenerate();
+  scripted.asked[1]!.send(streamStart('c-1', 'a-2', 'q-2'));
+}
+
 describe('Retry', () => {
   it('after a Regenerate that failed before a word, the earlier answer is back, and asking again replaces its question', () => {
-    ask('Is the daily green?');
-    scripted.asked[0]!.send(streamStart('c-1', 'a-1', 'q-1'));
-    scripted.asked[0]!.send(contentDelta('Yes.'));
-    scripted.asked[0]!.send(streamComplete(QUOTA));
-    store().regenerate();
+    regenerating();
     // The server stored q-2 beside q-1, then the model failed: q-2 leaves, q-1 and its answer stay.
-    scripted.asked[1]!.send(streamStart('c-1', 'a-2', 'q-2'));
     scripted.asked[1]!.send(overloaded);
     expect(store().live).toMatchObject({ phase: 'complete', text: 'Yes.', questionId: 'q-1' });
     expect(store().notice).toEqual({
@@ -59,12 +64,7 @@ describe('Retry', () => {
   });
 
   it('after a Regenerate stopped before a word, the earlier answer is back', () => {
-    ask('Is the daily green?');
-    scripted.asked[0]!.send(streamStart('c-1', 'a-1', 'q-1'));
-    scripted.asked[0]!.send(contentDelta('Yes.'));
-    scripted.asked[0]!.send(streamComplete(QUOTA));
-    store().regenerate();
-    scripted.asked[1]!.send(streamStart('c-1', 'a-2', 'q-2'));
+    regenerating();
     store().stop();
     expect(store().live).toMatchObject({ phase: 'complete', text: 'Yes.', questionId: 'q-1' });
     expect(store().history).toEqual([]);

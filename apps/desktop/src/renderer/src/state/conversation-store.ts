@@ -3,6 +3,7 @@
 import type { ChatImage, ChatStreamRequest } from '@strat-coach/server/contract';
 import { create } from 'zustand';
 import { host } from '../host';
+import { openConversationBefore, rememberOpenConversation } from '../host/open-conversation';
 import {
   applyEvent,
   canContinue,
@@ -43,6 +44,8 @@ interface ConversationState {
 
 interface ConversationActions {
   openConversation: (id: string) => Promise<void>;
+  /** The window was reloaded: the conversation it had open opens again (if none is open). */
+  reopenAfterReload: () => Promise<void>;
   /** Puts the page of messages before the oldest one shown at the top of the history. */
   loadEarlier: () => Promise<void>;
   startNew: () => void;
@@ -266,6 +269,8 @@ export const useConversationStore = create<ConversationState & ConversationActio
       // The newest page: a conversation opens at its end, earlier pages come when asked for.
       const result = await host().api.messages(id);
       if (get().currentId !== id) return;
+      // Deleted meanwhile (from another window, or before a reload reopened it): nothing to show, nothing to retry.
+      if (!result.ok && result.error.code === 'not_found') return set(noConversation);
       if (!result.ok) return set({ historyStatus: 'error', notice: noticeFor(result.error, Date.now()) });
       set({ history: result.value.items, historyStatus: 'ready', earlierCursor: result.value.nextCursor });
       // The conversation's charts are the last ones a question sent that the model did not refuse: the server shows
@@ -274,6 +279,11 @@ export const useConversationStore = create<ConversationState & ConversationActio
         (item) => item.role === 'user' && item.images.length > 0 && item.refused !== true,
       );
       if (charts) useChartStore.getState().showSent(charts.images);
+    },
+
+    async reopenAfterReload() {
+      const before = openConversationBefore();
+      if (before && get().currentId === null && get().live === null) await get().openConversation(before);
     },
 
     async loadEarlier() {
@@ -423,4 +433,9 @@ export const useConversationStore = create<ConversationState & ConversationActio
       set(initial);
     },
   };
+});
+
+// The open conversation survives a reload of the window (see host/open-conversation.ts).
+useConversationStore.subscribe((state, previous) => {
+  if (state.currentId !== previous.currentId) rememberOpenConversation(state.currentId);
 });

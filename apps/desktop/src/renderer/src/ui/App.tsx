@@ -92,6 +92,10 @@ function Coach() {
   useEffect(() => {
     if (document.activeElement === null || document.activeElement === document.body) focusQuestion();
   }, []);
+  // Reloaded: the conversation the window had open opens again.
+  useEffect(() => {
+    void useConversationStore.getState().reopenAfterReload();
+  }, []);
 
   const drop = (event: DragEvent): void => {
     setDropping(false);

@@ -1,8 +1,10 @@
 // The question box: the charts of the question (ChartStrip), the quick-question chips, the question (Enter
 // sends, Shift+Enter is a new line) and Send, which becomes Stop while the answer streams.
 import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { formatDay } from '../lib/format';
 import { isOpen } from '../lib/live-answer';
 import { useConversationStore } from '../state/conversation-store';
+import { useUsageStore } from '../state/usage-store';
 import { ChartStrip } from './ChartStrip';
 import { focusQuestion, QUESTION_ID } from './focus-question';
 import { PresetChips } from './PresetChips';
@@ -44,12 +46,25 @@ export function Composer() {
     ask();
   };
 
+  // A free trader's month spent: said before a question is typed, not only once it is refused. Send stays (the server
+  // decides: a new period may have begun), the chips, which ask at once, wait.
+  const spentUntil = useUsageStore((state) =>
+    state.usage?.tier === 'free' && state.quota?.remaining != null && state.quota.remaining <= 0
+      ? state.usage.period.end
+      : null,
+  );
   // A server without an API key still answers, from its local chart reader (the banner says so).
   const blocked = wait > 0;
   return (
     <footer className="composer">
       <ChartStrip />
-      <PresetChips blocked={blocked} />
+      <PresetChips blocked={blocked || spentUntil !== null} />
+      {spentUntil !== null && (
+        <p className="editing-note" role="status" data-testid="quota-spent-note">
+          This month’s coaching tokens are used up: the coach answers again when your quota renews on{' '}
+          {formatDay(spentUntil)}.
+        </p>
+      )}
       {editing && (
         <p className="editing-note" role="status">
           Editing your last question: sending replaces its answer.

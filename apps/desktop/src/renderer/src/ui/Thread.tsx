@@ -155,10 +155,12 @@ function RetryButton({ answer }: { answer: LiveAnswer }) {
 /** While nothing can be shown yet: the model reads the chart (it thinks before it writes). */
 function Reading({ answer }: { answer: LiveAnswer }) {
   const seconds = useElapsedSeconds(answer.askedAt, true);
-  const chartInPlay = useChartStore((state) => answer.withChart || state.sent.length > 0);
+  // The question's own charts, or the conversation's that the model reads again with a follow-up.
+  const charts = useChartStore((state) => (answer.withChart ? Math.max(1, answer.charts.length) : state.sent.length));
+  const reading = charts > 1 ? 'Reading the charts…' : charts === 1 ? 'Reading the chart…' : 'Thinking it through…';
   return (
     <p className="status thinking" data-testid="coach-reading">
-      {chartInPlay ? 'Reading the chart…' : 'Thinking it through…'} <span className="elapsed">{seconds} s</span>
+      {reading} <span className="elapsed">{seconds} s</span>
     </p>
   );
 }
